@@ -1,0 +1,55 @@
+package org.xenpostcopy.xen;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Domain control, after libxenctrl's {@code xc_domain_*} calls. Every method naming a domain throws
+ * {@link NoSuchDomainException} if it does not exist.
+ */
+public interface DomainControl {
+    /** All domains, dom0 included, in id order ({@code xc_domain_getinfolist}). */
+    List<DomainInfo> list();
+
+    /** One domain ({@code xc_domain_getinfo_single}). */
+    DomainInfo info(DomainId domain);
+
+    /** The domain of that name, if any. */
+    Optional<DomainId> lookup(String name);
+
+    /**
+     * Creates a domain, paused, with its memory populated. {@code boot} starts the guest program from scratch
+     * (it initialises its memory); without it the memory holds whatever it holds and the vCPUs wait for a
+     * context from {@link #setVcpuState}, as on the receiving side of a migration.
+     */
+    DomainId create(DomainConfig config, boolean boot);
+
+    /** The configuration the domain was created with. */
+    DomainConfig config(DomainId domain);
+
+    /** Destroys the domain and frees its memory ({@code xc_domain_destroy}). */
+    void destroy(DomainId domain);
+
+    /** Pauses every vCPU and returns once none runs ({@code xc_domain_pause}). Nests, as in Xen. */
+    void pause(DomainId domain);
+
+    void unpause(DomainId domain);
+
+    /** Every vCPU's context; the domain must be paused ({@code xc_vcpu_getcontext}). */
+    List<VcpuState> vcpuStates(DomainId domain);
+
+    /** Sets one vCPU's context; the domain must be paused ({@code xc_vcpu_setcontext}). */
+    void setVcpuState(DomainId domain, VcpuState state);
+
+    /** {@code xc_domain_setmaxmem}, in KiB as Xen takes it. */
+    void setMaxMemoryKiB(DomainId domain, long maxKiB);
+
+    /** The domain's p2m view: which gfns are populated (not ballooned out). */
+    GfnBitmap populated(DomainId domain);
+
+    /**
+     * Gives the listed gfns back to Xen ({@code xc_domain_decrease_reservation_exact}): their contents are gone
+     * and they become unpopulated. Used by a migration's receiver to mirror the sender's ballooned-out holes.
+     */
+    void decreaseReservation(DomainId domain, GfnBitmap gfns);
+}

@@ -1,0 +1,46 @@
+package org.xenpostcopy.xen;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pager's hold on one domain: the mem_paging operations plus the back end of the vm_event ring.
+ *
+ * <p>Xen's contract, which every implementation keeps: a guest access to a paged-out gfn blocks that vCPU
+ * and puts a request on the ring; the vCPU runs again only after the page is loaded and the request answered.
+ * A gfn is paged out in two steps, {@link #nominate} then {@link #evict}; a guest access in between cancels the
+ * nomination and the eviction fails with {@code EBUSY}. {@link #load} works with or without a pending request,
+ * so pushed pages can be loaded ahead of any fault.
+ *
+ * <p>Thread-safety: the mem_paging operations may be called from any thread; the ring operations
+ * ({@link #awaitRequests}, {@link #respond}, {@link #pushResponses}) belong to one pager thread.
+ */
+public interface PagingSession extends AutoCloseable {
+    DomainId domain();
+
+    /** {@code xc_mem_paging_nominate}: mark a populated gfn for eviction. {@code EBUSY} if it cannot be. */
+    void nominate(Gfn gfn);
+
+    /** {@code xc_mem_paging_evict}: drop the nominated page; its contents are gone. {@code EBUSY} if touched since. */
+    void evict(Gfn gfn);
+
+    /** {@code xc_mem_paging_load}: fill a paged-out gfn with 4096 bytes from {@code src} and make it present. */
+    void load(Gfn gfn, ByteBuffer src);
+
+    /**
+     * Waits up to the timeout for the event channel, then takes every request on the ring into {@code out}.
+     * Returns the number taken (0 on timeout).
+     */
+    int awaitRequests(List<PagingRequest> out, long timeout, TimeUnit unit) throws InterruptedException;
+
+    /** Puts the response to {@code request} on the ring (version 7, same vCPU, flags and gfn), not yet visible. */
+    void respond(PagingRequest request);
+
+    /** Publishes the responses put since the last call and notifies the event channel. */
+    void pushResponses();
+
+    /** Disables paging ({@code xc_mem_paging_disable}) and unmaps the ring. */
+    @Override
+    void close();
+}

@@ -1,0 +1,287 @@
+package org.xenpostcopy.xen.emulated;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xenpostcopy.xen.DirtyLog;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainControl;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.NoSuchDomainException;
+import org.xenpostcopy.xen.P2mType;
+import org.xenpostcopy.xen.PagingChannel;
+import org.xenpostcopy.xen.PagingSession;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.XenStore;
+import org.xenpostcopy.xen.emulated.guest.GuestOracle;
+import org.xenpostcopy.xen.emulated.guest.OracleLog;
+
+/**
+ * An in-process Xen host: hypervisor, dom0 and its xenstored. Several can live in one JVM (the lab runs two);
+ * they share nothing.
+ */
+public final class EmulatedXenHost implements XenHost {
+    private final String name;
+    private final EmulatedXenStore store;
+    private final ConcurrentSkipListMap<Integer, EmulatedDomain> domains = new ConcurrentSkipListMap<>();
+    private final AtomicInteger nextDomid = new AtomicInteger(1);
+    private final Domains domainControl = new Domains();
+    private final Memory memory = new Memory();
+    private final Paging paging = new Paging();
+    private final Dirty dirtyLog = new Dirty();
+
+    public EmulatedXenHost(String name) {
+        this.name = name;
+        this.store = new EmulatedXenStore(name);
+    }
+
+    @Override
+    public String describe() {
+        return "emulated host '" + name + "'";
+    }
+
+    @Override
+    public DomainControl domains() {
+        return domainControl;
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public PagingChannel paging() {
+        return paging;
+    }
+
+    @Override
+    public DirtyLog dirtyLog() {
+        return dirtyLog;
+    }
+
+    @Override
+    public XenStore store() {
+        return store;
+    }
+
+    private EmulatedDomain domain(String call, DomainId id) {
+        EmulatedDomain d = domains.get(id.value());
+        if (d == null) {
+            throw new NoSuchDomainException(call, id);
+        }
+        return d;
+    }
+
+    // ---- what only an emulated host can show: the guest's side ----------------------------------------------
+
+    /** Operations the guest program has completed (carried across migrations in its registers). */
+    public long guestOps(DomainId id) {
+        return domain("guestOps", id).opsCompleted();
+    }
+
+    /** Times a vCPU blocked on a paged-out gfn, and the total time it stayed blocked. */
+    public long vcpuFaults(DomainId id) {
+        return domain("vcpuFaults", id).vcpuFaults();
+    }
+
+    public long vcpuBlockedNanos(DomainId id) {
+        return domain("vcpuBlockedNanos", id).vcpuBlockedNanos();
+    }
+
+    /** The guest's memory-check console: mismatches its reads found. */
+    public OracleLog guestConsole(DomainId id) {
+        return domain("guestConsole", id).console();
+    }
+
+    /** Why the guest crashed, if it did. */
+    public Optional<String> guestCrash(DomainId id) {
+        return Optional.ofNullable(domain("guestCrash", id).crashReason());
+    }
+
+    /** vm_event responses the hypervisor dropped (wrong version or reason). */
+    public long droppedPagingResponses(DomainId id) {
+        return domain("droppedPagingResponses", id).droppedPagingResponses();
+    }
+
+    /** Pauses the domain, runs the full oracle scan, unpauses it. */
+    public GuestOracle.Verdict verifyGuest(DomainId id) {
+        domainControl.pause(id);
+        try {
+            return GuestOracle.verify(memory, id, domainControl.vcpuStates(id));
+        } finally {
+            domainControl.unpause(id);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (EmulatedDomain d : new ArrayList<>(domains.values())) {
+            domains.remove(d.id.value());
+            d.destroy();
+        }
+        store.close();
+    }
+
+    // ---- the interfaces ------------------------------------------------------------------------------------------
+
+    private final class Domains implements DomainControl {
+        @Override
+        public List<DomainInfo> list() {
+            List<DomainInfo> out = new ArrayList<>();
+            out.add(new DomainInfo(DomainId.DOM0, "Domain-0", 0, 0, 0, 2, DomainInfo.State.RUNNING));
+            for (EmulatedDomain d : domains.values()) {
+                out.add(d.info());
+            }
+            return out;
+        }
+
+        @Override
+        public DomainInfo info(DomainId id) {
+            if (id.value() == 0) {
+                return list().get(0);
+            }
+            return domain("xc_domain_getinfo", id).info();
+        }
+
+        @Override
+        public Optional<DomainId> lookup(String domainName) {
+            if (domainName.equals("Domain-0")) {
+                return Optional.of(DomainId.DOM0);
+            }
+            return domains.values().stream().filter(d -> d.config.name().equals(domainName)).map(d -> d.id).findFirst();
+        }
+
+        @Override
+        public synchronized DomainId create(DomainConfig config, boolean boot) {
+            if (lookup(config.name()).isPresent()) {
+                throw new XenException("xc_domain_create", Errno.EEXIST, "a domain named '" + config.name() + "' exists");
+            }
+            DomainId id = DomainId.of(nextDomid.getAndIncrement());
+            EmulatedDomain d;
+            try {
+                d = new EmulatedDomain(id, config, store, boot);
+            } catch (IllegalArgumentException e) {
+                throw new XenException("xc_domain_create", Errno.EINVAL, e.getMessage());
+            }
+            domains.put(id.value(), d);
+            return id;
+        }
+
+        @Override
+        public DomainConfig config(DomainId id) {
+            return domain("config", id).config;
+        }
+
+        @Override
+        public void destroy(DomainId id) {
+            EmulatedDomain d = domains.remove(id.value());
+            if (d == null) {
+                throw new NoSuchDomainException("xc_domain_destroy", id);
+            }
+            d.destroy();
+            store.fireSpecial("@releaseDomain");
+        }
+
+        @Override
+        public void pause(DomainId id) {
+            domain("xc_domain_pause", id).pause();
+        }
+
+        @Override
+        public void unpause(DomainId id) {
+            domain("xc_domain_unpause", id).unpause();
+        }
+
+        @Override
+        public List<VcpuState> vcpuStates(DomainId id) {
+            return List.of(domain("xc_vcpu_getcontext", id).vcpuState());
+        }
+
+        @Override
+        public void setVcpuState(DomainId id, VcpuState state) {
+            domain("xc_vcpu_setcontext", id).setVcpuState(state);
+        }
+
+        @Override
+        public void setMaxMemoryKiB(DomainId id, long maxKiB) {
+            domain("xc_domain_setmaxmem", id).setMaxPages(maxKiB / 4);
+        }
+
+        @Override
+        public GfnBitmap populated(DomainId id) {
+            return domain("xc_get_pfn_type_batch", id).populated();
+        }
+
+        @Override
+        public void decreaseReservation(DomainId id, GfnBitmap gfns) {
+            EmulatedDomain d = domain("xc_domain_decrease_reservation_exact", id);
+            if (gfns.size() != d.pages()) {
+                throw new XenException("xc_domain_decrease_reservation_exact", Errno.EINVAL,
+                        "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
+            }
+            gfns.forEach(d::decreaseReservation);
+        }
+    }
+
+    private final class Memory implements GuestMemory {
+        @Override
+        public void read(DomainId id, Gfn gfn, ByteBuffer dst) {
+            domain("xenforeignmemory_map", id).foreignRead(gfn.value(), dst);
+        }
+
+        @Override
+        public void write(DomainId id, Gfn gfn, ByteBuffer src) {
+            domain("xenforeignmemory_map", id).foreignWrite(gfn.value(), src);
+        }
+
+        @Override
+        public long gfnCount(DomainId id) {
+            return domain("xc_domain_maximum_gpfn", id).pages();
+        }
+
+        @Override
+        public P2mType typeOf(DomainId id, Gfn gfn) {
+            return domain("xc_get_pfn_type_batch", id).typeOf(gfn.value());
+        }
+    }
+
+    private final class Paging implements PagingChannel {
+        @Override
+        public PagingSession enable(DomainId id) {
+            return new EmulatedPagingSession(domain("xc_mem_paging_enable", id));
+        }
+    }
+
+    private final class Dirty implements DirtyLog {
+        @Override
+        public void enable(DomainId id) {
+            domain("xc_shadow_control", id).enableLogDirty();
+        }
+
+        @Override
+        public GfnBitmap readAndClear(DomainId id) {
+            return domain("xc_shadow_control", id).dirtyBitmap(true);
+        }
+
+        @Override
+        public GfnBitmap peek(DomainId id) {
+            return domain("xc_shadow_control", id).dirtyBitmap(false);
+        }
+
+        @Override
+        public void disable(DomainId id) {
+            domain("xc_shadow_control", id).disableLogDirty();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.xenpostcopy.xen.emulated;
+
+import com.sun.jna.Memory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.xenpostcopy.xen.Gfn;
+
+/**
+ * A domain's RAM: real bytes outside the Java heap, so an 8 GiB guest needs no heap and no direct-memory quota.
+ * Chunks come from malloc (JNA {@link Memory}); large mallocs are lazily backed by the kernel, so pages a
+ * receiver has not yet loaded cost no resident memory.
+ *
+ * <p>Not synchronised: callers hold the p2m lock of the gfn they touch.
+ */
+final class GuestPhysicalMemory implements AutoCloseable {
+    static final int CHUNK_SHIFT = 16;                 // 65536 pages = 256 MiB per chunk
+    static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
+    /** What an evicted or ballooned-out page is scrubbed to, so a page lost by a pager shows as corrupt. */
+    static final long POISON = 0xDEADBEEF_0BADF00DL;
+
+    private final long pages;
+    private final Memory[] chunks;
+    private final ByteBuffer[] views;
+
+    GuestPhysicalMemory(long pages) {
+        this.pages = pages;
+        int n = (int) ((pages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT);
+        chunks = new Memory[n];
+        views = new ByteBuffer[n];
+        for (int i = 0; i < n; i++) {
+            long chunkPages = Math.min(CHUNK_PAGES, pages - ((long) i << CHUNK_SHIFT));
+            chunks[i] = new Memory(chunkPages * Gfn.PAGE_SIZE);
+            views[i] = chunks[i].getByteBuffer(0, chunkPages * Gfn.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    long pages() {
+        return pages;
+    }
+
+    /** The chunk buffer holding {@code gfn}; use with {@link #offset}. Absolute accesses only. */
+    ByteBuffer chunk(long gfn) {
+        return views[(int) (gfn >>> CHUNK_SHIFT)];
+    }
+
+    int offset(long gfn) {
+        return (int) (gfn & (CHUNK_PAGES - 1)) << Gfn.PAGE_SHIFT;
+    }
+
+    void copyOut(long gfn, ByteBuffer dst) {
+        int pos = dst.position();
+        dst.put(pos, chunk(gfn), offset(gfn), Gfn.PAGE_SIZE);
+        dst.position(pos + Gfn.PAGE_SIZE);
+    }
+
+    void copyIn(long gfn, ByteBuffer src) {
+        int pos = src.position();
+        chunk(gfn).put(offset(gfn), src, pos, Gfn.PAGE_SIZE);
+        src.position(pos + Gfn.PAGE_SIZE);
+    }
+
+    void fill(long gfn, long value) {
+        ByteBuffer c = chunk(gfn);
+        int base = offset(gfn);
+        for (int i = 0; i < Gfn.PAGE_SIZE; i += 8) {
+            c.putLong(base + i, value);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < chunks.length; i++) {
+            if (chunks[i] != null) {
+                chunks[i].close();
+                chunks[i] = null;
+                views[i] = null;
+            }
+        }
+    }
+}

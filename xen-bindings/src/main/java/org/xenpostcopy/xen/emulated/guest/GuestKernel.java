@@ -1,0 +1,360 @@
+package org.xenpostcopy.xen.emulated.guest;
+
+import static org.xenpostcopy.xen.emulated.guest.GuestLayout.*;
+
+import java.util.concurrent.locks.ReentrantLock;
+import org.xenpostcopy.xen.Gfn;
+
+/**
+ * The emulated guest's kernel: a page allocator over a frame table, a page table mapping the workload's virtual
+ * pages to gfns, and checked reads and writes of data pages. All of its state is in guest memory (see
+ * {@link GuestLayout}); every access goes through {@link GuestPlatform#access}, so it faults on paged-out gfns
+ * like any guest code. One lock serialises the kernel, as a big kernel lock would.
+ */
+public final class GuestKernel {
+    private final GuestPlatform platform;
+    private final GuestLayout layout;
+    private final long seed;
+    private final OracleLog console;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    public GuestKernel(GuestPlatform platform, long seed, OracleLog console) {
+        this.platform = platform;
+        this.layout = GuestLayout.forPages(platform.pages());
+        this.seed = seed;
+        this.console = console;
+    }
+
+    public GuestLayout layout() {
+        return layout;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public OracleLog console() {
+        return console;
+    }
+
+    ReentrantLock lock() {
+        return lock;
+    }
+
+    // ---- raw accessors -------------------------------------------------------------------------------------
+
+    private long readLong(int vcpu, long gfn, int off) throws InterruptedException {
+        return platform.access(vcpu, gfn, false, (b, o) -> b.getLong(o + off));
+    }
+
+    private void writeLong(int vcpu, long gfn, int off, long value) throws InterruptedException {
+        platform.access(vcpu, gfn, true, (b, o) -> b.putLong(o + off, value));
+    }
+
+    private long sb(int vcpu, int field) throws InterruptedException {
+        return readLong(vcpu, 0, field);
+    }
+
+    private void sbAdd(int vcpu, int field, long delta) throws InterruptedException {
+        platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + field, b.getLong(o + field) + delta));
+    }
+
+    private long frame(int vcpu, long gfn) throws InterruptedException {
+        return readLong(vcpu, layout.frameEntryGfn(gfn), layout.frameEntryOffset(gfn));
+    }
+
+    private void setFrame(int vcpu, long gfn, int state, long version) throws InterruptedException {
+        writeLong(vcpu, layout.frameEntryGfn(gfn), layout.frameEntryOffset(gfn), GuestLayout.entry(state, version));
+    }
+
+    private long pte(int vcpu, long vpn) throws InterruptedException {
+        return readLong(vcpu, layout.pteGfn(vpn), layout.pteOffset(vpn));
+    }
+
+    private void setPte(int vcpu, long vpn, long gfnPlusOne) throws InterruptedException {
+        writeLong(vcpu, layout.pteGfn(vpn), layout.pteOffset(vpn), gfnPlusOne);
+    }
+
+    private void checkVpn(long vpn) {
+        if (vpn < 0 || vpn >= layout.pages()) {
+            throw new GuestCrashException("virtual page " + vpn + " outside the address space of " + layout.pages());
+        }
+    }
+
+    // ---- boot ------------------------------------------------------------------------------------------------
+
+    /**
+     * Initialises memory as a freshly booted guest: superblock, frame table, empty page table, and every data
+     * page written with its version-0 pattern (a long-running guest's free memory is not zero).
+     */
+    public void boot() throws InterruptedException {
+        lock.lock();
+        try {
+            long pages = layout.pages();
+            platform.access(0, 0, true, (b, o) -> {
+                for (int i = 0; i < Gfn.PAGE_SIZE; i += 8) {
+                    b.putLong(o + i, 0);
+                }
+                b.putLong(o + SB_MAGIC, MAGIC);
+                b.putLong(o + SB_SEED, seed);
+                b.putLong(o + SB_PAGES, pages);
+                b.putLong(o + SB_FREE, layout.dataPages());
+                b.putLong(o + SB_ALLOC_HINT, layout.dataStart());
+                b.putLong(o + SB_BALLOON_HINT, pages - 1);
+                return null;
+            });
+            for (long ftPage = 0; ftPage < layout.frameTablePages(); ftPage++) {
+                long first = ftPage * ENTRIES_PER_PAGE;
+                platform.access(0, layout.frameTableStart() + ftPage, true, (b, o) -> {
+                    for (int i = 0; i < ENTRIES_PER_PAGE; i++) {
+                        long gfn = first + i;
+                        int state = gfn < layout.dataStart() ? RESERVED : FREE;
+                        b.putLong(o + i * 8, gfn < pages ? GuestLayout.entry(state, 0) : 0);
+                    }
+                    return null;
+                });
+            }
+            for (long ptPage = 0; ptPage < layout.pageTablePages(); ptPage++) {
+                platform.access(0, layout.pageTableStart() + ptPage, true, (b, o) -> {
+                    for (int i = 0; i < Gfn.PAGE_SIZE; i += 8) {
+                        b.putLong(o + i, 0);
+                    }
+                    return null;
+                });
+            }
+            for (long gfn = layout.dataStart(); gfn < pages; gfn++) {
+                long g = gfn;
+                platform.access(0, g, true, (b, o) -> {
+                    PagePattern.fill(b, o, seed, g, 0);
+                    return null;
+                });
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- memory management -------------------------------------------------------------------------------
+
+    /**
+     * Backs virtual page {@code vpn} with a free gfn and writes it (new version). Returns false when no free page
+     * is left: memory pressure, recorded in the superblock for the balloon driver to publish.
+     */
+    public boolean allocate(int vcpu, long vpn) throws InterruptedException {
+        checkVpn(vpn);
+        lock.lock();
+        try {
+            if (pte(vcpu, vpn) != 0) {
+                throw new GuestCrashException("virtual page " + vpn + " is already mapped");
+            }
+            long gfn = findFrame(vcpu, FREE, SB_ALLOC_HINT, +1);
+            if (gfn < 0) {
+                sbAdd(vcpu, SB_PRESSURE, 1);
+                return false;
+            }
+            long version = GuestLayout.version(frame(vcpu, gfn)) + 1;
+            setFrame(vcpu, gfn, USED, version);
+            setPte(vcpu, vpn, gfn + 1);
+            writePattern(vcpu, gfn, version);
+            sbAdd(vcpu, SB_FREE, -1);
+            sbAdd(vcpu, SB_USED, 1);
+            sbAdd(vcpu, SB_VCPU_WRITES, 1);
+            platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + SB_ALLOC_HINT, gfn + 1));
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Unmaps {@code vpn} and returns its page to the free pool (its contents stay until reused). */
+    public void release(int vcpu, long vpn) throws InterruptedException {
+        checkVpn(vpn);
+        lock.lock();
+        try {
+            long gfn = mapped(vcpu, vpn);
+            long version = GuestLayout.version(frame(vcpu, gfn));
+            setFrame(vcpu, gfn, FREE, version);
+            setPte(vcpu, vpn, 0);
+            sbAdd(vcpu, SB_FREE, 1);
+            sbAdd(vcpu, SB_USED, -1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean isMapped(int vcpu, long vpn) throws InterruptedException {
+        checkVpn(vpn);
+        lock.lock();
+        try {
+            return pte(vcpu, vpn) != 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes a new version of the page behind {@code vpn}. */
+    public void write(int vcpu, long vpn) throws InterruptedException {
+        checkVpn(vpn);
+        lock.lock();
+        try {
+            long gfn = mapped(vcpu, vpn);
+            long version = GuestLayout.version(frame(vcpu, gfn)) + 1;
+            setFrame(vcpu, gfn, USED, version);
+            writePattern(vcpu, gfn, version);
+            sbAdd(vcpu, SB_VCPU_WRITES, 1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Reads the page behind {@code vpn} and checks it is the version last written; a mismatch goes to the console. */
+    public boolean read(int vcpu, long vpn) throws InterruptedException {
+        checkVpn(vpn);
+        lock.lock();
+        try {
+            long gfn = mapped(vcpu, vpn);
+            long version = GuestLayout.version(frame(vcpu, gfn));
+            boolean ok = platform.access(vcpu, gfn, false, (b, o) -> {
+                if (PagePattern.matches(b, o, seed, gfn, version)) {
+                    return true;
+                }
+                console.mismatch(String.format("vcpu%d read gfn 0x%x: expected version %d, page claims gfn 0x%x version %d",
+                        vcpu, gfn, version, PagePattern.claimedGfn(b, o), PagePattern.claimedVersion(b, o)));
+                return false;
+            });
+            console.checked();
+            return ok;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long mapped(int vcpu, long vpn) throws InterruptedException {
+        long e = pte(vcpu, vpn);
+        if (e == 0) {
+            throw new GuestCrashException("virtual page " + vpn + " is not mapped");
+        }
+        long gfn = e - 1;
+        if (gfn < layout.dataStart() || gfn >= layout.pages()) {
+            throw new GuestCrashException("page table entry of virtual page " + vpn + " is corrupt: " + e);
+        }
+        return gfn;
+    }
+
+    private void writePattern(int vcpu, long gfn, long version) throws InterruptedException {
+        platform.access(vcpu, gfn, true, (b, o) -> {
+            PagePattern.fill(b, o, seed, gfn, version);
+            return null;
+        });
+    }
+
+    /**
+     * Finds a data gfn in {@code state}, scanning from the hint stored at {@code hintField} in {@code direction},
+     * wrapping once. Returns -1 if there is none. Caller holds the lock.
+     */
+    private long findFrame(int vcpu, int state, int hintField, int direction) throws InterruptedException {
+        long start = layout.dataStart();
+        long end = layout.pages();
+        long span = end - start;
+        long hint = sb(vcpu, hintField);
+        if (hint < start || hint >= end) {
+            hint = direction > 0 ? start : end - 1;
+        }
+        for (long i = 0; i < span; ) {
+            long gfn = start + Math.floorMod(hint - start + direction * i, span);
+            // Read a whole frame-table page at once: one access instead of 512.
+            long ftGfn = layout.frameEntryGfn(gfn);
+            long firstOfPage = (gfn / ENTRIES_PER_PAGE) * ENTRIES_PER_PAGE;
+            long found = platform.access(vcpu, ftGfn, false, (b, o) -> {
+                long g = gfn;
+                while (g >= Math.max(start, firstOfPage) && g < Math.min(end, firstOfPage + ENTRIES_PER_PAGE)) {
+                    if (GuestLayout.state(b.getLong(o + (int) (g - firstOfPage) * 8)) == state) {
+                        return g;
+                    }
+                    g += direction;
+                }
+                return -1L - Math.abs(g - gfn); // encode how many were scanned
+            });
+            if (found >= 0) {
+                return found;
+            }
+            i += -1L - found;
+        }
+        return -1;
+    }
+
+    // ---- ballooning (used by the balloon driver) -----------------------------------------------------------
+
+    /** Gives up to {@code count} free pages back to Xen, from the top of memory down. Returns how many went. */
+    int balloonOut(int vcpu, int count) throws InterruptedException {
+        lock.lock();
+        try {
+            int done = 0;
+            while (done < count) {
+                long gfn = findFrame(vcpu, FREE, SB_BALLOON_HINT, -1);
+                if (gfn < 0) {
+                    break;
+                }
+                setFrame(vcpu, gfn, BALLOONED, GuestLayout.version(frame(vcpu, gfn)));
+                platform.decreaseReservation(gfn);
+                sbAdd(vcpu, SB_FREE, -1);
+                sbAdd(vcpu, SB_BALLOONED, 1);
+                platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + SB_BALLOON_HINT, gfn - 1));
+                done++;
+            }
+            return done;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes up to {@code count} ballooned pages back from Xen; each is written fresh and becomes free. */
+    int balloonIn(int vcpu, int count) throws InterruptedException {
+        lock.lock();
+        try {
+            int done = 0;
+            while (done < count) {
+                long gfn = findFrame(vcpu, BALLOONED, SB_BALLOON_HINT, +1);
+                if (gfn < 0) {
+                    break;
+                }
+                if (!platform.populatePhysmap(gfn)) {
+                    break;
+                }
+                long version = GuestLayout.version(frame(vcpu, gfn)) + 1;
+                writePattern(vcpu, gfn, version);
+                setFrame(vcpu, gfn, FREE, version);
+                sbAdd(vcpu, SB_FREE, 1);
+                sbAdd(vcpu, SB_BALLOONED, -1);
+                sbAdd(vcpu, SB_KERNEL_WRITES, 1);
+                done++;
+            }
+            return done;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The guest's own memory figures, from its superblock. */
+    public MemoryFigures figures(int vcpu) throws InterruptedException {
+        lock.lock();
+        try {
+            return platform.access(vcpu, 0, false, (b, o) -> new MemoryFigures(
+                    b.getLong(o + SB_PAGES), b.getLong(o + SB_FREE), b.getLong(o + SB_USED),
+                    b.getLong(o + SB_BALLOONED), layout.dataStart(), b.getLong(o + SB_PRESSURE)));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Memory figures in pages.
+     *
+     * @param pressureEvents allocations that found no free page, since boot
+     */
+    public record MemoryFigures(long pages, long free, long used, long ballooned, long kernel, long pressureEvents) {
+        public long populated() {
+            return pages - ballooned;
+        }
+    }
+}
