@@ -52,4 +52,10 @@ public interface DomainControl {
      * and they become unpopulated. Used by a migration's receiver to mirror the sender's ballooned-out holes.
      */
     void decreaseReservation(DomainId domain, GfnBitmap gfns);
+
+    /**
+     * Populates the listed unpopulated gfns with fresh zeroed pages ({@code xc_domain_populate_physmap_exact});
+     * already populated ones are left alone.
+     */
+    void populate(DomainId domain, GfnBitmap gfns);
 }

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
  * nomination and the eviction fails with {@code EBUSY}. {@link #load} works with or without a pending request,
  * so pushed pages can be loaded ahead of any fault.
  *
- * <p>Thread-safety: the mem_paging operations may be called from any thread; the ring operations
- * ({@link #awaitRequests}, {@link #respond}, {@link #pushResponses}) belong to one pager thread.
+ * <p>Thread-safety: the mem_paging operations and {@link #awaitEvent} may be called from any thread; the ring
+ * operations ({@link #takeRequests}, {@link #respond}, {@link #pushResponses}) must not run concurrently: one
+ * thread owns them, or the caller serialises them with a lock.
  */
 public interface PagingSession extends AutoCloseable {
     DomainId domain();
@@ -29,10 +30,23 @@ public interface PagingSession extends AutoCloseable {
     void load(Gfn gfn, ByteBuffer src);
 
     /**
-     * Waits up to the timeout for the event channel, then takes every request on the ring into {@code out}.
-     * Returns the number taken (0 on timeout).
+     * Waits up to the timeout for the event channel ({@code xenevtchn_pending}, then unmask). Returns whether it
+     * fired. Requests may be on the ring either way; take them with {@link #takeRequests}.
      */
-    int awaitRequests(List<PagingRequest> out, long timeout, TimeUnit unit) throws InterruptedException;
+    boolean awaitEvent(long timeout, TimeUnit unit) throws InterruptedException;
+
+    /** Takes every request now on the ring into {@code out} and re-arms the request event; returns how many. */
+    int takeRequests(List<PagingRequest> out);
+
+    /** {@link #takeRequests}, waiting up to the timeout for the event channel first if the ring is empty. */
+    default int awaitRequests(List<PagingRequest> out, long timeout, TimeUnit unit) throws InterruptedException {
+        int n = takeRequests(out);
+        if (n > 0) {
+            return n;
+        }
+        awaitEvent(timeout, unit);
+        return takeRequests(out);
+    }
 
     /** Puts the response to {@code request} on the ring (version 7, same vCPU, flags and gfn), not yet visible. */
     void respond(PagingRequest request);

@@ -18,6 +18,11 @@ public interface XenHost extends AutoCloseable {
 
     XenStore store();
 
+    /** The guest probe, where this host has one (see {@link GuestProbe}). */
+    default java.util.Optional<GuestProbe> guestProbe() {
+        return java.util.Optional.empty();
+    }
+
     /** Releases everything the host holds (domains of an emulated host, handles of a native one). */
     @Override
     void close();

@@ -142,6 +142,7 @@ final class EmulatedDomain implements GuestPlatform {
                     }
                     if (write) {
                         markDirty(gfn);
+                        memory.markTouched(gfn);
                     }
                     return action.apply(memory.chunk(gfn), memory.offset(gfn));
                 }
@@ -174,7 +175,7 @@ final class EmulatedDomain implements GuestPlatform {
             if (t == P2mTable.PAGED || t == P2mTable.PAGING_IN) {
                 pagedPages.decrementAndGet();
             } else {
-                memory.fill(gfn, GuestPhysicalMemory.POISON);
+                memory.scrub(gfn);
             }
             p2m.set(gfn, P2mTable.INVALID);
             populatedPages.decrementAndGet();
@@ -547,7 +548,7 @@ final class EmulatedDomain implements GuestPlatform {
                 throw new XenException("xc_mem_paging_evict", Errno.EBUSY,
                         String.format("%s gfn 0x%x is %s (touched since nomination?)", id, gfn, P2mTable.toPublic(t)));
             }
-            memory.fill(gfn, GuestPhysicalMemory.POISON);
+            memory.scrub(gfn);
             p2m.set(gfn, P2mTable.PAGED);
             pagedPages.incrementAndGet();
         }

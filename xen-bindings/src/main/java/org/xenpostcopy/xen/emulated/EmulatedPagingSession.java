@@ -49,16 +49,12 @@ final class EmulatedPagingSession implements PagingSession {
     }
 
     @Override
-    public int awaitRequests(List<PagingRequest> out, long timeout, TimeUnit unit) throws InterruptedException {
-        int taken = drain(out);
-        if (taken > 0) {
-            return taken;
-        }
-        domain.paging.pagerPort().await(timeout, unit);
-        return drain(out);
+    public boolean awaitEvent(long timeout, TimeUnit unit) throws InterruptedException {
+        return domain.paging.pagerPort().await(timeout, unit);
     }
 
-    private int drain(List<PagingRequest> out) {
+    @Override
+    public int takeRequests(List<PagingRequest> out) {
         int n = 0;
         do {
             while (back.unconsumedRequests() > 0) {

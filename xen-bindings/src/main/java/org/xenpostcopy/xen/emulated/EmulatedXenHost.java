@@ -15,6 +15,7 @@ import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.GuestProbe;
 import org.xenpostcopy.xen.NoSuchDomainException;
 import org.xenpostcopy.xen.P2mType;
 import org.xenpostcopy.xen.PagingChannel;
@@ -39,6 +40,26 @@ public final class EmulatedXenHost implements XenHost {
     private final Memory memory = new Memory();
     private final Paging paging = new Paging();
     private final Dirty dirtyLog = new Dirty();
+    private final GuestProbe probe = new GuestProbe() {
+        @Override
+        public long operations(DomainId id) {
+            return guestOps(id);
+        }
+
+        @Override
+        public Verification verify(DomainId id) {
+            GuestOracle.Verdict v = verifyGuest(id);
+            long consoleMismatches = guestConsole(id).mismatches();
+            List<String> problems = new ArrayList<>(v.problems());
+            if (consoleMismatches > 0) {
+                problems.add(0, "the guest's own reads found " + consoleMismatches + " bad pages: "
+                        + guestConsole(id).details().get(0));
+            }
+            guestCrash(id).ifPresent(c -> problems.add(0, "the guest crashed: " + c));
+            return new Verification(v.clean() && problems.isEmpty(), v.pagesChecked(),
+                    v.mismatchedPages() + consoleMismatches, List.copyOf(problems));
+        }
+    };
 
     public EmulatedXenHost(String name) {
         this.name = name;
@@ -73,6 +94,11 @@ public final class EmulatedXenHost implements XenHost {
     @Override
     public XenStore store() {
         return store;
+    }
+
+    @Override
+    public Optional<GuestProbe> guestProbe() {
+        return Optional.of(probe);
     }
 
     private EmulatedDomain domain(String call, DomainId id) {
@@ -231,6 +257,21 @@ public final class EmulatedXenHost implements XenHost {
                         "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
             }
             gfns.forEach(d::decreaseReservation);
+        }
+
+        @Override
+        public void populate(DomainId id, GfnBitmap gfns) {
+            EmulatedDomain d = domain("xc_domain_populate_physmap_exact", id);
+            if (gfns.size() != d.pages()) {
+                throw new XenException("xc_domain_populate_physmap_exact", Errno.EINVAL,
+                        "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
+            }
+            gfns.forEach(g -> {
+                if (!d.populatePhysmap(g)) {
+                    throw new XenException("xc_domain_populate_physmap_exact", Errno.ENOMEM,
+                            String.format("%s is at its max memory; gfn 0x%x not populated", id, g));
+                }
+            });
         }
     }
 

@@ -21,12 +21,15 @@ final class GuestPhysicalMemory implements AutoCloseable {
     private final long pages;
     private final Memory[] chunks;
     private final ByteBuffer[] views;
+    /** Chunks something was written to; an untouched chunk is still the kernel's lazily zeroed mapping. */
+    private final boolean[] touched;
 
     GuestPhysicalMemory(long pages) {
         this.pages = pages;
         int n = (int) ((pages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT);
         chunks = new Memory[n];
         views = new ByteBuffer[n];
+        touched = new boolean[n];
         for (int i = 0; i < n; i++) {
             long chunkPages = Math.min(CHUNK_PAGES, pages - ((long) i << CHUNK_SHIFT));
             chunks[i] = new Memory(chunkPages * Gfn.PAGE_SIZE);
@@ -54,17 +57,35 @@ final class GuestPhysicalMemory implements AutoCloseable {
     }
 
     void copyIn(long gfn, ByteBuffer src) {
+        touched[(int) (gfn >>> CHUNK_SHIFT)] = true;
         int pos = src.position();
         chunk(gfn).put(offset(gfn), src, pos, Gfn.PAGE_SIZE);
         src.position(pos + Gfn.PAGE_SIZE);
     }
 
     void fill(long gfn, long value) {
+        touched[(int) (gfn >>> CHUNK_SHIFT)] = true;
         ByteBuffer c = chunk(gfn);
         int base = offset(gfn);
         for (int i = 0; i < Gfn.PAGE_SIZE; i += 8) {
             c.putLong(base + i, value);
         }
+    }
+
+    /**
+     * Scrubs a page that leaves the guest (evicted or ballooned out). Pages of a chunk never written hold nothing
+     * of the guest's, and scrubbing them would only make the kernel back them with real memory: a receiver that
+     * pages out a fresh 8 GiB domain must not cost 8 GiB before the first page arrives.
+     */
+    void scrub(long gfn) {
+        if (touched[(int) (gfn >>> CHUNK_SHIFT)]) {
+            fill(gfn, POISON);
+        }
+    }
+
+    /** Guest writes go through {@link #chunk} directly; they mark the chunk here. */
+    void markTouched(long gfn) {
+        touched[(int) (gfn >>> CHUNK_SHIFT)] = true;
     }
 
     @Override

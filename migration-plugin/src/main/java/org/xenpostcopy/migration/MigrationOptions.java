@@ -1,0 +1,90 @@
+package org.xenpostcopy.migration;
+
+import java.util.Objects;
+
+/**
+ * Everything a migration is asked to do, fixed at its start.
+ *
+ * @param batchPages     pages per push batch (and most pages per demand fetch)
+ * @param pivots         bubbles kept at once by {@link PrePaging#MULTIBUBBLE}
+ * @param demandOnlyMs   with {@link PrePaging#NONE}: how long only demanded pages move before the rest is flushed
+ * @param linkMbps       sending-side bandwidth cap in megabits per second; 0 = unshaped
+ * @param linkLatencyMs  one-way latency added on the sending side; 0 = none
+ * @param verify         run the guest's memory check on the destination when done (where the host can)
+ * @param baselineMs     how long to measure the guest's throughput before the migration starts (0 = skip)
+ * @param timeoutMs      how long the source waits for the destination to confirm every page loaded
+ * @param precopyRounds  with {@link MigrationMode#HYBRID}: pre-copy rounds before switching to post-copy
+ */
+public record MigrationOptions(MigrationMode mode, PrePaging prepaging, boolean dsb, int batchPages, int pivots,
+                               long demandOnlyMs, long linkMbps, int linkLatencyMs, boolean verify, long baselineMs,
+                               long timeoutMs, int precopyRounds) {
+    public static final int MAX_BATCH = 1024;
+
+    public MigrationOptions {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(prepaging, "prepaging");
+        if (batchPages < 1 || batchPages > MAX_BATCH) {
+            throw new IllegalArgumentException("batch must be 1.." + MAX_BATCH + " pages, not " + batchPages);
+        }
+        if (pivots < 1 || pivots > 64) {
+            throw new IllegalArgumentException("pivots must be 1..64, not " + pivots);
+        }
+        if (linkMbps < 0 || linkLatencyMs < 0 || demandOnlyMs < 0 || baselineMs < 0 || timeoutMs <= 0) {
+            throw new IllegalArgumentException("link rate, latency, windows and timeouts cannot be negative");
+        }
+        if (precopyRounds < 0 || precopyRounds > 29) {
+            throw new IllegalArgumentException("pre-copy rounds must be 0..29, not " + precopyRounds);
+        }
+    }
+
+    /** Post-copy with bubbling, unshaped, verified: the defaults {@code xlpc migrate} uses. */
+    public static MigrationOptions defaults() {
+        return new MigrationOptions(MigrationMode.POSTCOPY, PrePaging.BUBBLE, false, 256, 7, 2000, 0, 0, true, 1000,
+                600_000, 2);
+    }
+
+    public MigrationOptions withMode(MigrationMode m) {
+        return new MigrationOptions(m, prepaging, dsb, batchPages, pivots, demandOnlyMs, linkMbps, linkLatencyMs,
+                verify, baselineMs, timeoutMs, precopyRounds);
+    }
+
+    public MigrationOptions withPrePaging(PrePaging p) {
+        return new MigrationOptions(mode, p, dsb, batchPages, pivots, demandOnlyMs, linkMbps, linkLatencyMs, verify,
+                baselineMs, timeoutMs, precopyRounds);
+    }
+
+    public MigrationOptions withDsb(boolean d) {
+        return new MigrationOptions(mode, prepaging, d, batchPages, pivots, demandOnlyMs, linkMbps, linkLatencyMs,
+                verify, baselineMs, timeoutMs, precopyRounds);
+    }
+
+    public MigrationOptions withLink(long mbps, int latencyMs) {
+        return new MigrationOptions(mode, prepaging, dsb, batchPages, pivots, demandOnlyMs, mbps, latencyMs, verify,
+                baselineMs, timeoutMs, precopyRounds);
+    }
+
+    public MigrationOptions withBaselineMs(long ms) {
+        return new MigrationOptions(mode, prepaging, dsb, batchPages, pivots, demandOnlyMs, linkMbps, linkLatencyMs,
+                verify, ms, timeoutMs, precopyRounds);
+    }
+
+    public MigrationOptions withVerify(boolean v) {
+        return new MigrationOptions(mode, prepaging, dsb, batchPages, pivots, demandOnlyMs, linkMbps, linkLatencyMs, v,
+                baselineMs, timeoutMs, precopyRounds);
+    }
+
+    public MigrationOptions withBatchPages(int b) {
+        return new MigrationOptions(mode, prepaging, dsb, b, pivots, demandOnlyMs, linkMbps, linkLatencyMs, verify,
+                baselineMs, timeoutMs, precopyRounds);
+    }
+
+    public MigrationOptions withDemandOnlyMs(long ms) {
+        return new MigrationOptions(mode, prepaging, dsb, batchPages, pivots, ms, linkMbps, linkLatencyMs, verify,
+                baselineMs, timeoutMs, precopyRounds);
+    }
+
+    public MigrationOptions withPrecopyRounds(int r) {
+        return new MigrationOptions(mode, prepaging, dsb, batchPages, pivots, demandOnlyMs, linkMbps, linkLatencyMs,
+                verify, baselineMs, timeoutMs, r);
+    }
+}

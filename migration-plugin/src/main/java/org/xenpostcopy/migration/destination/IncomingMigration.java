@@ -1,0 +1,329 @@
+package org.xenpostcopy.migration.destination;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.report.LatencyRecorder;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestProbe;
+import org.xenpostcopy.xen.PagingRequest;
+import org.xenpostcopy.xen.PagingSession;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.XenStore;
+
+/**
+ * One incoming post-copy migration. Its phases move only forward through {@link #advance}:
+ * {@code PREPARED → RUNNING → COMPLETED}, or {@code PREPARED → ABORTED}.
+ *
+ * <p>Per gfn the states are: expected (will arrive) or a hole; loaded or not; and, while not loaded, possibly a
+ * pending fault. A stripe lock per gfn makes "load and take the pending fault" and "check loaded or add a pending
+ * fault" atomic against each other, which settles the race between a push and a fault for the same page.
+ */
+public final class IncomingMigration {
+    private static final Logger LOG = System.getLogger(IncomingMigration.class.getName());
+    private static final int STRIPES = 1024;
+
+    public enum Phase { PREPARED, RUNNING, COMPLETED, ABORTED }
+
+    final String id;
+    private final XenHost host;
+    final DomainId domain;
+    final long gfnCount;
+    private final PagingSession paging;
+    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.PREPARED);
+    private final Object[] stripes = new Object[STRIPES];
+    private final AtomicLongArray loadedBits;
+    private final ReentrantLock ring = new ReentrantLock();
+    private final ConcurrentHashMap<Long, PendingFault> pending = new ConcurrentHashMap<>();
+    private volatile GfnBitmap expected;
+    private volatile long expectedCount;
+    private final CountDownLatch allLoaded = new CountDownLatch(1);
+
+    final AtomicLong loaded = new AtomicLong();
+    final AtomicLong duplicates = new AtomicLong();
+    final AtomicLong rejected = new AtomicLong();
+    final AtomicLong networkFaults = new AtomicLong();
+    final AtomicLong prepagedHits = new AtomicLong();
+    final LatencyRecorder faultLatency = new LatencyRecorder();
+    private volatile long resumedAt;
+    private volatile long lastLoadedAt;
+    private volatile long opsAtResume = -1;
+    private volatile long opsAtCompletion = -1;
+
+    private FaultService faults;
+    private DemandFetcher demand;
+    private final InetSocketAddress source;
+    private final LinkShaper link;
+
+    /** A fault not yet answered: the requests waiting for one gfn, and when the first was taken off the ring. */
+    static final class PendingFault {
+        final long since;
+        final List<PagingRequest> requests = new ArrayList<>(1);
+
+        PendingFault(long since) {
+            this.since = since;
+        }
+    }
+
+    private IncomingMigration(String id, XenHost host, DomainId domain, PagingSession paging, InetSocketAddress source,
+                              LinkShaper link) {
+        this.id = id;
+        this.host = host;
+        this.domain = domain;
+        this.gfnCount = host.memory().gfnCount(domain);
+        this.paging = paging;
+        this.source = source;
+        this.link = link;
+        this.loadedBits = new AtomicLongArray((int) ((gfnCount + 63) >>> 6));
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    /**
+     * Creates the domain paused, becomes its pager and pages every gfn out (holes are given back instead), so the
+     * guest can start here the moment its vCPU state arrives.
+     */
+    static IncomingMigration prepare(String id, XenHost host, DomainConfig config, long targetKiB, GfnBitmap holes,
+                                     InetSocketAddress source, LinkShaper link) {
+        DomainId domain = host.domains().create(config, false);
+        PagingSession paging = null;
+        try {
+            if (targetKiB > 0) {
+                host.store().write(XenStore.domainPath(domain) + "/memory/target", Long.toString(targetKiB));
+            }
+            paging = host.paging().enable(domain);
+            host.domains().decreaseReservation(domain, holes);
+            for (long g = 0; g < holes.size(); g++) {
+                if (!holes.get(g)) {
+                    Gfn gfn = Gfn.of(g);
+                    paging.nominate(gfn);
+                    paging.evict(gfn);
+                }
+            }
+            return new IncomingMigration(id, host, domain, paging, source, link);
+        } catch (RuntimeException e) {
+            if (paging != null) {
+                paging.close();
+            }
+            host.domains().destroy(domain);
+            throw e;
+        }
+    }
+
+    public Phase phase() {
+        return phase.get();
+    }
+
+    /** The one guarded transition: from {@code from} to {@code to}, or an exception naming both. */
+    void advance(Phase from, Phase to) {
+        if (!phase.compareAndSet(from, to)) {
+            throw new IllegalStateException("session " + id + " is " + phase.get() + ", cannot go from " + from + " to " + to);
+        }
+        LOG.log(Level.DEBUG, "session {0}: {1} -> {2}", id, from, to);
+    }
+
+    /**
+     * The switch: mirror the final hole map, load the vCPU state, start serving faults, unpause. Returns the
+     * nanoseconds it took (part of the downtime).
+     */
+    long resume(List<VcpuState> vcpus, GfnBitmap finalHoles) {
+        long t0 = System.nanoTime();
+        advance(Phase.PREPARED, Phase.RUNNING);
+        // The balloon may have moved between prepare and pause: holes that appeared are given back; pages that came
+        // back are populated and paged out like the rest.
+        host.domains().decreaseReservation(domain, finalHoles);
+        GfnBitmap present = host.domains().populated(domain);
+        GfnBitmap refill = GfnBitmap.full(gfnCount);
+        refill.andNot(finalHoles);
+        refill.andNot(present);
+        if (!refill.isEmpty()) {
+            host.domains().populate(domain, refill);
+            refill.forEach(g -> {
+                paging.nominate(Gfn.of(g));
+                paging.evict(Gfn.of(g));
+            });
+        }
+        GfnBitmap exp = GfnBitmap.full(gfnCount);
+        exp.andNot(finalHoles);
+        expected = exp;
+        expectedCount = exp.cardinality();
+        for (VcpuState v : vcpus) {
+            host.domains().setVcpuState(domain, v);
+        }
+        faults = new FaultService(this, paging);
+        demand = new DemandFetcher(this, source, link);
+        faults.start();
+        demand.start();
+        Optional<GuestProbe> probe = host.guestProbe();
+        probe.ifPresent(p -> opsAtResume = p.operations(domain));
+        resumedAt = System.nanoTime();
+        host.domains().unpause(domain);
+        if (expectedCount == 0) {
+            lastLoadedAt = resumedAt;
+            allLoaded.countDown();
+        }
+        return System.nanoTime() - t0;
+    }
+
+    /**
+     * A page arrived (by push or by demand). Loaded at once if it is expected and not loaded yet; a duplicate is
+     * counted and dropped; a page for a hole or out of range is refused. Never loads anything twice.
+     */
+    void deliver(long gfn, ByteBuffer page) {
+        GfnBitmap exp = expected;
+        if (exp == null || gfn < 0 || gfn >= gfnCount || !exp.get(gfn)) {
+            rejected.incrementAndGet();
+            LOG.log(Level.WARNING, "session {0}: refused a page for gfn 0x{1} (not expected)", id, Long.toHexString(gfn));
+            return;
+        }
+        PendingFault waiting;
+        synchronized (stripe(gfn)) {
+            if (isLoaded(gfn)) {
+                duplicates.incrementAndGet();
+                return;
+            }
+            paging.load(Gfn.of(gfn), page);
+            setLoaded(gfn);
+            waiting = pending.remove(gfn);
+        }
+        if (waiting != null) {
+            answer(waiting);
+        }
+        if (loaded.incrementAndGet() == expectedCount) {
+            lastLoadedAt = System.nanoTime();
+            host.guestProbe().ifPresent(p -> opsAtCompletion = p.operations(domain));
+            allLoaded.countDown();
+        }
+    }
+
+    /**
+     * A request taken off the ring: answered at once if its page is here (a pre-paged hit), else it waits for the
+     * page and, if it is the first to want it, asks the source (a network fault).
+     *
+     * @return true if it was answered now (the caller pushes the responses)
+     */
+    boolean onRequest(PagingRequest r, long takenAt) {
+        long gfn = r.gfn().value();
+        synchronized (stripe(gfn)) {
+            if (!isLoaded(gfn)) {
+                boolean[] fresh = {false};
+                PendingFault pf = pending.computeIfAbsent(gfn, g -> {
+                    fresh[0] = true;
+                    return new PendingFault(takenAt);
+                });
+                pf.requests.add(r);
+                if (fresh[0]) {
+                    networkFaults.incrementAndGet();
+                    demand.request(gfn);
+                }
+                return false;
+            }
+        }
+        prepagedHits.incrementAndGet();
+        faultLatency.record(System.nanoTime() - takenAt);
+        return true;
+    }
+
+    /** Answers every request waiting on one page (from whichever thread loaded it). */
+    private void answer(PendingFault pf) {
+        ring.lock();
+        try {
+            for (PagingRequest r : pf.requests) {
+                paging.respond(r);
+            }
+            paging.pushResponses();
+        } finally {
+            ring.unlock();
+        }
+        faultLatency.record(System.nanoTime() - pf.since);
+    }
+
+    ReentrantLock ringLock() {
+        return ring;
+    }
+
+    private Object stripe(long gfn) {
+        return stripes[(int) (gfn & (STRIPES - 1))];
+    }
+
+    private boolean isLoaded(long gfn) {
+        return (loadedBits.get((int) (gfn >>> 6)) & (1L << gfn)) != 0;
+    }
+
+    private void setLoaded(long gfn) {
+        int i = (int) (gfn >>> 6);
+        long bit = 1L << gfn;
+        long w;
+        do {
+            w = loadedBits.get(i);
+        } while (!loadedBits.compareAndSet(i, w, w | bit));
+    }
+
+    /** Waits until every expected page is loaded. */
+    boolean awaitAllLoaded(long timeoutMs) throws InterruptedException {
+        return allLoaded.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    long expectedCount() {
+        return expectedCount;
+    }
+
+    long postCopyNanos() {
+        return lastLoadedAt - resumedAt;
+    }
+
+    long opsAtResume() {
+        return opsAtResume;
+    }
+
+    long opsAtCompletion() {
+        return opsAtCompletion;
+    }
+
+    /** Stops the fault and demand threads and gives up the pager role. */
+    void finish() {
+        if (faults != null) {
+            faults.stop();
+        }
+        if (demand != null) {
+            demand.stop();
+        }
+        paging.close();
+    }
+
+    /** Tears a session down before its guest ever ran here. */
+    void abort() {
+        advance(Phase.PREPARED, Phase.ABORTED);
+        finish();
+        host.domains().destroy(domain);
+    }
+
+    Optional<GuestProbe> probe() {
+        return host.guestProbe();
+    }
+
+    /** Where a demand fetch failed for good, for the completion report. */
+    void demandFailed(String why) {
+        LOG.log(Level.ERROR, "session {0}: demand connection to the source failed: {1}", id, why);
+        demandFailure = why;
+    }
+
+    volatile String demandFailure;
+}

@@ -1,0 +1,248 @@
+package org.xenpostcopy.migration.destination;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.protocol.Wire;
+import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
+import org.xenpostcopy.migration.protocol.thrift.TCompletion;
+import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
+import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
+import org.xenpostcopy.migration.protocol.thrift.TLatency;
+import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.protocol.thrift.TPages;
+import org.xenpostcopy.migration.protocol.thrift.TPrepare;
+import org.xenpostcopy.migration.protocol.thrift.TPrepareReply;
+import org.xenpostcopy.migration.protocol.thrift.TResume;
+import org.xenpostcopy.migration.protocol.thrift.TResumeReply;
+import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
+import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
+import org.xenpostcopy.migration.report.LatencyRecorder;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestProbe;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenHost;
+
+/**
+ * The destination's Thrift handler. It converts wire structs to domain types at once, checks everything that
+ * arrives (session known, sizes bounded, gfns in range) and maps domain errors to {@code TMigrationError}.
+ */
+public final class ReceiverService implements MigrationReceiver.Iface {
+    private static final Logger LOG = System.getLogger(ReceiverService.class.getName());
+
+    private final XenHost host;
+    private final ConcurrentHashMap<String, IncomingMigration> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong refusedBatches = new AtomicLong();
+
+    public ReceiverService(XenHost host) {
+        this.host = host;
+    }
+
+    /** Push batches refused outright (unknown session or malformed), across all sessions. */
+    public long refusedBatches() {
+        return refusedBatches.get();
+    }
+
+    private IncomingMigration session(String id) throws TMigrationError {
+        IncomingMigration m = id == null ? null : sessions.get(id);
+        if (m == null) {
+            throw Wire.error(TErrorCode.UNKNOWN_SESSION, "no incoming migration with session id '" + id + "'");
+        }
+        return m;
+    }
+
+    @Override
+    public TPrepareReply prepare(TPrepare request) throws TMigrationError {
+        long t0 = System.nanoTime();
+        if (request.getSessionId() == null || request.getSessionId().isBlank() || request.getDomain() == null) {
+            throw Wire.badRequest("prepare needs a session id and a domain");
+        }
+        if (sessions.containsKey(request.getSessionId())) {
+            throw Wire.error(TErrorCode.WRONG_STATE, "session " + request.getSessionId() + " exists already");
+        }
+        TDomainSpec d = request.getDomain();
+        DomainConfig config;
+        try {
+            config = new DomainConfig(d.getName(), d.getMemoryPages(), d.getVcpus(), d.getGuest(), d.getSeed());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw Wire.badRequest("bad domain spec: " + e.getMessage());
+        }
+        if (request.getSourcePort() <= 0 || request.getSourcePort() > 65535 || request.getSourceHost() == null) {
+            throw Wire.badRequest("bad source address " + request.getSourceHost() + ":" + request.getSourcePort());
+        }
+        GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), config.memoryPages());
+        LinkShaper link;
+        try {
+            link = new LinkShaper(request.getLinkMbps(), request.getLinkLatencyMs());
+        } catch (IllegalArgumentException e) {
+            throw Wire.badRequest(e.getMessage());
+        }
+        try {
+            IncomingMigration m = IncomingMigration.prepare(request.getSessionId(), host, config, d.getTargetKiB(), holes,
+                    new InetSocketAddress(request.getSourceHost(), request.getSourcePort()), link);
+            sessions.put(request.getSessionId(), m);
+            return new TPrepareReply(m.domain.value(), (System.nanoTime() - t0) / 1e6);
+        } catch (XenException e) {
+            throw Wire.error(TErrorCode.HOST_ERROR, "creating " + config.name() + " failed: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public TResumeReply resume(TResume request) throws TMigrationError {
+        IncomingMigration m = session(request.getSessionId());
+        if (m.phase() != IncomingMigration.Phase.PREPARED) {
+            throw Wire.error(TErrorCode.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not PREPARED");
+        }
+        GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), m.gfnCount);
+        List<VcpuState> vcpus = new ArrayList<>();
+        if (request.getVcpus() == null || request.getVcpus().isEmpty()) {
+            throw Wire.badRequest("resume carries no vCPU state");
+        }
+        for (TVcpuState v : request.getVcpus()) {
+            if (v.bufferForContext() == null || v.bufferForContext().remaining() > 1 << 20) {
+                throw Wire.badRequest("vCPU " + v.getVcpu() + " context is missing or larger than 1 MiB");
+            }
+            ByteBuffer b = v.bufferForContext();
+            byte[] ctx = new byte[b.remaining()];
+            b.duplicate().get(ctx);
+            try {
+                vcpus.add(new VcpuState(v.getVcpu(), ctx));
+            } catch (IllegalArgumentException e) {
+                throw Wire.badRequest(e.getMessage());
+            }
+        }
+        try {
+            long nanos = m.resume(vcpus, holes);
+            return new TResumeReply(nanos / 1e6);
+        } catch (XenException e) {
+            throw Wire.error(TErrorCode.HOST_ERROR, "resuming " + m.domain + " failed: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw Wire.error(TErrorCode.WRONG_STATE, e.getMessage());
+        }
+    }
+
+    @Override
+    public void pushPages(String sessionId, TPages pages) {
+        // oneway: nothing can be answered, so refusals are logged and counted (complete() reports them)
+        IncomingMigration m = sessionId == null ? null : sessions.get(sessionId);
+        if (m == null) {
+            refusedBatches.incrementAndGet();
+            LOG.log(Level.WARNING, "refused a push batch for unknown session ''{0}''", sessionId);
+            return;
+        }
+        if (m.phase() != IncomingMigration.Phase.RUNNING) {
+            refusedBatches.incrementAndGet();
+            LOG.log(Level.WARNING, "refused a push batch for session {0} in phase {1}", sessionId, m.phase());
+            return;
+        }
+        long[] gfns;
+        ByteBuffer payload;
+        try {
+            if (pages == null) {
+                throw Wire.badRequest("no pages");
+            }
+            gfns = Wire.unpackGfns(pages.bufferForGfns(), migrationConstants.MAX_BATCH_PAGES, m.gfnCount);
+            payload = pages.bufferForPages();
+            Wire.checkPages(payload, gfns.length);
+        } catch (TMigrationError e) {
+            refusedBatches.incrementAndGet();
+            m.rejected.incrementAndGet();
+            LOG.log(Level.WARNING, "session {0}: refused a malformed push batch: {1}", sessionId, e.getMessage());
+            return;
+        }
+        ByteBuffer page = payload.duplicate();
+        int base = page.position();
+        for (int i = 0; i < gfns.length; i++) {
+            page.limit(base + (i + 1) * Wire.PAGE_SIZE).position(base + i * Wire.PAGE_SIZE);
+            m.deliver(gfns[i], page);
+        }
+    }
+
+    @Override
+    public TCompletion complete(String sessionId, long pagesSent, boolean verify, int timeoutMs) throws TMigrationError {
+        IncomingMigration m = session(sessionId);
+        if (m.phase() != IncomingMigration.Phase.RUNNING) {
+            throw Wire.error(TErrorCode.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not RUNNING");
+        }
+        try {
+            if (!m.awaitAllLoaded(Math.max(1, timeoutMs))) {
+                String why = m.demandFailure != null ? " (demand connection failed: " + m.demandFailure + ")" : "";
+                throw Wire.error(TErrorCode.TIMEOUT, m.loaded.get() + " of " + m.expectedCount()
+                        + " pages loaded after " + timeoutMs + " ms" + why + "; the guest runs here and waits for the rest");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Wire.error(TErrorCode.TIMEOUT, "interrupted");
+        }
+        m.finish();
+        m.advance(IncomingMigration.Phase.RUNNING, IncomingMigration.Phase.COMPLETED);
+        sessions.remove(sessionId);
+
+        TCompletion c = new TCompletion();
+        c.setPagesReceived(m.loaded.get());
+        c.setDuplicatePages(m.duplicates.get());
+        c.setNetworkFaults(m.networkFaults.get());
+        c.setPrepagedHits(m.prepagedHits.get());
+        LatencyRecorder.Percentiles p = m.faultLatency.percentiles();
+        c.setFaultLatency(new TLatency(p.p50(), p.p99(), p.max()));
+        c.setPostCopyNanos(m.postCopyNanos());
+        c.setGuestOpsAtResume(m.opsAtResume());
+        c.setGuestOpsAtCompletion(m.opsAtCompletion());
+        c.setDestinationDomid(m.domain.value());
+        List<String> notes = new ArrayList<>();
+        if (pagesSent != m.loaded.get()) {
+            notes.add("the source sent " + pagesSent + " pages, " + m.loaded.get() + " were loaded");
+        }
+        if (m.rejected.get() > 0) {
+            notes.add(m.rejected.get() + " pages or batches refused");
+        }
+        boolean verified = false;
+        long mismatched = 0;
+        if (verify) {
+            var probe = m.probe();
+            if (probe.isPresent()) {
+                GuestProbe.Verification v = probe.get().verify(m.domain);
+                verified = v.clean() && notes.isEmpty();
+                mismatched = v.mismatchedPages();
+                if (!v.clean()) {
+                    notes.addAll(v.problems().subList(0, Math.min(5, v.problems().size())));
+                } else {
+                    notes.add(0, "guest memory checked: " + v.pagesChecked() + " pages");
+                }
+            } else {
+                notes.add("this host cannot check guest memory");
+            }
+        } else {
+            notes.add("not checked (verification off)");
+        }
+        c.setVerified(verified);
+        c.setMismatchedPages(mismatched);
+        c.setVerificationNote(String.join("; ", notes));
+        return c;
+    }
+
+    @Override
+    public void abort(String sessionId, String reason) throws TMigrationError {
+        IncomingMigration m = session(sessionId);
+        if (m.phase() != IncomingMigration.Phase.PREPARED) {
+            throw Wire.error(TErrorCode.WRONG_STATE, "session " + m.id + " is " + m.phase()
+                    + ": the guest already runs here and cannot be given back");
+        }
+        LOG.log(Level.WARNING, "session {0} aborted by the source: {1}", sessionId, reason);
+        try {
+            m.abort();
+        } catch (XenException | IllegalStateException e) {
+            throw Wire.error(TErrorCode.HOST_ERROR, "abort failed: " + e.getMessage());
+        } finally {
+            sessions.remove(sessionId);
+        }
+    }
+}

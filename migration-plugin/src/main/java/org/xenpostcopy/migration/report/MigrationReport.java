@@ -1,0 +1,72 @@
+package org.xenpostcopy.migration.report;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * The report of one migration: {@code xlpc migrate --json} prints exactly this object. Field names are public
+ * interface (see ARCHITECTURE.md); new fields may be added, none renamed.
+ *
+ * @param networkFaults   faults the destination had to fetch from the source
+ * @param prepagedHits    faults on pages that had already arrived by push (served at once, no network)
+ * @param faultLatencyUs  how long faulting vCPUs stayed blocked: from the request on the ring to its answer
+ * @param appThroughputBaseline guest operations per second before the migration (-1 if the host cannot tell)
+ * @param appThroughputDuring   guest operations per second from resume to the last page loaded (-1 likewise)
+ * @param verified        the destination's memory check passed (false if it failed or could not run)
+ */
+@JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "pagesTransferred",
+        "bytesTransferred", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "prepagedHits",
+        "faultLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
+        "verificationNote", "sourceDomain", "destinationDomain", "rounds"})
+public record MigrationReport(
+        String mode,
+        String prepaging,
+        boolean dsb,
+        long vmPages,
+        double totalMigrationMs,
+        double downtimeMs,
+        long pagesTransferred,
+        long bytesTransferred,
+        long pagesSkippedBallooned,
+        long pagesFreeAtStart,
+        long networkFaults,
+        long prepagedHits,
+        FaultLatency faultLatencyUs,
+        double appThroughputBaseline,
+        double appThroughputDuring,
+        boolean verified,
+        long mismatchedPages,
+        String verificationNote,
+        int sourceDomain,
+        int destinationDomain,
+        int rounds) {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Fault latency percentiles in microseconds. */
+    public record FaultLatency(@JsonProperty("p50") double p50, @JsonProperty("p99") double p99,
+                               @JsonProperty("max") double max) {
+        public static FaultLatency of(LatencyRecorder.Percentiles p) {
+            return new FaultLatency(p.p50(), p.p99(), p.max());
+        }
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static MigrationReport fromJson(String json) {
+        try {
+            return JSON.readValue(json, MigrationReport.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a migration report: " + e.getOriginalMessage(), e);
+        }
+    }
+}

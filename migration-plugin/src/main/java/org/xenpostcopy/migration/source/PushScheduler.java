@@ -1,0 +1,81 @@
+package org.xenpostcopy.migration.source;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.thrift.TException;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.protocol.Wire;
+import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
+import org.xenpostcopy.migration.protocol.thrift.TPages;
+
+/**
+ * The active push: takes pages in the pre-paging policy's order, claims each (a page the page server already
+ * sent is skipped), and streams them in batches on the push connection with oneway calls, so the source never
+ * waits for a round trip between batches.
+ */
+final class PushScheduler {
+    private final SourceSession session;
+    private final MigrationReceiver.Client push;
+    private final int batchPages;
+    private final MigrationProgress progress;
+    private volatile boolean stopped;
+
+    PushScheduler(SourceSession session, MigrationReceiver.Client push, int batchPages, MigrationProgress progress) {
+        this.session = session;
+        this.push = push;
+        this.batchPages = batchPages;
+        this.progress = progress;
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    /** Runs until every page is claimed (sent by push or by demand). */
+    void run() {
+        SentPages sent = session.sent;
+        long[] gfns = new long[batchPages];
+        byte[] pages = new byte[batchPages * Wire.PAGE_SIZE];
+        long lastProgress = 0;
+        while (!stopped && !sent.allClaimed()) {
+            int n = 0;
+            while (n < batchPages) {
+                long g = session.policy.next();
+                if (g < 0) {
+                    break;
+                }
+                if (sent.claim(g)) {
+                    gfns[n++] = g;
+                }
+            }
+            if (n == 0) {
+                if (!sent.allClaimed()) {
+                    long wait = session.policy.nanosUntilReady();
+                    LockSupport.parkNanos(Math.max(TimeUnit.MICROSECONDS.toNanos(200), Math.min(wait,
+                            TimeUnit.MILLISECONDS.toNanos(5))));
+                }
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                session.readPage(gfns[i], pages, i * Wire.PAGE_SIZE);
+            }
+            long bytes = (long) n * (Wire.PAGE_SIZE + 8);
+            session.link.transmit(bytes, false);
+            try {
+                push.pushPages(session.id, new TPages(Wire.packGfns(gfns, n), ByteBuffer.wrap(pages, 0, n * Wire.PAGE_SIZE)));
+            } catch (TException e) {
+                throw new MigrationException("the push connection to the destination failed after "
+                        + session.pagesSent() + " pages: " + e.getMessage(), e);
+            }
+            session.pushedPages.addAndGet(n);
+            session.wireBytes.addAndGet(bytes);
+            long now = System.nanoTime();
+            if (now - lastProgress > 100_000_000L) {
+                lastProgress = now;
+                progress.update("post-copy", session.pagesSent(), sent.toSend(), session.demandRequests.get());
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.xenpostcopy.migration.source;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.prepaging.PrePagingPolicy;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.XenHost;
+
+/** What the push scheduler and the page server share about one outgoing migration. */
+final class SourceSession {
+    final String id;
+    final XenHost host;
+    final DomainId domain;
+    final long gfnCount;
+    final SentPages sent;
+    final PrePagingPolicy policy;
+    final LinkShaper link;
+    final AtomicLong pushedPages = new AtomicLong();
+    final AtomicLong demandPages = new AtomicLong();
+    final AtomicLong demandRequests = new AtomicLong();
+    final AtomicLong alreadySentAnswers = new AtomicLong();
+    final AtomicLong wireBytes = new AtomicLong();
+
+    SourceSession(String id, XenHost host, DomainId domain, long gfnCount, SentPages sent, PrePagingPolicy policy,
+                  LinkShaper link) {
+        this.id = id;
+        this.host = host;
+        this.domain = domain;
+        this.gfnCount = gfnCount;
+        this.sent = sent;
+        this.policy = policy;
+        this.link = link;
+    }
+
+    /** Copies one guest page into {@code dst} at {@code offset}. The domain is paused: the page cannot change. */
+    void readPage(long gfn, byte[] dst, int offset) {
+        host.memory().read(domain, Gfn.of(gfn), ByteBuffer.wrap(dst, offset, Gfn.PAGE_SIZE));
+    }
+
+    long pagesSent() {
+        return pushedPages.get() + demandPages.get();
+    }
+}

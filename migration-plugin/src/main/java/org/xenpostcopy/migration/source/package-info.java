@@ -1,0 +1,7 @@
+/**
+ * The sending side: {@link org.xenpostcopy.migration.source.PostCopySource} runs one outgoing post-copy
+ * migration; {@link org.xenpostcopy.migration.source.SentPages} guarantees each page is sent once, whoever
+ * sends it; {@link org.xenpostcopy.migration.source.PushScheduler} streams pages in the pre-paging policy's
+ * order; {@link org.xenpostcopy.migration.source.PageServer} answers the destination's demand requests.
+ */
+package org.xenpostcopy.migration.source;

@@ -1,0 +1,133 @@
+/*
+ * The xen-postcopy wire protocol between two xlpc daemons.
+ *
+ * Three connections per migration, each served by its own thread on the receiving end:
+ *   control  source -> destination  MigrationReceiver.prepare / resume / complete / abort
+ *   push     source -> destination  MigrationReceiver.pushPages (oneway, bulk)
+ *   demand   destination -> source  PageServer.fetch (urgent; never queued behind push)
+ *
+ * Every call names its session, so a later recovery can re-open connections and resend without
+ * redesigning the protocol; page delivery is idempotent (a page that arrives twice is counted, not loaded
+ * twice). Field ids are never reused.
+ *
+ * Bulk fields are packed binary, not lists, so no per-page objects are built on either side:
+ *   gfns:  little-endian u64 per page
+ *   pages: 4096 bytes per page, in the order of gfns
+ */
+namespace java org.xenpostcopy.migration.protocol.thrift
+
+const i32 PAGE_SIZE = 4096
+/** The most pages one pushPages or fetch may carry. */
+const i32 MAX_BATCH_PAGES = 1024
+
+/** Error codes a peer can act on; message is one human sentence. */
+enum TErrorCode {
+  UNKNOWN_SESSION = 1,
+  BAD_REQUEST = 2,
+  HOST_ERROR = 3,
+  WRONG_STATE = 4,
+  TIMEOUT = 5,
+}
+
+exception TMigrationError {
+  1: TErrorCode code,
+  2: string message,
+}
+
+/** The domain as the destination must create it. */
+struct TDomainSpec {
+  1: string name,
+  2: i64 memoryPages,
+  3: i32 vcpus,
+  /** the guest program (emulated hosts) */
+  4: string guest,
+  5: i64 seed,
+  /** memory/target in KiB at the source, so the destination's balloon starts where the source's was */
+  6: i64 targetKiB,
+}
+
+struct TPrepare {
+  1: string sessionId,
+  2: TDomainSpec domain,
+  /** where the destination's demand connection reaches the source's PageServer */
+  3: string sourceHost,
+  4: i32 sourcePort,
+  /** link shaping for the destination->source direction (demand requests); 0 = unshaped */
+  5: i64 linkMbps,
+  6: i32 linkLatencyMs,
+  /** gfns that are unpopulated at the source now (ballooned out), as a bitmap of little-endian u64 words */
+  7: binary unpopulated,
+}
+
+struct TPrepareReply {
+  1: i32 destinationDomid,
+  /** milliseconds the destination spent creating the domain and paging every gfn out */
+  2: double prepareMs,
+}
+
+struct TVcpuState {
+  1: i32 vcpu,
+  2: binary context,
+}
+
+struct TResume {
+  1: string sessionId,
+  2: list<TVcpuState> vcpus,
+  /** gfns unpopulated at the source at pause time (final); bitmap as in TPrepare */
+  3: binary unpopulated,
+}
+
+struct TResumeReply {
+  /** milliseconds from receiving resume to the domain running (part of the downtime) */
+  1: double resumeMs,
+}
+
+struct TPages {
+  1: binary gfns,
+  2: binary pages,
+}
+
+struct TFetchReply {
+  /** pages sent on this connection, now */
+  1: TPages pages,
+  /** gfns that were already sent on the push connection: they are on their way */
+  2: binary alreadySent,
+}
+
+struct TLatency {
+  1: double p50Us,
+  2: double p99Us,
+  3: double maxUs,
+}
+
+struct TCompletion {
+  1: i64 pagesReceived,
+  2: i64 duplicatePages,
+  3: i64 networkFaults,
+  4: i64 prepagedHits,
+  5: TLatency faultLatency,
+  /** nanoseconds from resume to the last page loaded, measured at the destination */
+  6: i64 postCopyNanos,
+  /** guest operations counted at the destination when the last page was loaded (-1 if the host cannot tell) */
+  7: i64 guestOpsAtCompletion,
+  8: i64 guestOpsAtResume,
+  9: bool verified,
+  10: i64 mismatchedPages,
+  11: string verificationNote,
+  12: i32 destinationDomid,
+}
+
+service MigrationReceiver {
+  TPrepareReply prepare(1: TPrepare request) throws (1: TMigrationError error),
+  TResumeReply resume(1: TResume request) throws (1: TMigrationError error),
+  oneway void pushPages(1: string sessionId, 2: TPages pages),
+  /** The source has sent every page; waits until all are loaded, verifies if asked, and reports. */
+  TCompletion complete(1: string sessionId, 2: i64 pagesSent, 3: bool verify, 4: i32 timeoutMs)
+      throws (1: TMigrationError error),
+  /** Gives up a session: the destination domain is destroyed (only before resume; after it the guest lives here). */
+  void abort(1: string sessionId, 2: string reason) throws (1: TMigrationError error),
+}
+
+service PageServer {
+  TFetchReply fetch(1: string sessionId, 2: binary gfns) throws (1: TMigrationError error),
+}

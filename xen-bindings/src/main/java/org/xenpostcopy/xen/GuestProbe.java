@@ -1,0 +1,22 @@
+package org.xenpostcopy.xen;
+
+import java.util.List;
+
+/**
+ * What a host can tell about the program inside a guest, for measurements: how much work it has done and
+ * whether its memory is intact. The emulated host has one (its guests keep counters and a memory oracle); a
+ * native host has one only where its guests run a cooperating checker.
+ */
+public interface GuestProbe {
+    /** Operations the guest program has completed since it booted (carried across migrations). */
+    long operations(DomainId domain);
+
+    /** Pauses the domain, checks every page of guest memory, unpauses it. */
+    Verification verify(DomainId domain);
+
+    /**
+     * @param problems the first few things found wrong, one sentence each
+     */
+    record Verification(boolean clean, long pagesChecked, long mismatchedPages, List<String> problems) {
+    }
+}
