@@ -8,7 +8,7 @@ OUT=migration-plugin/src/generated/java
 command -v thrift >/dev/null || { echo "thrift compiler not found: apt-get install thrift-compiler" >&2; exit 2; }
 version=$(thrift --version | awk '{print $3}')
 [ "$version" = "0.17.0" ] || { echo "thrift $version found; the sources are generated with 0.17.0 (libthrift 0.17.0)" >&2; exit 2; }
-gen() { rm -rf "$1"; mkdir -p "$1"; thrift --gen java:generated_annotations=suppress,private_members -out "$1" "$IDL"; }
+gen() { rm -rf "$1"; mkdir -p "$1"; thrift --gen java:generated_annotations=suppress -out "$1" "$IDL"; }
 if [ "${1:-}" = "--check" ]; then
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
     gen "$tmp"

@@ -72,8 +72,11 @@ final class DemandFetcher {
                 link.transmit(8L * n, true);
                 link.propagate();
                 TFetchReply reply = pages.fetch(migration.id, Wire.packGfns(gfns, n));
-                long[] got = Wire.unpackGfns(reply.getPages().bufferForGfns(), gfns.length, migration.gfnCount);
-                ByteBuffer payload = reply.getPages().bufferForPages();
+                if (reply.pages == null) {
+                    throw Wire.badRequest("fetch reply without pages");
+                }
+                long[] got = Wire.unpackGfns(reply.pages.gfns, gfns.length, migration.gfnCount);
+                ByteBuffer payload = reply.pages.pages;
                 Wire.checkPages(payload, got.length);
                 ByteBuffer page = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
                 int base = page.position();

@@ -68,8 +68,6 @@ public final class IncomingMigration {
 
     private FaultService faults;
     private DemandFetcher demand;
-    private final InetSocketAddress source;
-    private final LinkShaper link;
 
     /** A fault not yet answered: the requests waiting for one gfn, and when the first was taken off the ring. */
     static final class PendingFault {
@@ -88,8 +86,6 @@ public final class IncomingMigration {
         this.domain = domain;
         this.gfnCount = host.memory().gfnCount(domain);
         this.paging = paging;
-        this.source = source;
-        this.link = link;
         this.loadedBits = new AtomicLongArray((int) ((gfnCount + 63) >>> 6));
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
@@ -117,7 +113,13 @@ public final class IncomingMigration {
                     paging.evict(gfn);
                 }
             }
-            return new IncomingMigration(id, host, domain, paging, source, link);
+            IncomingMigration m = new IncomingMigration(id, host, domain, paging, source, link);
+            // Threads and the demand connection are set up now, so none of it counts toward the downtime.
+            m.faults = new FaultService(m, paging);
+            m.demand = new DemandFetcher(m, source, link);
+            m.faults.start();
+            m.demand.start();
+            return m;
         } catch (RuntimeException e) {
             if (paging != null) {
                 paging.close();
@@ -167,10 +169,6 @@ public final class IncomingMigration {
         for (VcpuState v : vcpus) {
             host.domains().setVcpuState(domain, v);
         }
-        faults = new FaultService(this, paging);
-        demand = new DemandFetcher(this, source, link);
-        faults.start();
-        demand.start();
         Optional<GuestProbe> probe = host.guestProbe();
         probe.ifPresent(p -> opsAtResume = p.operations(domain));
         resumedAt = System.nanoTime();

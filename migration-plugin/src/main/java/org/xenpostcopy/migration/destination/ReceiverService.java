@@ -149,8 +149,9 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             if (pages == null) {
                 throw Wire.badRequest("no pages");
             }
-            gfns = Wire.unpackGfns(pages.bufferForGfns(), migrationConstants.MAX_BATCH_PAGES, m.gfnCount);
-            payload = pages.bufferForPages();
+            // The fields themselves, not bufferFor*(): those copy, and these buffers are only read here.
+            gfns = Wire.unpackGfns(pages.gfns, migrationConstants.MAX_BATCH_PAGES, m.gfnCount);
+            payload = pages.pages;
             Wire.checkPages(payload, gfns.length);
         } catch (TMigrationError e) {
             refusedBatches.incrementAndGet();

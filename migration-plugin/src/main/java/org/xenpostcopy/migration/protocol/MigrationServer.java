@@ -9,7 +9,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.thrift.TMultiplexedProcessor;
-import org.apache.thrift.protocol.TBinaryProtocol;
 import org.apache.thrift.server.TServer;
 import org.apache.thrift.server.TThreadPoolServer;
 import org.apache.thrift.transport.TServerSocket;
@@ -50,8 +49,7 @@ public final class MigrationServer implements AutoCloseable {
             TServerSocket transport = new TServerSocket(socket);
             server = new TThreadPoolServer(new TThreadPoolServer.Args(transport)
                     .processor(processor)
-                    .protocolFactory(new TBinaryProtocol.Factory(false, true,
-                            ThriftConnection.MAX_MESSAGE, ThriftConnection.MAX_MESSAGE))
+                    .protocolFactory(new PooledBinaryProtocol.Factory(ThriftConnection.MAX_MESSAGE))
                     .executorService(workers));
         } catch (TTransportException e) {
             throw new IllegalStateException(e);

@@ -2,7 +2,6 @@ package org.xenpostcopy.migration.protocol;
 
 import java.net.InetSocketAddress;
 import org.apache.thrift.TConfiguration;
-import org.apache.thrift.protocol.TBinaryProtocol;
 import org.apache.thrift.protocol.TMultiplexedProtocol;
 import org.apache.thrift.transport.TSocket;
 import org.apache.thrift.transport.TTransportException;
@@ -22,14 +21,14 @@ public final class ThriftConnection implements AutoCloseable {
     static final int MAX_MESSAGE = 16 << 20;
 
     private final TSocket socket;
-    private final TBinaryProtocol protocol;
+    private final PooledBinaryProtocol protocol;
 
     private ThriftConnection(InetSocketAddress peer, int timeoutMs) {
         try {
             TConfiguration conf = TConfiguration.custom().setMaxMessageSize(MAX_MESSAGE).setMaxFrameSize(MAX_MESSAGE).build();
             socket = new TSocket(conf, peer.getHostString(), peer.getPort(), timeoutMs);
             socket.open();
-            protocol = new TBinaryProtocol(socket);
+            protocol = new PooledBinaryProtocol(socket, MAX_MESSAGE);
         } catch (TTransportException e) {
             throw new MigrationException("cannot reach the daemon at " + peer.getHostString() + ":" + peer.getPort()
                     + " (" + rootMessage(e) + ")", e);

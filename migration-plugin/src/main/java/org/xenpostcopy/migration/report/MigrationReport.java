@@ -16,11 +16,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param appThroughputBaseline guest operations per second before the migration (-1 if the host cannot tell)
  * @param appThroughputDuring   guest operations per second from resume to the last page loaded (-1 likewise)
  * @param verified        the destination's memory check passed (false if it failed or could not run)
+ * @param prepareMs       start to source pause: the destination creating the domain with every page paged out
+ * @param postCopyMs      destination unpause to the last page loaded
  */
 @JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "pagesTransferred",
         "bytesTransferred", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "prepagedHits",
         "faultLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
-        "verificationNote", "sourceDomain", "destinationDomain", "rounds"})
+        "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds"})
 public record MigrationReport(
         String mode,
         String prepaging,
@@ -40,6 +42,8 @@ public record MigrationReport(
         boolean verified,
         long mismatchedPages,
         String verificationNote,
+        double prepareMs,
+        double postCopyMs,
         int sourceDomain,
         int destinationDomain,
         int rounds) {

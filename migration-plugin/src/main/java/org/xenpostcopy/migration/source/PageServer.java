@@ -63,7 +63,12 @@ public final class PageServer implements org.xenpostcopy.migration.protocol.thri
         s.demandPages.addAndGet(n);
         s.alreadySentAnswers.addAndGet(already);
         s.wireBytes.addAndGet(bytes);
-        return new TFetchReply(new TPages(Wire.packGfns(sentNow, n), ByteBuffer.wrap(pages, 0, n * Wire.PAGE_SIZE)),
-                Wire.packGfns(onTheirWay, already));
+        TPages reply = new TPages();
+        reply.gfns = Wire.packGfns(sentNow, n);
+        reply.pages = ByteBuffer.wrap(pages, 0, n * Wire.PAGE_SIZE);
+        TFetchReply r = new TFetchReply();
+        r.pages = reply;
+        r.alreadySent = Wire.packGfns(onTheirWay, already);
+        return r;
     }
 }

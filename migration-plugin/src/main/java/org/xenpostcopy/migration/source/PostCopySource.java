@@ -154,7 +154,7 @@ public final class PostCopySource {
                         new MigrationReport.FaultLatency(done.getFaultLatency().getP50Us(),
                                 done.getFaultLatency().getP99Us(), done.getFaultLatency().getMaxUs()),
                         baseline, during, done.isVerified(), done.getMismatchedPages(), done.getVerificationNote(),
-                        domain.value(), prepared.getDestinationDomid(), 0);
+                        (tPause - tStart) / 1e6, postCopyMs, domain.value(), prepared.getDestinationDomid(), 0);
             } finally {
                 pageServer.unregister(session);
             }

@@ -64,7 +64,10 @@ final class PushScheduler {
             long bytes = (long) n * (Wire.PAGE_SIZE + 8);
             session.link.transmit(bytes, false);
             try {
-                push.pushPages(session.id, new TPages(Wire.packGfns(gfns, n), ByteBuffer.wrap(pages, 0, n * Wire.PAGE_SIZE)));
+                TPages batch = new TPages();
+                batch.gfns = Wire.packGfns(gfns, n);               // set directly: the setters copy
+                batch.pages = ByteBuffer.wrap(pages, 0, n * Wire.PAGE_SIZE);
+                push.pushPages(session.id, batch);
             } catch (TException e) {
                 throw new MigrationException("the push connection to the destination failed after "
                         + session.pagesSent() + " pages: " + e.getMessage(), e);

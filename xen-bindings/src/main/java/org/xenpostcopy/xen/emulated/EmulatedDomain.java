@@ -55,6 +55,8 @@ final class EmulatedDomain implements GuestPlatform {
     private final XenStoreWatch targetWatch;
 
     private final AtomicLong populatedPages;
+    /** One bit per populated gfn, changed under the gfn's stripe lock, so the p2m view is a cheap copy. */
+    private final long[] populatedWords;
     private final AtomicLong pagedPages = new AtomicLong();
     private volatile long maxPages;
     private volatile long[] dirty;            // log-dirty bitmap, null when off
@@ -87,8 +89,10 @@ final class EmulatedDomain implements GuestPlatform {
         this.store = store;
         this.workload = WorkloadSpec.parse(config.guest(), config.memoryPages());
         this.memory = new GuestPhysicalMemory(config.memoryPages());
+        memory.populateAll();
         this.p2m = new P2mTable(config.memoryPages(), P2mTable.RAM_RW);
         this.populatedPages = new AtomicLong(config.memoryPages());
+        this.populatedWords = GfnBitmap.full(config.memoryPages()).toWords();
         this.maxPages = config.memoryPages();
         this.paging = new PagingFrontEnd(config.name(), config.vcpus());
         this.kernel = new GuestKernel(this, config.seed(), console);
@@ -178,6 +182,7 @@ final class EmulatedDomain implements GuestPlatform {
                 memory.scrub(gfn);
             }
             p2m.set(gfn, P2mTable.INVALID);
+            WORDS.getAndBitwiseAnd(populatedWords, (int) (gfn >>> 6), ~(1L << gfn));
             populatedPages.decrementAndGet();
         }
     }
@@ -194,6 +199,7 @@ final class EmulatedDomain implements GuestPlatform {
             }
             memory.fill(gfn, 0);
             p2m.set(gfn, P2mTable.RAM_RW);
+            WORDS.getAndBitwiseOr(populatedWords, (int) (gfn >>> 6), 1L << gfn);
             populatedPages.incrementAndGet();
             return true;
         }
@@ -430,15 +436,11 @@ final class EmulatedDomain implements GuestPlatform {
     }
 
     GfnBitmap populated() {
-        GfnBitmap b = new GfnBitmap(p2m.size());
-        for (long gfn = 0; gfn < p2m.size(); gfn++) {
-            synchronized (p2m.lock(gfn)) {
-                if (p2m.get(gfn) != P2mTable.INVALID) {
-                    b.set(gfn);
-                }
-            }
+        long[] words = new long[populatedWords.length];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = (long) WORDS.getVolatile(populatedWords, i);
         }
-        return b;
+        return GfnBitmap.fromWords(p2m.size(), words);
     }
 
     // ---- foreign memory --------------------------------------------------------------------------------------

@@ -1,25 +1,30 @@
 package org.xenpostcopy.xen.emulated;
 
-import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.xenpostcopy.xen.Gfn;
 
 /**
  * A domain's RAM: real bytes outside the Java heap, so an 8 GiB guest needs no heap and no direct-memory quota.
- * Chunks come from malloc (JNA {@link Memory}); large mallocs are lazily backed by the kernel, so pages a
- * receiver has not yet loaded cost no resident memory.
+ * Chunks are anonymous mappings ({@link AnonymousMemory}), backed lazily by the kernel, so pages a receiver has not
+ * yet loaded cost no resident memory.
  *
  * <p>Not synchronised: callers hold the p2m lock of the gfn they touch.
  */
 final class GuestPhysicalMemory implements AutoCloseable {
     static final int CHUNK_SHIFT = 16;                 // 65536 pages = 256 MiB per chunk
     static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
+    /** Backs every page with real memory now (Xen allocates a domain's memory when it creates it). */
+    void populateAll() {
+        for (AnonymousMemory c : chunks) {
+            c.populate();
+        }
+    }
+
     /** What an evicted or ballooned-out page is scrubbed to, so a page lost by a pager shows as corrupt. */
     static final long POISON = 0xDEADBEEF_0BADF00DL;
 
     private final long pages;
-    private final Memory[] chunks;
+    private final AnonymousMemory[] chunks;
     private final ByteBuffer[] views;
     /** Chunks something was written to; an untouched chunk is still the kernel's lazily zeroed mapping. */
     private final boolean[] touched;
@@ -27,13 +32,13 @@ final class GuestPhysicalMemory implements AutoCloseable {
     GuestPhysicalMemory(long pages) {
         this.pages = pages;
         int n = (int) ((pages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT);
-        chunks = new Memory[n];
+        chunks = new AnonymousMemory[n];
         views = new ByteBuffer[n];
         touched = new boolean[n];
         for (int i = 0; i < n; i++) {
             long chunkPages = Math.min(CHUNK_PAGES, pages - ((long) i << CHUNK_SHIFT));
-            chunks[i] = new Memory(chunkPages * Gfn.PAGE_SIZE);
-            views[i] = chunks[i].getByteBuffer(0, chunkPages * Gfn.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            chunks[i] = new AnonymousMemory(chunkPages * Gfn.PAGE_SIZE);
+            views[i] = chunks[i].buffer();
         }
     }
 

@@ -937,7 +937,7 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new prepare_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new prepare_argsTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable TPrepare request; // required
+    public @org.apache.thrift.annotation.Nullable TPrepare request; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -1322,8 +1322,8 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new prepare_resultStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new prepare_resultTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable TPrepareReply success; // required
-    private @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+    public @org.apache.thrift.annotation.Nullable TPrepareReply success; // required
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -1811,7 +1811,7 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new resume_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new resume_argsTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable TResume request; // required
+    public @org.apache.thrift.annotation.Nullable TResume request; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -2196,8 +2196,8 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new resume_resultStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new resume_resultTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable TResumeReply success; // required
-    private @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+    public @org.apache.thrift.annotation.Nullable TResumeReply success; // required
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -2686,8 +2686,8 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new pushPages_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new pushPages_argsTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
-    private @org.apache.thrift.annotation.Nullable TPages pages; // required
+    public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+    public @org.apache.thrift.annotation.Nullable TPages pages; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -3177,10 +3177,10 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new complete_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new complete_argsTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
-    private long pagesSent; // required
-    private boolean verify; // required
-    private int timeoutMs; // required
+    public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+    public long pagesSent; // required
+    public boolean verify; // required
+    public int timeoutMs; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -3846,8 +3846,8 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new complete_resultStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new complete_resultTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable TCompletion success; // required
-    private @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+    public @org.apache.thrift.annotation.Nullable TCompletion success; // required
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -4336,8 +4336,8 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new abort_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new abort_argsTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
-    private @org.apache.thrift.annotation.Nullable java.lang.String reason; // required
+    public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+    public @org.apache.thrift.annotation.Nullable java.lang.String reason; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -4819,7 +4819,7 @@ public class MigrationReceiver {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new abort_resultStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new abort_resultTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {

@@ -277,8 +277,8 @@ public class PageServer {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new fetch_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new fetch_argsTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
-    private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer gfns; // required
+    public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+    public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer gfns; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -774,8 +774,8 @@ public class PageServer {
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new fetch_resultStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new fetch_resultTupleSchemeFactory();
 
-    private @org.apache.thrift.annotation.Nullable TFetchReply success; // required
-    private @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+    public @org.apache.thrift.annotation.Nullable TFetchReply success; // required
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {

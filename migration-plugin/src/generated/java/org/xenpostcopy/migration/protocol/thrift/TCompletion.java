@@ -26,18 +26,24 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
 
-  private long pagesReceived; // required
-  private long duplicatePages; // required
-  private long networkFaults; // required
-  private long prepagedHits; // required
-  private @org.apache.thrift.annotation.Nullable TLatency faultLatency; // required
-  private long postCopyNanos; // required
-  private long guestOpsAtCompletion; // required
-  private long guestOpsAtResume; // required
-  private boolean verified; // required
-  private long mismatchedPages; // required
-  private @org.apache.thrift.annotation.Nullable java.lang.String verificationNote; // required
-  private int destinationDomid; // required
+  public long pagesReceived; // required
+  public long duplicatePages; // required
+  public long networkFaults; // required
+  public long prepagedHits; // required
+  public @org.apache.thrift.annotation.Nullable TLatency faultLatency; // required
+  /**
+   * nanoseconds from resume to the last page loaded, measured at the destination
+   */
+  public long postCopyNanos; // required
+  /**
+   * guest operations counted at the destination when the last page was loaded (-1 if the host cannot tell)
+   */
+  public long guestOpsAtCompletion; // required
+  public long guestOpsAtResume; // required
+  public boolean verified; // required
+  public long mismatchedPages; // required
+  public @org.apache.thrift.annotation.Nullable java.lang.String verificationNote; // required
+  public int destinationDomid; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

@@ -23,12 +23,18 @@ public class TDomainSpec implements org.apache.thrift.TBase<TDomainSpec, TDomain
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TDomainSpecStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TDomainSpecTupleSchemeFactory();
 
-  private @org.apache.thrift.annotation.Nullable java.lang.String name; // required
-  private long memoryPages; // required
-  private int vcpus; // required
-  private @org.apache.thrift.annotation.Nullable java.lang.String guest; // required
-  private long seed; // required
-  private long targetKiB; // required
+  public @org.apache.thrift.annotation.Nullable java.lang.String name; // required
+  public long memoryPages; // required
+  public int vcpus; // required
+  /**
+   * the guest program (emulated hosts)
+   */
+  public @org.apache.thrift.annotation.Nullable java.lang.String guest; // required
+  public long seed; // required
+  /**
+   * memory/target in KiB at the source, so the destination's balloon starts where the source's was
+   */
+  public long targetKiB; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

@@ -16,8 +16,14 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TFetchReplyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TFetchReplyTupleSchemeFactory();
 
-  private @org.apache.thrift.annotation.Nullable TPages pages; // required
-  private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer alreadySent; // required
+  /**
+   * pages sent on this connection, now
+   */
+  public @org.apache.thrift.annotation.Nullable TPages pages; // required
+  /**
+   * gfns that were already sent on the push connection: they are on their way
+   */
+  public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer alreadySent; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

@@ -17,9 +17,9 @@ public class TLatency implements org.apache.thrift.TBase<TLatency, TLatency._Fie
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TLatencyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TLatencyTupleSchemeFactory();
 
-  private double p50Us; // required
-  private double p99Us; // required
-  private double maxUs; // required
+  public double p50Us; // required
+  public double p99Us; // required
+  public double maxUs; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

@@ -16,8 +16,12 @@ public class TMigrationError extends org.apache.thrift.TException implements org
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TMigrationErrorStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TMigrationErrorTupleSchemeFactory();
 
-  private @org.apache.thrift.annotation.Nullable TErrorCode code; // required
-  private @org.apache.thrift.annotation.Nullable java.lang.String message; // required
+  /**
+   * 
+   * @see TErrorCode
+   */
+  public @org.apache.thrift.annotation.Nullable TErrorCode code; // required
+  public @org.apache.thrift.annotation.Nullable java.lang.String message; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

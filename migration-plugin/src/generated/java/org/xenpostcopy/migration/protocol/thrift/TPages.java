@@ -16,8 +16,8 @@ public class TPages implements org.apache.thrift.TBase<TPages, TPages._Fields>, 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TPagesStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TPagesTupleSchemeFactory();
 
-  private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer gfns; // required
-  private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer pages; // required
+  public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer gfns; // required
+  public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer pages; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

@@ -21,13 +21,22 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TPrepareStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TPrepareTupleSchemeFactory();
 
-  private @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
-  private @org.apache.thrift.annotation.Nullable TDomainSpec domain; // required
-  private @org.apache.thrift.annotation.Nullable java.lang.String sourceHost; // required
-  private int sourcePort; // required
-  private long linkMbps; // required
-  private int linkLatencyMs; // required
-  private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer unpopulated; // required
+  public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+  public @org.apache.thrift.annotation.Nullable TDomainSpec domain; // required
+  /**
+   * where the destination's demand connection reaches the source's PageServer
+   */
+  public @org.apache.thrift.annotation.Nullable java.lang.String sourceHost; // required
+  public int sourcePort; // required
+  /**
+   * link shaping for the destination->source direction (demand requests); 0 = unshaped
+   */
+  public long linkMbps; // required
+  public int linkLatencyMs; // required
+  /**
+   * gfns that are unpopulated at the source now (ballooned out), as a bitmap of little-endian u64 words
+   */
+  public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer unpopulated; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

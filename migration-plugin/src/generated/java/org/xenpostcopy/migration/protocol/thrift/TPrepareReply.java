@@ -16,8 +16,11 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TPrepareReplyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TPrepareReplyTupleSchemeFactory();
 
-  private int destinationDomid; // required
-  private double prepareMs; // required
+  public int destinationDomid; // required
+  /**
+   * milliseconds the destination spent creating the domain and paging every gfn out
+   */
+  public double prepareMs; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

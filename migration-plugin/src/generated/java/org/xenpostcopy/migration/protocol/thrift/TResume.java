@@ -17,9 +17,12 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TResumeStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TResumeTupleSchemeFactory();
 
-  private @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
-  private @org.apache.thrift.annotation.Nullable java.util.List<TVcpuState> vcpus; // required
-  private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer unpopulated; // required
+  public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+  public @org.apache.thrift.annotation.Nullable java.util.List<TVcpuState> vcpus; // required
+  /**
+   * gfns unpopulated at the source at pause time (final); bitmap as in TPrepare
+   */
+  public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer unpopulated; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

@@ -15,7 +15,10 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TResumeReplyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TResumeReplyTupleSchemeFactory();
 
-  private double resumeMs; // required
+  /**
+   * milliseconds from receiving resume to the domain running (part of the downtime)
+   */
+  public double resumeMs; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

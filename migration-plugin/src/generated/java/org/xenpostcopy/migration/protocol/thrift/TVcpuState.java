@@ -16,8 +16,8 @@ public class TVcpuState implements org.apache.thrift.TBase<TVcpuState, TVcpuStat
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TVcpuStateStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TVcpuStateTupleSchemeFactory();
 
-  private int vcpu; // required
-  private @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer context; // required
+  public int vcpu; // required
+  public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer context; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {

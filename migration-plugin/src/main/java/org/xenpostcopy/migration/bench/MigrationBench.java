@@ -1,0 +1,195 @@
+package org.xenpostcopy.migration.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.xenpostcopy.migration.HostAgent;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.PrePaging;
+import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.emulated.EmulatedXenHost;
+
+/**
+ * Runs migrations between two emulated hosts in this JVM over real Thrift on loopback and prints what they
+ * measured, as Markdown rows ready for docs/RESULTS.md.
+ */
+public final class MigrationBench {
+    private final PrintStream out;
+
+    public MigrationBench(PrintStream out) {
+        this.out = out;
+    }
+
+    /** One measured migration: the guest, how long it warms up, and the options. */
+    public record Run(long memoryMiB, String workload, long warmupOps, MigrationOptions options) {
+    }
+
+    /** Boots a guest on a fresh source host, lets it warm up, migrates it to a fresh destination host. */
+    public static MigrationReport migrateOnce(Run run) {
+        try (EmulatedXenHost a = new EmulatedXenHost("bench-src"); EmulatedXenHost b = new EmulatedXenHost("bench-dst");
+             HostAgent src = new HostAgent(a, new InetSocketAddress("127.0.0.1", 0));
+             HostAgent dst = new HostAgent(b, new InetSocketAddress("127.0.0.1", 0))) {
+            DomainId d = a.domains().create(DomainConfig.ofMiB("bench", run.memoryMiB(), run.workload(), 1), true);
+            a.domains().unpause(d);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (a.guestOps(d) < run.warmupOps()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("guest did not warm up");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            return src.migrate(d, dst.address(), run.options(), MigrationProgress.NONE);
+        }
+    }
+
+    /** Single-stream TCP over loopback, Java sockets, 64 KiB writes: the ceiling one Thrift connection can reach. */
+    public static double loopbackGBps(long bytes) throws IOException, InterruptedException {
+        try (ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread sink = new Thread(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    byte[] buf = new byte[1 << 16];
+                    while (in.read(buf) >= 0) {
+                        // drain
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            sink.start();
+            long t0;
+            try (Socket c = new Socket(java.net.InetAddress.getLoopbackAddress(), server.getLocalPort());
+                 OutputStream o = c.getOutputStream()) {
+                byte[] buf = new byte[1 << 16];
+                t0 = System.nanoTime();
+                for (long sent = 0; sent < bytes; sent += buf.length) {
+                    o.write(buf);
+                }
+            }
+            sink.join();
+            return bytes / ((System.nanoTime() - t0) / 1e9) / 1e9;
+        }
+    }
+
+    /** iperf3 single stream over loopback, if iperf3 is installed; else -1. */
+    public static double iperf3GBps() {
+        try {
+            Process server = new ProcessBuilder("iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", "5299")
+                    .redirectErrorStream(true).start();
+            try {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+                Process client = new ProcessBuilder("iperf3", "-c", "127.0.0.1", "-p", "5299", "-t", "5", "-J")
+                        .redirectErrorStream(true).start();
+                String json = new String(client.getInputStream().readAllBytes());
+                client.waitFor(30, TimeUnit.SECONDS);
+                int i = json.indexOf("\"sum_received\"");
+                int j = json.indexOf("\"bits_per_second\"", i);
+                if (i < 0 || j < 0) {
+                    return -1;
+                }
+                String num = json.substring(json.indexOf(':', j) + 1).trim().split("[,\\s}]")[0];
+                return Double.parseDouble(num) / 8 / 1e9;
+            } finally {
+                server.destroy();
+            }
+        } catch (IOException | InterruptedException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static double pageGBps(MigrationReport r) {
+        return r.pagesTransferred() * 4096.0 / (r.postCopyMs() / 1e3) / 1e9;
+    }
+
+    public void throughput(int repeats) throws Exception {
+        out.println("## Page throughput, 1 GiB idle guest, push, unshaped loopback");
+        out.println();
+        double iperf = iperf3GBps();
+        double java = loopbackGBps(4L << 30);
+        out.printf("Reference: iperf3 single stream %s GB/s; Java single-stream socket %.2f GB/s%n%n",
+                iperf < 0 ? "(iperf3 not installed)" : String.format("%.2f", iperf), java);
+        out.println("| run | pages | post-copy ms | page GB/s | % of iperf3 |");
+        out.println("|---|---|---|---|---|");
+        for (int i = 1; i <= repeats; i++) {
+            MigrationReport r = migrateOnce(new Run(1024, "idle", 10,
+                    MigrationOptions.defaults().withPrePaging(PrePaging.PUSH).withBaselineMs(0).withVerify(false)));
+            double gbps = pageGBps(r);
+            out.printf("| %d | %d | %.0f | %.2f | %s |%n", i, r.pagesTransferred(), r.postCopyMs(), gbps,
+                    iperf < 0 ? "n/a" : String.format("%.0f %%", 100 * gbps / iperf));
+        }
+        out.println();
+    }
+
+    public void downtime(long memoryMiB, int repeats) {
+        out.printf("## Downtime, %d MiB guest (kernel-compile), bubble%n%n", memoryMiB);
+        out.println("| run | downtime ms | prepare ms | total ms | verified |");
+        out.println("|---|---|---|---|---|");
+        for (int i = 1; i <= repeats; i++) {
+            MigrationReport r = migrateOnce(new Run(memoryMiB, "kernel-compile", 5_000,
+                    MigrationOptions.defaults().withBaselineMs(0)));
+            out.printf("| %d | %.2f | %.0f | %.0f | %s |%n", i, r.downtimeMs(), r.prepareMs(), r.totalMigrationMs(),
+                    r.verified());
+        }
+        out.println();
+    }
+
+    public void faultLatency(long mbps) {
+        out.printf("## Fault latency, 1 GiB stress-write:256M, %s%n%n", mbps == 0 ? "unshaped loopback" : mbps + " Mbit/s link");
+        out.println("| background push | network faults | p50 us | p99 us | max us |");
+        out.println("|---|---|---|---|---|");
+        for (PrePaging p : new PrePaging[] {PrePaging.NONE, PrePaging.PUSH}) {
+            MigrationReport r = migrateOnce(new Run(1024, "stress-write:256M", 70_000,
+                    MigrationOptions.defaults().withPrePaging(p).withLink(mbps, 0).withBaselineMs(0).withVerify(false)
+                            .withDemandOnlyMs(p == PrePaging.NONE ? 3000 : 0)));
+            out.printf("| %s | %d | %.1f | %.1f | %.1f |%n", p == PrePaging.NONE ? "none (idle link for 3 s)" : "full push",
+                    r.networkFaults(), r.faultLatencyUs().p50(), r.faultLatencyUs().p99(), r.faultLatencyUs().max());
+        }
+        out.println();
+    }
+
+    public void faultsPerPolicy(String workload, long warmup, long mbps) {
+        out.printf("## Network faults per policy, 1 GiB %s, %s%n%n", workload, mbps == 0 ? "unshaped" : mbps + " Mbit/s");
+        out.println("| policy | network faults | prepaged hits | pages | total ms | app ops/s before | during |");
+        out.println("|---|---|---|---|---|---|---|");
+        for (PrePaging p : PrePaging.values()) {
+            MigrationReport r = migrateOnce(new Run(1024, workload, warmup,
+                    MigrationOptions.defaults().withPrePaging(p).withLink(mbps, 0).withBaselineMs(1000).withVerify(true)));
+            out.printf("| %s | %d | %d | %d | %.0f | %.0f | %.0f |%n", p.wireName(), r.networkFaults(), r.prepagedHits(),
+                    r.pagesTransferred(), r.totalMigrationMs(), r.appThroughputBaseline(), r.appThroughputDuring());
+        }
+        out.println();
+    }
+
+    public static void main(String[] args) throws Exception {
+        MigrationBench bench = new MigrationBench(System.out);
+        List<String> what = args.length == 0 ? List.of("throughput", "downtime", "latency", "faults") : List.of(args);
+        for (String w : what) {
+            switch (w) {
+                case "throughput" -> bench.throughput(5);
+                case "downtime" -> {
+                    bench.downtime(1024, 3);
+                    bench.downtime(8192, 1);
+                }
+                case "latency" -> {
+                    bench.faultLatency(0);
+                    bench.faultLatency(1000);
+                }
+                case "faults" -> {
+                    bench.faultsPerPolicy("stress-write:256M", 70_000, 1000);
+                    bench.faultsPerPolicy("kernel-compile", 30_000, 1000);
+                }
+                default -> throw new IllegalArgumentException("unknown benchmark '" + w + "'");
+            }
+        }
+    }
+}
