@@ -2,7 +2,6 @@ package org.xenpostcopy.migration.protocol;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -11,8 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.thrift.TMultiplexedProcessor;
 import org.apache.thrift.server.TServer;
 import org.apache.thrift.server.TThreadPoolServer;
-import org.apache.thrift.transport.TServerSocket;
-import org.apache.thrift.transport.TTransportException;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.PageServer;
 
@@ -23,15 +20,15 @@ import org.xenpostcopy.migration.protocol.thrift.PageServer;
  */
 public final class MigrationServer implements AutoCloseable {
     private final TServer server;
-    private final ServerSocket socket;
+    private final ChannelServerTransport transport;
+    private final InetSocketAddress address;
     private final Thread thread;
     private final ExecutorService workers;
 
     public MigrationServer(InetSocketAddress bind, MigrationReceiver.Iface receiver, PageServer.Iface pages) {
         try {
-            socket = new ServerSocket();
-            socket.setReuseAddress(true);
-            socket.bind(bind, 64);
+            transport = new ChannelServerTransport(bind, ThriftConnection.config());
+            address = transport.localAddress();
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen on " + bind.getHostString() + ":" + bind.getPort() + ": "
                     + e.getMessage(), e);
@@ -41,20 +38,15 @@ public final class MigrationServer implements AutoCloseable {
         processor.registerProcessor(ThriftConnection.PAGES, new PageServer.Processor<>(pages));
         AtomicInteger n = new AtomicInteger();
         workers = new ThreadPoolExecutor(1, 256, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "thrift-conn-" + socket.getLocalPort() + "-" + n.incrementAndGet());
+            Thread t = new Thread(r, "thrift-conn-" + address.getPort() + "-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        try {
-            TServerSocket transport = new TServerSocket(socket);
-            server = new TThreadPoolServer(new TThreadPoolServer.Args(transport)
-                    .processor(processor)
-                    .protocolFactory(new PooledBinaryProtocol.Factory(ThriftConnection.MAX_MESSAGE))
-                    .executorService(workers));
-        } catch (TTransportException e) {
-            throw new IllegalStateException(e);
-        }
-        thread = new Thread(server::serve, "thrift-accept-" + socket.getLocalPort());
+        server = new TThreadPoolServer(new TThreadPoolServer.Args(transport)
+                .processor(processor)
+                .protocolFactory(new PooledBinaryProtocol.Factory(ThriftConnection.MAX_MESSAGE))
+                .executorService(workers));
+        thread = new Thread(server::serve, "thrift-accept-" + address.getPort());
         thread.setDaemon(true);
     }
 
@@ -64,17 +56,18 @@ public final class MigrationServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return new InetSocketAddress(socket.getInetAddress().getHostAddress(), socket.getLocalPort());
+        return new InetSocketAddress(address.getAddress().getHostAddress(), address.getPort());
     }
 
     @Override
     public void close() {
         server.stop();
-        workers.shutdownNow();
+        transport.close();
+        transport.closeAccepted();
+        workers.shutdown();
         try {
-            socket.close();
             thread.join(5000);
-        } catch (IOException | InterruptedException e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }

@@ -3,32 +3,31 @@ package org.xenpostcopy.migration.protocol;
 import java.net.InetSocketAddress;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.protocol.TMultiplexedProtocol;
-import org.apache.thrift.transport.TSocket;
 import org.apache.thrift.transport.TTransportException;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.PageServer;
 
 /**
- * One TCP connection to a peer daemon, speaking binary Thrift to one of its multiplexed services. Unframed: the
- * binary protocol reads a page payload straight from the socket into one array, where the framed transport would
- * copy every frame once more.
+ * One TCP connection to a peer daemon, speaking binary Thrift to its multiplexed services. Unframed (the framed
+ * transport copies every frame once more) and over a {@link ChannelTransport}, so page payloads move between
+ * the socket and direct buffers without extra copies.
  */
 public final class ThriftConnection implements AutoCloseable {
     public static final String RECEIVER = "receiver";
     public static final String PAGES = "pages";
     /** Largest message we accept: a full batch plus headroom. */
     static final int MAX_MESSAGE = 16 << 20;
+    static final int SOCKET_BUFFER = 4 << 20;
 
-    private final TSocket socket;
+    private final ChannelTransport transport;
     private final PooledBinaryProtocol protocol;
 
     private ThriftConnection(InetSocketAddress peer, int timeoutMs) {
         try {
-            TConfiguration conf = TConfiguration.custom().setMaxMessageSize(MAX_MESSAGE).setMaxFrameSize(MAX_MESSAGE).build();
-            socket = new TSocket(conf, peer.getHostString(), peer.getPort(), timeoutMs);
-            socket.open();
-            protocol = new PooledBinaryProtocol(socket, MAX_MESSAGE);
+            transport = ChannelTransport.connect(config(), peer, timeoutMs);
+            transport.setTimeout(timeoutMs);
+            protocol = new PooledBinaryProtocol(transport, MAX_MESSAGE);
         } catch (TTransportException e) {
             throw new MigrationException("cannot reach the daemon at " + peer.getHostString() + ":" + peer.getPort()
                     + " (" + rootMessage(e) + ")", e);
@@ -47,14 +46,22 @@ public final class ThriftConnection implements AutoCloseable {
         return new PageServer.Client(new TMultiplexedProtocol(protocol, PAGES));
     }
 
-    /** Sets the read timeout (0 = wait for ever). */
+    /** Sets the read and write timeout (0 = wait for ever). */
     public void setTimeout(int timeoutMs) {
-        socket.setTimeout(timeoutMs);
+        try {
+            transport.setTimeout(timeoutMs);
+        } catch (TTransportException e) {
+            throw new MigrationException("connection failed: " + e.getMessage(), e);
+        }
+    }
+
+    static TConfiguration config() {
+        return TConfiguration.custom().setMaxMessageSize(MAX_MESSAGE).setMaxFrameSize(MAX_MESSAGE).build();
     }
 
     @Override
     public void close() {
-        socket.close();
+        transport.close();
     }
 
     static String rootMessage(Throwable t) {

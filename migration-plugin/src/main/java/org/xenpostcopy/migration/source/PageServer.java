@@ -38,7 +38,7 @@ public final class PageServer implements org.xenpostcopy.migration.protocol.thri
         }
         long[] wanted = Wire.unpackGfns(gfns, migrationConstants.MAX_BATCH_PAGES, s.gfnCount);
         s.demandRequests.incrementAndGet();
-        byte[] pages = new byte[wanted.length * Wire.PAGE_SIZE];
+        ByteBuffer pages = ByteBuffer.allocate(wanted.length * Wire.PAGE_SIZE);
         long[] sentNow = new long[wanted.length];
         long[] onTheirWay = new long[wanted.length];
         int n = 0;
@@ -47,7 +47,7 @@ public final class PageServer implements org.xenpostcopy.migration.protocol.thri
             for (long g : wanted) {
                 s.policy.onFault(g);
                 if (s.sent.claim(g)) {
-                    s.readPage(g, pages, n * Wire.PAGE_SIZE);
+                    s.readPage(g, pages);
                     sentNow[n++] = g;
                 } else {
                     onTheirWay[already++] = g;
@@ -65,7 +65,8 @@ public final class PageServer implements org.xenpostcopy.migration.protocol.thri
         s.wireBytes.addAndGet(bytes);
         TPages reply = new TPages();
         reply.gfns = Wire.packGfns(sentNow, n);
-        reply.pages = ByteBuffer.wrap(pages, 0, n * Wire.PAGE_SIZE);
+        pages.flip();
+        reply.pages = pages;
         TFetchReply r = new TFetchReply();
         r.pages = reply;
         r.alreadySent = Wire.packGfns(onTheirWay, already);

@@ -34,9 +34,9 @@ final class SourceSession {
         this.link = link;
     }
 
-    /** Copies one guest page into {@code dst} at {@code offset}. The domain is paused: the page cannot change. */
-    void readPage(long gfn, byte[] dst, int offset) {
-        host.memory().read(domain, Gfn.of(gfn), ByteBuffer.wrap(dst, offset, Gfn.PAGE_SIZE));
+    /** Copies one guest page into {@code dst} at its position. The domain is paused: the page cannot change. */
+    void readPage(long gfn, ByteBuffer dst) {
+        host.memory().read(domain, Gfn.of(gfn), dst);
     }
 
     long pagesSent() {

@@ -1,0 +1,67 @@
+package org.xenpostcopy.migration.protocol;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import org.apache.thrift.TConfiguration;
+import org.apache.thrift.transport.TServerTransport;
+import org.apache.thrift.transport.TTransportException;
+
+/** Accepts connections as {@link ChannelTransport}s. */
+final class ChannelServerTransport extends TServerTransport {
+    private final ServerSocketChannel server;
+    private final TConfiguration config;
+    private final java.util.Set<ChannelTransport> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    ChannelServerTransport(InetSocketAddress bind, TConfiguration config) throws IOException {
+        this.config = config;
+        server = ServerSocketChannel.open();
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.setOption(StandardSocketOptions.SO_RCVBUF, ThriftConnection.SOCKET_BUFFER);
+        server.bind(bind, 64);
+    }
+
+    InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) server.getLocalAddress();
+    }
+
+    @Override
+    public void listen() {
+        // bound in the constructor, so the port is known before serving starts
+    }
+
+    @Override
+    public ChannelTransport accept() throws TTransportException {
+        try {
+            SocketChannel ch = server.accept();
+            ChannelTransport t = new ChannelTransport(config, ch);
+            accepted.add(t);
+            accepted.removeIf(c -> !c.isOpen());
+            return t;
+        } catch (IOException e) {
+            throw new TTransportException(TTransportException.NOT_OPEN, e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    /** Closes every accepted connection, so their serving threads end quietly. */
+    void closeAccepted() {
+        accepted.forEach(ChannelTransport::close);
+        accepted.clear();
+    }
+
+    @Override
+    public void interrupt() {
+        close();
+    }
+}
