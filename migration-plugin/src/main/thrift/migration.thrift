@@ -80,6 +80,8 @@ struct TResume {
 struct TResumeReply {
   /** milliseconds from receiving resume to the domain running (part of the downtime) */
   1: double resumeMs,
+  /** milliseconds from receiving resume to sending this reply */
+  2: double handlerMs,
 }
 
 struct TPages {

@@ -52,6 +52,8 @@ public final class IncomingMigration {
     private final ReentrantLock ring = new ReentrantLock();
     private final ConcurrentHashMap<Long, PendingFault> pending = new ConcurrentHashMap<>();
     private volatile GfnBitmap expected;
+    private GfnBitmap preparedHoles;
+    private volatile long unpausedAt;
     private volatile long expectedCount;
     private final CountDownLatch allLoaded = new CountDownLatch(1);
 
@@ -114,6 +116,7 @@ public final class IncomingMigration {
                 }
             }
             IncomingMigration m = new IncomingMigration(id, host, domain, paging, source, link);
+            m.preparedHoles = holes.copy();
             // Threads and the demand connection are set up now, so none of it counts toward the downtime.
             m.faults = new FaultService(m, paging);
             m.demand = new DemandFetcher(m, source, link);
@@ -148,13 +151,15 @@ public final class IncomingMigration {
     long resume(List<VcpuState> vcpus, GfnBitmap finalHoles) {
         long t0 = System.nanoTime();
         advance(Phase.PREPARED, Phase.RUNNING);
-        // The balloon may have moved between prepare and pause: holes that appeared are given back; pages that came
-        // back are populated and paged out like the rest.
-        host.domains().decreaseReservation(domain, finalHoles);
-        GfnBitmap present = host.domains().populated(domain);
-        GfnBitmap refill = GfnBitmap.full(gfnCount);
+        // Only what the balloon changed between prepare and pause is redone here: holes that appeared are given
+        // back; pages that came back are populated and paged out like the rest.
+        GfnBitmap appeared = finalHoles.copy();
+        appeared.andNot(preparedHoles);
+        if (!appeared.isEmpty()) {
+            host.domains().decreaseReservation(domain, appeared);
+        }
+        GfnBitmap refill = preparedHoles.copy();
         refill.andNot(finalHoles);
-        refill.andNot(present);
         if (!refill.isEmpty()) {
             host.domains().populate(domain, refill);
             refill.forEach(g -> {
@@ -164,8 +169,8 @@ public final class IncomingMigration {
         }
         GfnBitmap exp = GfnBitmap.full(gfnCount);
         exp.andNot(finalHoles);
-        expected = exp;
         expectedCount = exp.cardinality();
+        expected = exp;
         for (VcpuState v : vcpus) {
             host.domains().setVcpuState(domain, v);
         }
@@ -173,11 +178,12 @@ public final class IncomingMigration {
         probe.ifPresent(p -> opsAtResume = p.operations(domain));
         resumedAt = System.nanoTime();
         host.domains().unpause(domain);
+        unpausedAt = System.nanoTime();
         if (expectedCount == 0) {
             lastLoadedAt = resumedAt;
             allLoaded.countDown();
         }
-        return System.nanoTime() - t0;
+        return unpausedAt - t0;
     }
 
     /**

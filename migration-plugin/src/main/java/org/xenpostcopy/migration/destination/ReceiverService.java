@@ -97,6 +97,7 @@ public final class ReceiverService implements MigrationReceiver.Iface {
 
     @Override
     public TResumeReply resume(TResume request) throws TMigrationError {
+        long t0 = System.nanoTime();
         IncomingMigration m = session(request.getSessionId());
         if (m.phase() != IncomingMigration.Phase.PREPARED) {
             throw Wire.error(TErrorCode.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not PREPARED");
@@ -121,7 +122,7 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         }
         try {
             long nanos = m.resume(vcpus, holes);
-            return new TResumeReply(nanos / 1e6);
+            return new TResumeReply(nanos / 1e6, (System.nanoTime() - t0) / 1e6);
         } catch (XenException e) {
             throw Wire.error(TErrorCode.HOST_ERROR, "resuming " + m.domain + " failed: " + e.getMessage());
         } catch (IllegalStateException e) {

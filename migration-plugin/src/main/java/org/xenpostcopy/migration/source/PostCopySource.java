@@ -24,6 +24,7 @@ import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 import org.xenpostcopy.migration.protocol.thrift.TPrepare;
 import org.xenpostcopy.migration.protocol.thrift.TPrepareReply;
 import org.xenpostcopy.migration.protocol.thrift.TResume;
+import org.xenpostcopy.migration.protocol.thrift.TResumeReply;
 import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.xen.DomainConfig;
@@ -87,6 +88,8 @@ public final class PostCopySource {
              ThriftConnection pushConn = ThriftConnection.open(destination, CONNECT_TIMEOUT_MS)) {
             MigrationReceiver.Client receiver = control.receiver();
             progress.update("prepare", 0, 0, 0);
+            // Creating and paging out a large domain takes a while on the destination.
+            control.setTimeout((int) Math.min(Integer.MAX_VALUE, options.timeoutMs()));
             GfnBitmap holesNow = holes(gfnCount);
             TPrepareReply prepared = call("prepare", () -> receiver.prepare(new TPrepare(sessionId, spec(config),
                     self.getHostString(), self.getPort(), options.linkMbps(), options.linkLatencyMs(),
@@ -95,6 +98,7 @@ public final class PostCopySource {
             // --- the switch: downtime starts here ---------------------------------------------------------
             long tPause = System.nanoTime();
             host.domains().pause(domain);
+            long tPaused = System.nanoTime();
             GfnBitmap holes;
             List<VcpuState> vcpus;
             try {
@@ -117,8 +121,10 @@ public final class PostCopySource {
                     wireVcpus.add(new TVcpuState(v.vcpu(), ByteBuffer.wrap(v.context())));
                     vcpuBytes += v.size();
                 }
+                long tSend = System.nanoTime();
+                TResumeReply resumed;
                 try {
-                    receiver.resume(new TResume(sessionId, wireVcpus, Wire.packBitmap(holes)));
+                    resumed = receiver.resume(new TResume(sessionId, wireVcpus, Wire.packBitmap(holes)));
                 } catch (TException e) {
                     // The destination may or may not have unpaused. Ask it to abort; resume here only if it agrees.
                     if (abort(receiver, sessionId, "resume failed: " + e.getMessage())) {
@@ -129,7 +135,15 @@ public final class PostCopySource {
                     throw new MigrationException("switching " + domain + " to the destination failed (" + describe(e)
                             + ") and the destination did not confirm an abort; the source copy stays paused", e);
                 }
-                long tResumed = System.nanoTime();
+                long tReply = System.nanoTime();
+                // Downtime ends when the destination unpauses. Without a shared clock, that moment is the call's
+                // send time plus half the network time of the call (its round trip less the destination's handling)
+                // plus the destination's own time to unpause.
+                double networkMs = Math.max(0, (tReply - tSend) / 1e6 - resumed.getHandlerMs());
+                long tResumed = tSend + (long) ((networkMs / 2 + resumed.getResumeMs()) * 1e6);
+                LOG.log(Level.DEBUG, "{0}: downtime {1} ms = pause {2} + state {3} + network {4} + destination {5}",
+                        domain, ms(tResumed - tPause), ms(tPaused - tPause), ms(tSend - tPaused),
+                        String.format("%.3f", networkMs / 2), String.format("%.3f", resumed.getResumeMs()));
                 session.wireBytes.addAndGet(vcpuBytes);
 
                 // --- post-copy: push while the page server answers faults ----------------------------------
@@ -165,6 +179,10 @@ public final class PostCopySource {
         String home = XenStore.domainPath(domain);
         long target = host.store().read(home + "/memory/target").map(PostCopySource::parseKiB).orElse(config.memoryKiB());
         return new TDomainSpec(config.name(), config.memoryPages(), config.vcpus(), config.guest(), config.seed(), target);
+    }
+
+    private static String ms(long nanos) {
+        return String.format("%.3f", nanos / 1e6);
     }
 
     private static long parseKiB(String s) {

@@ -11,6 +11,7 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
   private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("TResumeReply");
 
   private static final org.apache.thrift.protocol.TField RESUME_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("resumeMs", org.apache.thrift.protocol.TType.DOUBLE, (short)1);
+  private static final org.apache.thrift.protocol.TField HANDLER_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("handlerMs", org.apache.thrift.protocol.TType.DOUBLE, (short)2);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TResumeReplyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TResumeReplyTupleSchemeFactory();
@@ -19,13 +20,21 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
    * milliseconds from receiving resume to the domain running (part of the downtime)
    */
   public double resumeMs; // required
+  /**
+   * milliseconds from receiving resume to sending this reply
+   */
+  public double handlerMs; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
     /**
      * milliseconds from receiving resume to the domain running (part of the downtime)
      */
-    RESUME_MS((short)1, "resumeMs");
+    RESUME_MS((short)1, "resumeMs"),
+    /**
+     * milliseconds from receiving resume to sending this reply
+     */
+    HANDLER_MS((short)2, "handlerMs");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -43,6 +52,8 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
       switch(fieldId) {
         case 1: // RESUME_MS
           return RESUME_MS;
+        case 2: // HANDLER_MS
+          return HANDLER_MS;
         default:
           return null;
       }
@@ -87,11 +98,14 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
 
   // isset id assignments
   private static final int __RESUMEMS_ISSET_ID = 0;
+  private static final int __HANDLERMS_ISSET_ID = 1;
   private byte __isset_bitfield = 0;
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
     tmpMap.put(_Fields.RESUME_MS, new org.apache.thrift.meta_data.FieldMetaData("resumeMs", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.DOUBLE)));
+    tmpMap.put(_Fields.HANDLER_MS, new org.apache.thrift.meta_data.FieldMetaData("handlerMs", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.DOUBLE)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TResumeReply.class, metaDataMap);
@@ -101,11 +115,14 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
   }
 
   public TResumeReply(
-    double resumeMs)
+    double resumeMs,
+    double handlerMs)
   {
     this();
     this.resumeMs = resumeMs;
     setResumeMsIsSet(true);
+    this.handlerMs = handlerMs;
+    setHandlerMsIsSet(true);
   }
 
   /**
@@ -114,6 +131,7 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
   public TResumeReply(TResumeReply other) {
     __isset_bitfield = other.__isset_bitfield;
     this.resumeMs = other.resumeMs;
+    this.handlerMs = other.handlerMs;
   }
 
   @Override
@@ -125,6 +143,8 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
   public void clear() {
     setResumeMsIsSet(false);
     this.resumeMs = 0.0;
+    setHandlerMsIsSet(false);
+    this.handlerMs = 0.0;
   }
 
   /**
@@ -156,6 +176,35 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __RESUMEMS_ISSET_ID, value);
   }
 
+  /**
+   * milliseconds from receiving resume to sending this reply
+   */
+  public double getHandlerMs() {
+    return this.handlerMs;
+  }
+
+  /**
+   * milliseconds from receiving resume to sending this reply
+   */
+  public TResumeReply setHandlerMs(double handlerMs) {
+    this.handlerMs = handlerMs;
+    setHandlerMsIsSet(true);
+    return this;
+  }
+
+  public void unsetHandlerMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __HANDLERMS_ISSET_ID);
+  }
+
+  /** Returns true if field handlerMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetHandlerMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __HANDLERMS_ISSET_ID);
+  }
+
+  public void setHandlerMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __HANDLERMS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -164,6 +213,14 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
         unsetResumeMs();
       } else {
         setResumeMs((java.lang.Double)value);
+      }
+      break;
+
+    case HANDLER_MS:
+      if (value == null) {
+        unsetHandlerMs();
+      } else {
+        setHandlerMs((java.lang.Double)value);
       }
       break;
 
@@ -176,6 +233,9 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
     switch (field) {
     case RESUME_MS:
       return getResumeMs();
+
+    case HANDLER_MS:
+      return getHandlerMs();
 
     }
     throw new java.lang.IllegalStateException();
@@ -191,6 +251,8 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
     switch (field) {
     case RESUME_MS:
       return isSetResumeMs();
+    case HANDLER_MS:
+      return isSetHandlerMs();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -217,6 +279,15 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
         return false;
     }
 
+    boolean this_present_handlerMs = true;
+    boolean that_present_handlerMs = true;
+    if (this_present_handlerMs || that_present_handlerMs) {
+      if (!(this_present_handlerMs && that_present_handlerMs))
+        return false;
+      if (this.handlerMs != that.handlerMs)
+        return false;
+    }
+
     return true;
   }
 
@@ -225,6 +296,8 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
     int hashCode = 1;
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(resumeMs);
+
+    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(handlerMs);
 
     return hashCode;
   }
@@ -243,6 +316,16 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
     }
     if (isSetResumeMs()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.resumeMs, other.resumeMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetHandlerMs(), other.isSetHandlerMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetHandlerMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.handlerMs, other.handlerMs);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -273,6 +356,10 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
 
     sb.append("resumeMs:");
     sb.append(this.resumeMs);
+    first = false;
+    if (!first) sb.append(", ");
+    sb.append("handlerMs:");
+    sb.append(this.handlerMs);
     first = false;
     sb.append(")");
     return sb.toString();
@@ -329,6 +416,14 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 2: // HANDLER_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.DOUBLE) {
+              struct.handlerMs = iprot.readDouble();
+              struct.setHandlerMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -347,6 +442,9 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
       oprot.writeStructBegin(STRUCT_DESC);
       oprot.writeFieldBegin(RESUME_MS_FIELD_DESC);
       oprot.writeDouble(struct.resumeMs);
+      oprot.writeFieldEnd();
+      oprot.writeFieldBegin(HANDLER_MS_FIELD_DESC);
+      oprot.writeDouble(struct.handlerMs);
       oprot.writeFieldEnd();
       oprot.writeFieldStop();
       oprot.writeStructEnd();
@@ -370,19 +468,29 @@ public class TResumeReply implements org.apache.thrift.TBase<TResumeReply, TResu
       if (struct.isSetResumeMs()) {
         optionals.set(0);
       }
-      oprot.writeBitSet(optionals, 1);
+      if (struct.isSetHandlerMs()) {
+        optionals.set(1);
+      }
+      oprot.writeBitSet(optionals, 2);
       if (struct.isSetResumeMs()) {
         oprot.writeDouble(struct.resumeMs);
+      }
+      if (struct.isSetHandlerMs()) {
+        oprot.writeDouble(struct.handlerMs);
       }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TResumeReply struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(1);
+      java.util.BitSet incoming = iprot.readBitSet(2);
       if (incoming.get(0)) {
         struct.resumeMs = iprot.readDouble();
         struct.setResumeMsIsSet(true);
+      }
+      if (incoming.get(1)) {
+        struct.handlerMs = iprot.readDouble();
+        struct.setHandlerMsIsSet(true);
       }
     }
   }
