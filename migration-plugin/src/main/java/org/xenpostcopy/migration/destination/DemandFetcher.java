@@ -19,7 +19,7 @@ import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
  * The urgent path: its own connection to the source's page server and its own thread, so a demand request never
  * queues behind pushed pages. Faults that arrive while a fetch is in flight are sent together in the next one.
  */
-final class DemandFetcher {
+final class DemandFetcher implements IncomingMigration.DemandQueue {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int READ_TIMEOUT_MS = 60_000;
 
@@ -42,7 +42,8 @@ final class DemandFetcher {
         thread.start();
     }
 
-    void request(long gfn) {
+    @Override
+    public void request(long gfn) {
         queue.add(gfn);
     }
 

@@ -69,20 +69,21 @@ public final class IncomingMigration {
     private volatile long opsAtCompletion = -1;
 
     private FaultService faults;
-    private DemandFetcher demand;
+    private volatile DemandQueue demand;
+    private final List<Runnable> stoppables = new ArrayList<>();
 
-    /** A fault not yet answered: the requests waiting for one gfn, and when the first was taken off the ring. */
+    /** A fault not yet answered: the requests waiting for one gfn, each with when it was taken off the ring. */
     static final class PendingFault {
-        final long since;
         final List<PagingRequest> requests = new ArrayList<>(1);
+        final List<Long> since = new ArrayList<>(1);
 
-        PendingFault(long since) {
-            this.since = since;
+        void add(PagingRequest r, long takenAt) {
+            requests.add(r);
+            since.add(takenAt);
         }
     }
 
-    private IncomingMigration(String id, XenHost host, DomainId domain, PagingSession paging, InetSocketAddress source,
-                              LinkShaper link) {
+    private IncomingMigration(String id, XenHost host, DomainId domain, PagingSession paging) {
         this.id = id;
         this.host = host;
         this.domain = domain;
@@ -98,8 +99,7 @@ public final class IncomingMigration {
      * Creates the domain paused, becomes its pager and pages every gfn out (holes are given back instead), so the
      * guest can start here the moment its vCPU state arrives.
      */
-    static IncomingMigration prepare(String id, XenHost host, DomainConfig config, long targetKiB, GfnBitmap holes,
-                                     InetSocketAddress source, LinkShaper link) {
+    static IncomingMigration prepare(String id, XenHost host, DomainConfig config, long targetKiB, GfnBitmap holes) {
         DomainId domain = host.domains().create(config, false);
         PagingSession paging = null;
         try {
@@ -115,13 +115,8 @@ public final class IncomingMigration {
                     paging.evict(gfn);
                 }
             }
-            IncomingMigration m = new IncomingMigration(id, host, domain, paging, source, link);
+            IncomingMigration m = new IncomingMigration(id, host, domain, paging);
             m.preparedHoles = holes.copy();
-            // Threads and the demand connection are set up now, so none of it counts toward the downtime.
-            m.faults = new FaultService(m, paging);
-            m.demand = new DemandFetcher(m, source, link);
-            m.faults.start();
-            m.demand.start();
             return m;
         } catch (RuntimeException e) {
             if (paging != null) {
@@ -130,6 +125,30 @@ public final class IncomingMigration {
             host.domains().destroy(domain);
             throw e;
         }
+    }
+
+    /**
+     * Starts the fault service and the demand connection to the source. Done at prepare, so none of it counts
+     * toward the downtime.
+     */
+    void startServices(InetSocketAddress source, LinkShaper link) {
+        DemandFetcher fetcher = new DemandFetcher(this, source, link);
+        faults = new FaultService(this, paging);
+        demand = fetcher;
+        stoppables.add(faults::stop);
+        stoppables.add(fetcher::stop);
+        faults.start();
+        fetcher.start();
+    }
+
+    /** For tests and other drivers of the ring: where network faults are sent instead of a demand connection. */
+    void attachDemandQueue(DemandQueue queue) {
+        demand = queue;
+    }
+
+    /** Something that fetches pages from the source. */
+    interface DemandQueue {
+        void request(long gfn);
     }
 
     public Phase phase() {
@@ -230,9 +249,9 @@ public final class IncomingMigration {
                 boolean[] fresh = {false};
                 PendingFault pf = pending.computeIfAbsent(gfn, g -> {
                     fresh[0] = true;
-                    return new PendingFault(takenAt);
+                    return new PendingFault();
                 });
-                pf.requests.add(r);
+                pf.add(r, takenAt);
                 if (fresh[0]) {
                     networkFaults.incrementAndGet();
                     demand.request(gfn);
@@ -256,7 +275,10 @@ public final class IncomingMigration {
         } finally {
             ring.unlock();
         }
-        faultLatency.record(System.nanoTime() - pf.since);
+        long now = System.nanoTime();
+        for (long t : pf.since) {
+            faultLatency.record(now - t);
+        }
     }
 
     ReentrantLock ringLock() {
@@ -303,12 +325,7 @@ public final class IncomingMigration {
 
     /** Stops the fault and demand threads and gives up the pager role. */
     void finish() {
-        if (faults != null) {
-            faults.stop();
-        }
-        if (demand != null) {
-            demand.stop();
-        }
+        stoppables.forEach(Runnable::run);
         paging.close();
     }
 

@@ -46,6 +46,11 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         this.host = host;
     }
 
+    /** Ids of the migrations coming in now. */
+    public java.util.Set<String> activeSessions() {
+        return java.util.Set.copyOf(sessions.keySet());
+    }
+
     /** Push batches refused outright (unknown session or malformed), across all sessions. */
     public long refusedBatches() {
         return refusedBatches.get();
@@ -86,8 +91,8 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             throw Wire.badRequest(e.getMessage());
         }
         try {
-            IncomingMigration m = IncomingMigration.prepare(request.getSessionId(), host, config, d.getTargetKiB(), holes,
-                    new InetSocketAddress(request.getSourceHost(), request.getSourcePort()), link);
+            IncomingMigration m = IncomingMigration.prepare(request.getSessionId(), host, config, d.getTargetKiB(), holes);
+            m.startServices(new InetSocketAddress(request.getSourceHost(), request.getSourcePort()), link);
             sessions.put(request.getSessionId(), m);
             return new TPrepareReply(m.domain.value(), (System.nanoTime() - t0) / 1e6);
         } catch (XenException e) {

@@ -1,0 +1,34 @@
+package org.xenpostcopy.migration.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class LatencyRecorderTest {
+    @Test
+    void percentilesByRank() {
+        LatencyRecorder r = new LatencyRecorder();
+        assertEquals(new LatencyRecorder.Percentiles(0, 0, 0), r.percentiles());
+        for (int i = 1; i <= 100; i++) {
+            r.record(i * 1000L);   // 1..100 us
+        }
+        LatencyRecorder.Percentiles p = r.percentiles();
+        assertEquals(50.0, p.p50());
+        assertEquals(99.0, p.p99());
+        assertEquals(100.0, p.max());
+    }
+
+    @Test
+    void reportJsonRoundTripsWithThePublicFieldNames() {
+        MigrationReport m = new MigrationReport("postcopy", "bubble", true, 10, 1.5, 0.5, 9, 36_936, 1, 3, 2, 1,
+                new MigrationReport.FaultLatency(10, 20, 30), 100, 90, true, 0, "ok", 1, 2, 3, 4, 0);
+        String json = m.toJson();
+        for (String field : new String[] {"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs",
+                "pagesTransferred", "bytesTransferred", "pagesSkippedBallooned", "networkFaults", "prepagedHits",
+                "faultLatencyUs", "p50", "p99", "max", "appThroughputBaseline", "appThroughputDuring", "verified",
+                "mismatchedPages"}) {
+            assertEquals(true, json.contains("\"" + field + "\""), field);
+        }
+        assertEquals(m, MigrationReport.fromJson(json));
+    }
+}
