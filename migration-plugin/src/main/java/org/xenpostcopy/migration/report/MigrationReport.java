@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * The report of one migration: {@code xlpc migrate --json} prints exactly this object. Field names are public
  * interface (see ARCHITECTURE.md); new fields may be added, none renamed.
  *
+ * @param duplicatePages  pages that reached the destination more than once (0 unless the protocol is broken)
+ * @param pagesFreeAtStart pages free inside the guest when the migration started, as its balloon driver reported
+ *                        (-1 if unknown)
  * @param networkFaults   faults the destination had to fetch from the source
  * @param prepagedHits    faults on pages that had already arrived by push (served at once, no network)
  * @param faultLatencyUs  how long faulting vCPUs stayed blocked: from the request on the ring to its answer
@@ -20,7 +23,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param postCopyMs      destination unpause to the last page loaded
  */
 @JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "pagesTransferred",
-        "bytesTransferred", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "prepagedHits",
+        "bytesTransferred", "duplicatePages", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "prepagedHits",
         "faultLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
         "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds"})
 public record MigrationReport(
@@ -32,6 +35,7 @@ public record MigrationReport(
         double downtimeMs,
         long pagesTransferred,
         long bytesTransferred,
+        long duplicatePages,
         long pagesSkippedBallooned,
         long pagesFreeAtStart,
         long networkFaults,

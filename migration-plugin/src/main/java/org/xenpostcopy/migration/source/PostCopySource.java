@@ -163,7 +163,7 @@ public final class PostCopySource {
                 }
                 return new MigrationReport(options.mode().wireName(), options.prepaging().wireName(), options.dsb(),
                         gfnCount, (tPause - tStart) / 1e6 + downtimeMs + postCopyMs, downtimeMs,
-                        session.pagesSent(), session.wireBytes.get(), holes.cardinality(), -1,
+                        session.pagesSent(), session.wireBytes.get(), done.getDuplicatePages(), holes.cardinality(), -1,
                         done.getNetworkFaults(), done.getPrepagedHits(),
                         new MigrationReport.FaultLatency(done.getFaultLatency().getP50Us(),
                                 done.getFaultLatency().getP99Us(), done.getFaultLatency().getMaxUs()),
