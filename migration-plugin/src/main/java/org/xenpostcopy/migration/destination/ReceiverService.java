@@ -209,15 +209,16 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             notes.add("the source sent " + pagesSent + " pages, " + m.loaded.get() + " were loaded");
         }
         if (m.rejected.get() > 0) {
-            notes.add(m.rejected.get() + " pages or batches refused");
+            notes.add(m.rejected.get() + " malformed pages or batches refused (none loaded)");
         }
+        boolean accounted = pagesSent == m.loaded.get() && m.duplicates.get() == 0;
         boolean verified = false;
         long mismatched = 0;
         if (verify) {
             var probe = m.probe();
             if (probe.isPresent()) {
                 GuestProbe.Verification v = probe.get().verify(m.domain);
-                verified = v.clean() && notes.isEmpty();
+                verified = v.clean() && accounted;
                 mismatched = v.mismatchedPages();
                 if (!v.clean()) {
                     notes.addAll(v.problems().subList(0, Math.min(5, v.problems().size())));

@@ -43,7 +43,7 @@ public final class MigrationServer implements AutoCloseable {
             return t;
         });
         server = new TThreadPoolServer(new TThreadPoolServer.Args(transport)
-                .processor(processor)
+                .processor(new GuardedProcessor(processor))
                 .protocolFactory(new PooledBinaryProtocol.Factory(ThriftConnection.MAX_MESSAGE))
                 .executorService(workers));
         thread = new Thread(server::serve, "thrift-accept-" + address.getPort());

@@ -1,0 +1,32 @@
+package org.xenpostcopy.migration.protocol;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import org.apache.thrift.TException;
+import org.apache.thrift.TProcessor;
+import org.apache.thrift.protocol.TProtocol;
+import org.apache.thrift.protocol.TProtocolException;
+import org.apache.thrift.transport.TTransportException;
+
+/**
+ * Turns a message that is not valid Thrift into one log line and a closed connection. Without it the server
+ * logs a stack trace per malformed frame; the connection is dropped either way, and nothing reaches a handler.
+ */
+final class GuardedProcessor implements TProcessor {
+    private static final Logger LOG = System.getLogger(GuardedProcessor.class.getName());
+    private final TProcessor delegate;
+
+    GuardedProcessor(TProcessor delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public void process(TProtocol in, TProtocol out) throws TException {
+        try {
+            delegate.process(in, out);
+        } catch (TProtocolException e) {
+            LOG.log(Level.WARNING, "dropped a connection that sent a malformed message: {0}", e.getMessage());
+            throw new TTransportException(TTransportException.END_OF_FILE, "malformed message", e);
+        }
+    }
+}
