@@ -117,6 +117,8 @@ struct TCompletion {
   10: i64 mismatchedPages,
   11: string verificationNote,
   12: i32 destinationDomid,
+  /** distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell) */
+  13: i64 guestPagesTouched,
 }
 
 service MigrationReceiver {

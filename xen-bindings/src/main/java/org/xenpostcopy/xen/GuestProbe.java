@@ -11,6 +11,12 @@ public interface GuestProbe {
     /** Operations the guest program has completed since it booted (carried across migrations). */
     long operations(DomainId domain);
 
+    /**
+     * Distinct pages the guest itself has touched (read or written) since the domain was created on this host —
+     * on a migration's receiver, its first touches. -1 if unknown.
+     */
+    long pagesTouched(DomainId domain);
+
     /** Pauses the domain, checks every page of guest memory, unpauses it. */
     Verification verify(DomainId domain);
 

@@ -67,6 +67,7 @@ public final class IncomingMigration {
     private volatile long lastLoadedAt;
     private volatile long opsAtResume = -1;
     private volatile long opsAtCompletion = -1;
+    private volatile long touchedAtCompletion = -1;
 
     private FaultService faults;
     private volatile DemandQueue demand;
@@ -231,7 +232,10 @@ public final class IncomingMigration {
         }
         if (loaded.incrementAndGet() == expectedCount) {
             lastLoadedAt = System.nanoTime();
-            host.guestProbe().ifPresent(p -> opsAtCompletion = p.operations(domain));
+            host.guestProbe().ifPresent(p -> {
+                opsAtCompletion = p.operations(domain);
+                touchedAtCompletion = p.pagesTouched(domain);
+            });
             allLoaded.countDown();
         }
     }
@@ -317,6 +321,10 @@ public final class IncomingMigration {
 
     long opsAtResume() {
         return opsAtResume;
+    }
+
+    long touchedAtCompletion() {
+        return touchedAtCompletion;
     }
 
     long opsAtCompletion() {

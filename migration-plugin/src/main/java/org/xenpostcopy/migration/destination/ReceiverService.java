@@ -204,6 +204,7 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         c.setGuestOpsAtResume(m.opsAtResume());
         c.setGuestOpsAtCompletion(m.opsAtCompletion());
         c.setDestinationDomid(m.domain.value());
+        c.setGuestPagesTouched(m.touchedAtCompletion());
         List<String> notes = new ArrayList<>();
         if (pagesSent != m.loaded.get()) {
             notes.add("the source sent " + pagesSent + " pages, " + m.loaded.get() + " were loaded");

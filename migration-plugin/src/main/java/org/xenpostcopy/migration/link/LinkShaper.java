@@ -27,6 +27,18 @@ public final class LinkShaper {
         return new LinkShaper(0, 0);
     }
 
+    /**
+     * The largest push batch that leaves the link within about a millisecond, so urgent pages never queue long
+     * behind a bulk batch; {@code preferred} on an unshaped link.
+     */
+    public int batchPages(int preferred, int pageBytes) {
+        if (bitsPerSecond == 0) {
+            return preferred;
+        }
+        long perMs = bitsPerSecond / 8 / 1000 / pageBytes;
+        return (int) Math.max(4, Math.min(preferred, perMs));
+    }
+
     public boolean shaped() {
         return bitsPerSecond > 0 || latencyNanos > 0;
     }

@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  *                        (-1 if unknown)
  * @param networkFaults   faults the destination had to fetch from the source
  * @param prepagedHits    faults on pages that had already arrived by push (served at once, no network)
+ * @param guestPagesTouched distinct pages the guest touched at the destination during post-copy — its first
+ *                        touches; {@code networkFaults / guestPagesTouched} is the paper's share of network faults
+ *                        (-1 if the host cannot tell)
  * @param faultLatencyUs  how long faulting vCPUs stayed blocked: from the request on the ring to its answer
  * @param appThroughputBaseline guest operations per second before the migration (-1 if the host cannot tell)
  * @param appThroughputDuring   guest operations per second from resume to the last page loaded (-1 likewise)
@@ -23,7 +26,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param postCopyMs      destination unpause to the last page loaded
  */
 @JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "pagesTransferred",
-        "bytesTransferred", "duplicatePages", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "prepagedHits",
+        "bytesTransferred", "duplicatePages", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "prepagedHits", "guestPagesTouched",
         "faultLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
         "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds"})
 public record MigrationReport(
@@ -40,6 +43,7 @@ public record MigrationReport(
         long pagesFreeAtStart,
         long networkFaults,
         long prepagedHits,
+        long guestPagesTouched,
         FaultLatency faultLatencyUs,
         double appThroughputBaseline,
         double appThroughputDuring,

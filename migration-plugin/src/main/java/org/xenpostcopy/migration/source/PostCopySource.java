@@ -147,7 +147,8 @@ public final class PostCopySource {
                 session.wireBytes.addAndGet(vcpuBytes);
 
                 // --- post-copy: push while the page server answers faults ----------------------------------
-                new PushScheduler(session, pushConn.receiver(), options.batchPages(), progress).run();
+                new PushScheduler(session, pushConn.receiver(),
+                        link.batchPages(options.batchPages(), Wire.PAGE_SIZE + 8), progress).run();
                 progress.update("completing", session.pagesSent(), sent.toSend(), session.demandRequests.get());
                 control.setTimeout((int) Math.min(Integer.MAX_VALUE, options.timeoutMs() + 60_000));
                 TCompletion done = call("complete", () -> receiver.complete(sessionId, session.pagesSent(),
@@ -164,7 +165,7 @@ public final class PostCopySource {
                 return new MigrationReport(options.mode().wireName(), options.prepaging().wireName(), options.dsb(),
                         gfnCount, (tPause - tStart) / 1e6 + downtimeMs + postCopyMs, downtimeMs,
                         session.pagesSent(), session.wireBytes.get(), done.getDuplicatePages(), holes.cardinality(), -1,
-                        done.getNetworkFaults(), done.getPrepagedHits(),
+                        done.getNetworkFaults(), done.getPrepagedHits(), done.getGuestPagesTouched(),
                         new MigrationReport.FaultLatency(done.getFaultLatency().getP50Us(),
                                 done.getFaultLatency().getP99Us(), done.getFaultLatency().getMaxUs()),
                         baseline, during, done.isVerified(), done.getMismatchedPages(), done.getVerificationNote(),

@@ -41,6 +41,14 @@ final class PushScheduler {
         ByteBuffer pages = ByteBuffer.allocateDirect(batchPages * Wire.PAGE_SIZE);
         long lastProgress = 0;
         while (!stopped && !sent.allClaimed()) {
+            long notYet = session.policy.nanosUntilReady();
+            if (notYet > 0) {
+                LockSupport.parkNanos(Math.min(notYet, TimeUnit.MILLISECONDS.toNanos(5)));
+                continue;
+            }
+            // Wait for the link first and claim pages only then: a page claimed while the batch waits for its
+            // slot would make a fault on it wait too (the page server would answer "already sent").
+            session.link.transmit((long) batchPages * (Wire.PAGE_SIZE + 8), false);
             int n = 0;
             while (n < batchPages) {
                 long g = session.policy.next();
@@ -65,7 +73,6 @@ final class PushScheduler {
             }
             pages.flip();
             long bytes = (long) n * (Wire.PAGE_SIZE + 8);
-            session.link.transmit(bytes, false);
             try {
                 TPages batch = new TPages();
                 batch.gfns = Wire.packGfns(gfns, n);               // set directly: the setters copy

@@ -57,6 +57,9 @@ final class EmulatedDomain implements GuestPlatform {
     private final AtomicLong populatedPages;
     /** One bit per populated gfn, changed under the gfn's stripe lock, so the p2m view is a cheap copy. */
     private final long[] populatedWords;
+    /** Pages the guest has touched since creation here: its first touches, for pre-paging measurements. */
+    private final long[] touchedWords;
+    private final AtomicLong pagesTouched = new AtomicLong();
     private final AtomicLong pagedPages = new AtomicLong();
     private volatile long maxPages;
     private volatile long[] dirty;            // log-dirty bitmap, null when off
@@ -93,6 +96,7 @@ final class EmulatedDomain implements GuestPlatform {
         this.p2m = new P2mTable(config.memoryPages(), P2mTable.RAM_RW);
         this.populatedPages = new AtomicLong(config.memoryPages());
         this.populatedWords = GfnBitmap.full(config.memoryPages()).toWords();
+        this.touchedWords = new long[populatedWords.length];
         this.maxPages = config.memoryPages();
         this.paging = new PagingFrontEnd(config.name(), config.vcpus());
         this.kernel = new GuestKernel(this, config.seed(), console);
@@ -147,6 +151,12 @@ final class EmulatedDomain implements GuestPlatform {
                     if (write) {
                         markDirty(gfn);
                         memory.markTouched(gfn);
+                    }
+                    int word = (int) (gfn >>> 6);
+                    long bit = 1L << gfn;
+                    if ((touchedWords[word] & bit) == 0
+                            && ((long) WORDS.getAndBitwiseOr(touchedWords, word, bit) & bit) == 0) {
+                        pagesTouched.incrementAndGet();
                     }
                     return action.apply(memory.chunk(gfn), memory.offset(gfn));
                 }
@@ -605,6 +615,10 @@ final class EmulatedDomain implements GuestPlatform {
 
     long opsCompleted() {
         return opsCompleted.get();
+    }
+
+    long pagesTouched() {
+        return pagesTouched.get();
     }
 
     long vcpuFaults() {

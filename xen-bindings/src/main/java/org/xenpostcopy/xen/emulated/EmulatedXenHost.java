@@ -47,6 +47,11 @@ public final class EmulatedXenHost implements XenHost {
         }
 
         @Override
+        public long pagesTouched(DomainId id) {
+            return domain("pagesTouched", id).pagesTouched();
+        }
+
+        @Override
         public Verification verify(DomainId id) {
             GuestOracle.Verdict v = verifyGuest(id);
             long consoleMismatches = guestConsole(id).mismatches();

@@ -22,6 +22,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField MISMATCHED_PAGES_FIELD_DESC = new org.apache.thrift.protocol.TField("mismatchedPages", org.apache.thrift.protocol.TType.I64, (short)10);
   private static final org.apache.thrift.protocol.TField VERIFICATION_NOTE_FIELD_DESC = new org.apache.thrift.protocol.TField("verificationNote", org.apache.thrift.protocol.TType.STRING, (short)11);
   private static final org.apache.thrift.protocol.TField DESTINATION_DOMID_FIELD_DESC = new org.apache.thrift.protocol.TField("destinationDomid", org.apache.thrift.protocol.TType.I32, (short)12);
+  private static final org.apache.thrift.protocol.TField GUEST_PAGES_TOUCHED_FIELD_DESC = new org.apache.thrift.protocol.TField("guestPagesTouched", org.apache.thrift.protocol.TType.I64, (short)13);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
@@ -44,6 +45,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   public long mismatchedPages; // required
   public @org.apache.thrift.annotation.Nullable java.lang.String verificationNote; // required
   public int destinationDomid; // required
+  /**
+   * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
+   */
+  public long guestPagesTouched; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -64,7 +69,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     VERIFIED((short)9, "verified"),
     MISMATCHED_PAGES((short)10, "mismatchedPages"),
     VERIFICATION_NOTE((short)11, "verificationNote"),
-    DESTINATION_DOMID((short)12, "destinationDomid");
+    DESTINATION_DOMID((short)12, "destinationDomid"),
+    /**
+     * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
+     */
+    GUEST_PAGES_TOUCHED((short)13, "guestPagesTouched");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -104,6 +113,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return VERIFICATION_NOTE;
         case 12: // DESTINATION_DOMID
           return DESTINATION_DOMID;
+        case 13: // GUEST_PAGES_TOUCHED
+          return GUEST_PAGES_TOUCHED;
         default:
           return null;
       }
@@ -157,6 +168,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __VERIFIED_ISSET_ID = 7;
   private static final int __MISMATCHEDPAGES_ISSET_ID = 8;
   private static final int __DESTINATIONDOMID_ISSET_ID = 9;
+  private static final int __GUESTPAGESTOUCHED_ISSET_ID = 10;
   private short __isset_bitfield = 0;
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
@@ -185,6 +197,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
     tmpMap.put(_Fields.DESTINATION_DOMID, new org.apache.thrift.meta_data.FieldMetaData("destinationDomid", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.GUEST_PAGES_TOUCHED, new org.apache.thrift.meta_data.FieldMetaData("guestPagesTouched", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TCompletion.class, metaDataMap);
   }
@@ -204,7 +218,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     boolean verified,
     long mismatchedPages,
     java.lang.String verificationNote,
-    int destinationDomid)
+    int destinationDomid,
+    long guestPagesTouched)
   {
     this();
     this.pagesReceived = pagesReceived;
@@ -229,6 +244,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.verificationNote = verificationNote;
     this.destinationDomid = destinationDomid;
     setDestinationDomidIsSet(true);
+    this.guestPagesTouched = guestPagesTouched;
+    setGuestPagesTouchedIsSet(true);
   }
 
   /**
@@ -252,6 +269,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       this.verificationNote = other.verificationNote;
     }
     this.destinationDomid = other.destinationDomid;
+    this.guestPagesTouched = other.guestPagesTouched;
   }
 
   @Override
@@ -283,6 +301,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.verificationNote = null;
     setDestinationDomidIsSet(false);
     this.destinationDomid = 0;
+    setGuestPagesTouchedIsSet(false);
+    this.guestPagesTouched = 0;
   }
 
   public long getPagesReceived() {
@@ -577,6 +597,35 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __DESTINATIONDOMID_ISSET_ID, value);
   }
 
+  /**
+   * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
+   */
+  public long getGuestPagesTouched() {
+    return this.guestPagesTouched;
+  }
+
+  /**
+   * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
+   */
+  public TCompletion setGuestPagesTouched(long guestPagesTouched) {
+    this.guestPagesTouched = guestPagesTouched;
+    setGuestPagesTouchedIsSet(true);
+    return this;
+  }
+
+  public void unsetGuestPagesTouched() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __GUESTPAGESTOUCHED_ISSET_ID);
+  }
+
+  /** Returns true if field guestPagesTouched is set (has been assigned a value) and false otherwise */
+  public boolean isSetGuestPagesTouched() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __GUESTPAGESTOUCHED_ISSET_ID);
+  }
+
+  public void setGuestPagesTouchedIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GUESTPAGESTOUCHED_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -676,6 +725,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case GUEST_PAGES_TOUCHED:
+      if (value == null) {
+        unsetGuestPagesTouched();
+      } else {
+        setGuestPagesTouched((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -719,6 +776,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case DESTINATION_DOMID:
       return getDestinationDomid();
 
+    case GUEST_PAGES_TOUCHED:
+      return getGuestPagesTouched();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -755,6 +815,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetVerificationNote();
     case DESTINATION_DOMID:
       return isSetDestinationDomid();
+    case GUEST_PAGES_TOUCHED:
+      return isSetGuestPagesTouched();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -880,6 +942,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_guestPagesTouched = true;
+    boolean that_present_guestPagesTouched = true;
+    if (this_present_guestPagesTouched || that_present_guestPagesTouched) {
+      if (!(this_present_guestPagesTouched && that_present_guestPagesTouched))
+        return false;
+      if (this.guestPagesTouched != that.guestPagesTouched)
+        return false;
+    }
+
     return true;
   }
 
@@ -914,6 +985,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       hashCode = hashCode * 8191 + verificationNote.hashCode();
 
     hashCode = hashCode * 8191 + destinationDomid;
+
+    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(guestPagesTouched);
 
     return hashCode;
   }
@@ -1046,6 +1119,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetGuestPagesTouched(), other.isSetGuestPagesTouched());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetGuestPagesTouched()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.guestPagesTouched, other.guestPagesTouched);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1124,6 +1207,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     if (!first) sb.append(", ");
     sb.append("destinationDomid:");
     sb.append(this.destinationDomid);
+    first = false;
+    if (!first) sb.append(", ");
+    sb.append("guestPagesTouched:");
+    sb.append(this.guestPagesTouched);
     first = false;
     sb.append(")");
     return sb.toString();
@@ -1272,6 +1359,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 13: // GUEST_PAGES_TOUCHED
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.guestPagesTouched = iprot.readI64();
+              struct.setGuestPagesTouchedIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1328,6 +1423,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       oprot.writeFieldBegin(DESTINATION_DOMID_FIELD_DESC);
       oprot.writeI32(struct.destinationDomid);
       oprot.writeFieldEnd();
+      oprot.writeFieldBegin(GUEST_PAGES_TOUCHED_FIELD_DESC);
+      oprot.writeI64(struct.guestPagesTouched);
+      oprot.writeFieldEnd();
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1383,7 +1481,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetDestinationDomid()) {
         optionals.set(11);
       }
-      oprot.writeBitSet(optionals, 12);
+      if (struct.isSetGuestPagesTouched()) {
+        optionals.set(12);
+      }
+      oprot.writeBitSet(optionals, 13);
       if (struct.isSetPagesReceived()) {
         oprot.writeI64(struct.pagesReceived);
       }
@@ -1420,12 +1521,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetDestinationDomid()) {
         oprot.writeI32(struct.destinationDomid);
       }
+      if (struct.isSetGuestPagesTouched()) {
+        oprot.writeI64(struct.guestPagesTouched);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TCompletion struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(12);
+      java.util.BitSet incoming = iprot.readBitSet(13);
       if (incoming.get(0)) {
         struct.pagesReceived = iprot.readI64();
         struct.setPagesReceivedIsSet(true);
@@ -1474,6 +1578,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (incoming.get(11)) {
         struct.destinationDomid = iprot.readI32();
         struct.setDestinationDomidIsSet(true);
+      }
+      if (incoming.get(12)) {
+        struct.guestPagesTouched = iprot.readI64();
+        struct.setGuestPagesTouchedIsSet(true);
       }
     }
   }
