@@ -57,6 +57,11 @@ struct TPrepare {
   6: i32 linkLatencyMs,
   /** gfns that are unpopulated at the source now (ballooned out), as a bitmap of little-endian u64 words */
   7: binary unpopulated,
+  /**
+   * "postcopy": every page paged out now, all arrive after resume; "precopy": pages arrive before resume and are
+   * written straight into memory; "hybrid": pre-copy rounds first, then the pages named at resume arrive post-copy
+   */
+  8: string mode = "postcopy",
 }
 
 struct TPrepareReply {
@@ -75,6 +80,10 @@ struct TResume {
   2: list<TVcpuState> vcpus,
   /** gfns unpopulated at the source at pause time (final); bitmap as in TPrepare */
   3: binary unpopulated,
+  /** pages pushed before this call (pre-copy); the destination waits for all of them before unpausing */
+  4: i64 pagesSentBefore,
+  /** hybrid: the gfns still to come by post-copy (bitmap); absent otherwise */
+  5: optional binary outstanding,
 }
 
 struct TResumeReply {
@@ -126,8 +135,9 @@ service MigrationReceiver {
   TResumeReply resume(1: TResume request) throws (1: TMigrationError error),
   oneway void pushPages(1: string sessionId, 2: TPages pages),
   /** The source has sent every page; waits until all are loaded, verifies if asked, and reports. */
-  TCompletion complete(1: string sessionId, 2: i64 pagesSent, 3: bool verify, 4: i32 timeoutMs)
-      throws (1: TMigrationError error),
+  TCompletion complete(1: string sessionId, 2: i64 pagesSent, 3: bool verify, 4: i32 timeoutMs,
+      /** memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it */
+      5: i64 restoreTargetKiB) throws (1: TMigrationError error),
   /** Gives up a session: the destination domain is destroyed (only before resume; after it the guest lives here). */
   void abort(1: string sessionId, 2: string reason) throws (1: TMigrationError error),
 }

@@ -1,11 +1,14 @@
 package org.xenpostcopy.migration;
 
 import java.net.InetSocketAddress;
+import java.util.Optional;
+import org.xenpostcopy.balloon.BalloonPolicy;
+import org.xenpostcopy.balloon.SelfBallooningController;
 import org.xenpostcopy.migration.destination.ReceiverService;
 import org.xenpostcopy.migration.protocol.MigrationServer;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.PageServer;
-import org.xenpostcopy.migration.source.PostCopySource;
+import org.xenpostcopy.migration.source.OutgoingMigration;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.XenHost;
 
@@ -15,13 +18,20 @@ import org.xenpostcopy.xen.XenHost;
  */
 public final class HostAgent implements AutoCloseable {
     private final XenHost host;
+    private final SelfBallooningController dsb;
     private final PageServer pageServer = new PageServer();
     private final ReceiverService receiver;
     private final MigrationServer server;
 
     /** Listens on {@code bind} (port 0 = any free port). */
     public HostAgent(XenHost host, InetSocketAddress bind) {
+        this(host, bind, BalloonPolicy.defaults());
+    }
+
+    /** With a self-ballooning policy of the caller's. */
+    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy) {
         this.host = host;
+        this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new ReceiverService(host);
         this.server = new MigrationServer(bind, receiver, pageServer).start();
     }
@@ -35,6 +45,11 @@ public final class HostAgent implements AutoCloseable {
         return server.address();
     }
 
+    /** This host's self-ballooning controller ({@code xlpc dsb}). */
+    public SelfBallooningController dsb() {
+        return dsb;
+    }
+
     public ReceiverService receiver() {
         return receiver;
     }
@@ -42,15 +57,13 @@ public final class HostAgent implements AutoCloseable {
     /** Migrates a domain of this host to the agent at {@code destination}; returns the report when done. */
     public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
                                    MigrationProgress progress) {
-        return switch (options.mode()) {
-            case POSTCOPY -> new PostCopySource(host, pageServer, address(), domain, destination, options, progress).run();
-            case PRECOPY, HYBRID -> throw new MigrationException(options.mode().wireName()
-                    + " migration is not available yet; use post-copy");
-        };
+        return new OutgoingMigration(host, pageServer, address(), domain, destination, options, progress,
+                Optional.of(dsb)).run();
     }
 
     @Override
     public void close() {
         server.close();
+        dsb.close();
     }
 }

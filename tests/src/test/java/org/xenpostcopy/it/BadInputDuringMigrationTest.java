@@ -63,10 +63,11 @@ class BadInputDuringMigrationTest {
                 receiver.pushPages(session, pages(new long[] {1, 2, 3}, 2));           // 3 gfns, 2 pages
                 receiver.pushPages(session, null);                                     // nothing at all
                 receiver.pushPages("no-such-session", pages(new long[] {1}, 1));       // unknown session
-                TMigrationError unknown = assertThrows(TMigrationError.class, () -> receiver.complete("nope", 0, false, 1));
+                TMigrationError unknown = assertThrows(TMigrationError.class, () -> receiver.complete("nope", 0, false, 1, 0));
                 assertEquals(TErrorCode.UNKNOWN_SESSION, unknown.getCode());
                 TMigrationError badSpec = assertThrows(TMigrationError.class, () -> receiver.prepare(new TPrepare(
-                        "rogue", new TDomainSpec("x", -5, 1, "idle", 1, 0), "127.0.0.1", 1, 0, 0, ByteBuffer.allocate(0))));
+                        "rogue", new TDomainSpec("x", -5, 1, "idle", 1, 0), "127.0.0.1", 1, 0, 0, ByteBuffer.allocate(0),
+                        "postcopy")));
                 assertEquals(TErrorCode.BAD_REQUEST, badSpec.getCode());
                 assertTrue(badSpec.getMessage().contains("at least 16 pages"), badSpec.getMessage());
                 TMigrationError twice = assertThrows(TMigrationError.class, () -> receiver.abort(session, "rogue"));

@@ -41,8 +41,15 @@ public final class IncomingMigration {
 
     public enum Phase { PREPARED, RUNNING, COMPLETED, ABORTED }
 
+    /** How pages arrive: all after resume, all before, or both (see TPrepare.mode). */
+    public enum Mode { POSTCOPY, PRECOPY, HYBRID }
+
     final String id;
+    final Mode mode;
     private final XenHost host;
+    /** Pages written before the switch (pre-copy rounds). */
+    final AtomicLong receivedBeforeSwitch = new AtomicLong();
+    private final Object switchLock = new Object();
     final DomainId domain;
     final long gfnCount;
     private final PagingSession paging;
@@ -84,8 +91,9 @@ public final class IncomingMigration {
         }
     }
 
-    private IncomingMigration(String id, XenHost host, DomainId domain, PagingSession paging) {
+    private IncomingMigration(String id, XenHost host, DomainId domain, PagingSession paging, Mode mode) {
         this.id = id;
+        this.mode = mode;
         this.host = host;
         this.domain = domain;
         this.gfnCount = host.memory().gfnCount(domain);
@@ -101,22 +109,31 @@ public final class IncomingMigration {
      * guest can start here the moment its vCPU state arrives.
      */
     static IncomingMigration prepare(String id, XenHost host, DomainConfig config, long targetKiB, GfnBitmap holes) {
+        return prepare(id, host, config, targetKiB, holes, Mode.POSTCOPY);
+    }
+
+    static IncomingMigration prepare(String id, XenHost host, DomainConfig config, long targetKiB, GfnBitmap holes,
+                                     Mode mode) {
         DomainId domain = host.domains().create(config, false);
         PagingSession paging = null;
         try {
             if (targetKiB > 0) {
                 host.store().write(XenStore.domainPath(domain) + "/memory/target", Long.toString(targetKiB));
             }
-            paging = host.paging().enable(domain);
+            if (mode != Mode.PRECOPY) {
+                paging = host.paging().enable(domain);
+            }
             host.domains().decreaseReservation(domain, holes);
-            for (long g = 0; g < holes.size(); g++) {
-                if (!holes.get(g)) {
-                    Gfn gfn = Gfn.of(g);
-                    paging.nominate(gfn);
-                    paging.evict(gfn);
+            if (mode == Mode.POSTCOPY) {
+                for (long g = 0; g < holes.size(); g++) {
+                    if (!holes.get(g)) {
+                        Gfn gfn = Gfn.of(g);
+                        paging.nominate(gfn);
+                        paging.evict(gfn);
+                    }
                 }
             }
-            IncomingMigration m = new IncomingMigration(id, host, domain, paging);
+            IncomingMigration m = new IncomingMigration(id, host, domain, paging, mode);
             m.preparedHoles = holes.copy();
             return m;
         } catch (RuntimeException e) {
@@ -169,10 +186,22 @@ public final class IncomingMigration {
      * nanoseconds it took (part of the downtime).
      */
     long resume(List<VcpuState> vcpus, GfnBitmap finalHoles) {
+        return resume(vcpus, finalHoles, null, 0, 0);
+    }
+
+    /**
+     * The switch. Waits (up to {@code waitMs}) until every page pushed before it has been written, then mirrors the
+     * final hole map, pages out what is still to come (hybrid), loads the vCPU state and unpauses. Returns the
+     * nanoseconds from the last pre-copy page to the unpause.
+     *
+     * @param outstanding hybrid: the gfns still to come by post-copy; null otherwise
+     */
+    long resume(List<VcpuState> vcpus, GfnBitmap finalHoles, GfnBitmap outstanding, long pagesSentBefore, long waitMs) {
+        awaitPrecopyPages(pagesSentBefore, waitMs);
         long t0 = System.nanoTime();
         advance(Phase.PREPARED, Phase.RUNNING);
-        // Only what the balloon changed between prepare and pause is redone here: holes that appeared are given
-        // back; pages that came back are populated and paged out like the rest.
+        // Only what the balloon changed since prepare is redone here: holes that appeared are given back;
+        // pages that came back are populated (and, post-copy, paged out like the rest).
         GfnBitmap appeared = finalHoles.copy();
         appeared.andNot(preparedHoles);
         if (!appeared.isEmpty()) {
@@ -180,15 +209,29 @@ public final class IncomingMigration {
         }
         GfnBitmap refill = preparedHoles.copy();
         refill.andNot(finalHoles);
+        refill.andNot(host.domains().populated(domain));
         if (!refill.isEmpty()) {
             host.domains().populate(domain, refill);
-            refill.forEach(g -> {
-                paging.nominate(Gfn.of(g));
-                paging.evict(Gfn.of(g));
-            });
+            if (mode == Mode.POSTCOPY) {
+                evict(refill);
+            }
         }
-        GfnBitmap exp = GfnBitmap.full(gfnCount);
-        exp.andNot(finalHoles);
+        GfnBitmap exp;
+        switch (mode) {
+            case POSTCOPY -> {
+                exp = GfnBitmap.full(gfnCount);
+                exp.andNot(finalHoles);
+            }
+            case HYBRID -> {
+                if (outstanding == null) {
+                    throw new IllegalArgumentException("a hybrid resume must name the outstanding pages");
+                }
+                exp = outstanding.copy();
+                exp.andNot(finalHoles);
+                evict(exp);
+            }
+            default -> exp = new GfnBitmap(gfnCount);
+        }
         expectedCount = exp.cardinality();
         expected = exp;
         for (VcpuState v : vcpus) {
@@ -201,9 +244,72 @@ public final class IncomingMigration {
         unpausedAt = System.nanoTime();
         if (expectedCount == 0) {
             lastLoadedAt = resumedAt;
+            probe.ifPresent(p -> {
+                opsAtCompletion = opsAtResume;
+                touchedAtCompletion = p.pagesTouched(domain);
+            });
             allLoaded.countDown();
         }
         return unpausedAt - t0;
+    }
+
+    private void evict(GfnBitmap gfns) {
+        gfns.forEach(g -> {
+            paging.nominate(Gfn.of(g));
+            paging.evict(Gfn.of(g));
+        });
+    }
+
+    private void awaitPrecopyPages(long count, long waitMs) {
+        if (count <= 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        synchronized (switchLock) {
+            while (receivedBeforeSwitch.get() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("only " + receivedBeforeSwitch.get() + " of the " + count
+                            + " pre-copy pages arrived within " + waitMs + " ms");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(switchLock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for pre-copy pages");
+                }
+            }
+        }
+    }
+
+    /**
+     * A page pushed before the switch (pre-copy, hybrid): written straight into guest memory, replacing what an
+     * earlier round sent. A gfn the guest had ballooned out is populated again first.
+     */
+    void deliverPrecopy(long gfn, ByteBuffer page) {
+        if (mode == Mode.POSTCOPY || gfn < 0 || gfn >= gfnCount) {
+            rejected.incrementAndGet();
+            LOG.log(Level.WARNING, "session {0}: refused a pre-copy page for gfn 0x{1}", id, Long.toHexString(gfn));
+            return;
+        }
+        Gfn g = Gfn.of(gfn);
+        if (host.memory().typeOf(domain, g) == org.xenpostcopy.xen.P2mType.INVALID) {
+            GfnBitmap one = new GfnBitmap(gfnCount);
+            one.set(gfn);
+            host.domains().populate(domain, one);
+        }
+        host.memory().write(domain, g, page);
+        receivedBeforeSwitch.incrementAndGet();
+        synchronized (switchLock) {
+            switchLock.notifyAll();
+        }
+    }
+
+    /** Gives the guest its memory target back after self-ballooning shrank it at the source. */
+    void restoreTarget(long kib) {
+        if (kib > 0) {
+            host.store().write(XenStore.domainPath(domain) + "/memory/target", Long.toString(kib));
+        }
     }
 
     /**
@@ -334,7 +440,9 @@ public final class IncomingMigration {
     /** Stops the fault and demand threads and gives up the pager role. */
     void finish() {
         stoppables.forEach(Runnable::run);
-        paging.close();
+        if (paging != null) {
+            paging.close();
+        }
     }
 
     /** Tears a session down before its guest ever ran here. */

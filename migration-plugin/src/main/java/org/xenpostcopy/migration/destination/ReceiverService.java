@@ -38,6 +38,9 @@ import org.xenpostcopy.xen.XenHost;
 public final class ReceiverService implements MigrationReceiver.Iface {
     private static final Logger LOG = System.getLogger(ReceiverService.class.getName());
 
+    /** How long a resume waits for pre-copy pages still in flight on the push connection. */
+    private static final long PRECOPY_WAIT_MS = 60_000;
+
     private final XenHost host;
     private final ConcurrentHashMap<String, IncomingMigration> sessions = new ConcurrentHashMap<>();
     private final AtomicLong refusedBatches = new AtomicLong();
@@ -84,6 +87,12 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             throw Wire.badRequest("bad source address " + request.getSourceHost() + ":" + request.getSourcePort());
         }
         GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), config.memoryPages());
+        IncomingMigration.Mode mode;
+        try {
+            mode = IncomingMigration.Mode.valueOf(request.getMode().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw Wire.badRequest("unknown migration mode '" + request.getMode() + "' (postcopy, precopy or hybrid)");
+        }
         LinkShaper link;
         try {
             link = new LinkShaper(request.getLinkMbps(), request.getLinkLatencyMs());
@@ -91,8 +100,11 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             throw Wire.badRequest(e.getMessage());
         }
         try {
-            IncomingMigration m = IncomingMigration.prepare(request.getSessionId(), host, config, d.getTargetKiB(), holes);
-            m.startServices(new InetSocketAddress(request.getSourceHost(), request.getSourcePort()), link);
+            IncomingMigration m = IncomingMigration.prepare(request.getSessionId(), host, config, d.getTargetKiB(), holes,
+                    mode);
+            if (mode != IncomingMigration.Mode.PRECOPY) {
+                m.startServices(new InetSocketAddress(request.getSourceHost(), request.getSourcePort()), link);
+            }
             sessions.put(request.getSessionId(), m);
             return new TPrepareReply(m.domain.value(), (System.nanoTime() - t0) / 1e6);
         } catch (XenException e) {
@@ -108,6 +120,11 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             throw Wire.error(TErrorCode.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not PREPARED");
         }
         GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), m.gfnCount);
+        GfnBitmap outstanding = request.isSetOutstanding()
+                ? Wire.unpackBitmap(request.bufferForOutstanding(), m.gfnCount) : null;
+        if (request.getPagesSentBefore() < 0) {
+            throw Wire.badRequest("negative page count " + request.getPagesSentBefore());
+        }
         List<VcpuState> vcpus = new ArrayList<>();
         if (request.getVcpus() == null || request.getVcpus().isEmpty()) {
             throw Wire.badRequest("resume carries no vCPU state");
@@ -126,12 +143,14 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             }
         }
         try {
-            long nanos = m.resume(vcpus, holes);
+            long nanos = m.resume(vcpus, holes, outstanding, request.getPagesSentBefore(), PRECOPY_WAIT_MS);
             return new TResumeReply(nanos / 1e6, (System.nanoTime() - t0) / 1e6);
         } catch (XenException e) {
             throw Wire.error(TErrorCode.HOST_ERROR, "resuming " + m.domain + " failed: " + e.getMessage());
         } catch (IllegalStateException e) {
             throw Wire.error(TErrorCode.WRONG_STATE, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw Wire.badRequest(e.getMessage());
         }
     }
 
@@ -144,9 +163,11 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             LOG.log(Level.WARNING, "refused a push batch for unknown session ''{0}''", sessionId);
             return;
         }
-        if (m.phase() != IncomingMigration.Phase.RUNNING) {
+        IncomingMigration.Phase phase = m.phase();
+        boolean precopy = phase == IncomingMigration.Phase.PREPARED && m.mode != IncomingMigration.Mode.POSTCOPY;
+        if (phase != IncomingMigration.Phase.RUNNING && !precopy) {
             refusedBatches.incrementAndGet();
-            LOG.log(Level.WARNING, "refused a push batch for session {0} in phase {1}", sessionId, m.phase());
+            LOG.log(Level.WARNING, "refused a push batch for session {0} in phase {1}", sessionId, phase);
             return;
         }
         long[] gfns;
@@ -169,12 +190,17 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         int base = page.position();
         for (int i = 0; i < gfns.length; i++) {
             page.limit(base + (i + 1) * Wire.PAGE_SIZE).position(base + i * Wire.PAGE_SIZE);
-            m.deliver(gfns[i], page);
+            if (precopy) {
+                m.deliverPrecopy(gfns[i], page);
+            } else {
+                m.deliver(gfns[i], page);
+            }
         }
     }
 
     @Override
-    public TCompletion complete(String sessionId, long pagesSent, boolean verify, int timeoutMs) throws TMigrationError {
+    public TCompletion complete(String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB)
+            throws TMigrationError {
         IncomingMigration m = session(sessionId);
         if (m.phase() != IncomingMigration.Phase.RUNNING) {
             throw Wire.error(TErrorCode.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not RUNNING");
@@ -193,8 +219,9 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         m.advance(IncomingMigration.Phase.RUNNING, IncomingMigration.Phase.COMPLETED);
         sessions.remove(sessionId);
 
+        long received = m.loaded.get() + m.receivedBeforeSwitch.get();
         TCompletion c = new TCompletion();
-        c.setPagesReceived(m.loaded.get());
+        c.setPagesReceived(received);
         c.setDuplicatePages(m.duplicates.get());
         c.setNetworkFaults(m.networkFaults.get());
         c.setPrepagedHits(m.prepagedHits.get());
@@ -206,13 +233,13 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         c.setDestinationDomid(m.domain.value());
         c.setGuestPagesTouched(m.touchedAtCompletion());
         List<String> notes = new ArrayList<>();
-        if (pagesSent != m.loaded.get()) {
-            notes.add("the source sent " + pagesSent + " pages, " + m.loaded.get() + " were loaded");
+        if (pagesSent != received) {
+            notes.add("the source sent " + pagesSent + " pages, " + received + " arrived");
         }
         if (m.rejected.get() > 0) {
             notes.add(m.rejected.get() + " malformed pages or batches refused (none loaded)");
         }
-        boolean accounted = pagesSent == m.loaded.get() && m.duplicates.get() == 0;
+        boolean accounted = pagesSent == received && m.duplicates.get() == 0;
         boolean verified = false;
         long mismatched = 0;
         if (verify) {
@@ -231,6 +258,11 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             }
         } else {
             notes.add("not checked (verification off)");
+        }
+        try {
+            m.restoreTarget(restoreTargetKiB);
+        } catch (XenException e) {
+            notes.add("could not restore memory/target: " + e.getMessage());
         }
         c.setVerified(verified);
         c.setMismatchedPages(mismatched);

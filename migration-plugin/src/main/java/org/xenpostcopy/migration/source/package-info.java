@@ -1,5 +1,5 @@
 /**
- * The sending side: {@link org.xenpostcopy.migration.source.PostCopySource} runs one outgoing post-copy
+ * The sending side: {@link org.xenpostcopy.migration.source.OutgoingMigration} runs one outgoing post-copy
  * migration; {@link org.xenpostcopy.migration.source.SentPages} guarantees each page is sent once, whoever
  * sends it; {@link org.xenpostcopy.migration.source.PushScheduler} streams pages in the pre-paging policy's
  * order; {@link org.xenpostcopy.migration.source.PageServer} answers the destination's demand requests.

@@ -60,6 +60,7 @@ class IncomingMigrationTest {
         when(domains.create(config, false)).thenReturn(DOM);
         when(memory.gfnCount(DOM)).thenReturn(PAGES);
         when(pagingChannel.enable(DOM)).thenReturn(paging);
+        when(domains.populated(DOM)).thenReturn(GfnBitmap.full(PAGES));
     }
 
     private GfnBitmap holes(long... gfns) {

@@ -24,8 +24,9 @@ public class MigrationReceiver {
      * @param pagesSent
      * @param verify
      * @param timeoutMs
+     * @param restoreTargetKiB memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it
      */
-    public TCompletion complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs) throws TMigrationError, org.apache.thrift.TException;
+    public TCompletion complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB) throws TMigrationError, org.apache.thrift.TException;
 
     /**
      * Gives up a session: the destination domain is destroyed (only before resume; after it the guest lives here).
@@ -45,7 +46,7 @@ public class MigrationReceiver {
 
     public void pushPages(java.lang.String sessionId, TPages pages, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException;
 
-    public void complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException;
+    public void complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException;
 
     public void abort(java.lang.String sessionId, java.lang.String reason, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException;
 
@@ -142,19 +143,20 @@ public class MigrationReceiver {
     }
 
     @Override
-    public TCompletion complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs) throws TMigrationError, org.apache.thrift.TException
+    public TCompletion complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB) throws TMigrationError, org.apache.thrift.TException
     {
-      send_complete(sessionId, pagesSent, verify, timeoutMs);
+      send_complete(sessionId, pagesSent, verify, timeoutMs, restoreTargetKiB);
       return recv_complete();
     }
 
-    public void send_complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs) throws org.apache.thrift.TException
+    public void send_complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB) throws org.apache.thrift.TException
     {
       complete_args args = new complete_args();
       args.setSessionId(sessionId);
       args.setPagesSent(pagesSent);
       args.setVerify(verify);
       args.setTimeoutMs(timeoutMs);
+      args.setRestoreTargetKiB(restoreTargetKiB);
       sendBase("complete", args);
     }
 
@@ -324,9 +326,9 @@ public class MigrationReceiver {
     }
 
     @Override
-    public void complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException {
+    public void complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException {
       checkReady();
-      complete_call method_call = new complete_call(sessionId, pagesSent, verify, timeoutMs, resultHandler, this, ___protocolFactory, ___transport);
+      complete_call method_call = new complete_call(sessionId, pagesSent, verify, timeoutMs, restoreTargetKiB, resultHandler, this, ___protocolFactory, ___transport);
       this.___currentMethod = method_call;
       ___manager.call(method_call);
     }
@@ -336,12 +338,14 @@ public class MigrationReceiver {
       private long pagesSent;
       private boolean verify;
       private int timeoutMs;
-      public complete_call(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
+      private long restoreTargetKiB;
+      public complete_call(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
         super(client, protocolFactory, transport, resultHandler, false);
         this.sessionId = sessionId;
         this.pagesSent = pagesSent;
         this.verify = verify;
         this.timeoutMs = timeoutMs;
+        this.restoreTargetKiB = restoreTargetKiB;
       }
 
       @Override
@@ -352,6 +356,7 @@ public class MigrationReceiver {
         args.setPagesSent(pagesSent);
         args.setVerify(verify);
         args.setTimeoutMs(timeoutMs);
+        args.setRestoreTargetKiB(restoreTargetKiB);
         args.write(prot);
         prot.writeMessageEnd();
       }
@@ -542,7 +547,7 @@ public class MigrationReceiver {
       public complete_result getResult(I iface, complete_args args) throws org.apache.thrift.TException {
         complete_result result = new complete_result();
         try {
-          result.success = iface.complete(args.sessionId, args.pagesSent, args.verify, args.timeoutMs);
+          result.success = iface.complete(args.sessionId, args.pagesSent, args.verify, args.timeoutMs, args.restoreTargetKiB);
         } catch (TMigrationError error) {
           result.error = error;
         }
@@ -852,7 +857,7 @@ public class MigrationReceiver {
 
       @Override
       public void start(I iface, complete_args args, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException {
-        iface.complete(args.sessionId, args.pagesSent, args.verify, args.timeoutMs,resultHandler);
+        iface.complete(args.sessionId, args.pagesSent, args.verify, args.timeoutMs, args.restoreTargetKiB,resultHandler);
       }
     }
 
@@ -3173,6 +3178,7 @@ public class MigrationReceiver {
     private static final org.apache.thrift.protocol.TField PAGES_SENT_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesSent", org.apache.thrift.protocol.TType.I64, (short)2);
     private static final org.apache.thrift.protocol.TField VERIFY_FIELD_DESC = new org.apache.thrift.protocol.TField("verify", org.apache.thrift.protocol.TType.BOOL, (short)3);
     private static final org.apache.thrift.protocol.TField TIMEOUT_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("timeoutMs", org.apache.thrift.protocol.TType.I32, (short)4);
+    private static final org.apache.thrift.protocol.TField RESTORE_TARGET_KI_B_FIELD_DESC = new org.apache.thrift.protocol.TField("restoreTargetKiB", org.apache.thrift.protocol.TType.I64, (short)5);
 
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new complete_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new complete_argsTupleSchemeFactory();
@@ -3181,13 +3187,21 @@ public class MigrationReceiver {
     public long pagesSent; // required
     public boolean verify; // required
     public int timeoutMs; // required
+    /**
+     * memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it
+     */
+    public long restoreTargetKiB; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
       SESSION_ID((short)1, "sessionId"),
       PAGES_SENT((short)2, "pagesSent"),
       VERIFY((short)3, "verify"),
-      TIMEOUT_MS((short)4, "timeoutMs");
+      TIMEOUT_MS((short)4, "timeoutMs"),
+      /**
+       * memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it
+       */
+      RESTORE_TARGET_KI_B((short)5, "restoreTargetKiB");
 
       private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -3211,6 +3225,8 @@ public class MigrationReceiver {
             return VERIFY;
           case 4: // TIMEOUT_MS
             return TIMEOUT_MS;
+          case 5: // RESTORE_TARGET_KI_B
+            return RESTORE_TARGET_KI_B;
           default:
             return null;
         }
@@ -3257,6 +3273,7 @@ public class MigrationReceiver {
     private static final int __PAGESSENT_ISSET_ID = 0;
     private static final int __VERIFY_ISSET_ID = 1;
     private static final int __TIMEOUTMS_ISSET_ID = 2;
+    private static final int __RESTORETARGETKIB_ISSET_ID = 3;
     private byte __isset_bitfield = 0;
     public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
     static {
@@ -3269,6 +3286,8 @@ public class MigrationReceiver {
           new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.BOOL)));
       tmpMap.put(_Fields.TIMEOUT_MS, new org.apache.thrift.meta_data.FieldMetaData("timeoutMs", org.apache.thrift.TFieldRequirementType.DEFAULT, 
           new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+      tmpMap.put(_Fields.RESTORE_TARGET_KI_B, new org.apache.thrift.meta_data.FieldMetaData("restoreTargetKiB", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
       metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
       org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(complete_args.class, metaDataMap);
     }
@@ -3280,7 +3299,8 @@ public class MigrationReceiver {
       java.lang.String sessionId,
       long pagesSent,
       boolean verify,
-      int timeoutMs)
+      int timeoutMs,
+      long restoreTargetKiB)
     {
       this();
       this.sessionId = sessionId;
@@ -3290,6 +3310,8 @@ public class MigrationReceiver {
       setVerifyIsSet(true);
       this.timeoutMs = timeoutMs;
       setTimeoutMsIsSet(true);
+      this.restoreTargetKiB = restoreTargetKiB;
+      setRestoreTargetKiBIsSet(true);
     }
 
     /**
@@ -3303,6 +3325,7 @@ public class MigrationReceiver {
       this.pagesSent = other.pagesSent;
       this.verify = other.verify;
       this.timeoutMs = other.timeoutMs;
+      this.restoreTargetKiB = other.restoreTargetKiB;
     }
 
     @Override
@@ -3319,6 +3342,8 @@ public class MigrationReceiver {
       this.verify = false;
       setTimeoutMsIsSet(false);
       this.timeoutMs = 0;
+      setRestoreTargetKiBIsSet(false);
+      this.restoreTargetKiB = 0;
     }
 
     @org.apache.thrift.annotation.Nullable
@@ -3415,6 +3440,35 @@ public class MigrationReceiver {
       __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __TIMEOUTMS_ISSET_ID, value);
     }
 
+    /**
+     * memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it
+     */
+    public long getRestoreTargetKiB() {
+      return this.restoreTargetKiB;
+    }
+
+    /**
+     * memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it
+     */
+    public complete_args setRestoreTargetKiB(long restoreTargetKiB) {
+      this.restoreTargetKiB = restoreTargetKiB;
+      setRestoreTargetKiBIsSet(true);
+      return this;
+    }
+
+    public void unsetRestoreTargetKiB() {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __RESTORETARGETKIB_ISSET_ID);
+    }
+
+    /** Returns true if field restoreTargetKiB is set (has been assigned a value) and false otherwise */
+    public boolean isSetRestoreTargetKiB() {
+      return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __RESTORETARGETKIB_ISSET_ID);
+    }
+
+    public void setRestoreTargetKiBIsSet(boolean value) {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __RESTORETARGETKIB_ISSET_ID, value);
+    }
+
     @Override
     public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
       switch (field) {
@@ -3450,6 +3504,14 @@ public class MigrationReceiver {
         }
         break;
 
+      case RESTORE_TARGET_KI_B:
+        if (value == null) {
+          unsetRestoreTargetKiB();
+        } else {
+          setRestoreTargetKiB((java.lang.Long)value);
+        }
+        break;
+
       }
     }
 
@@ -3468,6 +3530,9 @@ public class MigrationReceiver {
 
       case TIMEOUT_MS:
         return getTimeoutMs();
+
+      case RESTORE_TARGET_KI_B:
+        return getRestoreTargetKiB();
 
       }
       throw new java.lang.IllegalStateException();
@@ -3489,6 +3554,8 @@ public class MigrationReceiver {
         return isSetVerify();
       case TIMEOUT_MS:
         return isSetTimeoutMs();
+      case RESTORE_TARGET_KI_B:
+        return isSetRestoreTargetKiB();
       }
       throw new java.lang.IllegalStateException();
     }
@@ -3542,6 +3609,15 @@ public class MigrationReceiver {
           return false;
       }
 
+      boolean this_present_restoreTargetKiB = true;
+      boolean that_present_restoreTargetKiB = true;
+      if (this_present_restoreTargetKiB || that_present_restoreTargetKiB) {
+        if (!(this_present_restoreTargetKiB && that_present_restoreTargetKiB))
+          return false;
+        if (this.restoreTargetKiB != that.restoreTargetKiB)
+          return false;
+      }
+
       return true;
     }
 
@@ -3558,6 +3634,8 @@ public class MigrationReceiver {
       hashCode = hashCode * 8191 + ((verify) ? 131071 : 524287);
 
       hashCode = hashCode * 8191 + timeoutMs;
+
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(restoreTargetKiB);
 
       return hashCode;
     }
@@ -3610,6 +3688,16 @@ public class MigrationReceiver {
           return lastComparison;
         }
       }
+      lastComparison = java.lang.Boolean.compare(isSetRestoreTargetKiB(), other.isSetRestoreTargetKiB());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetRestoreTargetKiB()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.restoreTargetKiB, other.restoreTargetKiB);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
       return 0;
     }
 
@@ -3652,6 +3740,10 @@ public class MigrationReceiver {
       if (!first) sb.append(", ");
       sb.append("timeoutMs:");
       sb.append(this.timeoutMs);
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("restoreTargetKiB:");
+      sb.append(this.restoreTargetKiB);
       first = false;
       sb.append(")");
       return sb.toString();
@@ -3732,6 +3824,14 @@ public class MigrationReceiver {
                 org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
               }
               break;
+            case 5: // RESTORE_TARGET_KI_B
+              if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+                struct.restoreTargetKiB = iprot.readI64();
+                struct.setRestoreTargetKiBIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
             default:
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
           }
@@ -3761,6 +3861,9 @@ public class MigrationReceiver {
         oprot.writeFieldEnd();
         oprot.writeFieldBegin(TIMEOUT_MS_FIELD_DESC);
         oprot.writeI32(struct.timeoutMs);
+        oprot.writeFieldEnd();
+        oprot.writeFieldBegin(RESTORE_TARGET_KI_B_FIELD_DESC);
+        oprot.writeI64(struct.restoreTargetKiB);
         oprot.writeFieldEnd();
         oprot.writeFieldStop();
         oprot.writeStructEnd();
@@ -3793,7 +3896,10 @@ public class MigrationReceiver {
         if (struct.isSetTimeoutMs()) {
           optionals.set(3);
         }
-        oprot.writeBitSet(optionals, 4);
+        if (struct.isSetRestoreTargetKiB()) {
+          optionals.set(4);
+        }
+        oprot.writeBitSet(optionals, 5);
         if (struct.isSetSessionId()) {
           oprot.writeString(struct.sessionId);
         }
@@ -3806,12 +3912,15 @@ public class MigrationReceiver {
         if (struct.isSetTimeoutMs()) {
           oprot.writeI32(struct.timeoutMs);
         }
+        if (struct.isSetRestoreTargetKiB()) {
+          oprot.writeI64(struct.restoreTargetKiB);
+        }
       }
 
       @Override
       public void read(org.apache.thrift.protocol.TProtocol prot, complete_args struct) throws org.apache.thrift.TException {
         org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-        java.util.BitSet incoming = iprot.readBitSet(4);
+        java.util.BitSet incoming = iprot.readBitSet(5);
         if (incoming.get(0)) {
           struct.sessionId = iprot.readString();
           struct.setSessionIdIsSet(true);
@@ -3827,6 +3936,10 @@ public class MigrationReceiver {
         if (incoming.get(3)) {
           struct.timeoutMs = iprot.readI32();
           struct.setTimeoutMsIsSet(true);
+        }
+        if (incoming.get(4)) {
+          struct.restoreTargetKiB = iprot.readI64();
+          struct.setRestoreTargetKiBIsSet(true);
         }
       }
     }

@@ -17,6 +17,7 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
   private static final org.apache.thrift.protocol.TField LINK_MBPS_FIELD_DESC = new org.apache.thrift.protocol.TField("linkMbps", org.apache.thrift.protocol.TType.I64, (short)5);
   private static final org.apache.thrift.protocol.TField LINK_LATENCY_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("linkLatencyMs", org.apache.thrift.protocol.TType.I32, (short)6);
   private static final org.apache.thrift.protocol.TField UNPOPULATED_FIELD_DESC = new org.apache.thrift.protocol.TField("unpopulated", org.apache.thrift.protocol.TType.STRING, (short)7);
+  private static final org.apache.thrift.protocol.TField MODE_FIELD_DESC = new org.apache.thrift.protocol.TField("mode", org.apache.thrift.protocol.TType.STRING, (short)8);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TPrepareStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TPrepareTupleSchemeFactory();
@@ -37,6 +38,11 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
    * gfns that are unpopulated at the source now (ballooned out), as a bitmap of little-endian u64 words
    */
   public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer unpopulated; // required
+  /**
+   * "postcopy": every page paged out now, all arrive after resume; "precopy": pages arrive before resume and are
+   * written straight into memory; "hybrid": pre-copy rounds first, then the pages named at resume arrive post-copy
+   */
+  public @org.apache.thrift.annotation.Nullable java.lang.String mode; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -55,7 +61,12 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     /**
      * gfns that are unpopulated at the source now (ballooned out), as a bitmap of little-endian u64 words
      */
-    UNPOPULATED((short)7, "unpopulated");
+    UNPOPULATED((short)7, "unpopulated"),
+    /**
+     * "postcopy": every page paged out now, all arrive after resume; "precopy": pages arrive before resume and are
+     * written straight into memory; "hybrid": pre-copy rounds first, then the pages named at resume arrive post-copy
+     */
+    MODE((short)8, "mode");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -85,6 +96,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
           return LINK_LATENCY_MS;
         case 7: // UNPOPULATED
           return UNPOPULATED;
+        case 8: // MODE
+          return MODE;
         default:
           return null;
       }
@@ -149,11 +162,15 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.UNPOPULATED, new org.apache.thrift.meta_data.FieldMetaData("unpopulated", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
+    tmpMap.put(_Fields.MODE, new org.apache.thrift.meta_data.FieldMetaData("mode", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TPrepare.class, metaDataMap);
   }
 
   public TPrepare() {
+    this.mode = "postcopy";
+
   }
 
   public TPrepare(
@@ -163,7 +180,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     int sourcePort,
     long linkMbps,
     int linkLatencyMs,
-    java.nio.ByteBuffer unpopulated)
+    java.nio.ByteBuffer unpopulated,
+    java.lang.String mode)
   {
     this();
     this.sessionId = sessionId;
@@ -176,6 +194,7 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     this.linkLatencyMs = linkLatencyMs;
     setLinkLatencyMsIsSet(true);
     this.unpopulated = org.apache.thrift.TBaseHelper.copyBinary(unpopulated);
+    this.mode = mode;
   }
 
   /**
@@ -198,6 +217,9 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     if (other.isSetUnpopulated()) {
       this.unpopulated = org.apache.thrift.TBaseHelper.copyBinary(other.unpopulated);
     }
+    if (other.isSetMode()) {
+      this.mode = other.mode;
+    }
   }
 
   @Override
@@ -217,6 +239,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     setLinkLatencyMsIsSet(false);
     this.linkLatencyMs = 0;
     this.unpopulated = null;
+    this.mode = "postcopy";
+
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -415,6 +439,39 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     }
   }
 
+  /**
+   * "postcopy": every page paged out now, all arrive after resume; "precopy": pages arrive before resume and are
+   * written straight into memory; "hybrid": pre-copy rounds first, then the pages named at resume arrive post-copy
+   */
+  @org.apache.thrift.annotation.Nullable
+  public java.lang.String getMode() {
+    return this.mode;
+  }
+
+  /**
+   * "postcopy": every page paged out now, all arrive after resume; "precopy": pages arrive before resume and are
+   * written straight into memory; "hybrid": pre-copy rounds first, then the pages named at resume arrive post-copy
+   */
+  public TPrepare setMode(@org.apache.thrift.annotation.Nullable java.lang.String mode) {
+    this.mode = mode;
+    return this;
+  }
+
+  public void unsetMode() {
+    this.mode = null;
+  }
+
+  /** Returns true if field mode is set (has been assigned a value) and false otherwise */
+  public boolean isSetMode() {
+    return this.mode != null;
+  }
+
+  public void setModeIsSet(boolean value) {
+    if (!value) {
+      this.mode = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -478,6 +535,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       }
       break;
 
+    case MODE:
+      if (value == null) {
+        unsetMode();
+      } else {
+        setMode((java.lang.String)value);
+      }
+      break;
+
     }
   }
 
@@ -506,6 +571,9 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     case UNPOPULATED:
       return getUnpopulated();
 
+    case MODE:
+      return getMode();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -532,6 +600,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       return isSetLinkLatencyMs();
     case UNPOPULATED:
       return isSetUnpopulated();
+    case MODE:
+      return isSetMode();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -612,6 +682,15 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         return false;
     }
 
+    boolean this_present_mode = true && this.isSetMode();
+    boolean that_present_mode = true && that.isSetMode();
+    if (this_present_mode || that_present_mode) {
+      if (!(this_present_mode && that_present_mode))
+        return false;
+      if (!this.mode.equals(that.mode))
+        return false;
+    }
+
     return true;
   }
 
@@ -640,6 +719,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     hashCode = hashCode * 8191 + ((isSetUnpopulated()) ? 131071 : 524287);
     if (isSetUnpopulated())
       hashCode = hashCode * 8191 + unpopulated.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetMode()) ? 131071 : 524287);
+    if (isSetMode())
+      hashCode = hashCode * 8191 + mode.hashCode();
 
     return hashCode;
   }
@@ -722,6 +805,16 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetMode(), other.isSetMode());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetMode()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.mode, other.mode);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -787,6 +880,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       sb.append("null");
     } else {
       org.apache.thrift.TBaseHelper.toString(this.unpopulated, sb);
+    }
+    first = false;
+    if (!first) sb.append(", ");
+    sb.append("mode:");
+    if (this.mode == null) {
+      sb.append("null");
+    } else {
+      sb.append(this.mode);
     }
     first = false;
     sb.append(")");
@@ -896,6 +997,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 8: // MODE
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+              struct.mode = iprot.readString();
+              struct.setModeIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -941,6 +1050,11 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         oprot.writeBinary(struct.unpopulated);
         oprot.writeFieldEnd();
       }
+      if (struct.mode != null) {
+        oprot.writeFieldBegin(MODE_FIELD_DESC);
+        oprot.writeString(struct.mode);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -981,7 +1095,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (struct.isSetUnpopulated()) {
         optionals.set(6);
       }
-      oprot.writeBitSet(optionals, 7);
+      if (struct.isSetMode()) {
+        optionals.set(7);
+      }
+      oprot.writeBitSet(optionals, 8);
       if (struct.isSetSessionId()) {
         oprot.writeString(struct.sessionId);
       }
@@ -1003,12 +1120,15 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (struct.isSetUnpopulated()) {
         oprot.writeBinary(struct.unpopulated);
       }
+      if (struct.isSetMode()) {
+        oprot.writeString(struct.mode);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TPrepare struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(7);
+      java.util.BitSet incoming = iprot.readBitSet(8);
       if (incoming.get(0)) {
         struct.sessionId = iprot.readString();
         struct.setSessionIdIsSet(true);
@@ -1037,6 +1157,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (incoming.get(6)) {
         struct.unpopulated = iprot.readBinary();
         struct.setUnpopulatedIsSet(true);
+      }
+      if (incoming.get(7)) {
+        struct.mode = iprot.readString();
+        struct.setModeIsSet(true);
       }
     }
   }

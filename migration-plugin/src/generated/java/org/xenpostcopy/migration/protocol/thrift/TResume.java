@@ -13,6 +13,8 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
   private static final org.apache.thrift.protocol.TField SESSION_ID_FIELD_DESC = new org.apache.thrift.protocol.TField("sessionId", org.apache.thrift.protocol.TType.STRING, (short)1);
   private static final org.apache.thrift.protocol.TField VCPUS_FIELD_DESC = new org.apache.thrift.protocol.TField("vcpus", org.apache.thrift.protocol.TType.LIST, (short)2);
   private static final org.apache.thrift.protocol.TField UNPOPULATED_FIELD_DESC = new org.apache.thrift.protocol.TField("unpopulated", org.apache.thrift.protocol.TType.STRING, (short)3);
+  private static final org.apache.thrift.protocol.TField PAGES_SENT_BEFORE_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesSentBefore", org.apache.thrift.protocol.TType.I64, (short)4);
+  private static final org.apache.thrift.protocol.TField OUTSTANDING_FIELD_DESC = new org.apache.thrift.protocol.TField("outstanding", org.apache.thrift.protocol.TType.STRING, (short)5);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TResumeStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TResumeTupleSchemeFactory();
@@ -23,6 +25,14 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
    * gfns unpopulated at the source at pause time (final); bitmap as in TPrepare
    */
   public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer unpopulated; // required
+  /**
+   * pages pushed before this call (pre-copy); the destination waits for all of them before unpausing
+   */
+  public long pagesSentBefore; // required
+  /**
+   * hybrid: the gfns still to come by post-copy (bitmap); absent otherwise
+   */
+  public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer outstanding; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -31,7 +41,15 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     /**
      * gfns unpopulated at the source at pause time (final); bitmap as in TPrepare
      */
-    UNPOPULATED((short)3, "unpopulated");
+    UNPOPULATED((short)3, "unpopulated"),
+    /**
+     * pages pushed before this call (pre-copy); the destination waits for all of them before unpausing
+     */
+    PAGES_SENT_BEFORE((short)4, "pagesSentBefore"),
+    /**
+     * hybrid: the gfns still to come by post-copy (bitmap); absent otherwise
+     */
+    OUTSTANDING((short)5, "outstanding");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -53,6 +71,10 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
           return VCPUS;
         case 3: // UNPOPULATED
           return UNPOPULATED;
+        case 4: // PAGES_SENT_BEFORE
+          return PAGES_SENT_BEFORE;
+        case 5: // OUTSTANDING
+          return OUTSTANDING;
         default:
           return null;
       }
@@ -96,6 +118,9 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
   }
 
   // isset id assignments
+  private static final int __PAGESSENTBEFORE_ISSET_ID = 0;
+  private byte __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.OUTSTANDING};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -105,6 +130,10 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
         new org.apache.thrift.meta_data.ListMetaData(org.apache.thrift.protocol.TType.LIST, 
             new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TVcpuState.class))));
     tmpMap.put(_Fields.UNPOPULATED, new org.apache.thrift.meta_data.FieldMetaData("unpopulated", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
+    tmpMap.put(_Fields.PAGES_SENT_BEFORE, new org.apache.thrift.meta_data.FieldMetaData("pagesSentBefore", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.OUTSTANDING, new org.apache.thrift.meta_data.FieldMetaData("outstanding", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TResume.class, metaDataMap);
@@ -116,18 +145,22 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
   public TResume(
     java.lang.String sessionId,
     java.util.List<TVcpuState> vcpus,
-    java.nio.ByteBuffer unpopulated)
+    java.nio.ByteBuffer unpopulated,
+    long pagesSentBefore)
   {
     this();
     this.sessionId = sessionId;
     this.vcpus = vcpus;
     this.unpopulated = org.apache.thrift.TBaseHelper.copyBinary(unpopulated);
+    this.pagesSentBefore = pagesSentBefore;
+    setPagesSentBeforeIsSet(true);
   }
 
   /**
    * Performs a deep copy on <i>other</i>.
    */
   public TResume(TResume other) {
+    __isset_bitfield = other.__isset_bitfield;
     if (other.isSetSessionId()) {
       this.sessionId = other.sessionId;
     }
@@ -141,6 +174,10 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     if (other.isSetUnpopulated()) {
       this.unpopulated = org.apache.thrift.TBaseHelper.copyBinary(other.unpopulated);
     }
+    this.pagesSentBefore = other.pagesSentBefore;
+    if (other.isSetOutstanding()) {
+      this.outstanding = org.apache.thrift.TBaseHelper.copyBinary(other.outstanding);
+    }
   }
 
   @Override
@@ -153,6 +190,9 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     this.sessionId = null;
     this.vcpus = null;
     this.unpopulated = null;
+    setPagesSentBeforeIsSet(false);
+    this.pagesSentBefore = 0;
+    this.outstanding = null;
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -261,6 +301,75 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     }
   }
 
+  /**
+   * pages pushed before this call (pre-copy); the destination waits for all of them before unpausing
+   */
+  public long getPagesSentBefore() {
+    return this.pagesSentBefore;
+  }
+
+  /**
+   * pages pushed before this call (pre-copy); the destination waits for all of them before unpausing
+   */
+  public TResume setPagesSentBefore(long pagesSentBefore) {
+    this.pagesSentBefore = pagesSentBefore;
+    setPagesSentBeforeIsSet(true);
+    return this;
+  }
+
+  public void unsetPagesSentBefore() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __PAGESSENTBEFORE_ISSET_ID);
+  }
+
+  /** Returns true if field pagesSentBefore is set (has been assigned a value) and false otherwise */
+  public boolean isSetPagesSentBefore() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __PAGESSENTBEFORE_ISSET_ID);
+  }
+
+  public void setPagesSentBeforeIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PAGESSENTBEFORE_ISSET_ID, value);
+  }
+
+  /**
+   * hybrid: the gfns still to come by post-copy (bitmap); absent otherwise
+   */
+  public byte[] getOutstanding() {
+    setOutstanding(org.apache.thrift.TBaseHelper.rightSize(outstanding));
+    return outstanding == null ? null : outstanding.array();
+  }
+
+  public java.nio.ByteBuffer bufferForOutstanding() {
+    return org.apache.thrift.TBaseHelper.copyBinary(outstanding);
+  }
+
+  /**
+   * hybrid: the gfns still to come by post-copy (bitmap); absent otherwise
+   */
+  public TResume setOutstanding(byte[] outstanding) {
+    this.outstanding = outstanding == null ? (java.nio.ByteBuffer)null   : java.nio.ByteBuffer.wrap(outstanding.clone());
+    return this;
+  }
+
+  public TResume setOutstanding(@org.apache.thrift.annotation.Nullable java.nio.ByteBuffer outstanding) {
+    this.outstanding = org.apache.thrift.TBaseHelper.copyBinary(outstanding);
+    return this;
+  }
+
+  public void unsetOutstanding() {
+    this.outstanding = null;
+  }
+
+  /** Returns true if field outstanding is set (has been assigned a value) and false otherwise */
+  public boolean isSetOutstanding() {
+    return this.outstanding != null;
+  }
+
+  public void setOutstandingIsSet(boolean value) {
+    if (!value) {
+      this.outstanding = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -292,6 +401,26 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       }
       break;
 
+    case PAGES_SENT_BEFORE:
+      if (value == null) {
+        unsetPagesSentBefore();
+      } else {
+        setPagesSentBefore((java.lang.Long)value);
+      }
+      break;
+
+    case OUTSTANDING:
+      if (value == null) {
+        unsetOutstanding();
+      } else {
+        if (value instanceof byte[]) {
+          setOutstanding((byte[])value);
+        } else {
+          setOutstanding((java.nio.ByteBuffer)value);
+        }
+      }
+      break;
+
     }
   }
 
@@ -307,6 +436,12 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
 
     case UNPOPULATED:
       return getUnpopulated();
+
+    case PAGES_SENT_BEFORE:
+      return getPagesSentBefore();
+
+    case OUTSTANDING:
+      return getOutstanding();
 
     }
     throw new java.lang.IllegalStateException();
@@ -326,6 +461,10 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       return isSetVcpus();
     case UNPOPULATED:
       return isSetUnpopulated();
+    case PAGES_SENT_BEFORE:
+      return isSetPagesSentBefore();
+    case OUTSTANDING:
+      return isSetOutstanding();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -370,6 +509,24 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
         return false;
     }
 
+    boolean this_present_pagesSentBefore = true;
+    boolean that_present_pagesSentBefore = true;
+    if (this_present_pagesSentBefore || that_present_pagesSentBefore) {
+      if (!(this_present_pagesSentBefore && that_present_pagesSentBefore))
+        return false;
+      if (this.pagesSentBefore != that.pagesSentBefore)
+        return false;
+    }
+
+    boolean this_present_outstanding = true && this.isSetOutstanding();
+    boolean that_present_outstanding = true && that.isSetOutstanding();
+    if (this_present_outstanding || that_present_outstanding) {
+      if (!(this_present_outstanding && that_present_outstanding))
+        return false;
+      if (!this.outstanding.equals(that.outstanding))
+        return false;
+    }
+
     return true;
   }
 
@@ -388,6 +545,12 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     hashCode = hashCode * 8191 + ((isSetUnpopulated()) ? 131071 : 524287);
     if (isSetUnpopulated())
       hashCode = hashCode * 8191 + unpopulated.hashCode();
+
+    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(pagesSentBefore);
+
+    hashCode = hashCode * 8191 + ((isSetOutstanding()) ? 131071 : 524287);
+    if (isSetOutstanding())
+      hashCode = hashCode * 8191 + outstanding.hashCode();
 
     return hashCode;
   }
@@ -426,6 +589,26 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     }
     if (isSetUnpopulated()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.unpopulated, other.unpopulated);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetPagesSentBefore(), other.isSetPagesSentBefore());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetPagesSentBefore()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pagesSentBefore, other.pagesSentBefore);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetOutstanding(), other.isSetOutstanding());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetOutstanding()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.outstanding, other.outstanding);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -477,6 +660,20 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       org.apache.thrift.TBaseHelper.toString(this.unpopulated, sb);
     }
     first = false;
+    if (!first) sb.append(", ");
+    sb.append("pagesSentBefore:");
+    sb.append(this.pagesSentBefore);
+    first = false;
+    if (isSetOutstanding()) {
+      if (!first) sb.append(", ");
+      sb.append("outstanding:");
+      if (this.outstanding == null) {
+        sb.append("null");
+      } else {
+        org.apache.thrift.TBaseHelper.toString(this.outstanding, sb);
+      }
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -496,6 +693,8 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
 
   private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
     try {
+      // it doesn't seem like you should have to do this, but java serialization is wacky, and doesn't call the default constructor.
+      __isset_bitfield = 0;
       read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
     } catch (org.apache.thrift.TException te) {
       throw new java.io.IOException(te);
@@ -557,6 +756,22 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 4: // PAGES_SENT_BEFORE
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.pagesSentBefore = iprot.readI64();
+              struct.setPagesSentBeforeIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 5: // OUTSTANDING
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+              struct.outstanding = iprot.readBinary();
+              struct.setOutstandingIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -595,6 +810,16 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
         oprot.writeBinary(struct.unpopulated);
         oprot.writeFieldEnd();
       }
+      oprot.writeFieldBegin(PAGES_SENT_BEFORE_FIELD_DESC);
+      oprot.writeI64(struct.pagesSentBefore);
+      oprot.writeFieldEnd();
+      if (struct.outstanding != null) {
+        if (struct.isSetOutstanding()) {
+          oprot.writeFieldBegin(OUTSTANDING_FIELD_DESC);
+          oprot.writeBinary(struct.outstanding);
+          oprot.writeFieldEnd();
+        }
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -623,7 +848,13 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       if (struct.isSetUnpopulated()) {
         optionals.set(2);
       }
-      oprot.writeBitSet(optionals, 3);
+      if (struct.isSetPagesSentBefore()) {
+        optionals.set(3);
+      }
+      if (struct.isSetOutstanding()) {
+        optionals.set(4);
+      }
+      oprot.writeBitSet(optionals, 5);
       if (struct.isSetSessionId()) {
         oprot.writeString(struct.sessionId);
       }
@@ -639,12 +870,18 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       if (struct.isSetUnpopulated()) {
         oprot.writeBinary(struct.unpopulated);
       }
+      if (struct.isSetPagesSentBefore()) {
+        oprot.writeI64(struct.pagesSentBefore);
+      }
+      if (struct.isSetOutstanding()) {
+        oprot.writeBinary(struct.outstanding);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TResume struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(3);
+      java.util.BitSet incoming = iprot.readBitSet(5);
       if (incoming.get(0)) {
         struct.sessionId = iprot.readString();
         struct.setSessionIdIsSet(true);
@@ -666,6 +903,14 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       if (incoming.get(2)) {
         struct.unpopulated = iprot.readBinary();
         struct.setUnpopulatedIsSet(true);
+      }
+      if (incoming.get(3)) {
+        struct.pagesSentBefore = iprot.readI64();
+        struct.setPagesSentBeforeIsSet(true);
+      }
+      if (incoming.get(4)) {
+        struct.outstanding = iprot.readBinary();
+        struct.setOutstandingIsSet(true);
       }
     }
   }
