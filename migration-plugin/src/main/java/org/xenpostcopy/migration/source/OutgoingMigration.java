@@ -138,9 +138,12 @@ public final class OutgoingMigration {
             PreCopySender precopy = new PreCopySender(host, domain, sessionId, push, link,
                     link.batchPages(options.batchPages(), Wire.PAGE_SIZE + 8));
             GfnBitmap everSent = new GfnBitmap(gfnCount);
+            // Pages written during the last live round: their dirty bits were read and cleared to end the round,
+            // so they must be added to what is still outstanding at the switch.
+            GfnBitmap dirtyInLastRound = new GfnBitmap(gfnCount);
             int rounds = 0;
             if (mode != MigrationMode.POSTCOPY) {
-                rounds = precopyRounds(precopy, everSent, holesNow, gfnCount, receiver, sessionId);
+                rounds = precopyRounds(precopy, everSent, dirtyInLastRound, holesNow, gfnCount, receiver, sessionId);
             }
 
             // --- the switch: downtime starts here ---------------------------------------------------------
@@ -161,6 +164,7 @@ public final class OutgoingMigration {
                 if (mode != MigrationMode.POSTCOPY) {
                     GfnBitmap dirty = host.dirtyLog().readAndClear(domain);
                     host.dirtyLog().disable(domain);
+                    dirty.or(dirtyInLastRound);
                     GfnBitmap clean = everSent.copy();
                     clean.andNot(dirty);
                     outstanding.andNot(clean);      // sent and not dirtied since: already there
@@ -255,9 +259,12 @@ public final class OutgoingMigration {
         }
     }
 
-    /** Runs the pre-copy rounds with the guest running; returns how many were sent. */
-    private int precopyRounds(PreCopySender precopy, GfnBitmap everSent, GfnBitmap holesNow, long gfnCount,
-                              MigrationReceiver.Client receiver, String sessionId) {
+    /**
+     * Runs the pre-copy rounds with the guest running; returns how many were sent. {@code lastDirty} receives the
+     * pages dirtied during the last round, which still have to go.
+     */
+    private int precopyRounds(PreCopySender precopy, GfnBitmap everSent, GfnBitmap lastDirty, GfnBitmap holesNow,
+                              long gfnCount, MigrationReceiver.Client receiver, String sessionId) {
         try {
             host.dirtyLog().enable(domain);
         } catch (XenException e) {
@@ -277,12 +284,12 @@ public final class OutgoingMigration {
             everSent.or(round);
             GfnBitmap dirty = host.dirtyLog().readAndClear(domain);
             dirty.andNot(holes(gfnCount));
-            if (options.mode() == MigrationMode.HYBRID) {
-                if (rounds >= options.precopyRounds()) {
-                    return rounds;
-                }
-            } else if (dirty.cardinality() <= PRECOPY_DIRTY_THRESHOLD || rounds >= PRECOPY_MAX_ROUNDS
-                    || precopy.pagesSent() >= PRECOPY_MAX_SENT_FACTOR * gfnCount) {
+            boolean last = options.mode() == MigrationMode.HYBRID
+                    ? rounds >= options.precopyRounds()
+                    : dirty.cardinality() <= PRECOPY_DIRTY_THRESHOLD || rounds >= PRECOPY_MAX_ROUNDS
+                            || precopy.pagesSent() >= PRECOPY_MAX_SENT_FACTOR * gfnCount;
+            if (last) {
+                lastDirty.or(dirty);
                 return rounds;
             }
             round = dirty;

@@ -32,7 +32,7 @@ public final class BalloonDriver {
     public static final String MEMINFO_USED = "data/meminfo_used";
     public static final String MEMORY_PRESSURE = "data/memory_pressure";
     static final int BATCH = 16_384;
-    private static final long PUBLISH_INTERVAL_NANOS = 1_000_000_000L;
+    private static final long PUBLISH_INTERVAL_NANOS = 250_000_000L;
     private static final long RETRY_NANOS = 100_000_000L;
 
     private final GuestKernel kernel;
