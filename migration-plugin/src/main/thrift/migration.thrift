@@ -27,6 +27,8 @@ enum TErrorCode {
   HOST_ERROR = 3,
   WRONG_STATE = 4,
   TIMEOUT = 5,
+  UNAUTHORIZED = 6,
+  NO_SUCH_DOMAIN = 7,
 }
 
 exception TMigrationError {
@@ -144,4 +146,64 @@ service MigrationReceiver {
 
 service PageServer {
   TFetchReply fetch(1: string sessionId, 2: binary gfns) throws (1: TMigrationError error),
+}
+
+/* ---- host control: what the xlpc command line asks of a daemon ------------------------------------------- */
+
+struct TDomainInfo {
+  1: i32 id,
+  2: string name,
+  /** populated memory now, KiB */
+  3: i64 memoryKiB,
+  4: i64 maxMemoryKiB,
+  /** running, paused, shutdown, dying */
+  5: string state,
+  6: i32 vcpus,
+  /** the guest program (emulated hosts) */
+  7: string guest,
+}
+
+struct TMigrateRequest {
+  /** name or numeric id */
+  1: string domain,
+  2: string destinationHost,
+  3: i32 destinationPort,
+  4: string mode,
+  5: string prepaging,
+  6: bool dsb,
+  7: i64 linkMbps,
+  8: i32 linkLatencyMs,
+  9: bool verify,
+  10: i32 precopyRounds,
+  11: i64 baselineMs,
+}
+
+struct TMigrationStatus {
+  1: string phase,
+  2: i64 pagesDone,
+  3: i64 pagesTotal,
+  4: i64 networkFaults,
+  5: bool finished,
+  /** the report (MigrationReport JSON) once finished without error */
+  6: optional string reportJson,
+  /** one sentence, if it failed */
+  7: optional string error,
+}
+
+service HostControl {
+  /** describes this daemon's host in one line ("emulated host 'a'") */
+  string describe(1: string token) throws (1: TMigrationError error),
+  list<TDomainInfo> listDomains(1: string token) throws (1: TMigrationError error),
+  /** emulated hosts: boots a guest running the given program and unpauses it */
+  TDomainInfo create(1: string token, 2: string name, 3: i64 memoryMiB, 4: string workload, 5: i64 seed)
+      throws (1: TMigrationError error),
+  void destroy(1: string token, 2: string domain) throws (1: TMigrationError error),
+  /** as xl mem-set: memory/target (and max memory) in one transaction; refused above static-max */
+  void memSet(1: string token, 2: string domain, 3: i64 memoryMiB) throws (1: TMigrationError error),
+  /** action: start, stop or status; returns a human-readable line */
+  string dsb(1: string token, 2: string action, 3: string domain) throws (1: TMigrationError error),
+  /** starts a migration of one of this host's domains; returns its id */
+  string startMigration(1: string token, 2: TMigrateRequest request) throws (1: TMigrationError error),
+  /** the migration's status, waiting up to waitMs for it to change or finish */
+  TMigrationStatus migrationStatus(1: string token, 2: string id, 3: i32 waitMs) throws (1: TMigrationError error),
 }

@@ -111,7 +111,7 @@ public final class SelfBallooningController implements AutoCloseable {
                 (path, token) -> exec.execute(() -> tick(m, false)));
         long period = policy.interval().toNanos();
         m.timer = exec.scheduleAtFixedRate(() -> tick(m, true), period, period, TimeUnit.NANOSECONDS);
-        LOG.log(Level.INFO, "DSB: managing {0} (target {1} KiB)", domain, original);
+        LOG.log(Level.INFO, "DSB: managing {0} (target {1} KiB)", domain, Long.toString(original));
     }
 
     /** Stops managing a domain; with {@code restore}, puts back the target it had when managing started. */
@@ -223,8 +223,8 @@ public final class SelfBallooningController implements AutoCloseable {
             if (d.changes(s.targetKiB())) {
                 store.write(m.home + "/" + GuestMemoryStats.TARGET, Long.toString(d.newTargetKiB()));
                 m.adjustments++;
-                LOG.log(Level.DEBUG, "DSB: {0}: target {1} -> {2} KiB ({3})", m.domain, s.targetKiB(),
-                        d.newTargetKiB(), d.why());
+                LOG.log(Level.DEBUG, "DSB: {0}: target {1} -> {2} KiB ({3})", m.domain, Long.toString(s.targetKiB()),
+                        Long.toString(d.newTargetKiB()), d.why());
             }
         } catch (XenException e) {
             m.problem = e.getMessage();

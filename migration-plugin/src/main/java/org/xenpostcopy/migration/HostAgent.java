@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.balloon.SelfBallooningController;
+import org.xenpostcopy.migration.control.HostControlService;
 import org.xenpostcopy.migration.destination.ReceiverService;
 import org.xenpostcopy.migration.protocol.MigrationServer;
 import org.xenpostcopy.migration.report.MigrationReport;
@@ -21,19 +22,23 @@ public final class HostAgent implements AutoCloseable {
     private final SelfBallooningController dsb;
     private final PageServer pageServer = new PageServer();
     private final ReceiverService receiver;
+    private final HostControlService control;
     private final MigrationServer server;
 
     /** Listens on {@code bind} (port 0 = any free port). */
     public HostAgent(XenHost host, InetSocketAddress bind) {
-        this(host, bind, BalloonPolicy.defaults());
+        this(host, bind, BalloonPolicy.defaults(), "");
     }
 
-    /** With a self-ballooning policy of the caller's. */
-    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy) {
+    /**
+     * With a self-ballooning policy and the shared token control clients must present (empty = none).
+     */
+    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token) {
         this.host = host;
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new ReceiverService(host);
-        this.server = new MigrationServer(bind, receiver, pageServer).start();
+        this.control = new HostControlService(this, token);
+        this.server = new MigrationServer(bind, receiver, pageServer, control).start();
     }
 
     public XenHost host() {
@@ -64,6 +69,7 @@ public final class HostAgent implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        control.close();
         dsb.close();
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.thrift.TMultiplexedProcessor;
 import org.apache.thrift.server.TServer;
 import org.apache.thrift.server.TThreadPoolServer;
+import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.PageServer;
 
@@ -25,7 +26,8 @@ public final class MigrationServer implements AutoCloseable {
     private final Thread thread;
     private final ExecutorService workers;
 
-    public MigrationServer(InetSocketAddress bind, MigrationReceiver.Iface receiver, PageServer.Iface pages) {
+    public MigrationServer(InetSocketAddress bind, MigrationReceiver.Iface receiver, PageServer.Iface pages,
+                           HostControl.Iface control) {
         try {
             transport = new ChannelServerTransport(bind, ThriftConnection.config());
             address = transport.localAddress();
@@ -36,6 +38,7 @@ public final class MigrationServer implements AutoCloseable {
         TMultiplexedProcessor processor = new TMultiplexedProcessor();
         processor.registerProcessor(ThriftConnection.RECEIVER, new MigrationReceiver.Processor<>(receiver));
         processor.registerProcessor(ThriftConnection.PAGES, new PageServer.Processor<>(pages));
+        processor.registerProcessor(ThriftConnection.CONTROL, new HostControl.Processor<>(control));
         AtomicInteger n = new AtomicInteger();
         workers = new ThreadPoolExecutor(1, 256, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "thrift-conn-" + address.getPort() + "-" + n.incrementAndGet());

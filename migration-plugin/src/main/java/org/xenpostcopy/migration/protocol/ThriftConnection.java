@@ -5,6 +5,7 @@ import org.apache.thrift.TConfiguration;
 import org.apache.thrift.protocol.TMultiplexedProtocol;
 import org.apache.thrift.transport.TTransportException;
 import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.PageServer;
 
@@ -16,6 +17,7 @@ import org.xenpostcopy.migration.protocol.thrift.PageServer;
 public final class ThriftConnection implements AutoCloseable {
     public static final String RECEIVER = "receiver";
     public static final String PAGES = "pages";
+    public static final String CONTROL = "control";
     /** Largest message we accept: a full batch plus headroom. */
     static final int MAX_MESSAGE = 16 << 20;
     static final int SOCKET_BUFFER = 4 << 20;
@@ -23,7 +25,12 @@ public final class ThriftConnection implements AutoCloseable {
     private final ChannelTransport transport;
     private final PooledBinaryProtocol protocol;
 
-    private ThriftConnection(InetSocketAddress peer, int timeoutMs) {
+    private ThriftConnection(InetSocketAddress given, int timeoutMs) {
+        InetSocketAddress peer = given.isUnresolved() ? new InetSocketAddress(given.getHostString(), given.getPort()) : given;
+        if (peer.isUnresolved()) {
+            throw new MigrationException("cannot reach the daemon at " + given.getHostString() + ":" + given.getPort()
+                    + " (unknown host)");
+        }
         try {
             transport = ChannelTransport.connect(config(), peer, timeoutMs);
             transport.setTimeout(timeoutMs);
@@ -40,6 +47,10 @@ public final class ThriftConnection implements AutoCloseable {
 
     public MigrationReceiver.Client receiver() {
         return new MigrationReceiver.Client(new TMultiplexedProtocol(protocol, RECEIVER));
+    }
+
+    public HostControl.Client control() {
+        return new HostControl.Client(new TMultiplexedProtocol(protocol, CONTROL));
     }
 
     public PageServer.Client pages() {

@@ -15,7 +15,9 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
   BAD_REQUEST(2),
   HOST_ERROR(3),
   WRONG_STATE(4),
-  TIMEOUT(5);
+  TIMEOUT(5),
+  UNAUTHORIZED(6),
+  NO_SUCH_DOMAIN(7);
 
   private final int value;
 
@@ -48,6 +50,10 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
         return WRONG_STATE;
       case 5:
         return TIMEOUT;
+      case 6:
+        return UNAUTHORIZED;
+      case 7:
+        return NO_SUCH_DOMAIN;
       default:
         return null;
     }

@@ -1,0 +1,21 @@
+package org.xenpostcopy.migration.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.xenpostcopy.migration.bench.MigrationBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code xlpc bench [section...]}: the measurements behind docs/RESULTS.md, printed as Markdown. */
+@Command(name = "bench", description = "Run the benchmark (emulated hosts, loopback) and print Markdown tables. "
+        + "Sections: throughput, downtime, latency, faults, precopy, dsb (default: all; takes several minutes).")
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(arity = "0..*", paramLabel = "SECTION")
+    List<String> sections;
+
+    @Override
+    public Integer call() throws Exception {
+        MigrationBench.main(sections == null ? new String[0] : sections.toArray(new String[0]));
+        return 0;
+    }
+}

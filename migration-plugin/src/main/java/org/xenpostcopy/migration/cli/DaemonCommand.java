@@ -1,0 +1,83 @@
+package org.xenpostcopy.migration.cli;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import org.xenpostcopy.balloon.BalloonPolicy;
+import org.xenpostcopy.migration.HostAgent;
+import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.emulated.EmulatedXenHost;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code xlpc daemon}: one host's agent, serving migrations and the control commands until SIGTERM. */
+@Command(name = "daemon", description = "Run this host's agent: serves migrations and xlpc commands until stopped.")
+final class DaemonCommand implements Callable<Integer> {
+    @ParentCommand
+    Xlpc top;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on (default from the config, "
+            + "else 127.0.0.1:7410; port 0 picks a free one).")
+    String listen;
+
+    @Option(names = "--name", defaultValue = "xlpc", description = "Name of the emulated host (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--native", description = "Drive the real Xen hypervisor of this dom0 instead of an emulated host.")
+    boolean nativeHost;
+
+    @Option(names = "--dsb-interval-ms", defaultValue = "5000", paramLabel = "MS",
+            description = "Self-ballooning interval (default: ${DEFAULT-VALUE}; the paper found 4-10 s best).")
+    long dsbIntervalMs;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        XlpcConfig config = top.config();
+        InetSocketAddress bind = listen == null ? config.listen() : XlpcConfig.address(listen, "--listen");
+        XenHost host = openHost();
+        BalloonPolicy policy;
+        try {
+            policy = BalloonPolicy.defaults().withInterval(java.time.Duration.ofMillis(dsbIntervalMs));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--dsb-interval-ms: " + e.getMessage(), 2, e);
+        }
+        HostAgent agent;
+        try {
+            agent = new HostAgent(host, new InetSocketAddress(bind.getHostString(), bind.getPort()), policy,
+                    config.token());
+        } catch (IllegalStateException e) {
+            host.close();
+            throw new CliException(e.getMessage());
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            System.err.println("xlpc daemon: stopping");
+            agent.close();
+            host.close();
+            stopped.countDown();
+        }, "xlpc-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        InetSocketAddress a = agent.address();
+        // The first line on stdout is for scripts (and tests) that start a daemon on port 0.
+        System.out.println("listening on " + a.getHostString() + ":" + a.getPort());
+        System.out.flush();
+        System.err.println("xlpc daemon: " + host.describe() + (config.token().isEmpty() ? ", no token" : ", token required"));
+        stopped.await();
+        return 0;
+    }
+
+    private XenHost openHost() {
+        if (!nativeHost) {
+            return new EmulatedXenHost(name);
+        }
+        if (!Files.exists(Path.of("/dev/xen/privcmd"))) {
+            throw new CliException("no Xen hypervisor: /dev/xen/privcmd is missing (run --native in a Xen dom0, "
+                    + "or leave it out for an emulated host)");
+        }
+        throw new CliException("this build has no native Xen host yet (the JNA bindings are still to come); "
+                + "leave out --native for an emulated host");
+    }
+}

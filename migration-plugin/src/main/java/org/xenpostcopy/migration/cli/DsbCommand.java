@@ -1,0 +1,31 @@
+package org.xenpostcopy.migration.cli;
+
+import java.util.concurrent.Callable;
+import org.apache.thrift.TException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code xlpc dsb start|stop|status <domain>}: the daemon's self-ballooning controller. */
+@Command(name = "dsb", description = "Dynamic self-ballooning of a domain: start, stop (restores its target) or status.")
+final class DsbCommand implements Callable<Integer> {
+    @ParentCommand
+    Xlpc top;
+
+    @Parameters(index = "0", paramLabel = "ACTION", description = "start, stop or status")
+    String action;
+
+    @Parameters(index = "1", paramLabel = "DOMAIN")
+    String domain;
+
+    @Override
+    public Integer call() throws TException {
+        if (!action.equals("start") && !action.equals("stop") && !action.equals("status")) {
+            throw new CliException("dsb takes start, stop or status, not '" + action + "'", 2, null);
+        }
+        try (DaemonClient daemon = DaemonClient.connect(top.config())) {
+            System.out.println(daemon.control.dsb(daemon.token, action, domain));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.xenpostcopy.migration.cli;
+
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.PrePaging;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+
+/** The migration flags {@code migrate} and {@code lab} share, as {@code xl migrate} users expect them. */
+final class MigrationFlags {
+    static final class ModeChoice {
+        @Option(names = "--postcopy", description = "Post-copy: switch at once, then fetch memory (default).")
+        boolean postcopy;
+        @Option(names = "--precopy", description = "Pre-copy, Xen's own policy: the baseline.")
+        boolean precopy;
+        @Option(names = "--hybrid", description = "A few pre-copy rounds, then post-copy.")
+        boolean hybrid;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    ModeChoice mode;
+
+    @Option(names = "--prepaging", paramLabel = "POLICY", defaultValue = "bubble",
+            description = "none, push, bubble or multibubble (default: ${DEFAULT-VALUE}).")
+    String prepaging;
+
+    @Option(names = "--dsb", description = "Self-balloon the guest first, so its free pages are not sent.")
+    boolean dsb;
+
+    @Option(names = "--link-mbps", paramLabel = "N", defaultValue = "0",
+            description = "Cap the sending side at N Mbit/s, e.g. 1000 for the paper's LAN (default: unshaped).")
+    long linkMbps;
+
+    @Option(names = "--link-latency-ms", paramLabel = "MS", defaultValue = "0",
+            description = "One-way latency added to demand requests and replies.")
+    int linkLatencyMs;
+
+    @Option(names = "--precopy-rounds", paramLabel = "N", defaultValue = "2",
+            description = "Pre-copy rounds before the switch, with --hybrid (default: ${DEFAULT-VALUE}).")
+    int precopyRounds;
+
+    @Option(names = "--no-verify", description = "Skip the guest memory check at the destination.")
+    boolean noVerify;
+
+    @Option(names = "--baseline-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "Measure the guest's throughput this long before migrating (default: ${DEFAULT-VALUE}).")
+    long baselineMs;
+
+    MigrationMode mode() {
+        if (mode == null || mode.postcopy) {
+            return MigrationMode.POSTCOPY;
+        }
+        return mode.precopy ? MigrationMode.PRECOPY : MigrationMode.HYBRID;
+    }
+
+    MigrationOptions options() {
+        try {
+            return MigrationOptions.defaults().withMode(mode()).withPrePaging(PrePaging.parse(prepaging)).withDsb(dsb)
+                    .withLink(linkMbps, linkLatencyMs).withPrecopyRounds(precopyRounds).withVerify(!noVerify)
+                    .withBaselineMs(baselineMs);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2, e);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package org.xenpostcopy.migration.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.xenpostcopy.migration.report.MigrationReport;
+
+/** The migration report as a short aligned table for people (--json gives the object itself). */
+final class ReportTable {
+    private ReportTable() {
+    }
+
+    static String format(MigrationReport r) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"mode", r.mode() + (r.mode().equals("precopy") ? "" : " (" + r.prepaging() + ")")
+                + (r.dsb() ? " + DSB" : "")});
+        rows.add(new String[] {"domain", "dom" + r.sourceDomain() + " -> dom" + r.destinationDomain()});
+        rows.add(new String[] {"verified", r.verified() ? "yes, " + r.mismatchedPages() + " mismatched pages"
+                : "NO: " + r.verificationNote()});
+        rows.add(new String[] {"downtime", String.format("%.2f ms", r.downtimeMs())});
+        rows.add(new String[] {"total time", String.format("%.0f ms (prepare %.0f, post-copy %.0f)", r.totalMigrationMs(),
+                r.prepareMs(), r.postCopyMs())});
+        rows.add(new String[] {"pages sent", String.format("%d of %d (%.1f MB on the wire)", r.pagesTransferred(),
+                r.vmPages(), r.bytesTransferred() / 1e6)});
+        if (r.rounds() > 0) {
+            rows.add(new String[] {"pre-copy rounds", Long.toString(r.rounds())});
+        }
+        rows.add(new String[] {"ballooned, not sent", r.pagesSkippedBallooned() + " pages"
+                + (r.pagesFreeAtStart() >= 0 ? " (guest had " + r.pagesFreeAtStart() + " free)" : "")});
+        rows.add(new String[] {"network faults", r.networkFaults() + (r.guestPagesTouched() > 0
+                ? String.format(" (%.1f%% of %d first touches), pre-paged hits %d",
+                100.0 * r.networkFaults() / r.guestPagesTouched(), r.guestPagesTouched(), r.prepagedHits())
+                : ", pre-paged hits " + r.prepagedHits())});
+        rows.add(new String[] {"fault latency", String.format("p50 %.0f us, p99 %.0f us, max %.0f us",
+                r.faultLatencyUs().p50(), r.faultLatencyUs().p99(), r.faultLatencyUs().max())});
+        if (r.appThroughputBaseline() >= 0) {
+            rows.add(new String[] {"guest throughput", String.format("%.0f ops/s before, %.0f ops/s during post-copy",
+                    r.appThroughputBaseline(), r.appThroughputDuring())});
+        }
+        int width = rows.stream().mapToInt(row -> row[0].length()).max().orElse(0);
+        StringBuilder sb = new StringBuilder();
+        for (String[] row : rows) {
+            sb.append(String.format("%-" + width + "s  %s%n", row[0], row[1]));
+        }
+        return sb.toString();
+    }
+}

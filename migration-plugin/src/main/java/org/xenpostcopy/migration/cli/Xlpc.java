@@ -1,0 +1,125 @@
+package org.xenpostcopy.migration.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.thrift.TException;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.xen.XenException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code xlpc}: post-copy live migration for Xen, with verbs after {@code xl}. */
+@Command(name = "xlpc", mixinStandardHelpOptions = true, version = "xlpc 0.1.0",
+        description = "Post-copy live migration for Xen (Hines & Gopalan, VEE 2009).",
+        subcommands = {DaemonCommand.class, MigrateCommand.class, ListCommand.class, CreateCommand.class,
+                DestroyCommand.class, MemSetCommand.class, DsbCommand.class, LabCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Xlpc implements Runnable {
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: $XLPC_CONFIG, "
+            + "~/.config/xlpc/xlpc.conf, /etc/xlpc.conf; none needed).")
+    Path configFile;
+
+    @Option(names = {"-H", "--daemon"}, paramLabel = "HOST[:PORT]",
+            description = "The daemon to talk to (default from the config, else 127.0.0.1:7410).")
+    String daemon;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Shared token (default from the config or $XLPC_TOKEN).")
+    String token;
+
+    @Option(names = {"-v", "--verbose"}, description = "Show stack traces and debug logs.")
+    boolean verbose;
+
+    private XlpcConfig config;
+
+    /** The configuration with this invocation's flags applied. */
+    XlpcConfig config() {
+        if (config == null) {
+            XlpcConfig c = XlpcConfig.load(configFile, System.getenv());
+            config = new XlpcConfig(c.listen(), daemon == null ? c.daemon() : XlpcConfig.address(daemon, "--daemon"),
+                    token == null ? c.token() : token, c.hosts(), c.source());
+        }
+        return config;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see xlpc --help)");
+    }
+
+    public static void main(String[] args) {
+        configureLogging(java.util.Arrays.asList(args).contains("-v") || java.util.Arrays.asList(args).contains("--verbose"),
+                args.length > 0 && java.util.Arrays.asList(args).contains("daemon"));
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * One line per log record on stderr. Commands show warnings only (their output is the report); the daemon logs
+     * what it does; --verbose shows everything.
+     */
+    static void configureLogging(boolean verbose, boolean daemon) {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.Level level = verbose ? java.util.logging.Level.FINE
+                : daemon ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING;
+        root.setLevel(level);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(level);
+            h.setFormatter(new java.util.logging.SimpleFormatter());
+        }
+        // Thrift's own server logs a stack trace for every dropped client; our guard logs one line instead.
+        java.util.logging.Logger.getLogger("org.apache.thrift").setLevel(verbose ? level : java.util.logging.Level.OFF);
+    }
+
+    /** Runs xlpc with these streams; returns the exit code (0 ok, 1 failed, 2 bad usage). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        Xlpc top = new Xlpc();
+        CommandLine cl = new CommandLine(top);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, line, parse) -> {
+            err.println("xlpc: " + message(e));
+            if (top.verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return e instanceof CliException c ? c.exitCode() : 1;
+        });
+        cl.setParameterExceptionHandler((e, params) -> {
+            err.println("xlpc: " + e.getMessage());
+            err.println("(see: xlpc " + commandPath(e.getCommandLine()) + "--help)");
+            err.flush();
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    private static String commandPath(CommandLine cl) {
+        StringBuilder sb = new StringBuilder();
+        for (CommandLine c = cl; c.getParent() != null; c = c.getParent()) {
+            sb.insert(0, c.getCommandName() + " ");
+        }
+        return sb.toString();
+    }
+
+    /** One line for any failure a command can meet. */
+    static String message(Throwable e) {
+        if (e instanceof TMigrationError m) {
+            return m.getMessage();
+        }
+        if (e instanceof CliException || e instanceof MigrationException || e instanceof XenException
+                || e instanceof IllegalArgumentException) {
+            return e.getMessage();
+        }
+        if (e instanceof TException t) {
+            return "connection to the daemon failed: " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+        }
+        return e.toString();
+    }
+
+    static Map<String, String> env() {
+        return System.getenv();
+    }
+}

@@ -1,0 +1,107 @@
+package org.xenpostcopy.migration.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The configuration, built once: defaults &lt; config file &lt; environment &lt; command-line flags.
+ *
+ * <p>The file is Java properties, looked for at {@code --config}, else {@code $XLPC_CONFIG}, else
+ * {@code ~/.config/xlpc/xlpc.conf}, else {@code /etc/xlpc.conf}; none is needed. Keys:
+ * <pre>
+ *   listen = 127.0.0.1:7410        # where xlpc daemon listens
+ *   daemon = 127.0.0.1:7410        # which daemon the other commands talk to
+ *   token  = s3cret                # shared token (daemon and clients); empty = none
+ *   host.&lt;name&gt; = 10.0.0.2:7410   # names usable as the target of xlpc migrate
+ * </pre>
+ * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}.
+ */
+record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String token, Map<String, InetSocketAddress> hosts,
+                  Path source) {
+    static final int DEFAULT_PORT = 7410;
+
+    static XlpcConfig load(Path explicit, Map<String, String> env) {
+        Properties p = new Properties();
+        Path file = explicit;
+        if (file == null && env.get("XLPC_CONFIG") != null) {
+            file = Path.of(env.get("XLPC_CONFIG"));
+        }
+        if (file != null && !Files.isReadable(file)) {
+            throw new CliException("config file " + file + " cannot be read");
+        }
+        if (file == null) {
+            for (Path candidate : new Path[] {
+                    Path.of(System.getProperty("user.home"), ".config", "xlpc", "xlpc.conf"), Path.of("/etc/xlpc.conf")}) {
+                if (Files.isReadable(candidate)) {
+                    file = candidate;
+                    break;
+                }
+            }
+        }
+        if (file != null) {
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new CliException("cannot read config file " + file + ": " + e.getMessage());
+            }
+        }
+        String listen = env.getOrDefault("XLPC_LISTEN", p.getProperty("listen", "127.0.0.1:" + DEFAULT_PORT));
+        String daemon = env.getOrDefault("XLPC_DAEMON", p.getProperty("daemon", "127.0.0.1:" + DEFAULT_PORT));
+        String token = env.getOrDefault("XLPC_TOKEN", p.getProperty("token", ""));
+        Map<String, InetSocketAddress> hosts = new LinkedHashMap<>();
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith("host.")) {
+                hosts.put(key.substring(5), address(p.getProperty(key), "host." + key.substring(5) + " in " + file));
+            }
+        }
+        return new XlpcConfig(address(listen, "listen"), address(daemon, "daemon"), token.trim(), Map.copyOf(hosts), file);
+    }
+
+    /** {@code HOST[:PORT]} (port 7410 if absent; IPv6 in brackets). */
+    static InetSocketAddress address(String text, String what) {
+        String t = text.trim();
+        String host = t;
+        int port = DEFAULT_PORT;
+        if (t.startsWith("[")) {
+            int close = t.indexOf(']');
+            if (close < 0) {
+                throw new CliException("bad address '" + text + "' for " + what);
+            }
+            host = t.substring(1, close);
+            if (t.length() > close + 1) {
+                port = port(t.substring(close + 2), text, what);
+            }
+        } else if (t.indexOf(':') >= 0 && t.indexOf(':') == t.lastIndexOf(':')) {
+            host = t.substring(0, t.indexOf(':'));
+            port = port(t.substring(t.indexOf(':') + 1), text, what);
+        }
+        if (host.isEmpty()) {
+            throw new CliException("bad address '" + text + "' for " + what + ": no host");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    private static int port(String s, String text, String what) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p < 0 || p > 65535) {
+                throw new NumberFormatException();
+            }
+            return p;
+        } catch (NumberFormatException e) {
+            throw new CliException("bad port in '" + text + "' for " + what);
+        }
+    }
+
+    /** A migration target: a configured host name, or {@code HOST[:PORT]}. */
+    InetSocketAddress target(String nameOrAddress) {
+        InetSocketAddress named = hosts.get(nameOrAddress);
+        return named != null ? named : address(nameOrAddress, "the destination");
+    }
+}
