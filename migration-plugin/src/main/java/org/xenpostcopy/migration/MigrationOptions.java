@@ -39,7 +39,7 @@ public record MigrationOptions(MigrationMode mode, PrePaging prepaging, boolean 
 
     /** Post-copy with bubbling, unshaped, verified: the defaults {@code xlpc migrate} uses. */
     public static MigrationOptions defaults() {
-        return new MigrationOptions(MigrationMode.POSTCOPY, PrePaging.BUBBLE, false, 256, 7, 2000, 0, 0, true, 1000,
+        return new MigrationOptions(MigrationMode.POSTCOPY, PrePaging.BUBBLE, false, 64, 7, 2000, 0, 0, true, 1000,
                 600_000, 2);
     }
 

@@ -240,6 +240,7 @@ public final class MigrationBench {
                 }
                 case "faults" -> {
                     bench.faultsPerPolicy("stress-write:256M", 70_000, 1000);
+                    bench.faultsPerPolicy("stress-write:256M@20000", 70_000, 1000);
                     bench.faultsPerPolicy("kernel-compile", 30_000, 1000);
                 }
                 case "precopy" -> bench.precopyVsPostcopy(1000);

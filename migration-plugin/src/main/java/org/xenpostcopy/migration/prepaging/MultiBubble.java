@@ -5,13 +5,16 @@ import java.util.Iterator;
 
 /**
  * Bubbling around several pivots at once: the last {@code k} faults each keep a bubble, served round-robin, so a
- * guest working in several regions gets all of them pre-paged (the paper's best was about 7 pivots). A new fault
- * replaces the oldest bubble; spent bubbles drop out. With no bubble left it continues from the newest pivot.
+ * guest working in several regions gets all of them pre-paged (the paper's best was about 7 pivots). A new fault's
+ * bubble is served first (the pages right after a fault are the likeliest next touches) and replaces the oldest
+ * bubble; spent bubbles drop out. With no bubble left it continues from the newest pivot.
  */
 public final class MultiBubble implements PrePagingPolicy {
     private final SentView sent;
     private final int pivots;
     private final ArrayDeque<BubbleEdges> bubbles = new ArrayDeque<>();
+    private final java.util.IdentityHashMap<BubbleEdges, Long> born = new java.util.IdentityHashMap<>();
+    private long faults;
     private long lastPivot;
 
     public MultiBubble(SentView sent, int pivots) {
@@ -31,6 +34,7 @@ public final class MultiBubble implements PrePagingPolicy {
                 bubbles.addLast(b);   // round-robin
                 return g;
             }
+            born.remove(b);
         }
         long g = sent.nextUnsent(lastPivot);
         if (g < 0) {
@@ -40,7 +44,9 @@ public final class MultiBubble implements PrePagingPolicy {
             return -1;
         }
         lastPivot = g;
-        bubbles.addLast(new BubbleEdges(g));
+        BubbleEdges fresh = new BubbleEdges(g);
+        born.put(fresh, faults);
+        bubbles.addLast(fresh);
         return g;
     }
 
@@ -50,14 +56,20 @@ public final class MultiBubble implements PrePagingPolicy {
             return;
         }
         for (Iterator<BubbleEdges> it = bubbles.iterator(); it.hasNext(); ) {
-            if (it.next().pivot == gfn) {
+            BubbleEdges b = it.next();
+            if (b.pivot == gfn) {
                 it.remove();
+                born.remove(b);
             }
         }
         if (bubbles.size() == pivots) {
-            bubbles.pollFirst();
+            BubbleEdges oldest = bubbles.stream().min(java.util.Comparator.comparingLong(born::get)).orElseThrow();
+            bubbles.remove(oldest);
+            born.remove(oldest);
         }
-        bubbles.addLast(new BubbleEdges(gfn));
+        BubbleEdges fresh = new BubbleEdges(gfn);
+        born.put(fresh, ++faults);
+        bubbles.addFirst(fresh);
         lastPivot = gfn;
     }
 

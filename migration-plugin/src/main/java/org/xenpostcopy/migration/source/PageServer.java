@@ -38,6 +38,15 @@ public final class PageServer implements org.xenpostcopy.migration.protocol.thri
         }
         long[] wanted = Wire.unpackGfns(gfns, migrationConstants.MAX_BATCH_PAGES, s.gfnCount);
         s.demandRequests.incrementAndGet();
+        s.urgentInProgress.incrementAndGet();
+        try {
+            return answer(s, wanted);
+        } finally {
+            s.urgentInProgress.decrementAndGet();
+        }
+    }
+
+    private TFetchReply answer(SourceSession s, long[] wanted) throws TMigrationError {
         ByteBuffer pages = ByteBuffer.allocate(wanted.length * Wire.PAGE_SIZE);
         long[] sentNow = new long[wanted.length];
         long[] onTheirWay = new long[wanted.length];

@@ -22,6 +22,8 @@ final class SourceSession {
     final AtomicLong demandRequests = new AtomicLong();
     final AtomicLong alreadySentAnswers = new AtomicLong();
     final AtomicLong wireBytes = new AtomicLong();
+    /** Demand requests being answered now: the push steps aside for them (QEMU drains its urgent queue first). */
+    final java.util.concurrent.atomic.AtomicInteger urgentInProgress = new java.util.concurrent.atomic.AtomicInteger();
 
     SourceSession(String id, XenHost host, DomainId domain, long gfnCount, SentPages sent, PrePagingPolicy policy,
                   LinkShaper link) {

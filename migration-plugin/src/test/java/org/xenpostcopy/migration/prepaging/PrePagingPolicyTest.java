@@ -92,7 +92,8 @@ class PrePagingPolicyTest {
             s.claim(f);
             m.onFault(f);
         }
-        assertEquals(List.of(101L, 501L, 901L, 99L, 499L, 899L), push(m, s, 6));
+        // the newest fault's bubble first, then round-robin
+        assertEquals(List.of(901L, 501L, 101L, 899L, 499L, 99L), push(m, s, 6));
     }
 
     @Test
@@ -104,7 +105,7 @@ class PrePagingPolicyTest {
             m.onFault(f);
         }
         assertEquals(2, m.activeBubbles());
-        assertEquals(List.of(501L, 901L, 499L, 899L), push(m, s, 4));
+        assertEquals(List.of(901L, 501L, 899L, 499L), push(m, s, 4));
     }
 
     @Test
