@@ -327,6 +327,8 @@ public final class GuestKernel {
                 sbAdd(vcpu, SB_FREE, 1);
                 sbAdd(vcpu, SB_BALLOONED, -1);
                 sbAdd(vcpu, SB_KERNEL_WRITES, 1);
+                // the next search starts past this page, not again from where ballooning out left off
+                platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + SB_BALLOON_HINT, gfn + 1));
                 done++;
             }
             return done;
