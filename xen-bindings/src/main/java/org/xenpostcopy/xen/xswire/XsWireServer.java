@@ -184,11 +184,15 @@ public final class XsWireServer implements AutoCloseable {
                         return error(m, Errno.EEXIST);
                     }
                     boolean relative = !wpath.startsWith("/") && !wpath.startsWith("@");
-                    send(ok(m));   // the reply goes before the registration event, as xenstored sends them
-                    watches.put(key, store.watch(wpath.startsWith("@") ? wpath : abs(wpath), token, (p, t) -> {
-                        String shown = relative && p.startsWith(HOME) ? p.substring(HOME.length()) : p;
-                        send(new XsMessage(XsType.WATCH_EVENT.code(), 0, 0, XsMessage.join(true, shown, t)));
-                    }));
+                    // Registered before the reply (no change after it can be missed) while holding the send lock, so
+                    // the registration event, delivered on the store's thread, still goes out after the reply.
+                    synchronized (channel) {
+                        watches.put(key, store.watch(wpath.startsWith("@") ? wpath : abs(wpath), token, (p, t) -> {
+                            String shown = relative && p.startsWith(HOME) ? p.substring(HOME.length()) : p;
+                            send(new XsMessage(XsType.WATCH_EVENT.code(), 0, 0, XsMessage.join(true, shown, t)));
+                        }));
+                        send(ok(m));
+                    }
                     return null;
                 }
                 case UNWATCH -> {
