@@ -18,9 +18,12 @@ class XlpcEndToEndTest {
     private XlpcProcess.Daemon a;
     private XlpcProcess.Daemon b;
 
+    private java.nio.file.Path xenstoreSocket;
+
     @BeforeAll
     void startDaemons() throws Exception {
-        a = new XlpcProcess.Daemon("alpha", ENV);
+        xenstoreSocket = java.nio.file.Files.createTempDirectory("xlpc-e2e").resolve("xenstored.sock");
+        a = new XlpcProcess.Daemon("alpha", ENV, "--xenstore-socket", xenstoreSocket.toString());
         b = new XlpcProcess.Daemon("beta", ENV);
     }
 
@@ -93,6 +96,20 @@ class XlpcEndToEndTest {
         assertTrue(status.out().contains("self-ballooning"), status.out());
         assertEquals(0, xlpc(here, "dsb", "stop", "vm").exit());
         assertEquals(0, xlpc(here, "destroy", "vm").exit());
+    }
+
+    @Test
+    void theDaemonsXenstoreServesDebiansXenstoreTools() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/xenstore-ls")),
+                "skipped: Debian's xenstore clients are missing (apt-get install xenstore-utils)");
+        assertEquals(0, xlpc(a.address, "create", "xs-guest", "--memory", "32", "--workload", "idle").exit());
+        ProcessBuilder pb = new ProcessBuilder("xenstore-ls", "/local/domain").redirectErrorStream(true);
+        pb.environment().put("XENSTORED_PATH", xenstoreSocket.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor());
+        assertTrue(out.contains("name = \"xs-guest\"") && out.contains("target = \"32768\""), out);
+        assertEquals(0, xlpc(a.address, "destroy", "xs-guest").exit());
     }
 
     @Test

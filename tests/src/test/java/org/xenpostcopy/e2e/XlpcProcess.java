@@ -67,9 +67,11 @@ final class XlpcProcess {
         private final StringBuilder log = new StringBuilder();
         private final Thread errDrain;
 
-        Daemon(String name, Map<String, String> env) throws IOException, InterruptedException {
-            process = builder(env, "daemon", "--listen", "127.0.0.1:0", "--name", name, "--dsb-interval-ms", "500")
-                    .start();
+        Daemon(String name, Map<String, String> env, String... extra) throws IOException, InterruptedException {
+            List<String> args = new ArrayList<>(List.of("daemon", "--listen", "127.0.0.1:0", "--name", name,
+                    "--dsb-interval-ms", "500"));
+            args.addAll(List.of(extra));
+            process = builder(env, args.toArray(new String[0])).start();
             errDrain = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
                     String line;

@@ -9,6 +9,7 @@ import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.HostAgent;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
+import org.xenpostcopy.xen.xswire.XsWireServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -28,6 +29,10 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Option(names = "--native", description = "Drive the real Xen hypervisor of this dom0 instead of an emulated host.")
     boolean nativeHost;
+
+    @Option(names = "--xenstore-socket", paramLabel = "PATH", description = "Also serve the emulated host's xenstore on "
+            + "this unix socket, in xenstored's protocol (for xenstore-* tools: XENSTORED_PATH=PATH).")
+    Path xenstoreSocket;
 
     @Option(names = "--dsb-interval-ms", defaultValue = "5000", paramLabel = "MS",
             description = "Self-ballooning interval (default: ${DEFAULT-VALUE}; the paper found 4-10 s best).")
@@ -52,9 +57,23 @@ final class DaemonCommand implements Callable<Integer> {
             host.close();
             throw new CliException(e.getMessage());
         }
+        XsWireServer xenstored = null;
+        if (xenstoreSocket != null) {
+            try {
+                xenstored = new XsWireServer(host.store(), xenstoreSocket);
+            } catch (java.io.IOException e) {
+                agent.close();
+                host.close();
+                throw new CliException("cannot serve xenstore on " + xenstoreSocket + ": " + e.getMessage());
+            }
+        }
+        XsWireServer xs = xenstored;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             System.err.println("xlpc daemon: stopping");
+            if (xs != null) {
+                xs.close();
+            }
             agent.close();
             host.close();
             stopped.countDown();
@@ -64,7 +83,8 @@ final class DaemonCommand implements Callable<Integer> {
         // The first line on stdout is for scripts (and tests) that start a daemon on port 0.
         System.out.println("listening on " + a.getHostString() + ":" + a.getPort());
         System.out.flush();
-        System.err.println("xlpc daemon: " + host.describe() + (config.token().isEmpty() ? ", no token" : ", token required"));
+        System.err.println("xlpc daemon: " + host.describe() + (config.token().isEmpty() ? ", no token" : ", token required")
+                + (xs == null ? "" : ", xenstore on " + xs.path()));
         stopped.await();
         return 0;
     }
