@@ -5,10 +5,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Gfn;
-import org.xenpostcopy.xen.P2mType;
 import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
-import org.xenpostcopy.xen.ring.BackRing;
+import org.xenpostcopy.xen.ring.PagingRingBackEnd;
 import org.xenpostcopy.xen.ring.SharedRing;
 import org.xenpostcopy.xen.ring.VmEvent;
 
@@ -19,13 +18,13 @@ import org.xenpostcopy.xen.ring.VmEvent;
  */
 final class EmulatedPagingSession implements PagingSession {
     private final EmulatedDomain domain;
-    private final BackRing back;
+    private final PagingRingBackEnd ring;
     private boolean closed;
 
     EmulatedPagingSession(EmulatedDomain domain) {
         this.domain = domain;
         domain.attachPager();
-        this.back = new BackRing(new SharedRing(domain.paging.ringPage()));
+        this.ring = new PagingRingBackEnd(new SharedRing(domain.paging.ringPage()));
     }
 
     @Override
@@ -55,35 +54,22 @@ final class EmulatedPagingSession implements PagingSession {
 
     @Override
     public int takeRequests(List<PagingRequest> out) {
-        int n = 0;
-        do {
-            while (back.unconsumedRequests() > 0) {
-                VmEvent e = back.takeRequest();
-                out.add(new PagingRequest(Gfn.of(e.gfn()), e.vcpuId(), e.vcpuPaused(), e.foreign(),
-                        P2mType.fromCode(e.p2mt()), e.pagingFlags()));
-                n++;
-            }
-        } while (back.finalCheckForRequests());
-        return n;
+        return ring.takeRequests(out);
     }
 
     @Override
     public void respond(PagingRequest request) {
-        int flags = request.vcpuPaused() ? org.xenpostcopy.xen.ring.VmEventLayout.FLAG_VCPU_PAUSED : 0;
-        VmEvent req = new VmEvent(org.xenpostcopy.xen.ring.VmEventLayout.INTERFACE_VERSION, flags,
-                org.xenpostcopy.xen.ring.VmEventLayout.REASON_MEM_PAGING, request.vcpu(), 0, request.gfn().value(),
-                request.p2mType().code(), 0);
-        back.putResponse(VmEvent.pagingResponseTo(req));
+        ring.respond(request);
     }
 
     /** Puts a response exactly as given, for tests of what Xen does with a malformed one. */
     void respondRaw(VmEvent response) {
-        back.putResponse(response);
+        ring.respondRaw(response);
     }
 
     @Override
     public void pushResponses() {
-        if (back.pushResponses()) {
+        if (ring.pushResponses()) {
             domain.paging.onPagerNotify();
         }
     }
