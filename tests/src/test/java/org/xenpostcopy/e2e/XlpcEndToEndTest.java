@@ -146,6 +146,13 @@ class XlpcEndToEndTest {
         assertEquals(1, noToken.exit());
         assertTrue(noToken.err().contains("wrong or missing token"), noToken.err());
 
+        if (!java.nio.file.Files.exists(java.nio.file.Path.of("/dev/xen/privcmd"))) {
+            XlpcProcess.Result nativeDaemon = XlpcProcess.run(ENV, "daemon", "--native", "--listen", "127.0.0.1:0");
+            assertEquals(1, nativeDaemon.exit());
+            assertEquals("xlpc: no Xen hypervisor: /dev/xen/privcmd is missing (leave out --native for an emulated host)",
+                    nativeDaemon.err().trim());
+        }
+
         XlpcProcess.Result verbose = xlpc(a.address, "-v", "migrate", "no-such-vm", b.address);
         assertTrue(verbose.err().contains("\tat "), "--verbose shows the stack trace");
     }

@@ -1,14 +1,15 @@
 package org.xenpostcopy.migration.cli;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.HostAgent;
 import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
+import org.xenpostcopy.xen.nativehost.NativeXenHost;
 import org.xenpostcopy.xen.xswire.XsWireServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -93,11 +94,14 @@ final class DaemonCommand implements Callable<Integer> {
         if (!nativeHost) {
             return new EmulatedXenHost(name);
         }
-        if (!Files.exists(Path.of("/dev/xen/privcmd"))) {
-            throw new CliException("no Xen hypervisor: /dev/xen/privcmd is missing (run --native in a Xen dom0, "
-                    + "or leave it out for an emulated host)");
+        try {
+            return NativeXenHost.open();
+        } catch (XenException e) {
+            String m = e.getMessage();
+            // "xc_interface_open: ENOENT (no Xen hypervisor: ...)" -> the sentence in the brackets
+            int open = m.indexOf('(');
+            throw new CliException((open > 0 && m.endsWith(")") ? m.substring(open + 1, m.length() - 1) : m)
+                    + (m.contains("no Xen hypervisor") ? " (leave out --native for an emulated host)" : ""));
         }
-        throw new CliException("this build has no native Xen host yet (the JNA bindings are still to come); "
-                + "leave out --native for an emulated host");
     }
 }

@@ -1,0 +1,401 @@
+package org.xenpostcopy.xen.nativehost;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.xenpostcopy.xen.DirtyLog;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainControl;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.NoSuchDomainException;
+import org.xenpostcopy.xen.P2mType;
+import org.xenpostcopy.xen.PagingChannel;
+import org.xenpostcopy.xen.PagingSession;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.XenStore;
+import org.xenpostcopy.xen.xswire.XsWireClient;
+
+/**
+ * A real Xen 4.17 host, from dom0, through libxenctrl, libxenevtchn and libxenforeignmemory, with xenstore over
+ * xenstored's socket ({@link XsWireClient}). What only the toolstack can do — creating a domain with its devices,
+ * special pages and xenstore introduction — is not here yet (the real-Xen lab issue); those calls say so.
+ */
+public final class NativeXenHost implements XenHost {
+    static final Path PRIVCMD = Path.of("/dev/xen/privcmd");
+    private static final int MAX_DOMAINS = 1024;
+
+    private final LibXenCtrl xc;
+    private final Handles.XcInterface xch;
+    private final LibXenEvtchn ev;
+    private final LibXenForeignMemory fm;
+    private final Handles.ForeignMemory fmem;
+    private final XenStore store;
+    private final LibC libc;
+    private final Domains domains = new Domains();
+    private final Memory memory = new Memory();
+    private final DirtyLog dirty = new Dirty();
+
+    /**
+     * Opens this dom0's hypervisor interfaces. On a machine without Xen: one sentence, no stack trace
+     * ({@code no Xen hypervisor: /dev/xen/privcmd is missing}).
+     */
+    public static NativeXenHost open() {
+        if (!Files.exists(PRIVCMD)) {
+            throw new XenException("xc_interface_open", Errno.ENOENT, "no Xen hypervisor: " + PRIVCMD + " is missing");
+        }
+        LibXenCtrl xc;
+        LibXenEvtchn ev;
+        LibXenForeignMemory fm;
+        try {
+            xc = LibXenCtrl.load();
+            ev = LibXenEvtchn.load();
+            fm = LibXenForeignMemory.load();
+        } catch (UnsatisfiedLinkError e) {
+            throw new XenException("dlopen", Errno.ENOENT, "Xen's libraries are missing (apt-get install libxen-dev): "
+                    + e.getMessage());
+        }
+        Handles.XcInterface xch = xc.xc_interface_open(null, null, 0);
+        if (xch == null) {
+            throw XenErrors.failure("xc_interface_open", "privcmd");
+        }
+        Handles.ForeignMemory fmem = fm.xenforeignmemory_open(null, 0);
+        if (fmem == null) {
+            xc.xc_interface_close(xch);
+            throw XenErrors.failure("xenforeignmemory_open", "privcmd");
+        }
+        return new NativeXenHost(xc, xch, ev, fm, fmem, XsWireClient.connect(), LibC.INSTANCE);
+    }
+
+    NativeXenHost(LibXenCtrl xc, Handles.XcInterface xch, LibXenEvtchn ev, LibXenForeignMemory fm,
+                  Handles.ForeignMemory fmem, XenStore store, LibC libc) {
+        this.xc = xc;
+        this.xch = xch;
+        this.ev = ev;
+        this.fm = fm;
+        this.fmem = fmem;
+        this.store = store;
+        this.libc = libc;
+    }
+
+    @Override
+    public String describe() {
+        return "Xen host (native)";
+    }
+
+    @Override
+    public DomainControl domains() {
+        return domains;
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public PagingChannel paging() {
+        return domain -> {
+            Handles.Evtchn xce = ev.xenevtchn_open(null, 0);
+            if (xce == null) {
+                throw XenErrors.failure("xenevtchn_open", domain);
+            }
+            try {
+                return new ClosingSession(new NativePagingSession(xc, xch, ev, xce, domain, libc), () -> ev.xenevtchn_close(xce));
+            } catch (XenException e) {
+                ev.xenevtchn_close(xce);
+                throw e;
+            }
+        };
+    }
+
+    @Override
+    public DirtyLog dirtyLog() {
+        return dirty;
+    }
+
+    @Override
+    public XenStore store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        if (store instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing anyway
+            }
+        }
+        fm.xenforeignmemory_close(fmem);
+        xc.xc_interface_close(xch);
+    }
+
+    private static XenException notYet(String call, String why) {
+        return new XenException(call, Errno.ENOSYS, why);
+    }
+
+    private XcDomainInfo infoOf(DomainId id, String call) {
+        XcDomainInfo info = new XcDomainInfo();
+        int n = XenErrors.check(xc.xc_domain_getinfolist(xch, id.value(), 1, info), call, id);
+        // getinfolist lists from the id on: a missing domain silently yields the next one.
+        if (n < 1 || Short.toUnsignedInt(info.domain) != id.value()) {
+            throw new NoSuchDomainException(call, id);
+        }
+        return info;
+    }
+
+    private DomainInfo toInfo(XcDomainInfo i) {
+        DomainId id = DomainId.of(Short.toUnsignedInt(i.domain));
+        DomainInfo.State state = (i.flags & XcDomainInfo.DOMINF_DYING) != 0 ? DomainInfo.State.DYING
+                : (i.flags & XcDomainInfo.DOMINF_SHUTDOWN) != 0 ? DomainInfo.State.SHUTDOWN
+                : (i.flags & XcDomainInfo.DOMINF_PAUSED) != 0 ? DomainInfo.State.PAUSED : DomainInfo.State.RUNNING;
+        String name = store.read(XenStore.domainPath(id) + "/name").orElse(id.value() == 0 ? "Domain-0" : "dom" + id.value());
+        return new DomainInfo(id, name, i.tot_pages, i.max_pages, i.paged_pages, i.nr_online_vcpus, state);
+    }
+
+    private final class Domains implements DomainControl {
+        @Override
+        public List<DomainInfo> list() {
+            XcDomainInfo[] all = (XcDomainInfo[]) new XcDomainInfo().toArray(MAX_DOMAINS);
+            int n = XenErrors.check(xc.xc_domain_getinfolist(xch, 0, MAX_DOMAINS, all[0]), "xc_domain_getinfolist", "all");
+            List<DomainInfo> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                all[i].read();
+                out.add(toInfo(all[i]));
+            }
+            return out;
+        }
+
+        @Override
+        public DomainInfo info(DomainId domain) {
+            return toInfo(infoOf(domain, "xc_domain_getinfolist"));
+        }
+
+        @Override
+        public Optional<DomainId> lookup(String name) {
+            return list().stream().filter(d -> d.name().equals(name)).map(DomainInfo::id).findFirst();
+        }
+
+        @Override
+        public DomainId create(DomainConfig config, boolean boot) {
+            throw notYet("xc_domain_create", "creating a domain with its devices is the toolstack's (xl's) work; "
+                    + "receiving a migration on a native host is still to come");
+        }
+
+        @Override
+        public DomainConfig config(DomainId domain) {
+            DomainInfo i = info(domain);
+            return new DomainConfig(i.name(), i.maxPages(), Math.max(1, i.vcpus()), "native", 0);
+        }
+
+        @Override
+        public void destroy(DomainId domain) {
+            XenErrors.check(xc.xc_domain_destroy(xch, domain.value()), "xc_domain_destroy", domain);
+        }
+
+        @Override
+        public void pause(DomainId domain) {
+            XenErrors.check(xc.xc_domain_pause(xch, domain.value()), "xc_domain_pause", domain);
+        }
+
+        @Override
+        public void unpause(DomainId domain) {
+            XenErrors.check(xc.xc_domain_unpause(xch, domain.value()), "xc_domain_unpause", domain);
+        }
+
+        /** The whole HVM context record, as one opaque "vCPU 0" state (it holds every vCPU's registers). */
+        @Override
+        public List<VcpuState> vcpuStates(DomainId domain) {
+            int size = XenErrors.check(xc.xc_domain_hvm_getcontext(xch, domain.value(), null, 0),
+                    "xc_domain_hvm_getcontext", domain + " (size)");
+            com.sun.jna.Memory buf = new com.sun.jna.Memory(Math.max(1, size));
+            int got = XenErrors.check(xc.xc_domain_hvm_getcontext(xch, domain.value(), buf, size),
+                    "xc_domain_hvm_getcontext", domain);
+            return List.of(new VcpuState(0, buf.getByteArray(0, got)));
+        }
+
+        @Override
+        public void setVcpuState(DomainId domain, VcpuState state) {
+            byte[] ctx = state.context();
+            com.sun.jna.Memory buf = new com.sun.jna.Memory(Math.max(1, ctx.length));
+            buf.write(0, ctx, 0, ctx.length);
+            XenErrors.check(xc.xc_domain_hvm_setcontext(xch, domain.value(), buf, ctx.length),
+                    "xc_domain_hvm_setcontext", domain);
+        }
+
+        @Override
+        public void setMaxMemoryKiB(DomainId domain, long maxKiB) {
+            XenErrors.check(xc.xc_domain_setmaxmem(xch, domain.value(), maxKiB), "xc_domain_setmaxmem", domain);
+        }
+
+        @Override
+        public GfnBitmap populated(DomainId domain) {
+            throw notYet("xc_get_pfn_type_batch", "reading a real domain's p2m is still to come");
+        }
+
+        @Override
+        public void decreaseReservation(DomainId domain, GfnBitmap gfns) {
+            forChunks(gfns, (chunk, n) -> XenErrors.check(xc.xc_domain_decrease_reservation_exact(xch, domain.value(), n, 0,
+                    chunk), "xc_domain_decrease_reservation_exact", domain + ", " + n + " gfns"));
+        }
+
+        @Override
+        public void populate(DomainId domain, GfnBitmap gfns) {
+            forChunks(gfns, (chunk, n) -> XenErrors.check(xc.xc_domain_populate_physmap_exact(xch, domain.value(), n, 0, 0,
+                    chunk), "xc_domain_populate_physmap_exact", domain + ", " + n + " gfns"));
+        }
+
+        private void forChunks(GfnBitmap gfns, java.util.function.ObjIntConsumer<long[]> call) {
+            long[] chunk = new long[1024];
+            int[] n = {0};
+            gfns.forEach(g -> {
+                chunk[n[0]++] = g;
+                if (n[0] == chunk.length) {
+                    call.accept(chunk, n[0]);
+                    n[0] = 0;
+                }
+            });
+            if (n[0] > 0) {
+                call.accept(java.util.Arrays.copyOf(chunk, n[0]), n[0]);
+            }
+        }
+    }
+
+    /** Foreign mappings one page at a time; only ever of the domain named in the call. */
+    private final class Memory implements GuestMemory {
+        private Pointer map(DomainId domain, Gfn gfn, int prot) {
+            int[] err = new int[1];
+            Pointer p = fm.xenforeignmemory_map(fmem, domain.value(), prot, 1, new long[] {gfn.value()}, err);
+            if (p == null) {
+                throw XenErrors.failure("xenforeignmemory_map", domain + " " + gfn);
+            }
+            if (err[0] != 0) {
+                fm.xenforeignmemory_unmap(fmem, p, 1);
+                Errno e = Errno.fromCode(-err[0]);
+                throw new XenException("xenforeignmemory_map", e == null ? Errno.EINVAL : e, domain + " " + gfn);
+            }
+            return p;
+        }
+
+        @Override
+        public void read(DomainId domain, Gfn gfn, ByteBuffer dst) {
+            Pointer p = map(domain, gfn, LibXenForeignMemory.PROT_READ);
+            try {
+                int pos = dst.position();
+                dst.put(pos, p.getByteBuffer(0, Gfn.PAGE_SIZE), 0, Gfn.PAGE_SIZE);
+                dst.position(pos + Gfn.PAGE_SIZE);
+            } finally {
+                fm.xenforeignmemory_unmap(fmem, p, 1);
+            }
+        }
+
+        @Override
+        public void write(DomainId domain, Gfn gfn, ByteBuffer src) {
+            Pointer p = map(domain, gfn, LibXenForeignMemory.PROT_READ | LibXenForeignMemory.PROT_WRITE);
+            try {
+                int pos = src.position();
+                p.getByteBuffer(0, Gfn.PAGE_SIZE).put(0, src, pos, Gfn.PAGE_SIZE);
+                src.position(pos + Gfn.PAGE_SIZE);
+            } finally {
+                fm.xenforeignmemory_unmap(fmem, p, 1);
+            }
+        }
+
+        @Override
+        public long gfnCount(DomainId domain) {
+            return infoOf(domain, "xc_domain_getinfolist").max_pages;
+        }
+
+        @Override
+        public P2mType typeOf(DomainId domain, Gfn gfn) {
+            throw notYet("xc_get_pfn_type_batch", "reading a real domain's p2m is still to come");
+        }
+    }
+
+    private final class Dirty implements DirtyLog {
+        @Override
+        public void enable(DomainId domain) {
+            XenErrors.check(xc.xc_shadow_control(xch, domain.value(), LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY, null, 0),
+                    "xc_shadow_control", domain + " enable log-dirty");
+        }
+
+        @Override
+        public GfnBitmap readAndClear(DomainId domain) {
+            throw notYet("xc_logdirty_control", "reading the dirty bitmap needs a hypercall buffer; still to come");
+        }
+
+        @Override
+        public GfnBitmap peek(DomainId domain) {
+            throw notYet("xc_logdirty_control", "reading the dirty bitmap needs a hypercall buffer; still to come");
+        }
+
+        @Override
+        public void disable(DomainId domain) {
+            XenErrors.check(xc.xc_shadow_control(xch, domain.value(), LibXenCtrl.SHADOW_OP_OFF, null, 0),
+                    "xc_shadow_control", domain + " disable log-dirty");
+        }
+    }
+
+    /** A paging session that also closes its event-channel handle. */
+    private record ClosingSession(NativePagingSession inner, Runnable onClose) implements PagingSession {
+        @Override
+        public DomainId domain() {
+            return inner.domain();
+        }
+
+        @Override
+        public void nominate(Gfn gfn) {
+            inner.nominate(gfn);
+        }
+
+        @Override
+        public void evict(Gfn gfn) {
+            inner.evict(gfn);
+        }
+
+        @Override
+        public void load(Gfn gfn, ByteBuffer src) {
+            inner.load(gfn, src);
+        }
+
+        @Override
+        public boolean awaitEvent(long timeout, java.util.concurrent.TimeUnit unit) {
+            return inner.awaitEvent(timeout, unit);
+        }
+
+        @Override
+        public int takeRequests(List<org.xenpostcopy.xen.PagingRequest> out) {
+            return inner.takeRequests(out);
+        }
+
+        @Override
+        public void respond(org.xenpostcopy.xen.PagingRequest request) {
+            inner.respond(request);
+        }
+
+        @Override
+        public void pushResponses() {
+            inner.pushResponses();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+            onClose.run();
+        }
+    }
+}

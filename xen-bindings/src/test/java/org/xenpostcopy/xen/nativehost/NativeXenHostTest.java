@@ -1,0 +1,101 @@
+package org.xenpostcopy.xen.nativehost;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.NoSuchDomainException;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenStore;
+
+/** The native host's domain and memory calls on mocked libraries. */
+class NativeXenHostTest {
+    private final LibXenCtrl xc = mock(LibXenCtrl.class);
+    private final LibXenEvtchn ev = mock(LibXenEvtchn.class);
+    private final LibXenForeignMemory fm = mock(LibXenForeignMemory.class);
+    private final XenStore store = mock(XenStore.class);
+    private final Handles.XcInterface xch = new Handles.XcInterface(new Pointer(0x1000));
+    private final Handles.ForeignMemory fmem = new Handles.ForeignMemory();
+    private final NativeXenHost host = new NativeXenHost(xc, xch, ev, fm, fmem, store, mock(LibC.class));
+
+    @Test
+    void withoutXenOpeningSaysSoInOneSentence() {
+        assumeTrue(!Files.exists(NativeXenHost.PRIVCMD), "skipped: this machine runs Xen");
+        XenException e = assertThrows(XenException.class, NativeXenHost::open);
+        assertEquals("xc_interface_open: ENOENT (no Xen hypervisor: /dev/xen/privcmd is missing)", e.getMessage());
+    }
+
+    @Test
+    void aMissingDomainIsNotMistakenForTheNextOne() {
+        when(xc.xc_domain_getinfolist(eq(xch), eq(7), eq(1), any())).thenAnswer(inv -> {
+            XcDomainInfo info = inv.getArgument(3);
+            info.domain = 9;        // Xen lists from the id on: asking for 7 yields 9
+            info.write();
+            return 1;
+        });
+        assertThrows(NoSuchDomainException.class, () -> host.domains().info(DomainId.of(7)));
+    }
+
+    @Test
+    void domainInfoComesFromGetinfolistAndXenstore() {
+        when(xc.xc_domain_getinfolist(eq(xch), eq(3), eq(1), any())).thenAnswer(inv -> {
+            XcDomainInfo info = inv.getArgument(3);
+            info.domain = 3;
+            info.flags = XcDomainInfo.DOMINF_PAUSED | XcDomainInfo.DOMINF_HVM_GUEST;
+            info.tot_pages = 1000;
+            info.max_pages = 2048;
+            info.nr_online_vcpus = 2;
+            return 1;
+        });
+        when(store.read("/local/domain/3/name")).thenReturn(Optional.of("web"));
+        var info = host.domains().info(DomainId.of(3));
+        assertEquals("web", info.name());
+        assertEquals(2048, info.maxPages());
+        assertEquals(org.xenpostcopy.xen.DomainInfo.State.PAUSED, info.state());
+    }
+
+    @Test
+    void readingAPageMapsOnlyThatDomainAndUnmapsIt() {
+        Memory page = new Memory(4096);
+        page.setByte(0, (byte) 0x77);
+        when(fm.xenforeignmemory_map(eq(fmem), eq(4), eq(LibXenForeignMemory.PROT_READ), eq(1L), any(), any()))
+                .thenReturn(page);
+        ByteBuffer dst = ByteBuffer.allocate(4096);
+        host.memory().read(DomainId.of(4), Gfn.of(0x20), dst);
+        assertEquals(0x77, dst.get(0));
+        ArgumentCaptor<long[]> gfns = ArgumentCaptor.forClass(long[].class);
+        verify(fm).xenforeignmemory_map(eq(fmem), eq(4), eq(LibXenForeignMemory.PROT_READ), eq(1L), gfns.capture(), any());
+        assertArrayEquals(new long[] {0x20}, gfns.getValue());
+        verify(fm).xenforeignmemory_unmap(fmem, page, 1);
+    }
+
+    @Test
+    void whatOnlyTheToolstackCanDoSaysSo() {
+        XenException e = assertThrows(XenException.class, () -> host.domains().create(
+                org.xenpostcopy.xen.DomainConfig.ofMiB("x", 64, "idle", 1), false));
+        assertTrue(e.getMessage().contains("toolstack"), e.getMessage());
+        when(xc.xc_domain_pause(any(), anyInt())).thenReturn(-1);
+        XenException p = assertThrows(XenException.class, () -> host.domains().pause(DomainId.of(5)));
+        assertTrue(p.getMessage().startsWith("xc_domain_pause"), p.getMessage());
+        verify(xc).xc_domain_pause(xch, 5);
+        when(xc.xc_domain_decrease_reservation_exact(any(), anyInt(), anyLong(), anyInt(), any())).thenReturn(0);
+    }
+}
