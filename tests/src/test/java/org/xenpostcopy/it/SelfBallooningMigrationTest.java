@@ -22,7 +22,6 @@ class SelfBallooningMigrationTest {
         try (TwoHosts hosts = new TwoHosts()) {
             // 1 GiB guest whose program holds 240 MiB: with its kernel, about a quarter of memory in use
             DomainId d = hosts.bootGuest("vm", 1024, "stress-read:240M", 65_000);
-            String target = XenStore.domainPath(d) + "/memory/target";
             Await.until(() -> hosts.sourceHost.store().read(XenStore.domainPath(d) + "/data/meminfo_used")
                             .map(Long::parseLong).orElse(0L) >= 240 * 1024,
                     Duration.ofSeconds(10), () -> "guest figures published with its working set");
@@ -46,7 +45,6 @@ class SelfBallooningMigrationTest {
             Await.until(() -> hosts.destinationHost.domains().info(moved).totPages() == 262_144,
                     Duration.ofSeconds(60), () -> "the guest deflating its balloon at the destination");
             assertTrue(hosts.destinationHost.guestProbe().orElseThrow().verify(moved).clean());
-            assertTrue(target.startsWith("/local/domain/"));
         }
     }
 }

@@ -31,7 +31,7 @@ class SelfBallooningTest {
                     .withReserveKiB(4 * 1024).withFloorKiB(16 * 1024).withDownDivisor(2);
             AtomicLong lowest = new AtomicLong(Long.MAX_VALUE);
             long opsBefore;
-            long pressureBefore = host.guestConsole(d).checks() >= 0 ? pressure(host, d) : 0;
+            long pressureBefore = pressure(host, d);
             try (SelfBallooningController dsb = new SelfBallooningController(host.store(), policy)) {
                 dsb.start(d);
                 Await.until(() -> {
