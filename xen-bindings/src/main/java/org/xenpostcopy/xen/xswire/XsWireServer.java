@@ -39,6 +39,12 @@ public final class XsWireServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread acceptor;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    /**
+     * Node permissions, as xenstored keeps them: "n0" (owner dom0, nobody else) at the root; a new node takes its
+     * parent's at creation. Every connection here is dom0's, which xenstored never denies, so they are stored and
+     * reported, not enforced.
+     */
+    private final Map<String, List<String>> perms = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public XsWireServer(XenStore store, Path path) throws IOException {
@@ -149,11 +155,17 @@ public final class XsWireServer implements AutoCloseable {
                     }
                     String p = new String(m.payload(), 0, nul, StandardCharsets.UTF_8);
                     String value = new String(m.payload(), nul + 1, m.payload().length - nul - 1, StandardCharsets.UTF_8);
-                    ops.write(abs(p), value);
+                    String path = abs(p);
+                    String created = firstMissing(ops, path);
+                    ops.write(path, value);
+                    inherit(created, path);
                     return ok(m);
                 }
                 case MKDIR -> {
-                    ops.mkdir(abs(arg(parts, 0)));
+                    String path = abs(arg(parts, 0));
+                    String created = firstMissing(ops, path);
+                    ops.mkdir(path);
+                    inherit(created, path);
                     return ok(m);
                 }
                 case RM -> {
@@ -163,6 +175,7 @@ public final class XsWireServer implements AutoCloseable {
                         return parent.equals("/") || ops.read(parent).isPresent() ? ok(m) : error(m, Errno.ENOENT);
                     }
                     ops.rm(p);
+                    perms.keySet().removeIf(k -> k.equals(p) || k.startsWith(p + "/"));
                     return ok(m);
                 }
                 case DIRECTORY -> {
@@ -170,11 +183,23 @@ public final class XsWireServer implements AutoCloseable {
                     return reply(m, names.isEmpty() ? new byte[0] : XsMessage.join(true, names.toArray(new String[0])));
                 }
                 case GET_PERMS -> {
-                    return ops.read(abs(arg(parts, 0))).isPresent() ? reply(m, XsMessage.join(true, "n0"))
-                            : error(m, Errno.ENOENT);
+                    String path = abs(arg(parts, 0));
+                    if (ops.read(path).isEmpty()) {
+                        return error(m, Errno.ENOENT);
+                    }
+                    return reply(m, XsMessage.join(true, effectivePerms(path).toArray(new String[0])));
                 }
                 case SET_PERMS -> {
-                    return ops.read(abs(arg(parts, 0))).isPresent() ? ok(m) : error(m, Errno.ENOENT);
+                    String path = abs(arg(parts, 0));
+                    List<String> wanted = parts.subList(1, parts.size());
+                    if (wanted.isEmpty() || !wanted.stream().allMatch(XsWireServer::validPerm)) {
+                        return error(m, Errno.EINVAL);
+                    }
+                    if (ops.read(path).isEmpty()) {
+                        return error(m, Errno.ENOENT);
+                    }
+                    perms.put(path, List.copyOf(wanted));
+                    return ok(m);
                 }
                 case WATCH -> {
                     String wpath = arg(parts, 0);
@@ -239,6 +264,56 @@ public final class XsWireServer implements AutoCloseable {
                     // introduce/release/resume/set-target/control: the emulated host manages its domains itself
                     return error(m, Errno.EACCES);
                 }
+            }
+        }
+    }
+
+    /** "n0", "r5", "w12", "b3": a mode letter and a domain id. */
+    private static boolean validPerm(String p) {
+        return p.length() >= 2 && "nrwb".indexOf(p.charAt(0)) >= 0 && p.substring(1).chars().allMatch(Character::isDigit)
+                && p.length() <= 6;
+    }
+
+    private List<String> effectivePerms(String path) {
+        for (String p = path; ; p = p.substring(0, p.lastIndexOf('/'))) {
+            List<String> own = perms.get(p);
+            if (own != null) {
+                return own;
+            }
+            if (p.lastIndexOf('/') <= 0) {
+                return List.of("n0");
+            }
+        }
+    }
+
+    /** The outermost ancestor of {@code path} (or itself) that does not exist yet, or null. */
+    private static String firstMissing(XenStoreOps ops, String path) {
+        String missing = null;
+        for (String p = path; p.lastIndexOf('/') > 0 || (p.length() > 1 && p.startsWith("/")); ) {
+            if (ops.read(p).isPresent()) {
+                break;
+            }
+            missing = p;
+            int slash = p.lastIndexOf('/');
+            if (slash <= 0) {
+                break;
+            }
+            p = p.substring(0, slash);
+        }
+        return missing;
+    }
+
+    /** Nodes from {@code created} down to {@code path} were just made: each takes its parent's permissions. */
+    private void inherit(String created, String path) {
+        if (created == null) {
+            return;
+        }
+        String parent = created.lastIndexOf('/') > 0 ? created.substring(0, created.lastIndexOf('/')) : "/";
+        List<String> from = parent.equals("/") ? List.of("n0") : effectivePerms(parent);
+        for (String p = path; p.length() >= created.length(); p = p.substring(0, Math.max(1, p.lastIndexOf('/')))) {
+            perms.putIfAbsent(p, from);
+            if (p.equals(created)) {
+                break;
             }
         }
     }

@@ -74,6 +74,23 @@ class DebianXenstoreToolsTest {
     }
 
     @Test
+    void permissionsAreSetInheritedAndReportedAsXenstoredDoes() throws Exception {
+        assertEquals(0, tool("xenstore-write", "/local/domain/8/memory/target", "1").exit());
+        assertEquals(0, tool("xenstore-chmod", "/local/domain/8", "n8", "r0").exit());
+        assertEquals(0, tool("xenstore-write", "/local/domain/8/data/x", "1").exit());
+        Run ls = tool("xenstore-ls", "-p", "/local/domain/8");
+        assertEquals(0, ls.exit(), ls.out());
+        assertTrue(lineOf(ls.out(), "data = ").endsWith("(n8,r0)"), "a new node takes its parent's: " + ls.out());
+        assertTrue(lineOf(ls.out(), "memory = ").endsWith("(n0)"), "older nodes keep theirs: " + ls.out());
+        Run bad = tool("xenstore-chmod", "/local/domain/8", "q1");
+        assertTrue(bad.exit() != 0, "an invalid permission is refused: " + bad.out());
+    }
+
+    private static String lineOf(String out, String start) {
+        return out.lines().map(String::trim).filter(l -> l.startsWith(start)).findFirst().orElse("(no line " + start + ")");
+    }
+
+    @Test
     void relativePathsAreDom0s() throws Exception {
         assertEquals(0, tool("xenstore-write", "data/hello", "world").exit());
         assertEquals(Optional.of("world"), store.read("/local/domain/0/data/hello"));
