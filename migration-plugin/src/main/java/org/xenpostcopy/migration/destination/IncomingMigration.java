@@ -60,6 +60,11 @@ public final class IncomingMigration {
     private final ConcurrentHashMap<Long, PendingFault> pending = new ConcurrentHashMap<>();
     private volatile GfnBitmap expected;
     private GfnBitmap preparedHoles;
+    /**
+     * Prepared holes that a pre-copy page filled again. The domain stays paused until resume, so prepare's holes
+     * minus these are exactly its unpopulated gfns: no p2m query is needed (natively one would page gfns in).
+     */
+    private GfnBitmap refilledBeforeSwitch;
     private volatile long unpausedAt;
     private volatile long expectedCount;
     private final CountDownLatch allLoaded = new CountDownLatch(1);
@@ -135,6 +140,7 @@ public final class IncomingMigration {
             }
             IncomingMigration m = new IncomingMigration(id, host, domain, paging, mode);
             m.preparedHoles = holes.copy();
+            m.refilledBeforeSwitch = new GfnBitmap(holes.size());
             return m;
         } catch (RuntimeException e) {
             if (paging != null) {
@@ -209,7 +215,9 @@ public final class IncomingMigration {
         }
         GfnBitmap refill = preparedHoles.copy();
         refill.andNot(finalHoles);
-        refill.andNot(host.domains().populated(domain));
+        synchronized (refilledBeforeSwitch) {
+            refill.andNot(refilledBeforeSwitch);
+        }
         if (!refill.isEmpty()) {
             host.domains().populate(domain, refill);
             if (mode == Mode.POSTCOPY) {
@@ -293,10 +301,14 @@ public final class IncomingMigration {
             return;
         }
         Gfn g = Gfn.of(gfn);
-        if (host.memory().typeOf(domain, g) == org.xenpostcopy.xen.P2mType.INVALID) {
-            GfnBitmap one = new GfnBitmap(gfnCount);
-            one.set(gfn);
-            host.domains().populate(domain, one);
+        synchronized (refilledBeforeSwitch) {
+            // Populated under the lock, so a second copy of the page cannot be written before the gfn exists.
+            if (preparedHoles.get(gfn) && !refilledBeforeSwitch.get(gfn)) {
+                GfnBitmap one = new GfnBitmap(gfnCount);
+                one.set(gfn);
+                host.domains().populate(domain, one);
+                refilledBeforeSwitch.set(gfn);
+            }
         }
         host.memory().write(domain, g, page);
         receivedBeforeSwitch.incrementAndGet();

@@ -70,9 +70,36 @@ public interface LibXenCtrl extends Library {
     /** XEN_DOMCTL_SHADOW_OP_* without a bitmap: enable/disable log-dirty. */
     int xc_shadow_control(Handles.XcInterface xch, int domid, int sop, IntByReference mb, int mode);
 
+    /**
+     * SHADOW_OP_CLEAN / _PEEK: copies the dirty bitmap of the first {@code pages} gfns into {@code bitmap}'s
+     * hypercall memory; returns the number of gfns covered, -1 with errno on failure.
+     */
+    long xc_logdirty_control(Handles.XcInterface xch, int domid, int sop, XcHypercallBuffer bitmap, long pages, int mode,
+                             Pointer stats);
+
+    /** Fills {@code b.hbuf} with {@code nrPages} pages of hypercall-safe memory and returns it; NULL on failure. */
+    Pointer xc__hypercall_buffer_alloc_pages(Handles.XcInterface xch, XcHypercallBuffer b, int nrPages);
+
+    void xc__hypercall_buffer_free_pages(Handles.XcInterface xch, XcHypercallBuffer b, int nrPages);
+
+    /** The highest gfn the domain's p2m has ever mapped (special pages of a PVH guest sit near 4 GiB). */
+    int xc_domain_maximum_gpfn(Handles.XcInterface xch, int domid, LongByReference gpfns);
+
+    /**
+     * XEN_DOMCTL_getpageframeinfo3 on up to 1024 gfns, in place: each entry becomes its XEN_DOMCTL_PFINFO_* type.
+     * Exported, declared only in libxenctrl's private header. Xen looks each gfn up with P2M_ALLOC, so a paged-out
+     * gfn is paged back in by the call: never use it on a domain that is being paged.
+     */
+    int xc_get_pfn_type_batch(Handles.XcInterface xch, int dom, int num, long[] arr);
+
     int HVM_PARAM_PAGING_RING_PFN = 27;
     int SHADOW_OP_OFF = 0;
     int SHADOW_OP_ENABLE_LOGDIRTY = 32;
     int SHADOW_OP_CLEAN = 11;
     int SHADOW_OP_PEEK = 12;
+    int PFINFO_LTAB_MASK = 0xf << 28;
+    int PFINFO_XTAB = 0xf << 28;
+    int PFINFO_XALLOC = 0xe << 28;
+    int PFINFO_BROKEN = 0xd << 28;
+    int PFN_TYPE_BATCH = 1024;
 }

@@ -3,6 +3,7 @@ package org.xenpostcopy.xen.nativehost;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,6 +149,40 @@ public final class NativeXenHost implements XenHost {
         return new XenException(call, Errno.ENOSYS, why);
     }
 
+    /** gfns 0..max_gpfn: a PVH guest's special pages sit far above its RAM, so max_pages would miss them. */
+    private long gfnSpan(DomainId domain) {
+        infoOf(domain, "xc_domain_maximum_gpfn");
+        LongByReference max = new LongByReference();
+        XenErrors.check(xc.xc_domain_maximum_gpfn(xch, domain.value(), max), "xc_domain_maximum_gpfn", domain);
+        return max.getValue() + 1;
+    }
+
+    /** getpageframeinfo3 would page every paged-out gfn back in; refuse rather than undo the pager's work. */
+    private void refuseIfPaged(DomainId domain, String call) {
+        long paged = infoOf(domain, call).paged_pages;
+        if (paged > 0) {
+            throw new XenException(call, Errno.EBUSY, domain + " has " + paged + " paged-out pages; reading its p2m "
+                    + "types would page them all back in (ask the pager which gfns it holds instead)");
+        }
+    }
+
+    /** XEN_DOMCTL_PFINFO_* types of gfns [from, from + n), n ≤ 1024. */
+    private long[] pfnTypes(DomainId domain, long from, int n) {
+        long[] arr = new long[n];
+        for (int i = 0; i < n; i++) {
+            arr[i] = from + i;
+        }
+        XenErrors.check(xc.xc_get_pfn_type_batch(xch, domain.value(), n, arr), "xc_get_pfn_type_batch",
+                domain + " gfns 0x" + Long.toHexString(from) + "+" + n);
+        return arr;
+    }
+
+    private static boolean backedByRam(long pfinfo) {
+        long t = pfinfo & (LibXenCtrl.PFINFO_LTAB_MASK & 0xffffffffL);
+        return t != (LibXenCtrl.PFINFO_XTAB & 0xffffffffL) && t != (LibXenCtrl.PFINFO_BROKEN & 0xffffffffL)
+                && t != (LibXenCtrl.PFINFO_XALLOC & 0xffffffffL);
+    }
+
     private XcDomainInfo infoOf(DomainId id, String call) {
         XcDomainInfo info = new XcDomainInfo();
         int n = XenErrors.check(xc.xc_domain_getinfolist(xch, id.value(), 1, info), call, id);
@@ -243,8 +278,24 @@ public final class NativeXenHost implements XenHost {
         }
 
         @Override
+        /**
+         * gfns backed by guest RAM. Xen-heap pages (shared info, grant table) read as XTAB, as libxc's own save
+         * sees them, and are left out. Refused while the domain has paged-out pages.
+         */
         public GfnBitmap populated(DomainId domain) {
-            throw notYet("xc_get_pfn_type_batch", "reading a real domain's p2m is still to come");
+            refuseIfPaged(domain, "xc_get_pfn_type_batch");
+            long span = gfnSpan(domain);
+            GfnBitmap out = new GfnBitmap(span);
+            for (long from = 0; from < span; from += LibXenCtrl.PFN_TYPE_BATCH) {
+                int n = (int) Math.min(LibXenCtrl.PFN_TYPE_BATCH, span - from);
+                long[] types = pfnTypes(domain, from, n);
+                for (int i = 0; i < n; i++) {
+                    if (backedByRam(types[i])) {
+                        out.set(from + i);
+                    }
+                }
+            }
+            return out;
         }
 
         @Override
@@ -317,12 +368,17 @@ public final class NativeXenHost implements XenHost {
 
         @Override
         public long gfnCount(DomainId domain) {
-            return infoOf(domain, "xc_domain_getinfolist").max_pages;
+            return gfnSpan(domain);
         }
 
+        /**
+         * RAM_RW or INVALID only: Xen has no call that reports the paging states without paging the gfn in, so
+         * this is refused while the domain has paged-out pages (the pager knows those states itself).
+         */
         @Override
         public P2mType typeOf(DomainId domain, Gfn gfn) {
-            throw notYet("xc_get_pfn_type_batch", "reading a real domain's p2m is still to come");
+            refuseIfPaged(domain, "xc_get_pfn_type_batch");
+            return backedByRam(pfnTypes(domain, gfn.value(), 1)[0]) ? P2mType.RAM_RW : P2mType.INVALID;
         }
     }
 
@@ -335,12 +391,39 @@ public final class NativeXenHost implements XenHost {
 
         @Override
         public GfnBitmap readAndClear(DomainId domain) {
-            throw notYet("xc_logdirty_control", "reading the dirty bitmap needs a hypercall buffer; still to come");
+            return bitmap(domain, LibXenCtrl.SHADOW_OP_CLEAN, "clean");
         }
 
         @Override
         public GfnBitmap peek(DomainId domain) {
-            throw notYet("xc_logdirty_control", "reading the dirty bitmap needs a hypercall buffer; still to come");
+            return bitmap(domain, LibXenCtrl.SHADOW_OP_PEEK, "peek");
+        }
+
+        /** The bitmap must sit in hypercall memory; it is little-endian words, one bit per gfn, as GfnBitmap's. */
+        private GfnBitmap bitmap(DomainId domain, int op, String what) {
+            long span = gfnSpan(domain);
+            int bytes = (int) (((span + 63) >>> 6) * 8);
+            int pages = (bytes + Gfn.PAGE_SIZE - 1) / Gfn.PAGE_SIZE;
+            XcHypercallBuffer buf = new XcHypercallBuffer();
+            if (xc.xc__hypercall_buffer_alloc_pages(xch, buf, pages) == null) {
+                throw XenErrors.failure("xc__hypercall_buffer_alloc_pages", domain + ", " + pages + " pages");
+            }
+            buf.read();
+            try {
+                long covered = xc.xc_logdirty_control(xch, domain.value(), op, buf, span, 0, null);
+                if (covered < 0) {
+                    throw XenErrors.failure("xc_logdirty_control", domain + " " + what);
+                }
+                long[] words = buf.hbuf.getLongArray(0, bytes / 8);
+                int tail = (int) (span & 63);
+                if (tail != 0) {
+                    // Xen clears whole words; bits past the span carry nothing.
+                    words[words.length - 1] &= (1L << tail) - 1;
+                }
+                return GfnBitmap.fromWords(span, words);
+            } finally {
+                xc.xc__hypercall_buffer_free_pages(xch, buf, pages);
+            }
         }
 
         @Override

@@ -69,20 +69,43 @@ class NativeLibrariesTest {
             c.append("printf(\"").append(f).append(" %zu\\n\", offsetof(xc_domaininfo_t, ").append(f).append("));\n");
         }
         c.append("return 0;}\n");
-        Path src = dir.resolve("abi.c");
-        Files.writeString(src, c.toString());
-        run(dir, "gcc", "-o", dir.resolve("abi").toString(), src.toString());
-        Map<String, Integer> measured = new HashMap<>();
-        for (String line : run(dir, dir.resolve("abi").toString()).split("\n")) {
-            String[] kv = line.trim().split(" ");
-            measured.put(kv[0], Integer.parseInt(kv[1]));
-        }
+        Map<String, Integer> measured = compileAndRun(dir, c.toString());
         XcDomainInfo info = new XcDomainInfo();
         assertEquals(measured.get("size").intValue(), info.size(), "sizeof(xc_domaininfo_t)");
         for (String f : fields) {
             assertEquals(measured.get(f).intValue(), info.offsetOf(f), "offsetof " + f);
         }
         assertEquals(measured.get("arch_emulation_flags").intValue(), info.offsetOf("arch_emulation_flags"));
+    }
+
+    @Test
+    void hypercallBufferLayoutMatchesTheHeader(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.exists(Path.of("/usr/include/xenctrl.h")), "skipped: xenctrl.h is missing (apt-get install libxen-dev)");
+        String[] fields = {"hbuf", "param_shadow", "dir", "ubuf", "sz"};
+        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include <xenctrl.h>\nint main(void){\n"
+                + "printf(\"size %zu\\n\", sizeof(xc_hypercall_buffer_t));\n");
+        for (String f : fields) {
+            c.append("printf(\"").append(f).append(" %zu\\n\", offsetof(xc_hypercall_buffer_t, ").append(f).append("));\n");
+        }
+        c.append("return 0;}\n");
+        Map<String, Integer> measured = compileAndRun(dir, c.toString());
+        XcHypercallBuffer b = new XcHypercallBuffer();
+        assertEquals(measured.get("size").intValue(), b.size(), "sizeof(xc_hypercall_buffer_t)");
+        for (String f : fields) {
+            assertEquals(measured.get(f).intValue(), b.offsetOf(f), "offsetof " + f);
+        }
+    }
+
+    private static Map<String, Integer> compileAndRun(Path dir, String program) throws Exception {
+        Path src = dir.resolve("abi.c");
+        Files.writeString(src, program);
+        run(dir, "gcc", "-o", dir.resolve("abi").toString(), src.toString());
+        Map<String, Integer> measured = new HashMap<>();
+        for (String line : run(dir, dir.resolve("abi").toString()).split("\n")) {
+            String[] kv = line.trim().split(" ");
+            measured.put(kv[0], Integer.parseInt(kv[1]));
+        }
+        return measured;
     }
 
     @Test

@@ -86,6 +86,90 @@ class NativeXenHostTest {
         verify(fm).xenforeignmemory_unmap(fmem, page, 1);
     }
 
+    /** Domain 6: 200 gfns in its p2m, {@code paged} of them paged out. */
+    private void domainSix(long paged) {
+        when(xc.xc_domain_getinfolist(eq(xch), eq(6), eq(1), any())).thenAnswer(inv -> {
+            XcDomainInfo info = inv.getArgument(3);
+            info.domain = 6;
+            info.max_pages = 150;
+            info.paged_pages = paged;
+            return 1;
+        });
+        when(xc.xc_domain_maximum_gpfn(eq(xch), eq(6), any())).thenAnswer(inv -> {
+            inv.<com.sun.jna.ptr.LongByReference>getArgument(2).setValue(199);
+            return 0;
+        });
+    }
+
+    @Test
+    void theDirtyBitmapIsReadThroughHypercallMemoryAndFreed() {
+        domainSix(0);
+        Memory hmem = new Memory(4096);
+        hmem.clear();
+        hmem.setLong(0, 0x5L);              // gfns 0 and 2
+        hmem.setLong(3 * 8, 1L << 7 | -1L << 8); // gfn 199; bits past the span must be ignored
+        when(xc.xc__hypercall_buffer_alloc_pages(eq(xch), any(), eq(1))).thenAnswer(inv -> {
+            XcHypercallBuffer b = inv.getArgument(1);
+            b.hbuf = hmem;
+            b.write();
+            return hmem;
+        });
+        when(xc.xc_logdirty_control(eq(xch), eq(6), eq(LibXenCtrl.SHADOW_OP_CLEAN), any(), eq(200L), eq(0), any()))
+                .thenReturn(200L);
+        org.xenpostcopy.xen.GfnBitmap dirty = host.dirtyLog().readAndClear(DomainId.of(6));
+        assertEquals(200, dirty.size());
+        assertEquals(3, dirty.cardinality());
+        assertTrue(dirty.get(0) && dirty.get(2) && dirty.get(199));
+        ArgumentCaptor<XcHypercallBuffer> freed = ArgumentCaptor.forClass(XcHypercallBuffer.class);
+        verify(xc).xc__hypercall_buffer_free_pages(eq(xch), freed.capture(), eq(1));
+        assertEquals(hmem, freed.getValue().hbuf);
+    }
+
+    @Test
+    void aFailedDirtyReadNamesTheCallAndStillFreesTheBuffer() {
+        domainSix(0);
+        Memory hmem = new Memory(4096);
+        when(xc.xc__hypercall_buffer_alloc_pages(eq(xch), any(), eq(1))).thenAnswer(inv -> {
+            XcHypercallBuffer b = inv.getArgument(1);
+            b.hbuf = hmem;
+            b.write();
+            return hmem;
+        });
+        when(xc.xc_logdirty_control(any(), anyInt(), anyInt(), any(), org.mockito.ArgumentMatchers.anyLong(), anyInt(),
+                any())).thenReturn(-1L);
+        XenException e = assertThrows(XenException.class, () -> host.dirtyLog().peek(DomainId.of(6)));
+        assertTrue(e.getMessage().startsWith("xc_logdirty_control"), e.getMessage());
+        verify(xc).xc__hypercall_buffer_free_pages(eq(xch), any(), eq(1));
+    }
+
+    @Test
+    void populatedGfnsComeFromPageFrameTypesInBatches() {
+        domainSix(0);
+        when(xc.xc_get_pfn_type_batch(eq(xch), eq(6), anyInt(), any())).thenAnswer(inv -> {
+            long[] arr = inv.getArgument(3);
+            for (int i = 0; i < arr.length; i++) {
+                long gfn = arr[i];
+                // gfns 100..149 ballooned out; 150 a Xen-heap page; the rest plain or page-table RAM.
+                arr[i] = gfn >= 100 && gfn < 150 ? 0xfL << 28 : gfn == 150 ? 0xfL << 28 : gfn == 7 ? 0x1L << 28 : 0;
+            }
+            return 0;
+        });
+        org.xenpostcopy.xen.GfnBitmap pop = host.domains().populated(DomainId.of(6));
+        assertEquals(200, pop.size());
+        assertEquals(200 - 51, pop.cardinality());
+        assertTrue(pop.get(7) && pop.get(99) && !pop.get(100) && !pop.get(150) && pop.get(199));
+        assertEquals(org.xenpostcopy.xen.P2mType.INVALID, host.memory().typeOf(DomainId.of(6), Gfn.of(120)));
+        assertEquals(org.xenpostcopy.xen.P2mType.RAM_RW, host.memory().typeOf(DomainId.of(6), Gfn.of(7)));
+    }
+
+    @Test
+    void p2mTypesAreRefusedWhilePagesArePagedOut() {
+        domainSix(12);
+        XenException e = assertThrows(XenException.class, () -> host.domains().populated(DomainId.of(6)));
+        assertTrue(e.getMessage().contains("12 paged-out pages"), e.getMessage());
+        org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_get_pfn_type_batch(any(), anyInt(), anyInt(), any());
+    }
+
     @Test
     void whatOnlyTheToolstackCanDoSaysSo() {
         XenException e = assertThrows(XenException.class, () -> host.domains().create(
