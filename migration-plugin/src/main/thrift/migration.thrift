@@ -190,6 +190,19 @@ struct TMigrationStatus {
   7: optional string error,
 }
 
+/** what one page-out run did (see org.xenpostcopy.migration.pager.PageOutResult) */
+struct TPageOutResult {
+  1: i64 candidates,
+  2: i64 evicted,
+  3: i64 busy,
+  4: i64 faultsServed,
+  5: i64 loadedOnFault,
+  6: i64 loadedAtEnd,
+  7: i64 foreignRequests,
+  8: i64 pageOutMs,
+  9: i64 holdMs,
+}
+
 service HostControl {
   /** describes this daemon's host in one line ("emulated host 'a'") */
   string describe(1: string token) throws (1: TMigrationError error),
@@ -202,6 +215,12 @@ service HostControl {
   void memSet(1: string token, 2: string domain, 3: i64 memoryMiB) throws (1: TMigrationError error),
   /** action: start, stop or status; returns a human-readable line */
   string dsb(1: string token, 2: string action, 3: string domain) throws (1: TMigrationError error),
+  /**
+   * pages `pages` gfns of a running domain out into the daemon, serves its faults for holdMs (at most 60000),
+   * then pages everything back in; the paging interface on its own, outside any migration
+   */
+  TPageOutResult pageOut(1: string token, 2: string domain, 3: i64 pages, 4: i32 holdMs)
+      throws (1: TMigrationError error),
   /** starts a migration of one of this host's domains; returns its id */
   string startMigration(1: string token, 2: TMigrateRequest request) throws (1: TMigrationError error),
   /** the migration's status, waiting up to waitMs for it to change or finish */

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "xlpc", mixinStandardHelpOptions = true, version = "xlpc 0.1.0",
         description = "Post-copy live migration for Xen (Hines & Gopalan, VEE 2009).",
         subcommands = {DaemonCommand.class, MigrateCommand.class, ListCommand.class, CreateCommand.class,
-                DestroyCommand.class, MemSetCommand.class, DsbCommand.class, LabCommand.class, BenchCommand.class,
+                DestroyCommand.class, MemSetCommand.class, DsbCommand.class, PageOutCommand.class, LabCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Xlpc implements Runnable {
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: $XLPC_CONFIG, "

@@ -19,6 +19,8 @@ import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.PrePaging;
+import org.xenpostcopy.migration.pager.PageOutResult;
+import org.xenpostcopy.migration.pager.PageOutRun;
 import org.xenpostcopy.migration.protocol.Wire;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.TDomainInfo;
@@ -26,6 +28,7 @@ import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
 import org.xenpostcopy.migration.protocol.thrift.TMigrateRequest;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationStatus;
+import org.xenpostcopy.migration.protocol.thrift.TPageOutResult;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
@@ -215,6 +218,32 @@ public final class HostControlService implements HostControl.Iface {
                         + "%d adjustments; last: %s%s", s.domain(), s.targetKiB(), s.originalTargetKiB(), s.usedKiB(),
                 s.freeKiB(), s.pressureEvents(), s.adjustments(), s.lastDecision(),
                 s.problem() == null ? "" : "; problem: " + s.problem());
+    }
+
+    static final int MAX_PAGE_OUT_HOLD_MS = 60_000;
+
+    @Override
+    public TPageOutResult pageOut(String t, String domain, long pages, int holdMs) throws TMigrationError {
+        auth(t);
+        DomainId id = resolve(domain);
+        if (pages <= 0) {
+            throw Wire.badRequest("page-out needs a positive number of pages, not " + pages);
+        }
+        if (holdMs < 0 || holdMs > MAX_PAGE_OUT_HOLD_MS) {
+            throw Wire.badRequest("page-out hold must be 0.." + MAX_PAGE_OUT_HOLD_MS + " ms, not " + holdMs);
+        }
+        try {
+            PageOutResult r = new PageOutRun(host(), id).run(pages, holdMs,
+                    left -> LOG.log(Level.DEBUG, "{0}: {1} pages still out", domain, left));
+            LOG.log(Level.INFO, "{0}: {1}", domain, r.summary());
+            return new TPageOutResult(r.candidates(), r.evicted(), r.busy(), r.faultsServed(), r.loadedOnFault(),
+                    r.loadedAtEnd(), r.foreignRequests(), r.pageOutMs(), r.holdMs());
+        } catch (XenException e) {
+            throw hostError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Wire.error(TErrorCode.HOST_ERROR, "page-out of " + domain + " interrupted");
+        }
     }
 
     @Override

@@ -465,7 +465,9 @@ final class EmulatedDomain implements GuestPlatform {
             checkNotFreed("xenforeignmemory_map");
             t = p2m.get(gfn);
             if (t == P2mTable.RAM_RW || t == P2mTable.PAGING_OUT) {
-                p2m.set(gfn, P2mTable.RAM_RW);   // a mapping holds the page: a pending eviction fails
+                // Map, copy, unmap: the mapping is gone before any evict, so a nomination survives it, as on
+                // a PV dom0 (mm.c pages in only p2m_ram_paged gfns; evict checks the reference count then).
+                // This is how a pager copies a nominated page.
                 memory.copyOut(gfn, dst);
                 return;
             }
@@ -483,6 +485,7 @@ final class EmulatedDomain implements GuestPlatform {
             checkNotFreed("xenforeignmemory_map");
             t = p2m.get(gfn);
             if (t == P2mTable.RAM_RW || t == P2mTable.PAGING_OUT) {
+                // Stricter than Xen, which would let the write land and the evict drop it: a write cancels.
                 p2m.set(gfn, P2mTable.RAM_RW);
                 memory.copyIn(gfn, src);
                 markDirty(gfn);

@@ -142,7 +142,10 @@ class EmulatedPagingTest {
             assertTrue(busy.is(Errno.EBUSY));
             long gfn = 3000;
             s.nominate(Gfn.of(gfn));
-            host.memory().read(d, Gfn.of(gfn), ByteBuffer.allocateDirect(4096));  // a mapping touches it
+            ByteBuffer page = ByteBuffer.allocateDirect(4096);
+            host.memory().read(d, Gfn.of(gfn), page);
+            page.flip();
+            host.memory().write(d, Gfn.of(gfn), page);    // a writing mapping cancels the nomination
             assertTrue(assertThrows(XenException.class, () -> s.evict(Gfn.of(gfn))).is(Errno.EBUSY));
             assertTrue(assertThrows(XenException.class, () -> s.load(Gfn.of(gfn), ByteBuffer.allocateDirect(4096)))
                     .is(Errno.EINVAL), "load of a present page");
@@ -150,6 +153,7 @@ class EmulatedPagingTest {
             assertTrue(range.is(Errno.EINVAL));
             assertTrue(range.getMessage().contains("outside the physmap 0..4095"), range.getMessage());
             s.nominate(Gfn.of(gfn));
+            host.memory().read(d, Gfn.of(gfn), ByteBuffer.allocateDirect(4096));  // a pager's copy keeps it
             s.evict(Gfn.of(gfn));
             XenException out = assertThrows(XenException.class,
                     () -> host.memory().read(d, Gfn.of(gfn), ByteBuffer.allocateDirect(4096)));

@@ -52,6 +52,17 @@ public class HostControl {
     public java.lang.String dsb(java.lang.String token, java.lang.String action, java.lang.String domain) throws TMigrationError, org.apache.thrift.TException;
 
     /**
+     * pages `pages` gfns of a running domain out into the daemon, serves its faults for holdMs (at most 60000),
+     * then pages everything back in; the paging interface on its own, outside any migration
+     * 
+     * @param token
+     * @param domain
+     * @param pages
+     * @param holdMs
+     */
+    public TPageOutResult pageOut(java.lang.String token, java.lang.String domain, long pages, int holdMs) throws TMigrationError, org.apache.thrift.TException;
+
+    /**
      * starts a migration of one of this host's domains; returns its id
      * 
      * @param token
@@ -83,6 +94,8 @@ public class HostControl {
     public void memSet(java.lang.String token, java.lang.String domain, long memoryMiB, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException;
 
     public void dsb(java.lang.String token, java.lang.String action, java.lang.String domain, org.apache.thrift.async.AsyncMethodCallback<java.lang.String> resultHandler) throws org.apache.thrift.TException;
+
+    public void pageOut(java.lang.String token, java.lang.String domain, long pages, int holdMs, org.apache.thrift.async.AsyncMethodCallback<TPageOutResult> resultHandler) throws org.apache.thrift.TException;
 
     public void startMigration(java.lang.String token, TMigrateRequest request, org.apache.thrift.async.AsyncMethodCallback<java.lang.String> resultHandler) throws org.apache.thrift.TException;
 
@@ -275,6 +288,36 @@ public class HostControl {
         throw result.error;
       }
       throw new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.MISSING_RESULT, "dsb failed: unknown result");
+    }
+
+    @Override
+    public TPageOutResult pageOut(java.lang.String token, java.lang.String domain, long pages, int holdMs) throws TMigrationError, org.apache.thrift.TException
+    {
+      send_pageOut(token, domain, pages, holdMs);
+      return recv_pageOut();
+    }
+
+    public void send_pageOut(java.lang.String token, java.lang.String domain, long pages, int holdMs) throws org.apache.thrift.TException
+    {
+      pageOut_args args = new pageOut_args();
+      args.setToken(token);
+      args.setDomain(domain);
+      args.setPages(pages);
+      args.setHoldMs(holdMs);
+      sendBase("pageOut", args);
+    }
+
+    public TPageOutResult recv_pageOut() throws TMigrationError, org.apache.thrift.TException
+    {
+      pageOut_result result = new pageOut_result();
+      receiveBase(result, "pageOut");
+      if (result.isSetSuccess()) {
+        return result.success;
+      }
+      if (result.error != null) {
+        throw result.error;
+      }
+      throw new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.MISSING_RESULT, "pageOut failed: unknown result");
     }
 
     @Override
@@ -593,6 +636,50 @@ public class HostControl {
     }
 
     @Override
+    public void pageOut(java.lang.String token, java.lang.String domain, long pages, int holdMs, org.apache.thrift.async.AsyncMethodCallback<TPageOutResult> resultHandler) throws org.apache.thrift.TException {
+      checkReady();
+      pageOut_call method_call = new pageOut_call(token, domain, pages, holdMs, resultHandler, this, ___protocolFactory, ___transport);
+      this.___currentMethod = method_call;
+      ___manager.call(method_call);
+    }
+
+    public static class pageOut_call extends org.apache.thrift.async.TAsyncMethodCall<TPageOutResult> {
+      private java.lang.String token;
+      private java.lang.String domain;
+      private long pages;
+      private int holdMs;
+      public pageOut_call(java.lang.String token, java.lang.String domain, long pages, int holdMs, org.apache.thrift.async.AsyncMethodCallback<TPageOutResult> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
+        super(client, protocolFactory, transport, resultHandler, false);
+        this.token = token;
+        this.domain = domain;
+        this.pages = pages;
+        this.holdMs = holdMs;
+      }
+
+      @Override
+      public void write_args(org.apache.thrift.protocol.TProtocol prot) throws org.apache.thrift.TException {
+        prot.writeMessageBegin(new org.apache.thrift.protocol.TMessage("pageOut", org.apache.thrift.protocol.TMessageType.CALL, 0));
+        pageOut_args args = new pageOut_args();
+        args.setToken(token);
+        args.setDomain(domain);
+        args.setPages(pages);
+        args.setHoldMs(holdMs);
+        args.write(prot);
+        prot.writeMessageEnd();
+      }
+
+      @Override
+      public TPageOutResult getResult() throws TMigrationError, org.apache.thrift.TException {
+        if (getState() != org.apache.thrift.async.TAsyncMethodCall.State.RESPONSE_READ) {
+          throw new java.lang.IllegalStateException("Method call not finished!");
+        }
+        org.apache.thrift.transport.TMemoryInputTransport memoryTransport = new org.apache.thrift.transport.TMemoryInputTransport(getFrameBuffer().array());
+        org.apache.thrift.protocol.TProtocol prot = client.getProtocolFactory().getProtocol(memoryTransport);
+        return (new Client(prot)).recv_pageOut();
+      }
+    }
+
+    @Override
     public void startMigration(java.lang.String token, TMigrateRequest request, org.apache.thrift.async.AsyncMethodCallback<java.lang.String> resultHandler) throws org.apache.thrift.TException {
       checkReady();
       startMigration_call method_call = new startMigration_call(token, request, resultHandler, this, ___protocolFactory, ___transport);
@@ -690,6 +777,7 @@ public class HostControl {
       processMap.put("destroy", new destroy());
       processMap.put("memSet", new memSet());
       processMap.put("dsb", new dsb());
+      processMap.put("pageOut", new pageOut());
       processMap.put("startMigration", new startMigration());
       processMap.put("migrationStatus", new migrationStatus());
       return processMap;
@@ -887,6 +975,38 @@ public class HostControl {
       }
     }
 
+    public static class pageOut<I extends Iface> extends org.apache.thrift.ProcessFunction<I, pageOut_args> {
+      public pageOut() {
+        super("pageOut");
+      }
+
+      @Override
+      public pageOut_args getEmptyArgsInstance() {
+        return new pageOut_args();
+      }
+
+      @Override
+      protected boolean isOneway() {
+        return false;
+      }
+
+      @Override
+      protected boolean rethrowUnhandledExceptions() {
+        return false;
+      }
+
+      @Override
+      public pageOut_result getResult(I iface, pageOut_args args) throws org.apache.thrift.TException {
+        pageOut_result result = new pageOut_result();
+        try {
+          result.success = iface.pageOut(args.token, args.domain, args.pages, args.holdMs);
+        } catch (TMigrationError error) {
+          result.error = error;
+        }
+        return result;
+      }
+    }
+
     public static class startMigration<I extends Iface> extends org.apache.thrift.ProcessFunction<I, startMigration_args> {
       public startMigration() {
         super("startMigration");
@@ -970,6 +1090,7 @@ public class HostControl {
       processMap.put("destroy", new destroy());
       processMap.put("memSet", new memSet());
       processMap.put("dsb", new dsb());
+      processMap.put("pageOut", new pageOut());
       processMap.put("startMigration", new startMigration());
       processMap.put("migrationStatus", new migrationStatus());
       return processMap;
@@ -1396,6 +1517,77 @@ public class HostControl {
       @Override
       public void start(I iface, dsb_args args, org.apache.thrift.async.AsyncMethodCallback<java.lang.String> resultHandler) throws org.apache.thrift.TException {
         iface.dsb(args.token, args.action, args.domain,resultHandler);
+      }
+    }
+
+    public static class pageOut<I extends AsyncIface> extends org.apache.thrift.AsyncProcessFunction<I, pageOut_args, TPageOutResult> {
+      public pageOut() {
+        super("pageOut");
+      }
+
+      @Override
+      public pageOut_args getEmptyArgsInstance() {
+        return new pageOut_args();
+      }
+
+      @Override
+      public org.apache.thrift.async.AsyncMethodCallback<TPageOutResult> getResultHandler(final org.apache.thrift.server.AbstractNonblockingServer.AsyncFrameBuffer fb, final int seqid) {
+        final org.apache.thrift.AsyncProcessFunction fcall = this;
+        return new org.apache.thrift.async.AsyncMethodCallback<TPageOutResult>() { 
+          @Override
+          public void onComplete(TPageOutResult o) {
+            pageOut_result result = new pageOut_result();
+            result.success = o;
+            try {
+              fcall.sendResponse(fb, result, org.apache.thrift.protocol.TMessageType.REPLY,seqid);
+            } catch (org.apache.thrift.transport.TTransportException e) {
+              _LOGGER.error("TTransportException writing to internal frame buffer", e);
+              fb.close();
+            } catch (java.lang.Exception e) {
+              _LOGGER.error("Exception writing to internal frame buffer", e);
+              onError(e);
+            }
+          }
+          @Override
+          public void onError(java.lang.Exception e) {
+            byte msgType = org.apache.thrift.protocol.TMessageType.REPLY;
+            org.apache.thrift.TSerializable msg;
+            pageOut_result result = new pageOut_result();
+            if (e instanceof TMigrationError) {
+              result.error = (TMigrationError) e;
+              result.setErrorIsSet(true);
+              msg = result;
+            } else if (e instanceof org.apache.thrift.transport.TTransportException) {
+              _LOGGER.error("TTransportException inside handler", e);
+              fb.close();
+              return;
+            } else if (e instanceof org.apache.thrift.TApplicationException) {
+              _LOGGER.error("TApplicationException inside handler", e);
+              msgType = org.apache.thrift.protocol.TMessageType.EXCEPTION;
+              msg = (org.apache.thrift.TApplicationException)e;
+            } else {
+              _LOGGER.error("Exception inside handler", e);
+              msgType = org.apache.thrift.protocol.TMessageType.EXCEPTION;
+              msg = new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.INTERNAL_ERROR, e.getMessage());
+            }
+            try {
+              fcall.sendResponse(fb,msg,msgType,seqid);
+            } catch (java.lang.Exception ex) {
+              _LOGGER.error("Exception writing to internal frame buffer", ex);
+              fb.close();
+            }
+          }
+        };
+      }
+
+      @Override
+      protected boolean isOneway() {
+        return false;
+      }
+
+      @Override
+      public void start(I iface, pageOut_args args, org.apache.thrift.async.AsyncMethodCallback<TPageOutResult> resultHandler) throws org.apache.thrift.TException {
+        iface.pageOut(args.token, args.domain, args.pages, args.holdMs,resultHandler);
       }
     }
 
@@ -7488,6 +7680,1176 @@ public class HostControl {
         java.util.BitSet incoming = iprot.readBitSet(2);
         if (incoming.get(0)) {
           struct.success = iprot.readString();
+          struct.setSuccessIsSet(true);
+        }
+        if (incoming.get(1)) {
+          struct.error = new TMigrationError();
+          struct.error.read(iprot);
+          struct.setErrorIsSet(true);
+        }
+      }
+    }
+
+    private static <S extends org.apache.thrift.scheme.IScheme> S scheme(org.apache.thrift.protocol.TProtocol proto) {
+      return (org.apache.thrift.scheme.StandardScheme.class.equals(proto.getScheme()) ? STANDARD_SCHEME_FACTORY : TUPLE_SCHEME_FACTORY).getScheme();
+    }
+  }
+
+  @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
+  public static class pageOut_args implements org.apache.thrift.TBase<pageOut_args, pageOut_args._Fields>, java.io.Serializable, Cloneable, Comparable<pageOut_args>   {
+    private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("pageOut_args");
+
+    private static final org.apache.thrift.protocol.TField TOKEN_FIELD_DESC = new org.apache.thrift.protocol.TField("token", org.apache.thrift.protocol.TType.STRING, (short)1);
+    private static final org.apache.thrift.protocol.TField DOMAIN_FIELD_DESC = new org.apache.thrift.protocol.TField("domain", org.apache.thrift.protocol.TType.STRING, (short)2);
+    private static final org.apache.thrift.protocol.TField PAGES_FIELD_DESC = new org.apache.thrift.protocol.TField("pages", org.apache.thrift.protocol.TType.I64, (short)3);
+    private static final org.apache.thrift.protocol.TField HOLD_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("holdMs", org.apache.thrift.protocol.TType.I32, (short)4);
+
+    private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new pageOut_argsStandardSchemeFactory();
+    private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new pageOut_argsTupleSchemeFactory();
+
+    public @org.apache.thrift.annotation.Nullable java.lang.String token; // required
+    public @org.apache.thrift.annotation.Nullable java.lang.String domain; // required
+    public long pages; // required
+    public int holdMs; // required
+
+    /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
+    public enum _Fields implements org.apache.thrift.TFieldIdEnum {
+      TOKEN((short)1, "token"),
+      DOMAIN((short)2, "domain"),
+      PAGES((short)3, "pages"),
+      HOLD_MS((short)4, "holdMs");
+
+      private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
+
+      static {
+        for (_Fields field : java.util.EnumSet.allOf(_Fields.class)) {
+          byName.put(field.getFieldName(), field);
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByThriftId(int fieldId) {
+        switch(fieldId) {
+          case 1: // TOKEN
+            return TOKEN;
+          case 2: // DOMAIN
+            return DOMAIN;
+          case 3: // PAGES
+            return PAGES;
+          case 4: // HOLD_MS
+            return HOLD_MS;
+          default:
+            return null;
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, throwing an exception
+       * if it is not found.
+       */
+      public static _Fields findByThriftIdOrThrow(int fieldId) {
+        _Fields fields = findByThriftId(fieldId);
+        if (fields == null) throw new java.lang.IllegalArgumentException("Field " + fieldId + " doesn't exist!");
+        return fields;
+      }
+
+      /**
+       * Find the _Fields constant that matches name, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByName(java.lang.String name) {
+        return byName.get(name);
+      }
+
+      private final short _thriftId;
+      private final java.lang.String _fieldName;
+
+      _Fields(short thriftId, java.lang.String fieldName) {
+        _thriftId = thriftId;
+        _fieldName = fieldName;
+      }
+
+      @Override
+      public short getThriftFieldId() {
+        return _thriftId;
+      }
+
+      @Override
+      public java.lang.String getFieldName() {
+        return _fieldName;
+      }
+    }
+
+    // isset id assignments
+    private static final int __PAGES_ISSET_ID = 0;
+    private static final int __HOLDMS_ISSET_ID = 1;
+    private byte __isset_bitfield = 0;
+    public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
+    static {
+      java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
+      tmpMap.put(_Fields.TOKEN, new org.apache.thrift.meta_data.FieldMetaData("token", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+      tmpMap.put(_Fields.DOMAIN, new org.apache.thrift.meta_data.FieldMetaData("domain", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+      tmpMap.put(_Fields.PAGES, new org.apache.thrift.meta_data.FieldMetaData("pages", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+      tmpMap.put(_Fields.HOLD_MS, new org.apache.thrift.meta_data.FieldMetaData("holdMs", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+      metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
+      org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(pageOut_args.class, metaDataMap);
+    }
+
+    public pageOut_args() {
+    }
+
+    public pageOut_args(
+      java.lang.String token,
+      java.lang.String domain,
+      long pages,
+      int holdMs)
+    {
+      this();
+      this.token = token;
+      this.domain = domain;
+      this.pages = pages;
+      setPagesIsSet(true);
+      this.holdMs = holdMs;
+      setHoldMsIsSet(true);
+    }
+
+    /**
+     * Performs a deep copy on <i>other</i>.
+     */
+    public pageOut_args(pageOut_args other) {
+      __isset_bitfield = other.__isset_bitfield;
+      if (other.isSetToken()) {
+        this.token = other.token;
+      }
+      if (other.isSetDomain()) {
+        this.domain = other.domain;
+      }
+      this.pages = other.pages;
+      this.holdMs = other.holdMs;
+    }
+
+    @Override
+    public pageOut_args deepCopy() {
+      return new pageOut_args(this);
+    }
+
+    @Override
+    public void clear() {
+      this.token = null;
+      this.domain = null;
+      setPagesIsSet(false);
+      this.pages = 0;
+      setHoldMsIsSet(false);
+      this.holdMs = 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public java.lang.String getToken() {
+      return this.token;
+    }
+
+    public pageOut_args setToken(@org.apache.thrift.annotation.Nullable java.lang.String token) {
+      this.token = token;
+      return this;
+    }
+
+    public void unsetToken() {
+      this.token = null;
+    }
+
+    /** Returns true if field token is set (has been assigned a value) and false otherwise */
+    public boolean isSetToken() {
+      return this.token != null;
+    }
+
+    public void setTokenIsSet(boolean value) {
+      if (!value) {
+        this.token = null;
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public java.lang.String getDomain() {
+      return this.domain;
+    }
+
+    public pageOut_args setDomain(@org.apache.thrift.annotation.Nullable java.lang.String domain) {
+      this.domain = domain;
+      return this;
+    }
+
+    public void unsetDomain() {
+      this.domain = null;
+    }
+
+    /** Returns true if field domain is set (has been assigned a value) and false otherwise */
+    public boolean isSetDomain() {
+      return this.domain != null;
+    }
+
+    public void setDomainIsSet(boolean value) {
+      if (!value) {
+        this.domain = null;
+      }
+    }
+
+    public long getPages() {
+      return this.pages;
+    }
+
+    public pageOut_args setPages(long pages) {
+      this.pages = pages;
+      setPagesIsSet(true);
+      return this;
+    }
+
+    public void unsetPages() {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __PAGES_ISSET_ID);
+    }
+
+    /** Returns true if field pages is set (has been assigned a value) and false otherwise */
+    public boolean isSetPages() {
+      return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __PAGES_ISSET_ID);
+    }
+
+    public void setPagesIsSet(boolean value) {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PAGES_ISSET_ID, value);
+    }
+
+    public int getHoldMs() {
+      return this.holdMs;
+    }
+
+    public pageOut_args setHoldMs(int holdMs) {
+      this.holdMs = holdMs;
+      setHoldMsIsSet(true);
+      return this;
+    }
+
+    public void unsetHoldMs() {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __HOLDMS_ISSET_ID);
+    }
+
+    /** Returns true if field holdMs is set (has been assigned a value) and false otherwise */
+    public boolean isSetHoldMs() {
+      return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __HOLDMS_ISSET_ID);
+    }
+
+    public void setHoldMsIsSet(boolean value) {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __HOLDMS_ISSET_ID, value);
+    }
+
+    @Override
+    public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
+      switch (field) {
+      case TOKEN:
+        if (value == null) {
+          unsetToken();
+        } else {
+          setToken((java.lang.String)value);
+        }
+        break;
+
+      case DOMAIN:
+        if (value == null) {
+          unsetDomain();
+        } else {
+          setDomain((java.lang.String)value);
+        }
+        break;
+
+      case PAGES:
+        if (value == null) {
+          unsetPages();
+        } else {
+          setPages((java.lang.Long)value);
+        }
+        break;
+
+      case HOLD_MS:
+        if (value == null) {
+          unsetHoldMs();
+        } else {
+          setHoldMs((java.lang.Integer)value);
+        }
+        break;
+
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public java.lang.Object getFieldValue(_Fields field) {
+      switch (field) {
+      case TOKEN:
+        return getToken();
+
+      case DOMAIN:
+        return getDomain();
+
+      case PAGES:
+        return getPages();
+
+      case HOLD_MS:
+        return getHoldMs();
+
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    /** Returns true if field corresponding to fieldID is set (has been assigned a value) and false otherwise */
+    @Override
+    public boolean isSet(_Fields field) {
+      if (field == null) {
+        throw new java.lang.IllegalArgumentException();
+      }
+
+      switch (field) {
+      case TOKEN:
+        return isSetToken();
+      case DOMAIN:
+        return isSetDomain();
+      case PAGES:
+        return isSetPages();
+      case HOLD_MS:
+        return isSetHoldMs();
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    @Override
+    public boolean equals(java.lang.Object that) {
+      if (that instanceof pageOut_args)
+        return this.equals((pageOut_args)that);
+      return false;
+    }
+
+    public boolean equals(pageOut_args that) {
+      if (that == null)
+        return false;
+      if (this == that)
+        return true;
+
+      boolean this_present_token = true && this.isSetToken();
+      boolean that_present_token = true && that.isSetToken();
+      if (this_present_token || that_present_token) {
+        if (!(this_present_token && that_present_token))
+          return false;
+        if (!this.token.equals(that.token))
+          return false;
+      }
+
+      boolean this_present_domain = true && this.isSetDomain();
+      boolean that_present_domain = true && that.isSetDomain();
+      if (this_present_domain || that_present_domain) {
+        if (!(this_present_domain && that_present_domain))
+          return false;
+        if (!this.domain.equals(that.domain))
+          return false;
+      }
+
+      boolean this_present_pages = true;
+      boolean that_present_pages = true;
+      if (this_present_pages || that_present_pages) {
+        if (!(this_present_pages && that_present_pages))
+          return false;
+        if (this.pages != that.pages)
+          return false;
+      }
+
+      boolean this_present_holdMs = true;
+      boolean that_present_holdMs = true;
+      if (this_present_holdMs || that_present_holdMs) {
+        if (!(this_present_holdMs && that_present_holdMs))
+          return false;
+        if (this.holdMs != that.holdMs)
+          return false;
+      }
+
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hashCode = 1;
+
+      hashCode = hashCode * 8191 + ((isSetToken()) ? 131071 : 524287);
+      if (isSetToken())
+        hashCode = hashCode * 8191 + token.hashCode();
+
+      hashCode = hashCode * 8191 + ((isSetDomain()) ? 131071 : 524287);
+      if (isSetDomain())
+        hashCode = hashCode * 8191 + domain.hashCode();
+
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(pages);
+
+      hashCode = hashCode * 8191 + holdMs;
+
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(pageOut_args other) {
+      if (!getClass().equals(other.getClass())) {
+        return getClass().getName().compareTo(other.getClass().getName());
+      }
+
+      int lastComparison = 0;
+
+      lastComparison = java.lang.Boolean.compare(isSetToken(), other.isSetToken());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetToken()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.token, other.token);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetDomain(), other.isSetDomain());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetDomain()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.domain, other.domain);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetPages(), other.isSetPages());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetPages()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pages, other.pages);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetHoldMs(), other.isSetHoldMs());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetHoldMs()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.holdMs, other.holdMs);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      return 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public _Fields fieldForId(int fieldId) {
+      return _Fields.findByThriftId(fieldId);
+    }
+
+    @Override
+    public void read(org.apache.thrift.protocol.TProtocol iprot) throws org.apache.thrift.TException {
+      scheme(iprot).read(iprot, this);
+    }
+
+    @Override
+    public void write(org.apache.thrift.protocol.TProtocol oprot) throws org.apache.thrift.TException {
+      scheme(oprot).write(oprot, this);
+    }
+
+    @Override
+    public java.lang.String toString() {
+      java.lang.StringBuilder sb = new java.lang.StringBuilder("pageOut_args(");
+      boolean first = true;
+
+      sb.append("token:");
+      if (this.token == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.token);
+      }
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("domain:");
+      if (this.domain == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.domain);
+      }
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("pages:");
+      sb.append(this.pages);
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("holdMs:");
+      sb.append(this.holdMs);
+      first = false;
+      sb.append(")");
+      return sb.toString();
+    }
+
+    public void validate() throws org.apache.thrift.TException {
+      // check for required fields
+      // check for sub-struct validity
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      try {
+        write(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(out)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
+      try {
+        // it doesn't seem like you should have to do this, but java serialization is wacky, and doesn't call the default constructor.
+        __isset_bitfield = 0;
+        read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private static class pageOut_argsStandardSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public pageOut_argsStandardScheme getScheme() {
+        return new pageOut_argsStandardScheme();
+      }
+    }
+
+    private static class pageOut_argsStandardScheme extends org.apache.thrift.scheme.StandardScheme<pageOut_args> {
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol iprot, pageOut_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TField schemeField;
+        iprot.readStructBegin();
+        while (true)
+        {
+          schemeField = iprot.readFieldBegin();
+          if (schemeField.type == org.apache.thrift.protocol.TType.STOP) { 
+            break;
+          }
+          switch (schemeField.id) {
+            case 1: // TOKEN
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+                struct.token = iprot.readString();
+                struct.setTokenIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 2: // DOMAIN
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+                struct.domain = iprot.readString();
+                struct.setDomainIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 3: // PAGES
+              if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+                struct.pages = iprot.readI64();
+                struct.setPagesIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 4: // HOLD_MS
+              if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+                struct.holdMs = iprot.readI32();
+                struct.setHoldMsIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            default:
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+          }
+          iprot.readFieldEnd();
+        }
+        iprot.readStructEnd();
+
+        // check for required fields of primitive type, which can't be checked in the validate method
+        struct.validate();
+      }
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol oprot, pageOut_args struct) throws org.apache.thrift.TException {
+        struct.validate();
+
+        oprot.writeStructBegin(STRUCT_DESC);
+        if (struct.token != null) {
+          oprot.writeFieldBegin(TOKEN_FIELD_DESC);
+          oprot.writeString(struct.token);
+          oprot.writeFieldEnd();
+        }
+        if (struct.domain != null) {
+          oprot.writeFieldBegin(DOMAIN_FIELD_DESC);
+          oprot.writeString(struct.domain);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldBegin(PAGES_FIELD_DESC);
+        oprot.writeI64(struct.pages);
+        oprot.writeFieldEnd();
+        oprot.writeFieldBegin(HOLD_MS_FIELD_DESC);
+        oprot.writeI32(struct.holdMs);
+        oprot.writeFieldEnd();
+        oprot.writeFieldStop();
+        oprot.writeStructEnd();
+      }
+
+    }
+
+    private static class pageOut_argsTupleSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public pageOut_argsTupleScheme getScheme() {
+        return new pageOut_argsTupleScheme();
+      }
+    }
+
+    private static class pageOut_argsTupleScheme extends org.apache.thrift.scheme.TupleScheme<pageOut_args> {
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol prot, pageOut_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet optionals = new java.util.BitSet();
+        if (struct.isSetToken()) {
+          optionals.set(0);
+        }
+        if (struct.isSetDomain()) {
+          optionals.set(1);
+        }
+        if (struct.isSetPages()) {
+          optionals.set(2);
+        }
+        if (struct.isSetHoldMs()) {
+          optionals.set(3);
+        }
+        oprot.writeBitSet(optionals, 4);
+        if (struct.isSetToken()) {
+          oprot.writeString(struct.token);
+        }
+        if (struct.isSetDomain()) {
+          oprot.writeString(struct.domain);
+        }
+        if (struct.isSetPages()) {
+          oprot.writeI64(struct.pages);
+        }
+        if (struct.isSetHoldMs()) {
+          oprot.writeI32(struct.holdMs);
+        }
+      }
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol prot, pageOut_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet incoming = iprot.readBitSet(4);
+        if (incoming.get(0)) {
+          struct.token = iprot.readString();
+          struct.setTokenIsSet(true);
+        }
+        if (incoming.get(1)) {
+          struct.domain = iprot.readString();
+          struct.setDomainIsSet(true);
+        }
+        if (incoming.get(2)) {
+          struct.pages = iprot.readI64();
+          struct.setPagesIsSet(true);
+        }
+        if (incoming.get(3)) {
+          struct.holdMs = iprot.readI32();
+          struct.setHoldMsIsSet(true);
+        }
+      }
+    }
+
+    private static <S extends org.apache.thrift.scheme.IScheme> S scheme(org.apache.thrift.protocol.TProtocol proto) {
+      return (org.apache.thrift.scheme.StandardScheme.class.equals(proto.getScheme()) ? STANDARD_SCHEME_FACTORY : TUPLE_SCHEME_FACTORY).getScheme();
+    }
+  }
+
+  @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
+  public static class pageOut_result implements org.apache.thrift.TBase<pageOut_result, pageOut_result._Fields>, java.io.Serializable, Cloneable, Comparable<pageOut_result>   {
+    private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("pageOut_result");
+
+    private static final org.apache.thrift.protocol.TField SUCCESS_FIELD_DESC = new org.apache.thrift.protocol.TField("success", org.apache.thrift.protocol.TType.STRUCT, (short)0);
+    private static final org.apache.thrift.protocol.TField ERROR_FIELD_DESC = new org.apache.thrift.protocol.TField("error", org.apache.thrift.protocol.TType.STRUCT, (short)1);
+
+    private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new pageOut_resultStandardSchemeFactory();
+    private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new pageOut_resultTupleSchemeFactory();
+
+    public @org.apache.thrift.annotation.Nullable TPageOutResult success; // required
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+
+    /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
+    public enum _Fields implements org.apache.thrift.TFieldIdEnum {
+      SUCCESS((short)0, "success"),
+      ERROR((short)1, "error");
+
+      private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
+
+      static {
+        for (_Fields field : java.util.EnumSet.allOf(_Fields.class)) {
+          byName.put(field.getFieldName(), field);
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByThriftId(int fieldId) {
+        switch(fieldId) {
+          case 0: // SUCCESS
+            return SUCCESS;
+          case 1: // ERROR
+            return ERROR;
+          default:
+            return null;
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, throwing an exception
+       * if it is not found.
+       */
+      public static _Fields findByThriftIdOrThrow(int fieldId) {
+        _Fields fields = findByThriftId(fieldId);
+        if (fields == null) throw new java.lang.IllegalArgumentException("Field " + fieldId + " doesn't exist!");
+        return fields;
+      }
+
+      /**
+       * Find the _Fields constant that matches name, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByName(java.lang.String name) {
+        return byName.get(name);
+      }
+
+      private final short _thriftId;
+      private final java.lang.String _fieldName;
+
+      _Fields(short thriftId, java.lang.String fieldName) {
+        _thriftId = thriftId;
+        _fieldName = fieldName;
+      }
+
+      @Override
+      public short getThriftFieldId() {
+        return _thriftId;
+      }
+
+      @Override
+      public java.lang.String getFieldName() {
+        return _fieldName;
+      }
+    }
+
+    // isset id assignments
+    public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
+    static {
+      java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
+      tmpMap.put(_Fields.SUCCESS, new org.apache.thrift.meta_data.FieldMetaData("success", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TPageOutResult.class)));
+      tmpMap.put(_Fields.ERROR, new org.apache.thrift.meta_data.FieldMetaData("error", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TMigrationError.class)));
+      metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
+      org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(pageOut_result.class, metaDataMap);
+    }
+
+    public pageOut_result() {
+    }
+
+    public pageOut_result(
+      TPageOutResult success,
+      TMigrationError error)
+    {
+      this();
+      this.success = success;
+      this.error = error;
+    }
+
+    /**
+     * Performs a deep copy on <i>other</i>.
+     */
+    public pageOut_result(pageOut_result other) {
+      if (other.isSetSuccess()) {
+        this.success = new TPageOutResult(other.success);
+      }
+      if (other.isSetError()) {
+        this.error = new TMigrationError(other.error);
+      }
+    }
+
+    @Override
+    public pageOut_result deepCopy() {
+      return new pageOut_result(this);
+    }
+
+    @Override
+    public void clear() {
+      this.success = null;
+      this.error = null;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public TPageOutResult getSuccess() {
+      return this.success;
+    }
+
+    public pageOut_result setSuccess(@org.apache.thrift.annotation.Nullable TPageOutResult success) {
+      this.success = success;
+      return this;
+    }
+
+    public void unsetSuccess() {
+      this.success = null;
+    }
+
+    /** Returns true if field success is set (has been assigned a value) and false otherwise */
+    public boolean isSetSuccess() {
+      return this.success != null;
+    }
+
+    public void setSuccessIsSet(boolean value) {
+      if (!value) {
+        this.success = null;
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public TMigrationError getError() {
+      return this.error;
+    }
+
+    public pageOut_result setError(@org.apache.thrift.annotation.Nullable TMigrationError error) {
+      this.error = error;
+      return this;
+    }
+
+    public void unsetError() {
+      this.error = null;
+    }
+
+    /** Returns true if field error is set (has been assigned a value) and false otherwise */
+    public boolean isSetError() {
+      return this.error != null;
+    }
+
+    public void setErrorIsSet(boolean value) {
+      if (!value) {
+        this.error = null;
+      }
+    }
+
+    @Override
+    public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
+      switch (field) {
+      case SUCCESS:
+        if (value == null) {
+          unsetSuccess();
+        } else {
+          setSuccess((TPageOutResult)value);
+        }
+        break;
+
+      case ERROR:
+        if (value == null) {
+          unsetError();
+        } else {
+          setError((TMigrationError)value);
+        }
+        break;
+
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public java.lang.Object getFieldValue(_Fields field) {
+      switch (field) {
+      case SUCCESS:
+        return getSuccess();
+
+      case ERROR:
+        return getError();
+
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    /** Returns true if field corresponding to fieldID is set (has been assigned a value) and false otherwise */
+    @Override
+    public boolean isSet(_Fields field) {
+      if (field == null) {
+        throw new java.lang.IllegalArgumentException();
+      }
+
+      switch (field) {
+      case SUCCESS:
+        return isSetSuccess();
+      case ERROR:
+        return isSetError();
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    @Override
+    public boolean equals(java.lang.Object that) {
+      if (that instanceof pageOut_result)
+        return this.equals((pageOut_result)that);
+      return false;
+    }
+
+    public boolean equals(pageOut_result that) {
+      if (that == null)
+        return false;
+      if (this == that)
+        return true;
+
+      boolean this_present_success = true && this.isSetSuccess();
+      boolean that_present_success = true && that.isSetSuccess();
+      if (this_present_success || that_present_success) {
+        if (!(this_present_success && that_present_success))
+          return false;
+        if (!this.success.equals(that.success))
+          return false;
+      }
+
+      boolean this_present_error = true && this.isSetError();
+      boolean that_present_error = true && that.isSetError();
+      if (this_present_error || that_present_error) {
+        if (!(this_present_error && that_present_error))
+          return false;
+        if (!this.error.equals(that.error))
+          return false;
+      }
+
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hashCode = 1;
+
+      hashCode = hashCode * 8191 + ((isSetSuccess()) ? 131071 : 524287);
+      if (isSetSuccess())
+        hashCode = hashCode * 8191 + success.hashCode();
+
+      hashCode = hashCode * 8191 + ((isSetError()) ? 131071 : 524287);
+      if (isSetError())
+        hashCode = hashCode * 8191 + error.hashCode();
+
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(pageOut_result other) {
+      if (!getClass().equals(other.getClass())) {
+        return getClass().getName().compareTo(other.getClass().getName());
+      }
+
+      int lastComparison = 0;
+
+      lastComparison = java.lang.Boolean.compare(isSetSuccess(), other.isSetSuccess());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSuccess()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.success, other.success);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetError(), other.isSetError());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetError()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.error, other.error);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      return 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public _Fields fieldForId(int fieldId) {
+      return _Fields.findByThriftId(fieldId);
+    }
+
+    @Override
+    public void read(org.apache.thrift.protocol.TProtocol iprot) throws org.apache.thrift.TException {
+      scheme(iprot).read(iprot, this);
+    }
+
+    public void write(org.apache.thrift.protocol.TProtocol oprot) throws org.apache.thrift.TException {
+      scheme(oprot).write(oprot, this);
+      }
+
+    @Override
+    public java.lang.String toString() {
+      java.lang.StringBuilder sb = new java.lang.StringBuilder("pageOut_result(");
+      boolean first = true;
+
+      sb.append("success:");
+      if (this.success == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.success);
+      }
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("error:");
+      if (this.error == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.error);
+      }
+      first = false;
+      sb.append(")");
+      return sb.toString();
+    }
+
+    public void validate() throws org.apache.thrift.TException {
+      // check for required fields
+      // check for sub-struct validity
+      if (success != null) {
+        success.validate();
+      }
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      try {
+        write(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(out)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
+      try {
+        read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private static class pageOut_resultStandardSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public pageOut_resultStandardScheme getScheme() {
+        return new pageOut_resultStandardScheme();
+      }
+    }
+
+    private static class pageOut_resultStandardScheme extends org.apache.thrift.scheme.StandardScheme<pageOut_result> {
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol iprot, pageOut_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TField schemeField;
+        iprot.readStructBegin();
+        while (true)
+        {
+          schemeField = iprot.readFieldBegin();
+          if (schemeField.type == org.apache.thrift.protocol.TType.STOP) { 
+            break;
+          }
+          switch (schemeField.id) {
+            case 0: // SUCCESS
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+                struct.success = new TPageOutResult();
+                struct.success.read(iprot);
+                struct.setSuccessIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 1: // ERROR
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+                struct.error = new TMigrationError();
+                struct.error.read(iprot);
+                struct.setErrorIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            default:
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+          }
+          iprot.readFieldEnd();
+        }
+        iprot.readStructEnd();
+
+        // check for required fields of primitive type, which can't be checked in the validate method
+        struct.validate();
+      }
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol oprot, pageOut_result struct) throws org.apache.thrift.TException {
+        struct.validate();
+
+        oprot.writeStructBegin(STRUCT_DESC);
+        if (struct.success != null) {
+          oprot.writeFieldBegin(SUCCESS_FIELD_DESC);
+          struct.success.write(oprot);
+          oprot.writeFieldEnd();
+        }
+        if (struct.error != null) {
+          oprot.writeFieldBegin(ERROR_FIELD_DESC);
+          struct.error.write(oprot);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldStop();
+        oprot.writeStructEnd();
+      }
+
+    }
+
+    private static class pageOut_resultTupleSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public pageOut_resultTupleScheme getScheme() {
+        return new pageOut_resultTupleScheme();
+      }
+    }
+
+    private static class pageOut_resultTupleScheme extends org.apache.thrift.scheme.TupleScheme<pageOut_result> {
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol prot, pageOut_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet optionals = new java.util.BitSet();
+        if (struct.isSetSuccess()) {
+          optionals.set(0);
+        }
+        if (struct.isSetError()) {
+          optionals.set(1);
+        }
+        oprot.writeBitSet(optionals, 2);
+        if (struct.isSetSuccess()) {
+          struct.success.write(oprot);
+        }
+        if (struct.isSetError()) {
+          struct.error.write(oprot);
+        }
+      }
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol prot, pageOut_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet incoming = iprot.readBitSet(2);
+        if (incoming.get(0)) {
+          struct.success = new TPageOutResult();
+          struct.success.read(iprot);
           struct.setSuccessIsSet(true);
         }
         if (incoming.get(1)) {

@@ -1,0 +1,38 @@
+package org.xenpostcopy.migration.cli;
+
+import java.util.concurrent.Callable;
+import org.apache.thrift.TException;
+import org.xenpostcopy.migration.pager.PageOutResult;
+import org.xenpostcopy.migration.protocol.thrift.TPageOutResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code xlpc page-out <domain> <pages>}: the paging interface on its own, as xenpaging exercises it. */
+@Command(name = "page-out", description = "Page part of a running domain's memory out into the daemon, serve its "
+        + "faults for a while, then page everything back in.")
+final class PageOutCommand implements Callable<Integer> {
+    @ParentCommand
+    Xlpc top;
+
+    @Parameters(index = "0", paramLabel = "DOMAIN")
+    String domain;
+
+    @Parameters(index = "1", paramLabel = "PAGES", description = "how many 4 KiB pages, spread over the guest's memory")
+    long pages;
+
+    @Option(names = "--hold", paramLabel = "SECONDS", defaultValue = "10",
+            description = "how long the pages stay out while faults are served (at most 60; default ${DEFAULT-VALUE})")
+    int holdSeconds;
+
+    @Override
+    public Integer call() throws TException {
+        try (DaemonClient daemon = DaemonClient.connect(top.config())) {
+            TPageOutResult r = daemon.control.pageOut(daemon.token, domain, pages, holdSeconds * 1000);
+            System.out.println(new PageOutResult(r.candidates, r.evicted, r.busy, r.faultsServed, r.loadedOnFault,
+                    r.loadedAtEnd, r.foreignRequests, r.pageOutMs, r.holdMs).summary());
+            return 0;
+        }
+    }
+}
