@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Builds the real-Xen lab from Debian's packages into $LAB_WORK (default tests/xen-lab/work):
+#   rootfs/               debootstrap'd bookworm dom0 with Xen 4.17's toolstack, hypervisor and kernel
+#   xen-mempaging.elf     Debian's own hypervisor source rebuilt with patches/xen (CONFIG_MEM_PAGING)
+#   jre/ + xlpc.jar       a jlink'd Java runtime and the project's jar, for `xlpc daemon --native` in dom0
+#   guest-initrd.gz       the PVH guest's userland: busybox, memcheck, meminfo-report
+#   dom0-initrd.cpio      dom0's whole root filesystem as an initramfs, with /init = dom0-init.sh
+# Each stage is skipped when its output exists (delete it to redo); the last two are rebuilt every time.
+# Needs root (debootstrap, chroot) and network access to deb.debian.org and Maven Central.
+set -euo pipefail
+LAB=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$LAB/../.." && pwd)
+W=${LAB_WORK:-$LAB/work}
+MIRROR=${LAB_MIRROR:-http://deb.debian.org/debian}
+mkdir -p "$W"
+say() { echo "[lab-build $(date +%T)] $*"; }
+
+say "host packages"
+if ! command -v qemu-system-x86_64 >/dev/null || ! command -v debootstrap >/dev/null || ! command -v flex >/dev/null \
+   || ! command -v dpkg-source >/dev/null || ! [ -x /bin/busybox ] || ! command -v cpio >/dev/null; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86 debootstrap \
+        busybox-static cpio dpkg-dev bison flex gcc make libc6-dev python3 xz-utils >/dev/null
+fi
+
+if [ ! -e "$W/rootfs/.lab-complete" ]; then
+    say "dom0 root filesystem (debootstrap bookworm; several minutes)"
+    rm -rf "$W/rootfs"
+    debootstrap --variant=minbase \
+        --include=xen-utils-4.17,xen-hypervisor-4.17-amd64,linux-image-amd64,kmod,busybox,procps,iproute2 \
+        bookworm "$W/rootfs" "$MIRROR" > "$W/debootstrap.log" 2>&1 || { tail -20 "$W/debootstrap.log"; exit 1; }
+    touch "$W/rootfs/.lab-complete"
+fi
+XENVER=$(chroot "$W/rootfs" dpkg-query -W -f='${Version}' xen-hypervisor-4.17-amd64)
+KV=$(ls "$W/rootfs/usr/lib/modules" | head -1)
+say "dom0: Xen $XENVER, Linux $KV"
+
+if [ ! -e "$W/xen-mempaging.elf" ]; then
+    say "hypervisor: Debian's xen $XENVER source with patches/xen (several minutes)"
+    rm -rf "$W/xen-src" && mkdir -p "$W/xen-src/lists/partial"
+    echo "deb-src $MIRROR bookworm main" > "$W/xen-src/sources.list"
+    APT=(-o Dir::Etc::SourceList="$W/xen-src/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+         -o Dir::State::Lists="$W/xen-src/lists" -o APT::Sandbox::User=root)
+    apt-get "${APT[@]}" update -q >/dev/null
+    (cd "$W/xen-src" && apt-get "${APT[@]}" source -q "xen=$XENVER" >/dev/null)
+    SRC=$(ls -d "$W"/xen-src/xen-*/)
+    for p in "$REPO"/patches/xen/*.patch; do
+        [ -e "$p" ] || continue
+        say "applying $(basename "$p")"
+        patch -d "$SRC" -p1 < "$p"
+    done
+    cp "$SRC/debian/xen-kconfig" "$SRC/xen/.config"
+    grep -h '^CONFIG_' "$REPO"/patches/xen/*.config >> "$SRC/xen/.config"
+    make -C "$SRC/xen" olddefconfig XEN_TARGET_ARCH=x86_64 > "$W/xen-build.log" 2>&1
+    for opt in $(grep -h '^CONFIG_' "$REPO"/patches/xen/*.config); do
+        grep -qx "$opt" "$SRC/xen/.config" || { echo "the hypervisor config lost $opt" >&2; exit 1; }
+    done
+    make -C "$SRC/xen" -j"$(nproc)" XEN_TARGET_ARCH=x86_64 >> "$W/xen-build.log" 2>&1 \
+        || { tail -30 "$W/xen-build.log"; exit 1; }
+    cp "$SRC/xen/.config" "$W/xen-mempaging.config"
+    cp "$SRC/xen/xen" "$W/xen-mempaging.elf"     # QEMU's multiboot loader wants the uncompressed ELF
+fi
+
+say "xlpc jar and a jlink'd runtime for dom0"
+(cd "$REPO" && mvn -q -B -ntp -DskipTests -pl migration-plugin -am package)
+cp "$REPO/migration-plugin/target/xlpc.jar" "$W/xlpc.jar"
+if [ ! -x "$W/jre/bin/java" ]; then
+    MODS=$(jdeps --ignore-missing-deps --multi-release 17 --print-module-deps "$W/xlpc.jar" | tail -1)
+    jlink --add-modules "$MODS,java.logging" --strip-debug --no-header-files --no-man-pages --compress=2 \
+        --output "$W/jre" >/dev/null
+fi
+
+say "PVH guest userland: busybox, memcheck, meminfo-report"
+G="$W/guest-root"
+rm -rf "$G" && mkdir -p "$G"/{bin,proc,sys,dev,tmp}
+cp /bin/busybox "$G/bin/"
+gcc -O2 -static -Wall -o "$G/bin/memcheck" "$LAB/guest/memcheck.c"
+gcc -O2 -static -Wall -o "$G/bin/meminfo-report" "$LAB/guest/meminfo-report.c"
+install -m 755 "$LAB/guest/init.sh" "$G/init"
+(cd "$G" && find . | cpio -o -H newc --quiet | gzip -9 > "$W/guest-initrd.gz")
+
+say "dom0 initramfs"
+D="$W/dom0-root"
+rm -rf "$D" && mkdir -p "$D"
+tar -C "$W/rootfs" --exclude=./usr/share/doc --exclude=./usr/share/locale --exclude=./usr/share/man \
+    --exclude=./usr/share/info --exclude=./var/cache/apt --exclude=./var/lib/apt/lists --exclude=./boot \
+    --exclude=./usr/lib/modules --exclude=./usr/lib/firmware --exclude=./proc --exclude=./sys -cf - . | tar -C "$D" -xf -
+mkdir -p "$D"/{proc,sys,boot} "$D/usr/lib/modules/$KV/kernel/drivers" "$D/root/guest" "$D/opt/xlpc/bin"
+cp -a "$W/rootfs/usr/lib/modules/$KV"/modules.{order,builtin,builtin.modinfo} "$D/usr/lib/modules/$KV/"
+cp -a "$W/rootfs/usr/lib/modules/$KV/kernel/drivers/xen" "$D/usr/lib/modules/$KV/kernel/drivers/"
+mkdir -p "$D/usr/lib/modules/$KV/kernel/drivers/net/ethernet/intel"
+cp -a "$W/rootfs/usr/lib/modules/$KV/kernel/drivers/net/ethernet/intel/e1000" \
+    "$D/usr/lib/modules/$KV/kernel/drivers/net/ethernet/intel/"
+chroot "$D" depmod "$KV"
+cp "$W/rootfs/boot/vmlinuz-$KV" "$D/root/guest/vmlinuz"
+cp "$W/guest-initrd.gz" "$LAB/guest/memcheck.cfg" "$D/root/guest/"
+cp -a "$W/jre" "$D/opt/xlpc/jre"
+cp "$W/xlpc.jar" "$D/opt/xlpc/"
+cat > "$D/opt/xlpc/bin/xlpc" <<'SH'
+#!/bin/sh
+# Client-sized JVM flags: under software emulation, start-up dominates every call.
+exec /opt/xlpc/jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xmx256m ${XLPC_JAVA_OPTS:-} \
+    -jar /opt/xlpc/xlpc.jar "$@"
+SH
+chmod 755 "$D/opt/xlpc/bin/xlpc"
+install -m 755 "$LAB/dom0-init.sh" "$D/init"
+(cd "$D" && find . | cpio -o -H newc --quiet > "$W/dom0-initrd.cpio")
+cp "$W/rootfs/boot/vmlinuz-$KV" "$W/vmlinuz"
+say "done: $(du -h "$W/dom0-initrd.cpio" | cut -f1) dom0 initramfs, hypervisor $W/xen-mempaging.elf"

@@ -1,0 +1,130 @@
+#!/bin/bash
+# dom0's /init in the real-Xen lab. Brings up the Xen toolstack, boots the PVH memcheck guest, then runs the
+# lab's checks against the real hypervisor with xen-postcopy's native daemon. The serial console is the
+# report: LAB-STEP / LAB-RC for every command, LAB-RESULT <check> PASS|FAIL <detail>, and one final
+# LAB-VERDICT line that tests/xen-lab/run.sh turns into its exit status. Ends by rebooting, which (with
+# QEMU's -no-reboot) stops the machine.
+export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/xlpc/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /run /tmp; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /run
+up() { cut -d' ' -f1 /proc/uptime; }
+log() { echo "LAB: [$(up)s] $*"; }
+step() { echo "LAB-STEP: [$(up)s] $*"; timeout "${TMO:-120}" "$@" 2>&1; local rc=$?; echo "LAB-RC: $rc <- $*"; return $rc; }
+FAILED=0
+result() { echo "LAB-RESULT: $1 $2 ${3:-}"; [ "$2" = PASS ] || FAILED=$((FAILED + 1)); }
+# wait_for SECONDS DESCRIPTION COMMAND...: polls the command every second until it succeeds
+wait_for() { local t=$1 what=$2 i; shift 2
+             for i in $(seq 1 "$t"); do "$@" >/dev/null 2>&1 && return 0; sleep 1
+                 [ $((i % 20)) = 0 ] && log "waiting for $what (load $(cut -d' ' -f1-3 /proc/loadavg), $(free -m | awk '/Mem:/{print $7}') MiB available)" \
+                     && [ -n "${WATCH:-}" ] && tail -3 "$WATCH" | sed 's/^/LAB:   | /'
+             done
+             log "gave up after ${t}s waiting for $what"; return 1; }
+finish() { log "xl dmesg (tail):"; xl dmesg | tail -${1:-15}
+           if [ "$FAILED" = 0 ]; then echo "LAB-VERDICT: PASS"; else echo "LAB-VERDICT: FAIL ($FAILED checks failed)"; fi
+           sync; echo b > /proc/sysrq-trigger; sleep 30; }
+# A heartbeat on the console, so a stall shows where it happened.
+( while sleep 15; do echo "LAB-HB: [$(up)s] load $(cut -d' ' -f1-3 /proc/loadavg); $(free -m | awk '/Mem:/{print $7}') MiB available; top: $(ps -eo pcpu,comm --sort=-pcpu | sed -n 2,3p | tr -s ' ' | tr '\n' ',')"; done ) &
+LABT=$(sed -n 's/.*lab=\([^ ]*\).*/\1/p' /proc/cmdline); LABT=${LABT:-native}
+# jvm=noavx on the kernel command line keeps the JVM off AVX (a software-emulation diagnosis switch).
+grep -q 'jvm=noavx' /proc/cmdline && export XLPC_JAVA_OPTS="-XX:UseAVX=0"
+log "dom0 userspace reached; lab=$LABT; cpu: $(grep -m1 -o -w 'avx2\|avx512f\|xsaves\|xsaveopt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do modprobe $m || log "FAILED modprobe $m"; done
+mount -t xenfs xenfs /proc/xen
+mkdir -p /var/run/xen /var/run/xenstored /var/lib/xenstored /var/log/xen/console /var/lib/xen/save
+xenstored --pid-file /var/run/xenstored.pid
+wait_for 30 xenstored test -S /var/run/xenstored/socket
+step xen-init-dom0
+xenconsoled --pid-file=/var/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console
+step xl info | grep -E '^(xen_version|xen_caps|virt_caps|xen_commandline|total_memory|free_memory)'
+if xl info | grep -q '^xen_version.*4\.17'; then result xen-boot PASS "$(xl info | sed -n 's/^xen_version *: //p')"
+else result xen-boot FAIL "xl info did not answer"; finish; fi
+
+# ---- the guest ---------------------------------------------------------------------------------------------
+CON=/var/log/xen/console/guest-memcheck.log
+ticks() { grep -c 'MEMCHECK tick' "$CON" 2>/dev/null || echo 0; }
+mismatches() { grep -c 'MEMCHECK MISMATCH' "$CON" 2>/dev/null || echo 0; }
+step xl create /root/guest/memcheck.cfg
+if wait_for 240 "the guest's memcheck to tick" grep -q 'MEMCHECK tick' "$CON"; then
+    DOM=$(xl domid memcheck)
+    result guest-boot PASS "PVH domain $DOM; $(grep -m1 'MEMCHECK start' "$CON")"
+else
+    result guest-boot FAIL "no MEMCHECK tick on the guest console"; tail -20 "$CON"; finish
+fi
+step xl list
+
+# ---- xen-postcopy's native daemon --------------------------------------------------------------------------
+T0=$(up)
+xlpc daemon --native > /var/log/xlpc-daemon.log 2>&1 &
+if WATCH=/var/log/xlpc-daemon.log wait_for 180 "xlpc daemon --native" grep -q '^listening on' /var/log/xlpc-daemon.log; then
+    result daemon PASS "listening after $(awk -v a="$(up)" -v b="$T0" 'BEGIN{printf "%.0f", a-b}')s: $(grep 'xlpc daemon:' /var/log/xlpc-daemon.log | head -1)"
+else
+    result daemon FAIL "$(tail -5 /var/log/xlpc-daemon.log | tr '\n' ' ')"; finish
+fi
+
+if step xlpc list > /tmp/list.txt; then cat /tmp/list.txt; fi
+if grep -q 'memcheck' /tmp/list.txt && grep -q 'Domain-0' /tmp/list.txt; then
+    result list PASS "$(grep memcheck /tmp/list.txt | tr -s ' ')"
+else result list FAIL "$(cat /tmp/list.txt | tr '\n' ' ')"; fi
+
+# ---- mem-set: xl's semantics through our daemon; the guest's real balloon driver follows -------------------
+XS=/local/domain/$DOM
+guest_total() { xenstore-read $XS/data/meminfo_total 2>/dev/null || echo 0; }
+below() { [ "$(guest_total)" -gt 0 ] && [ "$(guest_total)" -lt "$1" ]; }
+above() { [ "$(guest_total)" -ge "$1" ]; }
+wait_for 60 "the guest's meminfo report" test -n "$(xenstore-read $XS/data/meminfo_total 2>/dev/null)"
+BEFORE=$(guest_total)
+step xlpc mem-set memcheck 96
+TARGET=$(xenstore-read $XS/memory/target)
+if [ "$TARGET" = 98304 ] && wait_for 90 "the balloon to inflate" below $((BEFORE - 16384)); then
+    DOWN=$(guest_total)
+    step xlpc mem-set memcheck 128
+    if wait_for 90 "the balloon to deflate" above $((BEFORE - 4096)); then
+        result mem-set PASS "target 98304 KiB: guest MemTotal ${BEFORE} -> ${DOWN} kB; back to 128 MiB: $(guest_total) kB"
+    else result mem-set FAIL "guest MemTotal stayed at $(guest_total) kB after mem-set 128"; fi
+else
+    result mem-set FAIL "target=$TARGET, guest MemTotal ${BEFORE} -> $(guest_total) kB"
+fi
+step xlpc mem-set memcheck 200 && result mem-set-limit FAIL "200 MiB above static-max was accepted" \
+    || result mem-set-limit PASS "200 MiB above static-max refused"
+
+# ---- DSB: the controller over the real xenstored and the guest's reports -----------------------------------
+target() { xenstore-read $XS/memory/target; }
+step xlpc dsb start memcheck
+if wait_for 120 "self-ballooning to lower the target" test "$(target)" -lt 131072; then
+    LOWEST=$(target)
+    step xlpc dsb status memcheck
+    step xlpc dsb stop memcheck
+    if [ "$(target)" = 131072 ]; then
+        result dsb PASS "target lowered to $LOWEST KiB from the guest's reports; restored to 131072 on stop"
+    else result dsb FAIL "target $(target) KiB after stop, expected 131072"; fi
+else
+    step xlpc dsb status memcheck; step xlpc dsb stop memcheck
+    result dsb FAIL "target never went below 131072 KiB"
+fi
+wait_for 90 "the balloon to deflate after DSB" above $((BEFORE - 4096))
+
+# ---- the Java pager against the real paging interface ------------------------------------------------------
+TB=$(ticks)
+TMO=180 step xlpc page-out memcheck 16384 --hold 20 | tee /tmp/pageout.txt
+xl debug-keys q >/dev/null 2>&1; xl dmesg | grep -a 'paged_pages' | tail -1
+if grep -q '^paged out' /tmp/pageout.txt; then
+    EV=$(sed -n 's/^paged out \([0-9]*\) of.*/\1/p' /tmp/pageout.txt)
+    LF=$(sed -n 's/.* \([0-9]*\) pages loaded on fault.*/\1/p' /tmp/pageout.txt)
+    LE=$(sed -n 's/.* \([0-9]*\) loaded back at the end.*/\1/p' /tmp/pageout.txt)
+    if [ "${EV:-0}" -gt 0 ] && [ $((LF + LE)) = "$EV" ]; then
+        result page-out PASS "$(cat /tmp/pageout.txt)"
+    else result page-out FAIL "evicted=$EV loaded on fault=$LF at end=$LE: $(cat /tmp/pageout.txt)"; fi
+else
+    result page-out FAIL "$(tr '\n' ' ' < /tmp/pageout.txt)"
+    log "xlpc daemon log (tail):"; tail -20 /var/log/xlpc-daemon.log
+fi
+if wait_for 60 "the checker to tick again" test "$(ticks)" -gt $((TB + 3)); then
+    result guest-alive PASS "memcheck ticked $(( $(ticks) - TB )) times since the page-out began"
+else result guest-alive FAIL "memcheck stopped ticking (last: $(grep 'MEMCHECK tick' "$CON" | tail -1))"; fi
+log "guest console (tail):"; tail -4 "$CON"
+if [ "$(mismatches)" = 0 ]; then result memcheck PASS "$(grep 'MEMCHECK tick' "$CON" | tail -1)"
+else result memcheck FAIL "$(grep -m3 'MEMCHECK MISMATCH' "$CON" | tr '\n' ' ')"; fi
+
+step xl destroy memcheck
+finish
