@@ -7,11 +7,16 @@
 export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/xlpc/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /run /tmp; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /run
+ip link set lo up
 up() { cut -d' ' -f1 /proc/uptime; }
 log() { echo "LAB: [$(up)s] $*"; }
 step() { echo "LAB-STEP: [$(up)s] $*"; timeout "${TMO:-120}" "$@" 2>&1; local rc=$?; echo "LAB-RC: $rc <- $*"; return $rc; }
 FAILED=0
-result() { echo "LAB-RESULT: $1 $2 ${3:-}"; [ "$2" = PASS ] || FAILED=$((FAILED + 1)); }
+CON=/var/log/xen/console/guest-memcheck.log
+# What the guest and Xen were doing: printed after every failed check.
+snapshot() { log "snapshot: $(xl list 2>&1 | awk 'NR>1{printf "%s(d%s,%sM,%s) ", $1, $2, $3, $5}')"
+             tail -6 "$CON" 2>/dev/null | sed 's/^/LAB:   guest| /'; xl dmesg | tail -4 | sed 's/^/LAB:   xen| /'; }
+result() { echo "LAB-RESULT: $1 $2 ${3:-}"; [ "$2" = PASS ] || { FAILED=$((FAILED + 1)); snapshot; }; }
 # wait_for SECONDS DESCRIPTION COMMAND...: polls the command every second until it succeeds
 wait_for() { local t=$1 what=$2 i; shift 2
              for i in $(seq 1 "$t"); do "$@" >/dev/null 2>&1 && return 0; sleep 1
@@ -40,10 +45,101 @@ step xl info | grep -E '^(xen_version|xen_caps|virt_caps|xen_commandline|total_m
 if xl info | grep -q '^xen_version.*4\.17'; then result xen-boot PASS "$(xl info | sed -n 's/^xen_version *: //p')"
 else result xen-boot FAIL "xl info did not answer"; finish; fi
 
-# ---- the guest ---------------------------------------------------------------------------------------------
-CON=/var/log/xen/console/guest-memcheck.log
+has() { case "+$LABT+" in *+$1+*) return 0;; esac; return 1; }
+CFGDIR=/root/guest
 ticks() { grep -c 'MEMCHECK tick' "$CON" 2>/dev/null || echo 0; }
 mismatches() { grep -c 'MEMCHECK MISMATCH' "$CON" 2>/dev/null || echo 0; }
+
+# start_daemon ADDRESS: xlpc daemon --native on ADDRESS:7410, configs from $CFGDIR; PASS/FAIL "daemon"
+start_daemon() {
+    export XLPC_LISTEN=$1:7410 XLPC_DAEMON=$1:7410
+    local t0; t0=$(up)
+    xlpc daemon --native --xl-config-dir $CFGDIR > /var/log/xlpc-daemon.log 2>&1 &
+    if WATCH=/var/log/xlpc-daemon.log wait_for 300 "xlpc daemon --native" grep -q '^listening on' /var/log/xlpc-daemon.log; then
+        result daemon PASS "listening on $1 after $(awk -v a="$(up)" -v b="$t0" 'BEGIN{printf "%.0f", a-b}')s: $(grep 'xlpc daemon:' /var/log/xlpc-daemon.log | head -1)"
+    else
+        result daemon FAIL "see the daemon log below"; head -40 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'; finish
+    fi
+}
+
+# boot_guest: the PVH memcheck guest, ticking; PASS/FAIL "guest-boot"
+boot_guest() {
+    step xl create $CFGDIR/memcheck.cfg
+    if wait_for 240 "the guest's memcheck to tick" grep -q 'MEMCHECK tick' "$CON"; then
+        DOM=$(xl domid memcheck)
+        result guest-boot PASS "PVH domain $DOM; $(grep -m1 'MEMCHECK start' "$CON")"
+    else
+        result guest-boot FAIL "no MEMCHECK tick on the guest console"; finish
+    fi
+}
+
+# link: the QEMU socket network between the two hosts; sets ME and PEER addresses
+link() {
+    modprobe e1000; local nic
+    wait_for 30 "a network interface" sh -c "ls /sys/class/net | grep -qv lo"
+    nic=$(ls /sys/class/net | grep -v lo | head -1)
+    ME=169.254.10.$1; PEER=169.254.10.$2
+    ip addr add $ME/24 dev $nic; ip link set $nic up
+    if wait_for 180 "the peer host" ping -c1 -W1 $PEER; then result link PASS "$nic $ME <-> $PEER"
+    else result link FAIL "no answer from $PEER"; finish; fi
+}
+
+# guest_checks LABEL FROM_LINE: memcheck on this host's console since line FROM_LINE: ticking, no mismatch
+guest_checks() {
+    local label=$1 from=$2
+    since() { tail -n +"$from" "$CON" 2>/dev/null | grep -c 'MEMCHECK tick'; }
+    if wait_for 180 "memcheck ticking after $label" test "$(since)" -ge 5; then
+        result "$label-guest-alive" PASS "memcheck ticked $(since) times here since; last: $(grep 'MEMCHECK tick' "$CON" | tail -1)"
+    else result "$label-guest-alive" FAIL "memcheck did not tick here after $label"; fi
+    if [ "$(mismatches)" = 0 ]; then result "$label-memcheck" PASS "no MEMCHECK MISMATCH on this host's console"
+    else result "$label-memcheck" FAIL "$(grep -m3 'MEMCHECK MISMATCH' "$CON" | tr '\n' ' ')"; fi
+}
+
+if has migrate-src; then
+    log "===== two-host migration: source ====="
+    link 1 2
+    boot_guest
+    start_daemon $ME
+    wait_for 600 "the destination's daemon" timeout 3 bash -c "</dev/tcp/$PEER/7410"
+    TMO=900 step xlpc migrate memcheck $PEER --postcopy --prepaging bubble --no-verify --json > /tmp/postcopy.json
+    cat /tmp/postcopy.json
+    if grep -q '"pagesTransferred"' /tmp/postcopy.json && ! xl domid memcheck >/dev/null 2>&1; then
+        result postcopy PASS "$(tr -d '\n ' < /tmp/postcopy.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|networkFaults\|duplicatePages\)":[0-9.]*' | tr '\n' ' ')"
+    else
+        result postcopy FAIL "$(tail -3 /tmp/postcopy.json | tr '\n' ' ')"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
+        finish
+    fi
+    # The baseline, back the other way: the destination's daemon sends it home by pre-copy.
+    FROM=$(($(wc -l < "$CON") + 1))
+    TMO=900 step xlpc -H $PEER migrate memcheck $ME --precopy --no-verify --json > /tmp/precopy.json
+    cat /tmp/precopy.json
+    if grep -q '"pagesTransferred"' /tmp/precopy.json && xl domid memcheck >/dev/null 2>&1; then
+        result precopy PASS "$(tr -d '\n ' < /tmp/precopy.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|rounds\)":[0-9.]*' | tr '\n' ' ')"
+        guest_checks precopy "$FROM"
+    else
+        result precopy FAIL "$(tail -3 /tmp/precopy.json | tr '\n' ' ')"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
+    fi
+    finish
+fi
+if has migrate-dst; then
+    log "===== two-host migration: destination ====="
+    link 2 1
+    start_daemon $ME
+    if wait_for 900 "the migrated guest to arrive" xl domid memcheck; then
+        log "memcheck arrived as domain $(xl domid memcheck)"
+        guest_checks postcopy 1
+    else
+        result postcopy-arrival FAIL "no memcheck domain arrived"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'; finish
+    fi
+    # The source sends it back by pre-copy; this host is done when it has left.
+    if wait_for 900 "the guest to leave again" sh -c '! xl domid memcheck'; then result precopy-departure PASS "memcheck left"
+    else result precopy-departure FAIL "memcheck is still here"; fi
+    tail -20 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
+    finish
+fi
+
+# ---- one host: the native bindings against the real hypervisor ----------------------------------------
+# ---- the guest ---------------------------------------------------------------------------------------------
 step xl create /root/guest/memcheck.cfg
 if wait_for 240 "the guest's memcheck to tick" grep -q 'MEMCHECK tick' "$CON"; then
     DOM=$(xl domid memcheck)
@@ -59,10 +155,10 @@ xlpc daemon --native > /var/log/xlpc-daemon.log 2>&1 &
 if WATCH=/var/log/xlpc-daemon.log wait_for 180 "xlpc daemon --native" grep -q '^listening on' /var/log/xlpc-daemon.log; then
     result daemon PASS "listening after $(awk -v a="$(up)" -v b="$T0" 'BEGIN{printf "%.0f", a-b}')s: $(grep 'xlpc daemon:' /var/log/xlpc-daemon.log | head -1)"
 else
-    result daemon FAIL "$(tail -5 /var/log/xlpc-daemon.log | tr '\n' ' ')"; finish
+    result daemon FAIL "see the daemon log below"; head -40 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'; finish
 fi
 
-if step xlpc list > /tmp/list.txt; then cat /tmp/list.txt; fi
+xlpc list > /tmp/list.txt 2>&1; cat /tmp/list.txt
 if grep -q 'memcheck' /tmp/list.txt && grep -q 'Domain-0' /tmp/list.txt; then
     result list PASS "$(grep memcheck /tmp/list.txt | tr -s ' ')"
 else result list FAIL "$(cat /tmp/list.txt | tr '\n' ' ')"; fi
@@ -87,6 +183,7 @@ else
 fi
 step xlpc mem-set memcheck 200 && result mem-set-limit FAIL "200 MiB above static-max was accepted" \
     || result mem-set-limit PASS "200 MiB above static-max refused"
+snapshot
 
 # ---- DSB: the controller over the real xenstored and the guest's reports -----------------------------------
 target() { xenstore-read $XS/memory/target; }

@@ -6,4 +6,4 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 echo "GUEST: up; $(grep MemTotal /proc/meminfo)"
 /bin/meminfo-report 2 &
-exec /bin/memcheck ${MEMCHECK_MIB:-24} 42
+exec /bin/memcheck ${MEMCHECK_MIB:-16} 42

@@ -64,6 +64,8 @@ struct TPrepare {
    * written straight into memory; "hybrid": pre-copy rounds first, then the pages named at resume arrive post-copy
    */
   8: string mode = "postcopy",
+  /** gfns in the source's physmap (0..max gpfn; on real Xen larger than memoryPages); absent = memoryPages */
+  9: optional i64 gfnCount,
 }
 
 struct TPrepareReply {

@@ -35,6 +35,28 @@ public interface DomainControl {
 
     void unpause(DomainId domain);
 
+    /**
+     * Stops the guest for the switch of a migration. The emulated host pauses it; a real guest is asked to
+     * suspend itself (xenstore {@code control/shutdown = suspend}), so that on the destination its own resume
+     * code rebinds event channels, grant frames and xenstore — state that lives in Xen, not in its memory.
+     */
+    default void suspendForMigration(DomainId domain) {
+        pause(domain);
+    }
+
+    /** Undoes {@link #suspendForMigration} when a migration fails before the destination ran the guest. */
+    default void resumeAfterFailedMigration(DomainId domain) {
+        unpause(domain);
+    }
+
+    /**
+     * gfns the host's toolstack owns and initialises itself — the xenstore and console rings, ioreq and
+     * vm_event ring pages — so a migration neither sends them nor overwrites the destination's own.
+     */
+    default List<Gfn> toolstackPages(DomainId domain) {
+        return List.of();
+    }
+
     /** Every vCPU's context; the domain must be paused ({@code xc_vcpu_getcontext}). */
     List<VcpuState> vcpuStates(DomainId domain);
 

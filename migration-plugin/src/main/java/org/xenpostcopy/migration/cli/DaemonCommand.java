@@ -10,6 +10,7 @@ import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
 import org.xenpostcopy.xen.nativehost.NativeXenHost;
+import org.xenpostcopy.xen.nativehost.XlToolstack;
 import org.xenpostcopy.xen.xswire.XsWireServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,6 +31,11 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Option(names = "--native", description = "Drive the real Xen hypervisor of this dom0 instead of an emulated host.")
     boolean nativeHost;
+
+    @Option(names = "--xl-config-dir", paramLabel = "DIR", defaultValue = "/etc/xen",
+            description = "Native hosts: where a domain's xl config is, as <DIR>/<name>.cfg; it travels with a "
+                    + "migration so the destination's xl can build the domain (default: ${DEFAULT-VALUE}).")
+    Path xlConfigDir;
 
     @Option(names = "--xenstore-socket", paramLabel = "PATH", description = "Also serve the emulated host's xenstore on "
             + "this unix socket, in xenstored's protocol (for xenstore-* tools: XENSTORED_PATH=PATH).")
@@ -95,7 +101,7 @@ final class DaemonCommand implements Callable<Integer> {
             return new EmulatedXenHost(name);
         }
         try {
-            return NativeXenHost.open();
+            return NativeXenHost.open(new XlToolstack(xlConfigDir, "xl"));
         } catch (XenException e) {
             String m = e.getMessage();
             // "xc_interface_open: ENOENT (no Xen hypervisor: ...)" -> the sentence in the brackets

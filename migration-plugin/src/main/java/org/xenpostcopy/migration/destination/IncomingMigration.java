@@ -24,6 +24,7 @@ import org.xenpostcopy.xen.GuestProbe;
 import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
 import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenStore;
 
@@ -96,12 +97,13 @@ public final class IncomingMigration {
         }
     }
 
-    private IncomingMigration(String id, XenHost host, DomainId domain, PagingSession paging, Mode mode) {
+    private IncomingMigration(String id, XenHost host, DomainId domain, PagingSession paging, Mode mode,
+                              long gfnCount) {
         this.id = id;
         this.mode = mode;
         this.host = host;
         this.domain = domain;
-        this.gfnCount = host.memory().gfnCount(domain);
+        this.gfnCount = gfnCount;
         this.paging = paging;
         this.loadedBits = new AtomicLongArray((int) ((gfnCount + 63) >>> 6));
         for (int i = 0; i < STRIPES; i++) {
@@ -122,23 +124,38 @@ public final class IncomingMigration {
         DomainId domain = host.domains().create(config, false);
         PagingSession paging = null;
         try {
+            long here = host.memory().gfnCount(domain);
+            if (here > holes.size()) {
+                // gfns above the source's physmap would keep this host's boot contents: refuse, corrupt nothing.
+                throw new XenException("prepare", org.xenpostcopy.xen.Errno.EINVAL, domain + " spans " + here
+                        + " gfns here but the source's physmap has " + holes.size());
+            }
             if (targetKiB > 0) {
                 host.store().write(XenStore.domainPath(domain) + "/memory/target", Long.toString(targetKiB));
             }
             if (mode != Mode.PRECOPY) {
                 paging = host.paging().enable(domain);
             }
-            host.domains().decreaseReservation(domain, holes);
+            // This host's toolstack pages (xenstore and console rings, ...) stay as its toolstack set them up.
+            GfnBitmap own = new GfnBitmap(holes.size());
+            for (Gfn g : host.domains().toolstackPages(domain)) {
+                if (g.value() < own.size()) {
+                    own.set(g.value());
+                }
+            }
+            GfnBitmap giveBack = holes.copy();
+            giveBack.andNot(own);
+            host.domains().decreaseReservation(domain, giveBack);
             if (mode == Mode.POSTCOPY) {
                 for (long g = 0; g < holes.size(); g++) {
-                    if (!holes.get(g)) {
+                    if (!holes.get(g) && !own.get(g)) {
                         Gfn gfn = Gfn.of(g);
                         paging.nominate(gfn);
                         paging.evict(gfn);
                     }
                 }
             }
-            IncomingMigration m = new IncomingMigration(id, host, domain, paging, mode);
+            IncomingMigration m = new IncomingMigration(id, host, domain, paging, mode, holes.size());
             m.preparedHoles = holes.copy();
             m.refilledBeforeSwitch = new GfnBitmap(holes.size());
             return m;

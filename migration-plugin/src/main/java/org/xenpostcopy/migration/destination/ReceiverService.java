@@ -67,6 +67,9 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         return m;
     }
 
+    /** 2^28 gfns = 1 TiB of guest physical address space: far above any guest here, and a 32 MiB bitmap. */
+    static final long MAX_GFNS = 1L << 28;
+
     @Override
     public TPrepareReply prepare(TPrepare request) throws TMigrationError {
         long t0 = System.nanoTime();
@@ -86,7 +89,12 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         if (request.getSourcePort() <= 0 || request.getSourcePort() > 65535 || request.getSourceHost() == null) {
             throw Wire.badRequest("bad source address " + request.getSourceHost() + ":" + request.getSourcePort());
         }
-        GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), config.memoryPages());
+        long span = request.isSetGfnCount() ? request.getGfnCount() : config.memoryPages();
+        if (span < config.memoryPages() || span > MAX_GFNS) {
+            throw Wire.badRequest("a physmap of " + span + " gfns cannot hold " + config.memoryPages() + " pages (limit "
+                    + MAX_GFNS + ")");
+        }
+        GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), span);
         IncomingMigration.Mode mode;
         try {
             mode = IncomingMigration.Mode.valueOf(request.getMode().toUpperCase(java.util.Locale.ROOT));

@@ -35,6 +35,7 @@ import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestProbe;
 import org.xenpostcopy.xen.VcpuState;
@@ -132,6 +133,7 @@ public final class OutgoingMigration {
             GfnBitmap holesNow = holes(gfnCount);
             TPrepare prep = new TPrepare(sessionId, spec(config), self.getHostString(), self.getPort(),
                     options.linkMbps(), options.linkLatencyMs(), Wire.packBitmap(holesNow), mode.wireName());
+            prep.setGfnCount(gfnCount);
             TPrepareReply prepared = call("prepare", () -> receiver.prepare(prep));
 
             // --- pre-copy rounds, the guest running --------------------------------------------------------
@@ -148,7 +150,7 @@ public final class OutgoingMigration {
 
             // --- the switch: downtime starts here ---------------------------------------------------------
             long tPause = System.nanoTime();
-            host.domains().pause(domain);
+            host.domains().suspendForMigration(domain);
             long tPaused = System.nanoTime();
             if (dsbStartedHere) {
                 dsb.get().stop(domain, false);   // the guest is leaving; the destination gets the original target
@@ -170,7 +172,7 @@ public final class OutgoingMigration {
                     outstanding.andNot(clean);      // sent and not dirtied since: already there
                 }
             } catch (XenException e) {
-                host.domains().unpause(domain);
+                host.domains().resumeAfterFailedMigration(domain);
                 abort(receiver, sessionId, "source failed at pause: " + e.getMessage());
                 throw new MigrationException("reading " + domain + "'s state failed; it keeps running here: " + e.getMessage(), e);
             }
@@ -202,7 +204,7 @@ public final class OutgoingMigration {
                 } catch (TException e) {
                     // The destination may or may not have unpaused. Ask it to abort; resume here only if it agrees.
                     if (abort(receiver, sessionId, "resume failed: " + e.getMessage())) {
-                        host.domains().unpause(domain);
+                        host.domains().resumeAfterFailedMigration(domain);
                         throw new MigrationException("the destination refused to resume " + domain + " (" + describe(e)
                                 + "); it keeps running here", e);
                     }
@@ -320,9 +322,25 @@ public final class OutgoingMigration {
         return String.format("%.3f", nanos / 1e6);
     }
 
+    /**
+     * gfns not to send: unpopulated ones (ballooned out, Xen-heap frames) and the toolstack's own pages, which
+     * the destination's toolstack sets up afresh.
+     */
     private GfnBitmap holes(long gfnCount) {
+        GfnBitmap populated = host.domains().populated(domain);
+        if (populated.size() > gfnCount && populated.nextSet(gfnCount) >= 0) {
+            throw new MigrationException(domain + " populated gfn 0x" + Long.toHexString(populated.nextSet(gfnCount))
+                    + " beyond the 0x" + Long.toHexString(gfnCount) + " gfns it had when the migration started");
+        }
         GfnBitmap holes = GfnBitmap.full(gfnCount);
-        holes.andNot(host.domains().populated(domain));
+        for (long g = populated.nextSet(0); g >= 0 && g < gfnCount; g = populated.nextSet(g + 1)) {
+            holes.clear(g);
+        }
+        for (Gfn g : host.domains().toolstackPages(domain)) {
+            if (g.value() < gfnCount) {
+                holes.set(g.value());
+            }
+        }
         return holes;
     }
 

@@ -45,6 +45,9 @@ public final class NativeXenHost implements XenHost {
     private final Handles.ForeignMemory fmem;
     private final XenStore store;
     private final LibC libc;
+    /** Null where libxenguest is missing: then a failed migration cannot undo the guest's suspend. */
+    private final LibXenGuest guestLib;
+    private final Toolstack toolstack;
     private final Domains domains = new Domains();
     private final Memory memory = new Memory();
     private final DirtyLog dirty = new Dirty();
@@ -54,6 +57,11 @@ public final class NativeXenHost implements XenHost {
      * ({@code no Xen hypervisor: /dev/xen/privcmd is missing}).
      */
     public static NativeXenHost open() {
+        return open(new XlToolstack(Path.of("/etc/xen"), "xl"));
+    }
+
+    /** As {@link #open()}, with the toolstack that builds and tears down domains. */
+    public static NativeXenHost open(Toolstack toolstack) {
         if (!Files.exists(PRIVCMD)) {
             throw new XenException("xc_interface_open", Errno.ENOENT, "no Xen hypervisor: " + PRIVCMD + " is missing");
         }
@@ -77,11 +85,24 @@ public final class NativeXenHost implements XenHost {
             xc.xc_interface_close(xch);
             throw XenErrors.failure("xenforeignmemory_open", "privcmd");
         }
-        return new NativeXenHost(xc, xch, ev, fm, fmem, XsWireClient.connect(), LibC.INSTANCE);
+        LibXenGuest guestLib;
+        try {
+            guestLib = LibXenGuest.load();
+        } catch (UnsatisfiedLinkError e) {
+            guestLib = null;
+        }
+        return new NativeXenHost(xc, xch, ev, fm, fmem, XsWireClient.connect(), LibC.INSTANCE, guestLib, toolstack);
     }
 
     NativeXenHost(LibXenCtrl xc, Handles.XcInterface xch, LibXenEvtchn ev, LibXenForeignMemory fm,
                   Handles.ForeignMemory fmem, XenStore store, LibC libc) {
+        this(xc, xch, ev, fm, fmem, store, libc, null, new XlToolstack(Path.of("/etc/xen"), "xl"));
+    }
+
+    NativeXenHost(LibXenCtrl xc, Handles.XcInterface xch, LibXenEvtchn ev, LibXenForeignMemory fm,
+                  Handles.ForeignMemory fmem, XenStore store, LibC libc, LibXenGuest guestLib, Toolstack toolstack) {
+        this.guestLib = guestLib;
+        this.toolstack = toolstack;
         this.xc = xc;
         this.xch = xch;
         this.ev = ev;
@@ -145,8 +166,44 @@ public final class NativeXenHost implements XenHost {
         xc.xc_interface_close(xch);
     }
 
-    private static XenException notYet(String call, String why) {
-        return new XenException(call, Errno.ENOSYS, why);
+    /** xenstore, console, ioreq, bufioreq, paging, monitor and sharing ring gfns (HVM_PARAM_*). */
+    private static final int[] TOOLSTACK_PAGE_PARAMS = {1, 5, 6, 17, 27, 28, 29};
+    private static final int SHUTDOWN_SUSPEND = 2;
+    private static final long SUSPEND_TIMEOUT_MS = 60_000;
+
+    private static int shutdownCode(XcDomainInfo i) {
+        return (i.flags >>> 16) & 0xff;
+    }
+
+    /**
+     * Asks the guest to suspend, as xl does, and waits until Xen reports it shut down for suspend. The guest
+     * freezes its tasks and devices first, so this takes as long as the guest needs.
+     */
+    private void suspend(DomainId domain) {
+        String control = XenStore.domainPath(domain) + "/control/shutdown";
+        store.write(control, "suspend");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(SUSPEND_TIMEOUT_MS);
+        while (true) {
+            XcDomainInfo i = infoOf(domain, "suspend");
+            if ((i.flags & XcDomainInfo.DOMINF_SHUTDOWN) != 0) {
+                if (shutdownCode(i) == SHUTDOWN_SUSPEND) {
+                    return;
+                }
+                throw new XenException("suspend", Errno.EIO, domain + " shut down with reason " + shutdownCode(i)
+                        + " instead of suspending");
+            }
+            if (System.nanoTime() > deadline) {
+                store.write(control, "");
+                throw new XenException("suspend", Errno.ETIMEDOUT, domain + " did not suspend within "
+                        + SUSPEND_TIMEOUT_MS / 1000 + " s of control/shutdown=suspend (does it run xenbus?)");
+            }
+            try {
+                Thread.sleep(5);   // Xen reports a suspend only through this poll or an @releaseDomain watch
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new XenException("suspend", Errno.EINTR, domain + ": interrupted waiting for the suspend");
+            }
+        }
     }
 
     /** gfns 0..max_gpfn: a PVH guest's special pages sit far above its RAM, so max_pages would miss them. */
@@ -225,21 +282,76 @@ public final class NativeXenHost implements XenHost {
             return list().stream().filter(d -> d.name().equals(name)).map(DomainInfo::id).findFirst();
         }
 
+        /**
+         * Built by the toolstack from the xl configuration that travels in {@code config.guest()}: devices,
+         * special pages, xenstore introduction and all. Paused unless {@code boot}.
+         */
         @Override
         public DomainId create(DomainConfig config, boolean boot) {
-            throw notYet("xc_domain_create", "creating a domain with its devices is the toolstack's (xl's) work; "
-                    + "receiving a migration on a native host is still to come");
+            if (!config.guest().contains("=")) {
+                throw new XenException("xl create", Errno.EINVAL, "a native host builds '" + config.name()
+                        + "' from its xl configuration, and none came (the source host reads <config dir>/"
+                        + config.name() + ".cfg; see xlpc daemon --xl-config-dir)");
+            }
+            DomainId id = toolstack.createPaused(config.name(), config.guest());
+            if (boot) {
+                unpause(id);
+            }
+            return id;
         }
 
         @Override
         public DomainConfig config(DomainId domain) {
             DomainInfo i = info(domain);
-            return new DomainConfig(i.name(), i.maxPages(), Math.max(1, i.vcpus()), "native", 0);
+            return new DomainConfig(i.name(), i.maxPages(), Math.max(1, i.vcpus()),
+                    toolstack.configOf(i.name()).orElse("native"), 0);
         }
 
         @Override
+        public void suspendForMigration(DomainId domain) {
+            NativeXenHost.this.suspend(domain);
+        }
+
+        @Override
+        public void resumeAfterFailedMigration(DomainId domain) {
+            XcDomainInfo i = infoOf(domain, "xc_domain_resume");
+            if ((i.flags & XcDomainInfo.DOMINF_SHUTDOWN) != 0 && shutdownCode(i) == SHUTDOWN_SUSPEND) {
+                if (guestLib == null) {
+                    throw new XenException("xc_domain_resume", Errno.ENOSYS, domain
+                            + " suspended itself and libxenguest is missing to resume it (apt-get install libxenmisc4.17)");
+                }
+                XenErrors.check(guestLib.xc_domain_resume(xch, domain.value(), 1), "xc_domain_resume", domain);
+            } else {
+                unpause(domain);
+            }
+        }
+
+        @Override
+        public List<Gfn> toolstackPages(DomainId domain) {
+            if ((infoOf(domain, "xc_hvm_param_get").flags & XcDomainInfo.DOMINF_HVM_GUEST) == 0) {
+                return List.of();
+            }
+            List<Gfn> out = new ArrayList<>();
+            LongByReference v = new LongByReference();
+            for (int param : TOOLSTACK_PAGE_PARAMS) {
+                XenErrors.check(xc.xc_hvm_param_get(xch, domain.value(), param, v), "xc_hvm_param_get",
+                        domain + " param " + param);
+                if (v.getValue() != 0) {
+                    out.add(Gfn.of(v.getValue()));
+                }
+            }
+            return out;
+        }
+
+        /** Through the toolstack, so backends and xenstore entries go too; a domain it does not know, directly. */
+        @Override
         public void destroy(DomainId domain) {
-            XenErrors.check(xc.xc_domain_destroy(xch, domain.value()), "xc_domain_destroy", domain);
+            infoOf(domain, "xc_domain_destroy");
+            try {
+                toolstack.destroy(domain);
+            } catch (XenException e) {
+                XenErrors.check(xc.xc_domain_destroy(xch, domain.value()), "xc_domain_destroy", domain);
+            }
         }
 
         @Override
@@ -298,8 +410,19 @@ public final class NativeXenHost implements XenHost {
             return out;
         }
 
+        /** Unpopulated gfns are skipped, as the emulated host does; Xen would fail the whole batch on one. */
         @Override
         public void decreaseReservation(DomainId domain, GfnBitmap gfns) {
+            if (infoOf(domain, "xc_domain_decrease_reservation_exact").paged_pages == 0) {
+                GfnBitmap present = populated(domain);
+                GfnBitmap filtered = new GfnBitmap(gfns.size());
+                for (long g = gfns.nextSet(0); g >= 0; g = gfns.nextSet(g + 1)) {
+                    if (g < present.size() && present.get(g)) {
+                        filtered.set(g);
+                    }
+                }
+                gfns = filtered;
+            }
             forChunks(gfns, (chunk, n) -> XenErrors.check(xc.xc_domain_decrease_reservation_exact(xch, domain.value(), n, 0,
                     chunk), "xc_domain_decrease_reservation_exact", domain + ", " + n + " gfns"));
         }

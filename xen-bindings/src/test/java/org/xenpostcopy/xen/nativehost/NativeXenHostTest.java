@@ -170,14 +170,76 @@ class NativeXenHostTest {
         org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_get_pfn_type_batch(any(), anyInt(), anyInt(), any());
     }
 
+    private final Toolstack toolstack = mock(Toolstack.class);
+    private final LibXenGuest guestLib = mock(LibXenGuest.class);
+    private final NativeXenHost withToolstack = new NativeXenHost(xc, xch, ev, fm, fmem, store, mock(LibC.class),
+            guestLib, toolstack);
+
     @Test
-    void whatOnlyTheToolstackCanDoSaysSo() {
-        XenException e = assertThrows(XenException.class, () -> host.domains().create(
-                org.xenpostcopy.xen.DomainConfig.ofMiB("x", 64, "idle", 1), false));
-        assertTrue(e.getMessage().contains("toolstack"), e.getMessage());
+    void domainsAreBuiltByTheToolstackFromTheirXlConfig() {
+        XenException e = assertThrows(XenException.class, () -> withToolstack.domains().create(
+                org.xenpostcopy.xen.DomainConfig.ofMiB("x", 64, "native", 1), false));
+        assertTrue(e.getMessage().contains("xl configuration"), e.getMessage());
+        String cfg = "name = \"x\"\nmemory = 64\n";
+        when(toolstack.createPaused("x", cfg)).thenReturn(DomainId.of(9));
+        assertEquals(DomainId.of(9), withToolstack.domains().create(org.xenpostcopy.xen.DomainConfig.ofMiB("x", 64, cfg, 1), false));
+        org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_domain_unpause(any(), anyInt());
         when(xc.xc_domain_pause(any(), anyInt())).thenReturn(-1);
         XenException p = assertThrows(XenException.class, () -> host.domains().pause(DomainId.of(5)));
         assertTrue(p.getMessage().startsWith("xc_domain_pause"), p.getMessage());
         verify(xc).xc_domain_pause(xch, 5);
+    }
+
+    /** Domain 4 with the given flags (shutdown code in bits 16..23). */
+    private void domainFour(int flags) {
+        when(xc.xc_domain_getinfolist(eq(xch), eq(4), eq(1), any())).thenAnswer(inv -> {
+            XcDomainInfo info = inv.getArgument(3);
+            info.domain = 4;
+            info.flags = flags;
+            return 1;
+        });
+    }
+
+    @Test
+    void theSwitchAsksTheGuestToSuspendAndWaitsForIt() {
+        int[] polls = {0};
+        when(xc.xc_domain_getinfolist(eq(xch), eq(4), eq(1), any())).thenAnswer(inv -> {
+            XcDomainInfo info = inv.getArgument(3);
+            info.domain = 4;
+            // running for two polls, then shut down for suspend (code 2)
+            info.flags = ++polls[0] < 3 ? XcDomainInfo.DOMINF_RUNNING : XcDomainInfo.DOMINF_SHUTDOWN | (2 << 16);
+            return 1;
+        });
+        withToolstack.domains().suspendForMigration(DomainId.of(4));
+        verify(store).write("/local/domain/4/control/shutdown", "suspend");
+        assertEquals(3, polls[0]);
+    }
+
+    @Test
+    void aGuestThatShutsDownInsteadOfSuspendingIsAnError() {
+        domainFour(XcDomainInfo.DOMINF_SHUTDOWN | (1 << 16));   // reboot
+        XenException e = assertThrows(XenException.class, () -> withToolstack.domains().suspendForMigration(DomainId.of(4)));
+        assertTrue(e.getMessage().contains("reason 1 instead of suspending"), e.getMessage());
+    }
+
+    @Test
+    void aFailedMigrationCancelsTheGuestsSuspend() {
+        domainFour(XcDomainInfo.DOMINF_SHUTDOWN | (2 << 16));
+        withToolstack.domains().resumeAfterFailedMigration(DomainId.of(4));
+        verify(guestLib).xc_domain_resume(xch, 4, 1);
+        org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_domain_unpause(any(), anyInt());
+    }
+
+    @Test
+    void toolstackPagesAreTheRingGfnsNamedByHvmParams() {
+        domainFour(XcDomainInfo.DOMINF_HVM_GUEST);
+        when(xc.xc_hvm_param_get(eq(xch), eq(4), anyInt(), any())).thenAnswer(inv -> {
+            int param = inv.getArgument(2);
+            long v = param == 1 ? 0xfeffcL : param == 17 ? 0xfefffL : param == 27 ? 0xfeff8L : 0;
+            inv.<com.sun.jna.ptr.LongByReference>getArgument(3).setValue(v);
+            return 0;
+        });
+        assertEquals(java.util.List.of(Gfn.of(0xfeffc), Gfn.of(0xfefff), Gfn.of(0xfeff8)),
+                withToolstack.domains().toolstackPages(DomainId.of(4)));
     }
 }

@@ -18,6 +18,7 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
   private static final org.apache.thrift.protocol.TField LINK_LATENCY_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("linkLatencyMs", org.apache.thrift.protocol.TType.I32, (short)6);
   private static final org.apache.thrift.protocol.TField UNPOPULATED_FIELD_DESC = new org.apache.thrift.protocol.TField("unpopulated", org.apache.thrift.protocol.TType.STRING, (short)7);
   private static final org.apache.thrift.protocol.TField MODE_FIELD_DESC = new org.apache.thrift.protocol.TField("mode", org.apache.thrift.protocol.TType.STRING, (short)8);
+  private static final org.apache.thrift.protocol.TField GFN_COUNT_FIELD_DESC = new org.apache.thrift.protocol.TField("gfnCount", org.apache.thrift.protocol.TType.I64, (short)9);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TPrepareStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TPrepareTupleSchemeFactory();
@@ -43,6 +44,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
    * written straight into memory; "hybrid": pre-copy rounds first, then the pages named at resume arrive post-copy
    */
   public @org.apache.thrift.annotation.Nullable java.lang.String mode; // required
+  /**
+   * gfns in the source's physmap (0..max gpfn; on real Xen larger than memoryPages); absent = memoryPages
+   */
+  public long gfnCount; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -66,7 +71,11 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
      * "postcopy": every page paged out now, all arrive after resume; "precopy": pages arrive before resume and are
      * written straight into memory; "hybrid": pre-copy rounds first, then the pages named at resume arrive post-copy
      */
-    MODE((short)8, "mode");
+    MODE((short)8, "mode"),
+    /**
+     * gfns in the source's physmap (0..max gpfn; on real Xen larger than memoryPages); absent = memoryPages
+     */
+    GFN_COUNT((short)9, "gfnCount");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -98,6 +107,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
           return UNPOPULATED;
         case 8: // MODE
           return MODE;
+        case 9: // GFN_COUNT
+          return GFN_COUNT;
         default:
           return null;
       }
@@ -144,7 +155,9 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
   private static final int __SOURCEPORT_ISSET_ID = 0;
   private static final int __LINKMBPS_ISSET_ID = 1;
   private static final int __LINKLATENCYMS_ISSET_ID = 2;
+  private static final int __GFNCOUNT_ISSET_ID = 3;
   private byte __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.GFN_COUNT};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -164,6 +177,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
     tmpMap.put(_Fields.MODE, new org.apache.thrift.meta_data.FieldMetaData("mode", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+    tmpMap.put(_Fields.GFN_COUNT, new org.apache.thrift.meta_data.FieldMetaData("gfnCount", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TPrepare.class, metaDataMap);
   }
@@ -220,6 +235,7 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     if (other.isSetMode()) {
       this.mode = other.mode;
     }
+    this.gfnCount = other.gfnCount;
   }
 
   @Override
@@ -241,6 +257,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     this.unpopulated = null;
     this.mode = "postcopy";
 
+    setGfnCountIsSet(false);
+    this.gfnCount = 0;
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -472,6 +490,35 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     }
   }
 
+  /**
+   * gfns in the source's physmap (0..max gpfn; on real Xen larger than memoryPages); absent = memoryPages
+   */
+  public long getGfnCount() {
+    return this.gfnCount;
+  }
+
+  /**
+   * gfns in the source's physmap (0..max gpfn; on real Xen larger than memoryPages); absent = memoryPages
+   */
+  public TPrepare setGfnCount(long gfnCount) {
+    this.gfnCount = gfnCount;
+    setGfnCountIsSet(true);
+    return this;
+  }
+
+  public void unsetGfnCount() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __GFNCOUNT_ISSET_ID);
+  }
+
+  /** Returns true if field gfnCount is set (has been assigned a value) and false otherwise */
+  public boolean isSetGfnCount() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __GFNCOUNT_ISSET_ID);
+  }
+
+  public void setGfnCountIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GFNCOUNT_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -543,6 +590,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       }
       break;
 
+    case GFN_COUNT:
+      if (value == null) {
+        unsetGfnCount();
+      } else {
+        setGfnCount((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -574,6 +629,9 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     case MODE:
       return getMode();
 
+    case GFN_COUNT:
+      return getGfnCount();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -602,6 +660,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       return isSetUnpopulated();
     case MODE:
       return isSetMode();
+    case GFN_COUNT:
+      return isSetGfnCount();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -691,6 +751,15 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         return false;
     }
 
+    boolean this_present_gfnCount = true && this.isSetGfnCount();
+    boolean that_present_gfnCount = true && that.isSetGfnCount();
+    if (this_present_gfnCount || that_present_gfnCount) {
+      if (!(this_present_gfnCount && that_present_gfnCount))
+        return false;
+      if (this.gfnCount != that.gfnCount)
+        return false;
+    }
+
     return true;
   }
 
@@ -723,6 +792,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     hashCode = hashCode * 8191 + ((isSetMode()) ? 131071 : 524287);
     if (isSetMode())
       hashCode = hashCode * 8191 + mode.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetGfnCount()) ? 131071 : 524287);
+    if (isSetGfnCount())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(gfnCount);
 
     return hashCode;
   }
@@ -815,6 +888,16 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetGfnCount(), other.isSetGfnCount());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetGfnCount()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.gfnCount, other.gfnCount);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -890,6 +973,12 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       sb.append(this.mode);
     }
     first = false;
+    if (isSetGfnCount()) {
+      if (!first) sb.append(", ");
+      sb.append("gfnCount:");
+      sb.append(this.gfnCount);
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -1005,6 +1094,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 9: // GFN_COUNT
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.gfnCount = iprot.readI64();
+              struct.setGfnCountIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1055,6 +1152,11 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         oprot.writeString(struct.mode);
         oprot.writeFieldEnd();
       }
+      if (struct.isSetGfnCount()) {
+        oprot.writeFieldBegin(GFN_COUNT_FIELD_DESC);
+        oprot.writeI64(struct.gfnCount);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1098,7 +1200,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (struct.isSetMode()) {
         optionals.set(7);
       }
-      oprot.writeBitSet(optionals, 8);
+      if (struct.isSetGfnCount()) {
+        optionals.set(8);
+      }
+      oprot.writeBitSet(optionals, 9);
       if (struct.isSetSessionId()) {
         oprot.writeString(struct.sessionId);
       }
@@ -1123,12 +1228,15 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (struct.isSetMode()) {
         oprot.writeString(struct.mode);
       }
+      if (struct.isSetGfnCount()) {
+        oprot.writeI64(struct.gfnCount);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TPrepare struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(8);
+      java.util.BitSet incoming = iprot.readBitSet(9);
       if (incoming.get(0)) {
         struct.sessionId = iprot.readString();
         struct.setSessionIdIsSet(true);
@@ -1161,6 +1269,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (incoming.get(7)) {
         struct.mode = iprot.readString();
         struct.setModeIsSet(true);
+      }
+      if (incoming.get(8)) {
+        struct.gfnCount = iprot.readI64();
+        struct.setGfnCountIsSet(true);
       }
     }
   }

@@ -1,0 +1,19 @@
+package org.xenpostcopy.xen.nativehost;
+
+import java.util.Optional;
+import org.xenpostcopy.xen.DomainId;
+
+/**
+ * What only the host's toolstack can do for a domain: build it with its devices, special pages and xenstore
+ * introduction from an xl configuration, and tear all of that down again. {@link XlToolstack} runs {@code xl}.
+ */
+public interface Toolstack {
+    /** Creates the domain described by {@code xlConfig}, paused; returns its id. */
+    DomainId createPaused(String name, String xlConfig);
+
+    /** Destroys the domain with its backends and xenstore entries. */
+    void destroy(DomainId domain);
+
+    /** The xl configuration of the named domain, if this host knows it. */
+    Optional<String> configOf(String name);
+}
