@@ -47,8 +47,9 @@ else result xen-boot FAIL "xl info did not answer"; finish; fi
 
 has() { case "+$LABT+" in *+$1+*) return 0;; esac; return 1; }
 CFGDIR=/root/guest
-ticks() { grep -c 'MEMCHECK tick' "$CON" 2>/dev/null || echo 0; }
-mismatches() { grep -c 'MEMCHECK MISMATCH' "$CON" 2>/dev/null || echo 0; }
+# grep -c prints 0 itself when nothing matches (and fails); a missing file counts as 0 too
+ticks() { local n; n=$(grep -c 'MEMCHECK tick' "$CON" 2>/dev/null); echo "${n:-0}"; }
+mismatches() { local n; n=$(grep -c 'MEMCHECK MISMATCH' "$CON" 2>/dev/null); echo "${n:-0}"; }
 
 # start_daemon ADDRESS: xlpc daemon --native on ADDRESS:7410, configs from $CFGDIR; PASS/FAIL "daemon"
 start_daemon() {
@@ -80,14 +81,14 @@ link() {
     nic=$(ls /sys/class/net | grep -v lo | head -1)
     ME=169.254.10.$1; PEER=169.254.10.$2
     ip addr add $ME/24 dev $nic; ip link set $nic up
-    if wait_for 180 "the peer host" ping -c1 -W1 $PEER; then result link PASS "$nic $ME <-> $PEER"
+    if wait_for 180 "the peer host" busybox ping -c1 -W1 $PEER; then result link PASS "$nic $ME <-> $PEER"
     else result link FAIL "no answer from $PEER"; finish; fi
 }
 
 # guest_checks LABEL FROM_LINE: memcheck on this host's console since line FROM_LINE: ticking, no mismatch
 guest_checks() {
     local label=$1 from=$2
-    since() { tail -n +"$from" "$CON" 2>/dev/null | grep -c 'MEMCHECK tick'; }
+    since() { tail -n +"$from" "$CON" 2>/dev/null | grep -c 'MEMCHECK tick'; true; }
     if wait_for 180 "memcheck ticking after $label" test "$(since)" -ge 5; then
         result "$label-guest-alive" PASS "memcheck ticked $(since) times here since; last: $(grep 'MEMCHECK tick' "$CON" | tail -1)"
     else result "$label-guest-alive" FAIL "memcheck did not tick here after $label"; fi
@@ -203,15 +204,15 @@ wait_for 90 "the balloon to deflate after DSB" above $((BEFORE - 4096))
 
 # ---- the Java pager against the real paging interface ------------------------------------------------------
 TB=$(ticks)
-TMO=180 step xlpc page-out memcheck 16384 --hold 20 | tee /tmp/pageout.txt
+TMO=300 step xlpc page-out memcheck 16384 --hold 20 | tee /tmp/pageout.txt
 xl debug-keys q >/dev/null 2>&1; xl dmesg | grep -a 'paged_pages' | tail -1
 if grep -q '^paged out' /tmp/pageout.txt; then
     EV=$(sed -n 's/^paged out \([0-9]*\) of.*/\1/p' /tmp/pageout.txt)
     LF=$(sed -n 's/.* \([0-9]*\) pages loaded on fault.*/\1/p' /tmp/pageout.txt)
     LE=$(sed -n 's/.* \([0-9]*\) loaded back at the end.*/\1/p' /tmp/pageout.txt)
     if [ "${EV:-0}" -gt 0 ] && [ $((LF + LE)) = "$EV" ]; then
-        result page-out PASS "$(cat /tmp/pageout.txt)"
-    else result page-out FAIL "evicted=$EV loaded on fault=$LF at end=$LE: $(cat /tmp/pageout.txt)"; fi
+        result page-out PASS "$(grep '^paged out' /tmp/pageout.txt)"
+    else result page-out FAIL "evicted=$EV loaded on fault=$LF at end=$LE: $(grep '^paged out' /tmp/pageout.txt)"; fi
 else
     result page-out FAIL "$(tr '\n' ' ' < /tmp/pageout.txt)"
     log "xlpc daemon log (tail):"; tail -20 /var/log/xlpc-daemon.log

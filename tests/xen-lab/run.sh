@@ -18,10 +18,10 @@ mkdir -p "$W/logs"
 STAMP=$(date +%Y%m%d-%H%M%S)
 cd "$W"
 
-# boot NAME LABS NETDEV: one Xen host in the background; its serial log is logs/serial-STAMP-NAME.log
+# boot NAME LABS NETDEV MAC: one Xen host in the background; its serial log is logs/serial-STAMP-NAME.log
 boot() {
     local log="$W/logs/serial-$STAMP-$1.log" net=()
-    [ -n "$3" ] && net=(-netdev "$3" -device e1000,netdev=n0)
+    [ -n "$3" ] && net=(-netdev "$3" -device "e1000,netdev=n0,mac=$4")
     echo "lab: booting $1 (Xen under QEMU TCG); serial log $log"
     ln -sfn "$(basename "$log")" "$W/logs/latest-$1.log"
     # -cpu: plain "max" crashes dom0 (#PF in create_bounce_frame) and a PVH guest dies on RDTSCP under TCG's
@@ -43,12 +43,12 @@ boot() {
 
 PIDS=(); LOGS=(); TAILS=()
 if [ "$MODE" = native ]; then
-    boot native native ""
+    boot native native "" ""
 else
     PORT=$((20000 + RANDOM % 20000))
-    boot source migrate-src "socket,id=n0,listen=127.0.0.1:$PORT"
+    boot source migrate-src "socket,id=n0,listen=127.0.0.1:$PORT" 52:54:00:00:10:01
     sleep 2   # the listening side must exist before the other connects
-    boot destination migrate-dst "socket,id=n0,connect=127.0.0.1:$PORT"
+    boot destination migrate-dst "socket,id=n0,connect=127.0.0.1:$PORT" 52:54:00:00:10:02
 fi
 set +e
 for p in "${PIDS[@]}"; do wait "$p"; done
