@@ -17,7 +17,8 @@ CON=/var/log/xen/console/guest-memcheck.log
 snapshot() { log "snapshot: $(xl list 2>&1 | awk 'NR>1{printf "%s(d%s,%sM,%s) ", $1, $2, $3, $5}')"
              tail -6 "$CON" 2>/dev/null | sed 's/^/LAB:   guest| /'; xl dmesg | tail -4 | sed 's/^/LAB:   xen| /'; }
 result() { echo "LAB-RESULT: $1 $2 ${3:-}"; [ "$2" = PASS ] || { FAILED=$((FAILED + 1)); snapshot; }; }
-# wait_for SECONDS DESCRIPTION COMMAND...: polls the command every second until it succeeds
+# wait_for SECONDS DESCRIPTION COMMAND...: runs the command every second until it succeeds. Its arguments are
+# expanded once, by the caller: anything that must be read afresh each time belongs in a function.
 wait_for() { local t=$1 what=$2 i; shift 2
              for i in $(seq 1 "$t"); do "$@" >/dev/null 2>&1 && return 0; sleep 1
                  [ $((i % 20)) = 0 ] && log "waiting for $what (load $(cut -d' ' -f1-3 /proc/loadavg), $(free -m | awk '/Mem:/{print $7}') MiB available)" \
@@ -50,6 +51,8 @@ CFGDIR=/root/guest
 # grep -c prints 0 itself when nothing matches (and fails); a missing file counts as 0 too
 ticks() { local n; n=$(grep -c 'MEMCHECK tick' "$CON" 2>/dev/null); echo "${n:-0}"; }
 mismatches() { local n; n=$(grep -c 'MEMCHECK MISMATCH' "$CON" 2>/dev/null); echo "${n:-0}"; }
+# ticks_since LINE N: at least N memcheck ticks on the console from line LINE on
+ticks_since() { local n; n=$(tail -n +"$1" "$CON" 2>/dev/null | grep -c 'MEMCHECK tick'); [ "${n:-0}" -ge "$2" ]; }
 
 # start_daemon ADDRESS: xlpc daemon --native on ADDRESS:7410, configs from $CFGDIR; PASS/FAIL "daemon"
 start_daemon() {
@@ -89,9 +92,11 @@ link() {
 guest_checks() {
     local label=$1 from=$2
     since() { tail -n +"$from" "$CON" 2>/dev/null | grep -c 'MEMCHECK tick'; true; }
-    if wait_for 180 "memcheck ticking after $label" test "$(since)" -ge 5; then
+    if wait_for 180 "memcheck ticking after $label" ticks_since "$from" 5; then
         result "$label-guest-alive" PASS "memcheck ticked $(since) times here since; last: $(grep 'MEMCHECK tick' "$CON" | tail -1)"
-    else result "$label-guest-alive" FAIL "memcheck did not tick here after $label"; fi
+    else result "$label-guest-alive" FAIL "memcheck did not tick here after $label"
+         log "guest console since $label:"; tail -n +"$from" "$CON" | tail -80 | sed 's/^/LAB:   guest| /'
+         log "xl dmesg:"; xl dmesg | grep -v 'HVM.*\(save\|restore\):' | tail -30 | sed 's/^/LAB:   xen| /'; fi
     if [ "$(mismatches)" = 0 ]; then result "$label-memcheck" PASS "no MEMCHECK MISMATCH on this host's console"
     else result "$label-memcheck" FAIL "$(grep -m3 'MEMCHECK MISMATCH' "$CON" | tr '\n' ' ')"; fi
 }
@@ -169,7 +174,7 @@ XS=/local/domain/$DOM
 guest_total() { xenstore-read $XS/data/meminfo_total 2>/dev/null || echo 0; }
 below() { [ "$(guest_total)" -gt 0 ] && [ "$(guest_total)" -lt "$1" ]; }
 above() { [ "$(guest_total)" -ge "$1" ]; }
-wait_for 60 "the guest's meminfo report" test -n "$(xenstore-read $XS/data/meminfo_total 2>/dev/null)"
+wait_for 60 "the guest's meminfo report" xenstore-read $XS/data/meminfo_total
 BEFORE=$(guest_total)
 step xlpc mem-set memcheck 96
 TARGET=$(xenstore-read $XS/memory/target)
@@ -188,8 +193,9 @@ snapshot
 
 # ---- DSB: the controller over the real xenstored and the guest's reports -----------------------------------
 target() { xenstore-read $XS/memory/target; }
+target_below() { [ "$(target)" -lt "$1" ]; }
 step xlpc dsb start memcheck
-if wait_for 120 "self-ballooning to lower the target" test "$(target)" -lt 131072; then
+if wait_for 120 "self-ballooning to lower the target" target_below 131072; then
     LOWEST=$(target)
     step xlpc dsb status memcheck
     step xlpc dsb stop memcheck
@@ -203,7 +209,7 @@ fi
 wait_for 90 "the balloon to deflate after DSB" above $((BEFORE - 4096))
 
 # ---- the Java pager against the real paging interface ------------------------------------------------------
-TB=$(ticks)
+TB=$(($(wc -l < "$CON") + 1))
 TMO=300 step xlpc page-out memcheck 16384 --hold 20 | tee /tmp/pageout.txt
 xl debug-keys q >/dev/null 2>&1; xl dmesg | grep -a 'paged_pages' | tail -1
 if grep -q '^paged out' /tmp/pageout.txt; then
@@ -217,8 +223,9 @@ else
     result page-out FAIL "$(tr '\n' ' ' < /tmp/pageout.txt)"
     log "xlpc daemon log (tail):"; tail -20 /var/log/xlpc-daemon.log
 fi
-if wait_for 60 "the checker to tick again" test "$(ticks)" -gt $((TB + 3)); then
-    result guest-alive PASS "memcheck ticked $(( $(ticks) - TB )) times since the page-out began"
+TA=$(($(wc -l < "$CON") + 1))
+if wait_for 60 "the checker to tick again" ticks_since "$TA" 3; then
+    result guest-alive PASS "memcheck ticked $(tail -n +"$TB" "$CON" | grep -c 'MEMCHECK tick') times during the page-out and on after it"
 else result guest-alive FAIL "memcheck stopped ticking (last: $(grep 'MEMCHECK tick' "$CON" | tail -1))"; fi
 log "guest console (tail):"; tail -4 "$CON"
 if [ "$(mismatches)" = 0 ]; then result memcheck PASS "$(grep 'MEMCHECK tick' "$CON" | tail -1)"

@@ -102,6 +102,25 @@ class IncomingMigrationTest {
     }
 
     @Test
+    void theToolstacksOwnPagesAreNeitherGivenBackNorPagedOut() {
+        when(domains.toolstackPages(DOM)).thenReturn(List.of(Gfn.of(62), Gfn.of(63)));
+        prepared(holes(3, 62, 63));     // the source counts its own toolstack pages as holes
+        verify(domains).decreaseReservation(DOM, holes(3));
+        verify(paging, never()).nominate(Gfn.of(62));
+        verify(paging, never()).nominate(Gfn.of(63));
+        verify(paging).evict(Gfn.of(61));
+    }
+
+    @Test
+    void aDestinationPhysmapLargerThanTheSourcesIsRefused() {
+        when(memory.gfnCount(DOM)).thenReturn(PAGES + 1);
+        XenException e = assertThrows(XenException.class, () -> prepared(holes()));
+        assertEquals(true, e.getMessage().contains("spans 65 gfns here"), e.getMessage());
+        verify(paging, never()).evict(any());
+        verify(domains).destroy(DOM);
+    }
+
+    @Test
     void aFailedPrepareGivesUpThePagerAndDestroysTheDomain() {
         doThrow(new XenException("xc_mem_paging_evict", Errno.EBUSY, "test")).when(paging).evict(Gfn.of(5));
         assertThrows(XenException.class, () -> prepared(holes()));

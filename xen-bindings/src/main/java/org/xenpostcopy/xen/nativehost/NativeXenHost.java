@@ -507,7 +507,21 @@ public final class NativeXenHost implements XenHost {
 
     private final class Dirty implements DirtyLog {
         @Override
+        /**
+         * As libxc's own save does: if Xen refuses because log-dirty is on already (EINVAL — seen in the lab on a
+         * PVH guest that had just arrived by migration, and what VRAM tracking leaves behind), turn it off and on
+         * again, so the bitmap starts empty.
+         */
         public void enable(DomainId domain) {
+            if (xc.xc_shadow_control(xch, domain.value(), LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY, null, 0) == 0) {
+                return;
+            }
+            XenException first = XenErrors.failure("xc_shadow_control", domain + " enable log-dirty");
+            if (!first.is(Errno.EINVAL)) {
+                throw first;
+            }
+            XenErrors.check(xc.xc_shadow_control(xch, domain.value(), LibXenCtrl.SHADOW_OP_OFF, null, 0),
+                    "xc_shadow_control", domain + " log-dirty off, before enabling it again");
             XenErrors.check(xc.xc_shadow_control(xch, domain.value(), LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY, null, 0),
                     "xc_shadow_control", domain + " enable log-dirty");
         }

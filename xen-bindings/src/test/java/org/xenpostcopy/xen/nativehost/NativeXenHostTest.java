@@ -231,6 +231,23 @@ class NativeXenHostTest {
     }
 
     @Test
+    void logDirtyAlreadyOnIsTurnedOffAndOnAgainAsLibxcDoes() {
+        int[] enables = {0};
+        when(xc.xc_shadow_control(eq(xch), eq(4), eq(LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY), any(), eq(0))).thenAnswer(inv -> {
+            if (enables[0]++ == 0) {
+                com.sun.jna.Native.setLastError(22);   // EINVAL: already in log-dirty mode
+                return -1;
+            }
+            return 0;
+        });
+        host.dirtyLog().enable(DomainId.of(4));
+        org.mockito.InOrder order = org.mockito.Mockito.inOrder(xc);
+        order.verify(xc).xc_shadow_control(xch, 4, LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY, null, 0);
+        order.verify(xc).xc_shadow_control(xch, 4, LibXenCtrl.SHADOW_OP_OFF, null, 0);
+        order.verify(xc).xc_shadow_control(xch, 4, LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY, null, 0);
+    }
+
+    @Test
     void toolstackPagesAreTheRingGfnsNamedByHvmParams() {
         domainFour(XcDomainInfo.DOMINF_HVM_GUEST);
         when(xc.xc_hvm_param_get(eq(xch), eq(4), anyInt(), any())).thenAnswer(inv -> {
