@@ -94,7 +94,7 @@ public interface LibXenCtrl extends Library {
 
     int HVM_PARAM_PAGING_RING_PFN = 27;
     int SHADOW_OP_OFF = 0;
-    int SHADOW_OP_ENABLE_LOGDIRTY = 32;
+    int SHADOW_OP_ENABLE_LOGDIRTY = 2;
     int SHADOW_OP_CLEAN = 11;
     int SHADOW_OP_PEEK = 12;
     int PFINFO_LTAB_MASK = 0xf << 28;

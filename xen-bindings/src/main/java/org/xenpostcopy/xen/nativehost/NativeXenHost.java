@@ -508,9 +508,8 @@ public final class NativeXenHost implements XenHost {
     private final class Dirty implements DirtyLog {
         @Override
         /**
-         * As libxc's own save does: if Xen refuses because log-dirty is on already (EINVAL — seen in the lab on a
-         * PVH guest that had just arrived by migration, and what VRAM tracking leaves behind), turn it off and on
-         * again, so the bitmap starts empty.
+         * As libxc's own save does: if Xen refuses because log-dirty is on already (EINVAL; a device model's VRAM
+         * tracking leaves it on), turn it off and on again, so the bitmap starts empty.
          */
         public void enable(DomainId domain) {
             if (xc.xc_shadow_control(xch, domain.value(), LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY, null, 0) == 0) {

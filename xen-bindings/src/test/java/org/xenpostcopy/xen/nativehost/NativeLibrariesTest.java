@@ -96,6 +96,42 @@ class NativeLibrariesTest {
         }
     }
 
+    /** The numbers the bindings pass to Xen, against the installed headers. */
+    @Test
+    void constantsMatchTheHeaders(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.exists(Path.of("/usr/include/xenctrl.h")), "skipped: xenctrl.h is missing (apt-get install libxen-dev)");
+        Map<String, Integer> ours = new java.util.LinkedHashMap<>();
+        ours.put("XEN_DOMCTL_SHADOW_OP_OFF", LibXenCtrl.SHADOW_OP_OFF);
+        ours.put("XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY", LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY);
+        ours.put("XEN_DOMCTL_SHADOW_OP_CLEAN", LibXenCtrl.SHADOW_OP_CLEAN);
+        ours.put("XEN_DOMCTL_SHADOW_OP_PEEK", LibXenCtrl.SHADOW_OP_PEEK);
+        ours.put("HVM_PARAM_PAGING_RING_PFN", LibXenCtrl.HVM_PARAM_PAGING_RING_PFN);
+        ours.put("XEN_DOMCTL_PFINFO_LTAB_MASK", LibXenCtrl.PFINFO_LTAB_MASK);
+        ours.put("XEN_DOMCTL_PFINFO_XTAB", LibXenCtrl.PFINFO_XTAB);
+        ours.put("XEN_DOMCTL_PFINFO_XALLOC", LibXenCtrl.PFINFO_XALLOC);
+        ours.put("XEN_DOMCTL_PFINFO_BROKEN", LibXenCtrl.PFINFO_BROKEN);
+        ours.put("XEN_DOMINF_shutdown", XcDomainInfo.DOMINF_SHUTDOWN);
+        ours.put("XEN_DOMINF_paused", XcDomainInfo.DOMINF_PAUSED);
+        ours.put("XEN_DOMINF_hvm_guest", XcDomainInfo.DOMINF_HVM_GUEST);
+        ours.put("SHUTDOWN_suspend", 2);
+        ours.put("HVM_PARAM_STORE_PFN", 1);
+        ours.put("HVM_PARAM_IOREQ_PFN", 5);
+        ours.put("HVM_PARAM_BUFIOREQ_PFN", 6);
+        ours.put("HVM_PARAM_CONSOLE_PFN", 17);
+        ours.put("HVM_PARAM_MONITOR_RING_PFN", 28);
+        ours.put("HVM_PARAM_SHARING_RING_PFN", 29);
+        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <xenctrl.h>\n#include <xen/hvm/params.h>\n"
+                + "#include <xen/sched.h>\nint main(void){\n");
+        for (String name : ours.keySet()) {
+            c.append("printf(\"").append(name).append(" %d\\n\", (int)(").append(name).append("));\n");
+        }
+        c.append("return 0;}\n");
+        Map<String, Integer> measured = compileAndRun(dir, c.toString());
+        for (Map.Entry<String, Integer> e : ours.entrySet()) {
+            assertEquals(measured.get(e.getKey()), e.getValue(), e.getKey());
+        }
+    }
+
     private static Map<String, Integer> compileAndRun(Path dir, String program) throws Exception {
         Path src = dir.resolve("abi.c");
         Files.writeString(src, program);
