@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Boots the lab built by build.sh under QEMU software emulation and turns dom0's report into a verdict.
+# Builds the lab (build.sh), boots it under QEMU software emulation and turns dom0's report into a verdict.
 #   tests/xen-lab/run.sh [native|migrate]
 #     native   one Xen host: xlpc list, mem-set and DSB against the real toolstack, the Java pager paging a
 #              running PVH guest out and back in (default)
@@ -11,8 +11,10 @@ LAB=$(cd "$(dirname "$0")" && pwd)
 W=${LAB_WORK:-$LAB/work}
 MODE=${1:-native}
 case "$MODE" in native|migrate) ;; *) echo "usage: $0 [native|migrate]" >&2; exit 2;; esac
+# Build (or bring up to date) first: the expensive stages are kept, the jar and initramfs are redone.
+[ "${LAB_NO_BUILD:-0}" = 1 ] || "$LAB/build.sh"
 for f in xen-mempaging.elf vmlinuz dom0-initrd.cpio; do
-    [ -e "$W/$f" ] || { echo "lab: $W/$f is missing: run tests/xen-lab/build.sh first" >&2; exit 2; }
+    [ -e "$W/$f" ] || { echo "lab: $W/$f is missing: run tests/xen-lab/build.sh" >&2; exit 2; }
 done
 mkdir -p "$W/logs"
 STAMP=$(date +%Y%m%d-%H%M%S)
