@@ -241,10 +241,14 @@ public final class OutgoingMigration {
                 if (done.getGuestOpsAtCompletion() >= 0 && done.getPostCopyNanos() > 0) {
                     during = (done.getGuestOpsAtCompletion() - done.getGuestOpsAtResume()) / (done.getPostCopyNanos() / 1e9);
                 }
+                // The guest's memory, not its physmap span: on real Xen the span also covers the MMIO hole and
+                // the special pages below 4 GiB, which were never RAM and are not "skipped".
+                long vmPages = Math.min(config.memoryPages(), gfnCount);
+                long populatedAtSwitch = gfnCount - holes.cardinality();
                 return new MigrationReport(mode.wireName(), mode == MigrationMode.PRECOPY ? "none" : options.prepaging().wireName(),
-                        options.dsb(), gfnCount, (tPause - tStart) / 1e6 + downtimeMs + postCopyMs, downtimeMs,
+                        options.dsb(), vmPages, (tPause - tStart) / 1e6 + downtimeMs + postCopyMs, downtimeMs,
                         pagesSent, precopy.bytesSent() + session.wireBytes.get() + vcpuBytes, done.getDuplicatePages(),
-                        holes.cardinality(), freeAtStart, done.getNetworkFaults(), done.getPrepagedHits(),
+                        Math.max(0, vmPages - populatedAtSwitch), freeAtStart, done.getNetworkFaults(), done.getPrepagedHits(),
                         done.getGuestPagesTouched(),
                         new MigrationReport.FaultLatency(done.getFaultLatency().getP50Us(),
                                 done.getFaultLatency().getP99Us(), done.getFaultLatency().getMaxUs()),
