@@ -178,7 +178,7 @@ public final class OutgoingMigration {
             }
             if (mode == MigrationMode.PRECOPY) {
                 progress.update("stop-and-copy", precopy.pagesSent(), precopy.pagesSent() + outstanding.cardinality(), 0);
-                precopy.send(outstanding, () -> { });   // the last dirty pages, with the guest stopped
+                precopy.send(outstanding, () -> { }, false);   // the last dirty pages, with the guest stopped
                 rounds++;
                 outstanding = new GfnBitmap(gfnCount);
             }
@@ -286,7 +286,7 @@ public final class OutgoingMigration {
             String phase = "pre-copy round " + rounds;
             long base = precopy.pagesSent();
             long total = round.cardinality();
-            precopy.send(round, () -> progress.update(phase, precopy.pagesSent() - base, total, 0));
+            precopy.send(round, () -> progress.update(phase, precopy.pagesSent() - base, total, 0), true);
             everSent.or(round);
             GfnBitmap dirty = host.dirtyLog().readAndClear(domain);
             dirty.andNot(holes(gfnCount));

@@ -43,8 +43,15 @@ final class PreCopySender {
         this.gfns = new long[batchPages];
     }
 
-    /** Sends every gfn of {@code round}; returns how many pages went. */
-    long send(GfnBitmap round, Runnable afterBatch) {
+    /**
+     * Sends every gfn of {@code round}; returns how many pages went.
+     *
+     * @param guestRunning a live round: a gfn the guest gave back since the round was planned cannot be mapped
+     *                     (ENOENT on the emulated host, EINVAL from a PV dom0's foreign map) and is skipped — it
+     *                     stays unsent, so the stop-and-copy sends it if it is populated again by then. With the
+     *                     guest stopped nothing can vanish, and any failure is an error: no page is dropped.
+     */
+    long send(GfnBitmap round, Runnable afterBatch, boolean guestRunning) {
         long sent = 0;
         long g = round.nextSet(0);
         while (g >= 0) {
@@ -56,10 +63,10 @@ final class PreCopySender {
                     host.memory().read(domain, Gfn.of(g), pages);
                     gfns[n++] = g;
                 } catch (XenException e) {
-                    if (!e.is(Errno.ENOENT)) {
+                    if (!guestRunning || !(e.is(Errno.ENOENT) || e.is(Errno.EINVAL))) {
                         throw e;
                     }
-                    pages.position(pos);   // ballooned out since: nothing to send
+                    pages.position(pos);   // given back since the round was planned: nothing to send now
                 }
                 g = round.nextSet(g + 1);
             }
