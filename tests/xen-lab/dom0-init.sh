@@ -92,7 +92,7 @@ link() {
 guest_checks() {
     local label=$1 from=$2
     since() { tail -n +"$from" "$CON" 2>/dev/null | grep -c 'MEMCHECK tick'; true; }
-    if wait_for 180 "memcheck ticking after $label" ticks_since "$from" 5; then
+    if wait_for 300 "memcheck ticking after $label" ticks_since "$from" 5; then
         result "$label-guest-alive" PASS "memcheck ticked $(since) times here since; last: $(grep 'MEMCHECK tick' "$CON" | tail -1)"
     else result "$label-guest-alive" FAIL "memcheck did not tick here after $label"
          log "guest console since $label:"; tail -n +"$from" "$CON" | tail -80 | sed 's/^/LAB:   guest| /'
@@ -158,7 +158,7 @@ step xl list
 # ---- xen-postcopy's native daemon --------------------------------------------------------------------------
 T0=$(up)
 xlpc daemon --native > /var/log/xlpc-daemon.log 2>&1 &
-if WATCH=/var/log/xlpc-daemon.log wait_for 180 "xlpc daemon --native" grep -q '^listening on' /var/log/xlpc-daemon.log; then
+if WATCH=/var/log/xlpc-daemon.log wait_for 300 "xlpc daemon --native" grep -q '^listening on' /var/log/xlpc-daemon.log; then
     result daemon PASS "listening after $(awk -v a="$(up)" -v b="$T0" 'BEGIN{printf "%.0f", a-b}')s: $(grep 'xlpc daemon:' /var/log/xlpc-daemon.log | head -1)"
 else
     result daemon FAIL "see the daemon log below"; head -40 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'; finish
