@@ -69,24 +69,36 @@ public final class XlToolstack implements Toolstack {
         }
     }
 
+    /** Runs xl with its output in a file, so a hung xl is cut off by the timeout rather than blocking a read. */
     private static String run(String what, List<String> cmd) {
+        Path out = null;
         try {
-            Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            out = Files.createTempFile("xlpc-xl-", ".out");
+            Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start();
             if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new XenException(what, Errno.ETIMEDOUT, String.join(" ", cmd) + " took over " + TIMEOUT_S + " s");
             }
+            String text = Files.readString(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
                 throw new XenException(what, Errno.EIO, String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): "
-                        + out.strip().replace('\n', ' '));
+                        + text.strip().replace('\n', ' '));
             }
-            return out;
+            return text;
         } catch (IOException e) {
             throw new XenException(what, Errno.ENOENT, "cannot run " + cmd.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new XenException(what, Errno.EINTR, "interrupted");
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // a temporary file; nothing depends on it
+                }
+            }
         }
     }
 }
