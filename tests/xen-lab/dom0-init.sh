@@ -88,6 +88,23 @@ link() {
     else result link FAIL "no answer from $PEER"; finish; fi
 }
 
+# died DOMID FROM_LINE: prints (and succeeds on) the first sign that the domain crashed rather than left:
+# Xen's triple-fault or domain-crash message, or a panic on the guest's console since line FROM_LINE
+died() { { xl dmesg | grep -a -E "d$1v[0-9]+ Triple fault|Domain $1 \(vcpu#[0-9]+\) crashed|domain_crash.*d$1"
+           tail -n +"$2" "$CON" 2>/dev/null | grep -a -m1 'Kernel panic'; } | grep -m1 .; }
+
+# gone_or_stopped: memcheck has left this host, or stopped here (crashed or "rebooted": the config preserves it)
+gone_or_stopped() { ! xl domid memcheck >/dev/null 2>&1 || xl list memcheck 2>/dev/null | awk 'NR==2{exit !($5 ~ /[sc]/)}'; }
+# post_mortem DOMID FROM_LINE: what a dead guest left behind - its vCPU (symbolised with the guest kernel's
+# System.map), its console since FROM_LINE, Xen's messages and the daemon's log
+post_mortem() {
+    log "guest vCPU 0 of domain $1 (xenctx):"
+    timeout 60 xenctx -a -S -s /root/guest/System.map "$1" 0 2>&1 | head -60 | sed 's/^/LAB:   ctx| /'
+    log "guest console before it stopped:"; tail -n +"$2" "$CON" | tail -60 | sed 's/^/LAB:   guest| /'
+    log "xl dmesg:"; xl dmesg | grep -v 'HVM.*\(save\|restore\):' | tail -40 | sed 's/^/LAB:   xen| /'
+    log "daemon log:"; tail -40 /var/log/xlpc-daemon.log | sed 's/^/LAB:   daemon| /'
+}
+
 # guest_checks LABEL FROM_LINE: memcheck on this host's console since line FROM_LINE: ticking, no mismatch
 guest_checks() {
     local label=$1 from=$2
@@ -95,8 +112,7 @@ guest_checks() {
     if wait_for 300 "memcheck ticking after $label" ticks_since "$from" 5; then
         result "$label-guest-alive" PASS "memcheck ticked $(since) times here since; last: $(grep 'MEMCHECK tick' "$CON" | tail -1)"
     else result "$label-guest-alive" FAIL "memcheck did not tick here after $label"
-         log "guest console since $label:"; tail -n +"$from" "$CON" | tail -80 | sed 's/^/LAB:   guest| /'
-         log "xl dmesg:"; xl dmesg | grep -v 'HVM.*\(save\|restore\):' | tail -30 | sed 's/^/LAB:   xen| /'; fi
+         post_mortem "$(xl domid memcheck 2>/dev/null)" "$from"; fi
     if [ "$(mismatches)" = 0 ]; then result "$label-memcheck" PASS "no MEMCHECK MISMATCH on this host's console"
     else result "$label-memcheck" FAIL "$(grep -m3 'MEMCHECK MISMATCH' "$CON" | tr '\n' ' ')"; fi
 }
@@ -137,8 +153,13 @@ if has migrate-dst; then
     else
         result postcopy-arrival FAIL "no memcheck domain arrived"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'; finish
     fi
-    # The source sends it back by pre-copy; this host is done when it has left.
-    if wait_for 900 "the guest to leave again" sh -c '! xl domid memcheck'; then result precopy-departure PASS "memcheck left"
+    # The source sends it back by pre-copy; this host is done when it has left - alive, not by crashing.
+    DOM=$(xl domid memcheck 2>/dev/null); FROM=$(($(wc -l < "$CON") + 1))
+    if wait_for 900 "the guest to leave again" gone_or_stopped; then
+        if died "$DOM" "$FROM"; then
+            result precopy-departure FAIL "memcheck (domain $DOM) died here instead of leaving: $(died "$DOM" "$FROM" | head -1)"
+            post_mortem "$DOM" "$FROM"
+        else result precopy-departure PASS "memcheck left"; fi
     else result precopy-departure FAIL "memcheck is still here"; fi
     tail -20 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
     finish

@@ -15,6 +15,8 @@ import org.xenpostcopy.xen.PagingSession;
  */
 final class FaultService {
     private static final Logger LOG = System.getLogger(FaultService.class.getName());
+    /** How often it asks Xen whether the guest still runs here (a dead guest sends no more requests). */
+    private static final long ALIVE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final IncomingMigration migration;
     private final PagingSession paging;
@@ -34,9 +36,14 @@ final class FaultService {
 
     private void run() {
         List<PagingRequest> batch = new ArrayList<>();
+        long nextAliveCheck = System.nanoTime();
         try {
             while (!stop) {
                 paging.awaitEvent(50, TimeUnit.MILLISECONDS);
+                if (System.nanoTime() - nextAliveCheck >= 0) {
+                    nextAliveCheck = System.nanoTime() + ALIVE_CHECK_NANOS;
+                    migration.checkGuestAlive();
+                }
                 batch.clear();
                 migration.ringLock().lock();
                 try {

@@ -18,6 +18,7 @@ import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.report.LatencyRecorder;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestProbe;
@@ -30,7 +31,7 @@ import org.xenpostcopy.xen.XenStore;
 
 /**
  * One incoming post-copy migration. Its phases move only forward through {@link #advance}:
- * {@code PREPARED → RUNNING → COMPLETED}, or {@code PREPARED → ABORTED}.
+ * {@code PREPARED → RUNNING → COMPLETED}, {@code RUNNING → LOST}, or {@code PREPARED → ABORTED}.
  *
  * <p>Per gfn the states are: expected (will arrive) or a hole; loaded or not; and, while not loaded, possibly a
  * pending fault. A stripe lock per gfn makes "load and take the pending fault" and "check loaded or add a pending
@@ -40,7 +41,8 @@ public final class IncomingMigration {
     private static final Logger LOG = System.getLogger(IncomingMigration.class.getName());
     private static final int STRIPES = 1024;
 
-    public enum Phase { PREPARED, RUNNING, COMPLETED, ABORTED }
+    /** LOST: the guest stopped on this host (crashed, shut down, destroyed) before every page had arrived. */
+    public enum Phase { PREPARED, RUNNING, COMPLETED, ABORTED, LOST }
 
     /** How pages arrive: all after resume, all before, or both (see TPrepare.mode). */
     public enum Mode { POSTCOPY, PRECOPY, HYBRID }
@@ -346,6 +348,9 @@ public final class IncomingMigration {
      * counted and dropped; a page for a hole or out of range is refused. Never loads anything twice.
      */
     void deliver(long gfn, ByteBuffer page) {
+        if (guestLost != null) {
+            return;
+        }
         GfnBitmap exp = expected;
         if (exp == null || gfn < 0 || gfn >= gfnCount || !exp.get(gfn)) {
             rejected.incrementAndGet();
@@ -358,7 +363,15 @@ public final class IncomingMigration {
                 duplicates.incrementAndGet();
                 return;
             }
-            paging.load(Gfn.of(gfn), page);
+            try {
+                paging.load(Gfn.of(gfn), page);
+            } catch (XenException e) {
+                checkGuestAlive();      // a guest that died since the last check makes every load fail
+                if (guestLost != null) {
+                    return;
+                }
+                throw e;
+            }
             setLoaded(gfn);
             waiting = pending.remove(gfn);
         }
@@ -484,6 +497,39 @@ public final class IncomingMigration {
     Optional<GuestProbe> probe() {
         return host.guestProbe();
     }
+
+    /**
+     * Called by the fault thread about once a second while pages are still coming: if the guest no longer runs
+     * here (it crashed, was shut down or destroyed), the session cannot finish. Records why, once, and wakes
+     * whoever waits for the last page. The pages still at the source are then the only copy of a guest that is
+     * gone; nothing here can use them.
+     */
+    void checkGuestAlive() {
+        if (guestLost != null || phase.get() != Phase.RUNNING || allLoaded.getCount() == 0) {
+            return;
+        }
+        String why;
+        try {
+            DomainInfo.State state = host.domains().info(domain).state();
+            if (state == DomainInfo.State.RUNNING || state == DomainInfo.State.PAUSED) {
+                return;
+            }
+            why = domain + (state == DomainInfo.State.SHUTDOWN ? " shut down (crashed, rebooted or powered off)"
+                    : " is being destroyed");
+        } catch (XenException e) {
+            why = domain + " is gone (" + e.getMessage() + ")";
+        }
+        guestLost = why + " after " + loaded.get() + " of " + expectedCount + " post-copy pages had arrived";
+        LOG.log(Level.ERROR, "session {0}: the guest stopped on this host during post-copy: {1}", id, guestLost);
+        allLoaded.countDown();
+    }
+
+    /** Why the guest stopped here before its last page arrived, or null while it runs. */
+    String guestLost() {
+        return guestLost;
+    }
+
+    private volatile String guestLost;
 
     /** Where a demand fetch failed for good, for the completion report. */
     void demandFailed(String why) {

@@ -173,7 +173,7 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         }
         IncomingMigration.Phase phase = m.phase();
         boolean precopy = phase == IncomingMigration.Phase.PREPARED && m.mode != IncomingMigration.Mode.POSTCOPY;
-        if (phase != IncomingMigration.Phase.RUNNING && !precopy) {
+        if ((phase != IncomingMigration.Phase.RUNNING && !precopy) || m.guestLost() != null) {
             refusedBatches.incrementAndGet();
             LOG.log(Level.WARNING, "refused a push batch for session {0} in phase {1}", sessionId, phase);
             return;
@@ -214,7 +214,15 @@ public final class ReceiverService implements MigrationReceiver.Iface {
             throw Wire.error(TErrorCode.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not RUNNING");
         }
         try {
-            if (!m.awaitAllLoaded(Math.max(1, timeoutMs))) {
+            boolean all = m.awaitAllLoaded(Math.max(1, timeoutMs));
+            if (m.guestLost() != null) {
+                m.finish();
+                m.advance(IncomingMigration.Phase.RUNNING, IncomingMigration.Phase.LOST);
+                sessions.remove(sessionId);
+                throw Wire.error(TErrorCode.HOST_ERROR, "the guest stopped on the destination during post-copy: "
+                        + m.guestLost());
+            }
+            if (!all) {
                 String why = m.demandFailure != null ? " (demand connection failed: " + m.demandFailure + ")" : "";
                 throw Wire.error(TErrorCode.TIMEOUT, m.loaded.get() + " of " + m.expectedCount()
                         + " pages loaded after " + timeoutMs + " ms" + why + "; the guest runs here and waits for the rest");

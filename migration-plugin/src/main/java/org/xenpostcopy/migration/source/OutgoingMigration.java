@@ -64,6 +64,11 @@ import org.xenpostcopy.xen.XenStore;
 public final class OutgoingMigration {
     private static final Logger LOG = System.getLogger(OutgoingMigration.class.getName());
     private static final int CONNECT_TIMEOUT_MS = 10_000;
+    /**
+     * One push or pre-copy batch is a few hundred KiB: a destination that takes this long to take one is gone
+     * (a host that vanished sends no reset, and TCP alone would keep retrying for a quarter of an hour).
+     */
+    private static final int PUSH_TIMEOUT_MS = 120_000;
     /** Xen's pre-copy stop rules (xc_domain_save): few dirty pages, round count, total sent. */
     static final int PRECOPY_DIRTY_THRESHOLD = 50;
     static final int PRECOPY_MAX_ROUNDS = 29;
@@ -127,6 +132,7 @@ public final class OutgoingMigration {
              ThriftConnection pushConn = ThriftConnection.open(destination, CONNECT_TIMEOUT_MS)) {
             MigrationReceiver.Client receiver = control.receiver();
             MigrationReceiver.Client push = pushConn.receiver();
+            pushConn.setTimeout(PUSH_TIMEOUT_MS);
             progress.update("prepare", 0, 0, 0);
             // Creating and paging out a large domain takes a while on the destination.
             control.setTimeout((int) Math.min(Integer.MAX_VALUE, options.timeoutMs()));
@@ -222,16 +228,27 @@ public final class OutgoingMigration {
                         String.format("%.3f", networkMs / 2), String.format("%.3f", resumed.getResumeMs()));
 
                 // --- post-copy: push while the page server answers faults ----------------------------------
-                if (!sent.allClaimed()) {
-                    new PushScheduler(session, push, link.batchPages(options.batchPages(), Wire.PAGE_SIZE + 8),
-                            progress).run();
+                long pagesSent;
+                TCompletion done;
+                try {
+                    if (!sent.allClaimed()) {
+                        new PushScheduler(session, push, link.batchPages(options.batchPages(), Wire.PAGE_SIZE + 8),
+                                progress).run();
+                    }
+                    pagesSent = precopy.pagesSent() + session.pagesSent();
+                    progress.update("completing", pagesSent, pagesSent, session.demandRequests.get());
+                    control.setTimeout((int) Math.min(Integer.MAX_VALUE, options.timeoutMs() + 60_000));
+                    long restore = options.dsb() ? originalTarget : 0;
+                    long sentSoFar = pagesSent;
+                    done = call("complete", () -> receiver.complete(sessionId, sentSoFar, options.verify(),
+                            (int) Math.min(Integer.MAX_VALUE, options.timeoutMs()), restore));
+                } catch (MigrationException e) {
+                    // The guest has run on the destination since the switch: this copy is out of date, and resuming
+                    // it would roll the guest back under its peers. It is kept paused, with every page not yet sent.
+                    throw new MigrationException(e.getMessage() + "; " + domain + " stays paused here (" + session.pagesSent()
+                            + " pages had been sent after the switch): the guest ran on the destination, so this copy is"
+                            + " out of date and is not resumed", e);
                 }
-                long pagesSent = precopy.pagesSent() + session.pagesSent();
-                progress.update("completing", pagesSent, pagesSent, session.demandRequests.get());
-                control.setTimeout((int) Math.min(Integer.MAX_VALUE, options.timeoutMs() + 60_000));
-                long restore = options.dsb() ? originalTarget : 0;
-                TCompletion done = call("complete", () -> receiver.complete(sessionId, pagesSent, options.verify(),
-                        (int) Math.min(Integer.MAX_VALUE, options.timeoutMs()), restore));
                 host.domains().destroy(domain);
                 progress.update("done", pagesSent, pagesSent, done.getNetworkFaults());
 
