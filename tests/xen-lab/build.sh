@@ -93,7 +93,6 @@ cp -a "$W/rootfs/usr/lib/modules/$KV/kernel/drivers/net/ethernet/intel/e1000" \
     "$D/usr/lib/modules/$KV/kernel/drivers/net/ethernet/intel/"
 chroot "$D" depmod "$KV"
 cp "$W/rootfs/boot/vmlinuz-$KV" "$D/root/guest/vmlinuz"
-cp "$W/rootfs/boot/System.map-$KV" "$D/root/guest/System.map"   # xenctx names a dead guest's functions
 cp "$W/guest-initrd.gz" "$LAB/guest/memcheck.cfg" "$D/root/guest/"
 cp -a "$W/jre" "$D/opt/xlpc/jre"
 cp "$W/xlpc.jar" "$D/opt/xlpc/"

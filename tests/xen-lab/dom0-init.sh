@@ -95,13 +95,14 @@ died() { { xl dmesg | grep -a -E "d$1v[0-9]+ Triple fault|Domain $1 \(vcpu#[0-9]
 
 # gone_or_stopped: memcheck has left this host, or stopped here (crashed or "rebooted": the config preserves it)
 gone_or_stopped() { ! xl domid memcheck >/dev/null 2>&1 || xl list memcheck 2>/dev/null | awk 'NR==2{exit !($5 ~ /[sc]/)}'; }
-# post_mortem DOMID FROM_LINE: what a dead guest left behind - its vCPU (symbolised with the guest kernel's
-# System.map), its console since FROM_LINE, Xen's messages and the daemon's log
+# post_mortem DOMID FROM_LINE: what a dead guest left behind - its vCPU registers and the code at rip (Debian's
+# /boot/System.map is a placeholder, so no symbols), its console since FROM_LINE, Xen's messages (HVM context
+# restores kept: they show who set the vCPU state) and the daemon's log
 post_mortem() {
     log "guest vCPU 0 of domain $1 (xenctx):"
-    timeout 60 xenctx -a -S -s /root/guest/System.map "$1" 0 2>&1 | head -60 | sed 's/^/LAB:   ctx| /'
-    log "guest console before it stopped:"; tail -n +"$2" "$CON" | tail -60 | sed 's/^/LAB:   guest| /'
-    log "xl dmesg:"; xl dmesg | grep -v 'HVM.*\(save\|restore\):' | tail -40 | sed 's/^/LAB:   xen| /'
+    timeout 60 xenctx -a -S "$1" 0 2>&1 | head -40 | sed 's/^/LAB:   ctx| /'
+    log "guest console before it stopped:"; tail -n +"$2" "$CON" | tail -40 | sed 's/^/LAB:   guest| /'
+    log "xl dmesg:"; xl dmesg | grep -v 'HVM.* save:' | tail -40 | sed 's/^/LAB:   xen| /'
     log "daemon log:"; tail -40 /var/log/xlpc-daemon.log | sed 's/^/LAB:   daemon| /'
 }
 
@@ -139,7 +140,7 @@ if has migrate-src; then
         result precopy PASS "$(tr -d '\n ' < /tmp/precopy.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|rounds\)":[0-9.]*' | tr '\n' ' ')"
         guest_checks precopy "$FROM"
     else
-        result precopy FAIL "$(tail -3 /tmp/precopy.json | tr '\n' ' ')"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
+        result precopy FAIL "$(tail -3 /tmp/precopy.json | tr '\n' ' ')"; tail -40 /var/log/xlpc-daemon.log | sed 's/^/LAB:   daemon| /'
     fi
     finish
 fi

@@ -18,6 +18,7 @@ import org.xenpostcopy.migration.HostAgent;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.PrePaging;
 import org.xenpostcopy.migration.pager.PageOutResult;
 import org.xenpostcopy.migration.pager.PageOutRun;
@@ -268,11 +269,15 @@ public final class HostControlService implements HostControl.Iface {
         }
         InetSocketAddress dest = new InetSocketAddress(r.getDestinationHost(), r.getDestinationPort());
         String migrationId = UUID.randomUUID().toString();
-        MigrationTracker tracker = new MigrationTracker();
+        MigrationTracker tracker = new MigrationTracker("migration of " + r.getDomain() + " (" + id + ") to "
+                + dest.getHostString() + ":" + dest.getPort());
         migrations.put(migrationId, tracker);
         runner.execute(() -> {
             try {
-                tracker.finished(agent.migrate(id, dest, options, tracker));
+                MigrationReport report = agent.migrate(id, dest, options, tracker);
+                LOG.log(Level.INFO, "migration of {0} done: {1} pages, downtime {2} ms", id, report.pagesTransferred(),
+                        String.format("%.1f", report.downtimeMs()));
+                tracker.finished(report);
             } catch (MigrationException | XenException | IllegalArgumentException | IllegalStateException e) {
                 LOG.log(Level.WARNING, "migration of {0} failed: {1}", id, e.getMessage());
                 tracker.failed(e.getMessage());

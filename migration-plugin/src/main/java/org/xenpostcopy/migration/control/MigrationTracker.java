@@ -1,10 +1,16 @@
 package org.xenpostcopy.migration.control;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.Objects;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.report.MigrationReport;
 
 /** The state of one migration a daemon runs for a client: its progress, then its report or its error. */
 final class MigrationTracker implements MigrationProgress {
+    private static final Logger LOG = System.getLogger(MigrationTracker.class.getName());
+
+    private final String name;
     private String phase = "starting";
     private long done;
     private long total;
@@ -13,8 +19,18 @@ final class MigrationTracker implements MigrationProgress {
     private MigrationReport report;
     private String error;
 
+    /** {@code name} says which migration the daemon's log lines are about. */
+    MigrationTracker(String name) {
+        this.name = name;
+    }
+
+    /** Progress for the client; each new phase also goes to the daemon's log, so a stalled migration shows where. */
     @Override
     public synchronized void update(String phase, long pagesDone, long pagesTotal, long networkFaults) {
+        if (!Objects.equals(phase, this.phase)) {
+            LOG.log(Level.INFO, "{0}: {1} ({2} of {3} pages sent before it, {4} network faults)", name, phase,
+                    done, total, faults);
+        }
         this.phase = phase;
         this.done = pagesDone;
         this.total = pagesTotal;

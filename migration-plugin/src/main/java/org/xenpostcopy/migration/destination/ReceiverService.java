@@ -114,7 +114,10 @@ public final class ReceiverService implements MigrationReceiver.Iface {
                 m.startServices(new InetSocketAddress(request.getSourceHost(), request.getSourcePort()), link);
             }
             sessions.put(request.getSessionId(), m);
-            return new TPrepareReply(m.domain.value(), (System.nanoTime() - t0) / 1e6);
+            double ms = (System.nanoTime() - t0) / 1e6;
+            LOG.log(Level.INFO, "session {0}: {1} prepared as {2} for {3} from {4} in {5} ms", m.id, config.name(),
+                    m.domain, mode.name().toLowerCase(java.util.Locale.ROOT), request.getSourceHost(), String.format("%.0f", ms));
+            return new TPrepareReply(m.domain.value(), ms);
         } catch (XenException e) {
             throw Wire.error(TErrorCode.HOST_ERROR, "creating " + config.name() + " failed: " + e.getMessage());
         }
@@ -152,6 +155,7 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         }
         try {
             long nanos = m.resume(vcpus, holes, outstanding, request.getPagesSentBefore(), PRECOPY_WAIT_MS);
+            LOG.log(Level.INFO, "session {0}: {1} runs here; {2} pages still to come", m.id, m.domain, m.expectedCount());
             return new TResumeReply(nanos / 1e6, (System.nanoTime() - t0) / 1e6);
         } catch (XenException e) {
             throw Wire.error(TErrorCode.HOST_ERROR, "resuming " + m.domain + " failed: " + e.getMessage());
@@ -234,6 +238,8 @@ public final class ReceiverService implements MigrationReceiver.Iface {
         m.finish();
         m.advance(IncomingMigration.Phase.RUNNING, IncomingMigration.Phase.COMPLETED);
         sessions.remove(sessionId);
+        LOG.log(Level.INFO, "session {0}: complete; {1} pages loaded after the switch, {2} network faults", m.id,
+                m.loaded.get(), m.networkFaults.get());
 
         long received = m.loaded.get() + m.receivedBeforeSwitch.get();
         TCompletion c = new TCompletion();
