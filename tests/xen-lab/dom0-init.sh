@@ -151,6 +151,8 @@ if has migrate-dst; then
     if wait_for 900 "the migrated guest to arrive" xl domid memcheck; then
         log "memcheck arrived as domain $(xl domid memcheck)"
         guest_checks postcopy 1
+        # patches/xen/0001: the resume's vcpu_info / FIFO event pages that had to wait for the pager
+        log "resume waited for paged-out pages: $(xl dmesg | grep -c 'paged out; retrying'); $(xl dmesg | grep 'paged out; retrying' | head -3 | tr '\n' ' ')"
     else
         result postcopy-arrival FAIL "no memcheck domain arrived"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'; finish
     fi
