@@ -26,6 +26,7 @@ import org.xenpostcopy.migration.protocol.thrift.TPrepare;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
 
 /** Malformed and out-of-range messages are refused with a clear error while a real migration completes intact. */
 class BadInputDuringMigrationTest {
@@ -48,6 +49,11 @@ class BadInputDuringMigrationTest {
             Await.until(() -> !hosts.destination.receiver().activeSessions().isEmpty() || migration.isDone(),
                     Duration.ofSeconds(60), () -> "the migration session to open");
             String session = hosts.destination.receiver().activeSessions().iterator().next();
+            // Past the switch: from here on no client, rogue or not, can take the guest back (abort is refused).
+            Await.until(() -> migration.isDone() || hosts.destinationHost.domains().lookup("vm")
+                            .map(id -> hosts.destinationHost.domains().info(id).state() == DomainInfo.State.RUNNING)
+                            .orElse(false),
+                    Duration.ofSeconds(60), () -> "the guest to run on the destination");
 
             // Garbage that is not Thrift at all: the daemon drops that connection and serves on.
             try (Socket raw = new Socket(hosts.destination.address().getAddress(), hosts.destination.address().getPort());

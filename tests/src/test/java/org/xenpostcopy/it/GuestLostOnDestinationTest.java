@@ -28,8 +28,8 @@ class GuestLostOnDestinationTest {
     @Test
     void theSourceIsToldAndKeepsItsPausedCopy() throws Exception {
         try (TwoHosts hosts = new TwoHosts()) {
-            DomainId d = hosts.bootGuest("vm", 512, "stress-write:64M", 20_000);
-            // 100 Mbit/s: half a GiB takes about 40 s to push, so the guest is sure to die half-way.
+            DomainId d = hosts.bootGuest("vm", 256, "stress-write:64M", 20_000);
+            // 100 Mbit/s: a quarter of a GiB takes about 20 s to push, so the guest is sure to die half-way.
             MigrationOptions options = MigrationOptions.defaults().withPrePaging(PrePaging.BUBBLE).withLink(100, 0)
                     .withBaselineMs(0);
             CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(
