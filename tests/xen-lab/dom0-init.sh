@@ -47,6 +47,8 @@ if xl info | grep -q '^xen_version.*4\.17'; then result xen-boot PASS "$(xl info
 else result xen-boot FAIL "xl info did not answer"; finish; fi
 
 has() { case "+$LABT+" in *+$1+*) return 0;; esac; return 1; }
+# first=precopy|hybrid on the kernel command line (LAB_DOM0_ARGS): how the guest goes out; it comes back by pre-copy
+FIRST=$(sed -n 's/.* first=\([a-z]*\).*/\1/p' /proc/cmdline); FIRST=${FIRST:-postcopy}
 CFGDIR=/root/guest
 # grep -c prints 0 itself when nothing matches (and fails); a missing file counts as 0 too
 ticks() { local n; n=$(grep -c 'MEMCHECK tick' "$CON" 2>/dev/null); echo "${n:-0}"; }
@@ -124,17 +126,18 @@ if has migrate-src; then
     boot_guest
     start_daemon $ME
     wait_for 600 "the destination's daemon" timeout 3 bash -c "</dev/tcp/$PEER/7410"
-    TMO=900 step xlpc migrate memcheck $PEER --postcopy --prepaging bubble --no-verify --json > /tmp/postcopy.json
-    cat /tmp/postcopy.json
-    if grep -q '"pagesTransferred"' /tmp/postcopy.json && ! xl domid memcheck >/dev/null 2>&1; then
-        result postcopy PASS "$(tr -d '\n ' < /tmp/postcopy.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|networkFaults\|duplicatePages\)":[0-9.]*' | tr '\n' ' ')"
+    case $FIRST in postcopy) HOW="--postcopy --prepaging bubble";; *) HOW="--$FIRST";; esac
+    TMO=1500 step xlpc migrate memcheck $PEER $HOW --no-verify --json > /tmp/$FIRST.json
+    cat /tmp/$FIRST.json
+    if grep -q '"pagesTransferred"' /tmp/$FIRST.json && ! xl domid memcheck >/dev/null 2>&1; then
+        result $FIRST PASS "$(tr -d '\n ' < /tmp/$FIRST.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|networkFaults\|duplicatePages\|rounds\)":[0-9.]*' | tr '\n' ' ')"
     else
-        result postcopy FAIL "$(tail -3 /tmp/postcopy.json | tr '\n' ' ')"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
+        result $FIRST FAIL "$(tail -3 /tmp/$FIRST.json | tr '\n' ' ')"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
         finish
     fi
     # The baseline, back the other way: the destination's daemon sends it home by pre-copy.
     FROM=$(($(wc -l < "$CON") + 1))
-    TMO=900 step xlpc -H $PEER migrate memcheck $ME --precopy --no-verify --json > /tmp/precopy.json
+    TMO=1500 step xlpc -H $PEER migrate memcheck $ME --precopy --no-verify --json > /tmp/precopy.json
     cat /tmp/precopy.json
     if grep -q '"pagesTransferred"' /tmp/precopy.json && xl domid memcheck >/dev/null 2>&1; then
         result precopy PASS "$(tr -d '\n ' < /tmp/precopy.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|rounds\)":[0-9.]*' | tr '\n' ' ')"
@@ -150,7 +153,7 @@ if has migrate-dst; then
     start_daemon $ME
     if wait_for 900 "the migrated guest to arrive" xl domid memcheck; then
         log "memcheck arrived as domain $(xl domid memcheck)"
-        guest_checks postcopy 1
+        guest_checks $FIRST 1
         # patches/xen/0001: the resume's vcpu_info / FIFO event pages that had to wait for the pager
         log "resume waited for paged-out pages: $(xl dmesg | grep -c 'paged out; retrying'); $(xl dmesg | grep 'paged out; retrying' | head -3 | tr '\n' ' ')"
     else
