@@ -95,6 +95,8 @@ link() {
 died() { { xl dmesg | grep -a -E "d$1v[0-9]+ Triple fault|Domain $1 \(vcpu#[0-9]+\) crashed|domain_crash.*d$1"
            tail -n +"$2" "$CON" 2>/dev/null | grep -a -m1 'Kernel panic'; } | grep -m1 .; }
 
+# running_here: memcheck is a domain here and not paused
+running_here() { xl list memcheck 2>/dev/null | awk 'NR==2{found=1; off=($5 ~ /[psc]/)} END{exit !(found && !off)}'; }
 # gone_or_stopped: memcheck has left this host, or stopped here (crashed or "rebooted": the config preserves it)
 gone_or_stopped() { ! xl domid memcheck >/dev/null 2>&1 || xl list memcheck 2>/dev/null | awk 'NR==2{exit !($5 ~ /[sc]/)}'; }
 # post_mortem DOMID FROM_LINE: what a dead guest left behind - its vCPU registers and the code at rip (Debian's
@@ -151,7 +153,9 @@ if has migrate-dst; then
     log "===== two-host migration: destination ====="
     link 2 1
     start_daemon $ME
-    if wait_for 900 "the migrated guest to arrive" xl domid memcheck; then
+    # It exists (paused) from the prepare on; it has arrived when it runs: after the last pre-copy round, or at
+    # once after prepare for post-copy.
+    if wait_for 1500 "the migrated guest to arrive" running_here; then
         log "memcheck arrived as domain $(xl domid memcheck)"
         guest_checks $FIRST 1
         # patches/xen/0001: the resume's vcpu_info / FIFO event pages that had to wait for the pager
