@@ -69,6 +69,8 @@ public final class IncomingMigration {
      */
     private GfnBitmap refilledBeforeSwitch;
     private volatile long unpausedAt;
+    /** Why the guest stopped here before its last page arrived (set once by {@link #checkGuestAlive}), or null. */
+    private volatile String guestLost;
     private volatile long expectedCount;
     private final CountDownLatch allLoaded = new CountDownLatch(1);
 
@@ -529,7 +531,6 @@ public final class IncomingMigration {
         return guestLost;
     }
 
-    private volatile String guestLost;
 
     /** Where a demand fetch failed for good, for the completion report. */
     void demandFailed(String why) {
