@@ -28,8 +28,7 @@ final class MigrationTracker implements MigrationProgress {
     @Override
     public synchronized void update(String phase, long pagesDone, long pagesTotal, long networkFaults) {
         if (!Objects.equals(phase, this.phase)) {
-            LOG.log(Level.INFO, "{0}: {1} ({2} of {3} pages sent before it, {4} network faults)", name, phase,
-                    done, total, faults);
+            LOG.log(Level.INFO, "{0}: {1} ({2} pages to go in it)", name, phase, pagesTotal - pagesDone);
         }
         this.phase = phase;
         this.done = pagesDone;
