@@ -50,6 +50,10 @@ has() { case "+$LABT+" in *+$1+*) return 0;; esac; return 1; }
 # first=precopy|hybrid on the kernel command line (LAB_DOM0_ARGS): how the guest goes out; it comes back by pre-copy
 FIRST=$(sed -n 's/.* first=\([a-z]*\).*/\1/p' /proc/cmdline); FIRST=${FIRST:-postcopy}
 CFGDIR=/root/guest
+# guest_tsc=default|always_emulate|native on the kernel command line: xl's tsc_mode for the guest. TCG has no
+# invariant TSC, so by default Xen intercepts and emulates every RDTSC of the PVH guest (see `soak`).
+GTSC=$(sed -n 's/.* guest_tsc=\([a-z_]*\).*/\1/p' /proc/cmdline)
+[ -n "$GTSC" ] && echo "tsc_mode = \"$GTSC\"" >> $CFGDIR/memcheck.cfg && log "guest tsc_mode = $GTSC"
 # grep -c prints 0 itself when nothing matches (and fails); a missing file counts as 0 too
 ticks() { local n; n=$(grep -c 'MEMCHECK tick' "$CON" 2>/dev/null); echo "${n:-0}"; }
 mismatches() { local n; n=$(grep -c 'MEMCHECK MISMATCH' "$CON" 2>/dev/null); echo "${n:-0}"; }
@@ -172,6 +176,23 @@ if has migrate-dst; then
         else result precopy-departure PASS "memcheck left"; fi
     else result precopy-departure FAIL "memcheck is still here"; fi
     tail -20 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
+    finish
+fi
+
+if has soak; then
+    # The emulated platform alone: the guest runs memcheck, nothing of ours runs. soak=SECONDS (default 600).
+    SOAK=$(sed -n 's/.* soak=\([0-9]*\).*/\1/p' /proc/cmdline); SOAK=${SOAK:-600}
+    log "===== soak: the PVH guest alone for ${SOAK}s ====="
+    boot_guest
+    T0=$(up); END=$(awk -v a="$T0" -v s="$SOAK" 'BEGIN{print int(a+s)}')
+    alive_for() { awk -v a="$(up)" -v b="$T0" 'BEGIN{printf "%.0f", a-b}'; }
+    while [ "$(cut -d. -f1 /proc/uptime)" -lt "$END" ] && ! died "$DOM" 1 >/dev/null && running_here; do sleep 10; done
+    if died "$DOM" 1 >/dev/null || ! running_here; then
+        result soak FAIL "the guest stopped after $(alive_for)s of ${SOAK}s ($(ticks) memcheck ticks): $(died "$DOM" 1)"
+        post_mortem "$DOM" 1
+    else result soak PASS "alive for ${SOAK}s: $(ticks) memcheck ticks, last: $(grep 'MEMCHECK tick' "$CON" | tail -1)"; fi
+    if [ "$(mismatches)" = 0 ]; then result soak-memcheck PASS "no MEMCHECK MISMATCH"
+    else result soak-memcheck FAIL "$(grep -m3 'MEMCHECK MISMATCH' "$CON" | tr '\n' ' ')"; fi
     finish
 fi
 

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Builds the lab (build.sh), boots it under QEMU software emulation and turns dom0's report into a verdict.
-#   tests/xen-lab/run.sh [native|migrate]
+#   tests/xen-lab/run.sh [native|migrate|soak]
 #     native   one Xen host: xlpc list, mem-set and DSB against the real toolstack, the Java pager paging a
 #              running PVH guest out and back in (default)
 #     migrate  two Xen hosts linked by a QEMU socket network: post-copy of the running guest from one to the
 #              other with xlpc, then pre-copy back as the baseline
+#     soak     one host, the guest alone for LAB_SOAK seconds (default 600): does the emulated platform keep it alive
 # Serial logs are kept in $LAB_WORK/logs/; the exit status is 0 only if every host says "LAB-VERDICT: PASS".
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
 W=${LAB_WORK:-$LAB/work}
 MODE=${1:-native}
-case "$MODE" in native|migrate) ;; *) echo "usage: $0 [native|migrate]" >&2; exit 2;; esac
+case "$MODE" in native|migrate|soak) ;; *) echo "usage: $0 [native|migrate|soak]" >&2; exit 2;; esac
 # Build (or bring up to date) first: the expensive stages are kept, the jar and initramfs are redone.
 [ "${LAB_NO_BUILD:-0}" = 1 ] || "$LAB/build.sh"
 for f in xen-mempaging.elf vmlinuz dom0-initrd.cpio; do
@@ -46,6 +47,8 @@ boot() {
 PIDS=(); LOGS=(); TAILS=()
 if [ "$MODE" = native ]; then
     boot native native "" ""
+elif [ "$MODE" = soak ]; then
+    LAB_DOM0_ARGS="${LAB_DOM0_ARGS:-} soak=${LAB_SOAK:-600}" boot soak soak "" ""
 else
     PORT=$((20000 + RANDOM % 20000))
     boot source migrate-src "socket,id=n0,listen=127.0.0.1:$PORT" 52:54:00:00:10:01

@@ -37,6 +37,13 @@ public interface LibXenCtrl extends Library {
 
     int xc_domain_hvm_setcontext(Handles.XcInterface xch, int domid, Pointer hvmCtxt, int size);
 
+    int xc_domain_get_tsc_info(Handles.XcInterface xch, int domid, IntByReference tscMode,
+                               LongByReference elapsedNsec, IntByReference gtscKhz, IntByReference incarnation);
+
+    /** Before the HVM context on restore, as Xen's stream does (X86_TSC_INFO precedes HVM_CONTEXT). */
+    int xc_domain_set_tsc_info(Handles.XcInterface xch, int domid, int tscMode, long elapsedNsec, int gtscKhz,
+                               int incarnation);
+
     int xc_hvm_param_get(Handles.XcInterface xch, int dom, int param, LongByReference value);
 
     int xc_domain_decrease_reservation_exact(Handles.XcInterface xch, int domid, long nrExtents, int extentOrder,

@@ -364,20 +364,35 @@ public final class NativeXenHost implements XenHost {
             XenErrors.check(xc.xc_domain_unpause(xch, domain.value()), "xc_domain_unpause", domain);
         }
 
-        /** The whole HVM context record, as one opaque "vCPU 0" state (it holds every vCPU's registers). */
+        /**
+         * One opaque "vCPU 0" state for the whole domain: its TSC settings and the HVM context record, which holds
+         * every vCPU's registers (see {@link HvmVcpuRecord}).
+         */
         @Override
         public List<VcpuState> vcpuStates(DomainId domain) {
+            IntByReference mode = new IntByReference();
+            LongByReference nsec = new LongByReference();
+            IntByReference khz = new IntByReference();
+            IntByReference incarnation = new IntByReference();
+            XenErrors.check(xc.xc_domain_get_tsc_info(xch, domain.value(), mode, nsec, khz, incarnation),
+                    "xc_domain_get_tsc_info", domain);
             int size = XenErrors.check(xc.xc_domain_hvm_getcontext(xch, domain.value(), null, 0),
                     "xc_domain_hvm_getcontext", domain + " (size)");
             com.sun.jna.Memory buf = new com.sun.jna.Memory(Math.max(1, size));
             int got = XenErrors.check(xc.xc_domain_hvm_getcontext(xch, domain.value(), buf, size),
                     "xc_domain_hvm_getcontext", domain);
-            return List.of(new VcpuState(0, buf.getByteArray(0, got)));
+            HvmVcpuRecord record = new HvmVcpuRecord(new HvmVcpuRecord.TscInfo(mode.getValue(), nsec.getValue(),
+                    khz.getValue(), incarnation.getValue()), buf.getByteArray(0, got));
+            return List.of(new VcpuState(0, record.encode()));
         }
 
         @Override
         public void setVcpuState(DomainId domain, VcpuState state) {
-            byte[] ctx = state.context();
+            HvmVcpuRecord record = HvmVcpuRecord.decode(state.context());
+            HvmVcpuRecord.TscInfo tsc = record.tsc();
+            XenErrors.check(xc.xc_domain_set_tsc_info(xch, domain.value(), tsc.mode(), tsc.elapsedNsec(),
+                    tsc.gtscKhz(), tsc.incarnation()), "xc_domain_set_tsc_info", domain);
+            byte[] ctx = record.hvmContext();
             com.sun.jna.Memory buf = new com.sun.jna.Memory(Math.max(1, ctx.length));
             buf.write(0, ctx, 0, ctx.length);
             XenErrors.check(xc.xc_domain_hvm_setcontext(xch, domain.value(), buf, ctx.length),

@@ -8,20 +8,26 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
+import org.mockito.InOrder;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.NoSuchDomainException;
+import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenStore;
 
@@ -259,4 +265,44 @@ class NativeXenHostTest {
         assertEquals(java.util.List.of(Gfn.of(0xfeffc), Gfn.of(0xfefff), Gfn.of(0xfeff8)),
                 withToolstack.domains().toolstackPages(DomainId.of(4)));
     }
+
+    @Test
+    void theVcpuStateCarriesTheTscSettingsAndIsRestoredInXensOrder() {
+        byte[] hvm = {1, 2, 3, 4, 5, 6, 7};
+        when(xc.xc_domain_get_tsc_info(eq(xch), eq(5), any(), any(), any(), any())).thenAnswer(inv -> {
+            inv.<IntByReference>getArgument(2).setValue(0);              // TSC_MODE_DEFAULT
+            inv.<LongByReference>getArgument(3).setValue(123_456_789_000L);
+            inv.<IntByReference>getArgument(4).setValue(2_096_010);
+            inv.<IntByReference>getArgument(5).setValue(3);
+            return 0;
+        });
+        when(xc.xc_domain_hvm_getcontext(eq(xch), eq(5), eq(null), eq(0))).thenReturn(hvm.length);
+        when(xc.xc_domain_hvm_getcontext(eq(xch), eq(5), any(Pointer.class), eq(hvm.length))).thenAnswer(inv -> {
+            inv.<Pointer>getArgument(2).write(0, hvm, 0, hvm.length);
+            return hvm.length;
+        });
+        VcpuState state = host.domains().vcpuStates(DomainId.of(5)).get(0);
+
+        host.domains().setVcpuState(DomainId.of(8), state);
+
+        InOrder order = inOrder(xc);
+        order.verify(xc).xc_domain_set_tsc_info(xch, 8, 0, 123_456_789_000L, 2_096_010, 3);
+        ArgumentCaptor<Pointer> restored = ArgumentCaptor.forClass(Pointer.class);
+        order.verify(xc).xc_domain_hvm_setcontext(eq(xch), eq(8), restored.capture(), eq(hvm.length));
+        assertArrayEquals(hvm, restored.getValue().getByteArray(0, hvm.length));
+    }
+
+    @Test
+    void aVcpuStateNotMadeByARealXenHostIsRefusedBeforeTouchingTheDomain() {
+        VcpuState foreign = new VcpuState(0, new byte[] {9, 9, 9, 9, 9, 9, 9, 9});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> host.domains().setVcpuState(DomainId.of(8), foreign));
+        assertTrue(e.getMessage().contains("not a Xen HVM vCPU record"), e.getMessage());
+        byte[] whole = new HvmVcpuRecord(new HvmVcpuRecord.TscInfo(0, 1, 2, 3), new byte[16]).encode();
+        VcpuState cut = new VcpuState(0, java.util.Arrays.copyOf(whole, whole.length - 1));
+        e = assertThrows(IllegalArgumentException.class, () -> host.domains().setVcpuState(DomainId.of(8), cut));
+        assertTrue(e.getMessage().contains("16 bytes, 15 follow"), e.getMessage());
+        verifyNoInteractions(xc);
+    }
 }
+
