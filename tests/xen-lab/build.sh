@@ -5,7 +5,8 @@
 #   jre/ + xlpc.jar       a jlink'd Java runtime and the project's jar, for `xlpc daemon --native` in dom0
 #   guest-initrd.gz       the PVH guest's userland: busybox, memcheck, meminfo-report
 #   dom0-initrd.cpio      dom0's whole root filesystem as an initramfs, with /init = dom0-init.sh
-# Each stage is skipped when its output exists (delete it to redo); the last two are rebuilt every time.
+# Each stage is skipped when its output exists (delete it to redo; the hypervisor is also redone when
+# patches/xen changes); the last two are rebuilt every time.
 # Needs root (debootstrap, chroot) and network access to deb.debian.org and Maven Central.
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
@@ -35,8 +36,11 @@ XENVER=$(chroot "$W/rootfs" dpkg-query -W -f='${Version}' xen-hypervisor-4.17-am
 KV=$(ls "$W/rootfs/usr/lib/modules" | head -1)
 say "dom0: Xen $XENVER, Linux $KV"
 
-if [ ! -e "$W/xen-mempaging.elf" ]; then
+# The hypervisor is rebuilt when patches/xen changes, not only when it is missing.
+XENSUM=$(cat "$REPO"/patches/xen/*.patch "$REPO"/patches/xen/*.config | sha256sum | cut -c1-16)
+if [ ! -e "$W/xen-mempaging.elf" ] || [ "$(cat "$W/xen-mempaging.sum" 2>/dev/null)" != "$XENSUM" ]; then
     say "hypervisor: Debian's xen $XENVER source with patches/xen (several minutes)"
+    rm -f "$W/xen-mempaging.elf" "$W/xen-mempaging.sum"
     rm -rf "$W/xen-src" && mkdir -p "$W/xen-src/lists/partial"
     echo "deb-src $MIRROR bookworm main" > "$W/xen-src/sources.list"
     APT=(-o Dir::Etc::SourceList="$W/xen-src/sources.list" -o Dir::Etc::SourceParts=/nonexistent
@@ -59,6 +63,7 @@ if [ ! -e "$W/xen-mempaging.elf" ]; then
         || { tail -30 "$W/xen-build.log"; exit 1; }
     cp "$SRC/xen/.config" "$W/xen-mempaging.config"
     cp "$SRC/xen/xen" "$W/xen-mempaging.elf"     # QEMU's multiboot loader wants the uncompressed ELF
+    echo "$XENSUM" > "$W/xen-mempaging.sum"
 fi
 
 say "xlpc jar and a jlink'd runtime for dom0"
