@@ -105,8 +105,9 @@ died() { { xl dmesg | grep -a -E "d$1v[0-9]+ Triple fault|Domain $1 \(vcpu#[0-9]
 
 # running_here: memcheck is a domain here and not paused
 running_here() { xl list memcheck 2>/dev/null | awk 'NR==2{found=1; off=($5 ~ /[psc]/)} END{exit !(found && !off)}'; }
-# gone_or_stopped: memcheck has left this host, or stopped here (crashed or "rebooted": the config preserves it)
-gone_or_stopped() { ! xl domid memcheck >/dev/null 2>&1 || xl list memcheck 2>/dev/null | awk 'NR==2{exit !($5 ~ /[sc]/)}'; }
+# gone_or_died DOMID FROM_LINE: memcheck has left this host (its domain is destroyed once the other host has it),
+# or died here. Not merely "shut down": a migration's switch suspends the guest, which xl lists as shut down too.
+gone_or_died() { ! xl domid memcheck >/dev/null 2>&1 || died "$1" "$2" >/dev/null; }
 # post_mortem DOMID FROM_LINE: what a dead guest left behind - its vCPU registers and the code at rip (Debian's
 # /boot/System.map is a placeholder, so no symbols), its console since FROM_LINE, Xen's messages (HVM context
 # restores kept: they show who set the vCPU state) and the daemon's log
@@ -173,7 +174,7 @@ if has migrate-dst; then
     fi
     # The source sends it back by pre-copy; this host is done when it has left - alive, not by crashing.
     DOM=$(xl domid memcheck 2>/dev/null); FROM=$(($(wc -l < "$CON") + 1))
-    if wait_for 900 "the guest to leave again" gone_or_stopped; then
+    if wait_for 900 "the guest to leave again" gone_or_died "$DOM" "$FROM"; then
         if died "$DOM" "$FROM"; then
             result precopy-departure FAIL "memcheck (domain $DOM) died here instead of leaving: $(died "$DOM" "$FROM" | head -1)"
             post_mortem "$DOM" "$FROM"

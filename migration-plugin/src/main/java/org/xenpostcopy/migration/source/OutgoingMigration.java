@@ -48,9 +48,9 @@ import org.xenpostcopy.xen.XenStore;
  * <ol>
  *   <li><b>prepare</b>: with DSB, inflate the balloon first; the destination creates the domain (for post-copy
  *       with every page paged out) while the guest still runs here;</li>
- *   <li><b>pre-copy rounds</b> (pre-copy, hybrid): Xen's {@code xc_domain_save} policy — round 1 sends every page,
- *       later rounds the pages dirtied meanwhile, until few are dirty (≤ 50), 29 rounds, or 3× memory sent
- *       (hybrid: a fixed number of rounds);</li>
+ *   <li><b>pre-copy rounds</b> (pre-copy, hybrid): Xen 4.17's policy — round 1 sends every page, later
+ *       rounds the pages dirtied meanwhile, for at most 5 rounds, ending early with one last round when fewer
+ *       than 50 were dirtied (hybrid: a fixed number of rounds);</li>
  *   <li><b>switch</b>: pause, send the vCPU state and the final hole map (pre-copy: and the last dirty pages);
  *       the destination unpauses — the downtime ends;</li>
  *   <li><b>post-copy</b> (post-copy, hybrid): push the remaining pages in the pre-paging policy's order while the
@@ -69,10 +69,13 @@ public final class OutgoingMigration {
      * (a host that vanished sends no reset, and TCP alone would keep retrying for a quarter of an hour).
      */
     private static final int PUSH_TIMEOUT_MS = 120_000;
-    /** Xen's pre-copy stop rules (xc_domain_save): few dirty pages, round count, total sent. */
-    static final int PRECOPY_DIRTY_THRESHOLD = 50;
-    static final int PRECOPY_MAX_ROUNDS = 29;
-    static final int PRECOPY_MAX_SENT_FACTOR = 3;
+    /**
+     * Xen 4.17's pre-copy policy (libxenguest's {@code simple_precopy_policy}, what {@code xl migrate} uses): stop
+     * after 5 live rounds, or once fewer than 50 pages were dirtied during a round, which are then sent live once
+     * more before the stop-and-copy. (The 29 rounds / 3× memory rules are the pre-4.6 {@code xc_domain_save}.)
+     */
+    static final int PRECOPY_TARGET_DIRTY_COUNT = 50;
+    static final int PRECOPY_MAX_ROUNDS = 5;
 
     private final XenHost host;
     private final PageServer pageServer;
@@ -297,24 +300,27 @@ public final class OutgoingMigration {
         }
         GfnBitmap round = GfnBitmap.full(gfnCount);
         round.andNot(holesNow);
+        boolean hybrid = options.mode() == MigrationMode.HYBRID;
         int rounds = 0;
+        boolean finalLiveRound = false;
         while (true) {
-            rounds++;
-            String phase = "pre-copy round " + rounds;
-            long base = precopy.pagesSent();
-            long total = round.cardinality();
-            precopy.send(round, () -> progress.update(phase, precopy.pagesSent() - base, total, 0), true);
-            everSent.or(round);
+            if (hybrid || !round.isEmpty()) {
+                rounds++;
+                String phase = "pre-copy round " + rounds;
+                long base = precopy.pagesSent();
+                long total = round.cardinality();
+                precopy.send(round, () -> progress.update(phase, precopy.pagesSent() - base, total, 0), true);
+                everSent.or(round);
+            }
             GfnBitmap dirty = host.dirtyLog().readAndClear(domain);
             dirty.andNot(holes(gfnCount));
-            boolean last = options.mode() == MigrationMode.HYBRID
-                    ? rounds >= options.precopyRounds()
-                    : dirty.cardinality() <= PRECOPY_DIRTY_THRESHOLD || rounds >= PRECOPY_MAX_ROUNDS
-                            || precopy.pagesSent() >= PRECOPY_MAX_SENT_FACTOR * gfnCount;
+            boolean last = hybrid ? rounds >= options.precopyRounds()
+                    : finalLiveRound || round.isEmpty() || rounds >= PRECOPY_MAX_ROUNDS;
             if (last) {
                 lastDirty.or(dirty);
                 return rounds;
             }
+            finalLiveRound = !hybrid && dirty.cardinality() < PRECOPY_TARGET_DIRTY_COUNT;
             round = dirty;
         }
     }
