@@ -181,6 +181,9 @@ if has migrate-dst; then
         else result precopy-departure PASS "memcheck left"; fi
     else result precopy-departure FAIL "memcheck is still here"; fi
     tail -20 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
+    # The other host's `xlpc -H` client still waits for this daemon's report: stay up until it has hung up.
+    client_gone() { [ -z "$(ss -Htn state established "( sport = :7410 )" 2>/dev/null)" ]; }
+    wait_for 300 "the other host's xlpc client to hang up" client_gone
     finish
 fi
 
