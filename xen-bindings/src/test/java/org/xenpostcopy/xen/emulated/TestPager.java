@@ -6,19 +6,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.P2mType;
-import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
 import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.pager.PagerLoop;
 
 /**
  * A minimal xenpaging for tests: pages a domain out into a saved copy (memory or a paging file) and serves the
@@ -102,19 +99,23 @@ public final class TestPager implements AutoCloseable {
     private final PageStore store;
     private final PagingSession session;
     private final Object loadLock = new Object();
-    private final Thread thread;
-    private volatile boolean stop;
+    private final ByteBuffer faultBuffer = ByteBuffer.allocateDirect(Gfn.PAGE_SIZE);
+    private final PagerLoop loop;
     private final AtomicLong requestsServed = new AtomicLong();
     private final AtomicLong pagesLoaded = new AtomicLong();
-    private volatile Throwable failure;
 
     public TestPager(XenHost host, DomainId domain, PageStore store) {
         this.host = host;
         this.domain = domain;
         this.store = store;
         this.session = host.paging().enable(domain);
-        this.thread = new Thread(this::serve, "test-pager-" + domain);
-        thread.setDaemon(true);
+        this.loop = new PagerLoop(session, (request, takenAt) -> {
+            synchronized (loadLock) {
+                pageIn(request.gfn().value(), faultBuffer);
+            }
+            requestsServed.incrementAndGet();
+            return true;   // every page is in the store: each request is answered at once
+        }, 0);
     }
 
     public PagingSession session() {
@@ -139,7 +140,7 @@ public final class TestPager implements AutoCloseable {
     }
 
     public TestPager start() {
-        thread.start();
+        loop.start();
         return this;
     }
 
@@ -172,29 +173,6 @@ public final class TestPager implements AutoCloseable {
         return n;
     }
 
-    private void serve() {
-        List<PagingRequest> batch = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocateDirect(Gfn.PAGE_SIZE);
-        try {
-            while (!stop) {
-                batch.clear();
-                if (session.awaitRequests(batch, 50, TimeUnit.MILLISECONDS) == 0) {
-                    continue;
-                }
-                for (PagingRequest r : batch) {
-                    pageIn(r.gfn().value(), buf);
-                    session.respond(r);
-                    requestsServed.incrementAndGet();
-                }
-                session.pushResponses();
-            }
-        } catch (InterruptedException e) {
-            // stopped
-        } catch (Throwable t) {
-            failure = t;
-        }
-    }
-
     public long requestsServed() {
         return requestsServed.get();
     }
@@ -204,16 +182,12 @@ public final class TestPager implements AutoCloseable {
     }
 
     public Throwable failure() {
-        return failure;
+        return loop.failure();
     }
 
     @Override
     public void close() throws Exception {
-        stop = true;
-        thread.interrupt();
-        if (thread.isAlive()) {
-            thread.join(5000);
-        }
+        loop.close();
         session.close();
         store.close();
     }
