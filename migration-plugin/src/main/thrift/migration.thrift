@@ -4,7 +4,7 @@
  * Three connections per migration, each served by its own thread on the receiving end:
  *   control  source -> destination  MigrationReceiver.prepare / resume / complete / abort
  *   push     source -> destination  MigrationReceiver.pushPages (oneway, bulk)
- *   demand   destination -> source  PageServer.fetch (urgent; never queued behind push)
+ *   demand   destination -> source  SourcePages.fetch (urgent; never queued behind push)
  *
  * Every call names its session, so a later recovery can re-open connections and resend without
  * redesigning the protocol; page delivery is idempotent (a page that arrives twice is counted, not loaded
@@ -146,7 +146,8 @@ service MigrationReceiver {
   void abort(1: string sessionId, 2: string reason) throws (1: TMigrationError error),
 }
 
-service PageServer {
+/** The source's demand service (named apart from the engine's PageServer class, which it is served by). */
+service SourcePages {
   TFetchReply fetch(1: string sessionId, 2: binary gfns) throws (1: TMigrationError error),
 }
 

@@ -5,8 +5,10 @@ import java.util.Optional;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.balloon.SelfBallooningController;
 import org.xenpostcopy.migration.control.HostControlService;
-import org.xenpostcopy.migration.destination.ReceiverService;
+import org.xenpostcopy.migration.destination.IncomingMigrations;
+import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.protocol.MigrationServer;
+import org.xenpostcopy.migration.protocol.ThriftPeerConnector;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.PageServer;
 import org.xenpostcopy.migration.source.OutgoingMigration;
@@ -21,7 +23,8 @@ public final class HostAgent implements AutoCloseable {
     private final XenHost host;
     private final SelfBallooningController dsb;
     private final PageServer pageServer = new PageServer();
-    private final ReceiverService receiver;
+    private final PeerConnector peers = new ThriftPeerConnector();
+    private final IncomingMigrations receiver;
     private final HostControlService control;
     private final MigrationServer server;
 
@@ -36,7 +39,7 @@ public final class HostAgent implements AutoCloseable {
     public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token) {
         this.host = host;
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
-        this.receiver = new ReceiverService(host);
+        this.receiver = new IncomingMigrations(host, peers);
         this.control = new HostControlService(this, token);
         this.server = new MigrationServer(bind, receiver, pageServer, control).start();
     }
@@ -55,14 +58,14 @@ public final class HostAgent implements AutoCloseable {
         return dsb;
     }
 
-    public ReceiverService receiver() {
+    public IncomingMigrations receiver() {
         return receiver;
     }
 
     /** Migrates a domain of this host to the agent at {@code destination}; returns the report when done. */
     public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
                                    MigrationProgress progress) {
-        return new OutgoingMigration(host, pageServer, address(), domain, destination, options, progress,
+        return new OutgoingMigration(host, pageServer, peers, address(), domain, destination, options, progress,
                 Optional.of(dsb)).run();
     }
 

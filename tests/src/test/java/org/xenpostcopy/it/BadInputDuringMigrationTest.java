@@ -17,7 +17,7 @@ import org.xenpostcopy.migration.PrePaging;
 import org.xenpostcopy.migration.protocol.ThriftConnection;
 import org.xenpostcopy.migration.protocol.Wire;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
-import org.xenpostcopy.migration.protocol.thrift.PageServer;
+import org.xenpostcopy.migration.protocol.thrift.SourcePages;
 import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
 import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
@@ -83,7 +83,7 @@ class BadInputDuringMigrationTest {
             assertTrue(hosts.destination.receiver().refusedBatches() >= 3, "refused: " + hosts.destination.receiver().refusedBatches());
 
             try (ThriftConnection rogue = ThriftConnection.open(hosts.source.address(), 10_000)) {
-                PageServer.Client pages = rogue.pages();
+                SourcePages.Client pages = rogue.pages();
                 TMigrationError range = assertThrows(TMigrationError.class,
                         () -> pages.fetch(session, Wire.packGfns(new long[] {131_072}, 1)));
                 assertTrue(range.getCode() == TErrorCode.BAD_REQUEST || range.getCode() == TErrorCode.UNKNOWN_SESSION);

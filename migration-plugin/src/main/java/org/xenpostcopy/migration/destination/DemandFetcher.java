@@ -1,40 +1,49 @@
 package org.xenpostcopy.migration.destination;
 
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import org.apache.thrift.TException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.link.LinkShaper;
-import org.xenpostcopy.migration.protocol.ThriftConnection;
-import org.xenpostcopy.migration.protocol.Wire;
-import org.xenpostcopy.migration.protocol.thrift.PageServer;
-import org.xenpostcopy.migration.protocol.thrift.TFetchReply;
-import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
-import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
+import org.xenpostcopy.migration.peer.Fetched;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.SourcePeer;
 
 /**
- * The urgent path: its own connection to the source's page server and its own thread, so a demand request never
- * queues behind pushed pages. Faults that arrive while a fetch is in flight are sent together in the next one.
+ * The urgent path: its own channel to the source and its own thread, so a demand request never queues behind
+ * pushed pages. Faults that arrive while a fetch is in flight go together in the next one. Gfns wait in a
+ * primitive queue: a fault costs no allocation here.
  */
-final class DemandFetcher implements IncomingMigration.DemandQueue {
-    private static final int CONNECT_TIMEOUT_MS = 10_000;
-    private static final int READ_TIMEOUT_MS = 60_000;
+final class DemandFetcher {
+    /** The most gfns one request carries (the protocol's batch limit). */
+    static final int MAX_BATCH = 1024;
 
-    private final IncomingMigration migration;
-    private final InetSocketAddress source;
+    /** Where fetched pages go. */
+    interface Arrivals {
+        void deliver(long gfn, ByteBuffer page);
+    }
+
+    private final Supplier<SourcePeer> connect;
+    private final Arrivals arrivals;
     private final LinkShaper link;
-    private final LinkedBlockingQueue<Long> queue = new LinkedBlockingQueue<>();
+    private final Consumer<String> failed;
     private final Thread thread;
+    private final Object lock = new Object();
+    private long[] queue = new long[64];
+    private int queued;
     private volatile boolean stop;
 
-    DemandFetcher(IncomingMigration migration, InetSocketAddress source, LinkShaper link) {
-        this.migration = migration;
-        this.source = source;
+    /**
+     * @param connect opens the channel (on the fetcher's own thread: a slow connect holds up nothing else)
+     * @param failed  told once, in one sentence, if the channel fails for good
+     */
+    DemandFetcher(String name, Supplier<SourcePeer> connect, Arrivals arrivals, LinkShaper link,
+                  Consumer<String> failed) {
+        this.connect = connect;
+        this.arrivals = arrivals;
         this.link = link;
-        this.thread = new Thread(this::run, "demand-fetcher-" + migration.domain);
+        this.failed = failed;
+        this.thread = new Thread(this::run, "demand-fetcher-" + name);
         thread.setDaemon(true);
     }
 
@@ -42,58 +51,67 @@ final class DemandFetcher implements IncomingMigration.DemandQueue {
         thread.start();
     }
 
-    @Override
-    public void request(long gfn) {
-        queue.add(gfn);
+    /** Asks for {@code gfn} in the next request (from the pager loop's thread). */
+    void request(long gfn) {
+        synchronized (lock) {
+            if (queued == queue.length) {
+                long[] bigger = new long[queue.length * 2];
+                System.arraycopy(queue, 0, bigger, 0, queued);
+                queue = bigger;
+            }
+            queue[queued++] = gfn;
+            lock.notifyAll();
+        }
+    }
+
+    /** Takes up to {@code out.length} queued gfns, waiting for the first; returns how many (0 when stopping). */
+    private int take(long[] out) throws InterruptedException {
+        synchronized (lock) {
+            while (queued == 0) {
+                if (stop) {
+                    return 0;
+                }
+                lock.wait(50);
+            }
+            int n = Math.min(queued, out.length);
+            System.arraycopy(queue, 0, out, 0, n);
+            System.arraycopy(queue, n, queue, 0, queued - n);
+            queued -= n;
+            return n;
+        }
     }
 
     private void run() {
-        ThriftConnection conn;
+        SourcePeer source;
         try {
-            conn = ThriftConnection.open(source, CONNECT_TIMEOUT_MS);
-            conn.setTimeout(READ_TIMEOUT_MS);
+            source = connect.get();
         } catch (MigrationException e) {
-            migration.demandFailed(e.getMessage());
+            failed.accept(e.getMessage());
             return;
         }
-        try (conn) {
-            PageServer.Client pages = conn.pages();
-            long[] gfns = new long[migrationConstants.MAX_BATCH_PAGES];
+        try (source) {
+            long[] gfns = new long[MAX_BATCH];
             while (!stop) {
-                Long first = queue.poll(50, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                int n = take(gfns);
+                if (n == 0) {
                     continue;
-                }
-                int n = 0;
-                gfns[n++] = first;
-                Long more;
-                while (n < gfns.length && (more = queue.poll()) != null) {
-                    gfns[n++] = more;
                 }
                 link.transmit(8L * n, true);
                 link.propagate();
-                TFetchReply reply = pages.fetch(migration.id, Wire.packGfns(gfns, n));
-                if (reply.pages == null) {
-                    throw Wire.badRequest("fetch reply without pages");
-                }
-                long[] got = Wire.unpackGfns(reply.pages.gfns, gfns.length, migration.gfnCount);
-                ByteBuffer payload = reply.pages.pages;
-                Wire.checkPages(payload, got.length);
-                ByteBuffer page = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                int base = page.position();
-                for (int i = 0; i < got.length; i++) {
-                    page.limit(base + (i + 1) * Wire.PAGE_SIZE).position(base + i * Wire.PAGE_SIZE);
-                    migration.deliver(got[i], page);
+                Fetched reply = source.fetch(gfns, n);
+                PageBatch pages = reply.pages();
+                for (int i = 0; i < pages.count(); i++) {
+                    arrivals.deliver(pages.gfns()[i], pages.page(i));
                 }
                 // Pages named in alreadySent are on the push connection; they are answered when they land.
             }
         } catch (InterruptedException e) {
             // stopping
-        } catch (TMigrationError e) {
-            migration.demandFailed("the source refused a demand request: " + e.getMessage());
-        } catch (TException e) {
+        } catch (RuntimeException e) {
+            // The channel, or loading a fetched page, failed: faults still waiting stay waiting (nothing is lost;
+            // the source keeps every page not yet sent), and completion reports why.
             if (!stop) {
-                migration.demandFailed(e.getMessage() == null ? e.toString() : e.getMessage());
+                failed.accept(e.getMessage() == null ? e.toString() : e.getMessage());
             }
         }
     }

@@ -13,10 +13,10 @@ import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
-import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.pager.PagerLoop;
 
 /**
  * Pages {@code count} gfns of a running domain out into this process, serves the guest's faults for a while,
@@ -28,6 +28,8 @@ import org.xenpostcopy.xen.XenHost;
  */
 public final class PageOutRun {
     private static final Logger LOG = Logger.getLogger(PageOutRun.class.getName());
+    /** How long the ring must stay empty after the last page went back before paging is turned off. */
+    private static final long QUIET_MS = 200;
 
     private final XenHost host;
     private final DomainId domain;
@@ -68,11 +70,10 @@ public final class PageOutRun {
         long t0 = System.nanoTime();
         long busy = pageOut(session, candidates);
         long pageOutMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        Thread server = new Thread(() -> serve(session), "pager-" + domain);
-        server.setDaemon(true);
-        server.start();
+        PagerLoop loop = new PagerLoop(session, servedFromCopies(session), 0).start();
         long t1 = System.nanoTime();
         long holdTime;
+        long loadedAtEnd;
         try {
             long end = t1 + TimeUnit.MILLISECONDS.toNanos(holdMs);
             while (System.nanoTime() < end) {
@@ -80,25 +81,39 @@ public final class PageOutRun {
                 progress.accept(stillOut());
             }
             holdTime = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
+            // Loaded back while the loop still answers faults; then the loop drains the ring until it stays quiet.
+            loadedAtEnd = loadEverything(session);
         } finally {
-            server.interrupt();
-            server.join(TimeUnit.SECONDS.toMillis(10));
+            loop.drainAndStop(QUIET_MS);
         }
-        // The ring is this thread's now. A fault raised just before its page was loaded back can reach the
-        // ring after the load: answer until the ring stays quiet, or that vCPU would wait forever.
-        long loadedAtEnd = loadEverything(session);
-        drain(session);
         synchronized (out) {
             return new PageOutResult(candidates.length, candidates.length - busy, busy, faults, loadedOnFault,
                     loadedAtEnd, foreign, pageOutMs, holdTime);
         }
     }
 
+    /** Faults answered from the saved copies: every page out is in {@code out}, so each is answered at once. */
+    private PagerLoop.FaultHandler servedFromCopies(PagingSession session) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(Gfn.PAGE_SIZE);
+        return (request, takenAt) -> {
+            synchronized (out) {
+                faults++;
+                if (request.foreign()) {
+                    foreign++;
+                }
+                if (load(session, request.gfn().value(), buf)) {
+                    loadedOnFault++;
+                }
+            }
+            return true;
+        };
+    }
+
     /** After a failure: the only copy of every page still out is here, so it goes back before paging is off. */
     private void putEverythingBack(PagingSession session) {
         try {
             loadEverything(session);
-            drain(session);
+            new PagerLoop(session, servedFromCopies(session), 0).drainAndStop(QUIET_MS);
         } catch (RuntimeException | InterruptedException e) {
             LOG.log(Level.SEVERE, domain + ": could not load every page back; " + stillOut()
                     + " pages stay out and the guest will stall on them", e);
@@ -154,36 +169,6 @@ public final class PageOutRun {
         return busy;
     }
 
-    private void serve(PagingSession session) {
-        List<PagingRequest> batch = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocateDirect(Gfn.PAGE_SIZE);
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                batch.clear();
-                if (session.awaitRequests(batch, 100, TimeUnit.MILLISECONDS) == 0) {
-                    continue;
-                }
-                for (PagingRequest r : batch) {
-                    synchronized (out) {
-                        faults++;
-                        if (r.foreign()) {
-                            foreign++;
-                        }
-                        if (load(session, r.gfn().value(), buf)) {
-                            loadedOnFault++;
-                        }
-                    }
-                    session.respond(r);
-                }
-                session.pushResponses();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, domain + ": the pager's ring thread failed", e);
-        }
-    }
-
     /** Loads {@code gfn} if it is out; caller holds {@code out}. */
     private boolean load(PagingSession session, long gfn, ByteBuffer buf) {
         byte[] copy = out.get(gfn);
@@ -208,29 +193,6 @@ public final class PageOutRun {
             }
         }
         return n;
-    }
-
-    private void drain(PagingSession session) throws InterruptedException {
-        List<PagingRequest> batch = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocateDirect(Gfn.PAGE_SIZE);
-        for (int quiet = 0; quiet < 2; ) {
-            batch.clear();
-            if (session.awaitRequests(batch, 100, TimeUnit.MILLISECONDS) == 0) {
-                quiet++;
-                continue;
-            }
-            quiet = 0;
-            for (PagingRequest r : batch) {
-                synchronized (out) {
-                    faults++;
-                    if (load(session, r.gfn().value(), buf)) {
-                        loadedOnFault++;
-                    }
-                }
-                session.respond(r);
-            }
-            session.pushResponses();
-        }
     }
 
     private long stillOut() {

@@ -12,7 +12,9 @@ import org.apache.thrift.server.TServer;
 import org.apache.thrift.server.TThreadPoolServer;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
-import org.xenpostcopy.migration.protocol.thrift.PageServer;
+import org.xenpostcopy.migration.protocol.thrift.SourcePages;
+import org.xenpostcopy.migration.destination.IncomingMigrations;
+import org.xenpostcopy.migration.source.PageServer;
 
 /**
  * A daemon's Thrift endpoint: both services multiplexed on one port, one thread per connection — so a
@@ -26,7 +28,11 @@ public final class MigrationServer implements AutoCloseable {
     private final Thread thread;
     private final ExecutorService workers;
 
-    public MigrationServer(InetSocketAddress bind, MigrationReceiver.Iface receiver, PageServer.Iface pages,
+    /**
+     * @param incoming this host as a destination
+     * @param pages    this host as a source, answering demand requests
+     */
+    public MigrationServer(InetSocketAddress bind, IncomingMigrations incoming, PageServer pages,
                            HostControl.Iface control) {
         try {
             transport = new ChannelServerTransport(bind, ThriftConnection.config());
@@ -36,8 +42,9 @@ public final class MigrationServer implements AutoCloseable {
                     + e.getMessage(), e);
         }
         TMultiplexedProcessor processor = new TMultiplexedProcessor();
-        processor.registerProcessor(ThriftConnection.RECEIVER, new MigrationReceiver.Processor<>(receiver));
-        processor.registerProcessor(ThriftConnection.PAGES, new PageServer.Processor<>(pages));
+        processor.registerProcessor(ThriftConnection.RECEIVER,
+                new MigrationReceiver.Processor<>(new ReceiverHandler(incoming)));
+        processor.registerProcessor(ThriftConnection.PAGES, new SourcePages.Processor<>(new SourcePagesHandler(pages)));
         processor.registerProcessor(ThriftConnection.CONTROL, new HostControl.Processor<>(control));
         AtomicInteger n = new AtomicInteger();
         workers = new ThreadPoolExecutor(1, 256, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {

@@ -7,7 +7,7 @@ import org.apache.thrift.transport.TTransportException;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
-import org.xenpostcopy.migration.protocol.thrift.PageServer;
+import org.xenpostcopy.migration.protocol.thrift.SourcePages;
 
 /**
  * One TCP connection to a peer daemon, speaking binary Thrift to its multiplexed services. Unframed (the framed
@@ -53,8 +53,8 @@ public final class ThriftConnection implements AutoCloseable {
         return new HostControl.Client(new TMultiplexedProtocol(protocol, CONTROL));
     }
 
-    public PageServer.Client pages() {
-        return new PageServer.Client(new TMultiplexedProtocol(protocol, PAGES));
+    public SourcePages.Client pages() {
+        return new SourcePages.Client(new TMultiplexedProtocol(protocol, PAGES));
     }
 
     /** Sets the read and write timeout (0 = wait for ever). */

@@ -1,25 +1,21 @@
 package org.xenpostcopy.migration.source;
 
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
-import org.xenpostcopy.migration.protocol.Wire;
-import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
-import org.xenpostcopy.migration.protocol.thrift.TFetchReply;
-import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
-import org.xenpostcopy.migration.protocol.thrift.TPages;
-import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
+import org.xenpostcopy.migration.peer.Fetched;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.XenException;
 
 /**
- * Answers the destination's demand requests (its own connection and thread on this side). A requested page not
- * yet sent is claimed and sent in the reply, at the head of the link's queue; one already sent (by push) is named
- * as such — it is on its way, and sending it twice would break the once-only rule. Every request moves the
+ * Answers the destinations' demand requests (each on its own channel and thread here). A requested page not yet
+ * sent is claimed and sent in the reply, at the head of the link's queue; one already sent (by push) is named as
+ * such — it is on its way, and sending it twice would break the once-only rule. Every request moves the
  * pre-paging pivot to where the guest faulted.
  */
-public final class PageServer implements org.xenpostcopy.migration.protocol.thrift.PageServer.Iface {
-    private static final Logger LOG = System.getLogger(PageServer.class.getName());
+public final class PageServer {
     private final ConcurrentHashMap<String, SourceSession> sessions = new ConcurrentHashMap<>();
 
     void register(SourceSession s) {
@@ -30,30 +26,38 @@ public final class PageServer implements org.xenpostcopy.migration.protocol.thri
         sessions.remove(s.id, s);
     }
 
-    @Override
-    public TFetchReply fetch(String sessionId, ByteBuffer gfns) throws TMigrationError {
-        SourceSession s = sessions.get(sessionId == null ? "" : sessionId);
-        if (s == null) {
-            throw Wire.error(TErrorCode.UNKNOWN_SESSION, "no outgoing migration with session id '" + sessionId + "'");
-        }
-        long[] wanted = Wire.unpackGfns(gfns, migrationConstants.MAX_BATCH_PAGES, s.gfnCount);
+    /** The physmap span of an outgoing session, which every gfn asked for must be below. */
+    public long gfnCount(String sessionId) {
+        return session(sessionId).gfnCount;
+    }
+
+    public Fetched fetch(String sessionId, long[] wanted, int count) {
+        SourceSession s = session(sessionId);
         s.demandRequests.incrementAndGet();
         s.urgentInProgress.incrementAndGet();
         try {
-            return answer(s, wanted);
+            return answer(s, wanted, count);
         } finally {
             s.urgentInProgress.decrementAndGet();
         }
     }
 
-    private TFetchReply answer(SourceSession s, long[] wanted) throws TMigrationError {
-        ByteBuffer pages = ByteBuffer.allocate(wanted.length * Wire.PAGE_SIZE);
-        long[] sentNow = new long[wanted.length];
-        long[] onTheirWay = new long[wanted.length];
+    private Fetched answer(SourceSession s, long[] wanted, int count) {
+        ByteBuffer pages = ByteBuffer.allocate(count * Gfn.PAGE_SIZE);
+        long[] sentNow = new long[count];
+        long[] onTheirWay = new long[count];
         int n = 0;
         int already = 0;
+        // Every gfn is checked before any is claimed: a claimed page that is not sent would be lost.
+        for (int i = 0; i < count; i++) {
+            if (wanted[i] < 0 || wanted[i] >= s.gfnCount) {
+                throw PeerException.badRequest(String.format("gfn 0x%x is outside the domain's 0..0x%x", wanted[i],
+                        s.gfnCount - 1));
+            }
+        }
         try {
-            for (long g : wanted) {
+            for (int i = 0; i < count; i++) {
+                long g = wanted[i];
                 s.policy.onFault(g);
                 if (s.sent.claim(g)) {
                     s.readPage(g, pages);
@@ -63,22 +67,23 @@ public final class PageServer implements org.xenpostcopy.migration.protocol.thri
                 }
             }
         } catch (XenException e) {
-            LOG.log(Level.ERROR, "reading a demanded page failed", e);
-            throw Wire.error(TErrorCode.HOST_ERROR, e.getMessage());
+            throw new PeerException(PeerError.HOST_ERROR, "reading a demanded page failed: " + e.getMessage(), e);
         }
-        long bytes = (long) n * (Wire.PAGE_SIZE + 8) + already * 8L;
+        long bytes = (long) n * (Gfn.PAGE_SIZE + 8) + already * 8L;
         s.link.transmit(bytes, true);
         s.link.propagate();
         s.demandPages.addAndGet(n);
         s.alreadySentAnswers.addAndGet(already);
         s.wireBytes.addAndGet(bytes);
-        TPages reply = new TPages();
-        reply.gfns = Wire.packGfns(sentNow, n);
         pages.flip();
-        reply.pages = pages;
-        TFetchReply r = new TFetchReply();
-        r.pages = reply;
-        r.alreadySent = Wire.packGfns(onTheirWay, already);
-        return r;
+        return new Fetched(new PageBatch(sentNow, n, pages), onTheirWay, already);
+    }
+
+    private SourceSession session(String id) {
+        SourceSession s = id == null ? null : sessions.get(id);
+        if (s == null) {
+            throw new PeerException(PeerError.UNKNOWN_SESSION, "no outgoing migration with session id '" + id + "'");
+        }
+        return s;
     }
 }

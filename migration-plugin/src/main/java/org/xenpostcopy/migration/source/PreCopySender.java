@@ -1,12 +1,9 @@
 package org.xenpostcopy.migration.source;
 
 import java.nio.ByteBuffer;
-import org.apache.thrift.TException;
-import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.link.LinkShaper;
-import org.xenpostcopy.migration.protocol.Wire;
-import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
-import org.xenpostcopy.migration.protocol.thrift.TPages;
+import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
@@ -15,15 +12,17 @@ import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
 
 /**
- * Sends one pre-copy round: the given gfns, in gfn order, in batches on the push connection, while the guest may
- * still run (a page it writes meanwhile is dirty again and goes in a later round). A page ballooned out since the
+ * Sends pre-copy pages: the given gfns, in gfn order, in batches on the push channel, while the guest may still
+ * run (a page it writes meanwhile is dirty again and goes in a later round). A page ballooned out since the
  * round was planned is skipped; the final hole map tells the destination.
  */
 final class PreCopySender {
+    /** Bytes one page costs on the wire: its contents and its gfn. */
+    static final int WIRE_BYTES_PER_PAGE = Gfn.PAGE_SIZE + 8;
+
     private final XenHost host;
     private final DomainId domain;
-    private final String sessionId;
-    private final MigrationReceiver.Client push;
+    private final DestinationPeer destination;
     private final LinkShaper link;
     private final int batchPages;
     private final ByteBuffer pages;
@@ -31,15 +30,13 @@ final class PreCopySender {
     private long pagesSent;
     private long bytesSent;
 
-    PreCopySender(XenHost host, DomainId domain, String sessionId, MigrationReceiver.Client push, LinkShaper link,
-                  int batchPages) {
+    PreCopySender(XenHost host, DomainId domain, DestinationPeer destination, LinkShaper link, int batchPages) {
         this.host = host;
         this.domain = domain;
-        this.sessionId = sessionId;
-        this.push = push;
+        this.destination = destination;
         this.link = link;
         this.batchPages = batchPages;
-        this.pages = ByteBuffer.allocateDirect(batchPages * Wire.PAGE_SIZE);
+        this.pages = ByteBuffer.allocateDirect(batchPages * Gfn.PAGE_SIZE);
         this.gfns = new long[batchPages];
     }
 
@@ -74,17 +71,9 @@ final class PreCopySender {
                 continue;
             }
             pages.flip();
-            long bytes = (long) n * (Wire.PAGE_SIZE + 8);
+            long bytes = (long) n * WIRE_BYTES_PER_PAGE;
             link.transmit(bytes, false);
-            TPages batch = new TPages();
-            batch.gfns = Wire.packGfns(gfns, n);
-            batch.pages = pages;
-            try {
-                push.pushPages(sessionId, batch);
-            } catch (TException e) {
-                throw new MigrationException("the push connection to the destination failed during pre-copy: "
-                        + e.getMessage(), e);
-            }
+            destination.push(new PageBatch(gfns, n, pages));
             sent += n;
             bytesSent += bytes;
             afterBatch.run();

@@ -3,28 +3,27 @@ package org.xenpostcopy.migration.source;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.thrift.TException;
-import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationProgress;
-import org.xenpostcopy.migration.protocol.Wire;
-import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
-import org.xenpostcopy.migration.protocol.thrift.TPages;
+import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.xen.Gfn;
 
 /**
  * The active push: takes pages in the pre-paging policy's order, claims each (a page the page server already
- * sent is skipped), and streams them in batches on the push connection with oneway calls, so the source never
- * waits for a round trip between batches.
+ * sent is skipped), and streams them in batches on the push channel without waiting for an answer, so the
+ * source never waits for a round trip between batches. The post-copy phase's send loop.
  */
 final class PushScheduler {
     private final SourceSession session;
-    private final MigrationReceiver.Client push;
+    private final DestinationPeer destination;
     private final int batchPages;
     private final MigrationProgress progress;
     private volatile boolean stopped;
 
-    PushScheduler(SourceSession session, MigrationReceiver.Client push, int batchPages, MigrationProgress progress) {
+    PushScheduler(SourceSession session, DestinationPeer destination, int batchPages, MigrationProgress progress) {
         this.session = session;
-        this.push = push;
+        this.destination = destination;
         this.batchPages = batchPages;
         this.progress = progress;
     }
@@ -38,7 +37,7 @@ final class PushScheduler {
         SentPages sent = session.sent;
         long[] gfns = new long[batchPages];
         // Direct: guest pages are copied in once and the channel writes from here without another copy.
-        ByteBuffer pages = ByteBuffer.allocateDirect(batchPages * Wire.PAGE_SIZE);
+        ByteBuffer pages = ByteBuffer.allocateDirect(batchPages * Gfn.PAGE_SIZE);
         long lastProgress = 0;
         while (!stopped && !sent.allClaimed()) {
             long notYet = session.policy.nanosUntilReady();
@@ -52,7 +51,7 @@ final class PushScheduler {
             }
             // Wait for the link first and claim pages only then: a page claimed while the batch waits for its
             // slot would make a fault on it wait too (the page server would answer "already sent").
-            session.link.transmit((long) batchPages * (Wire.PAGE_SIZE + 8), false);
+            session.link.transmit((long) batchPages * PreCopySender.WIRE_BYTES_PER_PAGE, false);
             int n = 0;
             while (n < batchPages) {
                 long g = session.policy.next();
@@ -76,14 +75,11 @@ final class PushScheduler {
                 session.readPage(gfns[i], pages);
             }
             pages.flip();
-            long bytes = (long) n * (Wire.PAGE_SIZE + 8);
+            long bytes = (long) n * PreCopySender.WIRE_BYTES_PER_PAGE;
             try {
-                TPages batch = new TPages();
-                batch.gfns = Wire.packGfns(gfns, n);               // set directly: the setters copy
-                batch.pages = pages;
-                push.pushPages(session.id, batch);
-            } catch (TException e) {
-                throw new MigrationException("the push connection to the destination failed after "
+                destination.push(new PageBatch(gfns, n, pages));
+            } catch (PeerException e) {
+                throw new PeerException(e.error(), "the push connection to the destination failed after "
                         + session.pagesSent() + " pages: " + e.getMessage(), e);
             }
             session.pushedPages.addAndGet(n);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
-import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
@@ -14,12 +13,14 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainControl;
 import org.xenpostcopy.xen.DomainId;
@@ -27,16 +28,14 @@ import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestMemory;
-import org.xenpostcopy.xen.P2mType;
 import org.xenpostcopy.xen.PagingChannel;
-import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
 import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenStore;
 
-/** The destination's pager logic on a mocked host: call order, once-only loads, refusals. */
+/** A destination session on a mocked host: prepare's call order, the switch, phases, refusals. */
 class IncomingMigrationTest {
     private static final DomainId DOM = DomainId.of(7);
     private static final long PAGES = 64;
@@ -47,7 +46,6 @@ class IncomingMigrationTest {
     private final PagingChannel pagingChannel = mock(PagingChannel.class);
     private final PagingSession paging = mock(PagingSession.class);
     private final XenStore store = mock(XenStore.class);
-    private final List<Long> demanded = new ArrayList<>();
     private final DomainConfig config = new DomainConfig("vm", PAGES, 1, "idle", 1);
 
     @BeforeEach
@@ -72,13 +70,16 @@ class IncomingMigrationTest {
     }
 
     private IncomingMigration prepared(GfnBitmap holes) {
-        IncomingMigration m = IncomingMigration.prepare("s1", host, config, 200_000, holes);
-        m.attachDemandQueue(demanded::add);
-        return m;
+        DomainPreparer.PreparedDomain d = new DomainPreparer(host).prepare(config, 200_000, holes, MigrationMode.POSTCOPY);
+        return new IncomingMigration("s1", host, MigrationMode.POSTCOPY, d);
     }
 
-    private static PagingRequest fault(long gfn) {
-        return new PagingRequest(Gfn.of(gfn), 0, true, false, P2mType.PAGED, 0);
+    private static Resume resume(GfnBitmap finalHoles) {
+        return new Resume(List.of(new VcpuState(0, new byte[1])), finalHoles, 0, Optional.empty());
+    }
+
+    private static PageBatch onePage(long gfn) {
+        return new PageBatch(new long[] {gfn}, 1, ByteBuffer.allocate(4096));
     }
 
     @Test
@@ -132,65 +133,47 @@ class IncomingMigrationTest {
     void resumeSetsTheVcpuStateBeforeUnpausingAndRedoesOnlyNewHoles() {
         IncomingMigration m = prepared(holes(3));
         VcpuState vcpu = new VcpuState(0, new byte[] {1, 2, 3});
-        m.resume(List.of(vcpu), holes(3, 9));
+        m.resume(new Resume(List.of(vcpu), holes(3, 9), 0, Optional.empty()), 0);
         InOrder order = inOrder(domains);
         order.verify(domains).decreaseReservation(DOM, holes(9));
         order.verify(domains).setVcpuState(DOM, vcpu);
         order.verify(domains).unpause(DOM);
         assertEquals(62, m.expectedCount());
-        assertEquals(IncomingMigration.Phase.RUNNING, m.phase());
-        assertThrows(IllegalStateException.class, () -> m.resume(List.of(vcpu), holes(3)), "resume only once");
+        assertEquals(DestinationPhase.RUNNING, m.phase());
+        assertThrows(IllegalStateException.class, () -> m.resume(resume(holes(3)), 0), "resume only once");
     }
 
     @Test
-    void aFaultIsFetchedOnceLoadedOnceAndEveryWaitingRequestAnswered() {
+    void aPageThatCameBackSincePrepareIsPopulatedAndPagedOutAgain() {
+        IncomingMigration m = prepared(holes(3, 9));
+        m.resume(resume(holes(3)), 0);
+        InOrder order = inOrder(domains, paging);
+        order.verify(domains).populate(DOM, holes(9));
+        order.verify(paging).nominate(Gfn.of(9));
+        order.verify(paging).evict(Gfn.of(9));
+        assertEquals(63, m.expectedCount());
+    }
+
+    @Test
+    void pushedPagesBeforeTheSwitchOfAPostCopyAreRefusedWhole() {
         IncomingMigration m = prepared(holes());
-        m.resume(List.of(new VcpuState(0, new byte[1])), holes());
-        PagingRequest first = fault(12);
-        PagingRequest again = new PagingRequest(Gfn.of(12), 0, true, true, P2mType.PAGING_IN, 0);
-        assertEquals(false, m.onRequest(first, System.nanoTime()));
-        assertEquals(false, m.onRequest(again, System.nanoTime()));
-        assertEquals(List.of(12L), demanded, "one network request for two faults on one page");
-        assertEquals(1, m.networkFaults.get());
-
-        ByteBuffer page = ByteBuffer.allocate(4096);
-        m.deliver(12, page);
-        InOrder order = inOrder(paging);
-        order.verify(paging).load(eq(Gfn.of(12)), any());
-        order.verify(paging).respond(first);
-        order.verify(paging).respond(again);
-        order.verify(paging).pushResponses();
-
-        m.deliver(12, ByteBuffer.allocate(4096));       // the same page again (push and demand crossed)
-        verify(paging, times(1)).load(eq(Gfn.of(12)), any());
-        assertEquals(1, m.duplicates.get());
-
-        assertEquals(true, m.onRequest(fault(12), System.nanoTime()), "page here: answered at once");
-        assertEquals(1, m.prepagedHits.get());
-        assertEquals(3, m.faultLatency.count());
-    }
-
-    @Test
-    void pagesForHolesOrOutOfRangeAreRefusedAndNeverLoaded() {
-        IncomingMigration m = prepared(holes(5));
-        m.resume(List.of(new VcpuState(0, new byte[1])), holes(5));
-        m.deliver(5, ByteBuffer.allocate(4096));
-        m.deliver(PAGES, ByteBuffer.allocate(4096));
-        m.deliver(-1, ByteBuffer.allocate(4096));
+        assertEquals(false, m.receive(onePage(4)));
         verify(paging, never()).load(any(), any());
-        assertEquals(3, m.rejected.get());
+        verify(memory, never()).write(any(), any(), any());
     }
 
     @Test
     void completionCountsEveryExpectedPage() throws Exception {
         IncomingMigration m = prepared(holes(0, 1));
-        m.resume(List.of(new VcpuState(0, new byte[1])), holes(0, 1));
+        m.resume(resume(holes(0, 1)), 0);
         for (long g = 2; g < PAGES; g++) {
             assertEquals(false, m.awaitAllLoaded(0));
-            m.deliver(g, ByteBuffer.allocate(4096));
+            assertEquals(true, m.receive(onePage(g)));
         }
         assertEquals(true, m.awaitAllLoaded(0));
-        assertEquals(PAGES - 2, m.loaded.get());
+        assertEquals(PAGES - 2, m.loadedCount());
+        m.finish(DestinationPhase.COMPLETED);
+        assertEquals(false, m.receive(onePage(2)), "nothing is taken after completion");
     }
 
     @Test
@@ -199,8 +182,9 @@ class IncomingMigrationTest {
         m.abort();
         verify(domains).destroy(DOM);
         verify(paging).close();
+        assertEquals(DestinationPhase.ABORTED, m.phase());
         IncomingMigration n = prepared(holes());
-        n.resume(List.of(new VcpuState(0, new byte[1])), holes());
+        n.resume(resume(holes()), 0);
         assertThrows(IllegalStateException.class, n::abort);
         verify(store, times(2)).write(anyString(), anyString());
     }

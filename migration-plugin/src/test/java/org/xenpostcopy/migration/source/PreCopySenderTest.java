@@ -16,11 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.mockito.ArgumentCaptor;
 import org.xenpostcopy.migration.link.LinkShaper;
-import org.xenpostcopy.migration.protocol.Wire;
-import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
-import org.xenpostcopy.migration.protocol.thrift.TPages;
+import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
@@ -34,7 +32,7 @@ class PreCopySenderTest {
     private static final DomainId DOM = DomainId.of(3);
     private final XenHost host = mock(XenHost.class);
     private final GuestMemory memory = mock(GuestMemory.class);
-    private final MigrationReceiver.Client push = mock(MigrationReceiver.Client.class);
+    private final DestinationPeer push = mock(DestinationPeer.class);
     private PreCopySender sender;
 
     @BeforeEach
@@ -42,13 +40,13 @@ class PreCopySenderTest {
         when(host.memory()).thenReturn(memory);
         doAnswer(inv -> {
             ByteBuffer dst = inv.getArgument(2);
-            dst.position(dst.position() + Wire.PAGE_SIZE);
+            dst.position(dst.position() + Gfn.PAGE_SIZE);
             return null;
         }).when(memory).read(eq(DOM), any(), any());
         // A PV dom0's foreign map answers EINVAL for a gfn that is no longer populated.
         doThrow(new XenException("xenforeignmemory_map", Errno.EINVAL, "dom3 gfn 0x5")).when(memory)
                 .read(eq(DOM), eq(Gfn.of(5)), any());
-        sender = new PreCopySender(host, DOM, "s", push, new LinkShaper(0, 0), 64);
+        sender = new PreCopySender(host, DOM, push, new LinkShaper(0, 0), 64);
     }
 
     private static GfnBitmap gfns(long... g) {
@@ -61,14 +59,16 @@ class PreCopySenderTest {
 
     @Test
     void aLiveRoundSkipsAPageTheGuestGaveBackAndSendsTheRest() throws Exception {
-        assertEquals(3, sender.send(gfns(4, 5, 6, 7), () -> { }, true));
-        ArgumentCaptor<TPages> sent = ArgumentCaptor.forClass(TPages.class);
-        verify(push).pushPages(eq("s"), sent.capture());
         List<Long> list = new ArrayList<>();
-        ByteBuffer b = sent.getValue().gfns.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        while (b.remaining() >= 8) {
-            list.add(b.getLong());
-        }
+        // A batch is lent for the call only: read it while the call lasts.
+        doAnswer(inv -> {
+            PageBatch b = inv.getArgument(0);
+            for (int i = 0; i < b.count(); i++) {
+                list.add(b.gfns()[i]);
+            }
+            return null;
+        }).when(push).push(any());
+        assertEquals(3, sender.send(gfns(4, 5, 6, 7), () -> { }, true));
         assertEquals(List.of(4L, 6L, 7L), list);
     }
 
@@ -76,6 +76,6 @@ class PreCopySenderTest {
     void withTheGuestStoppedAnUnreadablePageIsAnErrorNotASkip() throws Exception {
         XenException e = assertThrows(XenException.class, () -> sender.send(gfns(4, 5), () -> { }, false));
         assertEquals(true, e.is(Errno.EINVAL));
-        verify(push, never()).pushPages(any(), any());
+        verify(push, never()).push(any());
     }
 }

@@ -7,8 +7,11 @@
 package org.xenpostcopy.migration.protocol.thrift;
 
 @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
-public class PageServer {
+public class SourcePages {
 
+  /**
+   * The source's demand service (named apart from the engine's PageServer class, which it is served by).
+   */
   public interface Iface {
 
     public TFetchReply fetch(java.lang.String sessionId, java.nio.ByteBuffer gfns) throws TMigrationError, org.apache.thrift.TException;

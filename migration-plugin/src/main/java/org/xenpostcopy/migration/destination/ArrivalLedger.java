@@ -1,0 +1,232 @@
+package org.xenpostcopy.migration.destination;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.xenpostcopy.migration.report.LatencyRecorder;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.PagingRequest;
+import org.xenpostcopy.xen.PagingSession;
+
+/**
+ * Which post-copy pages have arrived, and which faults wait for which page. Per gfn: expected (it will arrive)
+ * or not; loaded or not; and, while not loaded, the requests waiting for it.
+ *
+ * <p>A stripe lock per gfn makes "load, then take the waiting requests" ({@link #deliver}) and "loaded? else
+ * wait" ({@link #onFault}) atomic against each other: that settles the race between a pushed page and a fault on
+ * it, so no fault waits for a page that has already been loaded and no page is loaded twice.
+ */
+final class ArrivalLedger {
+    private static final Logger LOG = System.getLogger(ArrivalLedger.class.getName());
+    private static final int STRIPES = 1024;
+
+    private final String session;
+    private final PagingSession paging;
+    private final long gfnCount;
+    private final LongConsumer fetch;
+    private final Consumer<List<PagingRequest>> answer;
+    private final Object[] stripes = new Object[STRIPES];
+    private final AtomicLongArray loadedBits;
+    /** Requests waiting per gfn, each with when it came off the ring; guarded by the gfn's stripe. */
+    private final PendingFault[] pending;
+    private volatile GfnBitmap expected;
+    private volatile long expectedCount = -1;
+    private final CountDownLatch settled = new CountDownLatch(1);
+
+    private final AtomicLong loaded = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong networkFaults = new AtomicLong();
+    private final AtomicLong prepagedHits = new AtomicLong();
+    private final LatencyRecorder faultLatency = new LatencyRecorder();
+    private volatile long lastLoadedAt;
+    private volatile Runnable onLastPage = () -> { };
+
+    private static final class PendingFault {
+        final List<PagingRequest> requests = new ArrayList<>(1);
+        final List<Long> since = new ArrayList<>(1);
+    }
+
+    /**
+     * @param fetch  told each gfn that a fault needs and nobody has asked the source for yet
+     * @param answer answers requests whose page has just been loaded (the pager loop's ring)
+     */
+    ArrivalLedger(String session, PagingSession paging, long gfnCount, LongConsumer fetch,
+                  Consumer<List<PagingRequest>> answer) {
+        if (gfnCount > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(gfnCount + " gfns are more than one ledger tracks");
+        }
+        this.session = session;
+        this.paging = paging;
+        this.gfnCount = gfnCount;
+        this.fetch = fetch;
+        this.answer = answer;
+        this.loadedBits = new AtomicLongArray((int) ((gfnCount + 63) >>> 6));
+        this.pending = new PendingFault[(int) gfnCount];
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    /**
+     * Names the pages still to come (at the switch) and what to run once the last has loaded. Until then every
+     * page is refused and every fault waits.
+     */
+    void expect(GfnBitmap pages, Runnable whenAllLoaded) {
+        onLastPage = whenAllLoaded;
+        expectedCount = pages.cardinality();
+        expected = pages;
+        if (expectedCount == 0) {
+            lastLoadedAt = System.nanoTime();
+            whenAllLoaded.run();
+            settled.countDown();
+        }
+    }
+
+    /**
+     * A page arrived (by push or by demand): loaded at once if it is expected and not loaded yet, and every
+     * request waiting for it answered; a duplicate is counted and dropped; a page for a hole or out of range is
+     * refused. Never loads anything twice.
+     */
+    void deliver(long gfn, ByteBuffer page) {
+        GfnBitmap exp = expected;
+        if (exp == null || gfn < 0 || gfn >= gfnCount || !exp.get(gfn)) {
+            rejected.incrementAndGet();
+            LOG.log(Level.WARNING, "session {0}: refused a page for gfn 0x{1} (not expected)", session,
+                    Long.toHexString(gfn));
+            return;
+        }
+        PendingFault waiting;
+        synchronized (stripe(gfn)) {
+            if (isLoaded(gfn)) {
+                duplicates.incrementAndGet();
+                return;
+            }
+            paging.load(Gfn.of(gfn), page);
+            setLoaded(gfn);
+            waiting = pending[(int) gfn];
+            pending[(int) gfn] = null;
+        }
+        if (waiting != null) {
+            answer.accept(waiting.requests);
+            long now = System.nanoTime();
+            for (long t : waiting.since) {
+                faultLatency.record(now - t);
+            }
+        }
+        if (loaded.incrementAndGet() == expectedCount) {
+            lastLoadedAt = System.nanoTime();
+            onLastPage.run();
+            settled.countDown();
+        }
+    }
+
+    /**
+     * A request off the ring. True if its page is here (a pre-paged hit: the loop answers it now); otherwise it
+     * waits for the page and, if it is the first to want it, the source is asked (a network fault).
+     */
+    boolean onFault(PagingRequest r, long takenAt) {
+        long gfn = r.gfn().value();
+        if (gfn < 0 || gfn >= gfnCount) {
+            return true;   // not a page of this migration: the response alone lets Xen retry and report it
+        }
+        synchronized (stripe(gfn)) {
+            if (!isLoaded(gfn)) {
+                PendingFault pf = pending[(int) gfn];
+                boolean first = pf == null;
+                if (first) {
+                    pf = new PendingFault();
+                    pending[(int) gfn] = pf;
+                }
+                pf.requests.add(r);
+                pf.since.add(takenAt);
+                if (first) {
+                    networkFaults.incrementAndGet();
+                    fetch.accept(gfn);
+                }
+                return false;
+            }
+        }
+        prepagedHits.incrementAndGet();
+        faultLatency.record(System.nanoTime() - takenAt);
+        return true;
+    }
+
+    /** Stops waiting for pages that will not come (the guest is gone): whoever waits in {@link #await} wakes. */
+    void abandon() {
+        settled.countDown();
+    }
+
+    /** Waits until every expected page is loaded (or the ledger is abandoned); true if all were loaded. */
+    boolean await(long timeoutMs) throws InterruptedException {
+        settled.await(timeoutMs, TimeUnit.MILLISECONDS);
+        return allLoaded();
+    }
+
+    boolean allLoaded() {
+        return expectedCount >= 0 && loaded.get() == expectedCount;
+    }
+
+    /** Counts a page or batch refused before it reached the ledger (malformed). */
+    void countRejected() {
+        rejected.incrementAndGet();
+    }
+
+    long expectedCount() {
+        return expectedCount;
+    }
+
+    long loaded() {
+        return loaded.get();
+    }
+
+    long duplicates() {
+        return duplicates.get();
+    }
+
+    long rejected() {
+        return rejected.get();
+    }
+
+    long networkFaults() {
+        return networkFaults.get();
+    }
+
+    long prepagedHits() {
+        return prepagedHits.get();
+    }
+
+    LatencyRecorder.Percentiles faultLatency() {
+        return faultLatency.percentiles();
+    }
+
+    long lastLoadedAt() {
+        return lastLoadedAt;
+    }
+
+    private Object stripe(long gfn) {
+        return stripes[(int) (gfn & (STRIPES - 1))];
+    }
+
+    private boolean isLoaded(long gfn) {
+        return (loadedBits.get((int) (gfn >>> 6)) & (1L << gfn)) != 0;
+    }
+
+    private void setLoaded(long gfn) {
+        int i = (int) (gfn >>> 6);
+        long bit = 1L << gfn;
+        long w;
+        do {
+            w = loadedBits.get(i);
+        } while (!loadedBits.compareAndSet(i, w, w | bit));
+    }
+}

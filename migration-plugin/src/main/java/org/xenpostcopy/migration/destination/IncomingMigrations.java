@@ -1,0 +1,215 @@
+package org.xenpostcopy.migration.destination;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.peer.Complete;
+import org.xenpostcopy.migration.peer.Completion;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.PeerConnector;
+import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Resume;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenHost;
+
+/**
+ * This host as a migration destination: the sessions coming in, by id. Every call is checked against its
+ * session's phase before anything is touched; host errors become {@link PeerException}s naming what failed.
+ */
+public final class IncomingMigrations {
+    private static final Logger LOG = System.getLogger(IncomingMigrations.class.getName());
+    /** How long a resume waits for pre-copy pages still in flight on the push connection. */
+    private static final long PRECOPY_WAIT_MS = 60_000;
+
+    private final XenHost host;
+    private final PeerConnector peers;
+    private final ConcurrentHashMap<String, IncomingMigration> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong refusedBatches = new AtomicLong();
+
+    /** @param peers opens each session's demand channel back to its source */
+    public IncomingMigrations(XenHost host, PeerConnector peers) {
+        this.host = host;
+        this.peers = peers;
+    }
+
+    /** Ids of the migrations coming in now. */
+    public Set<String> activeSessions() {
+        return Set.copyOf(sessions.keySet());
+    }
+
+    /** Push batches refused outright (unknown session, malformed, wrong phase), across all sessions. */
+    public long refusedBatches() {
+        return refusedBatches.get();
+    }
+
+    /** The physmap span of a session, which every gfn it names must be below. */
+    public long gfnCount(String sessionId) {
+        return session(sessionId).gfnCount;
+    }
+
+    public Prepare.Reply prepare(String sessionId, Prepare request) {
+        long t0 = System.nanoTime();
+        if (sessionId == null || sessionId.isBlank()) {
+            throw PeerException.badRequest("prepare needs a session id");
+        }
+        if (sessions.containsKey(sessionId)) {
+            throw new PeerException(PeerError.WRONG_STATE, "session " + sessionId + " exists already");
+        }
+        long span = request.unpopulated().size();
+        if (span < request.domain().memoryPages()) {
+            throw PeerException.badRequest("a physmap of " + span + " gfns cannot hold " + request.domain().memoryPages()
+                    + " pages");
+        }
+        LinkShaper link;
+        try {
+            link = new LinkShaper(request.linkMbps(), request.linkLatencyMs());
+        } catch (IllegalArgumentException e) {
+            throw PeerException.badRequest(e.getMessage());
+        }
+        IncomingMigration m;
+        try {
+            DomainPreparer.PreparedDomain d = new DomainPreparer(host).prepare(request.domain(), request.targetKiB(),
+                    request.unpopulated(), request.mode());
+            m = new IncomingMigration(sessionId, host, request.mode(), d);
+        } catch (XenException e) {
+            throw new PeerException(PeerError.HOST_ERROR, "creating " + request.domain().name() + " failed: "
+                    + e.getMessage(), e);
+        }
+        if (request.mode() != MigrationMode.PRECOPY) {
+            m.startPaging(() -> peers.source(request.source(), sessionId, span), link);
+        }
+        sessions.put(sessionId, m);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        LOG.log(Level.INFO, "session {0}: {1} prepared as {2} for {3} from {4} in {5} ms", sessionId,
+                request.domain().name(), m.domain, request.mode().wireName(), request.source().getHostString(),
+                String.format(Locale.ROOT, "%.0f", ms));
+        return new Prepare.Reply(m.domain.value(), ms);
+    }
+
+    public Resume.Reply resume(String sessionId, Resume request) {
+        long t0 = System.nanoTime();
+        IncomingMigration m = session(sessionId);
+        requirePhase(m, DestinationPhase.PREPARED);
+        if (request.pagesSentBefore() < 0) {
+            throw PeerException.badRequest("negative page count " + request.pagesSentBefore());
+        }
+        if (request.vcpus().isEmpty()) {
+            throw PeerException.badRequest("resume carries no vCPU state");
+        }
+        if (request.unpopulated().size() != m.gfnCount
+                || request.outstanding().map(o -> o.size() != m.gfnCount).orElse(false)) {
+            throw PeerException.badRequest("the resume's bitmaps do not cover the session's " + m.gfnCount + " gfns");
+        }
+        try {
+            long nanos = m.resume(request, PRECOPY_WAIT_MS);
+            LOG.log(Level.INFO, "session {0}: {1} runs here; {2} pages still to come", sessionId, m.domain,
+                    m.expectedCount());
+            return new Resume.Reply(nanos / 1e6, (System.nanoTime() - t0) / 1e6);
+        } catch (XenException e) {
+            throw new PeerException(PeerError.HOST_ERROR, "resuming " + m.domain + " failed: " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            throw new PeerException(PeerError.WRONG_STATE, e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw PeerException.badRequest(e.getMessage());
+        }
+    }
+
+    /** Pages from a push channel. One-way: nothing is answered, so refusals are logged and counted. */
+    public void push(String sessionId, PageBatch batch) {
+        IncomingMigration m = sessionId == null ? null : sessions.get(sessionId);
+        if (m == null) {
+            refusedBatches.incrementAndGet();
+            LOG.log(Level.WARNING, "refused a push batch for unknown session ''{0}''", sessionId);
+            return;
+        }
+        if (!m.receive(batch)) {
+            refusedBatches.incrementAndGet();
+        }
+    }
+
+    /** A push batch that could not even be read (malformed); counted against its session if it has one. */
+    public void refuseBatch(String sessionId, String why) {
+        refusedBatches.incrementAndGet();
+        IncomingMigration m = sessionId == null ? null : sessions.get(sessionId);
+        if (m != null) {
+            m.refuse("a malformed push batch: " + why);
+        } else {
+            LOG.log(Level.WARNING, "refused a malformed push batch for unknown session ''{0}'': {1}", sessionId, why);
+        }
+    }
+
+    public Completion complete(String sessionId, Complete request) {
+        IncomingMigration m = session(sessionId);
+        requirePhase(m, DestinationPhase.RUNNING);
+        boolean all;
+        try {
+            all = m.awaitAllLoaded(Math.max(1, request.timeoutMs()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PeerException(PeerError.TIMEOUT, "interrupted");
+        }
+        if (m.guestLost() != null) {
+            m.finish(DestinationPhase.LOST);
+            sessions.remove(sessionId);
+            throw new PeerException(PeerError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
+                    + m.guestLost());
+        }
+        if (!all) {
+            String why = m.demandFailure() != null ? " (demand connection failed: " + m.demandFailure() + ")" : "";
+            throw new PeerException(PeerError.TIMEOUT, m.loadedCount() + " of " + m.expectedCount()
+                    + " pages loaded after " + request.timeoutMs() + " ms" + why
+                    + "; the guest runs here and waits for the rest");
+        }
+        m.finish(DestinationPhase.COMPLETED);
+        sessions.remove(sessionId);
+        CompletionRecord.Tally tally = m.tally();
+        LOG.log(Level.INFO, "session {0}: complete; {1} pages loaded after the switch, {2} network faults", sessionId,
+                tally.loadedAfterSwitch(), tally.networkFaults());
+        List<String> notes = new ArrayList<>();
+        try {
+            m.restoreTarget(request.restoreTargetKiB());
+        } catch (XenException e) {
+            notes.add("could not restore memory/target: " + e.getMessage());
+        }
+        return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes);
+    }
+
+    public void abort(String sessionId, String reason) {
+        IncomingMigration m = session(sessionId);
+        if (m.phase() != DestinationPhase.PREPARED) {
+            throw new PeerException(PeerError.WRONG_STATE, "session " + sessionId + " is " + m.phase()
+                    + ": the guest already runs here and cannot be given back");
+        }
+        LOG.log(Level.WARNING, "session {0} aborted by the source: {1}", sessionId, reason);
+        try {
+            m.abort();
+        } catch (XenException | IllegalStateException e) {
+            throw new PeerException(PeerError.HOST_ERROR, "abort failed: " + e.getMessage(), e);
+        } finally {
+            sessions.remove(sessionId);
+        }
+    }
+
+    private IncomingMigration session(String id) {
+        IncomingMigration m = id == null ? null : sessions.get(id);
+        if (m == null) {
+            throw new PeerException(PeerError.UNKNOWN_SESSION, "no incoming migration with session id '" + id + "'");
+        }
+        return m;
+    }
+
+    private static void requirePhase(IncomingMigration m, DestinationPhase wanted) {
+        if (m.phase() != wanted) {
+            throw new PeerException(PeerError.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not " + wanted);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package org.xenpostcopy.migration.peer;
+
+/**
+ * What the destination reports once every page has been loaded: the session's closing record.
+ *
+ * @param postCopyNanos        from resume to the last page loaded, at the destination
+ * @param guestOpsAtResume     guest operations counted at resume (-1 if the host cannot tell)
+ * @param guestOpsAtCompletion likewise when the last page was loaded
+ * @param guestPagesTouched    distinct pages the guest touched from resume to the last page (-1 if unknown)
+ */
+public record Completion(long pagesReceived, long duplicatePages, long networkFaults, long prepagedHits,
+                         Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
+                         long guestPagesTouched, boolean verified, long mismatchedPages, String verificationNote,
+                         int destinationDomid) {
+
+    /** Percentiles in microseconds. */
+    public record Latency(double p50Us, double p99Us, double maxUs) {
+    }
+}

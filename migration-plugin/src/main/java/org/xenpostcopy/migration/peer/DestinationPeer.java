@@ -1,0 +1,27 @@
+package org.xenpostcopy.migration.peer;
+
+/**
+ * The destination, as one outgoing migration's source sees it: bound to one session, over a control channel
+ * (prepare, resume, complete, abort) and a bulk channel (push) of its own, so a long push never holds up a
+ * control call. Every method throws {@link PeerException}; {@link PeerError#CONNECTION} means the peer's state
+ * is unknown.
+ */
+public interface DestinationPeer extends AutoCloseable {
+    /** Creates the destination domain (post-copy: every page paged out) while the guest still runs here. */
+    Prepare.Reply prepare(Prepare request);
+
+    /** Hands the guest over: when this returns, the guest runs on the destination. */
+    Resume.Reply resume(Resume request);
+
+    /** Sends a batch on the bulk channel without waiting for an answer; the batch may be reused on return. */
+    void push(PageBatch batch);
+
+    /** Waits until every page is loaded at the destination, has it check the guest, and returns its record. */
+    Completion complete(Complete request);
+
+    /** Gives the session up; the destination destroys its domain (refused once the guest runs there). */
+    void abort(String reason);
+
+    @Override
+    void close();
+}

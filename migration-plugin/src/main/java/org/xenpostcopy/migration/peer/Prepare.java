@@ -1,0 +1,22 @@
+package org.xenpostcopy.migration.peer;
+
+import java.net.InetSocketAddress;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.GfnBitmap;
+
+/**
+ * What the destination needs to create the domain before the switch.
+ *
+ * @param targetKiB    memory/target at the source, so the destination's balloon starts where the source's was
+ * @param source       where the destination's demand connection reaches the source
+ * @param linkMbps     shaping of the destination-to-source direction (0 = none)
+ * @param unpopulated  gfns unpopulated at the source now; its size is the source's physmap span
+ */
+public record Prepare(DomainConfig domain, long targetKiB, InetSocketAddress source, long linkMbps,
+                      int linkLatencyMs, GfnBitmap unpopulated, MigrationMode mode) {
+
+    /** The destination's answer: its domain id and how long creating it took there. */
+    public record Reply(int destinationDomid, double prepareMs) {
+    }
+}

@@ -1,0 +1,170 @@
+package org.xenpostcopy.migration.protocol;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.destination.IncomingMigrations;
+import org.xenpostcopy.migration.peer.Complete;
+import org.xenpostcopy.migration.peer.Completion;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Resume;
+import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
+import org.xenpostcopy.migration.protocol.thrift.TCompletion;
+import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
+import org.xenpostcopy.migration.protocol.thrift.TLatency;
+import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.protocol.thrift.TPages;
+import org.xenpostcopy.migration.protocol.thrift.TPrepare;
+import org.xenpostcopy.migration.protocol.thrift.TPrepareReply;
+import org.xenpostcopy.migration.protocol.thrift.TResume;
+import org.xenpostcopy.migration.protocol.thrift.TResumeReply;
+import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
+import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.VcpuState;
+
+/**
+ * The destination's Thrift handler: converts each wire struct to the engine's request (refusing what cannot be
+ * read: sizes beyond bounds, ragged lists, missing fields) and delegates to {@link IncomingMigrations}.
+ */
+final class ReceiverHandler implements MigrationReceiver.Iface {
+    /** 2^28 gfns = 1 TiB of guest physical address space: far above any guest here, and a 32 MiB bitmap. */
+    static final long MAX_GFNS = 1L << 28;
+    /** The largest vCPU context accepted (a real HVM context is a few KiB). */
+    private static final int MAX_VCPU_CONTEXT = 1 << 20;
+
+    private final IncomingMigrations incoming;
+
+    ReceiverHandler(IncomingMigrations incoming) {
+        this.incoming = incoming;
+    }
+
+    @Override
+    public TPrepareReply prepare(TPrepare request) throws TMigrationError {
+        if (request.getDomain() == null) {
+            throw Wire.badRequest("prepare needs a session id and a domain");
+        }
+        TDomainSpec d = request.getDomain();
+        DomainConfig config;
+        try {
+            config = new DomainConfig(d.getName(), d.getMemoryPages(), d.getVcpus(), d.getGuest(), d.getSeed());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw Wire.badRequest("bad domain spec: " + e.getMessage());
+        }
+        if (request.getSourcePort() <= 0 || request.getSourcePort() > 65535 || request.getSourceHost() == null) {
+            throw Wire.badRequest("bad source address " + request.getSourceHost() + ":" + request.getSourcePort());
+        }
+        long span = request.isSetGfnCount() ? request.getGfnCount() : config.memoryPages();
+        if (span <= 0 || span > MAX_GFNS) {
+            throw Wire.badRequest("a physmap of " + span + " gfns is outside 1.." + MAX_GFNS);
+        }
+        GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), span);
+        MigrationMode mode;
+        try {
+            mode = MigrationMode.valueOf(request.getMode().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw Wire.badRequest("unknown migration mode '" + request.getMode() + "' (postcopy, precopy or hybrid)");
+        }
+        InetSocketAddress source = InetSocketAddress.createUnresolved(request.getSourceHost(), request.getSourcePort());
+        try {
+            Prepare.Reply r = incoming.prepare(request.getSessionId(), new Prepare(config, d.getTargetKiB(), source,
+                    request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode));
+            return new TPrepareReply(r.destinationDomid(), r.prepareMs());
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
+    public TResumeReply resume(TResume request) throws TMigrationError {
+        try {
+            long span = incoming.gfnCount(request.getSessionId());
+            GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), span);
+            Optional<GfnBitmap> outstanding = request.isSetOutstanding()
+                    ? Optional.of(Wire.unpackBitmap(request.bufferForOutstanding(), span)) : Optional.empty();
+            Resume.Reply r = incoming.resume(request.getSessionId(),
+                    new Resume(vcpus(request.getVcpus()), holes, request.getPagesSentBefore(), outstanding));
+            return new TResumeReply(r.resumeMs(), r.handlerMs());
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    private static List<VcpuState> vcpus(List<TVcpuState> wire) throws TMigrationError {
+        List<VcpuState> vcpus = new ArrayList<>();
+        for (TVcpuState v : wire == null ? List.<TVcpuState>of() : wire) {
+            ByteBuffer b = v.bufferForContext();
+            if (b == null || b.remaining() > MAX_VCPU_CONTEXT) {
+                throw Wire.badRequest("vCPU " + v.getVcpu() + " context is missing or larger than 1 MiB");
+            }
+            byte[] ctx = new byte[b.remaining()];
+            b.duplicate().get(ctx);
+            try {
+                vcpus.add(new VcpuState(v.getVcpu(), ctx));
+            } catch (IllegalArgumentException e) {
+                throw Wire.badRequest(e.getMessage());
+            }
+        }
+        return vcpus;
+    }
+
+    @Override
+    public void pushPages(String sessionId, TPages pages) {
+        // oneway: nothing can be answered, so a batch that cannot be read is handed over as refused
+        long[] gfns;
+        try {
+            long span = incoming.gfnCount(sessionId);
+            if (pages == null) {
+                throw Wire.badRequest("no pages");
+            }
+            // The fields themselves, not bufferFor*(): those copy, and these buffers are only read here.
+            gfns = Wire.unpackGfns(pages.gfns, migrationConstants.MAX_BATCH_PAGES, span);
+            Wire.checkPages(pages.pages, gfns.length);
+        } catch (TMigrationError | PeerException e) {
+            incoming.refuseBatch(sessionId, e.getMessage());
+            return;
+        }
+        incoming.push(sessionId, new PageBatch(gfns, gfns.length, pages.pages));
+    }
+
+    @Override
+    public TCompletion complete(String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB)
+            throws TMigrationError {
+        try {
+            Completion c = incoming.complete(sessionId, new Complete(pagesSent, verify, timeoutMs, restoreTargetKiB));
+            TCompletion t = new TCompletion();
+            t.setPagesReceived(c.pagesReceived());
+            t.setDuplicatePages(c.duplicatePages());
+            t.setNetworkFaults(c.networkFaults());
+            t.setPrepagedHits(c.prepagedHits());
+            t.setFaultLatency(new TLatency(c.faultLatency().p50Us(), c.faultLatency().p99Us(), c.faultLatency().maxUs()));
+            t.setPostCopyNanos(c.postCopyNanos());
+            t.setGuestOpsAtResume(c.guestOpsAtResume());
+            t.setGuestOpsAtCompletion(c.guestOpsAtCompletion());
+            t.setGuestPagesTouched(c.guestPagesTouched());
+            t.setVerified(c.verified());
+            t.setMismatchedPages(c.mismatchedPages());
+            t.setVerificationNote(c.verificationNote());
+            t.setDestinationDomid(c.destinationDomid());
+            return t;
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
+    public void abort(String sessionId, String reason) throws TMigrationError {
+        try {
+            incoming.abort(sessionId, reason);
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+}

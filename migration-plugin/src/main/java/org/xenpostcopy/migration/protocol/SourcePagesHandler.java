@@ -1,0 +1,37 @@
+package org.xenpostcopy.migration.protocol;
+
+import java.nio.ByteBuffer;
+import org.xenpostcopy.migration.peer.Fetched;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.protocol.thrift.SourcePages;
+import org.xenpostcopy.migration.protocol.thrift.TFetchReply;
+import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.protocol.thrift.TPages;
+import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
+import org.xenpostcopy.migration.source.PageServer;
+
+/** The source's demand service on the wire: unpacks the gfns, asks the {@link PageServer}, packs its answer. */
+final class SourcePagesHandler implements SourcePages.Iface {
+    private final PageServer pages;
+
+    SourcePagesHandler(PageServer pages) {
+        this.pages = pages;
+    }
+
+    @Override
+    public TFetchReply fetch(String sessionId, ByteBuffer gfns) throws TMigrationError {
+        try {
+            long[] wanted = Wire.unpackGfns(gfns, migrationConstants.MAX_BATCH_PAGES, pages.gfnCount(sessionId));
+            Fetched f = pages.fetch(sessionId, wanted, wanted.length);
+            TPages sent = new TPages();
+            sent.gfns = Wire.packGfns(f.pages().gfns(), f.pages().count());   // set directly: the setters copy
+            sent.pages = f.pages().pages();
+            TFetchReply reply = new TFetchReply();
+            reply.pages = sent;
+            reply.alreadySent = Wire.packGfns(f.alreadySent(), f.alreadySentCount());
+            return reply;
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package org.xenpostcopy.migration.protocol;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import org.apache.thrift.TException;
+import org.xenpostcopy.migration.peer.Fetched;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.SourcePeer;
+import org.xenpostcopy.migration.protocol.thrift.SourcePages;
+import org.xenpostcopy.migration.protocol.thrift.TFetchReply;
+import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
+
+/** {@link SourcePeer} over its own Thrift connection, so demand requests never queue behind pushed pages. */
+final class ThriftSourcePeer implements SourcePeer {
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    private static final int READ_TIMEOUT_MS = 60_000;
+
+    private final InetSocketAddress address;
+    private final String sessionId;
+    private final long gfnCount;
+    private final ThriftConnection connection;
+    private final SourcePages.Client pages;
+
+    ThriftSourcePeer(InetSocketAddress address, String sessionId, long gfnCount) {
+        this.address = address;
+        this.sessionId = sessionId;
+        this.gfnCount = gfnCount;
+        this.connection = ThriftConnection.open(address, CONNECT_TIMEOUT_MS);
+        connection.setTimeout(READ_TIMEOUT_MS);
+        this.pages = connection.pages();
+    }
+
+    @Override
+    public Fetched fetch(long[] gfns, int count) {
+        try {
+            TFetchReply reply = pages.fetch(sessionId, Wire.packGfns(gfns, count));
+            if (reply.pages == null) {
+                throw Wire.badRequest("fetch reply without pages");
+            }
+            // The fields themselves, not bufferFor*(): those copy, and these buffers are only read here.
+            long[] got = Wire.unpackGfns(reply.pages.gfns, migrationConstants.MAX_BATCH_PAGES, gfnCount);
+            ByteBuffer payload = reply.pages.pages;
+            Wire.checkPages(payload, got.length);
+            long[] already = reply.alreadySent == null ? new long[0]
+                    : Wire.unpackGfns(reply.alreadySent, migrationConstants.MAX_BATCH_PAGES, gfnCount);
+            return new Fetched(new PageBatch(got, got.length, payload), already, already.length);
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("fetch", address, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+
+    /** For messages: which session this channel serves. */
+    @Override
+    public String toString() {
+        return "demand channel of session " + sessionId + " to " + address;
+    }
+}

@@ -1,0 +1,149 @@
+package org.xenpostcopy.migration.source;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.peer.Resume;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenHost;
+
+/**
+ * The switch, where the downtime is: pause the guest here, read its vCPU state and final hole map (pre-copy:
+ * also the pages dirtied since the last round, sent now with the guest stopped), and hand it over; when the
+ * destination's resume returns, the guest runs there.
+ *
+ * <p>Until the destination confirms, the guest is the source's: any failure before the resume call resumes it
+ * here and aborts the destination. If the resume call itself fails, the destination may or may not have
+ * unpaused it; the guest is resumed here only if the destination confirms an abort — never two running copies.
+ */
+final class SourceSwitch {
+    private static final Logger LOG = System.getLogger(SourceSwitch.class.getName());
+
+    /**
+     * The switch as it happened.
+     *
+     * @param outstanding gfns still to send after the switch (post-copy, hybrid)
+     * @param downtimeNanos from the pause here to the unpause there, estimated without a shared clock
+     */
+    record Switched(long pausedAt, long downtimeNanos, GfnBitmap holes, GfnBitmap outstanding, long vcpuBytes,
+                    boolean stopAndCopy) {
+    }
+
+    private final XenHost host;
+    private final DomainId domain;
+    private final MigrationMode mode;
+    private final GuestHoles holes;
+    private final DestinationPeer destination;
+
+    SourceSwitch(XenHost host, DomainId domain, MigrationMode mode, GuestHoles holes, DestinationPeer destination) {
+        this.host = host;
+        this.domain = domain;
+        this.mode = mode;
+        this.holes = holes;
+        this.destination = destination;
+    }
+
+    /**
+     * @param rounds  what the live rounds sent and left dirty
+     * @param sender  sends the stop-and-copy (pre-copy)
+     * @param atPause runs right after the pause (e.g. stop self-ballooning: the guest is leaving)
+     * @param beforeResume given the gfns still to send, just before the resume call: the page server must be
+     *                     ready to answer faults from the moment the guest runs there
+     */
+    Switched run(PreCopyRounds.Result rounds, PreCopySender sender, Runnable atPause,
+                 Consumer<GfnBitmap> beforeResume, MigrationProgress progress) {
+        long tPause = System.nanoTime();
+        host.domains().suspendForMigration(domain);
+        long tPaused = System.nanoTime();
+        atPause.run();
+        GfnBitmap finalHoles;
+        List<VcpuState> vcpus;
+        GfnBitmap outstanding;
+        try {
+            finalHoles = holes.now();
+            vcpus = host.domains().vcpuStates(domain);
+            outstanding = outstanding(rounds, finalHoles);
+            if (mode == MigrationMode.PRECOPY) {
+                progress.update("stop-and-copy", sender.pagesSent(), sender.pagesSent() + outstanding.cardinality(), 0);
+                sender.send(outstanding, () -> { }, false);   // the last dirty pages, with the guest stopped
+                outstanding = new GfnBitmap(holes.gfnCount());
+            }
+        } catch (XenException | MigrationException e) {
+            host.domains().resumeAfterFailedMigration(domain);
+            abortQuietly("source failed at pause: " + e.getMessage());
+            throw new MigrationException("the switch of " + domain + " failed before the destination took it ("
+                    + e.getMessage() + "); it keeps running here", e);
+        }
+        long vcpuBytes = vcpus.stream().mapToLong(VcpuState::size).sum();
+        Resume request = new Resume(vcpus, finalHoles, sender.pagesSent(),
+                mode == MigrationMode.HYBRID ? Optional.of(outstanding) : Optional.empty());
+        beforeResume.accept(outstanding);
+        long tSend = System.nanoTime();
+        Resume.Reply resumed;
+        try {
+            resumed = destination.resume(request);
+        } catch (PeerException e) {
+            if (abortQuietly("resume failed: " + e.getMessage())) {
+                host.domains().resumeAfterFailedMigration(domain);
+                throw new MigrationException("the destination refused to resume " + domain + " (" + e.getMessage()
+                        + "); it keeps running here", e);
+            }
+            throw new MigrationException("switching " + domain + " to the destination failed (" + e.getMessage()
+                    + ") and the destination did not confirm an abort; the source copy stays paused", e);
+        }
+        long tReply = System.nanoTime();
+        // Downtime ends when the destination unpauses. Without a shared clock, that moment is the call's send time
+        // plus half the network time of the call (its round trip less the destination's handling) plus the
+        // destination's own time to unpause.
+        double networkMs = Math.max(0, (tReply - tSend) / 1e6 - resumed.handlerMs());
+        long tResumed = tSend + (long) ((networkMs / 2 + resumed.resumeMs()) * 1e6);
+        LOG.log(Level.DEBUG, "{0}: downtime {1} ms = pause {2} + state and last pages {3} + network {4} + destination {5}",
+                domain, ms(tResumed - tPause), ms(tPaused - tPause), ms(tSend - tPaused),
+                String.format(Locale.ROOT, "%.3f", networkMs / 2), String.format(Locale.ROOT, "%.3f", resumed.resumeMs()));
+        return new Switched(tPause, tResumed - tPause, finalHoles, outstanding, vcpuBytes,
+                mode == MigrationMode.PRECOPY);
+    }
+
+    /** Every populated page, less those sent in a live round and not dirtied since. */
+    private GfnBitmap outstanding(PreCopyRounds.Result rounds, GfnBitmap finalHoles) {
+        GfnBitmap outstanding = GfnBitmap.full(holes.gfnCount());
+        outstanding.andNot(finalHoles);
+        if (mode != MigrationMode.POSTCOPY) {
+            GfnBitmap dirty = host.dirtyLog().readAndClear(domain);
+            host.dirtyLog().disable(domain);
+            dirty.or(rounds.dirtiedInLastRound());
+            GfnBitmap clean = rounds.everSent().copy();
+            clean.andNot(dirty);
+            outstanding.andNot(clean);
+        }
+        return outstanding;
+    }
+
+    /** Asks the destination to give the session up; true if it confirmed. */
+    private boolean abortQuietly(String reason) {
+        try {
+            destination.abort(reason);
+            return true;
+        } catch (PeerException e) {
+            LOG.log(Level.WARNING, "abort of the session failed ({0}): {1}",
+                    e.error() == PeerError.CONNECTION ? "no connection" : e.error(), e.getMessage());
+            return false;
+        }
+    }
+
+    private static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+    }
+}

@@ -1,0 +1,138 @@
+package org.xenpostcopy.migration.destination;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.P2mType;
+import org.xenpostcopy.xen.PagingRequest;
+import org.xenpostcopy.xen.PagingSession;
+
+/** The arrival/fault ledger: each page loaded once, each fault fetched once and answered once. */
+class ArrivalLedgerTest {
+    private static final long PAGES = 64;
+    private final PagingSession paging = mock(PagingSession.class);
+    private final List<Long> fetched = new ArrayList<>();
+    private final List<PagingRequest> answered = new ArrayList<>();
+    private final ArrivalLedger ledger = new ArrivalLedger("s", paging, PAGES, fetched::add, answered::addAll);
+
+    private static PagingRequest fault(long gfn) {
+        return new PagingRequest(Gfn.of(gfn), 0, true, false, P2mType.PAGED, 0);
+    }
+
+    private void expectAllBut(long... holes) {
+        GfnBitmap b = GfnBitmap.full(PAGES);
+        for (long h : holes) {
+            b.clear(h);
+        }
+        ledger.expect(b, () -> { });
+    }
+
+    @Test
+    void aFaultIsFetchedOnceLoadedOnceAndEveryWaitingRequestAnswered() {
+        expectAllBut();
+        PagingRequest first = fault(12);
+        PagingRequest again = new PagingRequest(Gfn.of(12), 1, true, true, P2mType.PAGING_IN, 0);
+        assertEquals(false, ledger.onFault(first, System.nanoTime()));
+        assertEquals(false, ledger.onFault(again, System.nanoTime()));
+        assertEquals(List.of(12L), fetched, "one network request for two faults on one page");
+        assertEquals(1, ledger.networkFaults());
+
+        ledger.deliver(12, ByteBuffer.allocate(4096));
+        verify(paging).load(eq(Gfn.of(12)), any());
+        assertEquals(List.of(first, again), answered);
+
+        ledger.deliver(12, ByteBuffer.allocate(4096));       // the same page again (push and demand crossed)
+        verify(paging, times(1)).load(eq(Gfn.of(12)), any());
+        assertEquals(1, ledger.duplicates());
+        assertEquals(2, answered.size(), "a duplicate answers nobody twice");
+
+        assertEquals(true, ledger.onFault(fault(12), System.nanoTime()), "page here: answered at once");
+        assertEquals(1, ledger.prepagedHits());
+        assertEquals(1, ledger.networkFaults());
+    }
+
+    @Test
+    void pagesForHolesOrOutOfRangeAreRefusedAndNeverLoaded() {
+        expectAllBut(5);
+        ledger.deliver(5, ByteBuffer.allocate(4096));
+        ledger.deliver(PAGES, ByteBuffer.allocate(4096));
+        ledger.deliver(-1, ByteBuffer.allocate(4096));
+        verify(paging, never()).load(any(), any());
+        assertEquals(3, ledger.rejected());
+    }
+
+    @Test
+    void beforeTheSwitchNothingIsLoaded() {
+        ledger.deliver(3, ByteBuffer.allocate(4096));
+        verify(paging, never()).load(any(), any());
+        assertEquals(1, ledger.rejected());
+    }
+
+    @Test
+    void theLastPageRunsTheCompletionHookOnceAndWakesTheWaiter() throws Exception {
+        GfnBitmap two = new GfnBitmap(PAGES);
+        two.set(1);
+        two.set(2);
+        int[] hooks = {0};
+        ledger.expect(two, () -> hooks[0]++);
+        ledger.deliver(1, ByteBuffer.allocate(4096));
+        assertEquals(false, ledger.await(0));
+        ledger.deliver(2, ByteBuffer.allocate(4096));
+        assertEquals(true, ledger.await(0));
+        assertEquals(1, hooks[0]);
+    }
+
+    /** Pushes and faults race on every page from two threads: no fault is left waiting, no page loads twice. */
+    @Test
+    void racingPushesAndFaultsLeaveNoFaultUnansweredAndLoadEachPageOnce() throws Exception {
+        ArrivalLedger racing = new ArrivalLedger("race", paging, PAGES, g -> { },
+                rs -> {
+                    synchronized (answered) {
+                        answered.addAll(rs);
+                    }
+                });
+        racing.expect(GfnBitmap.full(PAGES), () -> { });
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        int[] answeredAtOnce = {0};
+        pool.submit(() -> {
+            go.await();
+            for (long g = 0; g < PAGES; g++) {
+                racing.deliver(g, ByteBuffer.allocate(4096));
+            }
+            return null;
+        });
+        pool.submit(() -> {
+            go.await();
+            for (long g = PAGES - 1; g >= 0; g--) {
+                if (racing.onFault(fault(g), System.nanoTime())) {
+                    answeredAtOnce[0]++;
+                }
+            }
+            return null;
+        });
+        go.countDown();
+        pool.shutdown();
+        assertEquals(true, pool.awaitTermination(30, TimeUnit.SECONDS));
+        verify(paging, times((int) PAGES)).load(any(), any());
+        synchronized (answered) {
+            assertEquals(PAGES, answered.size() + answeredAtOnce[0], "every fault answered exactly once");
+        }
+        assertEquals(true, racing.await(0));
+    }
+}
