@@ -1,0 +1,114 @@
+package org.xenpostcopy.migration.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.destination.IncomingMigrations;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Resume;
+import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
+import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
+import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.protocol.thrift.TPages;
+import org.xenpostcopy.migration.protocol.thrift.TPrepare;
+import org.xenpostcopy.migration.protocol.thrift.TResume;
+import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
+import org.xenpostcopy.xen.GfnBitmap;
+
+/** The destination's handler converts and delegates: what it hands on, what it refuses unread, how errors map. */
+class ReceiverHandlerTest {
+    private final IncomingMigrations incoming = mock(IncomingMigrations.class);
+    private final ReceiverHandler handler = new ReceiverHandler(incoming);
+
+    private static TPrepare prepare(long gfns) {
+        TPrepare p = new TPrepare("s1", new TDomainSpec("vm", 128, 1, "idle", 7, 512), "10.0.0.1", 7410, 0, 0,
+                Wire.packBitmap(new GfnBitmap(gfns)), "hybrid");
+        p.setGfnCount(gfns);
+        return p;
+    }
+
+    @Test
+    void prepareHandsOnTheDomainAndTheSourceAsTheEngineSeesThem() throws Exception {
+        when(incoming.prepare(eq("s1"), any())).thenReturn(new Prepare.Reply(9, 1.5));
+        assertEquals(9, handler.prepare(prepare(256)).getDestinationDomid());
+        ArgumentCaptor<Prepare> got = ArgumentCaptor.forClass(Prepare.class);
+        verify(incoming).prepare(eq("s1"), got.capture());
+        assertEquals("vm", got.getValue().domain().name());
+        assertEquals(256, got.getValue().unpopulated().size());
+        assertEquals(MigrationMode.HYBRID, got.getValue().mode());
+        assertEquals(7410, got.getValue().source().getPort());
+        assertEquals(512, got.getValue().targetKiB());
+    }
+
+    @Test
+    void anUnreadablePrepareIsRefusedBeforeTheEngineSeesIt() {
+        TPrepare badMode = prepare(256).setMode("sideways");
+        assertEquals(TErrorCode.BAD_REQUEST, assertThrows(TMigrationError.class, () -> handler.prepare(badMode)).getCode());
+        TPrepare huge = prepare(256).setGfnCount(ReceiverHandler.MAX_GFNS + 1);
+        assertEquals(TErrorCode.BAD_REQUEST, assertThrows(TMigrationError.class, () -> handler.prepare(huge)).getCode());
+        TPrepare port = prepare(256).setSourcePort(70000);
+        assertEquals(TErrorCode.BAD_REQUEST, assertThrows(TMigrationError.class, () -> handler.prepare(port)).getCode());
+        verify(incoming, never()).prepare(anyString(), any());
+    }
+
+    @Test
+    void engineErrorsBecomeTheWireCodeWithTheSameSentence() {
+        when(incoming.gfnCount("gone")).thenThrow(new PeerException(PeerError.UNKNOWN_SESSION, "no incoming migration"));
+        TResume r = new TResume("gone", List.of(new TVcpuState(0, ByteBuffer.wrap(new byte[4]))),
+                ByteBuffer.allocate(0), 0);
+        TMigrationError e = assertThrows(TMigrationError.class, () -> handler.resume(r));
+        assertEquals(TErrorCode.UNKNOWN_SESSION, e.getCode());
+        assertEquals("no incoming migration", e.getMessage());
+    }
+
+    @Test
+    void resumeUnpacksBitmapsToTheSessionsSpan() throws Exception {
+        when(incoming.gfnCount("s1")).thenReturn(130L);
+        GfnBitmap holes = new GfnBitmap(130);
+        holes.set(129);
+        when(incoming.resume(eq("s1"), any())).thenReturn(new Resume.Reply(1, 2));
+        handler.resume(new TResume("s1", List.of(new TVcpuState(0, ByteBuffer.wrap(new byte[4]))),
+                Wire.packBitmap(holes), 3));
+        ArgumentCaptor<Resume> got = ArgumentCaptor.forClass(Resume.class);
+        verify(incoming).resume(eq("s1"), got.capture());
+        assertEquals(holes, got.getValue().unpopulated());
+        assertEquals(3, got.getValue().pagesSentBefore());
+        assertEquals(1, got.getValue().vcpus().size());
+    }
+
+    @Test
+    void aMalformedPushIsHandedOnAsRefusedNeverAsPages() {
+        when(incoming.gfnCount("s1")).thenReturn(64L);
+        TPages ragged = new TPages(Wire.packGfns(new long[] {1, 2}, 2), ByteBuffer.allocate(4096));
+        handler.pushPages("s1", ragged);
+        TPages outOfRange = new TPages(Wire.packGfns(new long[] {64}, 1), ByteBuffer.allocate(4096));
+        handler.pushPages("s1", outOfRange);
+        verify(incoming, never()).push(anyString(), any());
+        verify(incoming, org.mockito.Mockito.times(2)).refuseBatch(eq("s1"), anyString());
+    }
+
+    @Test
+    void aGoodPushArrivesAsOneBatch() {
+        when(incoming.gfnCount("s1")).thenReturn(64L);
+        handler.pushPages("s1", new TPages(Wire.packGfns(new long[] {5, 6}, 2), ByteBuffer.allocate(8192)));
+        ArgumentCaptor<PageBatch> got = ArgumentCaptor.forClass(PageBatch.class);
+        verify(incoming).push(eq("s1"), got.capture());
+        assertEquals(2, got.getValue().count());
+        assertEquals(6, got.getValue().gfns()[1]);
+    }
+}
