@@ -8,14 +8,15 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.xenpostcopy.migration.report.LatencyRecorder;
+import org.xenpostcopy.xen.AtomicGfnBitmap;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
+import org.xenpostcopy.xen.pager.PagerLoop;
 
 /**
  * Which post-copy pages have arrived, and which faults wait for which page. Per gfn: expected (it will arrive)
@@ -25,17 +26,21 @@ import org.xenpostcopy.xen.PagingSession;
  * wait" ({@link #onFault}) atomic against each other: that settles the race between a pushed page and a fault on
  * it, so no fault waits for a page that has already been loaded and no page is loaded twice.
  */
-final class ArrivalLedger {
+final class ArrivalLedger implements PagerLoop.FaultHandler {
     private static final Logger LOG = System.getLogger(ArrivalLedger.class.getName());
     private static final int STRIPES = 1024;
 
     private final String session;
     private final PagingSession paging;
     private final long gfnCount;
-    private final LongConsumer fetch;
-    private final Consumer<List<PagingRequest>> answer;
+    private volatile LongConsumer fetch = gfn -> {
+        throw new IllegalStateException("a fault before the ledger was connected to a demand channel");
+    };
+    private volatile Consumer<List<PagingRequest>> answer = requests -> {
+        throw new IllegalStateException("a fault answer before the ledger was connected to a pager loop");
+    };
     private final Object[] stripes = new Object[STRIPES];
-    private final AtomicLongArray loadedBits;
+    private final AtomicGfnBitmap loadedBits;
     /** Requests waiting per gfn, each with when it came off the ring; guarded by the gfn's stripe. */
     private final PendingFault[] pending;
     private volatile GfnBitmap expected;
@@ -56,25 +61,29 @@ final class ArrivalLedger {
         final List<Long> since = new ArrayList<>(1);
     }
 
-    /**
-     * @param fetch  told each gfn that a fault needs and nobody has asked the source for yet
-     * @param answer answers requests whose page has just been loaded (the pager loop's ring)
-     */
-    ArrivalLedger(String session, PagingSession paging, long gfnCount, LongConsumer fetch,
-                  Consumer<List<PagingRequest>> answer) {
+    ArrivalLedger(String session, PagingSession paging, long gfnCount) {
         if (gfnCount > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(gfnCount + " gfns are more than one ledger tracks");
         }
         this.session = session;
         this.paging = paging;
         this.gfnCount = gfnCount;
-        this.fetch = fetch;
-        this.answer = answer;
-        this.loadedBits = new AtomicLongArray((int) ((gfnCount + 63) >>> 6));
+        this.loadedBits = new AtomicGfnBitmap(gfnCount);
         this.pending = new PendingFault[(int) gfnCount];
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
         }
+    }
+
+    /**
+     * Connects the ledger to the post-copy machinery (made after it: the pager loop asks the ledger).
+     *
+     * @param fetch  told each gfn that a fault needs and nobody has asked the source for yet
+     * @param answer answers requests whose page has just been loaded (the pager loop's ring)
+     */
+    void connect(LongConsumer fetch, Consumer<List<PagingRequest>> answer) {
+        this.fetch = fetch;
+        this.answer = answer;
     }
 
     /**
@@ -107,12 +116,12 @@ final class ArrivalLedger {
         }
         PendingFault waiting;
         synchronized (stripe(gfn)) {
-            if (isLoaded(gfn)) {
+            if (loadedBits.get(gfn)) {
                 duplicates.incrementAndGet();
                 return;
             }
             paging.load(Gfn.of(gfn), page);
-            setLoaded(gfn);
+            loadedBits.setIfClear(gfn);     // under the stripe lock: set only once the page is really there
             waiting = pending[(int) gfn];
             pending[(int) gfn] = null;
         }
@@ -134,13 +143,14 @@ final class ArrivalLedger {
      * A request off the ring. True if its page is here (a pre-paged hit: the loop answers it now); otherwise it
      * waits for the page and, if it is the first to want it, the source is asked (a network fault).
      */
-    boolean onFault(PagingRequest r, long takenAt) {
+    @Override
+    public boolean onFault(PagingRequest r, long takenAt) {
         long gfn = r.gfn().value();
         if (gfn < 0 || gfn >= gfnCount) {
             return true;   // not a page of this migration: the response alone lets Xen retry and report it
         }
         synchronized (stripe(gfn)) {
-            if (!isLoaded(gfn)) {
+            if (!loadedBits.get(gfn)) {
                 PendingFault pf = pending[(int) gfn];
                 boolean first = pf == null;
                 if (first) {
@@ -215,18 +225,5 @@ final class ArrivalLedger {
 
     private Object stripe(long gfn) {
         return stripes[(int) (gfn & (STRIPES - 1))];
-    }
-
-    private boolean isLoaded(long gfn) {
-        return (loadedBits.get((int) (gfn >>> 6)) & (1L << gfn)) != 0;
-    }
-
-    private void setLoaded(long gfn) {
-        int i = (int) (gfn >>> 6);
-        long bit = 1L << gfn;
-        long w;
-        do {
-            w = loadedBits.get(i);
-        } while (!loadedBits.compareAndSet(i, w, w | bit));
     }
 }

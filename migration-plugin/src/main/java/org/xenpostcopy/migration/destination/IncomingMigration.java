@@ -14,8 +14,6 @@ import org.xenpostcopy.migration.peer.SourcePeer;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestProbe;
-import org.xenpostcopy.xen.PagingRequest;
-import org.xenpostcopy.xen.PagingSession;
 import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
@@ -60,7 +58,7 @@ final class IncomingMigration {
         this.phase = new PhaseMachine<>("session " + id, DestinationPhase.PREPARED);
         this.precopy = new PrecopyWriter(host, domain, prepared.holes());
         this.watch = new GuestWatch(host, domain, id);
-        this.ledger = new ArrivalLedger(id, prepared.paging(), gfnCount, this::fetch, this::answer);
+        this.ledger = new ArrivalLedger(id, prepared.paging(), gfnCount);
     }
 
     /**
@@ -70,19 +68,11 @@ final class IncomingMigration {
      * @param source opens the demand channel to the source
      */
     void startPaging(java.util.function.Supplier<SourcePeer> source, LinkShaper link) {
-        PagingSession paging = prepared.paging();
-        fetcher = new DemandFetcher(domain.toString(), source, this::deliver, link, this::demandFailed);
-        loop = new PagerLoop(paging, new PagerLoop.FaultHandler() {
-            @Override
-            public boolean onFault(PagingRequest request, long takenAtNanos) {
-                return ledger.onFault(request, takenAtNanos);
-            }
-
-            @Override
-            public void onTick() {
-                watchGuest();
-            }
-        }, WATCH_NANOS);
+        // Wired directly to each other, so a fault's path runs pager loop -> ledger -> fetcher and back without
+        // passing through the session.
+        fetcher = new DemandFetcher(domain.toString(), source, ledger::deliver, link, this::demandFailed);
+        loop = new PagerLoop(prepared.paging(), ledger, this::watchGuest, WATCH_NANOS);
+        ledger.connect(fetcher::request, loop::answer);
         loop.start();
         fetcher.start();
     }
@@ -157,14 +147,6 @@ final class IncomingMigration {
         }
     }
 
-    private void fetch(long gfn) {
-        fetcher.request(gfn);
-    }
-
-    private void answer(java.util.List<PagingRequest> requests) {
-        loop.answer(requests);
-    }
-
     private void watchGuest() {
         if (watch.check(() -> phase.phase() == DestinationPhase.RUNNING && !ledger.allLoaded(),
                 ledger.loaded() + " of " + ledger.expectedCount() + " post-copy pages had arrived")) {
@@ -180,8 +162,11 @@ final class IncomingMigration {
     }
 
     private void demandFailed(String why) {
-        LOG.log(Level.ERROR, "session {0}: demand connection to the source failed: {1}", id, why);
-        demandFailure = why;
+        watchGuest();     // a guest that died here makes every load fail: that is the news, not the channel
+        if (watch.lost() == null) {
+            LOG.log(Level.ERROR, "session {0}: demand connection to the source failed: {1}", id, why);
+            demandFailure = why;
+        }
     }
 
     /** Waits until every expected page is loaded or the guest is lost; true if all were loaded. */

@@ -70,7 +70,7 @@ public final class PageOutRun {
         long t0 = System.nanoTime();
         long busy = pageOut(session, candidates);
         long pageOutMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        PagerLoop loop = new PagerLoop(session, servedFromCopies(session), 0).start();
+        PagerLoop loop = new PagerLoop(session, servedFromCopies(session)).start();
         long t1 = System.nanoTime();
         long holdTime;
         long loadedAtEnd;
@@ -113,7 +113,7 @@ public final class PageOutRun {
     private void putEverythingBack(PagingSession session) {
         try {
             loadEverything(session);
-            new PagerLoop(session, servedFromCopies(session), 0).drainAndStop(QUIET_MS);
+            new PagerLoop(session, servedFromCopies(session)).drainAndStop(QUIET_MS);
         } catch (RuntimeException | InterruptedException e) {
             LOG.log(Level.SEVERE, domain + ": could not load every page back; " + stillOut()
                     + " pages stay out and the guest will stall on them", e);

@@ -28,7 +28,11 @@ class ArrivalLedgerTest {
     private final PagingSession paging = mock(PagingSession.class);
     private final List<Long> fetched = new ArrayList<>();
     private final List<PagingRequest> answered = new ArrayList<>();
-    private final ArrivalLedger ledger = new ArrivalLedger("s", paging, PAGES, fetched::add, answered::addAll);
+    private final ArrivalLedger ledger = new ArrivalLedger("s", paging, PAGES);
+
+    ArrivalLedgerTest() {
+        ledger.connect(fetched::add, answered::addAll);
+    }
 
     private static PagingRequest fault(long gfn) {
         return new PagingRequest(Gfn.of(gfn), 0, true, false, P2mType.PAGED, 0);
@@ -100,12 +104,12 @@ class ArrivalLedgerTest {
     /** Pushes and faults race on every page from two threads: no fault is left waiting, no page loads twice. */
     @Test
     void racingPushesAndFaultsLeaveNoFaultUnansweredAndLoadEachPageOnce() throws Exception {
-        ArrivalLedger racing = new ArrivalLedger("race", paging, PAGES, g -> { },
-                rs -> {
-                    synchronized (answered) {
-                        answered.addAll(rs);
-                    }
-                });
+        ArrivalLedger racing = new ArrivalLedger("race", paging, PAGES);
+        racing.connect(g -> { }, rs -> {
+            synchronized (answered) {
+                answered.addAll(rs);
+            }
+        });
         racing.expect(GfnBitmap.full(PAGES), () -> { });
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);

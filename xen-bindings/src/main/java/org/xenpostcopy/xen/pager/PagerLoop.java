@@ -24,6 +24,7 @@ public final class PagerLoop implements AutoCloseable {
     private static final long POLL_MS = 50;
 
     /** What the loop asks about each request; called on the loop's thread. */
+    @FunctionalInterface
     public interface FaultHandler {
         /**
          * A guest (or foreign mapper) wants {@code request.gfn()}. Returns true if the page is present now, so the
@@ -32,14 +33,11 @@ public final class PagerLoop implements AutoCloseable {
          * @param takenAtNanos {@link System#nanoTime} when the request came off the ring
          */
         boolean onFault(PagingRequest request, long takenAtNanos);
-
-        /** Called on the loop's thread about every {@code tickNanos} (e.g. to notice a guest that died). */
-        default void onTick() {
-        }
     }
 
     private final PagingSession session;
     private final FaultHandler handler;
+    private final Runnable tick;
     private final long tickNanos;
     private final ReentrantLock ring = new ReentrantLock();
     private final Thread thread;
@@ -47,12 +45,19 @@ public final class PagerLoop implements AutoCloseable {
     private volatile boolean stop;
     private volatile Throwable failure;
 
+    public PagerLoop(PagingSession session, FaultHandler handler) {
+        this(session, handler, () -> { }, 0);
+    }
+
     /**
-     * @param tickNanos how often {@link FaultHandler#onTick} runs; 0 = never
+     * @param tick      run on the loop's thread about every {@code tickNanos} (e.g. to notice a guest that died:
+     *                  a dead guest puts nothing more on the ring)
+     * @param tickNanos 0 = never
      */
-    public PagerLoop(PagingSession session, FaultHandler handler, long tickNanos) {
+    public PagerLoop(PagingSession session, FaultHandler handler, Runnable tick, long tickNanos) {
         this.session = session;
         this.handler = handler;
+        this.tick = tick;
         this.tickNanos = tickNanos;
         this.thread = new Thread(this::run, "pager-" + session.domain());
         thread.setDaemon(true);
@@ -98,7 +103,7 @@ public final class PagerLoop implements AutoCloseable {
                 session.awaitEvent(POLL_MS, TimeUnit.MILLISECONDS);
                 if (tickNanos > 0 && System.nanoTime() - nextTick >= 0) {
                     nextTick = System.nanoTime() + tickNanos;
-                    handler.onTick();
+                    tick.run();
                 }
                 serveOnce(batch, now);
             }

@@ -115,7 +115,7 @@ public final class TestPager implements AutoCloseable {
             }
             requestsServed.incrementAndGet();
             return true;   // every page is in the store: each request is answered at once
-        }, 0);
+        });
     }
 
     public PagingSession session() {

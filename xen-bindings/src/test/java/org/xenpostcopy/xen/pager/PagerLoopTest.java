@@ -62,7 +62,7 @@ class PagerLoopTest {
                 parked.add(r);
             }
             return false;
-        }, 0);
+        });
         ring.add(here);
         ring.add(missing);
         loop.start();
@@ -83,7 +83,7 @@ class PagerLoopTest {
 
     @Test
     void drainAnswersRequestsThatArriveAfterTheLoopStopped() throws Exception {
-        PagerLoop loop = new PagerLoop(session, (r, at) -> true, 0).start();
+        PagerLoop loop = new PagerLoop(session, (r, at) -> true).start();
         loop.close();
         PagingRequest late = fault(9);
         ring.add(late);
@@ -95,7 +95,7 @@ class PagerLoopTest {
     void aFailingHandlerStopsTheLoopAndSaysWhy() throws Exception {
         PagerLoop loop = new PagerLoop(session, (r, at) -> {
             throw new IllegalStateException("broken ledger");
-        }, 0);
+        });
         ring.add(fault(3));
         loop.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -109,17 +109,9 @@ class PagerLoopTest {
     @Test
     void theTickRunsOnTheLoopsThread() throws Exception {
         List<String> ticks = new ArrayList<>();
-        PagerLoop loop = new PagerLoop(session, new PagerLoop.FaultHandler() {
-            @Override
-            public boolean onFault(PagingRequest request, long takenAtNanos) {
-                return true;
-            }
-
-            @Override
-            public void onTick() {
-                synchronized (ticks) {
-                    ticks.add(Thread.currentThread().getName());
-                }
+        PagerLoop loop = new PagerLoop(session, (r, at) -> true, () -> {
+            synchronized (ticks) {
+                ticks.add(Thread.currentThread().getName());
             }
         }, TimeUnit.MILLISECONDS.toNanos(1)).start();
         verify(session, timeout(5000).atLeast(3)).awaitEvent(anyLong(), any());

@@ -1,0 +1,68 @@
+package org.xenpostcopy.xen;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * A {@link GfnBitmap} that several threads set at once: one bit per gfn, set with compare-and-set, so exactly one
+ * caller wins each bit. The "sent" bitmap of a source (push and demand race to send a page) and the "loaded"
+ * bitmap of a destination (push and demand race to load one) are this.
+ */
+public final class AtomicGfnBitmap {
+    private final long size;
+    private final AtomicLongArray words;
+
+    public AtomicGfnBitmap(long size) {
+        this(GfnBitmap.fromWords(size, new long[(int) ((size + 63) >>> 6)]));
+    }
+
+    /** Starts with the bits of {@code initial} set. */
+    public AtomicGfnBitmap(GfnBitmap initial) {
+        this.size = initial.size();
+        this.words = new AtomicLongArray(initial.toWords());
+    }
+
+    public long size() {
+        return size;
+    }
+
+    public boolean get(long gfn) {
+        return (words.get((int) (gfn >>> 6)) & (1L << gfn)) != 0;
+    }
+
+    /** Sets the bit of {@code gfn}; true for exactly one caller, the one that set it. */
+    public boolean setIfClear(long gfn) {
+        int i = (int) (gfn >>> 6);
+        long bit = 1L << gfn;
+        while (true) {
+            long w = words.get(i);
+            if ((w & bit) != 0) {
+                return false;
+            }
+            if (words.compareAndSet(i, w, w | bit)) {
+                return true;
+            }
+        }
+    }
+
+    /** The first gfn at or after {@code from} whose bit is clear, or -1. */
+    public long nextClear(long from) {
+        if (from < 0) {
+            from = 0;
+        }
+        if (from >= size) {
+            return -1;
+        }
+        int i = (int) (from >>> 6);
+        long w = ~words.get(i) & (-1L << from);
+        while (true) {
+            if (w != 0) {
+                long g = ((long) i << 6) + Long.numberOfTrailingZeros(w);
+                return g < size ? g : -1;
+            }
+            if (++i == words.length()) {
+                return -1;
+            }
+            w = ~words.get(i);
+        }
+    }
+}
