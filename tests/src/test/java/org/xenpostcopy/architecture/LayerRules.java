@@ -7,6 +7,7 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
 
 /**
  * The package rules of {@code ARCHITECTURE.md} and {@code STYLE.md}, one factory per rule, each parameterised by
@@ -28,7 +29,8 @@ final class LayerRules {
                 .whereLayer("migration-plugin").mayNotBeAccessedByAnyLayer()
                 .whereLayer("balloon-driver-control").mayOnlyBeAccessedByLayers("migration-plugin")
                 .because("dependencies point one way, migration-plugin -> balloon-driver-control -> xen-bindings, "
-                        + "so the bindings and the balloon controller build, test and ship without the engine above them");
+                        + "so the bindings and the balloon controller build, test and ship without the engine "
+                        + "above them");
     }
 
     /** (b) JNA only in {@code xen.nativehost}. */
@@ -73,5 +75,21 @@ final class LayerRules {
                 .ignoreDependency(alwaysTrue(), resideInAPackage(generated))
                 .because("a package cycle makes two packages one: neither can be understood, tested or "
                         + "replaced without the other");
+    }
+
+    /**
+     * (f) The emulated and the native host are peers: neither names the other (what they share lives below them, in
+     * {@code xen}, {@code xen.ring}, {@code xen.xswire}, {@code xen.offheap}).
+     */
+    static ArchRule hostsArePeers(String root) {
+        String emulated = root + ".xen.emulated..";
+        String nativehost = root + ".xen.nativehost..";
+        return CompositeArchRule
+                .of(noClasses().that().resideInAPackage(emulated)
+                        .should().dependOnClassesThat().resideInAPackage(nativehost))
+                .and(noClasses().that().resideInAPackage(nativehost)
+                        .should().dependOnClassesThat().resideInAPackage(emulated))
+                .because("the emulated host is a peer of the native host, not a mock of it: both implement the xen "
+                        + "interfaces, and each runs, and is tested, without the other");
     }
 }

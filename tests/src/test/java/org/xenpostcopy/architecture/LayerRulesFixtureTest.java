@@ -55,6 +55,12 @@ class LayerRulesFixtureTest {
         assertReports(rule, "pong.Pong");
     }
 
+    @Test
+    void hostsArePeersReportsTheEmulatedHostNamingTheNativeOne() {
+        assertReports(LayerRules.hostsArePeers(FIXTURE), "xen.emulated.BorrowsNative", "xen.emulated.OwnLibC",
+                "migration.cli.Wiring");
+    }
+
     /** The rule fails, naming {@code broken}, and names none of {@code allowed} (all relative to the fixture root). */
     private static void assertReports(ArchRule rule, String broken, String... allowed) {
         EvaluationResult result = rule.evaluate(fixture);

@@ -69,4 +69,9 @@ class LayerRulesTest {
     void packagesAreFreeOfCycles() {
         LayerRules.packagesAreFreeOfCycles(LayerRules.ROOT).check(classes);
     }
+
+    @Test
+    void hostsArePeers() {
+        LayerRules.hostsArePeers(LayerRules.ROOT).check(classes);
+    }
 }
