@@ -2,11 +2,13 @@ package org.xenpostcopy.xen.emulated;
 
 import java.nio.ByteBuffer;
 import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.offheap.OffHeapAllocator;
+import org.xenpostcopy.xen.offheap.OffHeapMemory;
 
 /**
  * A domain's RAM: real bytes outside the Java heap, so an 8 GiB guest needs no heap and no direct-memory quota.
- * Chunks are anonymous mappings ({@link AnonymousMemory}), backed lazily by the kernel, so pages a receiver has not
- * yet loaded cost no resident memory.
+ * Chunks come from {@link OffHeapAllocator#system()} (anonymous mappings with transparent huge pages, which the
+ * native host provides), backed lazily by the kernel, so pages a receiver has not yet loaded cost no resident memory.
  *
  * <p>Not synchronised: callers hold the p2m lock of the gfn they touch.
  */
@@ -15,7 +17,7 @@ final class GuestPhysicalMemory implements AutoCloseable {
     static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
     /** Backs every page with real memory now (Xen allocates a domain's memory when it creates it). */
     void populateAll() {
-        for (AnonymousMemory c : chunks) {
+        for (OffHeapMemory c : chunks) {
             c.populate();
         }
     }
@@ -24,20 +26,21 @@ final class GuestPhysicalMemory implements AutoCloseable {
     static final long POISON = 0xDEADBEEF_0BADF00DL;
 
     private final long pages;
-    private final AnonymousMemory[] chunks;
+    private final OffHeapMemory[] chunks;
     private final ByteBuffer[] views;
     /** Chunks something was written to; an untouched chunk is still the kernel's lazily zeroed mapping. */
     private final boolean[] touched;
 
     GuestPhysicalMemory(long pages) {
         this.pages = pages;
+        OffHeapAllocator allocator = OffHeapAllocator.system();
         int n = (int) ((pages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT);
-        chunks = new AnonymousMemory[n];
+        chunks = new OffHeapMemory[n];
         views = new ByteBuffer[n];
         touched = new boolean[n];
         for (int i = 0; i < n; i++) {
             long chunkPages = Math.min(CHUNK_PAGES, pages - ((long) i << CHUNK_SHIFT));
-            chunks[i] = new AnonymousMemory(chunkPages * Gfn.PAGE_SIZE);
+            chunks[i] = allocator.allocate(chunkPages * Gfn.PAGE_SIZE);
             views[i] = chunks[i].buffer();
         }
     }
