@@ -70,7 +70,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
             TPrepareReply reply = receiver.prepare(wire);
             return new Prepare.Reply(reply.getDestinationDomid(), reply.getPrepareMs());
         } catch (TException e) {
-            throw ThriftErrors.fromWire("prepare", address, e);
+            throw ThriftErrors.fromWire("prepare", "the destination", address, e);
         }
     }
 
@@ -86,7 +86,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
             TResumeReply reply = receiver.resume(wire);
             return new Resume.Reply(reply.getResumeMs(), reply.getHandlerMs());
         } catch (TException e) {
-            throw ThriftErrors.fromWire("resume", address, e);
+            throw ThriftErrors.fromWire("resume", "the destination", address, e);
         }
     }
 
@@ -98,7 +98,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
         try {
             pusher.pushPages(sessionId, wire);
         } catch (TException e) {
-            throw ThriftErrors.fromWire("push", address, e);
+            throw ThriftErrors.fromWire("push", "the destination", address, e);
         }
     }
 
@@ -116,7 +116,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
                     c.getGuestOpsAtResume(), c.getGuestOpsAtCompletion(), c.getGuestPagesTouched(), c.isVerified(),
                     c.getMismatchedPages(), c.getVerificationNote(), c.getDestinationDomid());
         } catch (TException e) {
-            throw ThriftErrors.fromWire("complete", address, e);
+            throw ThriftErrors.fromWire("complete", "the destination", address, e);
         }
     }
 
@@ -125,7 +125,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
         try {
             receiver.abort(sessionId, reason);
         } catch (TException e) {
-            throw ThriftErrors.fromWire("abort", address, e);
+            throw ThriftErrors.fromWire("abort", "the destination", address, e);
         }
     }
 

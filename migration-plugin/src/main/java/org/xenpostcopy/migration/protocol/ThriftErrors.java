@@ -31,9 +31,10 @@ final class ThriftErrors {
      * A failed call as the engine sees it: the peer's answer if it gave one, else a connection failure.
      *
      * @param what the call, for the message ("prepare", "fetch")
+     * @param role which end the peer is ("the destination", "the source")
      */
-    static PeerException fromWire(String what, InetSocketAddress peer, TException e) {
-        String where = what + " failed at " + peer.getHostString() + ":" + peer.getPort() + ": ";
+    static PeerException fromWire(String what, String role, InetSocketAddress peer, TException e) {
+        String where = what + " failed at " + role + " " + peer.getHostString() + ":" + peer.getPort() + ": ";
         if (e instanceof TMigrationError m) {
             return new PeerException(error(m.getCode()), where + m.getMessage(), e);
         }

@@ -45,7 +45,7 @@ final class ThriftSourcePeer implements SourcePeer {
                     : Wire.unpackGfns(reply.alreadySent, migrationConstants.MAX_BATCH_PAGES, gfnCount);
             return new Fetched(new PageBatch(got, got.length, payload), already, already.length);
         } catch (TException e) {
-            throw ThriftErrors.fromWire("fetch", address, e);
+            throw ThriftErrors.fromWire("fetch", "the source", address, e);
         }
     }
 
