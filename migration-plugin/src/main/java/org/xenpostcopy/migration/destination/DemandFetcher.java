@@ -1,6 +1,5 @@
 package org.xenpostcopy.migration.destination;
 
-import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.xenpostcopy.migration.MigrationException;
@@ -18,13 +17,8 @@ final class DemandFetcher {
     /** The most gfns one request carries (the protocol's batch limit). */
     static final int MAX_BATCH = 1024;
 
-    /** Where fetched pages go. */
-    interface Arrivals {
-        void deliver(long gfn, ByteBuffer page);
-    }
-
     private final Supplier<SourcePeer> connect;
-    private final Arrivals arrivals;
+    private final PageBatch.PageVisitor arrivals;
     private final LinkShaper link;
     private final Consumer<String> failed;
     private final Thread thread;
@@ -34,10 +28,11 @@ final class DemandFetcher {
     private volatile boolean stop;
 
     /**
+     * @param arrivals where fetched pages go
      * @param connect opens the channel (on the fetcher's own thread: a slow connect holds up nothing else)
      * @param failed  told once, in one sentence, if the channel fails for good
      */
-    DemandFetcher(String name, Supplier<SourcePeer> connect, Arrivals arrivals, LinkShaper link,
+    DemandFetcher(String name, Supplier<SourcePeer> connect, PageBatch.PageVisitor arrivals, LinkShaper link,
                   Consumer<String> failed) {
         this.connect = connect;
         this.arrivals = arrivals;
@@ -99,10 +94,7 @@ final class DemandFetcher {
                 link.transmit(8L * n, true);
                 link.propagate();
                 Fetched reply = source.fetch(gfns, n);
-                PageBatch pages = reply.pages();
-                for (int i = 0; i < pages.count(); i++) {
-                    arrivals.deliver(pages.gfns()[i], pages.page(i));
-                }
+                reply.pages().forEach(arrivals);
                 // Pages named in alreadySent are on the push connection; they are answered when they land.
             }
         } catch (InterruptedException e) {

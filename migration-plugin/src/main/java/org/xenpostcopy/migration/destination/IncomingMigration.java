@@ -114,16 +114,15 @@ final class IncomingMigration {
             refuse("a push batch in phase " + now);
             return false;
         }
-        for (int i = 0; i < batch.count(); i++) {
-            long gfn = batch.gfns()[i];
-            if (beforeSwitch && (gfn < 0 || gfn >= gfnCount)) {
+        batch.forEach((gfn, page) -> {
+            if (!beforeSwitch) {
+                deliver(gfn, page);
+            } else if (gfn < 0 || gfn >= gfnCount) {
                 refuse("a pre-copy page for gfn 0x" + Long.toHexString(gfn) + ", outside the domain");
-            } else if (beforeSwitch) {
-                precopy.write(gfn, batch.page(i));
             } else {
-                deliver(gfn, batch.page(i));
+                precopy.write(gfn, page);
             }
-        }
+        });
         return true;
     }
 

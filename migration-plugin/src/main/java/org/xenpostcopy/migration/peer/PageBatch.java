@@ -19,13 +19,19 @@ public record PageBatch(long[] gfns, int count, ByteBuffer pages) {
         }
     }
 
-    /** Page {@code i} as its own 4096-byte view. */
-    public ByteBuffer page(int i) {
-        int base = pages.position() + i * Gfn.PAGE_SIZE;
-        return pages.duplicate().limit(base + Gfn.PAGE_SIZE).position(base);
+    /** Receives one page of a batch: its gfn and a 4096-byte view, valid only during the call. */
+    @FunctionalInterface
+    public interface PageVisitor {
+        void page(long gfn, ByteBuffer page);
     }
 
-    public static PageBatch empty() {
-        return new PageBatch(new long[0], 0, ByteBuffer.allocate(0));
+    /** Visits every page in order through one reused view (no object per page on the receive path). */
+    public void forEach(PageVisitor visitor) {
+        ByteBuffer view = pages.duplicate();
+        int base = pages.position();
+        for (int i = 0; i < count; i++) {
+            view.limit(base + (i + 1) * Gfn.PAGE_SIZE).position(base + i * Gfn.PAGE_SIZE);
+            visitor.page(gfns[i], view);
+        }
     }
 }
