@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.balloon.SelfBallooningController;
 import org.xenpostcopy.migration.control.HostControlService;
+import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.ReceiverService;
 import org.xenpostcopy.migration.protocol.MigrationServer;
 import org.xenpostcopy.migration.report.MigrationReport;
@@ -37,8 +38,9 @@ public final class HostAgent implements AutoCloseable {
         this.host = host;
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new ReceiverService(host);
-        this.control = new HostControlService(this, token);
-        this.server = new MigrationServer(bind, receiver, pageServer, control).start();
+        // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
+        this.control = new HostControlService(host, dsb, this::migrate);
+        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token)).start();
     }
 
     public XenHost host() {

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.thrift.TMultiplexedProcessor;
 import org.apache.thrift.server.TServer;
 import org.apache.thrift.server.TThreadPoolServer;
+import org.xenpostcopy.migration.control.DaemonControl;
+import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.PageServer;
@@ -27,7 +29,9 @@ public final class MigrationServer implements AutoCloseable {
     private final ExecutorService workers;
 
     public MigrationServer(InetSocketAddress bind, MigrationReceiver.Iface receiver, PageServer.Iface pages,
-                           HostControl.Iface control) {
+                           DaemonControl controlService, SharedToken token) {
+        // The control service is domain-typed; its Thrift face is built here, at the edge.
+        HostControl.Iface control = new HostControlHandler(controlService, token);
         try {
             transport = new ChannelServerTransport(bind, ThriftConnection.config());
             address = transport.localAddress();
