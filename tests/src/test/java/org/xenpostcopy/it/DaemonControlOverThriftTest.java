@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
 import org.xenpostcopy.balloon.BalloonPolicy;
-import org.xenpostcopy.migration.HostAgent;
 import org.xenpostcopy.migration.control.ControlError;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.control.DomainSummary;
 import org.xenpostcopy.migration.control.DsbAction;
+import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.migration.protocol.DaemonConnection;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
 

@@ -1,9 +1,11 @@
-package org.xenpostcopy.migration;
+package org.xenpostcopy.migration.daemon;
 
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.balloon.SelfBallooningController;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.control.HostControlService;
 import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.ReceiverService;
