@@ -2,7 +2,7 @@ package org.xenpostcopy.it;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import org.xenpostcopy.migration.HostAgent;
+import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;

@@ -1,8 +1,8 @@
 package org.xenpostcopy.migration.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.thrift.TException;
-import org.xenpostcopy.migration.protocol.thrift.TDomainInfo;
+import org.xenpostcopy.migration.control.DomainSummary;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
 import org.xenpostcopy.xen.emulated.guest.WorkloadSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,11 +29,11 @@ final class CreateCommand implements Callable<Integer> {
     long seed;
 
     @Override
-    public Integer call() throws TException {
-        try (DaemonClient daemon = DaemonClient.connect(top.config())) {
-            TDomainInfo d = daemon.control.create(daemon.token, name, memoryMiB, workload, seed);
-            System.out.printf("created %s (domain %d, %d MiB, %s)%n", d.getName(), d.getId(), d.getMaxMemoryKiB() / 1024,
-                    d.getGuest());
+    public Integer call() {
+        try (DaemonConnection daemon = DaemonClient.connect(top.config())) {
+            DomainSummary d = daemon.create(name, memoryMiB, workload, seed);
+            System.out.printf("created %s (domain %d, %d MiB, %s)%n", d.name(), d.id().value(), d.maxMemoryKiB() / 1024,
+                    d.guest());
             return 0;
         }
     }

@@ -1,38 +1,26 @@
 package org.xenpostcopy.migration.cli;
 
 import java.net.InetSocketAddress;
-import org.xenpostcopy.migration.MigrationException;
-import org.xenpostcopy.migration.protocol.ThriftConnection;
-import org.xenpostcopy.migration.protocol.thrift.HostControl;
+import org.xenpostcopy.migration.control.ControlError;
+import org.xenpostcopy.migration.control.ControlException;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
 
-/** A control connection to one daemon, for one command. */
-final class DaemonClient implements AutoCloseable {
-    private final ThriftConnection connection;
-    final HostControl.Client control;
-    final String token;
-    final InetSocketAddress address;
-
-    private DaemonClient(ThriftConnection connection, String token, InetSocketAddress address) {
-        this.connection = connection;
-        this.control = connection.control();
-        this.token = token;
-        this.address = address;
+/** Opens the control connection to the configured daemon, for one command. */
+final class DaemonClient {
+    private DaemonClient() {
     }
 
-    static DaemonClient connect(XlpcConfig config) {
+    /** The configured daemon, with the configured token; a daemon that is not there gets the user a hint. */
+    static DaemonConnection connect(XlpcConfig config) {
         InetSocketAddress a = config.daemon();
         try {
-            ThriftConnection c = ThriftConnection.open(a, 10_000);
-            c.setTimeout(120_000);
-            return new DaemonClient(c, config.token(), a);
-        } catch (MigrationException e) {
+            return DaemonConnection.open(a, config.token());
+        } catch (ControlException e) {
+            if (e.error() != ControlError.UNREACHABLE) {
+                throw e;
+            }
             throw new CliException("no xlpc daemon at " + a.getHostString() + ":" + a.getPort()
                     + " (start one with: xlpc daemon)", 1, e);
         }
-    }
-
-    @Override
-    public void close() {
-        connection.close();
     }
 }

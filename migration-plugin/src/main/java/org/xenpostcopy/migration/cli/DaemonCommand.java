@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.balloon.BalloonPolicy;
-import org.xenpostcopy.migration.HostAgent;
+import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;

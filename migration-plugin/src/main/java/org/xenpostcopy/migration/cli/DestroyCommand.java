@@ -1,7 +1,7 @@
 package org.xenpostcopy.migration.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.thrift.TException;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -16,9 +16,9 @@ final class DestroyCommand implements Callable<Integer> {
     String domain;
 
     @Override
-    public Integer call() throws TException {
-        try (DaemonClient daemon = DaemonClient.connect(top.config())) {
-            daemon.control.destroy(daemon.token, domain);
+    public Integer call() {
+        try (DaemonConnection daemon = DaemonClient.connect(top.config())) {
+            daemon.destroy(domain);
             return 0;
         }
     }

@@ -1,7 +1,8 @@
 package org.xenpostcopy.migration.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.thrift.TException;
+import org.xenpostcopy.migration.control.DsbAction;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -19,12 +20,12 @@ final class DsbCommand implements Callable<Integer> {
     String domain;
 
     @Override
-    public Integer call() throws TException {
+    public Integer call() {
         if (!action.equals("start") && !action.equals("stop") && !action.equals("status")) {
             throw new CliException("dsb takes start, stop or status, not '" + action + "'", 2, null);
         }
-        try (DaemonClient daemon = DaemonClient.connect(top.config())) {
-            System.out.println(daemon.control.dsb(daemon.token, action, domain));
+        try (DaemonConnection daemon = DaemonClient.connect(top.config())) {
+            System.out.println(daemon.dsb(DsbAction.parse(action), domain));
             return 0;
         }
     }

@@ -1,8 +1,8 @@
 package org.xenpostcopy.migration.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.thrift.TException;
-import org.xenpostcopy.migration.protocol.thrift.TDomainInfo;
+import org.xenpostcopy.migration.control.DomainSummary;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
@@ -13,12 +13,12 @@ final class ListCommand implements Callable<Integer> {
     Xlpc top;
 
     @Override
-    public Integer call() throws TException {
-        try (DaemonClient daemon = DaemonClient.connect(top.config())) {
+    public Integer call() {
+        try (DaemonConnection daemon = DaemonClient.connect(top.config())) {
             System.out.printf("%-24s %5s %9s %5s %-9s %s%n", "Name", "ID", "Mem(MiB)", "VCPUs", "State", "Guest");
-            for (TDomainInfo d : daemon.control.listDomains(daemon.token)) {
-                System.out.printf("%-24s %5d %9d %5d %-9s %s%n", d.getName(), d.getId(), d.getMemoryKiB() / 1024,
-                        d.getVcpus(), d.getState(), d.getGuest());
+            for (DomainSummary d : daemon.listDomains()) {
+                System.out.printf("%-24s %5d %9d %5d %-9s %s%n", d.name(), d.id().value(), d.memoryKiB() / 1024,
+                        d.vcpus(), d.state(), d.guest());
             }
             return 0;
         }

@@ -1,7 +1,7 @@
 package org.xenpostcopy.migration.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.thrift.TException;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -19,9 +19,9 @@ final class MemSetCommand implements Callable<Integer> {
     long memoryMiB;
 
     @Override
-    public Integer call() throws TException {
-        try (DaemonClient daemon = DaemonClient.connect(top.config())) {
-            daemon.control.memSet(daemon.token, domain, memoryMiB);
+    public Integer call() {
+        try (DaemonConnection daemon = DaemonClient.connect(top.config())) {
+            daemon.memSet(domain, memoryMiB);
             return 0;
         }
     }

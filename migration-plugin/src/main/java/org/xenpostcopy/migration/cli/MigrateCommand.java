@@ -3,10 +3,10 @@ package org.xenpostcopy.migration.cli;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
-import org.apache.thrift.TException;
 import org.xenpostcopy.migration.MigrationOptions;
-import org.xenpostcopy.migration.protocol.thrift.TMigrateRequest;
-import org.xenpostcopy.migration.protocol.thrift.TMigrationStatus;
+import org.xenpostcopy.migration.control.MigrateRequest;
+import org.xenpostcopy.migration.control.MigrationStatus;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
 import org.xenpostcopy.migration.report.MigrationReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,27 +33,25 @@ final class MigrateCommand implements Callable<Integer> {
     String destination;
 
     @Override
-    public Integer call() throws TException {
+    public Integer call() {
         XlpcConfig config = top.config();
         MigrationOptions o = flags.options();
         InetSocketAddress dest = config.target(destination);
         PrintStream out = System.out;
-        try (DaemonClient daemon = DaemonClient.connect(config)) {
-            TMigrateRequest req = new TMigrateRequest(domain, dest.getHostString(), dest.getPort(), o.mode().wireName(),
-                    o.prepaging().wireName(), o.dsb(), o.linkMbps(), o.linkLatencyMs(), o.verify(), o.precopyRounds(),
-                    o.baselineMs());
-            String id = daemon.control.startMigration(daemon.token, req);
+        try (DaemonConnection daemon = DaemonClient.connect(config)) {
+            String id = daemon.startMigration(new MigrateRequest(domain, dest, o));
             ProgressLine progress = new ProgressLine(out, !json && ProgressLine.terminal());
-            TMigrationStatus s;
+            MigrationStatus s;
             do {
-                s = daemon.control.migrationStatus(daemon.token, id, 500);
-                progress.update(s.getPhase(), s.getPagesDone(), s.getPagesTotal(), s.getNetworkFaults());
-            } while (!s.isFinished());
+                s = daemon.migrationStatus(id, 500);
+                progress.update(s.phase(), s.pagesDone(), s.pagesTotal(), s.networkFaults());
+            } while (!s.finished());
             progress.finish();
-            if (s.isSetError()) {
-                throw new CliException("migration of " + domain + " failed: " + s.getError());
+            if (s.error().isPresent()) {
+                throw new CliException("migration of " + domain + " failed: " + s.error().get());
             }
-            MigrationReport r = MigrationReport.fromJson(s.getReportJson());
+            MigrationReport r = s.report().orElseThrow(() -> new CliException("migration of " + domain
+                    + " finished without a report"));
             out.print(json ? r.toJson() + System.lineSeparator() : ReportTable.format(r));
             out.flush();
             return r.verified() || !o.verify() ? 0 : 1;

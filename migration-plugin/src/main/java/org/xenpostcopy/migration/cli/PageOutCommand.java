@@ -1,9 +1,8 @@
 package org.xenpostcopy.migration.cli;
 
 import java.util.concurrent.Callable;
-import org.apache.thrift.TException;
 import org.xenpostcopy.migration.pager.PageOutResult;
-import org.xenpostcopy.migration.protocol.thrift.TPageOutResult;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,11 +26,10 @@ final class PageOutCommand implements Callable<Integer> {
     int holdSeconds;
 
     @Override
-    public Integer call() throws TException {
-        try (DaemonClient daemon = DaemonClient.connect(top.config())) {
-            TPageOutResult r = daemon.control.pageOut(daemon.token, domain, pages, holdSeconds * 1000);
-            System.out.println(new PageOutResult(r.candidates, r.evicted, r.busy, r.faultsServed, r.loadedOnFault,
-                    r.loadedAtEnd, r.foreignRequests, r.pageOutMs, r.holdMs).summary());
+    public Integer call() {
+        try (DaemonConnection daemon = DaemonClient.connect(top.config())) {
+            PageOutResult r = daemon.pageOut(domain, pages, holdSeconds * 1000);
+            System.out.println(r.summary());
             return 0;
         }
     }

@@ -3,9 +3,9 @@ package org.xenpostcopy.migration.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import org.apache.thrift.TException;
 import org.xenpostcopy.migration.MigrationException;
-import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.control.ControlException;
+import org.xenpostcopy.migration.protocol.ThriftLogging;
 import org.xenpostcopy.xen.XenException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,7 +70,7 @@ public final class Xlpc implements Runnable {
             h.setFormatter(new java.util.logging.SimpleFormatter());
         }
         // Thrift's own server logs a stack trace for every dropped client; our guard logs one line instead.
-        java.util.logging.Logger.getLogger("org.apache.thrift").setLevel(verbose ? level : java.util.logging.Level.OFF);
+        ThriftLogging.libraryLevel(verbose ? level : java.util.logging.Level.OFF);
     }
 
     /** Runs xlpc with these streams; returns the exit code (0 ok, 1 failed, 2 bad usage). */
@@ -106,15 +106,10 @@ public final class Xlpc implements Runnable {
 
     /** One line for any failure a command can meet. */
     static String message(Throwable e) {
-        if (e instanceof TMigrationError m) {
-            return m.getMessage();
-        }
-        if (e instanceof CliException || e instanceof MigrationException || e instanceof XenException
+        // A daemon's refusal, or a connection to it that failed, is already one sentence (DaemonConnection).
+        if (e instanceof CliException || e instanceof ControlException || e instanceof MigrationException || e instanceof XenException
                 || e instanceof IllegalArgumentException) {
             return e.getMessage();
-        }
-        if (e instanceof TException t) {
-            return "connection to the daemon failed: " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
         }
         return e.toString();
     }

@@ -1,6 +1,7 @@
 /**
  * {@code xlpc}, the xl-style command line (picocli): {@code daemon}, {@code migrate}, {@code list}, {@code mem-set},
  * {@code dsb}, {@code create}, {@code destroy}, {@code lab}, {@code bench}. Commands that act on a host talk to its
- * daemon over the Thrift control service; {@code lab} runs emulated hosts in-process.
+ * daemon through {@code DaemonConnection} (the Thrift client in {@code migration.protocol}), in the control
+ * service's domain types — no Thrift type appears here; {@code lab} runs emulated hosts in-process.
  */
 package org.xenpostcopy.migration.cli;

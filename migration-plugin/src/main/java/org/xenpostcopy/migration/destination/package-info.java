@@ -1,8 +1,12 @@
 /**
- * The receiving side: {@link org.xenpostcopy.migration.destination.ReceiverService} is the Thrift handler;
- * each session is an {@link org.xenpostcopy.migration.destination.IncomingMigration} whose
- * {@link org.xenpostcopy.migration.destination.FaultService} thread turns ring requests into answers or demand
- * requests, and whose {@link org.xenpostcopy.migration.destination.DemandFetcher} thread fetches those from the
- * source on the urgent connection. Pushed pages are loaded on the push connection's thread as they arrive.
+ * The receiving side. {@link org.xenpostcopy.migration.destination.IncomingMigrations} holds the sessions coming
+ * in; each is an {@link org.xenpostcopy.migration.destination.IncomingMigration} that walks
+ * {@link org.xenpostcopy.migration.destination.DestinationPhase}: the
+ * {@link org.xenpostcopy.migration.destination.DomainPreparer} creates the domain, the
+ * {@link org.xenpostcopy.migration.destination.PrecopyWriter} writes pre-copy pages, the
+ * {@link org.xenpostcopy.migration.destination.HoleMirror} redoes the balloon's changes at the switch, and after
+ * it the {@link org.xenpostcopy.migration.destination.ArrivalLedger} (fed by the push channel and the
+ * {@link org.xenpostcopy.migration.destination.DemandFetcher}) answers the pager loop's faults. No Thrift here:
+ * the source is a {@link org.xenpostcopy.migration.peer.SourcePeer}.
  */
 package org.xenpostcopy.migration.destination;

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.thrift.TMultiplexedProcessor;
 import org.apache.thrift.server.TServer;
 import org.apache.thrift.server.TThreadPoolServer;
+import org.xenpostcopy.migration.control.DaemonControl;
+import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.SourcePages;
@@ -17,9 +19,9 @@ import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.source.PageServer;
 
 /**
- * A daemon's Thrift endpoint: both services multiplexed on one port, one thread per connection — so a
- * migration's control, push and demand connections are each served by their own thread and urgent demand
- * requests never wait behind bulk pushes.
+ * A daemon's Thrift endpoint: its three services (receiver, source pages, control) multiplexed on one port, one
+ * thread per connection — so a migration's control, push and demand connections are each served by their own
+ * thread and urgent demand requests never wait behind bulk pushes.
  */
 public final class MigrationServer implements AutoCloseable {
     private final TServer server;
@@ -29,11 +31,15 @@ public final class MigrationServer implements AutoCloseable {
     private final ExecutorService workers;
 
     /**
-     * @param incoming this host as a destination
-     * @param pages    this host as a source, answering demand requests
+     * @param incoming       this host as a destination
+     * @param pages          this host as a source, answering demand requests
+     * @param controlService what {@code xlpc} commands ask of this daemon
+     * @param token          the shared token control clients must present
      */
     public MigrationServer(InetSocketAddress bind, IncomingMigrations incoming, PageServer pages,
-                           HostControl.Iface control) {
+                           DaemonControl controlService, SharedToken token) {
+        // The control service is domain-typed; its Thrift face is built here, at the edge.
+        HostControl.Iface control = new HostControlHandler(controlService, token);
         try {
             transport = new ChannelServerTransport(bind, ThriftConnection.config());
             address = transport.localAddress();

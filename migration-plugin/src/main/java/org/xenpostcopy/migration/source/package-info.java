@@ -1,8 +1,12 @@
 /**
- * The sending side: {@link org.xenpostcopy.migration.source.OutgoingMigration} runs one outgoing migration in
- * any mode; {@link org.xenpostcopy.migration.source.PreCopySender} sends pre-copy rounds;
- * {@link org.xenpostcopy.migration.source.SentPages} guarantees each post-copy page is sent once, whoever sends it;
- * {@link org.xenpostcopy.migration.source.PushScheduler} streams pages in the pre-paging policy's order;
- * {@link org.xenpostcopy.migration.source.PageServer} answers the destination's demand requests.
+ * The sending side. {@link org.xenpostcopy.migration.source.OutgoingMigration} walks
+ * {@link org.xenpostcopy.migration.source.SourcePhase}: {@link org.xenpostcopy.migration.source.PreCopyRounds}
+ * (under the {@link org.xenpostcopy.migration.source.Xen417PrecopyPolicy}), the
+ * {@link org.xenpostcopy.migration.source.SourceSwitch}, then the
+ * {@link org.xenpostcopy.migration.source.PushScheduler} while the
+ * {@link org.xenpostcopy.migration.source.PageServer} answers demand requests; the
+ * {@link org.xenpostcopy.migration.source.SentPages} bitmap guarantees each page is sent once, whoever sends it,
+ * and the {@link org.xenpostcopy.migration.source.ReportBuilder} makes the report. No Thrift here: the
+ * destination is a {@link org.xenpostcopy.migration.peer.DestinationPeer}.
  */
 package org.xenpostcopy.migration.source;

@@ -1,10 +1,13 @@
-package org.xenpostcopy.migration;
+package org.xenpostcopy.migration.daemon;
 
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.balloon.SelfBallooningController;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.control.HostControlService;
+import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.protocol.MigrationServer;
@@ -40,8 +43,9 @@ public final class HostAgent implements AutoCloseable {
         this.host = host;
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers);
-        this.control = new HostControlService(this, token);
-        this.server = new MigrationServer(bind, receiver, pageServer, control).start();
+        // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
+        this.control = new HostControlService(host, dsb, this::migrate);
+        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token)).start();
     }
 
     public XenHost host() {

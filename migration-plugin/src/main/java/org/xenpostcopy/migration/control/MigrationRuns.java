@@ -1,0 +1,97 @@
+package org.xenpostcopy.migration.control;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.XenException;
+
+/**
+ * The migrations a daemon runs for its clients, by id. Each runs on its own thread, so the client's call returns at
+ * once and the client long-polls {@link #status}; an id is forgotten once its finished status has been handed out.
+ */
+final class MigrationRuns implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(MigrationRuns.class.getName());
+    /** The longest a status call may wait, so a client's read timeout always outlasts it. */
+    static final int MAX_WAIT_MS = 60_000;
+
+    private final Migrator migrator;
+    private final Map<String, MigrationTracker> migrations = new ConcurrentHashMap<>();
+    private final ExecutorService runner = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "xlpc-migration");
+        t.setDaemon(true);
+        return t;
+    });
+
+    MigrationRuns(Migrator migrator) {
+        this.migrator = migrator;
+    }
+
+    /** Starts migrating {@code id} ({@code name} as the client spelled it, for the log); returns the migration's id. */
+    String start(DomainId id, String name, InetSocketAddress dest, MigrationOptions options) {
+        String migrationId = UUID.randomUUID().toString();
+        MigrationTracker tracker = new MigrationTracker("migration of " + name + " (" + id + ") to "
+                + dest.getHostString() + ":" + dest.getPort());
+        migrations.put(migrationId, tracker);
+        runner.execute(() -> run(id, dest, options, tracker));
+        return migrationId;
+    }
+
+    private void run(DomainId id, InetSocketAddress dest, MigrationOptions options, MigrationTracker tracker) {
+        try {
+            MigrationReport report = migrator.migrate(id, dest, options, tracker);
+            LOG.log(Level.INFO, "migration of {0} done: {1} pages, downtime {2} ms", id, report.pagesTransferred(),
+                    String.format("%.1f", report.downtimeMs()));
+            tracker.finished(report);
+        } catch (MigrationException | XenException | IllegalArgumentException | IllegalStateException e) {
+            // Expected failures: their message is the sentence the client shows.
+            LOG.log(Level.WARNING, "migration of {0} failed: {1}", id, e.getMessage());
+            tracker.failed(e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug: the stack trace goes to the daemon's log, the client gets at least the exception's name.
+            LOG.log(Level.ERROR, "migration of " + id + " failed", e);
+            tracker.failed(e.toString());
+        }
+    }
+
+    /**
+     * The status of migration {@code id}, after waiting up to {@code waitMs} for anything to change.
+     *
+     * @throws ControlException {@link ControlError#UNKNOWN_SESSION} for an id this daemon does not know (any more)
+     */
+    MigrationStatus status(String id, int waitMs) {
+        MigrationTracker tracker = id == null ? null : migrations.get(id);
+        if (tracker == null) {
+            throw new ControlException(ControlError.UNKNOWN_SESSION, "no migration with id '" + id + "' on this daemon");
+        }
+        MigrationTracker.Snapshot s;
+        try {
+            s = tracker.await(-1, 0);
+            if (!s.finished()) {
+                s = tracker.await(s.version(), Math.max(0, Math.min(waitMs, MAX_WAIT_MS)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ControlException(ControlError.TIMEOUT, "interrupted");
+        }
+        if (s.finished()) {
+            migrations.remove(id, tracker);
+        }
+        return new MigrationStatus(s.phase(), s.done(), s.total(), s.faults(), s.finished(),
+                Optional.ofNullable(s.report()), Optional.ofNullable(s.error()));
+    }
+
+    @Override
+    public void close() {
+        runner.shutdownNow();
+    }
+}

@@ -1,0 +1,139 @@
+package org.xenpostcopy.migration.protocol;
+
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.Optional;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.PrePaging;
+import org.xenpostcopy.migration.control.ControlError;
+import org.xenpostcopy.migration.control.ControlException;
+import org.xenpostcopy.migration.control.DomainSummary;
+import org.xenpostcopy.migration.control.MigrateRequest;
+import org.xenpostcopy.migration.control.MigrationStatus;
+import org.xenpostcopy.migration.pager.PageOutResult;
+import org.xenpostcopy.migration.protocol.thrift.TDomainInfo;
+import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
+import org.xenpostcopy.migration.protocol.thrift.TMigrateRequest;
+import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.protocol.thrift.TMigrationStatus;
+import org.xenpostcopy.migration.protocol.thrift.TPageOutResult;
+import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.xen.DomainId;
+
+/**
+ * The control service's records to and from their Thrift structs, both ways, so the daemon's handler and the
+ * command line's client convert with the same code. What arrives from the wire is checked here: a value the domain
+ * cannot hold becomes a {@link ControlError#BAD_REQUEST}.
+ */
+final class ControlWire {
+    private ControlWire() {
+    }
+
+    static TDomainInfo toWire(DomainSummary d) {
+        return new TDomainInfo(d.id().value(), d.name(), d.memoryKiB(), d.maxMemoryKiB(), d.state(), d.vcpus(), d.guest());
+    }
+
+    static DomainSummary toDomain(TDomainInfo d) {
+        return new DomainSummary(DomainId.of(d.getId()), nonNull(d.getName()), d.getMemoryKiB(), d.getMaxMemoryKiB(),
+                nonNull(d.getState()), d.getVcpus(), nonNull(d.getGuest()));
+    }
+
+    static TPageOutResult toWire(PageOutResult r) {
+        return new TPageOutResult(r.candidates(), r.evicted(), r.busy(), r.faultsServed(), r.loadedOnFault(),
+                r.loadedAtEnd(), r.foreignRequests(), r.pageOutMs(), r.holdMs());
+    }
+
+    static PageOutResult toDomain(TPageOutResult r) {
+        return new PageOutResult(r.getCandidates(), r.getEvicted(), r.getBusy(), r.getFaultsServed(),
+                r.getLoadedOnFault(), r.getLoadedAtEnd(), r.getForeignRequests(), r.getPageOutMs(), r.getHoldMs());
+    }
+
+    /** Only the options a client may choose travel (see {@link MigrateRequest}). */
+    static TMigrateRequest toWire(MigrateRequest r) {
+        MigrationOptions o = r.options();
+        return new TMigrateRequest(r.domain(), r.destination().getHostString(), r.destination().getPort(),
+                o.mode().wireName(), o.prepaging().wireName(), o.dsb(), o.linkMbps(), o.linkLatencyMs(), o.verify(),
+                o.precopyRounds(), o.baselineMs());
+    }
+
+    /** @throws ControlException BAD_REQUEST for an unknown mode or policy, a bad option or a bad destination */
+    static MigrateRequest toDomain(TMigrateRequest r) {
+        MigrationOptions options;
+        try {
+            options = MigrationOptions.defaults()
+                    .withMode(MigrationMode.valueOf(r.getMode().toUpperCase(Locale.ROOT)))
+                    .withPrePaging(PrePaging.parse(r.getPrepaging()))
+                    .withDsb(r.isDsb())
+                    .withLink(r.getLinkMbps(), r.getLinkLatencyMs())
+                    .withVerify(r.isVerify())
+                    .withPrecopyRounds(r.getPrecopyRounds())
+                    .withBaselineMs(r.getBaselineMs());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new ControlException(ControlError.BAD_REQUEST, String.valueOf(e.getMessage()), e);
+        }
+        if (r.getDestinationPort() <= 0 || r.getDestinationPort() > 65535 || r.getDestinationHost() == null) {
+            throw new ControlException(ControlError.BAD_REQUEST,
+                    "bad destination " + r.getDestinationHost() + ":" + r.getDestinationPort());
+        }
+        return new MigrateRequest(nonNull(r.getDomain()),
+                new InetSocketAddress(r.getDestinationHost(), r.getDestinationPort()), options);
+    }
+
+    /** The report travels as its public JSON (the same object {@code xlpc migrate --json} prints). */
+    static TMigrationStatus toWire(MigrationStatus s) {
+        TMigrationStatus out = new TMigrationStatus(s.phase(), s.pagesDone(), s.pagesTotal(), s.networkFaults(),
+                s.finished());
+        s.report().ifPresent(r -> out.setReportJson(r.toJson()));
+        s.error().ifPresent(out::setError);
+        return out;
+    }
+
+    static MigrationStatus toDomain(TMigrationStatus s) {
+        return new MigrationStatus(nonNull(s.getPhase()), s.getPagesDone(), s.getPagesTotal(), s.getNetworkFaults(),
+                s.isFinished(), s.isSetReportJson() ? Optional.of(MigrationReport.fromJson(s.getReportJson()))
+                : Optional.empty(), Optional.ofNullable(s.getError()));
+    }
+
+    /** The wire's form of a refusal: same code, same sentence. */
+    static TMigrationError toWire(ControlException e) {
+        return new TMigrationError(toWire(e.error()), e.getMessage());
+    }
+
+    static ControlException toDomain(TMigrationError e) {
+        return new ControlException(toDomain(e.getCode()), String.valueOf(e.getMessage()), e);
+    }
+
+    static TErrorCode toWire(ControlError code) {
+        return switch (code) {
+            case UNKNOWN_SESSION -> TErrorCode.UNKNOWN_SESSION;
+            case BAD_REQUEST -> TErrorCode.BAD_REQUEST;
+            case HOST_ERROR -> TErrorCode.HOST_ERROR;
+            case WRONG_STATE -> TErrorCode.WRONG_STATE;
+            case TIMEOUT -> TErrorCode.TIMEOUT;
+            case UNAUTHORIZED -> TErrorCode.UNAUTHORIZED;
+            case NO_SUCH_DOMAIN -> TErrorCode.NO_SUCH_DOMAIN;
+            // A daemon that could not reach something it needed failed as a host.
+            case UNREACHABLE -> TErrorCode.HOST_ERROR;
+        };
+    }
+
+    static ControlError toDomain(TErrorCode code) {
+        if (code == null) {
+            return ControlError.HOST_ERROR;   // an older or foreign peer that sent none
+        }
+        return switch (code) {
+            case UNKNOWN_SESSION -> ControlError.UNKNOWN_SESSION;
+            case BAD_REQUEST -> ControlError.BAD_REQUEST;
+            case HOST_ERROR -> ControlError.HOST_ERROR;
+            case WRONG_STATE -> ControlError.WRONG_STATE;
+            case TIMEOUT -> ControlError.TIMEOUT;
+            case UNAUTHORIZED -> ControlError.UNAUTHORIZED;
+            case NO_SUCH_DOMAIN -> ControlError.NO_SUCH_DOMAIN;
+        };
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
+    }
+}
