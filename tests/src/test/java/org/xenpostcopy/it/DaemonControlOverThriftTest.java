@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
 import org.xenpostcopy.balloon.BalloonPolicy;
-import org.xenpostcopy.migration.control.ControlError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.control.DomainSummary;
 import org.xenpostcopy.migration.control.DsbAction;
@@ -28,16 +28,16 @@ class DaemonControlOverThriftTest {
             assertEquals("self-ballooning is not running for vm", daemon.dsb(DsbAction.STATUS, "vm"));
 
             ControlException missing = assertThrows(ControlException.class, () -> daemon.destroy("ghost"));
-            assertEquals(ControlError.NO_SUCH_DOMAIN, missing.error());
+            assertEquals(RemoteError.NO_SUCH_DOMAIN, missing.error());
             assertEquals("no domain 'ghost' on emulated host 'ctl'", missing.getMessage());
             ControlException tooBig = assertThrows(ControlException.class, () -> daemon.memSet("vm", 32));
-            assertEquals(ControlError.BAD_REQUEST, tooBig.error());
+            assertEquals(RemoteError.BAD_REQUEST, tooBig.error());
             ControlException unknown = assertThrows(ControlException.class, () -> daemon.migrationStatus("nope", 0));
-            assertEquals(ControlError.UNKNOWN_SESSION, unknown.error());
+            assertEquals(RemoteError.UNKNOWN_SESSION, unknown.error());
 
             try (DaemonConnection stranger = DaemonConnection.open(agent.address(), "guess")) {
                 ControlException refused = assertThrows(ControlException.class, stranger::listDomains);
-                assertEquals(ControlError.UNAUTHORIZED, refused.error());
+                assertEquals(RemoteError.UNAUTHORIZED, refused.error());
             }
             daemon.destroy("vm");
             assertEquals(1, daemon.listDomains().size());
@@ -48,7 +48,7 @@ class DaemonControlOverThriftTest {
     void noDaemonIsUnreachable() {
         ControlException e = assertThrows(ControlException.class,
                 () -> DaemonConnection.open(new InetSocketAddress("127.0.0.1", 1), ""));
-        assertEquals(ControlError.UNREACHABLE, e.error());
+        assertEquals(RemoteError.CONNECTION, e.error());
         assertTrue(e.getMessage().startsWith("cannot reach the daemon at 127.0.0.1:1"), e.getMessage());
     }
 }

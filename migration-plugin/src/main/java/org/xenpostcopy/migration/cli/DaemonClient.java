@@ -1,7 +1,7 @@
 package org.xenpostcopy.migration.cli;
 
 import java.net.InetSocketAddress;
-import org.xenpostcopy.migration.control.ControlError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.protocol.DaemonConnection;
 
@@ -16,7 +16,7 @@ final class DaemonClient {
         try {
             return DaemonConnection.open(a, config.token());
         } catch (ControlException e) {
-            if (e.error() != ControlError.UNREACHABLE) {
+            if (e.error() != RemoteError.CONNECTION) {
                 throw e;
             }
             throw new CliException("no xlpc daemon at " + a.getHostString() + ":" + a.getPort()

@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.control;
 
+import org.xenpostcopy.migration.RemoteError;
 import java.util.Locale;
 
 /** What {@code xlpc dsb} asks of the daemon's self-ballooning controller. */
@@ -12,7 +13,7 @@ public enum DsbAction {
     }
 
     /**
-     * @throws ControlException {@link ControlError#BAD_REQUEST} for anything but start, stop or status
+     * @throws ControlException {@link RemoteError#BAD_REQUEST} for anything but start, stop or status
      */
     public static DsbAction parse(String action) {
         for (DsbAction a : values()) {

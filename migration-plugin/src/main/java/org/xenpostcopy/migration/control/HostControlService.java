@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.control;
 
+import org.xenpostcopy.migration.RemoteError;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -50,15 +51,15 @@ public final class HostControlService implements DaemonControl, AutoCloseable {
                 host.domains().info(id);
                 return id;
             } catch (XenException | IllegalArgumentException e) {
-                throw new ControlException(ControlError.NO_SUCH_DOMAIN, "no domain " + domain + " on " + host.describe());
+                throw new ControlException(RemoteError.NO_SUCH_DOMAIN, "no domain " + domain + " on " + host.describe());
             }
         }
-        return host.domains().lookup(domain).orElseThrow(() -> new ControlException(ControlError.NO_SUCH_DOMAIN,
+        return host.domains().lookup(domain).orElseThrow(() -> new ControlException(RemoteError.NO_SUCH_DOMAIN,
                 "no domain '" + domain + "' on " + host.describe()));
     }
 
     private static ControlException hostError(XenException e) {
-        return new ControlException(ControlError.HOST_ERROR, e.getMessage(), e);
+        return new ControlException(RemoteError.HOST_ERROR, e.getMessage(), e);
     }
 
     private static DomainSummary summary(DomainInfo d, String guest) {
@@ -201,7 +202,7 @@ public final class HostControlService implements DaemonControl, AutoCloseable {
             throw hostError(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ControlException(ControlError.HOST_ERROR, "page-out of " + domain + " interrupted");
+            throw new ControlException(RemoteError.HOST_ERROR, "page-out of " + domain + " interrupted");
         }
     }
 

@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.control;
 
+import org.xenpostcopy.migration.RemoteError;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -66,12 +67,12 @@ final class MigrationRuns implements AutoCloseable {
     /**
      * The status of migration {@code id}, after waiting up to {@code waitMs} for anything to change.
      *
-     * @throws ControlException {@link ControlError#UNKNOWN_SESSION} for an id this daemon does not know (any more)
+     * @throws ControlException {@link RemoteError#UNKNOWN_SESSION} for an id this daemon does not know (any more)
      */
     MigrationStatus status(String id, int waitMs) {
         MigrationTracker tracker = id == null ? null : migrations.get(id);
         if (tracker == null) {
-            throw new ControlException(ControlError.UNKNOWN_SESSION, "no migration with id '" + id + "' on this daemon");
+            throw new ControlException(RemoteError.UNKNOWN_SESSION, "no migration with id '" + id + "' on this daemon");
         }
         MigrationTracker.Snapshot s;
         try {
@@ -81,7 +82,7 @@ final class MigrationRuns implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ControlException(ControlError.TIMEOUT, "interrupted");
+            throw new ControlException(RemoteError.TIMEOUT, "interrupted");
         }
         if (s.finished()) {
             migrations.remove(id, tracker);

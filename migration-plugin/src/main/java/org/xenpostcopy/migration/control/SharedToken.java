@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.control;
 
+import org.xenpostcopy.migration.RemoteError;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
@@ -29,7 +30,7 @@ public final class SharedToken {
     /**
      * Lets the caller in if it presented the token.
      *
-     * @throws ControlException {@link ControlError#UNAUTHORIZED} otherwise
+     * @throws ControlException {@link RemoteError#UNAUTHORIZED} otherwise
      */
     public void check(String presented) {
         if (secret.length == 0) {
@@ -38,7 +39,7 @@ public final class SharedToken {
         byte[] p = presented == null ? new byte[0] : presented.getBytes(StandardCharsets.UTF_8);
         // Constant time: how long a refusal takes must not tell an attacker how many leading bytes were right.
         if (!MessageDigest.isEqual(secret, p)) {
-            throw new ControlException(ControlError.UNAUTHORIZED,
+            throw new ControlException(RemoteError.UNAUTHORIZED,
                     "wrong or missing token for this daemon (set token= in the config or XLPC_TOKEN)");
         }
     }

@@ -14,7 +14,7 @@ import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerConnector;
-import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
 import org.xenpostcopy.migration.peer.Resume;
@@ -62,7 +62,7 @@ public final class IncomingMigrations {
             throw PeerException.badRequest("prepare needs a session id");
         }
         if (sessions.containsKey(sessionId)) {
-            throw new PeerException(PeerError.WRONG_STATE, "session " + sessionId + " exists already");
+            throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " exists already");
         }
         long span = request.unpopulated().size();
         if (span < request.domain().memoryPages()) {
@@ -81,7 +81,7 @@ public final class IncomingMigrations {
                     request.unpopulated(), request.mode());
             m = new IncomingMigration(sessionId, host, request.mode(), d);
         } catch (XenException e) {
-            throw new PeerException(PeerError.HOST_ERROR, "creating " + request.domain().name() + " failed: "
+            throw new PeerException(RemoteError.HOST_ERROR, "creating " + request.domain().name() + " failed: "
                     + e.getMessage(), e);
         }
         if (request.mode() != MigrationMode.PRECOPY) {
@@ -115,9 +115,9 @@ public final class IncomingMigrations {
                     m.expectedCount());
             return new Resume.Reply(nanos / 1e6, (System.nanoTime() - t0) / 1e6);
         } catch (XenException e) {
-            throw new PeerException(PeerError.HOST_ERROR, "resuming " + m.domain + " failed: " + e.getMessage(), e);
+            throw new PeerException(RemoteError.HOST_ERROR, "resuming " + m.domain + " failed: " + e.getMessage(), e);
         } catch (IllegalStateException e) {
-            throw new PeerException(PeerError.WRONG_STATE, e.getMessage(), e);
+            throw new PeerException(RemoteError.WRONG_STATE, e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw PeerException.badRequest(e.getMessage());
         }
@@ -155,17 +155,17 @@ public final class IncomingMigrations {
             all = m.awaitAllLoaded(Math.max(1, request.timeoutMs()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PeerException(PeerError.TIMEOUT, "interrupted");
+            throw new PeerException(RemoteError.TIMEOUT, "interrupted");
         }
         if (m.guestLost() != null) {
             m.finish(DestinationPhase.LOST);
             sessions.remove(sessionId);
-            throw new PeerException(PeerError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
+            throw new PeerException(RemoteError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
                     + m.guestLost());
         }
         if (!all) {
             String why = m.demandFailure() != null ? " (demand connection failed: " + m.demandFailure() + ")" : "";
-            throw new PeerException(PeerError.TIMEOUT, m.loadedCount() + " of " + m.expectedCount()
+            throw new PeerException(RemoteError.TIMEOUT, m.loadedCount() + " of " + m.expectedCount()
                     + " pages loaded after " + request.timeoutMs() + " ms" + why
                     + "; the guest runs here and waits for the rest");
         }
@@ -186,14 +186,14 @@ public final class IncomingMigrations {
     public void abort(String sessionId, String reason) {
         IncomingMigration m = session(sessionId);
         if (m.phase() != DestinationPhase.PREPARED) {
-            throw new PeerException(PeerError.WRONG_STATE, "session " + sessionId + " is " + m.phase()
+            throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " is " + m.phase()
                     + ": the guest already runs here and cannot be given back");
         }
         LOG.log(Level.WARNING, "session {0} aborted by the source: {1}", sessionId, reason);
         try {
             m.abort();
         } catch (XenException | IllegalStateException e) {
-            throw new PeerException(PeerError.HOST_ERROR, "abort failed: " + e.getMessage(), e);
+            throw new PeerException(RemoteError.HOST_ERROR, "abort failed: " + e.getMessage(), e);
         } finally {
             sessions.remove(sessionId);
         }
@@ -202,14 +202,14 @@ public final class IncomingMigrations {
     private IncomingMigration session(String id) {
         IncomingMigration m = id == null ? null : sessions.get(id);
         if (m == null) {
-            throw new PeerException(PeerError.UNKNOWN_SESSION, "no incoming migration with session id '" + id + "'");
+            throw new PeerException(RemoteError.UNKNOWN_SESSION, "no incoming migration with session id '" + id + "'");
         }
         return m;
     }
 
     private static void requirePhase(IncomingMigration m, DestinationPhase wanted) {
         if (m.phase() != wanted) {
-            throw new PeerException(PeerError.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not " + wanted);
+            throw new PeerException(RemoteError.WRONG_STATE, "session " + m.id + " is " + m.phase() + ", not " + wanted);
         }
     }
 }

@@ -2,7 +2,7 @@ package org.xenpostcopy.migration.destination;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
-import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Gfn;
@@ -71,14 +71,14 @@ final class PrecopyWriter {
             while (count < sent) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new PeerException(PeerError.WRONG_STATE, "only " + count + " of the " + sent
+                    throw new PeerException(RemoteError.WRONG_STATE, "only " + count + " of the " + sent
                             + " pre-copy pages arrived within " + waitMs + " ms");
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(written, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new PeerException(PeerError.WRONG_STATE, "interrupted while waiting for pre-copy pages");
+                    throw new PeerException(RemoteError.WRONG_STATE, "interrupted while waiting for pre-copy pages");
                 }
             }
         }

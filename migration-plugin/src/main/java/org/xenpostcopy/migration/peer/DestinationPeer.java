@@ -1,9 +1,11 @@
 package org.xenpostcopy.migration.peer;
 
+import org.xenpostcopy.migration.RemoteError;
+
 /**
  * The destination, as one outgoing migration's source sees it: bound to one session, over a control channel
  * (prepare, resume, complete, abort) and a bulk channel (push) of its own, so a long push never holds up a
- * control call. Every method throws {@link PeerException}; {@link PeerError#CONNECTION} means the peer's state
+ * control call. Every method throws {@link PeerException}; {@link RemoteError#CONNECTION} means the peer's state
  * is unknown.
  */
 public interface DestinationPeer extends AutoCloseable {

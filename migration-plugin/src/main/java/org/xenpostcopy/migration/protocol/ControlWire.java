@@ -6,14 +6,13 @@ import java.util.Optional;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.PrePaging;
-import org.xenpostcopy.migration.control.ControlError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.control.DomainSummary;
 import org.xenpostcopy.migration.control.MigrateRequest;
 import org.xenpostcopy.migration.control.MigrationStatus;
 import org.xenpostcopy.migration.pager.PageOutResult;
 import org.xenpostcopy.migration.protocol.thrift.TDomainInfo;
-import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
 import org.xenpostcopy.migration.protocol.thrift.TMigrateRequest;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationStatus;
@@ -24,7 +23,7 @@ import org.xenpostcopy.xen.DomainId;
 /**
  * The control service's records to and from their Thrift structs, both ways, so the daemon's handler and the
  * command line's client convert with the same code. What arrives from the wire is checked here: a value the domain
- * cannot hold becomes a {@link ControlError#BAD_REQUEST}.
+ * cannot hold becomes a {@link RemoteError#BAD_REQUEST}.
  */
 final class ControlWire {
     private ControlWire() {
@@ -70,10 +69,10 @@ final class ControlWire {
                     .withPrecopyRounds(r.getPrecopyRounds())
                     .withBaselineMs(r.getBaselineMs());
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new ControlException(ControlError.BAD_REQUEST, String.valueOf(e.getMessage()), e);
+            throw new ControlException(RemoteError.BAD_REQUEST, String.valueOf(e.getMessage()), e);
         }
         if (r.getDestinationPort() <= 0 || r.getDestinationPort() > 65535 || r.getDestinationHost() == null) {
-            throw new ControlException(ControlError.BAD_REQUEST,
+            throw new ControlException(RemoteError.BAD_REQUEST,
                     "bad destination " + r.getDestinationHost() + ":" + r.getDestinationPort());
         }
         return new MigrateRequest(nonNull(r.getDomain()),
@@ -97,40 +96,11 @@ final class ControlWire {
 
     /** The wire's form of a refusal: same code, same sentence. */
     static TMigrationError toWire(ControlException e) {
-        return new TMigrationError(toWire(e.error()), e.getMessage());
+        return new TMigrationError(ThriftErrors.code(e.error()), e.getMessage());
     }
 
     static ControlException toDomain(TMigrationError e) {
-        return new ControlException(toDomain(e.getCode()), String.valueOf(e.getMessage()), e);
-    }
-
-    static TErrorCode toWire(ControlError code) {
-        return switch (code) {
-            case UNKNOWN_SESSION -> TErrorCode.UNKNOWN_SESSION;
-            case BAD_REQUEST -> TErrorCode.BAD_REQUEST;
-            case HOST_ERROR -> TErrorCode.HOST_ERROR;
-            case WRONG_STATE -> TErrorCode.WRONG_STATE;
-            case TIMEOUT -> TErrorCode.TIMEOUT;
-            case UNAUTHORIZED -> TErrorCode.UNAUTHORIZED;
-            case NO_SUCH_DOMAIN -> TErrorCode.NO_SUCH_DOMAIN;
-            // A daemon that could not reach something it needed failed as a host.
-            case UNREACHABLE -> TErrorCode.HOST_ERROR;
-        };
-    }
-
-    static ControlError toDomain(TErrorCode code) {
-        if (code == null) {
-            return ControlError.HOST_ERROR;   // an older or foreign peer that sent none
-        }
-        return switch (code) {
-            case UNKNOWN_SESSION -> ControlError.UNKNOWN_SESSION;
-            case BAD_REQUEST -> ControlError.BAD_REQUEST;
-            case HOST_ERROR -> ControlError.HOST_ERROR;
-            case WRONG_STATE -> ControlError.WRONG_STATE;
-            case TIMEOUT -> ControlError.TIMEOUT;
-            case UNAUTHORIZED -> ControlError.UNAUTHORIZED;
-            case NO_SUCH_DOMAIN -> ControlError.NO_SUCH_DOMAIN;
-        };
+        return new ControlException(ThriftErrors.error(e.getCode()), String.valueOf(e.getMessage()), e);
     }
 
     private static String nonNull(String s) {

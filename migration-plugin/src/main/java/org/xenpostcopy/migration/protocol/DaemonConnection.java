@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import org.apache.thrift.TException;
 import org.xenpostcopy.migration.MigrationException;
-import org.xenpostcopy.migration.control.ControlError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.control.DaemonControl;
 import org.xenpostcopy.migration.control.DomainSummary;
@@ -18,7 +18,7 @@ import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 /**
  * A control connection to one daemon, as the command line uses it: {@link DaemonControl} over Thrift, presenting
  * the shared token on every call. A refusal arrives as the daemon's {@link ControlException}; a connection that
- * fails becomes one too, with {@link ControlError#UNREACHABLE}.
+ * fails becomes one too, with {@link RemoteError#CONNECTION}.
  */
 public final class DaemonConnection implements DaemonControl, AutoCloseable {
     /** How long to wait for the daemon to accept the connection. */
@@ -39,7 +39,7 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
     /**
      * Connects to the daemon at {@code daemon}.
      *
-     * @throws ControlException {@link ControlError#UNREACHABLE} if no daemon accepts the connection; the message
+     * @throws ControlException {@link RemoteError#CONNECTION} if no daemon accepts the connection; the message
      *                          says why ("cannot reach the daemon at HOST:PORT (Connection refused)")
      */
     public static DaemonConnection open(InetSocketAddress daemon, String token) {
@@ -47,13 +47,13 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
         try {
             c = ThriftConnection.open(daemon, CONNECT_TIMEOUT_MS);
         } catch (MigrationException e) {
-            throw new ControlException(ControlError.UNREACHABLE, e.getMessage(), e);
+            throw new ControlException(RemoteError.CONNECTION, e.getMessage(), e);
         }
         try {
             c.setTimeout(CALL_TIMEOUT_MS);
         } catch (MigrationException e) {
             c.close();
-            throw new ControlException(ControlError.UNREACHABLE, e.getMessage(), e);
+            throw new ControlException(RemoteError.CONNECTION, e.getMessage(), e);
         }
         return new DaemonConnection(c, token);
     }
@@ -70,7 +70,7 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
         } catch (TMigrationError e) {
             throw ControlWire.toDomain(e);
         } catch (TException e) {
-            throw new ControlException(ControlError.UNREACHABLE, "connection to the daemon failed: "
+            throw new ControlException(RemoteError.CONNECTION, "connection to the daemon failed: "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         }
     }

@@ -10,7 +10,7 @@ import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.PageBatch;
-import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
 import org.xenpostcopy.migration.peer.Resume;
@@ -108,7 +108,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
         try {
             TCompletion c = receiver.complete(sessionId, r.pagesSent(), r.verify(), r.timeoutMs(), r.restoreTargetKiB());
             if (c.getFaultLatency() == null) {
-                throw new PeerException(PeerError.BAD_REQUEST, "the destination's completion carries no latency");
+                throw new PeerException(RemoteError.BAD_REQUEST, "the destination's completion carries no latency");
             }
             return new Completion(c.getPagesReceived(), c.getDuplicatePages(), c.getNetworkFaults(),
                     c.getPrepagedHits(), new Completion.Latency(c.getFaultLatency().getP50Us(),

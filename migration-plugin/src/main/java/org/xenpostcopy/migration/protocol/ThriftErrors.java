@@ -2,29 +2,36 @@ package org.xenpostcopy.migration.protocol;
 
 import java.net.InetSocketAddress;
 import org.apache.thrift.TException;
-import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 
-/** The one mapping between the engine's {@link PeerException} and the wire's {@link TMigrationError}. */
+/**
+ * The one mapping between {@link RemoteError} and the wire's {@link TErrorCode}, and between the engine's
+ * {@link PeerException} and {@link TMigrationError} (the control plane's exception maps through it too).
+ */
 final class ThriftErrors {
     private ThriftErrors() {
     }
 
     /** A domain error as the IDL exception a handler throws. */
     static TMigrationError toWire(PeerException e) {
-        TErrorCode code = switch (e.error()) {
+        return new TMigrationError(code(e.error()), e.getMessage());
+    }
+
+    /** A failure kind as its wire code. */
+    static TErrorCode code(RemoteError error) {
+        return switch (error) {
             case UNKNOWN_SESSION -> TErrorCode.UNKNOWN_SESSION;
             case BAD_REQUEST -> TErrorCode.BAD_REQUEST;
             case WRONG_STATE -> TErrorCode.WRONG_STATE;
             case TIMEOUT -> TErrorCode.TIMEOUT;
             case UNAUTHORIZED -> TErrorCode.UNAUTHORIZED;
             case NO_SUCH_DOMAIN -> TErrorCode.NO_SUCH_DOMAIN;
-            // A handler's own onward connection failing is, to its caller, this host failing.
+            // A daemon's own onward connection failing is, to its caller, that host failing.
             case HOST_ERROR, CONNECTION -> TErrorCode.HOST_ERROR;
         };
-        return new TMigrationError(code, e.getMessage());
     }
 
     /**
@@ -39,21 +46,22 @@ final class ThriftErrors {
             return new PeerException(error(m.getCode()), where + m.getMessage(), e);
         }
         String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new PeerException(PeerError.CONNECTION, where + why, e);
+        return new PeerException(RemoteError.CONNECTION, where + why, e);
     }
 
-    private static PeerError error(TErrorCode code) {
+    /** A wire code as its failure kind. */
+    static RemoteError error(TErrorCode code) {
         if (code == null) {
-            return PeerError.HOST_ERROR;
+            return RemoteError.HOST_ERROR;   // an older or foreign peer that sent none
         }
         return switch (code) {
-            case UNKNOWN_SESSION -> PeerError.UNKNOWN_SESSION;
-            case BAD_REQUEST -> PeerError.BAD_REQUEST;
-            case HOST_ERROR -> PeerError.HOST_ERROR;
-            case WRONG_STATE -> PeerError.WRONG_STATE;
-            case TIMEOUT -> PeerError.TIMEOUT;
-            case UNAUTHORIZED -> PeerError.UNAUTHORIZED;
-            case NO_SUCH_DOMAIN -> PeerError.NO_SUCH_DOMAIN;
+            case UNKNOWN_SESSION -> RemoteError.UNKNOWN_SESSION;
+            case BAD_REQUEST -> RemoteError.BAD_REQUEST;
+            case HOST_ERROR -> RemoteError.HOST_ERROR;
+            case WRONG_STATE -> RemoteError.WRONG_STATE;
+            case TIMEOUT -> RemoteError.TIMEOUT;
+            case UNAUTHORIZED -> RemoteError.UNAUTHORIZED;
+            case NO_SUCH_DOMAIN -> RemoteError.NO_SUCH_DOMAIN;
         };
     }
 }

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import org.xenpostcopy.migration.peer.Fetched;
 import org.xenpostcopy.migration.peer.PageBatch;
-import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.XenException;
@@ -67,7 +67,7 @@ public final class PageServer {
                 }
             }
         } catch (XenException e) {
-            throw new PeerException(PeerError.HOST_ERROR, "reading a demanded page failed: " + e.getMessage(), e);
+            throw new PeerException(RemoteError.HOST_ERROR, "reading a demanded page failed: " + e.getMessage(), e);
         }
         long bytes = (long) n * (Gfn.PAGE_SIZE + 8) + already * 8L;
         s.link.transmit(bytes, true);
@@ -82,7 +82,7 @@ public final class PageServer {
     private SourceSession session(String id) {
         SourceSession s = id == null ? null : sessions.get(id);
         if (s == null) {
-            throw new PeerException(PeerError.UNKNOWN_SESSION, "no outgoing migration with session id '" + id + "'");
+            throw new PeerException(RemoteError.UNKNOWN_SESSION, "no outgoing migration with session id '" + id + "'");
         }
         return s;
     }

@@ -10,7 +10,7 @@ import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.peer.DestinationPeer;
-import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.xen.DomainId;
@@ -138,7 +138,7 @@ final class SourceSwitch {
             return true;
         } catch (PeerException e) {
             LOG.log(Level.WARNING, "abort of the session failed ({0}): {1}",
-                    e.error() == PeerError.CONNECTION ? "no connection" : e.error(), e.getMessage());
+                    e.error() == RemoteError.CONNECTION ? "no connection" : e.error(), e.getMessage());
             return false;
         }
     }

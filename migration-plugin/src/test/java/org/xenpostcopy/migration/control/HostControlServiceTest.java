@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.control;
 
+import org.xenpostcopy.migration.RemoteError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,18 +51,18 @@ class HostControlServiceTest {
     @Test
     void anUnknownDomainIsNamedInTheRefusal() {
         ControlException byName = assertThrows(ControlException.class, () -> service.destroy("ghost"));
-        assertEquals(ControlError.NO_SUCH_DOMAIN, byName.error());
+        assertEquals(RemoteError.NO_SUCH_DOMAIN, byName.error());
         assertEquals("no domain 'ghost' on emulated host 'h'", byName.getMessage());
         ControlException byId = assertThrows(ControlException.class, () -> service.memSet("42", 64));
         assertEquals("no domain 42 on emulated host 'h'", byId.getMessage());
-        assertEquals(ControlError.BAD_REQUEST, assertThrows(ControlException.class, () -> service.destroy(" ")).error());
+        assertEquals(RemoteError.BAD_REQUEST, assertThrows(ControlException.class, () -> service.destroy(" ")).error());
     }
 
     @Test
     void memSetAboveStaticMaxIsABadRequest() {
         service.create("vm", 16, "idle", 1);
         ControlException e = assertThrows(ControlException.class, () -> service.memSet("vm", 32));
-        assertEquals(ControlError.BAD_REQUEST, e.error());
+        assertEquals(RemoteError.BAD_REQUEST, e.error());
         assertEquals("32 MiB is above the domain's static-max of 16 MiB", e.getMessage());
     }
 
@@ -81,7 +82,7 @@ class HostControlServiceTest {
         assertFalse(s.report().isPresent());
         assertEquals(vm, asked.get());
         ControlException gone = assertThrows(ControlException.class, () -> service.migrationStatus(id, 0));
-        assertEquals(ControlError.UNKNOWN_SESSION, gone.error());
+        assertEquals(RemoteError.UNKNOWN_SESSION, gone.error());
     }
 
     @Test
@@ -100,7 +101,7 @@ class HostControlServiceTest {
     void migratingAnUnknownDomainIsRefusedAtOnce() {
         ControlException e = assertThrows(ControlException.class,
                 () -> service.startMigration(new MigrateRequest("ghost", DEST, MigrationOptions.defaults())));
-        assertEquals(ControlError.NO_SUCH_DOMAIN, e.error());
+        assertEquals(RemoteError.NO_SUCH_DOMAIN, e.error());
     }
 
     private MigrationStatus awaitFinished(String id) {

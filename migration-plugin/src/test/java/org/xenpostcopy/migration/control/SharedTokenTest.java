@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.control;
 
+import org.xenpostcopy.migration.RemoteError;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,7 +13,7 @@ class SharedTokenTest {
         SharedToken t = new SharedToken("s3cret");
         assertDoesNotThrow(() -> t.check("s3cret"));
         for (String wrong : new String[] {null, "", "s3cre", "s3crett", "S3CRET"}) {
-            assertEquals(ControlError.UNAUTHORIZED, assertThrows(ControlException.class, () -> t.check(wrong)).error());
+            assertEquals(RemoteError.UNAUTHORIZED, assertThrows(ControlException.class, () -> t.check(wrong)).error());
         }
     }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.mockito.ArgumentCaptor;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.PrePaging;
-import org.xenpostcopy.migration.control.ControlError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.control.DaemonControl;
 import org.xenpostcopy.migration.control.DomainSummary;
@@ -62,7 +62,7 @@ class HostControlHandlerTest {
 
     @Test
     void aDomainExceptionBecomesTheSameCodeAndSentenceOnTheWire() {
-        doThrow(new ControlException(ControlError.NO_SUCH_DOMAIN, "no domain 'vm' on emulated host 'a'"))
+        doThrow(new ControlException(RemoteError.NO_SUCH_DOMAIN, "no domain 'vm' on emulated host 'a'"))
                 .when(service).destroy("vm");
         TMigrationError e = assertThrows(TMigrationError.class, () -> handler.destroy(TOKEN, "vm"));
         assertEquals(TErrorCode.NO_SUCH_DOMAIN, e.getCode());
@@ -70,8 +70,8 @@ class HostControlHandlerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ControlError.class, names = "UNREACHABLE", mode = EnumSource.Mode.EXCLUDE)
-    void everyDaemonSideCodeHasItsNamesakeOnTheWire(ControlError code) {
+    @EnumSource(value = RemoteError.class, names = "CONNECTION", mode = EnumSource.Mode.EXCLUDE)
+    void everyDaemonSideCodeHasItsNamesakeOnTheWire(RemoteError code) {
         doThrow(new ControlException(code, "why")).when(service).memSet("vm", 64);
         TMigrationError e = assertThrows(TMigrationError.class, () -> handler.memSet(TOKEN, "vm", 64));
         assertEquals(code.name(), e.getCode().name());

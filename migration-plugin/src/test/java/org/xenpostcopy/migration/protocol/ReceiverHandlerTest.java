@@ -17,7 +17,7 @@ import org.mockito.ArgumentCaptor;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.peer.PageBatch;
-import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
 import org.xenpostcopy.migration.peer.Resume;
@@ -68,7 +68,7 @@ class ReceiverHandlerTest {
 
     @Test
     void engineErrorsBecomeTheWireCodeWithTheSameSentence() {
-        when(incoming.gfnCount("gone")).thenThrow(new PeerException(PeerError.UNKNOWN_SESSION, "no incoming migration"));
+        when(incoming.gfnCount("gone")).thenThrow(new PeerException(RemoteError.UNKNOWN_SESSION, "no incoming migration"));
         TResume r = new TResume("gone", List.of(new TVcpuState(0, ByteBuffer.wrap(new byte[4]))),
                 ByteBuffer.allocate(0), 0);
         TMigrationError e = assertThrows(TMigrationError.class, () -> handler.resume(r));

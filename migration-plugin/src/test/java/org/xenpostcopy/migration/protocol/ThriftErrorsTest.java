@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.net.InetSocketAddress;
 import org.apache.thrift.transport.TTransportException;
 import org.junit.jupiter.api.Test;
-import org.xenpostcopy.migration.peer.PeerError;
+import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
@@ -27,7 +27,7 @@ class ThriftErrorsTest {
     @Test
     void aTransportFailureIsAConnectionError() {
         PeerException e = ThriftErrors.fromWire("push", "the destination", PEER, new TTransportException("Broken pipe"));
-        assertEquals(PeerError.CONNECTION, e.error());
+        assertEquals(RemoteError.CONNECTION, e.error());
         assertEquals("push failed at the destination hostb:7410: Broken pipe", e.getMessage());
     }
 }
