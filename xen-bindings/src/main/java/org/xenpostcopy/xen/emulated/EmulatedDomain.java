@@ -1,21 +1,15 @@
 package org.xenpostcopy.xen.emulated;
 
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.P2mType;
-import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenStore;
 import org.xenpostcopy.xen.XenStoreWatch;
@@ -30,27 +24,20 @@ import org.xenpostcopy.xen.emulated.guest.WorkloadSpec;
 
 /**
  * One emulated domain: its memory and p2m, its paging front end, its log-dirty bitmap, and its vCPU running the
- * guest program. It is the guest's {@link GuestPlatform} (the hardware the guest sees) and the hypervisor's
- * record of the domain (what dom0's calls act on).
- *
- * <p>Emulated vCPUs stop at guest-operation boundaries, where Xen stops at instruction boundaries: a pause waits
- * for the running operation to finish, including one blocked on a paged-out gfn.
+ * guest program ({@link EmulatedVcpu}). It is the guest's {@link GuestPlatform} (the hardware the guest sees) and the
+ * hypervisor's record of the domain (what dom0's calls act on).
  */
 final class EmulatedDomain implements GuestPlatform {
-    private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final long PAUSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     final DomainId id;
     final DomainConfig config;
+    final EmulatedVcpu vcpu;
     private final XenStore store;
     private final GuestPhysicalMemory memory;
     final P2mTable p2m;
     final PagingFrontEnd paging;
     private final GuestKernel kernel;
-    private final BalloonDriver balloon;
-    private final Workload workload;
     private final OracleLog console = new OracleLog();
     private final XenStoreWatch targetWatch;
 
@@ -67,18 +54,7 @@ final class EmulatedDomain implements GuestPlatform {
     /** Set before memory is freed; every access checks it under its gfn's lock (see {@link #destroy}). */
     private volatile boolean freed;
 
-    // vCPU scheduling state, guarded by sched
-    private final ReentrantLock sched = new ReentrantLock();
-    private final Condition schedChanged = sched.newCondition();
-    private int pauseCount = 1;               // created paused, as xl's create does before unpause
-    private boolean dying;
-    private boolean vcpuParked = true;
-    private VcpuRegisters regs;               // null until booted or given a context
-    private String crash;
-    private final Thread vcpuThread;
-
     // what the host shows of the guest's activity
-    private final AtomicLong opsCompleted = new AtomicLong();
     private final AtomicLong vcpuFaults = new AtomicLong();
     private final AtomicLong vcpuBlockedNanos = new AtomicLong();
 
@@ -90,7 +66,7 @@ final class EmulatedDomain implements GuestPlatform {
         this.id = id;
         this.config = config;
         this.store = store;
-        this.workload = WorkloadSpec.parse(config.guest(), config.memoryPages());
+        Workload workload = WorkloadSpec.parse(config.guest(), config.memoryPages());
         this.memory = new GuestPhysicalMemory(config.memoryPages());
         memory.populateAll();
         this.p2m = new P2mTable(config.memoryPages(), P2mTable.RAM_RW);
@@ -106,7 +82,8 @@ final class EmulatedDomain implements GuestPlatform {
         store.write(home + "/memory/static-max", Long.toString(config.memoryKiB()));
         store.write(home + "/memory/target", Long.toString(config.memoryKiB()));
         store.mkdir(home + "/data");
-        this.balloon = new BalloonDriver(kernel, store, home);
+        BalloonDriver balloon = new BalloonDriver(kernel, store, home);
+        VcpuRegisters regs = null;
         if (boot) {
             try {
                 kernel.boot();
@@ -116,13 +93,12 @@ final class EmulatedDomain implements GuestPlatform {
             }
             regs = new VcpuRegisters(0, config.guest(), config.seed());
         }
+        this.vcpu = new EmulatedVcpu(id, config, kernel, balloon, workload, regs);
         this.targetWatch = store.watch(home + "/" + BalloonDriver.TARGET, "balloon-" + id.value(), (p, t) -> {
             balloon.onTargetEvent();
-            kick();
+            vcpu.kick();
         });
-        this.vcpuThread = new Thread(this::runVcpu, config.name() + "-vcpu0");
-        vcpuThread.setDaemon(true);
-        vcpuThread.start();
+        vcpu.start();
     }
 
     // ---- GuestPlatform: what the guest sees ----------------------------------------------------------------
@@ -172,7 +148,7 @@ final class EmulatedDomain implements GuestPlatform {
                         vcpu, gfn));
             }
             long t0 = System.nanoTime();
-            paging.faultAndWait(vcpu, gfn, P2mTable.toPublic(type).code(), this::checkAlive);
+            paging.faultAndWait(vcpu, gfn, P2mTable.toPublic(type).code(), this.vcpu::checkAlive);
             vcpuFaults.incrementAndGet();
             vcpuBlockedNanos.addAndGet(System.nanoTime() - t0);
         }
@@ -232,210 +208,11 @@ final class EmulatedDomain implements GuestPlatform {
         }
     }
 
-    // ---- the vCPU ------------------------------------------------------------------------------------------
-
-    private void runVcpu() {
-        long nextOpAt = System.nanoTime();
-        try {
-            while (awaitRunnable()) {
-                long now = System.nanoTime();
-                if (balloon.hasWork(now)) {
-                    balloon.work(0, now);
-                }
-                long rate = workload.opsPerSecond();
-                if (rate > 0) {
-                    nextOpAt = Math.max(nextOpAt, now - TimeUnit.MILLISECONDS.toNanos(10));
-                    if (nextOpAt > now) {
-                        idle(nextOpAt - now);
-                        continue;
-                    }
-                    nextOpAt += 1_000_000_000L / rate;
-                }
-                if (workload.step(kernel, regs)) {
-                    regs.ops++;
-                    opsCompleted.set(regs.ops);
-                } else {
-                    balloon.onPressure(0);
-                    idle(STALL_NANOS);
-                }
-            }
-        } catch (DomainDyingException | InterruptedException e) {
-            // destroyed
-        } catch (GuestCrashException e) {
-            crashed(e.getMessage());
-        } catch (RuntimeException e) {
-            crashed(e.toString());
-            LOG.log(Level.ERROR, config.name() + ": guest program failed", e);
-        } finally {
-            sched.lock();
-            try {
-                vcpuParked = true;
-                schedChanged.signalAll();
-            } finally {
-                sched.unlock();
-            }
-        }
-    }
-
-    private void crashed(String why) {
-        LOG.log(Level.ERROR, "{0}: guest crashed: {1}", config.name(), why);
-        sched.lock();
-        try {
-            crash = why;
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    /** Parks while paused or without a context; returns false once the domain is dying. */
-    private boolean awaitRunnable() throws InterruptedException {
-        sched.lock();
-        try {
-            while (!dying && (pauseCount > 0 || regs == null)) {
-                if (!vcpuParked) {
-                    vcpuParked = true;
-                    schedChanged.signalAll();
-                }
-                schedChanged.await();
-            }
-            vcpuParked = false;
-            return !dying;
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    /** Halts the vCPU for up to {@code nanos}, waking early for a pause or kernel work. */
-    private void idle(long nanos) throws InterruptedException {
-        sched.lock();
-        try {
-            if (pauseCount == 0 && !dying) {
-                schedChanged.awaitNanos(nanos);
-            }
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    private void kick() {
-        sched.lock();
-        try {
-            schedChanged.signalAll();
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    private void checkAlive() {
-        if (dying) {
-            throw new DomainDyingException();
-        }
-    }
-
-    /** Thrown inside a dying domain's vCPU to unwind it. */
-    private static final class DomainDyingException extends RuntimeException {
-        DomainDyingException() {
-            super(null, null, false, false);
-        }
-    }
-
     // ---- what dom0 does to the domain ------------------------------------------------------------------------
 
-    void pause() {
-        sched.lock();
-        try {
-            pauseCount++;
-            schedChanged.signalAll();
-            long deadline = System.nanoTime() + PAUSE_TIMEOUT_NANOS;
-            while (!vcpuParked && !dying) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    pauseCount--;
-                    throw new XenException("xc_domain_pause", Errno.EBUSY,
-                            id + ": vCPU still blocked on a paged-out gfn after 30 s (is the pager running?)");
-                }
-                schedChanged.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            pauseCount--;
-            Thread.currentThread().interrupt();
-            throw new XenException("xc_domain_pause", Errno.EINTR, id.toString());
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    void unpause() {
-        sched.lock();
-        try {
-            if (pauseCount == 0) {
-                return;   // Xen ignores an unpause of a running domain
-            }
-            if (pauseCount == 1 && regs == null) {
-                throw new XenException("xc_domain_unpause", Errno.EINVAL,
-                        id + ": vcpu0 has no context; set it with setVcpuState before unpausing");
-            }
-            pauseCount--;
-            schedChanged.signalAll();
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    private void requirePaused(String call) {
-        if (pauseCount == 0 || !vcpuParked) {
-            throw new XenException(call, Errno.EBUSY, id + " is running; pause it first");
-        }
-    }
-
-    VcpuState vcpuState() {
-        sched.lock();
-        try {
-            requirePaused("xc_vcpu_getcontext");
-            if (regs == null) {
-                throw new XenException("xc_vcpu_getcontext", Errno.EINVAL, id + ": vcpu0 has no context yet");
-            }
-            return new VcpuState(0, regs.save());
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    void setVcpuState(VcpuState state) {
-        sched.lock();
-        try {
-            requirePaused("xc_vcpu_setcontext");
-            if (state.vcpu() != 0) {
-                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, id + " has no vcpu" + state.vcpu());
-            }
-            VcpuRegisters loaded;
-            try {
-                loaded = VcpuRegisters.load(state.context());
-            } catch (IllegalArgumentException e) {
-                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, e.getMessage());
-            }
-            if (!loaded.workload.equals(config.guest())) {
-                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, "context is of guest program '"
-                        + loaded.workload + "', " + id + " runs '" + config.guest() + "'");
-            }
-            regs = loaded;
-            opsCompleted.set(loaded.ops);
-        } finally {
-            sched.unlock();
-        }
-    }
-
     DomainInfo info() {
-        DomainInfo.State state;
-        sched.lock();
-        try {
-            state = dying ? DomainInfo.State.DYING
-                    : crash != null ? DomainInfo.State.SHUTDOWN
-                    : pauseCount > 0 ? DomainInfo.State.PAUSED : DomainInfo.State.RUNNING;
-        } finally {
-            sched.unlock();
-        }
-        return new DomainInfo(id, config.name(), populatedPages.get(), maxPages, pagedPages.get(), config.vcpus(), state);
+        return new DomainInfo(id, config.name(), populatedPages.get(), maxPages, pagedPages.get(), config.vcpus(),
+                vcpu.runState());
     }
 
     void setMaxPages(long pages) {
@@ -517,7 +294,7 @@ final class EmulatedDomain implements GuestPlatform {
     // ---- paging (the hypervisor's half of xc_mem_paging_*) ---------------------------------------------------
 
     void attachPager() {
-        checkAlive("xc_mem_paging_enable");
+        vcpu.checkAlive("xc_mem_paging_enable");
         if (pagerAttached) {
             throw new XenException("xc_mem_paging_enable", Errno.EBUSY, id + " already has a pager");
         }
@@ -532,12 +309,6 @@ final class EmulatedDomain implements GuestPlatform {
     private void checkNotFreed(String call) {
         if (freed) {
             throw new XenException(call, Errno.ESRCH, id + " was destroyed");
-        }
-    }
-
-    private void checkAlive(String call) {
-        if (dying) {
-            throw new XenException(call, Errno.ESRCH, id + " is dying");
         }
     }
 
@@ -616,10 +387,6 @@ final class EmulatedDomain implements GuestPlatform {
         return console;
     }
 
-    long opsCompleted() {
-        return opsCompleted.get();
-    }
-
     long pagesTouched() {
         return pagesTouched.get();
     }
@@ -632,34 +399,14 @@ final class EmulatedDomain implements GuestPlatform {
         return vcpuBlockedNanos.get();
     }
 
-    String crashReason() {
-        sched.lock();
-        try {
-            return crash;
-        } finally {
-            sched.unlock();
-        }
-    }
-
     long droppedPagingResponses() {
         return paging.droppedResponses();
     }
 
     void destroy() {
-        sched.lock();
-        try {
-            dying = true;
-            schedChanged.signalAll();
-        } finally {
-            sched.unlock();
-        }
+        vcpu.markDying();
         paging.wakeAll();
-        vcpuThread.interrupt();
-        try {
-            vcpuThread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        vcpu.awaitExit();
         targetWatch.close();
         paging.disable();
         store.rm(xenstoreHome());

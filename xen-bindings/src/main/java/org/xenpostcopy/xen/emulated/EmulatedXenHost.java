@@ -118,7 +118,7 @@ public final class EmulatedXenHost implements XenHost {
 
     /** Operations the guest program has completed (carried across migrations in its registers). */
     public long guestOps(DomainId id) {
-        return domain("guestOps", id).opsCompleted();
+        return domain("guestOps", id).vcpu.opsCompleted();
     }
 
     /** Times a vCPU blocked on a paged-out gfn, and the total time it stayed blocked. */
@@ -137,7 +137,7 @@ public final class EmulatedXenHost implements XenHost {
 
     /** Why the guest crashed, if it did. */
     public Optional<String> guestCrash(DomainId id) {
-        return Optional.ofNullable(domain("guestCrash", id).crashReason());
+        return Optional.ofNullable(domain("guestCrash", id).vcpu.crashReason());
     }
 
     /** vm_event responses the hypervisor dropped (wrong version or reason). */
@@ -226,22 +226,22 @@ public final class EmulatedXenHost implements XenHost {
 
         @Override
         public void pause(DomainId id) {
-            domain("xc_domain_pause", id).pause();
+            domain("xc_domain_pause", id).vcpu.pause();
         }
 
         @Override
         public void unpause(DomainId id) {
-            domain("xc_domain_unpause", id).unpause();
+            domain("xc_domain_unpause", id).vcpu.unpause();
         }
 
         @Override
         public List<VcpuState> vcpuStates(DomainId id) {
-            return List.of(domain("xc_vcpu_getcontext", id).vcpuState());
+            return List.of(domain("xc_vcpu_getcontext", id).vcpu.vcpuState());
         }
 
         @Override
         public void setVcpuState(DomainId id, VcpuState state) {
-            domain("xc_vcpu_setcontext", id).setVcpuState(state);
+            domain("xc_vcpu_setcontext", id).vcpu.setVcpuState(state);
         }
 
         @Override
