@@ -251,7 +251,7 @@ public final class EmulatedXenHost implements XenHost {
 
         @Override
         public GfnBitmap populated(DomainId id) {
-            return domain("xc_get_pfn_type_batch", id).populated();
+            return domain("xc_get_pfn_type_batch", id).p2m.populated();
         }
 
         @Override
@@ -283,12 +283,12 @@ public final class EmulatedXenHost implements XenHost {
     private final class Memory implements GuestMemory {
         @Override
         public void read(DomainId id, Gfn gfn, ByteBuffer dst) {
-            domain("xenforeignmemory_map", id).foreignRead(gfn.value(), dst);
+            domain("xenforeignmemory_map", id).foreign.read(gfn.value(), dst);
         }
 
         @Override
         public void write(DomainId id, Gfn gfn, ByteBuffer src) {
-            domain("xenforeignmemory_map", id).foreignWrite(gfn.value(), src);
+            domain("xenforeignmemory_map", id).foreign.write(gfn.value(), src);
         }
 
         @Override
@@ -298,7 +298,7 @@ public final class EmulatedXenHost implements XenHost {
 
         @Override
         public P2mType typeOf(DomainId id, Gfn gfn) {
-            return domain("xc_get_pfn_type_batch", id).typeOf(gfn.value());
+            return domain("xc_get_pfn_type_batch", id).foreign.typeOf(gfn.value());
         }
     }
 
@@ -312,22 +312,22 @@ public final class EmulatedXenHost implements XenHost {
     private final class Dirty implements DirtyLog {
         @Override
         public void enable(DomainId id) {
-            domain("xc_shadow_control", id).enableLogDirty();
+            domain("xc_shadow_control", id).dirty.enable();
         }
 
         @Override
         public GfnBitmap readAndClear(DomainId id) {
-            return domain("xc_shadow_control", id).dirtyBitmap(true);
+            return domain("xc_shadow_control", id).dirty.bitmap(true);
         }
 
         @Override
         public GfnBitmap peek(DomainId id) {
-            return domain("xc_shadow_control", id).dirtyBitmap(false);
+            return domain("xc_shadow_control", id).dirty.bitmap(false);
         }
 
         @Override
         public void disable(DomainId id) {
-            domain("xc_shadow_control", id).disableLogDirty();
+            domain("xc_shadow_control", id).dirty.disable();
         }
     }
 }
