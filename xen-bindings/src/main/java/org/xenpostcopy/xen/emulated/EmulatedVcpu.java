@@ -26,7 +26,7 @@ import org.xenpostcopy.xen.emulated.guest.Workload;
  * for the running operation to finish, including one blocked on a paged-out gfn.
  */
 final class EmulatedVcpu {
-    private static final Logger LOG = System.getLogger(EmulatedVcpu.class.getName());
+    private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());   // logs as its domain did
     private static final long PAUSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
