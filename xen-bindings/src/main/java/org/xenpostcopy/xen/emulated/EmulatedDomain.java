@@ -1,21 +1,12 @@
 package org.xenpostcopy.xen.emulated;
 
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Errno;
-import org.xenpostcopy.xen.GfnBitmap;
-import org.xenpostcopy.xen.P2mType;
-import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenStore;
 import org.xenpostcopy.xen.XenStoreWatch;
@@ -29,56 +20,32 @@ import org.xenpostcopy.xen.emulated.guest.Workload;
 import org.xenpostcopy.xen.emulated.guest.WorkloadSpec;
 
 /**
- * One emulated domain: its memory and p2m, its paging front end, its log-dirty bitmap, and its vCPU running the
- * guest program. It is the guest's {@link GuestPlatform} (the hardware the guest sees) and the hypervisor's
- * record of the domain (what dom0's calls act on).
- *
- * <p>Emulated vCPUs stop at guest-operation boundaries, where Xen stops at instruction boundaries: a pause waits
- * for the running operation to finish, including one blocked on a paged-out gfn.
+ * One emulated domain: its memory ({@link GuestPhysicalMemory}) and p2m ({@link P2mTable}), its paging front end,
+ * its log-dirty bitmap, dom0's foreign mappings of it, and its vCPU running the guest program ({@link EmulatedVcpu}).
+ * It is the guest's {@link GuestPlatform} (the hardware the guest sees) and the hypervisor's record of the domain
+ * (what dom0's calls act on, through the parts it hands out).
  */
 final class EmulatedDomain implements GuestPlatform {
-    private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final long PAUSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     final DomainId id;
     final DomainConfig config;
-    private final XenStore store;
-    private final GuestPhysicalMemory memory;
+    final EmulatedVcpu vcpu;
+    final GuestPhysicalMemory memory;
     final P2mTable p2m;
     final PagingFrontEnd paging;
-    private final GuestKernel kernel;
-    private final BalloonDriver balloon;
-    private final Workload workload;
+    final LogDirty dirty;
+    final ForeignMemory foreign;
+    private final XenStore store;
     private final OracleLog console = new OracleLog();
     private final XenStoreWatch targetWatch;
 
-    private final AtomicLong populatedPages;
-    /** One bit per populated gfn, changed under the gfn's stripe lock, so the p2m view is a cheap copy. */
-    private final long[] populatedWords;
     /** Pages the guest has touched since creation here: its first touches, for pre-paging measurements. */
     private final long[] touchedWords;
     private final AtomicLong pagesTouched = new AtomicLong();
-    private final AtomicLong pagedPages = new AtomicLong();
     private volatile long maxPages;
-    private volatile long[] dirty;            // log-dirty bitmap, null when off
-    private volatile boolean pagerAttached;
-    /** Set before memory is freed; every access checks it under its gfn's lock (see {@link #destroy}). */
-    private volatile boolean freed;
-
-    // vCPU scheduling state, guarded by sched
-    private final ReentrantLock sched = new ReentrantLock();
-    private final Condition schedChanged = sched.newCondition();
-    private int pauseCount = 1;               // created paused, as xl's create does before unpause
-    private boolean dying;
-    private boolean vcpuParked = true;
-    private VcpuRegisters regs;               // null until booted or given a context
-    private String crash;
-    private final Thread vcpuThread;
 
     // what the host shows of the guest's activity
-    private final AtomicLong opsCompleted = new AtomicLong();
     private final AtomicLong vcpuFaults = new AtomicLong();
     private final AtomicLong vcpuBlockedNanos = new AtomicLong();
 
@@ -90,23 +57,24 @@ final class EmulatedDomain implements GuestPlatform {
         this.id = id;
         this.config = config;
         this.store = store;
-        this.workload = WorkloadSpec.parse(config.guest(), config.memoryPages());
+        Workload workload = WorkloadSpec.parse(config.guest(), config.memoryPages());
         this.memory = new GuestPhysicalMemory(config.memoryPages());
         memory.populateAll();
-        this.p2m = new P2mTable(config.memoryPages(), P2mTable.RAM_RW);
-        this.populatedPages = new AtomicLong(config.memoryPages());
-        this.populatedWords = GfnBitmap.full(config.memoryPages()).toWords();
-        this.touchedWords = new long[populatedWords.length];
+        this.p2m = new P2mTable(id, config.memoryPages(), P2mTable.RAM_RW);
+        this.touchedWords = new long[(int) ((config.memoryPages() + 63) >>> 6)];
         this.maxPages = config.memoryPages();
         this.paging = new PagingFrontEnd(config.name(), config.vcpus());
-        this.kernel = new GuestKernel(this, config.seed(), console);
+        this.dirty = new LogDirty(id, config.memoryPages());
+        this.foreign = new ForeignMemory(id, p2m, memory, dirty, paging);
+        GuestKernel kernel = new GuestKernel(this, config.seed(), console);
         String home = xenstoreHome();
         store.write(home + "/name", config.name());
         store.write(home + "/domid", Integer.toString(id.value()));
         store.write(home + "/memory/static-max", Long.toString(config.memoryKiB()));
         store.write(home + "/memory/target", Long.toString(config.memoryKiB()));
         store.mkdir(home + "/data");
-        this.balloon = new BalloonDriver(kernel, store, home);
+        BalloonDriver balloon = new BalloonDriver(kernel, store, home);
+        VcpuRegisters regs = null;
         if (boot) {
             try {
                 kernel.boot();
@@ -116,13 +84,12 @@ final class EmulatedDomain implements GuestPlatform {
             }
             regs = new VcpuRegisters(0, config.guest(), config.seed());
         }
+        this.vcpu = new EmulatedVcpu(id, config, kernel, balloon, workload, regs);
         this.targetWatch = store.watch(home + "/" + BalloonDriver.TARGET, "balloon-" + id.value(), (p, t) -> {
             balloon.onTargetEvent();
-            kick();
+            vcpu.kick();
         });
-        this.vcpuThread = new Thread(this::runVcpu, config.name() + "-vcpu0");
-        vcpuThread.setDaemon(true);
-        vcpuThread.start();
+        vcpu.start();
     }
 
     // ---- GuestPlatform: what the guest sees ----------------------------------------------------------------
@@ -140,7 +107,7 @@ final class EmulatedDomain implements GuestPlatform {
         while (true) {
             byte type;
             synchronized (p2m.lock(gfn)) {
-                if (freed) {
+                if (p2m.freed()) {
                     throw new DomainDyingException();
                 }
                 type = p2m.get(gfn);
@@ -149,7 +116,7 @@ final class EmulatedDomain implements GuestPlatform {
                         p2m.set(gfn, P2mTable.RAM_RW);    // the access cancels the nomination; evict will fail
                     }
                     if (write) {
-                        markDirty(gfn);
+                        dirty.mark(gfn);
                         memory.markTouched(gfn);
                     }
                     int word = (int) (gfn >>> 6);
@@ -167,12 +134,12 @@ final class EmulatedDomain implements GuestPlatform {
                     p2m.set(gfn, P2mTable.PAGING_IN);
                 }
             }
-            if (!pagerAttached) {
+            if (!paging.pagerAttached()) {
                 throw new GuestCrashException(String.format("vcpu%d touched paged-out gfn 0x%x and no pager is attached",
                         vcpu, gfn));
             }
             long t0 = System.nanoTime();
-            paging.faultAndWait(vcpu, gfn, P2mTable.toPublic(type).code(), this::checkAlive);
+            paging.faultAndWait(vcpu, gfn, P2mTable.toPublic(type).code(), this.vcpu::checkAlive);
             vcpuFaults.incrementAndGet();
             vcpuBlockedNanos.addAndGet(System.nanoTime() - t0);
         }
@@ -181,36 +148,30 @@ final class EmulatedDomain implements GuestPlatform {
     @Override
     public void decreaseReservation(long gfn) {
         synchronized (p2m.lock(gfn)) {
-            checkNotFreed("decrease_reservation");
+            p2m.checkNotFreed("decrease_reservation");
             byte t = p2m.get(gfn);
             if (t == P2mTable.INVALID) {
                 return;
             }
-            if (t == P2mTable.PAGED || t == P2mTable.PAGING_IN) {
-                pagedPages.decrementAndGet();
-            } else {
+            if (t != P2mTable.PAGED && t != P2mTable.PAGING_IN) {
                 memory.scrub(gfn);
             }
             p2m.set(gfn, P2mTable.INVALID);
-            WORDS.getAndBitwiseAnd(populatedWords, (int) (gfn >>> 6), ~(1L << gfn));
-            populatedPages.decrementAndGet();
         }
     }
 
     @Override
     public boolean populatePhysmap(long gfn) {
         synchronized (p2m.lock(gfn)) {
-            checkNotFreed("populate_physmap");
+            p2m.checkNotFreed("populate_physmap");
             if (p2m.get(gfn) != P2mTable.INVALID) {
                 return true;
             }
-            if (populatedPages.get() >= maxPages) {
+            if (p2m.populatedPages() >= maxPages) {
                 return false;
             }
             memory.fill(gfn, 0);
             p2m.set(gfn, P2mTable.RAM_RW);
-            WORDS.getAndBitwiseOr(populatedWords, (int) (gfn >>> 6), 1L << gfn);
-            populatedPages.incrementAndGet();
             return true;
         }
     }
@@ -225,217 +186,11 @@ final class EmulatedDomain implements GuestPlatform {
         return XenStore.domainPath(id);
     }
 
-    private void markDirty(long gfn) {
-        long[] d = dirty;
-        if (d != null) {
-            WORDS.getAndBitwiseOr(d, (int) (gfn >>> 6), 1L << gfn);
-        }
-    }
-
-    // ---- the vCPU ------------------------------------------------------------------------------------------
-
-    private void runVcpu() {
-        long nextOpAt = System.nanoTime();
-        try {
-            while (awaitRunnable()) {
-                long now = System.nanoTime();
-                if (balloon.hasWork(now)) {
-                    balloon.work(0, now);
-                }
-                long rate = workload.opsPerSecond();
-                if (rate > 0) {
-                    nextOpAt = Math.max(nextOpAt, now - TimeUnit.MILLISECONDS.toNanos(10));
-                    if (nextOpAt > now) {
-                        idle(nextOpAt - now);
-                        continue;
-                    }
-                    nextOpAt += 1_000_000_000L / rate;
-                }
-                if (workload.step(kernel, regs)) {
-                    regs.ops++;
-                    opsCompleted.set(regs.ops);
-                } else {
-                    balloon.onPressure(0);
-                    idle(STALL_NANOS);
-                }
-            }
-        } catch (DomainDyingException | InterruptedException e) {
-            // destroyed
-        } catch (GuestCrashException e) {
-            crashed(e.getMessage());
-        } catch (RuntimeException e) {
-            crashed(e.toString());
-            LOG.log(Level.ERROR, config.name() + ": guest program failed", e);
-        } finally {
-            sched.lock();
-            try {
-                vcpuParked = true;
-                schedChanged.signalAll();
-            } finally {
-                sched.unlock();
-            }
-        }
-    }
-
-    private void crashed(String why) {
-        LOG.log(Level.ERROR, "{0}: guest crashed: {1}", config.name(), why);
-        sched.lock();
-        try {
-            crash = why;
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    /** Parks while paused or without a context; returns false once the domain is dying. */
-    private boolean awaitRunnable() throws InterruptedException {
-        sched.lock();
-        try {
-            while (!dying && (pauseCount > 0 || regs == null)) {
-                if (!vcpuParked) {
-                    vcpuParked = true;
-                    schedChanged.signalAll();
-                }
-                schedChanged.await();
-            }
-            vcpuParked = false;
-            return !dying;
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    /** Halts the vCPU for up to {@code nanos}, waking early for a pause or kernel work. */
-    private void idle(long nanos) throws InterruptedException {
-        sched.lock();
-        try {
-            if (pauseCount == 0 && !dying) {
-                schedChanged.awaitNanos(nanos);
-            }
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    private void kick() {
-        sched.lock();
-        try {
-            schedChanged.signalAll();
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    private void checkAlive() {
-        if (dying) {
-            throw new DomainDyingException();
-        }
-    }
-
-    /** Thrown inside a dying domain's vCPU to unwind it. */
-    private static final class DomainDyingException extends RuntimeException {
-        DomainDyingException() {
-            super(null, null, false, false);
-        }
-    }
-
-    // ---- what dom0 does to the domain ------------------------------------------------------------------------
-
-    void pause() {
-        sched.lock();
-        try {
-            pauseCount++;
-            schedChanged.signalAll();
-            long deadline = System.nanoTime() + PAUSE_TIMEOUT_NANOS;
-            while (!vcpuParked && !dying) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    pauseCount--;
-                    throw new XenException("xc_domain_pause", Errno.EBUSY,
-                            id + ": vCPU still blocked on a paged-out gfn after 30 s (is the pager running?)");
-                }
-                schedChanged.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            pauseCount--;
-            Thread.currentThread().interrupt();
-            throw new XenException("xc_domain_pause", Errno.EINTR, id.toString());
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    void unpause() {
-        sched.lock();
-        try {
-            if (pauseCount == 0) {
-                return;   // Xen ignores an unpause of a running domain
-            }
-            if (pauseCount == 1 && regs == null) {
-                throw new XenException("xc_domain_unpause", Errno.EINVAL,
-                        id + ": vcpu0 has no context; set it with setVcpuState before unpausing");
-            }
-            pauseCount--;
-            schedChanged.signalAll();
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    private void requirePaused(String call) {
-        if (pauseCount == 0 || !vcpuParked) {
-            throw new XenException(call, Errno.EBUSY, id + " is running; pause it first");
-        }
-    }
-
-    VcpuState vcpuState() {
-        sched.lock();
-        try {
-            requirePaused("xc_vcpu_getcontext");
-            if (regs == null) {
-                throw new XenException("xc_vcpu_getcontext", Errno.EINVAL, id + ": vcpu0 has no context yet");
-            }
-            return new VcpuState(0, regs.save());
-        } finally {
-            sched.unlock();
-        }
-    }
-
-    void setVcpuState(VcpuState state) {
-        sched.lock();
-        try {
-            requirePaused("xc_vcpu_setcontext");
-            if (state.vcpu() != 0) {
-                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, id + " has no vcpu" + state.vcpu());
-            }
-            VcpuRegisters loaded;
-            try {
-                loaded = VcpuRegisters.load(state.context());
-            } catch (IllegalArgumentException e) {
-                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, e.getMessage());
-            }
-            if (!loaded.workload.equals(config.guest())) {
-                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, "context is of guest program '"
-                        + loaded.workload + "', " + id + " runs '" + config.guest() + "'");
-            }
-            regs = loaded;
-            opsCompleted.set(loaded.ops);
-        } finally {
-            sched.unlock();
-        }
-    }
+    // ---- what dom0 sees of the domain ------------------------------------------------------------------------
 
     DomainInfo info() {
-        DomainInfo.State state;
-        sched.lock();
-        try {
-            state = dying ? DomainInfo.State.DYING
-                    : crash != null ? DomainInfo.State.SHUTDOWN
-                    : pauseCount > 0 ? DomainInfo.State.PAUSED : DomainInfo.State.RUNNING;
-        } finally {
-            sched.unlock();
-        }
-        return new DomainInfo(id, config.name(), populatedPages.get(), maxPages, pagedPages.get(), config.vcpus(), state);
+        return new DomainInfo(id, config.name(), p2m.populatedPages(), maxPages, p2m.pagedPages(), config.vcpus(),
+                vcpu.runState());
     }
 
     void setMaxPages(long pages) {
@@ -445,179 +200,8 @@ final class EmulatedDomain implements GuestPlatform {
         maxPages = Math.min(pages, p2m.size());
     }
 
-    GfnBitmap populated() {
-        long[] words = new long[populatedWords.length];
-        for (int i = 0; i < words.length; i++) {
-            words[i] = (long) WORDS.getVolatile(populatedWords, i);
-        }
-        return GfnBitmap.fromWords(p2m.size(), words);
-    }
-
-    // ---- foreign memory --------------------------------------------------------------------------------------
-
-    void foreignRead(long gfn, ByteBuffer dst) {
-        p2m.checkRange("xenforeignmemory_map", gfn);
-        if (dst.remaining() < org.xenpostcopy.xen.Gfn.PAGE_SIZE) {
-            throw new IllegalArgumentException("buffer has " + dst.remaining() + " bytes left, a page needs 4096");
-        }
-        byte t;
-        synchronized (p2m.lock(gfn)) {
-            checkNotFreed("xenforeignmemory_map");
-            t = p2m.get(gfn);
-            if (t == P2mTable.RAM_RW || t == P2mTable.PAGING_OUT) {
-                // Map, copy, unmap: the mapping is gone before any evict, so a nomination survives it, as on
-                // a PV dom0 (mm.c pages in only p2m_ram_paged gfns; evict checks the reference count then).
-                // This is how a pager copies a nominated page.
-                memory.copyOut(gfn, dst);
-                return;
-            }
-        }
-        throw notPresent(gfn, t);
-    }
-
-    void foreignWrite(long gfn, ByteBuffer src) {
-        p2m.checkRange("xenforeignmemory_map", gfn);
-        if (src.remaining() < org.xenpostcopy.xen.Gfn.PAGE_SIZE) {
-            throw new IllegalArgumentException("buffer has " + src.remaining() + " bytes left, a page needs 4096");
-        }
-        byte t;
-        synchronized (p2m.lock(gfn)) {
-            checkNotFreed("xenforeignmemory_map");
-            t = p2m.get(gfn);
-            if (t == P2mTable.RAM_RW || t == P2mTable.PAGING_OUT) {
-                // Stricter than Xen, which would let the write land and the evict drop it: a write cancels.
-                p2m.set(gfn, P2mTable.RAM_RW);
-                memory.copyIn(gfn, src);
-                markDirty(gfn);
-                return;
-            }
-        }
-        throw notPresent(gfn, t);
-    }
-
-    private XenException notPresent(long gfn, byte t) {
-        if (t == P2mTable.INVALID) {
-            return new XenException("xenforeignmemory_map", Errno.ENOENT,
-                    String.format("%s gfn 0x%x is not populated", id, gfn));
-        }
-        if (pagerAttached) {
-            paging.foreignRequest(gfn, P2mTable.toPublic(t).code());
-        }
-        return new XenException("xenforeignmemory_map", Errno.ENOENT,
-                String.format("%s gfn 0x%x is paged out (page-in requested; retry)", id, gfn));
-    }
-
-    P2mType typeOf(long gfn) {
-        p2m.checkRange("xc_get_mem_access", gfn);
-        synchronized (p2m.lock(gfn)) {
-            return P2mTable.toPublic(p2m.get(gfn));
-        }
-    }
-
-    // ---- paging (the hypervisor's half of xc_mem_paging_*) ---------------------------------------------------
-
-    void attachPager() {
-        checkAlive("xc_mem_paging_enable");
-        if (pagerAttached) {
-            throw new XenException("xc_mem_paging_enable", Errno.EBUSY, id + " already has a pager");
-        }
-        pagerAttached = true;
-    }
-
-    void detachPager() {
-        pagerAttached = false;
-    }
-
-    /** Call holding a gfn lock: refuses to touch memory of a destroyed domain. */
-    private void checkNotFreed(String call) {
-        if (freed) {
-            throw new XenException(call, Errno.ESRCH, id + " was destroyed");
-        }
-    }
-
-    private void checkAlive(String call) {
-        if (dying) {
-            throw new XenException(call, Errno.ESRCH, id + " is dying");
-        }
-    }
-
-    void nominate(long gfn) {
-        p2m.checkRange("xc_mem_paging_nominate", gfn);
-        synchronized (p2m.lock(gfn)) {
-            checkNotFreed("xc_mem_paging_nominate");
-            byte t = p2m.get(gfn);
-            if (t != P2mTable.RAM_RW) {
-                throw new XenException("xc_mem_paging_nominate", Errno.EBUSY,
-                        String.format("%s gfn 0x%x is %s", id, gfn, P2mTable.toPublic(t)));
-            }
-            p2m.set(gfn, P2mTable.PAGING_OUT);
-        }
-    }
-
-    void evict(long gfn) {
-        p2m.checkRange("xc_mem_paging_evict", gfn);
-        synchronized (p2m.lock(gfn)) {
-            checkNotFreed("xc_mem_paging_evict");
-            byte t = p2m.get(gfn);
-            if (t != P2mTable.PAGING_OUT) {
-                throw new XenException("xc_mem_paging_evict", Errno.EBUSY,
-                        String.format("%s gfn 0x%x is %s (touched since nomination?)", id, gfn, P2mTable.toPublic(t)));
-            }
-            memory.scrub(gfn);
-            p2m.set(gfn, P2mTable.PAGED);
-            pagedPages.incrementAndGet();
-        }
-    }
-
-    void load(long gfn, ByteBuffer src) {
-        p2m.checkRange("xc_mem_paging_load", gfn);
-        if (src.remaining() < org.xenpostcopy.xen.Gfn.PAGE_SIZE) {
-            throw new XenException("xc_mem_paging_load", Errno.EINVAL,
-                    "buffer has " + src.remaining() + " bytes left, a page needs 4096");
-        }
-        synchronized (p2m.lock(gfn)) {
-            checkNotFreed("xc_mem_paging_load");
-            byte t = p2m.get(gfn);
-            if (t != P2mTable.PAGED && t != P2mTable.PAGING_IN) {
-                throw new XenException("xc_mem_paging_load", Errno.EINVAL,
-                        String.format("%s gfn 0x%x is %s, not paged out", id, gfn, P2mTable.toPublic(t)));
-            }
-            memory.copyIn(gfn, src);
-            p2m.set(gfn, P2mTable.RAM_RW);
-            pagedPages.decrementAndGet();
-        }
-    }
-
-    // ---- log-dirty ---------------------------------------------------------------------------------------------
-
-    void enableLogDirty() {
-        dirty = new long[(int) ((p2m.size() + 63) >>> 6)];
-    }
-
-    void disableLogDirty() {
-        dirty = null;
-    }
-
-    GfnBitmap dirtyBitmap(boolean clear) {
-        long[] d = dirty;
-        if (d == null) {
-            throw new XenException("xc_shadow_control", Errno.EINVAL, id + " is not in log-dirty mode");
-        }
-        long[] words = new long[d.length];
-        for (int i = 0; i < d.length; i++) {
-            words[i] = clear ? (long) WORDS.getAndSet(d, i, 0L) : (long) WORDS.getVolatile(d, i);
-        }
-        return GfnBitmap.fromWords(p2m.size(), words);
-    }
-
-    // ---- host-side observation and teardown ------------------------------------------------------------------
-
     OracleLog console() {
         return console;
-    }
-
-    long opsCompleted() {
-        return opsCompleted.get();
     }
 
     long pagesTouched() {
@@ -632,45 +216,19 @@ final class EmulatedDomain implements GuestPlatform {
         return vcpuBlockedNanos.get();
     }
 
-    String crashReason() {
-        sched.lock();
-        try {
-            return crash;
-        } finally {
-            sched.unlock();
-        }
-    }
-
     long droppedPagingResponses() {
         return paging.droppedResponses();
     }
 
     void destroy() {
-        sched.lock();
-        try {
-            dying = true;
-            schedChanged.signalAll();
-        } finally {
-            sched.unlock();
-        }
+        vcpu.markDying();
         paging.wakeAll();
-        vcpuThread.interrupt();
-        try {
-            vcpuThread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        vcpu.awaitExit();
         targetWatch.close();
         paging.disable();
         store.rm(xenstoreHome());
-        // Free the memory only when no access can be inside it: set the flag, then pass through every gfn lock,
-        // so an access that started before has finished and any later one sees the flag.
-        freed = true;
-        for (long stripe = 0; stripe < Math.min(p2m.size(), 4096); stripe++) {
-            synchronized (p2m.lock(stripe)) {
-                // barrier only
-            }
-        }
+        // Free the memory only when no access can be inside it (see P2mTable.retire).
+        p2m.retire();
         memory.close();
     }
 }

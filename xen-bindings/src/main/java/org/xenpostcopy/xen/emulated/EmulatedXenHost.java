@@ -118,7 +118,7 @@ public final class EmulatedXenHost implements XenHost {
 
     /** Operations the guest program has completed (carried across migrations in its registers). */
     public long guestOps(DomainId id) {
-        return domain("guestOps", id).opsCompleted();
+        return domain("guestOps", id).vcpu.opsCompleted();
     }
 
     /** Times a vCPU blocked on a paged-out gfn, and the total time it stayed blocked. */
@@ -137,7 +137,7 @@ public final class EmulatedXenHost implements XenHost {
 
     /** Why the guest crashed, if it did. */
     public Optional<String> guestCrash(DomainId id) {
-        return Optional.ofNullable(domain("guestCrash", id).crashReason());
+        return Optional.ofNullable(domain("guestCrash", id).vcpu.crashReason());
     }
 
     /** vm_event responses the hypervisor dropped (wrong version or reason). */
@@ -226,22 +226,22 @@ public final class EmulatedXenHost implements XenHost {
 
         @Override
         public void pause(DomainId id) {
-            domain("xc_domain_pause", id).pause();
+            domain("xc_domain_pause", id).vcpu.pause();
         }
 
         @Override
         public void unpause(DomainId id) {
-            domain("xc_domain_unpause", id).unpause();
+            domain("xc_domain_unpause", id).vcpu.unpause();
         }
 
         @Override
         public List<VcpuState> vcpuStates(DomainId id) {
-            return List.of(domain("xc_vcpu_getcontext", id).vcpuState());
+            return List.of(domain("xc_vcpu_getcontext", id).vcpu.vcpuState());
         }
 
         @Override
         public void setVcpuState(DomainId id, VcpuState state) {
-            domain("xc_vcpu_setcontext", id).setVcpuState(state);
+            domain("xc_vcpu_setcontext", id).vcpu.setVcpuState(state);
         }
 
         @Override
@@ -251,7 +251,7 @@ public final class EmulatedXenHost implements XenHost {
 
         @Override
         public GfnBitmap populated(DomainId id) {
-            return domain("xc_get_pfn_type_batch", id).populated();
+            return domain("xc_get_pfn_type_batch", id).p2m.populated();
         }
 
         @Override
@@ -283,12 +283,12 @@ public final class EmulatedXenHost implements XenHost {
     private final class Memory implements GuestMemory {
         @Override
         public void read(DomainId id, Gfn gfn, ByteBuffer dst) {
-            domain("xenforeignmemory_map", id).foreignRead(gfn.value(), dst);
+            domain("xenforeignmemory_map", id).foreign.read(gfn.value(), dst);
         }
 
         @Override
         public void write(DomainId id, Gfn gfn, ByteBuffer src) {
-            domain("xenforeignmemory_map", id).foreignWrite(gfn.value(), src);
+            domain("xenforeignmemory_map", id).foreign.write(gfn.value(), src);
         }
 
         @Override
@@ -298,7 +298,7 @@ public final class EmulatedXenHost implements XenHost {
 
         @Override
         public P2mType typeOf(DomainId id, Gfn gfn) {
-            return domain("xc_get_pfn_type_batch", id).typeOf(gfn.value());
+            return domain("xc_get_pfn_type_batch", id).foreign.typeOf(gfn.value());
         }
     }
 
@@ -312,22 +312,22 @@ public final class EmulatedXenHost implements XenHost {
     private final class Dirty implements DirtyLog {
         @Override
         public void enable(DomainId id) {
-            domain("xc_shadow_control", id).enableLogDirty();
+            domain("xc_shadow_control", id).dirty.enable();
         }
 
         @Override
         public GfnBitmap readAndClear(DomainId id) {
-            return domain("xc_shadow_control", id).dirtyBitmap(true);
+            return domain("xc_shadow_control", id).dirty.bitmap(true);
         }
 
         @Override
         public GfnBitmap peek(DomainId id) {
-            return domain("xc_shadow_control", id).dirtyBitmap(false);
+            return domain("xc_shadow_control", id).dirty.bitmap(false);
         }
 
         @Override
         public void disable(DomainId id) {
-            domain("xc_shadow_control", id).disableLogDirty();
+            domain("xc_shadow_control", id).dirty.disable();
         }
     }
 }

@@ -1,16 +1,26 @@
 package org.xenpostcopy.xen.emulated;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
+import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.P2mType;
 import org.xenpostcopy.xen.XenException;
 
 /**
  * The p2m type of every gfn of one domain, with a striped lock per gfn. Whoever reads or changes a gfn's
  * type or bytes holds {@link #lock}{@code (gfn)}: the guest's access, the pager's load, a foreign read.
+ *
+ * <p>It keeps what follows from the types in step with them, in {@link #set}: which gfns are populated (not
+ * {@link #INVALID}) and how many are paged out ({@link #PAGED} or {@link #PAGING_IN}), as Xen's
+ * {@code tot_pages} and {@code paged_pages} count them.
  */
 final class P2mTable {
     private static final int STRIPES = 4096;
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static final byte RAM_RW = 0;
     static final byte PAGING_OUT = 1;
@@ -18,13 +28,21 @@ final class P2mTable {
     static final byte PAGING_IN = 3;
     static final byte INVALID = 4;
 
+    private final DomainId domain;
     private final byte[] types;
     private final Object[] locks = new Object[STRIPES];
+    private final AtomicLong populatedPages;
+    /** One bit per populated gfn, changed under the gfn's stripe lock, so the p2m view is a cheap copy. */
+    private final long[] populatedWords;
+    private final AtomicLong pagedPages;
+    /** Set before the domain's memory is freed; every access checks it under its gfn's lock (see {@link #retire}). */
+    private volatile boolean freed;
 
-    P2mTable(long pages, byte initial) {
+    P2mTable(DomainId domain, long pages, byte initial) {
         if (pages > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("emulated guests are limited to " + Integer.MAX_VALUE + " pages");
         }
+        this.domain = domain;
         types = new byte[(int) pages];
         if (initial != 0) {
             java.util.Arrays.fill(types, initial);
@@ -32,6 +50,9 @@ final class P2mTable {
         for (int i = 0; i < STRIPES; i++) {
             locks[i] = new Object();
         }
+        populatedPages = new AtomicLong(initial == INVALID ? 0 : pages);
+        populatedWords = (initial == INVALID ? new GfnBitmap(pages) : GfnBitmap.full(pages)).toWords();
+        pagedPages = new AtomicLong(isPaged(initial) ? pages : 0);
     }
 
     long size() {
@@ -54,8 +75,70 @@ final class P2mTable {
         return types[(int) gfn];
     }
 
+    /** Changes a gfn's type, and the populated set and paged-out count with it. Call holding its lock. */
     void set(long gfn, byte type) {
+        byte old = types[(int) gfn];
         types[(int) gfn] = type;
+        if (isPaged(old) != isPaged(type)) {
+            pagedPages.addAndGet(isPaged(type) ? 1 : -1);
+        }
+        if ((old == INVALID) != (type == INVALID)) {
+            if (type == INVALID) {
+                WORDS.getAndBitwiseAnd(populatedWords, (int) (gfn >>> 6), ~(1L << gfn));
+                populatedPages.decrementAndGet();
+            } else {
+                WORDS.getAndBitwiseOr(populatedWords, (int) (gfn >>> 6), 1L << gfn);
+                populatedPages.incrementAndGet();
+            }
+        }
+    }
+
+    private static boolean isPaged(byte t) {
+        return t == PAGED || t == PAGING_IN;
+    }
+
+    /** Gfns not {@link #INVALID}. */
+    long populatedPages() {
+        return populatedPages.get();
+    }
+
+    /** Gfns {@link #PAGED} or {@link #PAGING_IN}. */
+    long pagedPages() {
+        return pagedPages.get();
+    }
+
+    /** The populated gfns now: a copy, each word read atomically. */
+    GfnBitmap populated() {
+        long[] words = new long[populatedWords.length];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = (long) WORDS.getVolatile(populatedWords, i);
+        }
+        return GfnBitmap.fromWords(types.length, words);
+    }
+
+    /** True once {@link #retire} began: the memory behind the gfns is (about to be) freed. Read holding a gfn lock. */
+    boolean freed() {
+        return freed;
+    }
+
+    /** Call holding a gfn lock: refuses to touch memory of a destroyed domain. */
+    void checkNotFreed(String call) {
+        if (freed) {
+            throw new XenException(call, Errno.ESRCH, domain + " was destroyed");
+        }
+    }
+
+    /**
+     * Before the domain's memory is freed: sets the flag, then passes through every gfn lock, so an access that
+     * started before has finished and any later one sees the flag.
+     */
+    void retire() {
+        freed = true;
+        for (long stripe = 0; stripe < Math.min(types.length, STRIPES); stripe++) {
+            synchronized (lock(stripe)) {
+                // barrier only
+            }
+        }
     }
 
     static P2mType toPublic(byte t) {

@@ -30,6 +30,7 @@ final class PagingFrontEnd {
     private final boolean[] answered;
     private boolean disabled;
     private long droppedResponses;
+    private volatile boolean pagerAttached;
 
     PagingFrontEnd(String domainName, int vcpus) {
         this.domainName = domainName;
@@ -46,6 +47,24 @@ final class PagingFrontEnd {
 
     EventChannel pagerPort() {
         return toPager;
+    }
+
+    /** A pager enables paging on this ring ({@code xc_mem_paging_enable}); false if one already has. */
+    boolean attachPager() {
+        if (pagerAttached) {
+            return false;
+        }
+        pagerAttached = true;
+        return true;
+    }
+
+    void detachPager() {
+        pagerAttached = false;
+    }
+
+    /** Whether a pager is there to answer requests; without one, a gfn paged out stays out. */
+    boolean pagerAttached() {
+        return pagerAttached;
     }
 
     /**

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenStore;
-import org.xenpostcopy.xen.XenStoreOps;
 import org.xenpostcopy.xen.XenStoreTransaction;
 import org.xenpostcopy.xen.XenStoreWatch;
 
@@ -106,7 +105,7 @@ public final class XsWireClient implements XenStore, AutoCloseable {
     }
 
     /** Sends one request and returns its reply; an ERROR reply becomes a XenException with the errno. */
-    private synchronized XsMessage call(XsType type, int txId, byte[] payload, String what) {
+    synchronized XsMessage call(XsType type, int txId, byte[] payload, String what) {
         if (closed) {
             throw new XenException(what, Errno.EIO, "xenstore connection closed");
         }
@@ -139,53 +138,7 @@ public final class XsWireClient implements XenStore, AutoCloseable {
         }
     }
 
-    private final class Ops implements XenStoreOps {
-        private final int tx;
-
-        Ops(int tx) {
-            this.tx = tx;
-        }
-
-        @Override
-        public Optional<String> read(String path) {
-            try {
-                return Optional.of(call(XsType.READ, tx, XsMessage.join(true, path), "xs_read").text());
-            } catch (XenException e) {
-                if (e.is(Errno.ENOENT)) {
-                    return Optional.empty();
-                }
-                throw e;
-            }
-        }
-
-        @Override
-        public void write(String path, String value) {
-            call(XsType.WRITE, tx, XsMessage.join(false, path, value), "xs_write");
-        }
-
-        @Override
-        public void mkdir(String path) {
-            call(XsType.MKDIR, tx, XsMessage.join(true, path), "xs_mkdir");
-        }
-
-        @Override
-        public void rm(String path) {
-            try {
-                call(XsType.RM, tx, XsMessage.join(true, path), "xs_rm");
-            } catch (XenException e) {
-                if (!e.is(Errno.ENOENT)) {
-                    throw e;
-                }
-            }
-        }
-
-        @Override
-        public List<String> directory(String path) {
-            return call(XsType.DIRECTORY, tx, XsMessage.join(true, path), "xs_directory").parts();
-        }
-    }
-
-    private final Ops direct = new Ops(0);
+    private final XsWireOps direct = new XsWireOps(this, 0);
 
     @Override
     public Optional<String> read(String path) {
@@ -216,57 +169,7 @@ public final class XsWireClient implements XenStore, AutoCloseable {
     public XenStoreTransaction begin() {
         int id = Integer.parseInt(call(XsType.TRANSACTION_START, 0, XsMessage.join(true, ""), "xs_transaction_start")
                 .parts().get(0));
-        Ops ops = new Ops(id);
-        return new XenStoreTransaction() {
-            private boolean done;
-
-            @Override
-            public Optional<String> read(String path) {
-                return ops.read(path);
-            }
-
-            @Override
-            public void write(String path, String value) {
-                ops.write(path, value);
-            }
-
-            @Override
-            public void mkdir(String path) {
-                ops.mkdir(path);
-            }
-
-            @Override
-            public void rm(String path) {
-                ops.rm(path);
-            }
-
-            @Override
-            public List<String> directory(String path) {
-                return ops.directory(path);
-            }
-
-            @Override
-            public boolean commit() {
-                done = true;
-                try {
-                    call(XsType.TRANSACTION_END, id, XsMessage.join(true, "T"), "xs_transaction_end");
-                    return true;
-                } catch (XenException e) {
-                    if (e.is(Errno.EAGAIN)) {
-                        return false;
-                    }
-                    throw e;
-                }
-            }
-
-            @Override
-            public void abort() {
-                if (!done) {
-                    done = true;
-                    call(XsType.TRANSACTION_END, id, XsMessage.join(true, "F"), "xs_transaction_end");
-                }
-            }
-        };
+        return new XsWireTransaction(this, id);
     }
 
     @Override

@@ -8,19 +8,22 @@ import org.xenpostcopy.xen.Gfn;
 /**
  * The emulated guest's kernel: a page allocator over a frame table, a page table mapping the workload's virtual
  * pages to gfns, and checked reads and writes of data pages. All of its state is in guest memory (see
- * {@link GuestLayout}); every access goes through {@link GuestPlatform#access}, so it faults on paged-out gfns
- * like any guest code. One lock serialises the kernel, as a big kernel lock would.
+ * {@link GuestLayout}, read and written through {@link KernelState}); every access goes through
+ * {@link GuestPlatform#access}, so it faults on paged-out gfns like any guest code. One lock serialises the kernel,
+ * as a big kernel lock would.
  */
 public final class GuestKernel {
     private final GuestPlatform platform;
     private final GuestLayout layout;
     private final long seed;
     private final OracleLog console;
+    private final KernelState state;
     private final ReentrantLock lock = new ReentrantLock();
 
     public GuestKernel(GuestPlatform platform, long seed, OracleLog console) {
         this.platform = platform;
         this.layout = GuestLayout.forPages(platform.pages());
+        this.state = new KernelState(platform, layout);
         this.seed = seed;
         this.console = console;
     }
@@ -39,40 +42,6 @@ public final class GuestKernel {
 
     ReentrantLock lock() {
         return lock;
-    }
-
-    // ---- raw accessors -------------------------------------------------------------------------------------
-
-    private long readLong(int vcpu, long gfn, int off) throws InterruptedException {
-        return platform.access(vcpu, gfn, false, (b, o) -> b.getLong(o + off));
-    }
-
-    private void writeLong(int vcpu, long gfn, int off, long value) throws InterruptedException {
-        platform.access(vcpu, gfn, true, (b, o) -> b.putLong(o + off, value));
-    }
-
-    private long sb(int vcpu, int field) throws InterruptedException {
-        return readLong(vcpu, 0, field);
-    }
-
-    private void sbAdd(int vcpu, int field, long delta) throws InterruptedException {
-        platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + field, b.getLong(o + field) + delta));
-    }
-
-    private long frame(int vcpu, long gfn) throws InterruptedException {
-        return readLong(vcpu, layout.frameEntryGfn(gfn), layout.frameEntryOffset(gfn));
-    }
-
-    private void setFrame(int vcpu, long gfn, int state, long version) throws InterruptedException {
-        writeLong(vcpu, layout.frameEntryGfn(gfn), layout.frameEntryOffset(gfn), GuestLayout.entry(state, version));
-    }
-
-    private long pte(int vcpu, long vpn) throws InterruptedException {
-        return readLong(vcpu, layout.pteGfn(vpn), layout.pteOffset(vpn));
-    }
-
-    private void setPte(int vcpu, long vpn, long gfnPlusOne) throws InterruptedException {
-        writeLong(vcpu, layout.pteGfn(vpn), layout.pteOffset(vpn), gfnPlusOne);
     }
 
     private void checkVpn(long vpn) {
@@ -144,22 +113,22 @@ public final class GuestKernel {
         checkVpn(vpn);
         lock.lock();
         try {
-            if (pte(vcpu, vpn) != 0) {
+            if (state.pte(vcpu, vpn) != 0) {
                 throw new GuestCrashException("virtual page " + vpn + " is already mapped");
             }
-            long gfn = findFrame(vcpu, FREE, SB_ALLOC_HINT, +1);
+            long gfn = state.findFrame(vcpu, FREE, SB_ALLOC_HINT, +1);
             if (gfn < 0) {
-                sbAdd(vcpu, SB_PRESSURE, 1);
+                state.sbAdd(vcpu, SB_PRESSURE, 1);
                 return false;
             }
-            long version = GuestLayout.version(frame(vcpu, gfn)) + 1;
-            setFrame(vcpu, gfn, USED, version);
-            setPte(vcpu, vpn, gfn + 1);
+            long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
+            state.setFrame(vcpu, gfn, USED, version);
+            state.setPte(vcpu, vpn, gfn + 1);
             writePattern(vcpu, gfn, version);
-            sbAdd(vcpu, SB_FREE, -1);
-            sbAdd(vcpu, SB_USED, 1);
-            sbAdd(vcpu, SB_VCPU_WRITES, 1);
-            platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + SB_ALLOC_HINT, gfn + 1));
+            state.sbAdd(vcpu, SB_FREE, -1);
+            state.sbAdd(vcpu, SB_USED, 1);
+            state.sbAdd(vcpu, SB_VCPU_WRITES, 1);
+            state.sbSet(vcpu, SB_ALLOC_HINT, gfn + 1);
             return true;
         } finally {
             lock.unlock();
@@ -171,12 +140,12 @@ public final class GuestKernel {
         checkVpn(vpn);
         lock.lock();
         try {
-            long gfn = mapped(vcpu, vpn);
-            long version = GuestLayout.version(frame(vcpu, gfn));
-            setFrame(vcpu, gfn, FREE, version);
-            setPte(vcpu, vpn, 0);
-            sbAdd(vcpu, SB_FREE, 1);
-            sbAdd(vcpu, SB_USED, -1);
+            long gfn = state.mapped(vcpu, vpn);
+            long version = GuestLayout.version(state.frame(vcpu, gfn));
+            state.setFrame(vcpu, gfn, FREE, version);
+            state.setPte(vcpu, vpn, 0);
+            state.sbAdd(vcpu, SB_FREE, 1);
+            state.sbAdd(vcpu, SB_USED, -1);
         } finally {
             lock.unlock();
         }
@@ -186,7 +155,7 @@ public final class GuestKernel {
         checkVpn(vpn);
         lock.lock();
         try {
-            return pte(vcpu, vpn) != 0;
+            return state.pte(vcpu, vpn) != 0;
         } finally {
             lock.unlock();
         }
@@ -197,11 +166,11 @@ public final class GuestKernel {
         checkVpn(vpn);
         lock.lock();
         try {
-            long gfn = mapped(vcpu, vpn);
-            long version = GuestLayout.version(frame(vcpu, gfn)) + 1;
-            setFrame(vcpu, gfn, USED, version);
+            long gfn = state.mapped(vcpu, vpn);
+            long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
+            state.setFrame(vcpu, gfn, USED, version);
             writePattern(vcpu, gfn, version);
-            sbAdd(vcpu, SB_VCPU_WRITES, 1);
+            state.sbAdd(vcpu, SB_VCPU_WRITES, 1);
         } finally {
             lock.unlock();
         }
@@ -212,8 +181,8 @@ public final class GuestKernel {
         checkVpn(vpn);
         lock.lock();
         try {
-            long gfn = mapped(vcpu, vpn);
-            long version = GuestLayout.version(frame(vcpu, gfn));
+            long gfn = state.mapped(vcpu, vpn);
+            long version = GuestLayout.version(state.frame(vcpu, gfn));
             boolean ok = platform.access(vcpu, gfn, false, (b, o) -> {
                 if (PagePattern.matches(b, o, seed, gfn, version)) {
                     return true;
@@ -229,58 +198,11 @@ public final class GuestKernel {
         }
     }
 
-    private long mapped(int vcpu, long vpn) throws InterruptedException {
-        long e = pte(vcpu, vpn);
-        if (e == 0) {
-            throw new GuestCrashException("virtual page " + vpn + " is not mapped");
-        }
-        long gfn = e - 1;
-        if (gfn < layout.dataStart() || gfn >= layout.pages()) {
-            throw new GuestCrashException("page table entry of virtual page " + vpn + " is corrupt: " + e);
-        }
-        return gfn;
-    }
-
     private void writePattern(int vcpu, long gfn, long version) throws InterruptedException {
         platform.access(vcpu, gfn, true, (b, o) -> {
             PagePattern.fill(b, o, seed, gfn, version);
             return null;
         });
-    }
-
-    /**
-     * Finds a data gfn in {@code state}, scanning from the hint stored at {@code hintField} in {@code direction},
-     * wrapping once. Returns -1 if there is none. Caller holds the lock.
-     */
-    private long findFrame(int vcpu, int state, int hintField, int direction) throws InterruptedException {
-        long start = layout.dataStart();
-        long end = layout.pages();
-        long span = end - start;
-        long hint = sb(vcpu, hintField);
-        if (hint < start || hint >= end) {
-            hint = direction > 0 ? start : end - 1;
-        }
-        for (long i = 0; i < span; ) {
-            long gfn = start + Math.floorMod(hint - start + direction * i, span);
-            // Read a whole frame-table page at once: one access instead of 512.
-            long ftGfn = layout.frameEntryGfn(gfn);
-            long firstOfPage = (gfn / ENTRIES_PER_PAGE) * ENTRIES_PER_PAGE;
-            long found = platform.access(vcpu, ftGfn, false, (b, o) -> {
-                long g = gfn;
-                while (g >= Math.max(start, firstOfPage) && g < Math.min(end, firstOfPage + ENTRIES_PER_PAGE)) {
-                    if (GuestLayout.state(b.getLong(o + (int) (g - firstOfPage) * 8)) == state) {
-                        return g;
-                    }
-                    g += direction;
-                }
-                return -1L - Math.abs(g - gfn); // encode how many were scanned
-            });
-            if (found >= 0) {
-                return found;
-            }
-            i += -1L - found;
-        }
-        return -1;
     }
 
     // ---- ballooning (used by the balloon driver) -----------------------------------------------------------
@@ -291,15 +213,15 @@ public final class GuestKernel {
         try {
             int done = 0;
             while (done < count) {
-                long gfn = findFrame(vcpu, FREE, SB_BALLOON_HINT, -1);
+                long gfn = state.findFrame(vcpu, FREE, SB_BALLOON_HINT, -1);
                 if (gfn < 0) {
                     break;
                 }
-                setFrame(vcpu, gfn, BALLOONED, GuestLayout.version(frame(vcpu, gfn)));
+                state.setFrame(vcpu, gfn, BALLOONED, GuestLayout.version(state.frame(vcpu, gfn)));
                 platform.decreaseReservation(gfn);
-                sbAdd(vcpu, SB_FREE, -1);
-                sbAdd(vcpu, SB_BALLOONED, 1);
-                platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + SB_BALLOON_HINT, gfn - 1));
+                state.sbAdd(vcpu, SB_FREE, -1);
+                state.sbAdd(vcpu, SB_BALLOONED, 1);
+                state.sbSet(vcpu, SB_BALLOON_HINT, gfn - 1);
                 done++;
             }
             return done;
@@ -314,21 +236,21 @@ public final class GuestKernel {
         try {
             int done = 0;
             while (done < count) {
-                long gfn = findFrame(vcpu, BALLOONED, SB_BALLOON_HINT, +1);
+                long gfn = state.findFrame(vcpu, BALLOONED, SB_BALLOON_HINT, +1);
                 if (gfn < 0) {
                     break;
                 }
                 if (!platform.populatePhysmap(gfn)) {
                     break;
                 }
-                long version = GuestLayout.version(frame(vcpu, gfn)) + 1;
+                long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
                 writePattern(vcpu, gfn, version);
-                setFrame(vcpu, gfn, FREE, version);
-                sbAdd(vcpu, SB_FREE, 1);
-                sbAdd(vcpu, SB_BALLOONED, -1);
-                sbAdd(vcpu, SB_KERNEL_WRITES, 1);
+                state.setFrame(vcpu, gfn, FREE, version);
+                state.sbAdd(vcpu, SB_FREE, 1);
+                state.sbAdd(vcpu, SB_BALLOONED, -1);
+                state.sbAdd(vcpu, SB_KERNEL_WRITES, 1);
                 // the next search starts past this page, not again from where ballooning out left off
-                platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + SB_BALLOON_HINT, gfn + 1));
+                state.sbSet(vcpu, SB_BALLOON_HINT, gfn + 1);
                 done++;
             }
             return done;

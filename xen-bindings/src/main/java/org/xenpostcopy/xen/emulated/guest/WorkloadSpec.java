@@ -32,9 +32,9 @@ public final class WorkloadSpec {
             arg = s.substring(colon + 1);
         }
         Workload w = switch (name) {
-            case "idle" -> noArg(arg, spec, new Workloads.Idle(spec));
-            case "netperf" -> noArg(arg, spec, new Workloads.Netperf(spec, Math.min(64, layout.dataPages())));
-            case "kernel-compile" -> noArg(arg, spec, new Workloads.KernelCompile(spec, layout.dataPages()));
+            case "idle" -> noArg(arg, spec, new IdleWorkload(spec));
+            case "netperf" -> noArg(arg, spec, new NetperfWorkload(spec, Math.min(64, layout.dataPages())));
+            case "kernel-compile" -> noArg(arg, spec, new KernelCompileWorkload(spec, layout.dataPages()));
             case "stress-read", "stress-write" -> {
                 if (arg == null) {
                     throw new IllegalArgumentException("workload '" + spec + "' needs a working-set size, e.g. " + name + ":256M");
@@ -44,11 +44,11 @@ public final class WorkloadSpec {
                     throw new IllegalArgumentException("working set of workload '" + spec + "' is " + wss
                             + " pages; this guest has room for 1.." + layout.dataPages());
                 }
-                yield new Workloads.Stress(spec, wss, name.equals("stress-write"));
+                yield new StressWorkload(spec, wss, name.equals("stress-write"));
             }
             default -> throw new IllegalArgumentException("unknown workload '" + spec + "'; expected " + USAGE);
         };
-        return rate < 0 ? w : new Workloads.Paced(w, rate);
+        return rate < 0 ? w : new PacedWorkload(w, rate);
     }
 
     private static Workload noArg(String arg, String spec, Workload w) {

@@ -1,0 +1,312 @@
+package org.xenpostcopy.xen.emulated;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.emulated.guest.BalloonDriver;
+import org.xenpostcopy.xen.emulated.guest.GuestCrashException;
+import org.xenpostcopy.xen.emulated.guest.GuestKernel;
+import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
+import org.xenpostcopy.xen.emulated.guest.Workload;
+
+/**
+ * An emulated domain's one vCPU: the thread running the guest program (the workload, and the balloon driver's work
+ * between its operations), its registers, and the scheduling state dom0's pause, unpause and context calls act on.
+ *
+ * <p>Emulated vCPUs stop at guest-operation boundaries, where Xen stops at instruction boundaries: a pause waits
+ * for the running operation to finish, including one blocked on a paged-out gfn.
+ */
+final class EmulatedVcpu {
+    private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());   // logs as its domain did
+    private static final long PAUSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private final DomainId id;
+    private final DomainConfig config;
+    private final GuestKernel kernel;
+    private final BalloonDriver balloon;
+    private final Workload workload;
+
+    // vCPU scheduling state, guarded by sched
+    private final ReentrantLock sched = new ReentrantLock();
+    private final Condition schedChanged = sched.newCondition();
+    private int pauseCount = 1;               // created paused, as xl's create does before unpause
+    private boolean dying;
+    private boolean vcpuParked = true;
+    private VcpuRegisters regs;               // null until booted or given a context
+    private String crash;
+    private final Thread vcpuThread;
+
+    private final AtomicLong opsCompleted = new AtomicLong();
+
+    /** A vCPU with {@code regs} (null: none yet, it waits for a context); {@link #start} starts its thread. */
+    EmulatedVcpu(DomainId id, DomainConfig config, GuestKernel kernel, BalloonDriver balloon, Workload workload,
+                 VcpuRegisters regs) {
+        this.id = id;
+        this.config = config;
+        this.kernel = kernel;
+        this.balloon = balloon;
+        this.workload = workload;
+        this.regs = regs;
+        this.vcpuThread = new Thread(this::runVcpu, config.name() + "-vcpu0");
+        vcpuThread.setDaemon(true);
+    }
+
+    void start() {
+        vcpuThread.start();
+    }
+
+    // ---- the vCPU thread -------------------------------------------------------------------------------------
+
+    private void runVcpu() {
+        long nextOpAt = System.nanoTime();
+        try {
+            while (awaitRunnable()) {
+                long now = System.nanoTime();
+                if (balloon.hasWork(now)) {
+                    balloon.work(0, now);
+                }
+                long rate = workload.opsPerSecond();
+                if (rate > 0) {
+                    nextOpAt = Math.max(nextOpAt, now - TimeUnit.MILLISECONDS.toNanos(10));
+                    if (nextOpAt > now) {
+                        idle(nextOpAt - now);
+                        continue;
+                    }
+                    nextOpAt += 1_000_000_000L / rate;
+                }
+                if (workload.step(kernel, regs)) {
+                    regs.ops++;
+                    opsCompleted.set(regs.ops);
+                } else {
+                    balloon.onPressure(0);
+                    idle(STALL_NANOS);
+                }
+            }
+        } catch (DomainDyingException | InterruptedException e) {
+            // destroyed
+        } catch (GuestCrashException e) {
+            crashed(e.getMessage());
+        } catch (RuntimeException e) {
+            crashed(e.toString());
+            LOG.log(Level.ERROR, config.name() + ": guest program failed", e);
+        } finally {
+            sched.lock();
+            try {
+                vcpuParked = true;
+                schedChanged.signalAll();
+            } finally {
+                sched.unlock();
+            }
+        }
+    }
+
+    private void crashed(String why) {
+        LOG.log(Level.ERROR, "{0}: guest crashed: {1}", config.name(), why);
+        sched.lock();
+        try {
+            crash = why;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Parks while paused or without a context; returns false once the domain is dying. */
+    private boolean awaitRunnable() throws InterruptedException {
+        sched.lock();
+        try {
+            while (!dying && (pauseCount > 0 || regs == null)) {
+                if (!vcpuParked) {
+                    vcpuParked = true;
+                    schedChanged.signalAll();
+                }
+                schedChanged.await();
+            }
+            vcpuParked = false;
+            return !dying;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Halts the vCPU for up to {@code nanos}, waking early for a pause or kernel work. */
+    private void idle(long nanos) throws InterruptedException {
+        sched.lock();
+        try {
+            if (pauseCount == 0 && !dying) {
+                schedChanged.awaitNanos(nanos);
+            }
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Wakes the vCPU if it idles, so it looks for kernel work at once. */
+    void kick() {
+        sched.lock();
+        try {
+            schedChanged.signalAll();
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** For the vCPU's own waits: unwinds it once its domain is dying. */
+    void checkAlive() {
+        if (dying) {
+            throw new DomainDyingException();
+        }
+    }
+
+    /** For dom0's calls: refuses to act on a dying domain. */
+    void checkAlive(String call) {
+        if (dying) {
+            throw new XenException(call, Errno.ESRCH, id + " is dying");
+        }
+    }
+
+    // ---- what dom0 does to the vCPU --------------------------------------------------------------------------
+
+    void pause() {
+        sched.lock();
+        try {
+            pauseCount++;
+            schedChanged.signalAll();
+            long deadline = System.nanoTime() + PAUSE_TIMEOUT_NANOS;
+            while (!vcpuParked && !dying) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    pauseCount--;
+                    throw new XenException("xc_domain_pause", Errno.EBUSY,
+                            id + ": vCPU still blocked on a paged-out gfn after 30 s (is the pager running?)");
+                }
+                schedChanged.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            pauseCount--;
+            Thread.currentThread().interrupt();
+            throw new XenException("xc_domain_pause", Errno.EINTR, id.toString());
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    void unpause() {
+        sched.lock();
+        try {
+            if (pauseCount == 0) {
+                return;   // Xen ignores an unpause of a running domain
+            }
+            if (pauseCount == 1 && regs == null) {
+                throw new XenException("xc_domain_unpause", Errno.EINVAL,
+                        id + ": vcpu0 has no context; set it with setVcpuState before unpausing");
+            }
+            pauseCount--;
+            schedChanged.signalAll();
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    private void requirePaused(String call) {
+        if (pauseCount == 0 || !vcpuParked) {
+            throw new XenException(call, Errno.EBUSY, id + " is running; pause it first");
+        }
+    }
+
+    VcpuState vcpuState() {
+        sched.lock();
+        try {
+            requirePaused("xc_vcpu_getcontext");
+            if (regs == null) {
+                throw new XenException("xc_vcpu_getcontext", Errno.EINVAL, id + ": vcpu0 has no context yet");
+            }
+            return new VcpuState(0, regs.save());
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    void setVcpuState(VcpuState state) {
+        sched.lock();
+        try {
+            requirePaused("xc_vcpu_setcontext");
+            if (state.vcpu() != 0) {
+                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, id + " has no vcpu" + state.vcpu());
+            }
+            VcpuRegisters loaded;
+            try {
+                loaded = VcpuRegisters.load(state.context());
+            } catch (IllegalArgumentException e) {
+                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, e.getMessage());
+            }
+            if (!loaded.workload.equals(config.guest())) {
+                throw new XenException("xc_vcpu_setcontext", Errno.EINVAL, "context is of guest program '"
+                        + loaded.workload + "', " + id + " runs '" + config.guest() + "'");
+            }
+            regs = loaded;
+            opsCompleted.set(loaded.ops);
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** The domain's run state as the vCPU shows it: dying, shut down (crashed), paused or running. */
+    DomainInfo.State runState() {
+        sched.lock();
+        try {
+            return dying ? DomainInfo.State.DYING
+                    : crash != null ? DomainInfo.State.SHUTDOWN
+                    : pauseCount > 0 ? DomainInfo.State.PAUSED : DomainInfo.State.RUNNING;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Operations the guest program has completed (carried across migrations in its registers). */
+    long opsCompleted() {
+        return opsCompleted.get();
+    }
+
+    /** Why the guest crashed, or null. */
+    String crashReason() {
+        sched.lock();
+        try {
+            return crash;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    // ---- teardown ----------------------------------------------------------------------------------------------
+
+    /** Marks the domain dying and wakes the vCPU, so it stops at its next wait. */
+    void markDying() {
+        sched.lock();
+        try {
+            dying = true;
+            schedChanged.signalAll();
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Interrupts the vCPU thread and waits (up to 10 s) for it to end. */
+    void awaitExit() {
+        vcpuThread.interrupt();
+        try {
+            vcpuThread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package org.xenpostcopy.xen.nativehost;
+
+import com.sun.jna.Memory;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.ObjIntConsumer;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainControl;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenStore;
+
+/**
+ * Domain control on real Xen through libxenctrl's {@code xc_domain_*} calls; what only the toolstack can do
+ * (building a domain with its devices, tearing it down with its backends) goes through {@link Toolstack}, and the
+ * guest's suspend handshake through {@link GuestSuspend}.
+ */
+final class NativeDomainControl implements DomainControl {
+    private static final int MAX_DOMAINS = 1024;
+    /** xenstore, console, ioreq, bufioreq, paging, monitor and sharing ring gfns (HVM_PARAM_*). */
+    private static final int[] TOOLSTACK_PAGE_PARAMS = {1, 5, 6, 17, 27, 28, 29};
+
+    private final LibXenCtrl xc;
+    private final Handles.XcInterface xch;
+    private final XenStore store;
+    private final Toolstack toolstack;
+    private final GuestSuspend suspend;
+    private final XcDomainQueries queries;
+
+    NativeDomainControl(LibXenCtrl xc, Handles.XcInterface xch, XenStore store, Toolstack toolstack,
+                        GuestSuspend suspend, XcDomainQueries queries) {
+        this.xc = xc;
+        this.xch = xch;
+        this.store = store;
+        this.toolstack = toolstack;
+        this.suspend = suspend;
+        this.queries = queries;
+    }
+
+    private DomainInfo toInfo(XcDomainInfo i) {
+        DomainId id = DomainId.of(Short.toUnsignedInt(i.domain));
+        DomainInfo.State state = (i.flags & XcDomainInfo.DOMINF_DYING) != 0 ? DomainInfo.State.DYING
+                : (i.flags & XcDomainInfo.DOMINF_SHUTDOWN) != 0 ? DomainInfo.State.SHUTDOWN
+                : (i.flags & XcDomainInfo.DOMINF_PAUSED) != 0 ? DomainInfo.State.PAUSED : DomainInfo.State.RUNNING;
+        String name = store.read(XenStore.domainPath(id) + "/name").orElse(id.value() == 0 ? "Domain-0" : "dom" + id.value());
+        return new DomainInfo(id, name, i.tot_pages, i.max_pages, i.paged_pages, i.nr_online_vcpus, state);
+    }
+
+    @Override
+    public List<DomainInfo> list() {
+        XcDomainInfo[] all = (XcDomainInfo[]) new XcDomainInfo().toArray(MAX_DOMAINS);
+        int n = XenErrors.check(xc.xc_domain_getinfolist(xch, 0, MAX_DOMAINS, all[0]), "xc_domain_getinfolist", "all");
+        List<DomainInfo> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            all[i].read();
+            out.add(toInfo(all[i]));
+        }
+        return out;
+    }
+
+    @Override
+    public DomainInfo info(DomainId domain) {
+        return toInfo(queries.infoOf(domain, "xc_domain_getinfolist"));
+    }
+
+    @Override
+    public Optional<DomainId> lookup(String name) {
+        return list().stream().filter(d -> d.name().equals(name)).map(DomainInfo::id).findFirst();
+    }
+
+    /**
+     * Built by the toolstack from the xl configuration that travels in {@code config.guest()}: devices,
+     * special pages, xenstore introduction and all. Paused unless {@code boot}.
+     */
+    @Override
+    public DomainId create(DomainConfig config, boolean boot) {
+        if (!config.guest().contains("=")) {
+            throw new XenException("xl create", Errno.EINVAL, "a native host builds '" + config.name()
+                    + "' from its xl configuration, and none came (the source host reads <config dir>/"
+                    + config.name() + ".cfg; see xlpc daemon --xl-config-dir)");
+        }
+        DomainId id = toolstack.createPaused(config.name(), config.guest());
+        if (boot) {
+            unpause(id);
+        }
+        return id;
+    }
+
+    @Override
+    public DomainConfig config(DomainId domain) {
+        DomainInfo i = info(domain);
+        return new DomainConfig(i.name(), i.maxPages(), Math.max(1, i.vcpus()),
+                toolstack.configOf(i.name()).orElse("native"), 0);
+    }
+
+    @Override
+    public void suspendForMigration(DomainId domain) {
+        suspend.suspend(domain);
+    }
+
+    @Override
+    public void resumeAfterFailedMigration(DomainId domain) {
+        if (!suspend.resumeIfSuspended(domain)) {
+            unpause(domain);
+        }
+    }
+
+    @Override
+    public List<Gfn> toolstackPages(DomainId domain) {
+        if ((queries.infoOf(domain, "xc_hvm_param_get").flags & XcDomainInfo.DOMINF_HVM_GUEST) == 0) {
+            return List.of();
+        }
+        List<Gfn> out = new ArrayList<>();
+        LongByReference v = new LongByReference();
+        for (int param : TOOLSTACK_PAGE_PARAMS) {
+            XenErrors.check(xc.xc_hvm_param_get(xch, domain.value(), param, v), "xc_hvm_param_get",
+                    domain + " param " + param);
+            if (v.getValue() != 0) {
+                out.add(Gfn.of(v.getValue()));
+            }
+        }
+        return out;
+    }
+
+    /** Through the toolstack, so backends and xenstore entries go too; a domain it does not know, directly. */
+    @Override
+    public void destroy(DomainId domain) {
+        queries.infoOf(domain, "xc_domain_destroy");
+        try {
+            toolstack.destroy(domain);
+        } catch (XenException e) {
+            XenErrors.check(xc.xc_domain_destroy(xch, domain.value()), "xc_domain_destroy", domain);
+        }
+    }
+
+    @Override
+    public void pause(DomainId domain) {
+        XenErrors.check(xc.xc_domain_pause(xch, domain.value()), "xc_domain_pause", domain);
+    }
+
+    @Override
+    public void unpause(DomainId domain) {
+        XenErrors.check(xc.xc_domain_unpause(xch, domain.value()), "xc_domain_unpause", domain);
+    }
+
+    /**
+     * One opaque "vCPU 0" state for the whole domain: its TSC settings and the HVM context record, which holds
+     * every vCPU's registers (see {@link HvmVcpuRecord}).
+     */
+    @Override
+    public List<VcpuState> vcpuStates(DomainId domain) {
+        IntByReference mode = new IntByReference();
+        LongByReference nsec = new LongByReference();
+        IntByReference khz = new IntByReference();
+        IntByReference incarnation = new IntByReference();
+        XenErrors.check(xc.xc_domain_get_tsc_info(xch, domain.value(), mode, nsec, khz, incarnation),
+                "xc_domain_get_tsc_info", domain);
+        int size = XenErrors.check(xc.xc_domain_hvm_getcontext(xch, domain.value(), null, 0),
+                "xc_domain_hvm_getcontext", domain + " (size)");
+        Memory buf = new Memory(Math.max(1, size));
+        int got = XenErrors.check(xc.xc_domain_hvm_getcontext(xch, domain.value(), buf, size),
+                "xc_domain_hvm_getcontext", domain);
+        HvmVcpuRecord record = new HvmVcpuRecord(new HvmVcpuRecord.TscInfo(mode.getValue(), nsec.getValue(),
+                khz.getValue(), incarnation.getValue()), buf.getByteArray(0, got));
+        return List.of(new VcpuState(0, record.encode()));
+    }
+
+    @Override
+    public void setVcpuState(DomainId domain, VcpuState state) {
+        HvmVcpuRecord record = HvmVcpuRecord.decode(state.context());
+        HvmVcpuRecord.TscInfo tsc = record.tsc();
+        XenErrors.check(xc.xc_domain_set_tsc_info(xch, domain.value(), tsc.mode(), tsc.elapsedNsec(),
+                tsc.gtscKhz(), tsc.incarnation()), "xc_domain_set_tsc_info", domain);
+        byte[] ctx = record.hvmContext();
+        Memory buf = new Memory(Math.max(1, ctx.length));
+        buf.write(0, ctx, 0, ctx.length);
+        XenErrors.check(xc.xc_domain_hvm_setcontext(xch, domain.value(), buf, ctx.length),
+                "xc_domain_hvm_setcontext", domain);
+    }
+
+    @Override
+    public void setMaxMemoryKiB(DomainId domain, long maxKiB) {
+        XenErrors.check(xc.xc_domain_setmaxmem(xch, domain.value(), maxKiB), "xc_domain_setmaxmem", domain);
+    }
+
+    @Override
+    /**
+     * gfns backed by guest RAM. Xen-heap pages (shared info, grant table) read as XTAB, as libxc's own save
+     * sees them, and are left out. Refused while the domain has paged-out pages.
+     */
+    public GfnBitmap populated(DomainId domain) {
+        queries.refuseIfPaged(domain, "xc_get_pfn_type_batch");
+        long span = queries.gfnSpan(domain);
+        GfnBitmap out = new GfnBitmap(span);
+        for (long from = 0; from < span; from += LibXenCtrl.PFN_TYPE_BATCH) {
+            int n = (int) Math.min(LibXenCtrl.PFN_TYPE_BATCH, span - from);
+            long[] types = queries.pfnTypes(domain, from, n);
+            for (int i = 0; i < n; i++) {
+                if (XcDomainQueries.backedByRam(types[i])) {
+                    out.set(from + i);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Unpopulated gfns are skipped, as the emulated host does; Xen would fail the whole batch on one. */
+    @Override
+    public void decreaseReservation(DomainId domain, GfnBitmap gfns) {
+        if (queries.infoOf(domain, "xc_domain_decrease_reservation_exact").paged_pages == 0) {
+            GfnBitmap present = populated(domain);
+            GfnBitmap filtered = new GfnBitmap(gfns.size());
+            for (long g = gfns.nextSet(0); g >= 0; g = gfns.nextSet(g + 1)) {
+                if (g < present.size() && present.get(g)) {
+                    filtered.set(g);
+                }
+            }
+            gfns = filtered;
+        }
+        forChunks(gfns, (chunk, n) -> XenErrors.check(xc.xc_domain_decrease_reservation_exact(xch, domain.value(), n, 0,
+                chunk), "xc_domain_decrease_reservation_exact", domain + ", " + n + " gfns"));
+    }
+
+    @Override
+    public void populate(DomainId domain, GfnBitmap gfns) {
+        forChunks(gfns, (chunk, n) -> XenErrors.check(xc.xc_domain_populate_physmap_exact(xch, domain.value(), n, 0, 0,
+                chunk), "xc_domain_populate_physmap_exact", domain + ", " + n + " gfns"));
+    }
+
+    private static void forChunks(GfnBitmap gfns, ObjIntConsumer<long[]> call) {
+        long[] chunk = new long[1024];
+        int[] n = {0};
+        gfns.forEach(g -> {
+            chunk[n[0]++] = g;
+            if (n[0] == chunk.length) {
+                call.accept(chunk, n[0]);
+                n[0] = 0;
+            }
+        });
+        if (n[0] > 0) {
+            call.accept(Arrays.copyOf(chunk, n[0]), n[0]);
+        }
+    }
+}
