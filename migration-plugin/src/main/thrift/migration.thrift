@@ -88,6 +88,11 @@ struct TResume {
   4: i64 pagesSentBefore,
   /** hybrid: the gfns still to come by post-copy (bitmap); absent otherwise */
   5: optional binary outstanding,
+  /**
+   * memory/target (KiB) at the source when the guest was paused: the destination writes it before unpausing, so
+   * the guest's balloon does not act on the older target prepare carried and give back pages still on their way
+   */
+  6: optional i64 targetKiB,
 }
 
 struct TResumeReply {

@@ -87,4 +87,10 @@ public record MigrationOptions(MigrationMode mode, PrePaging prepaging, boolean 
         return new MigrationOptions(mode, prepaging, dsb, batchPages, pivots, demandOnlyMs, linkMbps, linkLatencyMs,
                 verify, baselineMs, timeoutMs, r);
     }
+
+    /** How long the source waits for the destination to confirm every page loaded. */
+    public MigrationOptions withTimeoutMs(long ms) {
+        return new MigrationOptions(mode, prepaging, dsb, batchPages, pivots, demandOnlyMs, linkMbps, linkLatencyMs,
+                verify, baselineMs, ms, precopyRounds);
+    }
 }

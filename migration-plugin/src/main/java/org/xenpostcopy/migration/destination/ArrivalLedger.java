@@ -12,10 +12,12 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.xenpostcopy.migration.report.LatencyRecorder;
 import org.xenpostcopy.xen.AtomicGfnBitmap;
+import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
+import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.pager.PagerLoop;
 
 /**
@@ -48,6 +50,10 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     private final CountDownLatch settled = new CountDownLatch(1);
 
     private final AtomicLong loaded = new AtomicLong();
+    private final AtomicLong released = new AtomicLong();
+    /** Loaded plus released: one count, so exactly one delivery sees the last page settle. */
+    private final AtomicLong settledPages = new AtomicLong();
+    private volatile String failure;
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong networkFaults = new AtomicLong();
@@ -115,13 +121,14 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
             return;
         }
         PendingFault waiting;
+        boolean here;
         synchronized (stripe(gfn)) {
             if (loadedBits.get(gfn)) {
                 duplicates.incrementAndGet();
                 return;
             }
-            paging.load(Gfn.of(gfn), page);
-            loadedBits.setIfClear(gfn);     // under the stripe lock: set only once the page is really there
+            here = load(gfn, page);
+            loadedBits.setIfClear(gfn);     // under the stripe lock: set only once the page is settled
             waiting = pending[(int) gfn];
             pending[(int) gfn] = null;
         }
@@ -132,10 +139,36 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
                 faultLatency.record(now - t);
             }
         }
-        if (loaded.incrementAndGet() == expectedCount) {
+        (here ? loaded : released).incrementAndGet();
+        if (settledPages.incrementAndGet() == expectedCount) {
             lastLoadedAt = System.nanoTime();
             onLastPage.run();
             settled.countDown();
+        }
+    }
+
+    /**
+     * Loads one page; false if the guest had already taken the gfn back. Between the switch and a page's arrival
+     * the guest may balloon it out (or out and in again): Xen then refuses the load (the gfn is no longer paged
+     * out), and the copy that arrived is older than what the guest now owns, so it is dropped — counted, never
+     * loaded. Any other failure is recorded and wakes whoever waits for completion: the migration fails loudly
+     * instead of waiting for a page that will never load.
+     */
+    private boolean load(long gfn, ByteBuffer page) {
+        try {
+            paging.load(Gfn.of(gfn), page);
+            return true;
+        } catch (XenException e) {
+            if (e.is(Errno.EINVAL) || e.is(Errno.ENOENT)) {
+                LOG.log(Level.DEBUG, "session {0}: gfn 0x{1} was given back by the guest before it arrived: {2}",
+                        session, Long.toHexString(gfn), e.getMessage());
+                return false;
+            }
+            if (failure == null) {
+                failure = "gfn 0x" + Long.toHexString(gfn) + " could not be loaded: " + e.getMessage();
+            }
+            settled.countDown();
+            throw e;
         }
     }
 
@@ -183,7 +216,7 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     }
 
     boolean allLoaded() {
-        return expectedCount >= 0 && loaded.get() == expectedCount;
+        return expectedCount >= 0 && settledPages.get() == expectedCount;
     }
 
     /** Counts a page or batch refused before it reached the ledger (malformed). */
@@ -197,6 +230,16 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
 
     long loaded() {
         return loaded.get();
+    }
+
+    /** Pages that arrived after the guest had given their gfn back (dropped, not loaded). */
+    long released() {
+        return released.get();
+    }
+
+    /** Why a page could not be loaded (the migration cannot finish), or null. */
+    String failure() {
+        return failure;
     }
 
     long duplicates() {

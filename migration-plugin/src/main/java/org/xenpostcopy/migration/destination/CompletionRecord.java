@@ -19,7 +19,7 @@ final class CompletionRecord {
     }
 
     /** A session's counts when its last page loaded. */
-    record Tally(long pagesReceived, long loadedAfterSwitch, long duplicates, long rejected, long networkFaults,
+    record Tally(long pagesReceived, long loadedAfterSwitch, long releasedByGuest, long duplicates, long rejected, long networkFaults,
                  long prepagedHits, LatencyRecorder.Percentiles faultLatency, long postCopyNanos, long opsAtResume,
                  long opsAtCompletion, long touchedAtCompletion, int destinationDomid) {
     }
@@ -33,6 +33,9 @@ final class CompletionRecord {
         List<String> notes = new ArrayList<>();
         if (request.pagesSent() != t.pagesReceived()) {
             notes.add("the source sent " + request.pagesSent() + " pages, " + t.pagesReceived() + " arrived");
+        }
+        if (t.releasedByGuest() > 0) {
+            notes.add(t.releasedByGuest() + " pages arrived after the guest had given them back (dropped, not loaded)");
         }
         if (t.rejected() > 0) {
             notes.add(t.rejected() + " malformed pages or batches refused (none loaded)");

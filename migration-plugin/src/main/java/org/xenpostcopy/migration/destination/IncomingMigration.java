@@ -96,6 +96,7 @@ final class IncomingMigration {
         }
         Optional<GuestProbe> probe = host.guestProbe();
         probe.ifPresent(p -> opsAtResume = p.operations(domain));
+        writeTarget(request.targetKiB());
         resumedAt = System.nanoTime();
         ledger.expect(toCome, this::lastPageLoaded);
         host.domains().unpause(domain);
@@ -198,8 +199,8 @@ final class IncomingMigration {
         }
     }
 
-    /** Gives the guest its memory target back after self-ballooning shrank it at the source. */
-    void restoreTarget(long kib) {
+    /** Sets the guest's memory/target (KiB; 0 = leave it): the source's at the switch, the original at the end. */
+    void writeTarget(long kib) {
         if (kib > 0) {
             host.store().write(org.xenpostcopy.xen.XenStore.domainPath(domain) + "/memory/target", Long.toString(kib));
         }
@@ -207,7 +208,8 @@ final class IncomingMigration {
 
     /** What the completion record is built from. */
     CompletionRecord.Tally tally() {
-        return new CompletionRecord.Tally(ledger.loaded() + precopy.pagesWritten(), ledger.loaded(),
+        return new CompletionRecord.Tally(ledger.loaded() + ledger.released() + precopy.pagesWritten(), ledger.loaded(),
+                ledger.released(),
                 ledger.duplicates(), ledger.rejected(), ledger.networkFaults(), ledger.prepagedHits(),
                 ledger.faultLatency(), ledger.lastLoadedAt() - resumedAt, opsAtResume, opsAtCompletion,
                 touchedAtCompletion, domain.value());
@@ -221,8 +223,15 @@ final class IncomingMigration {
         return ledger.loaded();
     }
 
+    /** Why the guest stopped here, checking now (not only at the next tick) whether it still runs. */
     String guestLost() {
+        watchGuest();
         return watch.lost();
+    }
+
+    /** Why a page could not be loaded, or null. */
+    String loadFailure() {
+        return ledger.failure();
     }
 
     String demandFailure() {

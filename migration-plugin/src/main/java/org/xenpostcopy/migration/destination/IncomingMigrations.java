@@ -163,6 +163,11 @@ public final class IncomingMigrations {
             throw new PeerException(RemoteError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
                     + m.guestLost());
         }
+        if (m.loadFailure() != null) {
+            // The guest runs here and waits for a page that cannot be loaded: say so now, not at the timeout.
+            throw new PeerException(RemoteError.HOST_ERROR, "the destination could not load a page: "
+                    + m.loadFailure() + " (" + m.loadedCount() + " of " + m.expectedCount() + " pages loaded)");
+        }
         if (!all) {
             String why = m.demandFailure() != null ? " (demand connection failed: " + m.demandFailure() + ")" : "";
             throw new PeerException(RemoteError.TIMEOUT, m.loadedCount() + " of " + m.expectedCount()
@@ -176,7 +181,7 @@ public final class IncomingMigrations {
                 tally.loadedAfterSwitch(), tally.networkFaults());
         List<String> notes = new ArrayList<>();
         try {
-            m.restoreTarget(request.restoreTargetKiB());
+            m.writeTarget(request.restoreTargetKiB());
         } catch (XenException e) {
             notes.add("could not restore memory/target: " + e.getMessage());
         }

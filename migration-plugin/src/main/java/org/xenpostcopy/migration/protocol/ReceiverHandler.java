@@ -90,7 +90,8 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             Optional<GfnBitmap> outstanding = request.isSetOutstanding()
                     ? Optional.of(Wire.unpackBitmap(request.bufferForOutstanding(), span)) : Optional.empty();
             Resume.Reply r = incoming.resume(request.getSessionId(),
-                    new Resume(vcpus(request.getVcpus()), holes, request.getPagesSentBefore(), outstanding));
+                    new Resume(vcpus(request.getVcpus()), holes, request.getPagesSentBefore(), outstanding,
+                            request.isSetTargetKiB() ? request.getTargetKiB() : 0));
             return new TResumeReply(r.resumeMs(), r.handlerMs());
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);

@@ -82,6 +82,9 @@ final class ThriftDestinationPeer implements DestinationPeer {
         }
         TResume wire = new TResume(sessionId, vcpus, Wire.packBitmap(r.unpopulated()), r.pagesSentBefore());
         r.outstanding().ifPresent(o -> wire.setOutstanding(Wire.packBitmap(o)));
+        if (r.targetKiB() > 0) {
+            wire.setTargetKiB(r.targetKiB());
+        }
         try {
             TResumeReply reply = receiver.resume(wire);
             return new Resume.Reply(reply.getResumeMs(), reply.getHandlerMs());

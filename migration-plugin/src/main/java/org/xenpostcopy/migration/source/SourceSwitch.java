@@ -18,6 +18,7 @@ import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.XenStore;
 
 /**
  * The switch, where the downtime is: pause the guest here, read its vCPU state and final hole map (pre-copy:
@@ -88,7 +89,7 @@ final class SourceSwitch {
         }
         long vcpuBytes = vcpus.stream().mapToLong(VcpuState::size).sum();
         Resume request = new Resume(vcpus, finalHoles, sender.pagesSent(),
-                mode == MigrationMode.HYBRID ? Optional.of(outstanding) : Optional.empty());
+                mode == MigrationMode.HYBRID ? Optional.of(outstanding) : Optional.empty(), targetNow());
         beforeResume.accept(outstanding);
         long tSend = System.nanoTime();
         Resume.Reply resumed;
@@ -114,6 +115,16 @@ final class SourceSwitch {
                 String.format(Locale.ROOT, "%.3f", networkMs / 2), String.format(Locale.ROOT, "%.3f", resumed.resumeMs()));
         return new Switched(tPause, tResumed - tPause, finalHoles, outstanding, vcpuBytes,
                 mode == MigrationMode.PRECOPY);
+    }
+
+    /** The guest's memory/target now, in KiB (0 if it has none readable): the balloon may have moved it. */
+    private long targetNow() {
+        try {
+            return host.store().read(XenStore.domainPath(domain) + "/memory/target").map(String::trim)
+                    .filter(s -> s.matches("\\d{1,18}")).map(Long::parseLong).orElse(0L);
+        } catch (XenException e) {
+            return 0;
+        }
     }
 
     /** Every populated page, less those sent in a live round and not dirtied since. */

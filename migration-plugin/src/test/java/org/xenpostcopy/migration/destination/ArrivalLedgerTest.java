@@ -1,8 +1,11 @@
 package org.xenpostcopy.migration.destination;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
@@ -16,11 +19,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.P2mType;
 import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
+import org.xenpostcopy.xen.XenException;
 
 /** The arrival/fault ledger: each page loaded once, each fault fetched once and answered once. */
 class ArrivalLedgerTest {
@@ -78,6 +83,38 @@ class ArrivalLedgerTest {
         ledger.deliver(-1, ByteBuffer.allocate(4096));
         verify(paging, never()).load(any(), any());
         assertEquals(3, ledger.rejected());
+    }
+
+    @Test
+    void aPageTheGuestGaveBackBeforeItArrivedIsDroppedCountedAndSettles() throws Exception {
+        GfnBitmap two = new GfnBitmap(PAGES);
+        two.set(7);
+        two.set(8);
+        ledger.expect(two, () -> { });
+        PagingRequest waiting = fault(7);
+        assertEquals(false, ledger.onFault(waiting, System.nanoTime()));
+        doThrow(new XenException("xc_mem_paging_load", Errno.EINVAL, "gfn 0x7 is INVALID, not paged out"))
+                .when(paging).load(eq(Gfn.of(7)), any());
+        ledger.deliver(7, ByteBuffer.allocate(4096));
+        assertEquals(List.of(waiting), answered, "whoever waited is answered: Xen lets it retry on the new gfn");
+        assertEquals(1, ledger.released());
+        assertEquals(0, ledger.loaded());
+        ledger.deliver(7, ByteBuffer.allocate(4096));
+        assertEquals(1, ledger.duplicates(), "a second copy is a duplicate, not a second release");
+        ledger.deliver(8, ByteBuffer.allocate(4096));
+        assertEquals(true, ledger.await(0), "released and loaded pages together settle the session");
+        assertEquals(null, ledger.failure());
+    }
+
+    @Test
+    void aPageThatCannotBeLoadedFailsTheSessionAtOnce() throws Exception {
+        expectAllBut();
+        doThrow(new XenException("xc_mem_paging_load", Errno.EIO, "test")).when(paging).load(eq(Gfn.of(9)), any());
+        assertThrows(XenException.class, () -> ledger.deliver(9, ByteBuffer.allocate(4096)));
+        assertEquals(false, ledger.await(10_000), "the waiter wakes at once, without every page");
+        assertTrue(ledger.failure().contains("gfn 0x9 could not be loaded"), ledger.failure());
+        ledger.deliver(10, ByteBuffer.allocate(4096));
+        verify(paging).load(eq(Gfn.of(10)), any());
     }
 
     @Test

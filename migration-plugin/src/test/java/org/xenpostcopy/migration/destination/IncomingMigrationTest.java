@@ -75,7 +75,7 @@ class IncomingMigrationTest {
     }
 
     private static Resume resume(GfnBitmap finalHoles) {
-        return new Resume(List.of(new VcpuState(0, new byte[1])), finalHoles, 0, Optional.empty());
+        return new Resume(List.of(new VcpuState(0, new byte[1])), finalHoles, 0, Optional.empty(), 0);
     }
 
     private static PageBatch onePage(long gfn) {
@@ -133,7 +133,7 @@ class IncomingMigrationTest {
     void resumeSetsTheVcpuStateBeforeUnpausingAndRedoesOnlyNewHoles() {
         IncomingMigration m = prepared(holes(3));
         VcpuState vcpu = new VcpuState(0, new byte[] {1, 2, 3});
-        m.resume(new Resume(List.of(vcpu), holes(3, 9), 0, Optional.empty()), 0);
+        m.resume(new Resume(List.of(vcpu), holes(3, 9), 0, Optional.empty(), 0), 0);
         InOrder order = inOrder(domains);
         order.verify(domains).decreaseReservation(DOM, holes(9));
         order.verify(domains).setVcpuState(DOM, vcpu);
@@ -141,6 +141,15 @@ class IncomingMigrationTest {
         assertEquals(62, m.expectedCount());
         assertEquals(DestinationPhase.RUNNING, m.phase());
         assertThrows(IllegalStateException.class, () -> m.resume(resume(holes(3)), 0), "resume only once");
+    }
+
+    @Test
+    void theSourcesTargetAtThePauseIsWrittenBeforeTheGuestRuns() {
+        IncomingMigration m = prepared(holes());
+        m.resume(new Resume(List.of(new VcpuState(0, new byte[1])), holes(), 0, Optional.empty(), 150_000), 0);
+        InOrder order = inOrder(store, domains);
+        order.verify(store).write("/local/domain/7/memory/target", "150000");
+        order.verify(domains).unpause(DOM);
     }
 
     @Test

@@ -15,6 +15,7 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
   private static final org.apache.thrift.protocol.TField UNPOPULATED_FIELD_DESC = new org.apache.thrift.protocol.TField("unpopulated", org.apache.thrift.protocol.TType.STRING, (short)3);
   private static final org.apache.thrift.protocol.TField PAGES_SENT_BEFORE_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesSentBefore", org.apache.thrift.protocol.TType.I64, (short)4);
   private static final org.apache.thrift.protocol.TField OUTSTANDING_FIELD_DESC = new org.apache.thrift.protocol.TField("outstanding", org.apache.thrift.protocol.TType.STRING, (short)5);
+  private static final org.apache.thrift.protocol.TField TARGET_KI_B_FIELD_DESC = new org.apache.thrift.protocol.TField("targetKiB", org.apache.thrift.protocol.TType.I64, (short)6);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TResumeStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TResumeTupleSchemeFactory();
@@ -33,6 +34,11 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
    * hybrid: the gfns still to come by post-copy (bitmap); absent otherwise
    */
   public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer outstanding; // optional
+  /**
+   * memory/target (KiB) at the source when the guest was paused: the destination writes it before unpausing, so
+   * the guest's balloon does not act on the older target prepare carried and give back pages still on their way
+   */
+  public long targetKiB; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -49,7 +55,12 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     /**
      * hybrid: the gfns still to come by post-copy (bitmap); absent otherwise
      */
-    OUTSTANDING((short)5, "outstanding");
+    OUTSTANDING((short)5, "outstanding"),
+    /**
+     * memory/target (KiB) at the source when the guest was paused: the destination writes it before unpausing, so
+     * the guest's balloon does not act on the older target prepare carried and give back pages still on their way
+     */
+    TARGET_KI_B((short)6, "targetKiB");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -75,6 +86,8 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
           return PAGES_SENT_BEFORE;
         case 5: // OUTSTANDING
           return OUTSTANDING;
+        case 6: // TARGET_KI_B
+          return TARGET_KI_B;
         default:
           return null;
       }
@@ -119,8 +132,9 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
 
   // isset id assignments
   private static final int __PAGESSENTBEFORE_ISSET_ID = 0;
+  private static final int __TARGETKIB_ISSET_ID = 1;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.OUTSTANDING};
+  private static final _Fields optionals[] = {_Fields.OUTSTANDING,_Fields.TARGET_KI_B};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -135,6 +149,8 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.OUTSTANDING, new org.apache.thrift.meta_data.FieldMetaData("outstanding", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
+    tmpMap.put(_Fields.TARGET_KI_B, new org.apache.thrift.meta_data.FieldMetaData("targetKiB", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TResume.class, metaDataMap);
   }
@@ -178,6 +194,7 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     if (other.isSetOutstanding()) {
       this.outstanding = org.apache.thrift.TBaseHelper.copyBinary(other.outstanding);
     }
+    this.targetKiB = other.targetKiB;
   }
 
   @Override
@@ -193,6 +210,8 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     setPagesSentBeforeIsSet(false);
     this.pagesSentBefore = 0;
     this.outstanding = null;
+    setTargetKiBIsSet(false);
+    this.targetKiB = 0;
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -370,6 +389,37 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     }
   }
 
+  /**
+   * memory/target (KiB) at the source when the guest was paused: the destination writes it before unpausing, so
+   * the guest's balloon does not act on the older target prepare carried and give back pages still on their way
+   */
+  public long getTargetKiB() {
+    return this.targetKiB;
+  }
+
+  /**
+   * memory/target (KiB) at the source when the guest was paused: the destination writes it before unpausing, so
+   * the guest's balloon does not act on the older target prepare carried and give back pages still on their way
+   */
+  public TResume setTargetKiB(long targetKiB) {
+    this.targetKiB = targetKiB;
+    setTargetKiBIsSet(true);
+    return this;
+  }
+
+  public void unsetTargetKiB() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __TARGETKIB_ISSET_ID);
+  }
+
+  /** Returns true if field targetKiB is set (has been assigned a value) and false otherwise */
+  public boolean isSetTargetKiB() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __TARGETKIB_ISSET_ID);
+  }
+
+  public void setTargetKiBIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __TARGETKIB_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -421,6 +471,14 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       }
       break;
 
+    case TARGET_KI_B:
+      if (value == null) {
+        unsetTargetKiB();
+      } else {
+        setTargetKiB((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -442,6 +500,9 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
 
     case OUTSTANDING:
       return getOutstanding();
+
+    case TARGET_KI_B:
+      return getTargetKiB();
 
     }
     throw new java.lang.IllegalStateException();
@@ -465,6 +526,8 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       return isSetPagesSentBefore();
     case OUTSTANDING:
       return isSetOutstanding();
+    case TARGET_KI_B:
+      return isSetTargetKiB();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -527,6 +590,15 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
         return false;
     }
 
+    boolean this_present_targetKiB = true && this.isSetTargetKiB();
+    boolean that_present_targetKiB = true && that.isSetTargetKiB();
+    if (this_present_targetKiB || that_present_targetKiB) {
+      if (!(this_present_targetKiB && that_present_targetKiB))
+        return false;
+      if (this.targetKiB != that.targetKiB)
+        return false;
+    }
+
     return true;
   }
 
@@ -551,6 +623,10 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     hashCode = hashCode * 8191 + ((isSetOutstanding()) ? 131071 : 524287);
     if (isSetOutstanding())
       hashCode = hashCode * 8191 + outstanding.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetTargetKiB()) ? 131071 : 524287);
+    if (isSetTargetKiB())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(targetKiB);
 
     return hashCode;
   }
@@ -609,6 +685,16 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
     }
     if (isSetOutstanding()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.outstanding, other.outstanding);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetTargetKiB(), other.isSetTargetKiB());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetTargetKiB()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.targetKiB, other.targetKiB);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -672,6 +758,12 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       } else {
         org.apache.thrift.TBaseHelper.toString(this.outstanding, sb);
       }
+      first = false;
+    }
+    if (isSetTargetKiB()) {
+      if (!first) sb.append(", ");
+      sb.append("targetKiB:");
+      sb.append(this.targetKiB);
       first = false;
     }
     sb.append(")");
@@ -772,6 +864,14 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 6: // TARGET_KI_B
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.targetKiB = iprot.readI64();
+              struct.setTargetKiBIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -820,6 +920,11 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
           oprot.writeFieldEnd();
         }
       }
+      if (struct.isSetTargetKiB()) {
+        oprot.writeFieldBegin(TARGET_KI_B_FIELD_DESC);
+        oprot.writeI64(struct.targetKiB);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -854,7 +959,10 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       if (struct.isSetOutstanding()) {
         optionals.set(4);
       }
-      oprot.writeBitSet(optionals, 5);
+      if (struct.isSetTargetKiB()) {
+        optionals.set(5);
+      }
+      oprot.writeBitSet(optionals, 6);
       if (struct.isSetSessionId()) {
         oprot.writeString(struct.sessionId);
       }
@@ -876,12 +984,15 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       if (struct.isSetOutstanding()) {
         oprot.writeBinary(struct.outstanding);
       }
+      if (struct.isSetTargetKiB()) {
+        oprot.writeI64(struct.targetKiB);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TResume struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(5);
+      java.util.BitSet incoming = iprot.readBitSet(6);
       if (incoming.get(0)) {
         struct.sessionId = iprot.readString();
         struct.setSessionIdIsSet(true);
@@ -911,6 +1022,10 @@ public class TResume implements org.apache.thrift.TBase<TResume, TResume._Fields
       if (incoming.get(4)) {
         struct.outstanding = iprot.readBinary();
         struct.setOutstandingIsSet(true);
+      }
+      if (incoming.get(5)) {
+        struct.targetKiB = iprot.readI64();
+        struct.setTargetKiBIsSet(true);
       }
     }
   }
