@@ -3,17 +3,13 @@ package org.xenpostcopy.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.xenpostcopy.migration.MigrationOptions;
-import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.PrePaging;
 import org.xenpostcopy.migration.report.MigrationReport;
-import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainId;
-import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.XenStore;
 
 /**
@@ -32,13 +28,8 @@ class GuestBalloonsDuringPostCopyTest {
             // about ten seconds after the switch. A regression would wait for pages that never load: fail fast.
             MigrationOptions options = MigrationOptions.defaults().withPrePaging(PrePaging.PUSH).withLink(200, 0)
                     .withBaselineMs(0).withTimeoutMs(60_000);
-            CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(
-                    () -> hosts.source.migrate(d, hosts.destination.address(), options, MigrationProgress.NONE));
-            Await.until(() -> migration.isDone() || hosts.destinationHost.domains().lookup("vm")
-                            .map(id -> hosts.destinationHost.domains().info(id).state() == DomainInfo.State.RUNNING)
-                            .orElse(false),
-                    Duration.ofSeconds(120), () -> "the guest to run on the destination");
-            DomainId there = hosts.destinationHost.domains().lookup("vm").orElseThrow();
+            CompletableFuture<MigrationReport> migration = hosts.startMigration(d, options);
+            DomainId there = hosts.awaitRunningAtDestination("vm", migration);
             long populated = hosts.destinationHost.domains().info(there).totPages();
             hosts.destinationHost.store().write(XenStore.domainPath(there) + "/memory/target",
                     Long.toString((populated - 16_384) * 4));   // 64 MiB less

@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationOptions;
-import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.PrePaging;
 import org.xenpostcopy.migration.report.MigrationReport;
-import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
 
@@ -32,13 +29,8 @@ class GuestLostOnDestinationTest {
             // 100 Mbit/s: a quarter of a GiB takes about 20 s to push, so the guest is sure to die half-way.
             MigrationOptions options = MigrationOptions.defaults().withPrePaging(PrePaging.BUBBLE).withLink(100, 0)
                     .withBaselineMs(0);
-            CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(
-                    () -> hosts.source.migrate(d, hosts.destination.address(), options, MigrationProgress.NONE));
-            Await.until(() -> migration.isDone() || hosts.destinationHost.domains().lookup("vm")
-                            .map(id -> hosts.destinationHost.domains().info(id).state() == DomainInfo.State.RUNNING)
-                            .orElse(false),
-                    Duration.ofSeconds(120), () -> "the guest to run on the destination");
-            DomainId there = hosts.destinationHost.domains().lookup("vm").orElseThrow();
+            CompletableFuture<MigrationReport> migration = hosts.startMigration(d, options);
+            DomainId there = hosts.awaitRunningAtDestination("vm", migration);
 
             hosts.destinationHost.domains().destroy(there);
 

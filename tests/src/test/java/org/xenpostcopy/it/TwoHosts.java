@@ -2,10 +2,15 @@ package org.xenpostcopy.it;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
 
 /** Two emulated hosts, each with its migration agent listening on loopback. */
@@ -22,6 +27,21 @@ final class TwoHosts implements AutoCloseable {
         Await.until(() -> sourceHost.guestOps(d) >= warmupOps, Duration.ofMinutes(2),
                 () -> workload + " warming up: " + sourceHost.guestOps(d) + " of " + warmupOps + " ops");
         return d;
+    }
+
+    /** Starts migrating {@code d} to the destination on another thread. */
+    CompletableFuture<MigrationReport> startMigration(DomainId d, MigrationOptions options) {
+        return CompletableFuture.supplyAsync(() -> source.migrate(d, destination.address(), options,
+                MigrationProgress.NONE));
+    }
+
+    /** Waits until the guest {@code name} runs on the destination (the switch is done); returns its id there. */
+    DomainId awaitRunningAtDestination(String name, CompletableFuture<?> migration) {
+        Await.until(() -> migration.isDone() || destinationHost.domains().lookup(name)
+                        .map(id -> destinationHost.domains().info(id).state() == DomainInfo.State.RUNNING)
+                        .orElse(false),
+                Duration.ofSeconds(120), () -> "the guest to run on the destination");
+        return destinationHost.domains().lookup(name).orElseThrow();
     }
 
     @Override

@@ -14,7 +14,7 @@ import org.xenpostcopy.migration.protocol.MigrationServer;
 import org.xenpostcopy.migration.protocol.ThriftPeerConnector;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.PageServer;
-import org.xenpostcopy.migration.source.OutgoingMigration;
+import org.xenpostcopy.migration.source.OutgoingMigrations;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.XenHost;
 
@@ -28,6 +28,7 @@ public final class HostAgent implements AutoCloseable {
     private final PageServer pageServer = new PageServer();
     private final PeerConnector peers = new ThriftPeerConnector();
     private final IncomingMigrations receiver;
+    private final OutgoingMigrations outgoing;
     private final HostControlService control;
     private final MigrationServer server;
 
@@ -43,6 +44,7 @@ public final class HostAgent implements AutoCloseable {
         this.host = host;
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers);
+        this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::address, Optional.of(dsb));
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
         this.control = new HostControlService(host, dsb, this::migrate);
         this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token)).start();
@@ -69,13 +71,13 @@ public final class HostAgent implements AutoCloseable {
     /** Migrates a domain of this host to the agent at {@code destination}; returns the report when done. */
     public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
                                    MigrationProgress progress) {
-        return new OutgoingMigration(host, pageServer, peers, address(), domain, destination, options, progress,
-                Optional.of(dsb)).run();
+        return outgoing.migrate(domain, destination, options, progress);
     }
 
     @Override
     public void close() {
         server.close();
+        receiver.close();
         control.close();
         dsb.close();
     }

@@ -34,6 +34,8 @@ final class IncomingMigration {
     final MigrationMode mode;
     final DomainId domain;
     final long gfnCount;
+    /** The domain's name, which no second incoming session may have at the same time. */
+    final String domainName;
     private final XenHost host;
     private final PhaseMachine<DestinationPhase> phase;
     private final DomainPreparer.PreparedDomain prepared;
@@ -44,12 +46,16 @@ final class IncomingMigration {
     private DemandFetcher fetcher;
     private volatile String demandFailure;
     private volatile long resumedAt;
+    /** When the source last did something with this session (prepare, a pushed batch, resume). */
+    private volatile long lastActivity = System.nanoTime();
     private volatile long opsAtResume = -1;
     private volatile long opsAtCompletion = -1;
     private volatile long touchedAtCompletion = -1;
 
-    IncomingMigration(String id, XenHost host, MigrationMode mode, DomainPreparer.PreparedDomain prepared) {
+    IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
+                      DomainPreparer.PreparedDomain prepared) {
         this.id = id;
+        this.domainName = domainName;
         this.host = host;
         this.mode = mode;
         this.prepared = prepared;
@@ -86,6 +92,7 @@ final class IncomingMigration {
      * vCPU state and unpauses. Returns the nanoseconds from the last pre-copy page to the unpause.
      */
     long resume(Resume request, long precopyWaitMs) {
+        lastActivity = System.nanoTime();
         precopy.awaitWritten(request.pagesSentBefore(), precopyWaitMs);
         long t0 = System.nanoTime();
         phase.advance(DestinationPhase.PREPARED, DestinationPhase.RUNNING);
@@ -108,6 +115,7 @@ final class IncomingMigration {
      * refused whole (wrong phase, guest lost).
      */
     boolean receive(PageBatch batch) {
+        lastActivity = System.nanoTime();
         DestinationPhase now = phase.phase();
         boolean beforeSwitch = now == DestinationPhase.PREPARED;
         if (beforeSwitch && mode == MigrationMode.POSTCOPY || now.compareTo(DestinationPhase.RECOVERING) > 0
@@ -213,6 +221,11 @@ final class IncomingMigration {
                 ledger.duplicates(), ledger.rejected(), ledger.networkFaults(), ledger.prepagedHits(),
                 ledger.faultLatency(), ledger.lastLoadedAt() - resumedAt, opsAtResume, opsAtCompletion,
                 touchedAtCompletion, domain.value());
+    }
+
+    /** Nanoseconds since the source last did something with this session. */
+    long idleNanos(long now) {
+        return now - lastActivity;
     }
 
     long expectedCount() {

@@ -5,8 +5,12 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.link.LinkShaper;
@@ -25,20 +29,73 @@ import org.xenpostcopy.xen.XenHost;
  * This host as a migration destination: the sessions coming in, by id. Every call is checked against its
  * session's phase before anything is touched; host errors become {@link PeerException}s naming what failed.
  */
-public final class IncomingMigrations {
+public final class IncomingMigrations implements AutoCloseable {
     private static final Logger LOG = System.getLogger(IncomingMigrations.class.getName());
     /** How long a resume waits for pre-copy pages still in flight on the push connection. */
     private static final long PRECOPY_WAIT_MS = 60_000;
+    /** Default {@link #IncomingMigrations(XenHost, PeerConnector, Duration) prepared idle limit}. */
+    public static final Duration DEFAULT_PREPARED_IDLE_LIMIT = Duration.ofMinutes(10);
 
     private final XenHost host;
     private final PeerConnector peers;
     private final ConcurrentHashMap<String, IncomingMigration> sessions = new ConcurrentHashMap<>();
+    /** Names of the domains coming in: claimed before prepare starts, so two prepares cannot both pass. */
+    private final Set<String> namesComingIn = ConcurrentHashMap.newKeySet();
     private final AtomicLong refusedBatches = new AtomicLong();
+    private final Duration preparedIdleLimit;
+    private final ScheduledExecutorService reaper;
 
     /** @param peers opens each session's demand channel back to its source */
     public IncomingMigrations(XenHost host, PeerConnector peers) {
+        this(host, peers, DEFAULT_PREPARED_IDLE_LIMIT);
+    }
+
+    /**
+     * @param preparedIdleLimit how long a prepared session may go without a word from its source before its
+     *                          domain is destroyed (a source that died before the switch never comes back for it)
+     */
+    public IncomingMigrations(XenHost host, PeerConnector peers, Duration preparedIdleLimit) {
         this.host = host;
         this.peers = peers;
+        this.preparedIdleLimit = preparedIdleLimit;
+        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "incoming-reaper");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(1, Math.min(preparedIdleLimit.toMillis() / 4, 30_000));
+        reaper.scheduleWithFixedDelay(() -> reapIdle(System.nanoTime()), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Destroys every prepared session whose source has been silent longer than the limit; returns how many. Only
+     * sessions before the switch: after it the guest runs here and is never given up.
+     */
+    int reapIdle(long now) {
+        int reaped = 0;
+        for (IncomingMigration m : sessions.values()) {
+            if (m.phase() != DestinationPhase.PREPARED || m.idleNanos(now) < preparedIdleLimit.toNanos()) {
+                continue;
+            }
+            try {
+                m.abort();
+            } catch (IllegalStateException resumedMeanwhile) {
+                continue;   // the resume won the race: the guest is this host's now
+            } catch (XenException e) {
+                LOG.log(Level.ERROR, "session {0}: destroying the idle prepared {1} failed: {2}", m.id, m.domain,
+                        e.getMessage());
+            }
+            end(m);
+            reaped++;
+            LOG.log(Level.WARNING, "session {0}: no word from the source for {1} s before the switch; {2} destroyed",
+                    m.id, preparedIdleLimit.toSeconds(), m.domain);
+        }
+        return reaped;
+    }
+
+    @Override
+    public void close() {
+        reaper.shutdownNow();
     }
 
     /** Ids of the migrations coming in now. */
@@ -64,6 +121,20 @@ public final class IncomingMigrations {
         if (sessions.containsKey(sessionId)) {
             throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " exists already");
         }
+        String name = request.domain().name();
+        if (!namesComingIn.add(name)) {
+            throw new PeerException(RemoteError.WRONG_STATE, "a migration of '" + name + "' is already coming in");
+        }
+        try {
+            return prepareClaimed(sessionId, request, t0);
+        } catch (RuntimeException e) {
+            namesComingIn.remove(name);
+            throw e;
+        }
+    }
+
+    private Prepare.Reply prepareClaimed(String sessionId, Prepare request, long t0) {
+        String name = request.domain().name();
         long span = request.unpopulated().size();
         if (span < request.domain().memoryPages()) {
             throw PeerException.badRequest("a physmap of " + span + " gfns cannot hold " + request.domain().memoryPages()
@@ -79,7 +150,7 @@ public final class IncomingMigrations {
         try {
             DomainPreparer.PreparedDomain d = new DomainPreparer(host).prepare(request.domain(), request.targetKiB(),
                     request.unpopulated(), request.mode());
-            m = new IncomingMigration(sessionId, host, request.mode(), d);
+            m = new IncomingMigration(sessionId, name, host, request.mode(), d);
         } catch (XenException e) {
             throw new PeerException(RemoteError.HOST_ERROR, "creating " + request.domain().name() + " failed: "
                     + e.getMessage(), e);
@@ -159,7 +230,7 @@ public final class IncomingMigrations {
         }
         if (m.guestLost() != null) {
             m.finish(DestinationPhase.LOST);
-            sessions.remove(sessionId);
+            end(m);
             throw new PeerException(RemoteError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
                     + m.guestLost());
         }
@@ -175,7 +246,7 @@ public final class IncomingMigrations {
                     + "; the guest runs here and waits for the rest");
         }
         m.finish(DestinationPhase.COMPLETED);
-        sessions.remove(sessionId);
+        end(m);
         CompletionRecord.Tally tally = m.tally();
         LOG.log(Level.INFO, "session {0}: complete; {1} pages loaded after the switch, {2} network faults", sessionId,
                 tally.loadedAfterSwitch(), tally.networkFaults());
@@ -200,7 +271,14 @@ public final class IncomingMigrations {
         } catch (XenException | IllegalStateException e) {
             throw new PeerException(RemoteError.HOST_ERROR, "abort failed: " + e.getMessage(), e);
         } finally {
-            sessions.remove(sessionId);
+            end(m);
+        }
+    }
+
+    /** Forgets a session that has ended (completed, lost, aborted, reaped). */
+    private void end(IncomingMigration m) {
+        if (sessions.remove(m.id, m)) {
+            namesComingIn.remove(m.domainName);
         }
     }
 

@@ -1,8 +1,9 @@
 package org.xenpostcopy.xen.emulated.guest;
 
 /**
- * The {@code stress} tool's VM worker: allocates a working set, then sweeps it page by page, forever, reading
- * (and checking) or writing each page.
+ * A working set swept page by page, forever: the {@code stress} tool's VM worker (allocate the set, then read —
+ * and check — or write each page in turn, starting anywhere), and a network benchmark's socket buffers (a small
+ * set rewritten at a very high rate, from the first buffer on).
  */
 final class StressWorkload implements Workload {
     private static final int PHASE = 0;   // registers r[0], r[1]: the phase and a cursor (see Workload)
@@ -11,11 +12,25 @@ final class StressWorkload implements Workload {
     private final String spec;
     private final long wss;
     private final boolean writes;
+    private final boolean randomStart;
+    private final long opsPerSecond;
 
-    StressWorkload(String spec, long wss, boolean writes) {
+    private StressWorkload(String spec, long wss, boolean writes, boolean randomStart, long opsPerSecond) {
         this.spec = spec;
         this.wss = wss;
         this.writes = writes;
+        this.randomStart = randomStart;
+        this.opsPerSecond = opsPerSecond;
+    }
+
+    /** {@code stress-read:<WSS>} or {@code stress-write:<WSS>}. */
+    static StressWorkload stress(String spec, long wss, boolean writes) {
+        return new StressWorkload(spec, wss, writes, true, 50_000);
+    }
+
+    /** {@code netperf}: {@code buffers} pages rewritten in turn. */
+    static StressWorkload netperf(String spec, long buffers) {
+        return new StressWorkload(spec, buffers, true, false, 200_000);
     }
 
     @Override
@@ -25,7 +40,7 @@ final class StressWorkload implements Workload {
 
     @Override
     public long opsPerSecond() {
-        return 50_000;
+        return opsPerSecond;
     }
 
     @Override
@@ -39,7 +54,7 @@ final class StressWorkload implements Workload {
             regs.writes++;
             if (++r[I] == wss) {
                 r[PHASE] = 1;
-                r[I] = regs.nextBelow(wss);
+                r[I] = randomStart ? regs.nextBelow(wss) : 0;
             }
             return true;
         }

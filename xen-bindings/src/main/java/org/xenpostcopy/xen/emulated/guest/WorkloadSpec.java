@@ -33,7 +33,7 @@ public final class WorkloadSpec {
         }
         Workload w = switch (name) {
             case "idle" -> noArg(arg, spec, new IdleWorkload(spec));
-            case "netperf" -> noArg(arg, spec, new NetperfWorkload(spec, Math.min(64, layout.dataPages())));
+            case "netperf" -> noArg(arg, spec, StressWorkload.netperf(spec, Math.min(64, layout.dataPages())));
             case "kernel-compile" -> noArg(arg, spec, new KernelCompileWorkload(spec, layout.dataPages()));
             case "stress-read", "stress-write" -> {
                 if (arg == null) {
@@ -44,7 +44,7 @@ public final class WorkloadSpec {
                     throw new IllegalArgumentException("working set of workload '" + spec + "' is " + wss
                             + " pages; this guest has room for 1.." + layout.dataPages());
                 }
-                yield new StressWorkload(spec, wss, name.equals("stress-write"));
+                yield StressWorkload.stress(spec, wss, name.equals("stress-write"));
             }
             default -> throw new IllegalArgumentException("unknown workload '" + spec + "'; expected " + USAGE);
         };

@@ -1,0 +1,96 @@
+package org.xenpostcopy.migration.destination;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.peer.PeerConnector;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainControl;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.XenStore;
+
+/** The destination's sessions: one per domain name, and a prepared session its source forgot is given up. */
+class IncomingMigrationsTest {
+    private static final DomainId DOM = DomainId.of(5);
+    private static final long PAGES = 64;
+    private final XenHost host = mock(XenHost.class);
+    private final DomainControl domains = mock(DomainControl.class);
+    private final GuestMemory memory = mock(GuestMemory.class);
+    private final DomainConfig config = new DomainConfig("vm", PAGES, 1, "idle", 1);
+    private final Duration idleLimit = Duration.ofMinutes(10);
+    private IncomingMigrations incoming;
+
+    @BeforeEach
+    void wire() {
+        when(host.domains()).thenReturn(domains);
+        when(host.memory()).thenReturn(memory);
+        when(host.store()).thenReturn(mock(XenStore.class));
+        when(host.guestProbe()).thenReturn(Optional.empty());
+        when(domains.create(any(), any(Boolean.class))).thenReturn(DOM);
+        when(memory.gfnCount(DOM)).thenReturn(PAGES);
+        incoming = new IncomingMigrations(host, mock(PeerConnector.class), idleLimit);
+    }
+
+    @AfterEach
+    void close() {
+        incoming.close();
+    }
+
+    /** A pre-copy prepare: no pager, no demand channel, only the domain. */
+    private Prepare precopy(DomainConfig domain) {
+        return new Prepare(domain, 0, InetSocketAddress.createUnresolved("src", 7410), 0, 0,
+                new GfnBitmap(PAGES), MigrationMode.PRECOPY);
+    }
+
+    @Test
+    void aSecondSessionForTheSameDomainNameIsRefusedUntilTheFirstEnds() {
+        incoming.prepare("s1", precopy(config));
+        PeerException e = assertThrows(PeerException.class, () -> incoming.prepare("s2", precopy(config)));
+        assertEquals(RemoteError.WRONG_STATE, e.error());
+        assertEquals("a migration of 'vm' is already coming in", e.getMessage());
+        incoming.abort("s1", "test");
+        incoming.prepare("s3", precopy(config));
+        assertEquals(java.util.Set.of("s3"), incoming.activeSessions());
+    }
+
+    @Test
+    void aFailedPrepareFreesTheName() {
+        when(domains.create(any(), any(Boolean.class))).thenThrow(new org.xenpostcopy.xen.XenException("xc_domain_create",
+                org.xenpostcopy.xen.Errno.ENOMEM, "test")).thenReturn(DOM);
+        assertEquals(RemoteError.HOST_ERROR,
+                assertThrows(PeerException.class, () -> incoming.prepare("s1", precopy(config))).error());
+        incoming.prepare("s2", precopy(config));
+    }
+
+    @Test
+    void aPreparedSessionWhoseSourceFellSilentIsDestroyedAndOnlyThen() {
+        incoming.prepare("s1", precopy(config));
+        long now = System.nanoTime();
+        assertEquals(0, incoming.reapIdle(now));
+        verify(domains, never()).destroy(DOM);
+        assertEquals(1, incoming.reapIdle(now + idleLimit.toNanos() + TimeUnit.SECONDS.toNanos(1)));
+        verify(domains).destroy(DOM);
+        assertEquals(java.util.Set.of(), incoming.activeSessions());
+        assertEquals(RemoteError.UNKNOWN_SESSION, assertThrows(PeerException.class,
+                () -> incoming.abort("s1", "late")).error());
+    }
+}

@@ -1,0 +1,128 @@
+package org.xenpostcopy.migration.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.InOrder;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.PeerConnector;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.xen.DirtyLog;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainControl;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenHost;
+import org.xenpostcopy.xen.XenStore;
+
+/** Failures before the switch, on a mocked host and peer: the guest stays the source's, nothing is left behind. */
+class OutgoingMigrationTest {
+    private static final DomainId DOM = DomainId.of(3);
+    private static final long PAGES = 16;
+    private final XenHost host = mock(XenHost.class);
+    private final DomainControl domains = mock(DomainControl.class);
+    private final GuestMemory memory = mock(GuestMemory.class);
+    private final DirtyLog dirty = mock(DirtyLog.class);
+    private final DestinationPeer peer = mock(DestinationPeer.class);
+    private final PeerConnector peers = mock(PeerConnector.class);
+    private final AtomicInteger pushes = new AtomicInteger();
+
+    @BeforeEach
+    void wire() {
+        when(host.domains()).thenReturn(domains);
+        when(host.memory()).thenReturn(memory);
+        when(host.dirtyLog()).thenReturn(dirty);
+        when(host.store()).thenReturn(mock(XenStore.class));
+        when(host.guestProbe()).thenReturn(Optional.empty());
+        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", PAGES, PAGES, 0, 1, DomainInfo.State.RUNNING));
+        when(domains.config(DOM)).thenReturn(new DomainConfig("vm", PAGES, 1, "idle", 1));
+        when(domains.populated(DOM)).thenReturn(GfnBitmap.full(PAGES));
+        when(domains.vcpuStates(DOM)).thenReturn(List.of(new VcpuState(0, new byte[1])));
+        when(memory.gfnCount(DOM)).thenReturn(PAGES);
+        doAnswer(inv -> {
+            ByteBuffer dst = inv.getArgument(2);
+            dst.position(dst.position() + Gfn.PAGE_SIZE);
+            return null;
+        }).when(memory).read(eq(DOM), any(), any());
+        GfnBitmap oneDirty = new GfnBitmap(PAGES);
+        oneDirty.set(4);
+        when(dirty.readAndClear(DOM)).thenReturn(oneDirty);
+        when(peers.destination(any(), anyString(), anyLong())).thenReturn(peer);
+        when(peer.prepare(any())).thenReturn(new Prepare.Reply(9, 1.0));
+    }
+
+    private OutgoingMigration migration() {
+        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.PRECOPY).withBaselineMs(0);
+        return new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1),
+                DOM, InetSocketAddress.createUnresolved("dest", 2), options, MigrationProgress.NONE, Optional.empty());
+    }
+
+    /** The {@code n}-th push (1-based) fails as a broken connection would. */
+    private void pushFailsAt(int n) {
+        doAnswer(inv -> {
+            if (pushes.incrementAndGet() == n) {
+                throw new PeerException(RemoteError.CONNECTION, "push failed at the destination dest:2: Broken pipe");
+            }
+            return null;
+        }).when(peer).push(any());
+    }
+
+    @Test
+    void aFailedLiveRoundTurnsLogDirtyOffAbortsTheDestinationAndNeverPausesTheGuest() {
+        pushFailsAt(1);
+        OutgoingMigration m = migration();
+        MigrationException e = assertThrows(MigrationException.class, m::run);
+        assertTrue(e.getMessage().endsWith("keeps running here"), e.getMessage());
+        InOrder order = inOrder(dirty, peer);
+        order.verify(dirty).enable(DOM);
+        order.verify(dirty).disable(DOM);
+        order.verify(peer).abort(anyString());
+        verify(domains, never()).suspendForMigration(any());
+        verify(peer).close();
+        assertEquals(SourcePhase.FAILED, m.phase());
+    }
+
+    @Test
+    void aFailedStopAndCopyResumesTheGuestHereAndAbortsTheDestination() {
+        // Round 1 is one push of 16 pages; the round of the one dirty page is the second; the stop-and-copy the third.
+        pushFailsAt(3);
+        OutgoingMigration m = migration();
+        MigrationException e = assertThrows(MigrationException.class, m::run);
+        assertTrue(e.getMessage().contains("keeps running here"), e.getMessage());
+        InOrder order = inOrder(domains, peer);
+        order.verify(domains).suspendForMigration(DOM);
+        order.verify(domains).resumeAfterFailedMigration(DOM);
+        order.verify(peer).abort(anyString());
+        verify(peer, never()).resume(any());
+        verify(domains, never()).destroy(any());
+        assertEquals(SourcePhase.FAILED, m.phase());
+    }
+}
