@@ -44,6 +44,16 @@ public final class AtomicGfnBitmap {
         }
     }
 
+    /** Clears the bit of {@code gfn} (a claim given back: the page was not sent after all). */
+    public void clear(long gfn) {
+        int i = (int) (gfn >>> 6);
+        long bit = 1L << gfn;
+        long w;
+        do {
+            w = words.get(i);
+        } while (!words.compareAndSet(i, w, w & ~bit));
+    }
+
     /** The first gfn at or after {@code from} whose bit is clear, or -1. */
     public long nextClear(long from) {
         if (from < 0) {

@@ -12,4 +12,14 @@ package org.xenpostcopy.xen;
  */
 public record PagingRequest(Gfn gfn, int vcpu, boolean vcpuPaused, boolean foreign, P2mType p2mType,
                             int pagingFlags) {
+    /** {@code MEM_PAGING_DROP_PAGE} of {@code vm_event.h}. */
+    public static final int MEM_PAGING_DROP_PAGE = 1;
+
+    /**
+     * Not a fault: the guest gave this paged-out gfn back ({@code decrease_reservation}) and Xen tells the pager
+     * it may drop its copy. It must still be answered — it holds a ring slot.
+     */
+    public boolean dropsPage() {
+        return (pagingFlags & MEM_PAGING_DROP_PAGE) != 0;
+    }
 }

@@ -4,7 +4,9 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,10 +43,12 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     private volatile Consumer<List<PagingRequest>> answer = requests -> {
         throw new IllegalStateException("a fault answer before the ledger was connected to a pager loop");
     };
-    private final Object[] stripes = new Object[STRIPES];
+    /**
+     * Per stripe, the requests waiting per gfn, each with when it came off the ring; each map is also its
+     * stripe's lock. A map, not an array over every gfn: at most a ring's worth of faults wait at once.
+     */
+    private final List<Map<Long, PendingFault>> stripes = new ArrayList<>(STRIPES);
     private final AtomicGfnBitmap loadedBits;
-    /** Requests waiting per gfn, each with when it came off the ring; guarded by the gfn's stripe. */
-    private final PendingFault[] pending;
     private volatile GfnBitmap expected;
     private volatile long expectedCount = -1;
     private final CountDownLatch settled = new CountDownLatch(1);
@@ -68,16 +72,12 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     }
 
     ArrivalLedger(String session, PagingSession paging, long gfnCount) {
-        if (gfnCount > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(gfnCount + " gfns are more than one ledger tracks");
-        }
         this.session = session;
         this.paging = paging;
         this.gfnCount = gfnCount;
         this.loadedBits = new AtomicGfnBitmap(gfnCount);
-        this.pending = new PendingFault[(int) gfnCount];
         for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Object();
+            stripes.add(new HashMap<>());
         }
     }
 
@@ -122,15 +122,15 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
         }
         PendingFault waiting;
         boolean here;
-        synchronized (stripe(gfn)) {
+        Map<Long, PendingFault> pending = stripe(gfn);
+        synchronized (pending) {
             if (loadedBits.get(gfn)) {
                 duplicates.incrementAndGet();
                 return;
             }
             here = load(gfn, page);
             loadedBits.setIfClear(gfn);     // under the stripe lock: set only once the page is settled
-            waiting = pending[(int) gfn];
-            pending[(int) gfn] = null;
+            waiting = pending.remove(gfn);
         }
         if (waiting != null) {
             answer.accept(waiting.requests);
@@ -149,17 +149,18 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
 
     /**
      * Loads one page; false if the guest had already taken the gfn back. Between the switch and a page's arrival
-     * the guest may balloon it out (or out and in again): Xen then refuses the load (the gfn is no longer paged
-     * out), and the copy that arrived is older than what the guest now owns, so it is dropped — counted, never
-     * loaded. Any other failure is recorded and wakes whoever waits for completion: the migration fails loudly
-     * instead of waiting for a page that will never load.
+     * the guest may balloon it out (or out and in again): Xen then refuses the load with ENOENT (the gfn is no
+     * longer paged out), and the copy that arrived is older than what the guest now owns, so it is dropped —
+     * counted, never loaded. Any other failure (EINVAL: a dying domain or a bad buffer) is recorded and wakes
+     * whoever waits for completion: the migration fails loudly instead of waiting for a page that will never
+     * load, and a guest that died is found by the caller's check.
      */
     private boolean load(long gfn, ByteBuffer page) {
         try {
             paging.load(Gfn.of(gfn), page);
             return true;
         } catch (XenException e) {
-            if (e.is(Errno.EINVAL) || e.is(Errno.ENOENT)) {
+            if (e.is(Errno.ENOENT)) {
                 LOG.log(Level.DEBUG, "session {0}: gfn 0x{1} was given back by the guest before it arrived: {2}",
                         session, Long.toHexString(gfn), e.getMessage());
                 return false;
@@ -182,13 +183,23 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
         if (gfn < 0 || gfn >= gfnCount) {
             return true;   // not a page of this migration: the response alone lets Xen retry and report it
         }
-        synchronized (stripe(gfn)) {
+        if (r.dropsPage()) {
+            // The guest gave the gfn back: answered at once (it holds a ring slot), nothing fetched; the page, if
+            // it still comes, is refused its load and counted as given back.
+            return true;
+        }
+        GfnBitmap exp = expected;
+        if (exp != null && !exp.get(gfn)) {
+            return true;   // a hole since the switch: no page will come; the response lets Xen retry and decide
+        }
+        Map<Long, PendingFault> pending = stripe(gfn);
+        synchronized (pending) {
             if (!loadedBits.get(gfn)) {
-                PendingFault pf = pending[(int) gfn];
+                PendingFault pf = pending.get(gfn);
                 boolean first = pf == null;
                 if (first) {
                     pf = new PendingFault();
-                    pending[(int) gfn] = pf;
+                    pending.put(gfn, pf);
                 }
                 pf.requests.add(r);
                 pf.since.add(takenAt);
@@ -266,7 +277,7 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
         return lastLoadedAt;
     }
 
-    private Object stripe(long gfn) {
-        return stripes[(int) (gfn & (STRIPES - 1))];
+    private Map<Long, PendingFault> stripe(long gfn) {
+        return stripes.get((int) (gfn & (STRIPES - 1)));
     }
 }

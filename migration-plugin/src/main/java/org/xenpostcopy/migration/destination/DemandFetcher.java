@@ -100,8 +100,9 @@ final class DemandFetcher {
         } catch (InterruptedException e) {
             // stopping
         } catch (RuntimeException e) {
-            // The channel, or loading a fetched page, failed: faults still waiting stay waiting (nothing is lost;
-            // the source keeps every page not yet sent), and completion reports why.
+            // The channel, or loading a fetched page, failed. Faults still waiting stay waiting, and completion
+            // reports why; pages of a reply that did not load are not sent again in this session (the source
+            // counts them as sent), so the session fails rather than finishes.
             if (!stop) {
                 failed.accept(e.getMessage() == null ? e.toString() : e.getMessage());
             }

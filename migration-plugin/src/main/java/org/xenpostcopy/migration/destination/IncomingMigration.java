@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.PhaseMachine;
 import org.xenpostcopy.migration.link.LinkShaper;
@@ -29,6 +30,8 @@ final class IncomingMigration {
     private static final Logger LOG = System.getLogger(IncomingMigration.class.getName());
     /** How often the pager loop asks Xen whether the guest still runs here. */
     private static final long WATCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long the ring must stay empty at completion before paging is turned off. */
+    private static final long DRAIN_QUIET_MS = 50;
 
     final String id;
     final MigrationMode mode;
@@ -46,6 +49,7 @@ final class IncomingMigration {
     private DemandFetcher fetcher;
     private volatile String demandFailure;
     private volatile long resumedAt;
+    private final AtomicBoolean switching = new AtomicBoolean();
     /** When the source last did something with this session (prepare, a pushed batch, resume). */
     private volatile long lastActivity = System.nanoTime();
     private volatile long opsAtResume = -1;
@@ -93,9 +97,23 @@ final class IncomingMigration {
      */
     long resume(Resume request, long precopyWaitMs) {
         lastActivity = System.nanoTime();
+        if (phase.phase() != DestinationPhase.PREPARED || !switching.compareAndSet(false, true)) {
+            throw new IllegalStateException("session " + id + " is " + phase.phase() + " or already switching");
+        }
+        try {
+            return switchHere(request, precopyWaitMs);
+        } finally {
+            switching.set(false);
+        }
+    }
+
+    /**
+     * Everything that can fail happens while the phase is still PREPARED, so a failed resume leaves a session the
+     * source can abort (and then resume its own copy); the move to RUNNING comes just before the unpause.
+     */
+    private long switchHere(Resume request, long precopyWaitMs) {
         precopy.awaitWritten(request.pagesSentBefore(), precopyWaitMs);
         long t0 = System.nanoTime();
-        phase.advance(DestinationPhase.PREPARED, DestinationPhase.RUNNING);
         GfnBitmap toCome = new HoleMirror(host, domain, prepared.paging(), mode).mirror(prepared.holes(),
                 precopy.refilled(), request.unpopulated(), request.outstanding().orElse(null));
         for (VcpuState v : request.vcpus()) {
@@ -104,6 +122,7 @@ final class IncomingMigration {
         Optional<GuestProbe> probe = host.guestProbe();
         probe.ifPresent(p -> opsAtResume = p.operations(domain));
         writeTarget(request.targetKiB());
+        phase.advance(DestinationPhase.PREPARED, DestinationPhase.RUNNING);
         resumedAt = System.nanoTime();
         ledger.expect(toCome, this::lastPageLoaded);
         host.domains().unpause(domain);
@@ -182,14 +201,28 @@ final class IncomingMigration {
         return ledger.await(timeoutMs);
     }
 
-    /** Leaves {@code RUNNING} for {@code to} (COMPLETED or LOST) and stops the paging threads. */
+    /**
+     * Leaves {@code RUNNING} for {@code to} (COMPLETED or LOST) and stops the paging threads. On completion the
+     * ring is drained first: a vCPU that faulted just as its page loaded has a request on the ring that nobody
+     * else would answer once paging is off.
+     */
     void finish(DestinationPhase to) {
         phase.advance(DestinationPhase.RUNNING, to);
+        if (to == DestinationPhase.COMPLETED && loop != null) {
+            try {
+                loop.drainAndStop(DRAIN_QUIET_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         stopPaging();
     }
 
     /** Tears a session down before its guest ever ran here. */
     void abort() {
+        if (switching.get()) {
+            throw new IllegalStateException("session " + id + " is switching: the resume decides");
+        }
         phase.advance(DestinationPhase.PREPARED, DestinationPhase.ABORTED);
         stopPaging();
         host.domains().destroy(domain);

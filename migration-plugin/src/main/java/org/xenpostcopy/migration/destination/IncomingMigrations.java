@@ -64,7 +64,14 @@ public final class IncomingMigrations implements AutoCloseable {
             return t;
         });
         long every = Math.max(1, Math.min(preparedIdleLimit.toMillis() / 4, 30_000));
-        reaper.scheduleWithFixedDelay(() -> reapIdle(System.nanoTime()), every, every, TimeUnit.MILLISECONDS);
+        reaper.scheduleWithFixedDelay(() -> {
+            try {
+                reapIdle(System.nanoTime());
+            } catch (RuntimeException e) {
+                // A failed sweep must not end the sweeps (a scheduled task that throws is never run again).
+                LOG.log(Level.ERROR, "reaping idle prepared sessions failed", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -81,7 +88,7 @@ public final class IncomingMigrations implements AutoCloseable {
                 m.abort();
             } catch (IllegalStateException resumedMeanwhile) {
                 continue;   // the resume won the race: the guest is this host's now
-            } catch (XenException e) {
+            } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "session {0}: destroying the idle prepared {1} failed: {2}", m.id, m.domain,
                         e.getMessage());
             }
@@ -155,10 +162,21 @@ public final class IncomingMigrations implements AutoCloseable {
             throw new PeerException(RemoteError.HOST_ERROR, "creating " + request.domain().name() + " failed: "
                     + e.getMessage(), e);
         }
-        if (request.mode() != MigrationMode.PRECOPY) {
-            m.startPaging(() -> peers.source(request.source(), sessionId, span), link);
+        try {
+            if (request.mode() != MigrationMode.PRECOPY) {
+                m.startPaging(() -> peers.source(request.source(), sessionId, span), link);
+            }
+            if (sessions.putIfAbsent(sessionId, m) != null) {
+                throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " exists already");
+            }
+        } catch (RuntimeException e) {
+            try {
+                m.abort();      // the domain was created for this session: it goes with it
+            } catch (RuntimeException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw e;
         }
-        sessions.put(sessionId, m);
         double ms = (System.nanoTime() - t0) / 1e6;
         LOG.log(Level.INFO, "session {0}: {1} prepared as {2} for {3} from {4} in {5} ms", sessionId,
                 request.domain().name(), m.domain, request.mode().wireName(), request.source().getHostString(),

@@ -56,6 +56,8 @@ public final class OutgoingMigration {
     private final MigrationProgress progress;
     private final Optional<SelfBallooningController> dsb;
     private final PhaseMachine<SourcePhase> phase;
+    /** Set once the destination confirmed the resume: from then on this host's copy is out of date. */
+    private volatile boolean handedOver;
 
     public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
                              DomainId domain, InetSocketAddress destination, MigrationOptions options,
@@ -77,6 +79,11 @@ public final class OutgoingMigration {
 
     public SourcePhase phase() {
         return phase.phase();
+    }
+
+    /** Whether the guest was handed over (it ran on the destination), whatever happened after. */
+    public boolean handedOver() {
+        return handedOver;
     }
 
     public MigrationReport run() {
@@ -134,6 +141,7 @@ public final class OutgoingMigration {
                                     PrePagingPolicies.create(options, sent), link);
                             pageServer.register(session[0]);
                         }, progress);
+                handedOver = true;
                 long pagesSent;
                 Completion done;
                 try {

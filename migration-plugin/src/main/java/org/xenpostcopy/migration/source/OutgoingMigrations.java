@@ -25,6 +25,8 @@ public final class OutgoingMigrations {
     private final Supplier<InetSocketAddress> self;
     private final Optional<SelfBallooningController> dsb;
     private final Set<DomainId> inFlight = ConcurrentHashMap.newKeySet();
+    /** Domains whose guest went to another host while this copy stayed (paused) here after a failure. */
+    private final Set<DomainId> handedOver = ConcurrentHashMap.newKeySet();
 
     /**
      * @param self where destinations reach this host's page server (known once the server listens)
@@ -45,11 +47,38 @@ public final class OutgoingMigrations {
             throw new MigrationException(domain + " is already being migrated; wait for that migration to end");
         }
         try {
-            return new OutgoingMigration(host, pageServer, peers, self.get(), domain, destination, options, progress,
-                    dsb).run();
+            refuseIfHandedOver(domain);
+            OutgoingMigration m = new OutgoingMigration(host, pageServer, peers, self.get(), domain, destination,
+                    options, progress, dsb);
+            try {
+                return m.run();
+            } catch (RuntimeException e) {
+                if (m.handedOver()) {
+                    handedOver.add(domain);
+                }
+                throw e;
+            }
         } finally {
             inFlight.remove(domain);
         }
+    }
+
+    /**
+     * A copy left paused here after its guest went elsewhere is out of date: migrating it again would start a
+     * second, older guest somewhere (or resume it here on a failure). Forgotten once the domain is gone.
+     */
+    private void refuseIfHandedOver(DomainId domain) {
+        if (!handedOver.contains(domain)) {
+            return;
+        }
+        try {
+            host.domains().info(domain);
+        } catch (RuntimeException gone) {
+            handedOver.remove(domain);
+            return;
+        }
+        throw new MigrationException(domain + " was handed over to another host by an earlier migration; this"
+                + " paused copy is out of date and is not migrated again (destroy it once the guest is safe there)");
     }
 
     /** Whether a migration of {@code domain} is running now. */

@@ -55,19 +55,28 @@ public final class PageServer {
                         s.gfnCount - 1));
             }
         }
-        try {
-            for (int i = 0; i < count; i++) {
-                long g = wanted[i];
-                s.policy.onFault(g);
-                if (s.sent.claim(g)) {
-                    s.readPage(g, pages);
-                    sentNow[n++] = g;
-                } else {
-                    onTheirWay[already++] = g;
-                }
+        XenException failed = null;
+        for (int i = 0; i < count && failed == null; i++) {
+            long g = wanted[i];
+            s.policy.onFault(g);
+            if (!s.sent.claim(g)) {
+                onTheirWay[already++] = g;
+                continue;
             }
-        } catch (XenException e) {
-            throw new PeerException(RemoteError.HOST_ERROR, "reading a demanded page failed: " + e.getMessage(), e);
+            try {
+                s.readPage(g, pages);
+                sentNow[n++] = g;
+            } catch (XenException e) {
+                // A claimed page that is not sent would be lost: the claim is given back (the push or a later
+                // fault sends it), and what was read so far still goes.
+                s.sent.unclaim(g);
+                pages.position(n * Gfn.PAGE_SIZE);
+                failed = e;
+            }
+        }
+        if (failed != null && n == 0) {
+            throw new PeerException(RemoteError.HOST_ERROR, "reading a demanded page failed: " + failed.getMessage(),
+                    failed);
         }
         long bytes = (long) n * (Gfn.PAGE_SIZE + 8) + already * 8L;
         s.link.transmit(bytes, true);

@@ -38,6 +38,12 @@ public final class SentPages implements SentView {
         return false;
     }
 
+    /** Gives a claim back: the page could not be sent after all, so the push or a later fault sends it. */
+    public void unclaim(long gfn) {
+        sent.clear(gfn);
+        claimed.decrementAndGet();
+    }
+
     @Override
     public boolean isSent(long gfn) {
         return sent.get(gfn);

@@ -66,13 +66,14 @@ final class SourceSwitch {
     Switched run(PreCopyRounds.Result rounds, PreCopySender sender, Runnable atPause,
                  Consumer<GfnBitmap> beforeResume, MigrationProgress progress) {
         long tPause = System.nanoTime();
-        host.domains().suspendForMigration(domain);
-        long tPaused = System.nanoTime();
-        atPause.run();
+        long tPaused;
         GfnBitmap finalHoles;
         List<VcpuState> vcpus;
         GfnBitmap outstanding;
         try {
+            host.domains().suspendForMigration(domain);
+            tPaused = System.nanoTime();
+            atPause.run();
             finalHoles = holes.now();
             vcpus = host.domains().vcpuStates(domain);
             outstanding = outstanding(rounds, finalHoles);
@@ -81,16 +82,17 @@ final class SourceSwitch {
                 sender.send(outstanding, () -> { }, false);   // the last dirty pages, with the guest stopped
                 outstanding = new GfnBitmap(holes.gfnCount());
             }
-        } catch (XenException | MigrationException e) {
-            host.domains().resumeAfterFailedMigration(domain);
+            beforeResume.accept(outstanding);
+        } catch (RuntimeException e) {
+            // Nothing has been handed over: the guest is this host's, so it runs here again.
+            String resumed = resumeHere();
             abortQuietly("source failed at pause: " + e.getMessage());
             throw new MigrationException("the switch of " + domain + " failed before the destination took it ("
-                    + e.getMessage() + "); it keeps running here", e);
+                    + e.getMessage() + "); " + resumed, e);
         }
         long vcpuBytes = vcpus.stream().mapToLong(VcpuState::size).sum();
         Resume request = new Resume(vcpus, finalHoles, sender.pagesSent(),
                 mode == MigrationMode.HYBRID ? Optional.of(outstanding) : Optional.empty(), targetNow());
-        beforeResume.accept(outstanding);
         long tSend = System.nanoTime();
         Resume.Reply resumed;
         try {
@@ -140,6 +142,25 @@ final class SourceSwitch {
             outstanding.andNot(clean);
         }
         return outstanding;
+    }
+
+    /**
+     * After a failure before the handover: log-dirty off (it may never have been on) and the guest resumed here.
+     * Returns, for the message, where the guest now is.
+     */
+    private String resumeHere() {
+        try {
+            host.dirtyLog().disable(domain);
+        } catch (RuntimeException notOn) {
+            // post-copy never turned it on, or the failure was turning it off: nothing more to undo
+        }
+        try {
+            host.domains().resumeAfterFailedMigration(domain);
+            return "it keeps running here";
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "resuming " + domain + " after a failed switch failed", e);
+            return "resuming it here failed too (" + e.getMessage() + "): it is paused here, with every page";
+        }
     }
 
     /** Asks the destination to give the session up; true if it confirmed. */

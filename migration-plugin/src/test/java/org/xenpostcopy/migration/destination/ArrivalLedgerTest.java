@@ -93,7 +93,7 @@ class ArrivalLedgerTest {
         ledger.expect(two, () -> { });
         PagingRequest waiting = fault(7);
         assertEquals(false, ledger.onFault(waiting, System.nanoTime()));
-        doThrow(new XenException("xc_mem_paging_load", Errno.EINVAL, "gfn 0x7 is INVALID, not paged out"))
+        doThrow(new XenException("xc_mem_paging_load", Errno.ENOENT, "gfn 0x7 is INVALID, not paged out"))
                 .when(paging).load(eq(Gfn.of(7)), any());
         ledger.deliver(7, ByteBuffer.allocate(4096));
         assertEquals(List.of(waiting), answered, "whoever waited is answered: Xen lets it retry on the new gfn");
@@ -109,12 +109,25 @@ class ArrivalLedgerTest {
     @Test
     void aPageThatCannotBeLoadedFailsTheSessionAtOnce() throws Exception {
         expectAllBut();
-        doThrow(new XenException("xc_mem_paging_load", Errno.EIO, "test")).when(paging).load(eq(Gfn.of(9)), any());
+        // EINVAL is Xen's answer for a dying domain (or a bad buffer): never taken for "the guest gave it back",
+        // or a guest dying at the end of post-copy would look like a finished migration.
+        doThrow(new XenException("xc_mem_paging_load", Errno.EINVAL, "dying")).when(paging).load(eq(Gfn.of(9)), any());
         assertThrows(XenException.class, () -> ledger.deliver(9, ByteBuffer.allocate(4096)));
         assertEquals(false, ledger.await(10_000), "the waiter wakes at once, without every page");
         assertTrue(ledger.failure().contains("gfn 0x9 could not be loaded"), ledger.failure());
         ledger.deliver(10, ByteBuffer.allocate(4096));
         verify(paging).load(eq(Gfn.of(10)), any());
+    }
+
+    @Test
+    void aDropRequestAndAFaultOnAHoleAreAnsweredAtOnceAndFetchNothing() {
+        expectAllBut(5);
+        PagingRequest drop = new PagingRequest(Gfn.of(12), 0, false, false, P2mType.PAGED,
+                PagingRequest.MEM_PAGING_DROP_PAGE);
+        assertEquals(true, ledger.onFault(drop, System.nanoTime()), "a drop holds a ring slot: answered now");
+        assertEquals(true, ledger.onFault(fault(5), System.nanoTime()), "no page will come for a hole");
+        assertEquals(List.of(), fetched);
+        assertEquals(0, ledger.networkFaults());
     }
 
     @Test

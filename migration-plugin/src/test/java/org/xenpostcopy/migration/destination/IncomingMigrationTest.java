@@ -153,6 +153,18 @@ class IncomingMigrationTest {
     }
 
     @Test
+    void aResumeThatFailsLeavesTheSessionPreparedSoTheSourceCanAbortIt() {
+        IncomingMigration m = prepared(holes());
+        doThrow(new XenException("xc_domain_hvm_setcontext", Errno.EINVAL, "test")).when(domains)
+                .setVcpuState(any(), any());
+        assertThrows(XenException.class, () -> m.resume(resume(holes()), 0));
+        verify(domains, never()).unpause(any());
+        assertEquals(DestinationPhase.PREPARED, m.phase());
+        m.abort();
+        verify(domains).destroy(DOM);
+    }
+
+    @Test
     void aPageThatCameBackSincePrepareIsPopulatedAndPagedOutAgain() {
         IncomingMigration m = prepared(holes(3, 9));
         m.resume(resume(holes(3)), 0);

@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
@@ -8,6 +9,7 @@ import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -31,15 +33,18 @@ import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.xen.DirtyLog;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainControl;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestMemory;
 import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenStore;
 
@@ -80,7 +85,11 @@ class OutgoingMigrationTest {
     }
 
     private OutgoingMigration migration() {
-        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.PRECOPY).withBaselineMs(0);
+        return migration(MigrationMode.PRECOPY);
+    }
+
+    private OutgoingMigration migration(MigrationMode mode) {
+        MigrationOptions options = MigrationOptions.defaults().withMode(mode).withBaselineMs(0);
         return new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1),
                 DOM, InetSocketAddress.createUnresolved("dest", 2), options, MigrationProgress.NONE, Optional.empty());
     }
@@ -124,5 +133,37 @@ class OutgoingMigrationTest {
         verify(peer, never()).resume(any());
         verify(domains, never()).destroy(any());
         assertEquals(SourcePhase.FAILED, m.phase());
+    }
+
+    @Test
+    void aPauseThatFailsResumesTheGuestHereAndAbortsTheDestination() {
+        doThrow(new XenException("suspend", Errno.ETIMEDOUT, "the guest did not suspend")).when(domains)
+                .suspendForMigration(DOM);
+        OutgoingMigration m = migration(MigrationMode.POSTCOPY);
+        MigrationException e = assertThrows(MigrationException.class, m::run);
+        assertTrue(e.getMessage().contains("keeps running here"), e.getMessage());
+        verify(domains).resumeAfterFailedMigration(DOM);
+        verify(peer).abort(anyString());
+        verify(peer, never()).resume(any());
+        assertFalse(m.handedOver());
+    }
+
+    @Test
+    void aCopyLeftPausedAfterTheHandoverIsNeverMigratedAgain() {
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        when(peer.complete(any())).thenThrow(new PeerException(RemoteError.CONNECTION, "complete failed: reset"));
+        OutgoingMigrations outgoing = new OutgoingMigrations(host, new PageServer(), peers,
+                () -> InetSocketAddress.createUnresolved("self", 1), Optional.empty());
+        InetSocketAddress dest = InetSocketAddress.createUnresolved("dest", 2);
+        MigrationOptions options = MigrationOptions.defaults().withBaselineMs(0);
+        MigrationException first = assertThrows(MigrationException.class,
+                () -> outgoing.migrate(DOM, dest, options, MigrationProgress.NONE));
+        assertTrue(first.getMessage().contains("stays paused here"), first.getMessage());
+        verify(domains, never()).resumeAfterFailedMigration(any());
+
+        MigrationException again = assertThrows(MigrationException.class,
+                () -> outgoing.migrate(DOM, dest, options, MigrationProgress.NONE));
+        assertTrue(again.getMessage().contains("was handed over to another host"), again.getMessage());
+        verify(peers, org.mockito.Mockito.times(1)).destination(any(), anyString(), anyLong());
     }
 }

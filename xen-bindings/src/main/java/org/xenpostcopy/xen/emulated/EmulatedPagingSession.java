@@ -88,7 +88,8 @@ final class EmulatedPagingSession implements PagingSession {
             p2m.checkNotFreed("xc_mem_paging_load");
             byte t = p2m.get(g);
             if (t != P2mTable.PAGED && t != P2mTable.PAGING_IN) {
-                throw new XenException("xc_mem_paging_load", Errno.EINVAL,
+                // Xen 4.17's mem_paging prepare() answers ENOENT here; EINVAL means a bad buffer or a dying domain.
+                throw new XenException("xc_mem_paging_load", Errno.ENOENT,
                         String.format("%s gfn 0x%x is %s, not paged out", id, g, P2mTable.toPublic(t)));
             }
             memory.copyIn(g, src);

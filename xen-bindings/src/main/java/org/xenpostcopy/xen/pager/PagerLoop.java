@@ -44,6 +44,8 @@ public final class PagerLoop implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private volatile boolean stop;
     private volatile Throwable failure;
+    /** Set once the ring is no longer ours (the session may be unmapped next); guarded by {@link #ring}. */
+    private boolean closed;
 
     public PagerLoop(PagingSession session, FaultHandler handler) {
         this(session, handler, () -> { }, 0);
@@ -68,13 +70,19 @@ public final class PagerLoop implements AutoCloseable {
         return this;
     }
 
-    /** Answers requests whose page has just been loaded (from any thread). */
+    /**
+     * Answers requests whose page has just been loaded (from any thread). After {@link #close} it does nothing:
+     * the ring may be unmapped by then, and a late delivery must not write to it.
+     */
     public void answer(List<PagingRequest> loaded) {
         if (loaded.isEmpty()) {
             return;
         }
         ring.lock();
         try {
+            if (closed) {
+                return;
+            }
             for (PagingRequest r : loaded) {
                 session.respond(r);
             }
@@ -121,6 +129,9 @@ public final class PagerLoop implements AutoCloseable {
         now.clear();
         ring.lock();
         try {
+            if (closed) {
+                return 0;
+            }
             session.takeRequests(batch);
         } finally {
             ring.unlock();
@@ -145,7 +156,7 @@ public final class PagerLoop implements AutoCloseable {
      * vCPU would wait for ever if nobody answered. The handler must answer everything at once by then.
      */
     public void drainAndStop(long quietMs) throws InterruptedException {
-        close();
+        stopThread();
         List<PagingRequest> batch = new ArrayList<>();
         List<PagingRequest> now = new ArrayList<>();
         long quietSince = System.nanoTime();
@@ -155,11 +166,25 @@ public final class PagerLoop implements AutoCloseable {
                 quietSince = System.nanoTime();
             }
         }
+        close();
     }
 
-    /** Stops the loop's thread (requests still on the ring stay there). Does not close the session. */
+    /**
+     * Stops the loop's thread and gives up the ring: requests still on it stay there, and later {@link #answer}
+     * calls do nothing. Does not close the session.
+     */
     @Override
     public void close() {
+        stopThread();
+        ring.lock();
+        try {
+            closed = true;
+        } finally {
+            ring.unlock();
+        }
+    }
+
+    private void stopThread() {
         stop = true;
         thread.interrupt();
         if (thread.isAlive() && thread != Thread.currentThread()) {

@@ -41,7 +41,7 @@ public final class VmEventLayout {
     public static final int REASON_MEM_PAGING = 3;
     public static final int FLAG_VCPU_PAUSED = 1;
     public static final int FLAG_FOREIGN = 1 << 1;
-    public static final int MEM_PAGING_DROP_PAGE = 1;
+    public static final int MEM_PAGING_DROP_PAGE = org.xenpostcopy.xen.PagingRequest.MEM_PAGING_DROP_PAGE;
     public static final int MEM_PAGING_EVICT_FAIL = 1 << 1;
 
     /** Byte offset of the slot that ring index {@code idx} uses. */

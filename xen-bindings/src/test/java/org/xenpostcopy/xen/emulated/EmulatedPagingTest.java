@@ -148,7 +148,7 @@ class EmulatedPagingTest {
             host.memory().write(d, Gfn.of(gfn), page);    // a writing mapping cancels the nomination
             assertTrue(assertThrows(XenException.class, () -> s.evict(Gfn.of(gfn))).is(Errno.EBUSY));
             assertTrue(assertThrows(XenException.class, () -> s.load(Gfn.of(gfn), ByteBuffer.allocateDirect(4096)))
-                    .is(Errno.EINVAL), "load of a present page");
+                    .is(Errno.ENOENT), "load of a present page: not paged out");
             XenException range = assertThrows(XenException.class, () -> s.nominate(Gfn.of(4096)));
             assertTrue(range.is(Errno.EINVAL));
             assertTrue(range.getMessage().contains("outside the physmap 0..4095"), range.getMessage());

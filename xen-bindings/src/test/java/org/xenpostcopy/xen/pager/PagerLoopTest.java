@@ -83,12 +83,13 @@ class PagerLoopTest {
 
     @Test
     void drainAnswersRequestsThatArriveAfterTheLoopStopped() throws Exception {
-        PagerLoop loop = new PagerLoop(session, (r, at) -> true).start();
-        loop.close();
+        PagerLoop loop = new PagerLoop(session, (r, at) -> true);
         PagingRequest late = fault(9);
         ring.add(late);
         loop.drainAndStop(100);
         verify(session).respond(late);
+        loop.answer(List.of(fault(10)));
+        verify(session, never()).respond(fault(10));   // closed: the ring may be unmapped by now
     }
 
     @Test

@@ -1,0 +1,77 @@
+package org.xenpostcopy.migration.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.peer.Fetched;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.prepaging.PrePagingPolicy;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenHost;
+
+/** The demand side of "every page once": a page that could not be read is not counted as sent. */
+class PageServerTest {
+    private static final DomainId DOM = DomainId.of(3);
+    private final XenHost host = mock(XenHost.class);
+    private final GuestMemory memory = mock(GuestMemory.class);
+    private final SentPages sent = new SentPages(16, new GfnBitmap(16));
+    private final PageServer server = new PageServer();
+
+    PageServerTest() {
+        when(host.memory()).thenReturn(memory);
+        doAnswer(inv -> {
+            ByteBuffer dst = inv.getArgument(2);
+            dst.position(dst.position() + Gfn.PAGE_SIZE);
+            return null;
+        }).when(memory).read(eq(DOM), any(), any());
+        server.register(new SourceSession("s", host, DOM, 16, sent, mock(PrePagingPolicy.class),
+                LinkShaper.unshaped()));
+    }
+
+    @Test
+    void aPageThatCannotBeReadIsGivenBackAndWhatWasReadStillGoes() {
+        doThrow(new XenException("xenforeignmemory_map", Errno.EFAULT, "test")).when(memory)
+                .read(eq(DOM), eq(Gfn.of(5)), any());
+        Fetched f = server.fetch("s", new long[] {4, 5, 6}, 3);
+        assertEquals(1, f.pages().count());
+        assertEquals(4, f.pages().gfns()[0]);
+        assertEquals(Gfn.PAGE_SIZE, f.pages().pages().remaining());
+        assertTrue(sent.isSent(4));
+        assertFalse(sent.isSent(5), "not sent, so the push or a later fault still sends it");
+        assertFalse(sent.isSent(6));
+        assertEquals(1, sent.claimed());
+    }
+
+    @Test
+    void aRequestWhoseFirstPageCannotBeReadFailsAndClaimsNothing() {
+        doThrow(new XenException("xenforeignmemory_map", Errno.EFAULT, "test")).when(memory)
+                .read(eq(DOM), eq(Gfn.of(2)), any());
+        PeerException e = assertThrows(PeerException.class, () -> server.fetch("s", new long[] {2}, 1));
+        assertEquals(RemoteError.HOST_ERROR, e.error());
+        assertEquals(0, sent.claimed());
+    }
+
+    @Test
+    void gfnsOutsideTheDomainAreRefusedBeforeAnyIsClaimed() {
+        PeerException e = assertThrows(PeerException.class, () -> server.fetch("s", new long[] {3, 16}, 2));
+        assertEquals(RemoteError.BAD_REQUEST, e.error());
+        assertFalse(sent.isSent(3));
+    }
+}
