@@ -198,7 +198,17 @@ final class IncomingMigration {
 
     /** Waits until every expected page is loaded or the guest is lost; true if all were loaded. */
     boolean awaitAllLoaded(long timeoutMs) throws InterruptedException {
-        return ledger.await(timeoutMs);
+        // In slices, so a pager loop that died (nothing else wakes the waiter then) ends the wait within a second.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (ledger.await(Math.max(0, Math.min(left, 1000)))) {
+                return true;
+            }
+            if (left <= 0 || loadFailure() != null || watch.lost() != null) {
+                return false;
+            }
+        }
     }
 
     /**
@@ -277,7 +287,11 @@ final class IncomingMigration {
 
     /** Why a page could not be loaded, or null. */
     String loadFailure() {
-        return ledger.failure();
+        if (ledger.failure() != null) {
+            return ledger.failure();
+        }
+        Throwable loopFailed = loop == null ? null : loop.failure();
+        return loopFailed == null ? null : "the pager loop stopped: " + loopFailed;
     }
 
     String demandFailure() {

@@ -96,6 +96,12 @@ public final class PageOutRun {
     private PagerLoop.FaultHandler servedFromCopies(PagingSession session) {
         ByteBuffer buf = ByteBuffer.allocateDirect(Gfn.PAGE_SIZE);
         return (request, takenAt) -> {
+            if (request.dropsPage()) {
+                synchronized (out) {
+                    out.remove(request.gfn().value());   // the guest gave the gfn back: our copy is no one's now
+                }
+                return true;
+            }
             synchronized (out) {
                 faults++;
                 if (request.foreign()) {

@@ -147,9 +147,10 @@ final class EmulatedDomain implements GuestPlatform {
 
     @Override
     public void decreaseReservation(long gfn) {
+        byte t;
         synchronized (p2m.lock(gfn)) {
             p2m.checkNotFreed("decrease_reservation");
-            byte t = p2m.get(gfn);
+            t = p2m.get(gfn);
             if (t == P2mTable.INVALID) {
                 return;
             }
@@ -157,6 +158,10 @@ final class EmulatedDomain implements GuestPlatform {
                 memory.scrub(gfn);
             }
             p2m.set(gfn, P2mTable.INVALID);
+        }
+        if (t == P2mTable.PAGED || t == P2mTable.PAGING_IN || t == P2mTable.PAGING_OUT) {
+            // Outside the gfn's lock: the ring's lock is never taken under a p2m lock.
+            paging.dropRequest(gfn, P2mTable.toPublic(t).code());
         }
     }
 

@@ -116,6 +116,28 @@ final class PagingFrontEnd {
         }
     }
 
+    /**
+     * A paged-out gfn was given back ({@code decrease_reservation}): tell the pager with a drop request, as
+     * {@code p2m_mem_paging_drop_page} does — best effort, like Xen's ("we allow no ring in this unique case"):
+     * without a free slot or a pager, nothing is sent.
+     */
+    void dropRequest(long gfn, int p2mt) {
+        boolean put = false;
+        lock.lock();
+        try {
+            if (!disabled && pagerAttached && front.freeRequests() > answered.length) {
+                front.putRequest(VmEvent.pagingDropRequest(0, gfn, p2mt));
+                front.pushRequests();
+                put = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (put) {
+            toPager.notifyPort();
+        }
+    }
+
     private void waitOrDie(LivenessCheck dying) throws InterruptedException {
         dying.check();
         changed.await(100, TimeUnit.MILLISECONDS);

@@ -23,6 +23,15 @@ public record VmEvent(int version, int flags, int reason, int vcpuId, int altp2m
                 p2mt, 0);
     }
 
+    /**
+     * A {@code MEM_PAGING_DROP_PAGE} request: the guest gave a paged-out gfn back, so the pager may drop its copy.
+     * Nobody is paused; it only needs its response (it holds a slot).
+     */
+    public static VmEvent pagingDropRequest(int vcpuId, long gfn, int p2mt) {
+        return new VmEvent(VmEventLayout.INTERFACE_VERSION, 0, VmEventLayout.REASON_MEM_PAGING, vcpuId, 0, gfn, p2mt,
+                VmEventLayout.MEM_PAGING_DROP_PAGE);
+    }
+
     public static VmEvent readFrom(ByteBuffer ring, int offset) {
         ByteBuffer b = ring.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         return new VmEvent(
