@@ -226,6 +226,11 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
         return allLoaded();
     }
 
+    /** Whether a waiter in {@link #await} would return at once (all settled, abandoned or failed). */
+    boolean settledOrGivenUp() {
+        return settled.getCount() == 0;
+    }
+
     boolean allLoaded() {
         return expectedCount >= 0 && settledPages.get() == expectedCount;
     }
