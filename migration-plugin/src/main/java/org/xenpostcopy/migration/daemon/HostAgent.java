@@ -7,6 +7,7 @@ import org.xenpostcopy.balloon.SelfBallooningController;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.control.HostControlService;
+import org.xenpostcopy.migration.control.Migrator;
 import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.peer.PeerConnector;
@@ -31,6 +32,8 @@ public final class HostAgent implements AutoCloseable {
     private final OutgoingMigrations outgoing;
     private final HostControlService control;
     private final MigrationServer server;
+    /** Where destinations are told to reach this host's page server, if not where it listens. */
+    private volatile InetSocketAddress advertised;
 
     /** Listens on {@code bind} (port 0 = any free port). */
     public HostAgent(XenHost host, InetSocketAddress bind) {
@@ -44,9 +47,20 @@ public final class HostAgent implements AutoCloseable {
         this.host = host;
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers);
-        this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::address, Optional.of(dsb));
+        this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb));
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
-        this.control = new HostControlService(host, dsb, this::migrate);
+        this.control = new HostControlService(host, dsb, new Migrator() {
+            @Override
+            public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                                           MigrationProgress progress) {
+                return HostAgent.this.migrate(domain, destination, options, progress);
+            }
+
+            @Override
+            public boolean retryNow(DomainId domain) {
+                return outgoing.retryNow(domain);
+            }
+        });
         this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token)).start();
     }
 
@@ -57,6 +71,19 @@ public final class HostAgent implements AutoCloseable {
     /** Where peers reach this agent. */
     public InetSocketAddress address() {
         return server.address();
+    }
+
+    /**
+     * Tells destinations to open their demand connections to {@code address} instead of where this agent listens:
+     * a relay or a NAT in between (and the fault-injection tests' faulty link).
+     */
+    public void advertiseAs(InetSocketAddress address) {
+        this.advertised = address;
+    }
+
+    private InetSocketAddress advertisedAddress() {
+        InetSocketAddress a = advertised;
+        return a != null ? a : address();
     }
 
     /** This host's self-ballooning controller ({@code xlpc dsb}). */

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -100,10 +102,16 @@ public final class ChannelTransport extends TEndpointTransport {
     }
 
     private void await(int op, String what) throws IOException, TTransportException {
-        key.interestOps(op);
-        int ready = selector.select(timeoutMs);
-        selector.selectedKeys().clear();
-        key.interestOps(0);
+        int ready;
+        try {
+            key.interestOps(op);
+            ready = selector.select(timeoutMs);
+            selector.selectedKeys().clear();
+            key.interestOps(0);
+        } catch (ClosedSelectorException | CancelledKeyException e) {
+            // Closed by another thread (a watchdog that declared the link cut): the call ends like any closed one.
+            throw new TTransportException(TTransportException.NOT_OPEN, "connection closed while waiting to " + what, e);
+        }
         if (ready == 0) {
             throw new TTransportException(TTransportException.TIMED_OUT,
                     "the peer did not answer a " + what + " within " + timeoutMs + " ms");

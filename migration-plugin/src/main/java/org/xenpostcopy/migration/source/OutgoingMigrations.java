@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.source;
 
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,8 @@ public final class OutgoingMigrations {
     private final Supplier<InetSocketAddress> self;
     private final Optional<SelfBallooningController> dsb;
     private final Set<DomainId> inFlight = ConcurrentHashMap.newKeySet();
+    /** The migration of each domain in flight, once it has been built. */
+    private final Map<DomainId, OutgoingMigration> running = new ConcurrentHashMap<>();
     /** Domains whose guest went to another host while this copy stayed (paused) here after a failure. */
     private final Set<DomainId> handedOver = ConcurrentHashMap.newKeySet();
 
@@ -50,6 +53,7 @@ public final class OutgoingMigrations {
             refuseIfHandedOver(domain);
             OutgoingMigration m = new OutgoingMigration(host, pageServer, peers, self.get(), domain, destination,
                     options, progress, dsb);
+            running.put(domain, m);
             try {
                 return m.run();
             } catch (RuntimeException e) {
@@ -59,6 +63,7 @@ public final class OutgoingMigrations {
                 throw e;
             }
         } finally {
+            running.remove(domain);
             inFlight.remove(domain);
         }
     }
@@ -79,6 +84,15 @@ public final class OutgoingMigrations {
         }
         throw new MigrationException(domain + " was handed over to another host by an earlier migration; this"
                 + " paused copy is out of date and is not migrated again (destroy it once the guest is safe there)");
+    }
+
+    /**
+     * Has the migration of {@code domain}, if its link was cut, try to reconnect now instead of at the end of its
+     * back-off; true if it was paused, waiting to.
+     */
+    public boolean retryNow(DomainId domain) {
+        OutgoingMigration m = running.get(domain);
+        return m != null && m.retryNow();
     }
 
     /** Whether a migration of {@code domain} is running now. */
