@@ -16,7 +16,13 @@ final class UsageErrors {
 
     /** For picocli's parse errors: unknown option or command, missing or malformed parameter. */
     static int handle(ParameterException e, String[] args, PrintWriter err) {
-        print(e.getCommandLine(), message(e), args, err);
+        CommandLine failed = e.getCommandLine();
+        // picocli checks required parameters before it reports arguments it did not match, so "migrate --bogus"
+        // would say "Missing required parameters"; the mistyped option is what the user needs to hear about.
+        if (e instanceof CommandLine.MissingParameterException && !failed.getUnmatchedArguments().isEmpty()) {
+            e = new UnmatchedArgumentException(failed, failed.getUnmatchedArguments());
+        }
+        print(failed, message(e), args, err);
         return 2;
     }
 
