@@ -64,6 +64,12 @@ class CliDocsTest {
         }
     }
 
+    @Test
+    void bashCompletesTheDsbActions() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "skipped: no /bin/bash");
+        assertEquals(List.of("start", "stop", "status"), complete(List.of("dsb"), ""));
+    }
+
     /** What bash's completion offers for "xlpc WORDS... CURRENT<TAB>". */
     private static List<String> complete(List<String> words, String current) throws Exception {
         List<String> all = new ArrayList<>();
