@@ -34,22 +34,23 @@ public final class CliDocs {
         write(Path.of(args[0]));
     }
 
-    /** Writes completion/xlpc and man/*.1 under this directory; returns the files written. */
-    static List<Path> write(Path dir) throws IOException {
+    /** Writes completion/xlpc and man/*.1 under this directory. */
+    static void write(Path dir) throws IOException {
         CommandLine top = Xlpc.commandLine(new Xlpc());
-        List<Path> written = new ArrayList<>();
         Path completion = dir.resolve("completion").resolve("xlpc");
         Files.createDirectories(completion.getParent());
         Files.writeString(completion, AutoComplete.bash("xlpc", top), StandardCharsets.UTF_8);
-        written.add(completion);
         Path man = dir.resolve("man");
         Files.createDirectories(man);
-        for (CommandLine c : commands(top)) {
-            Path page = man.resolve(pageName(c) + ".1");
-            Files.writeString(page, manPage(c), StandardCharsets.UTF_8);
-            written.add(page);
+        // A command renamed or removed since the last build must not leave its page behind for an install to ship.
+        try (var old = Files.newDirectoryStream(man, "*.1")) {
+            for (Path p : old) {
+                Files.delete(p);
+            }
         }
-        return written;
+        for (CommandLine c : commands(top)) {
+            Files.writeString(man.resolve(pageName(c) + ".1"), manPage(c), StandardCharsets.UTF_8);
+        }
     }
 
     /** This command and all below it, depth first. */
