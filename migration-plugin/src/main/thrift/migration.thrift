@@ -158,6 +158,10 @@ struct TReconnectReply {
   /** the gfns the destination still waits for (bitmap as in TPrepare): the source sends each of them again */
   1: binary missing,
   2: string phase,
+  /** post-copy pages loaded (or given back by the guest) so far */
+  3: i64 pagesSettled,
+  /** every page taken in the session, pre-copy ones included (a restarted source's books start here) */
+  4: i64 pagesReceived,
 }
 
 service MigrationReceiver {
@@ -179,7 +183,9 @@ service MigrationReceiver {
    * The first call of a recovery, on fresh connections after a cut: the destination stops its demand channel and
    * answers which pages it still misses; the source un-sends those (they may have been lost in flight).
    */
-  TReconnectReply reconnect(1: string sessionId) throws (1: TMigrationError error),
+  TReconnectReply reconnect(1: string sessionId,
+      /** where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere) */
+      2: string sourceHost, 3: i32 sourcePort) throws (1: TMigrationError error),
   /** The second: the destination reopens its demand channel and asks again for every fault still waiting. */
   void recovered(1: string sessionId) throws (1: TMigrationError error),
   /** Gives up a session: the destination domain is destroyed (only before resume; after it the guest lives here). */

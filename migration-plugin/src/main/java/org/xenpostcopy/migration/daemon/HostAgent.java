@@ -16,6 +16,7 @@ import org.xenpostcopy.migration.protocol.ThriftPeerConnector;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.PageServer;
 import org.xenpostcopy.migration.source.OutgoingMigrations;
+import org.xenpostcopy.migration.source.SessionJournal;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.XenHost;
 
@@ -44,10 +45,20 @@ public final class HostAgent implements AutoCloseable {
      * With a self-ballooning policy and the shared token control clients must present (empty = none).
      */
     public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token) {
+        this(host, bind, balloonPolicy, token, SessionJournal.none());
+    }
+
+    /**
+     * With a session journal: migrations past their pause are recorded there, and those a previous agent left
+     * unfinished (its process died) are finished by this one as soon as it listens.
+     */
+    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
+                     SessionJournal journal) {
         this.host = host;
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers);
-        this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb));
+        this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
+                journal);
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
         this.control = new HostControlService(host, dsb, new Migrator() {
             @Override
@@ -62,6 +73,7 @@ public final class HostAgent implements AutoCloseable {
             }
         });
         this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token)).start();
+        outgoing.resumeJournaled();
     }
 
     public XenHost host() {

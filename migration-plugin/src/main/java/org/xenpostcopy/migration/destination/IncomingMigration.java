@@ -48,6 +48,8 @@ final class IncomingMigration {
     private final ArrivalLedger ledger;
     private final GuestWatch watch;
     private PagerLoop loop;
+    /** Where the demand channel reaches the source's page server. */
+    private volatile java.net.InetSocketAddress source;
     private DemandFetcher fetcher;
     private volatile String demandFailure;
     private volatile long resumedAt;
@@ -81,12 +83,16 @@ final class IncomingMigration {
      * Starts the pager loop and the demand channel (post-copy, hybrid). Done at prepare, so none of it counts
      * toward the downtime.
      *
-     * @param source opens the demand channel to the source
+     * @param source  where the source's page server is (a reconnect may move it)
+     * @param connect opens the demand channel to a source address
      */
-    void startPaging(java.util.function.Supplier<SourcePeer> source, LinkShaper link) {
+    void startPaging(java.net.InetSocketAddress source, java.util.function.Function<java.net.InetSocketAddress,
+            SourcePeer> connect, LinkShaper link) {
+        this.source = source;
         // Wired directly to each other, so a fault's path runs pager loop -> ledger -> fetcher and back without
         // passing through the session.
-        fetcher = new DemandFetcher(domain.toString(), source, ledger::deliver, link, this::linkCut,
+        fetcher = new DemandFetcher(domain.toString(), () -> connect.apply(this.source), ledger::deliver, link,
+                this::linkCut,
                 this::demandFailed, Math.max(20, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 5));
         loop = new PagerLoop(prepared.paging(), ledger, this::watchGuest, WATCH_NANOS);
         ledger.connect(fetcher::request, loop::answer);
@@ -253,7 +259,9 @@ final class IncomingMigration {
      */
     org.xenpostcopy.migration.peer.LinkState heartbeat() {
         lastActivity = System.nanoTime();
-        return new org.xenpostcopy.migration.peer.LinkState(phase.phase().name(), ledger.settled(),
+        // A guest that died here is news the source must hear now, not after pushing pages nobody will load.
+        String phaseName = isLive() && guestLost() != null ? DestinationPhase.LOST.name() : phase.phase().name();
+        return new org.xenpostcopy.migration.peer.LinkState(phaseName, ledger.settled(),
                 Math.max(0, ledger.expectedCount()));
     }
 
@@ -293,8 +301,9 @@ final class IncomingMigration {
      * The first step of a recovery: the source is back on fresh connections. The demand channel is closed (it
      * reopens at {@link #recovered}) and the pages still missing are returned, for the source to send again.
      */
-    GfnBitmap reconnect() {
+    GfnBitmap reconnect(java.net.InetSocketAddress from) {
         lastActivity = System.nanoTime();
+        source = from;
         if (!phase.advanceTo(DestinationPhase.RECOVERING) && phase.phase() != DestinationPhase.RECOVERING) {
             throw new IllegalStateException("session " + id + " is " + phase.phase() + ": nothing to reconnect");
         }
@@ -365,6 +374,11 @@ final class IncomingMigration {
 
     long expectedCount() {
         return ledger.expectedCount();
+    }
+
+    /** Post-copy pages loaded or given back by the guest so far. */
+    long settledCount() {
+        return ledger.settled();
     }
 
     long loadedCount() {

@@ -2,6 +2,7 @@ package org.xenpostcopy.migration.destination;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -105,7 +106,7 @@ public final class IncomingMigrations implements AutoCloseable {
     }
 
     /** A session as a reconnecting source finds it: the pages it still misses, and its phase. */
-    public record Reattached(GfnBitmap missing, String phase) {
+    public record Reattached(GfnBitmap missing, String phase, long pagesSettled, long pagesReceived) {
     }
     /**
      * Destroys every prepared session whose source has been silent longer than the limit; returns how many. Only
@@ -197,7 +198,8 @@ public final class IncomingMigrations implements AutoCloseable {
         }
         try {
             if (request.mode() != MigrationMode.PRECOPY) {
-                m.startPaging(() -> peers.source(request.source(), sessionId, span, request.stallMs()), link);
+                m.startPaging(request.source(), source -> peers.source(source, sessionId, span, request.stallMs()),
+                        link);
             }
             if (sessions.putIfAbsent(sessionId, m) != null) {
                 throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " exists already");
@@ -350,22 +352,36 @@ public final class IncomingMigrations implements AutoCloseable {
     }
 
     /** A source back after a cut: what it must send again. */
-    public Reattached reconnect(String sessionId) {
+    /** @param source where the demand channel reaches the source from now on */
+    public Reattached reconnect(String sessionId, InetSocketAddress source) {
         Finished done = finishedRecord(sessionId);
         if (done != null) {
-            return new Reattached(new GfnBitmap(done.gfnCount()), DestinationPhase.COMPLETED.name());
+            return new Reattached(new GfnBitmap(done.gfnCount()), DestinationPhase.COMPLETED.name(),
+                    done.completion().pagesReceived(), done.completion().pagesReceived());
         }
         IncomingMigration m = session(sessionId);
+        String lost = m.isLive() ? m.guestLost() : null;
+        if (lost != null) {
+            synchronized (m) {
+                if (m.phase() != DestinationPhase.LOST) {
+                    m.finish(DestinationPhase.LOST);
+                }
+                end(m);
+            }
+            throw new PeerException(RemoteError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
+                    + lost);
+        }
         if (!m.isLive()) {
             // Not a state a retry changes (the guest stopped here, or the session never ran): say so for good.
             throw new PeerException(RemoteError.HOST_ERROR, "session " + sessionId + " is " + m.phase()
                     + " here: there is nothing to reconnect to");
         }
         try {
-            GfnBitmap missing = m.reconnect();
+            GfnBitmap missing = m.reconnect(source);
             LOG.log(Level.INFO, "session {0}: the source reconnected; {1} pages still missing", sessionId,
                     missing.cardinality());
-            return new Reattached(missing, m.phase().name());
+            CompletionRecord.Tally t = m.tally();
+            return new Reattached(missing, m.phase().name(), m.settledCount(), t.pagesReceived());
         } catch (IllegalStateException e) {
             throw new PeerException(RemoteError.WRONG_STATE, e.getMessage(), e);
         }

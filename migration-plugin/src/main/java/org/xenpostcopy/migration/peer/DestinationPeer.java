@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.peer;
 
+import java.net.InetSocketAddress;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.xen.GfnBitmap;
 
@@ -33,8 +34,9 @@ public interface DestinationPeer extends AutoCloseable {
      * returns the gfns it still waits for (empty once complete), which the source must send again.
      *
      * @param gfnCount the session's physmap span
+     * @param source   where the destination's demand connection reaches the source from now on
      */
-    GfnBitmap reconnect(long gfnCount);
+    Reattachment reconnect(long gfnCount, InetSocketAddress source);
 
     /** Ends a recovery: the destination reopens its demand channel and asks again for every fault still waiting. */
     void recovered();

@@ -12,4 +12,9 @@ public record LinkState(String phase, long pagesSettled, long pagesExpected) {
     public boolean cutAtDestination() {
         return "PAUSED".equals(phase);
     }
+
+    /** The destination's guest stopped there: the session cannot go on, and the source must hear why. */
+    public boolean guestLost() {
+        return "LOST".equals(phase);
+    }
 }

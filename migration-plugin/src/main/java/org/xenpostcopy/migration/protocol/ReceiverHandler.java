@@ -182,10 +182,14 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     }
 
     @Override
-    public TReconnectReply reconnect(String sessionId) throws TMigrationError {
+    public TReconnectReply reconnect(String sessionId, String sourceHost, int sourcePort) throws TMigrationError {
+        if (sourceHost == null || sourceHost.isBlank() || sourcePort <= 0 || sourcePort > 65535) {
+            throw Wire.badRequest("bad source address " + sourceHost + ":" + sourcePort);
+        }
         try {
-            IncomingMigrations.Reattached r = incoming.reconnect(sessionId);
-            return new TReconnectReply(Wire.packBitmap(r.missing()), r.phase());
+            IncomingMigrations.Reattached r = incoming.reconnect(sessionId,
+                    InetSocketAddress.createUnresolved(sourceHost, sourcePort));
+            return new TReconnectReply(Wire.packBitmap(r.missing()), r.phase(), r.pagesSettled(), r.pagesReceived());
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }

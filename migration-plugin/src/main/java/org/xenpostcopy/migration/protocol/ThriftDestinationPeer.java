@@ -14,6 +14,7 @@ import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Reattachment;
 import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.TCompletion;
@@ -159,13 +160,14 @@ final class ThriftDestinationPeer implements DestinationPeer {
     }
 
     @Override
-    public GfnBitmap reconnect(long gfnCount) {
+    public Reattachment reconnect(long gfnCount, InetSocketAddress source) {
         try {
-            TReconnectReply reply = receiver.reconnect(sessionId);
+            TReconnectReply reply = receiver.reconnect(sessionId, source.getHostString(), source.getPort());
             if (reply.missing == null) {
                 throw new PeerException(RemoteError.BAD_REQUEST, "the destination's reconnect reply names no pages");
             }
-            return Wire.unpackBitmap(reply.bufferForMissing(), gfnCount);
+            return new Reattachment(Wire.unpackBitmap(reply.bufferForMissing(), gfnCount), reply.getPagesSettled(),
+                    reply.getPagesReceived());
         } catch (TException e) {
             throw ThriftErrors.fromWire("reconnect", "the destination", address, e);
         }

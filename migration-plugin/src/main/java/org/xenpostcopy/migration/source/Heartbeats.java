@@ -68,6 +68,11 @@ final class Heartbeats implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
+            if (state.guestLost()) {
+                // Not a cut, but the same move ends the push at once; the reconnect hears why and fails for good.
+                declare("the destination reports its guest lost");
+                return;
+            }
             if (state.cutAtDestination()) {
                 declare("the destination paused the session (it lost its demand channel or stopped hearing us)");
                 return;
@@ -75,9 +80,11 @@ final class Heartbeats implements AutoCloseable {
             if (state.pagesSettled() != lastSettled) {
                 lastSettled = state.pagesSettled();
                 settledChangedAt = now;
-            } else if (lastSettled < state.pagesExpected() && session.distinctPagesSent() > lastSettled
+            } else if (lastSettled < state.pagesExpected()
+                    && session.settledBeforeRestart + session.distinctPagesSent() > lastSettled
                     && now - settledChangedAt > stallNanos) {
-                declare((session.distinctPagesSent() - lastSettled) + " pages sent and none settled at the destination"
+                declare((session.settledBeforeRestart + session.distinctPagesSent() - lastSettled)
+                        + " pages sent and none settled at the destination"
                         + " for " + TimeUnit.NANOSECONDS.toMillis(now - settledChangedAt) + " ms");
                 return;
             }

@@ -60,10 +60,20 @@ public final class OutgoingMigration {
     private volatile boolean handedOver;
     /** Set at the switch: brings the session back after a cut. */
     private volatile Reconnector reconnector;
+    private final SessionJournal journal;
 
     public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
                              DomainId domain, InetSocketAddress destination, MigrationOptions options,
                              MigrationProgress progress, Optional<SelfBallooningController> dsb) {
+        this(host, pageServer, peers, self, domain, destination, options, progress, dsb, SessionJournal.none());
+    }
+
+    /** @param journal where the session is recorded from the pause on, for a restarted daemon to finish it */
+    public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
+                             DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                             MigrationProgress progress, Optional<SelfBallooningController> dsb,
+                             SessionJournal journal) {
+        this.journal = journal;
         this.host = host;
         this.pageServer = pageServer;
         this.peers = peers;
@@ -139,6 +149,11 @@ public final class OutgoingMigration {
             }
             phase.advanceTo(SourcePhase.SWITCHING);
             SourceSession[] session = new SourceSession[1];
+            SessionJournal.Entry journaled = new SessionJournal.Entry(sessionId, domain.value(),
+                    destination.getHostString(), destination.getPort(), holes.gfnCount(),
+                    options.prepaging().wireName(), options.batchPages(), options.linkMbps(), options.linkLatencyMs(),
+                    options.stallMs(), options.giveUpMs(), options.timeoutMs(), options.verify(),
+                    options.dsb() ? originalTarget : 0, false);
             Runnable atPause = () -> {
                 if (dsbStartedHere) {
                     dsb.get().stop(domain, false);   // the guest is leaving; the destination gets the original target
@@ -151,12 +166,14 @@ public final class OutgoingMigration {
                             session[0] = new SourceSession(sessionId, host, domain, holes.gfnCount(), sent,
                                     PrePagingPolicies.create(options, sent), link);
                             pageServer.register(session[0]);
+                            journal.write(journaled);   // from here the guest is paused: a restart must finish it
                         }, progress);
                 handedOver = true;
+                journal.write(journaled.handedOverNow());
                 SourceSession s = session[0];
                 PostCopyDriver driver = new PostCopyDriver(s, phase, reconnector = new Reconnector(peers, destination,
-                        s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs()), progress,
-                        batch, options.stallMs());
+                        self, s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs(), false),
+                        progress, batch, options.stallMs());
                 Completion done;
                 try {
                     done = driver.run(peer, resent -> new Complete(sender.pagesSent() + s.pagesSent(),
@@ -178,6 +195,7 @@ public final class OutgoingMigration {
             } finally {
                 if (session[0] != null) {
                     pageServer.unregister(session[0]);
+                    journal.remove(sessionId);
                 }
             }
         } catch (RuntimeException e) {

@@ -11,23 +11,25 @@ import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
-import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.migration.peer.Reattachment;
 
 /**
  * Brings a paused post-copy session back after a cut (QEMU's {@code postcopy-paused} → {@code migrate-recover}, but
  * led by the source on its own): fresh connections, then {@code reconnect} — the destination names the pages it
  * still misses and the source takes their claims back, so each goes again (a page that was only late arrives twice
  * and its second copy is dropped) — then {@code recovered}, and the destination reopens its demand channel and
- * asks again for every fault still waiting. Attempts back off from 100 ms to 2 s until the give-up time;
+ * asks again for every fault still waiting. Attempts back off from 100 ms to 1 s until the give-up time;
  * {@link #retryNow} cuts a wait short ({@code xlpc migrate --resume}).
  */
 final class Reconnector {
     private static final Logger LOG = System.getLogger(Reconnector.class.getName());
     private static final long FIRST_BACKOFF_MS = 100;
-    private static final long MAX_BACKOFF_MS = 2000;
+    private static final long MAX_BACKOFF_MS = 1000;
 
     private final PeerConnector peers;
     private final InetSocketAddress destination;
+    /** Where the destination reaches this host's page server (told at every reconnect: it may have moved). */
+    private final InetSocketAddress self;
     private final SourceSession session;
     private final PhaseMachine<SourcePhase> phase;
     private final MigrationProgress progress;
@@ -35,13 +37,17 @@ final class Reconnector {
     private final int stallMs;
     private final long giveUpMs;
     private final Object retry = new Object();
+    /** Set for a session a restarted daemon took over, until its first reconnect has set its books. */
+    private boolean firstAfterRestart;
     private boolean retryAsked;
 
-    Reconnector(PeerConnector peers, InetSocketAddress destination, SourceSession session,
+    Reconnector(PeerConnector peers, InetSocketAddress destination, InetSocketAddress self, SourceSession session,
                 PhaseMachine<SourcePhase> phase, MigrationProgress progress, long controlTimeoutMs, int stallMs,
-                long giveUpMs) {
+                long giveUpMs, boolean restarted) {
+        this.firstAfterRestart = restarted;
         this.peers = peers;
         this.destination = destination;
+        this.self = self;
         this.session = session;
         this.phase = phase;
         this.progress = progress;
@@ -78,9 +84,17 @@ final class Reconnector {
                 peer = peers.destination(destination, session.id, controlTimeoutMs, stallMs);
                 phase.advance(SourcePhase.PAUSED, SourcePhase.RECOVERING);
                 progress.update("recovering", session.pagesSent(), session.sent.toSend(), session.demandRequests.get());
-                GfnBitmap missing = peer.reconnect(session.gfnCount);
-                long again = session.sent.reclaimMissing(missing);
-                session.resentPages.addAndGet(again);
+                Reattachment r = peer.reconnect(session.gfnCount, self);
+                long again = session.sent.reclaimMissing(r.missing());
+                if (firstAfterRestart) {
+                    // This daemon sent nothing yet: what is missing goes for the first time as far as its books go,
+                    // and what the destination has is counted as sent before.
+                    session.settledBeforeRestart = r.pagesSettled();
+                    session.receivedBeforeRestart = r.pagesReceived();
+                    firstAfterRestart = false;
+                } else {
+                    session.resentPages.addAndGet(again);
+                }
                 peer.recovered();
                 phase.advance(SourcePhase.RECOVERING, SourcePhase.POSTCOPY);
                 LOG.log(Level.INFO, "outgoing {0}: reconnected after {1} ms ({2} attempts); {3} pages to send again",

@@ -27,6 +27,18 @@ public final class SentPages implements SentView {
         this.toSend = size - skip.cardinality();
     }
 
+    /**
+     * Every gfn counted as sent and nothing skipped: where a restarted daemon starts, until the destination names
+     * what it still misses ({@link #reclaimMissing}).
+     */
+    public static SentPages allSent(long size) {
+        SentPages s = new SentPages(size, new GfnBitmap(size));
+        for (long g = 0; g < size; g++) {
+            s.claim(g);
+        }
+        return s;
+    }
+
     @Override
     public long size() {
         return sent.size();

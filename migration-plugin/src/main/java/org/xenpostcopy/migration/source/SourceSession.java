@@ -22,6 +22,12 @@ final class SourceSession {
     final AtomicLong demandRequests = new AtomicLong();
     final AtomicLong alreadySentAnswers = new AtomicLong();
     final AtomicLong wireBytes = new AtomicLong();
+    /**
+     * For a session a restarted daemon took over: what the destination had settled (post-copy) and received (in
+     * all) when it did; 0 otherwise. This daemon's own counts start after them.
+     */
+    volatile long settledBeforeRestart;
+    volatile long receivedBeforeRestart;
     /** Pages sent again because a recovery found them missing at the destination. */
     final AtomicLong resentPages = new AtomicLong();
     /** Demand requests being answered now: the push steps aside for them (QEMU drains its urgent queue first). */

@@ -38,6 +38,7 @@ import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Reattachment;
 import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.xen.DirtyLog;
@@ -163,7 +164,7 @@ class OutgoingMigrationTest {
     void aCopyLeftPausedAfterTheHandoverIsNeverMigratedAgain() {
         when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
         when(peer.complete(any())).thenThrow(new PeerException(RemoteError.CONNECTION, "complete failed: reset"));
-        when(peer.reconnect(anyLong())).thenThrow(new PeerException(RemoteError.UNKNOWN_SESSION, "no such session"));
+        when(peer.reconnect(anyLong(), any())).thenThrow(new PeerException(RemoteError.UNKNOWN_SESSION, "no such session"));
         OutgoingMigrations outgoing = new OutgoingMigrations(host, new PageServer(), peers,
                 () -> InetSocketAddress.createUnresolved("self", 1), Optional.empty());
         InetSocketAddress dest = InetSocketAddress.createUnresolved("dest", 2);
@@ -186,7 +187,7 @@ class OutgoingMigrationTest {
         GfnBitmap missing = new GfnBitmap(PAGES);
         missing.set(2);
         missing.set(11);
-        when(peer.reconnect(PAGES)).thenReturn(missing);
+        when(peer.reconnect(eq(PAGES), any())).thenReturn(new Reattachment(missing, PAGES - 2, PAGES - 2));
         List<Complete> completes = new java.util.ArrayList<>();
         when(peer.complete(any())).thenAnswer(inv -> {
             completes.add(inv.getArgument(0));
@@ -208,7 +209,7 @@ class OutgoingMigrationTest {
 
         InOrder order = inOrder(peer);
         order.verify(peer).complete(any());
-        order.verify(peer).reconnect(PAGES);
+        order.verify(peer).reconnect(eq(PAGES), any());
         order.verify(peer).recovered();
         order.verify(peer).complete(any());
         assertEquals(PAGES + 2, pushed.size(), "every page once, and the two missing ones again: " + pushed);

@@ -43,8 +43,11 @@ public class MigrationReceiver {
      * answers which pages it still misses; the source un-sends those (they may have been lost in flight).
      * 
      * @param sessionId
+     * @param sourceHost where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+     * 
+     * @param sourcePort
      */
-    public TReconnectReply reconnect(java.lang.String sessionId) throws TMigrationError, org.apache.thrift.TException;
+    public TReconnectReply reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort) throws TMigrationError, org.apache.thrift.TException;
 
     /**
      * The second: the destination reopens its demand channel and asks again for every fault still waiting.
@@ -75,7 +78,7 @@ public class MigrationReceiver {
 
     public void heartbeat(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<TLinkState> resultHandler) throws org.apache.thrift.TException;
 
-    public void reconnect(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler) throws org.apache.thrift.TException;
+    public void reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler) throws org.apache.thrift.TException;
 
     public void recovered(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException;
 
@@ -233,16 +236,18 @@ public class MigrationReceiver {
     }
 
     @Override
-    public TReconnectReply reconnect(java.lang.String sessionId) throws TMigrationError, org.apache.thrift.TException
+    public TReconnectReply reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort) throws TMigrationError, org.apache.thrift.TException
     {
-      send_reconnect(sessionId);
+      send_reconnect(sessionId, sourceHost, sourcePort);
       return recv_reconnect();
     }
 
-    public void send_reconnect(java.lang.String sessionId) throws org.apache.thrift.TException
+    public void send_reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort) throws org.apache.thrift.TException
     {
       reconnect_args args = new reconnect_args();
       args.setSessionId(sessionId);
+      args.setSourceHost(sourceHost);
+      args.setSourcePort(sourcePort);
       sendBase("reconnect", args);
     }
 
@@ -521,18 +526,22 @@ public class MigrationReceiver {
     }
 
     @Override
-    public void reconnect(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler) throws org.apache.thrift.TException {
+    public void reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler) throws org.apache.thrift.TException {
       checkReady();
-      reconnect_call method_call = new reconnect_call(sessionId, resultHandler, this, ___protocolFactory, ___transport);
+      reconnect_call method_call = new reconnect_call(sessionId, sourceHost, sourcePort, resultHandler, this, ___protocolFactory, ___transport);
       this.___currentMethod = method_call;
       ___manager.call(method_call);
     }
 
     public static class reconnect_call extends org.apache.thrift.async.TAsyncMethodCall<TReconnectReply> {
       private java.lang.String sessionId;
-      public reconnect_call(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
+      private java.lang.String sourceHost;
+      private int sourcePort;
+      public reconnect_call(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
         super(client, protocolFactory, transport, resultHandler, false);
         this.sessionId = sessionId;
+        this.sourceHost = sourceHost;
+        this.sourcePort = sourcePort;
       }
 
       @Override
@@ -540,6 +549,8 @@ public class MigrationReceiver {
         prot.writeMessageBegin(new org.apache.thrift.protocol.TMessage("reconnect", org.apache.thrift.protocol.TMessageType.CALL, 0));
         reconnect_args args = new reconnect_args();
         args.setSessionId(sessionId);
+        args.setSourceHost(sourceHost);
+        args.setSourcePort(sourcePort);
         args.write(prot);
         prot.writeMessageEnd();
       }
@@ -833,7 +844,7 @@ public class MigrationReceiver {
       public reconnect_result getResult(I iface, reconnect_args args) throws org.apache.thrift.TException {
         reconnect_result result = new reconnect_result();
         try {
-          result.success = iface.reconnect(args.sessionId);
+          result.success = iface.reconnect(args.sessionId, args.sourceHost, args.sourcePort);
         } catch (TMigrationError error) {
           result.error = error;
         }
@@ -1320,7 +1331,7 @@ public class MigrationReceiver {
 
       @Override
       public void start(I iface, reconnect_args args, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler) throws org.apache.thrift.TException {
-        iface.reconnect(args.sessionId,resultHandler);
+        iface.reconnect(args.sessionId, args.sourceHost, args.sourcePort,resultHandler);
       }
     }
 
@@ -5954,15 +5965,27 @@ public class MigrationReceiver {
     private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("reconnect_args");
 
     private static final org.apache.thrift.protocol.TField SESSION_ID_FIELD_DESC = new org.apache.thrift.protocol.TField("sessionId", org.apache.thrift.protocol.TType.STRING, (short)1);
+    private static final org.apache.thrift.protocol.TField SOURCE_HOST_FIELD_DESC = new org.apache.thrift.protocol.TField("sourceHost", org.apache.thrift.protocol.TType.STRING, (short)2);
+    private static final org.apache.thrift.protocol.TField SOURCE_PORT_FIELD_DESC = new org.apache.thrift.protocol.TField("sourcePort", org.apache.thrift.protocol.TType.I32, (short)3);
 
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new reconnect_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new reconnect_argsTupleSchemeFactory();
 
     public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+    /**
+     * where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+     */
+    public @org.apache.thrift.annotation.Nullable java.lang.String sourceHost; // required
+    public int sourcePort; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
-      SESSION_ID((short)1, "sessionId");
+      SESSION_ID((short)1, "sessionId"),
+      /**
+       * where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+       */
+      SOURCE_HOST((short)2, "sourceHost"),
+      SOURCE_PORT((short)3, "sourcePort");
 
       private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -5980,6 +6003,10 @@ public class MigrationReceiver {
         switch(fieldId) {
           case 1: // SESSION_ID
             return SESSION_ID;
+          case 2: // SOURCE_HOST
+            return SOURCE_HOST;
+          case 3: // SOURCE_PORT
+            return SOURCE_PORT;
           default:
             return null;
         }
@@ -6023,11 +6050,17 @@ public class MigrationReceiver {
     }
 
     // isset id assignments
+    private static final int __SOURCEPORT_ISSET_ID = 0;
+    private byte __isset_bitfield = 0;
     public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
     static {
       java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
       tmpMap.put(_Fields.SESSION_ID, new org.apache.thrift.meta_data.FieldMetaData("sessionId", org.apache.thrift.TFieldRequirementType.DEFAULT, 
           new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+      tmpMap.put(_Fields.SOURCE_HOST, new org.apache.thrift.meta_data.FieldMetaData("sourceHost", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+      tmpMap.put(_Fields.SOURCE_PORT, new org.apache.thrift.meta_data.FieldMetaData("sourcePort", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
       metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
       org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(reconnect_args.class, metaDataMap);
     }
@@ -6036,19 +6069,29 @@ public class MigrationReceiver {
     }
 
     public reconnect_args(
-      java.lang.String sessionId)
+      java.lang.String sessionId,
+      java.lang.String sourceHost,
+      int sourcePort)
     {
       this();
       this.sessionId = sessionId;
+      this.sourceHost = sourceHost;
+      this.sourcePort = sourcePort;
+      setSourcePortIsSet(true);
     }
 
     /**
      * Performs a deep copy on <i>other</i>.
      */
     public reconnect_args(reconnect_args other) {
+      __isset_bitfield = other.__isset_bitfield;
       if (other.isSetSessionId()) {
         this.sessionId = other.sessionId;
       }
+      if (other.isSetSourceHost()) {
+        this.sourceHost = other.sourceHost;
+      }
+      this.sourcePort = other.sourcePort;
     }
 
     @Override
@@ -6059,6 +6102,9 @@ public class MigrationReceiver {
     @Override
     public void clear() {
       this.sessionId = null;
+      this.sourceHost = null;
+      setSourcePortIsSet(false);
+      this.sourcePort = 0;
     }
 
     @org.apache.thrift.annotation.Nullable
@@ -6086,6 +6132,60 @@ public class MigrationReceiver {
       }
     }
 
+    /**
+     * where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+     */
+    @org.apache.thrift.annotation.Nullable
+    public java.lang.String getSourceHost() {
+      return this.sourceHost;
+    }
+
+    /**
+     * where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+     */
+    public reconnect_args setSourceHost(@org.apache.thrift.annotation.Nullable java.lang.String sourceHost) {
+      this.sourceHost = sourceHost;
+      return this;
+    }
+
+    public void unsetSourceHost() {
+      this.sourceHost = null;
+    }
+
+    /** Returns true if field sourceHost is set (has been assigned a value) and false otherwise */
+    public boolean isSetSourceHost() {
+      return this.sourceHost != null;
+    }
+
+    public void setSourceHostIsSet(boolean value) {
+      if (!value) {
+        this.sourceHost = null;
+      }
+    }
+
+    public int getSourcePort() {
+      return this.sourcePort;
+    }
+
+    public reconnect_args setSourcePort(int sourcePort) {
+      this.sourcePort = sourcePort;
+      setSourcePortIsSet(true);
+      return this;
+    }
+
+    public void unsetSourcePort() {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __SOURCEPORT_ISSET_ID);
+    }
+
+    /** Returns true if field sourcePort is set (has been assigned a value) and false otherwise */
+    public boolean isSetSourcePort() {
+      return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __SOURCEPORT_ISSET_ID);
+    }
+
+    public void setSourcePortIsSet(boolean value) {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __SOURCEPORT_ISSET_ID, value);
+    }
+
     @Override
     public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
       switch (field) {
@@ -6094,6 +6194,22 @@ public class MigrationReceiver {
           unsetSessionId();
         } else {
           setSessionId((java.lang.String)value);
+        }
+        break;
+
+      case SOURCE_HOST:
+        if (value == null) {
+          unsetSourceHost();
+        } else {
+          setSourceHost((java.lang.String)value);
+        }
+        break;
+
+      case SOURCE_PORT:
+        if (value == null) {
+          unsetSourcePort();
+        } else {
+          setSourcePort((java.lang.Integer)value);
         }
         break;
 
@@ -6106,6 +6222,12 @@ public class MigrationReceiver {
       switch (field) {
       case SESSION_ID:
         return getSessionId();
+
+      case SOURCE_HOST:
+        return getSourceHost();
+
+      case SOURCE_PORT:
+        return getSourcePort();
 
       }
       throw new java.lang.IllegalStateException();
@@ -6121,6 +6243,10 @@ public class MigrationReceiver {
       switch (field) {
       case SESSION_ID:
         return isSetSessionId();
+      case SOURCE_HOST:
+        return isSetSourceHost();
+      case SOURCE_PORT:
+        return isSetSourcePort();
       }
       throw new java.lang.IllegalStateException();
     }
@@ -6147,6 +6273,24 @@ public class MigrationReceiver {
           return false;
       }
 
+      boolean this_present_sourceHost = true && this.isSetSourceHost();
+      boolean that_present_sourceHost = true && that.isSetSourceHost();
+      if (this_present_sourceHost || that_present_sourceHost) {
+        if (!(this_present_sourceHost && that_present_sourceHost))
+          return false;
+        if (!this.sourceHost.equals(that.sourceHost))
+          return false;
+      }
+
+      boolean this_present_sourcePort = true;
+      boolean that_present_sourcePort = true;
+      if (this_present_sourcePort || that_present_sourcePort) {
+        if (!(this_present_sourcePort && that_present_sourcePort))
+          return false;
+        if (this.sourcePort != that.sourcePort)
+          return false;
+      }
+
       return true;
     }
 
@@ -6157,6 +6301,12 @@ public class MigrationReceiver {
       hashCode = hashCode * 8191 + ((isSetSessionId()) ? 131071 : 524287);
       if (isSetSessionId())
         hashCode = hashCode * 8191 + sessionId.hashCode();
+
+      hashCode = hashCode * 8191 + ((isSetSourceHost()) ? 131071 : 524287);
+      if (isSetSourceHost())
+        hashCode = hashCode * 8191 + sourceHost.hashCode();
+
+      hashCode = hashCode * 8191 + sourcePort;
 
       return hashCode;
     }
@@ -6175,6 +6325,26 @@ public class MigrationReceiver {
       }
       if (isSetSessionId()) {
         lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sessionId, other.sessionId);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetSourceHost(), other.isSetSourceHost());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSourceHost()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sourceHost, other.sourceHost);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetSourcePort(), other.isSetSourcePort());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSourcePort()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sourcePort, other.sourcePort);
         if (lastComparison != 0) {
           return lastComparison;
         }
@@ -6210,6 +6380,18 @@ public class MigrationReceiver {
         sb.append(this.sessionId);
       }
       first = false;
+      if (!first) sb.append(", ");
+      sb.append("sourceHost:");
+      if (this.sourceHost == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.sourceHost);
+      }
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("sourcePort:");
+      sb.append(this.sourcePort);
+      first = false;
       sb.append(")");
       return sb.toString();
     }
@@ -6229,6 +6411,8 @@ public class MigrationReceiver {
 
     private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
       try {
+        // it doesn't seem like you should have to do this, but java serialization is wacky, and doesn't call the default constructor.
+        __isset_bitfield = 0;
         read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
       } catch (org.apache.thrift.TException te) {
         throw new java.io.IOException(te);
@@ -6263,6 +6447,22 @@ public class MigrationReceiver {
                 org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
               }
               break;
+            case 2: // SOURCE_HOST
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+                struct.sourceHost = iprot.readString();
+                struct.setSourceHostIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 3: // SOURCE_PORT
+              if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+                struct.sourcePort = iprot.readI32();
+                struct.setSourcePortIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
             default:
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
           }
@@ -6284,6 +6484,14 @@ public class MigrationReceiver {
           oprot.writeString(struct.sessionId);
           oprot.writeFieldEnd();
         }
+        if (struct.sourceHost != null) {
+          oprot.writeFieldBegin(SOURCE_HOST_FIELD_DESC);
+          oprot.writeString(struct.sourceHost);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldBegin(SOURCE_PORT_FIELD_DESC);
+        oprot.writeI32(struct.sourcePort);
+        oprot.writeFieldEnd();
         oprot.writeFieldStop();
         oprot.writeStructEnd();
       }
@@ -6306,19 +6514,39 @@ public class MigrationReceiver {
         if (struct.isSetSessionId()) {
           optionals.set(0);
         }
-        oprot.writeBitSet(optionals, 1);
+        if (struct.isSetSourceHost()) {
+          optionals.set(1);
+        }
+        if (struct.isSetSourcePort()) {
+          optionals.set(2);
+        }
+        oprot.writeBitSet(optionals, 3);
         if (struct.isSetSessionId()) {
           oprot.writeString(struct.sessionId);
+        }
+        if (struct.isSetSourceHost()) {
+          oprot.writeString(struct.sourceHost);
+        }
+        if (struct.isSetSourcePort()) {
+          oprot.writeI32(struct.sourcePort);
         }
       }
 
       @Override
       public void read(org.apache.thrift.protocol.TProtocol prot, reconnect_args struct) throws org.apache.thrift.TException {
         org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-        java.util.BitSet incoming = iprot.readBitSet(1);
+        java.util.BitSet incoming = iprot.readBitSet(3);
         if (incoming.get(0)) {
           struct.sessionId = iprot.readString();
           struct.setSessionIdIsSet(true);
+        }
+        if (incoming.get(1)) {
+          struct.sourceHost = iprot.readString();
+          struct.setSourceHostIsSet(true);
+        }
+        if (incoming.get(2)) {
+          struct.sourcePort = iprot.readI32();
+          struct.setSourcePortIsSet(true);
         }
       }
     }

@@ -12,6 +12,8 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
 
   private static final org.apache.thrift.protocol.TField MISSING_FIELD_DESC = new org.apache.thrift.protocol.TField("missing", org.apache.thrift.protocol.TType.STRING, (short)1);
   private static final org.apache.thrift.protocol.TField PHASE_FIELD_DESC = new org.apache.thrift.protocol.TField("phase", org.apache.thrift.protocol.TType.STRING, (short)2);
+  private static final org.apache.thrift.protocol.TField PAGES_SETTLED_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesSettled", org.apache.thrift.protocol.TType.I64, (short)3);
+  private static final org.apache.thrift.protocol.TField PAGES_RECEIVED_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesReceived", org.apache.thrift.protocol.TType.I64, (short)4);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TReconnectReplyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TReconnectReplyTupleSchemeFactory();
@@ -21,6 +23,14 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
    */
   public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer missing; // required
   public @org.apache.thrift.annotation.Nullable java.lang.String phase; // required
+  /**
+   * post-copy pages loaded (or given back by the guest) so far
+   */
+  public long pagesSettled; // required
+  /**
+   * every page taken in the session, pre-copy ones included (a restarted source's books start here)
+   */
+  public long pagesReceived; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -28,7 +38,15 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
      * the gfns the destination still waits for (bitmap as in TPrepare): the source sends each of them again
      */
     MISSING((short)1, "missing"),
-    PHASE((short)2, "phase");
+    PHASE((short)2, "phase"),
+    /**
+     * post-copy pages loaded (or given back by the guest) so far
+     */
+    PAGES_SETTLED((short)3, "pagesSettled"),
+    /**
+     * every page taken in the session, pre-copy ones included (a restarted source's books start here)
+     */
+    PAGES_RECEIVED((short)4, "pagesReceived");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -48,6 +66,10 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
           return MISSING;
         case 2: // PHASE
           return PHASE;
+        case 3: // PAGES_SETTLED
+          return PAGES_SETTLED;
+        case 4: // PAGES_RECEIVED
+          return PAGES_RECEIVED;
         default:
           return null;
       }
@@ -91,6 +113,9 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
   }
 
   // isset id assignments
+  private static final int __PAGESSETTLED_ISSET_ID = 0;
+  private static final int __PAGESRECEIVED_ISSET_ID = 1;
+  private byte __isset_bitfield = 0;
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -98,6 +123,10 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
     tmpMap.put(_Fields.PHASE, new org.apache.thrift.meta_data.FieldMetaData("phase", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+    tmpMap.put(_Fields.PAGES_SETTLED, new org.apache.thrift.meta_data.FieldMetaData("pagesSettled", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.PAGES_RECEIVED, new org.apache.thrift.meta_data.FieldMetaData("pagesReceived", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TReconnectReply.class, metaDataMap);
   }
@@ -107,23 +136,32 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
 
   public TReconnectReply(
     java.nio.ByteBuffer missing,
-    java.lang.String phase)
+    java.lang.String phase,
+    long pagesSettled,
+    long pagesReceived)
   {
     this();
     this.missing = org.apache.thrift.TBaseHelper.copyBinary(missing);
     this.phase = phase;
+    this.pagesSettled = pagesSettled;
+    setPagesSettledIsSet(true);
+    this.pagesReceived = pagesReceived;
+    setPagesReceivedIsSet(true);
   }
 
   /**
    * Performs a deep copy on <i>other</i>.
    */
   public TReconnectReply(TReconnectReply other) {
+    __isset_bitfield = other.__isset_bitfield;
     if (other.isSetMissing()) {
       this.missing = org.apache.thrift.TBaseHelper.copyBinary(other.missing);
     }
     if (other.isSetPhase()) {
       this.phase = other.phase;
     }
+    this.pagesSettled = other.pagesSettled;
+    this.pagesReceived = other.pagesReceived;
   }
 
   @Override
@@ -135,6 +173,10 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
   public void clear() {
     this.missing = null;
     this.phase = null;
+    setPagesSettledIsSet(false);
+    this.pagesSettled = 0;
+    setPagesReceivedIsSet(false);
+    this.pagesReceived = 0;
   }
 
   /**
@@ -202,6 +244,64 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
     }
   }
 
+  /**
+   * post-copy pages loaded (or given back by the guest) so far
+   */
+  public long getPagesSettled() {
+    return this.pagesSettled;
+  }
+
+  /**
+   * post-copy pages loaded (or given back by the guest) so far
+   */
+  public TReconnectReply setPagesSettled(long pagesSettled) {
+    this.pagesSettled = pagesSettled;
+    setPagesSettledIsSet(true);
+    return this;
+  }
+
+  public void unsetPagesSettled() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __PAGESSETTLED_ISSET_ID);
+  }
+
+  /** Returns true if field pagesSettled is set (has been assigned a value) and false otherwise */
+  public boolean isSetPagesSettled() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __PAGESSETTLED_ISSET_ID);
+  }
+
+  public void setPagesSettledIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PAGESSETTLED_ISSET_ID, value);
+  }
+
+  /**
+   * every page taken in the session, pre-copy ones included (a restarted source's books start here)
+   */
+  public long getPagesReceived() {
+    return this.pagesReceived;
+  }
+
+  /**
+   * every page taken in the session, pre-copy ones included (a restarted source's books start here)
+   */
+  public TReconnectReply setPagesReceived(long pagesReceived) {
+    this.pagesReceived = pagesReceived;
+    setPagesReceivedIsSet(true);
+    return this;
+  }
+
+  public void unsetPagesReceived() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __PAGESRECEIVED_ISSET_ID);
+  }
+
+  /** Returns true if field pagesReceived is set (has been assigned a value) and false otherwise */
+  public boolean isSetPagesReceived() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __PAGESRECEIVED_ISSET_ID);
+  }
+
+  public void setPagesReceivedIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PAGESRECEIVED_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -225,6 +325,22 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
       }
       break;
 
+    case PAGES_SETTLED:
+      if (value == null) {
+        unsetPagesSettled();
+      } else {
+        setPagesSettled((java.lang.Long)value);
+      }
+      break;
+
+    case PAGES_RECEIVED:
+      if (value == null) {
+        unsetPagesReceived();
+      } else {
+        setPagesReceived((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -237,6 +353,12 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
 
     case PHASE:
       return getPhase();
+
+    case PAGES_SETTLED:
+      return getPagesSettled();
+
+    case PAGES_RECEIVED:
+      return getPagesReceived();
 
     }
     throw new java.lang.IllegalStateException();
@@ -254,6 +376,10 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
       return isSetMissing();
     case PHASE:
       return isSetPhase();
+    case PAGES_SETTLED:
+      return isSetPagesSettled();
+    case PAGES_RECEIVED:
+      return isSetPagesReceived();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -289,6 +415,24 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
         return false;
     }
 
+    boolean this_present_pagesSettled = true;
+    boolean that_present_pagesSettled = true;
+    if (this_present_pagesSettled || that_present_pagesSettled) {
+      if (!(this_present_pagesSettled && that_present_pagesSettled))
+        return false;
+      if (this.pagesSettled != that.pagesSettled)
+        return false;
+    }
+
+    boolean this_present_pagesReceived = true;
+    boolean that_present_pagesReceived = true;
+    if (this_present_pagesReceived || that_present_pagesReceived) {
+      if (!(this_present_pagesReceived && that_present_pagesReceived))
+        return false;
+      if (this.pagesReceived != that.pagesReceived)
+        return false;
+    }
+
     return true;
   }
 
@@ -303,6 +447,10 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
     hashCode = hashCode * 8191 + ((isSetPhase()) ? 131071 : 524287);
     if (isSetPhase())
       hashCode = hashCode * 8191 + phase.hashCode();
+
+    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(pagesSettled);
+
+    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(pagesReceived);
 
     return hashCode;
   }
@@ -331,6 +479,26 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
     }
     if (isSetPhase()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.phase, other.phase);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetPagesSettled(), other.isSetPagesSettled());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetPagesSettled()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pagesSettled, other.pagesSettled);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetPagesReceived(), other.isSetPagesReceived());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetPagesReceived()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pagesReceived, other.pagesReceived);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -374,6 +542,14 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
       sb.append(this.phase);
     }
     first = false;
+    if (!first) sb.append(", ");
+    sb.append("pagesSettled:");
+    sb.append(this.pagesSettled);
+    first = false;
+    if (!first) sb.append(", ");
+    sb.append("pagesReceived:");
+    sb.append(this.pagesReceived);
+    first = false;
     sb.append(")");
     return sb.toString();
   }
@@ -393,6 +569,8 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
 
   private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
     try {
+      // it doesn't seem like you should have to do this, but java serialization is wacky, and doesn't call the default constructor.
+      __isset_bitfield = 0;
       read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
     } catch (org.apache.thrift.TException te) {
       throw new java.io.IOException(te);
@@ -435,6 +613,22 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 3: // PAGES_SETTLED
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.pagesSettled = iprot.readI64();
+              struct.setPagesSettledIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 4: // PAGES_RECEIVED
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.pagesReceived = iprot.readI64();
+              struct.setPagesReceivedIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -461,6 +655,12 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
         oprot.writeString(struct.phase);
         oprot.writeFieldEnd();
       }
+      oprot.writeFieldBegin(PAGES_SETTLED_FIELD_DESC);
+      oprot.writeI64(struct.pagesSettled);
+      oprot.writeFieldEnd();
+      oprot.writeFieldBegin(PAGES_RECEIVED_FIELD_DESC);
+      oprot.writeI64(struct.pagesReceived);
+      oprot.writeFieldEnd();
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -486,19 +686,31 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
       if (struct.isSetPhase()) {
         optionals.set(1);
       }
-      oprot.writeBitSet(optionals, 2);
+      if (struct.isSetPagesSettled()) {
+        optionals.set(2);
+      }
+      if (struct.isSetPagesReceived()) {
+        optionals.set(3);
+      }
+      oprot.writeBitSet(optionals, 4);
       if (struct.isSetMissing()) {
         oprot.writeBinary(struct.missing);
       }
       if (struct.isSetPhase()) {
         oprot.writeString(struct.phase);
       }
+      if (struct.isSetPagesSettled()) {
+        oprot.writeI64(struct.pagesSettled);
+      }
+      if (struct.isSetPagesReceived()) {
+        oprot.writeI64(struct.pagesReceived);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TReconnectReply struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(2);
+      java.util.BitSet incoming = iprot.readBitSet(4);
       if (incoming.get(0)) {
         struct.missing = iprot.readBinary();
         struct.setMissingIsSet(true);
@@ -506,6 +718,14 @@ public class TReconnectReply implements org.apache.thrift.TBase<TReconnectReply,
       if (incoming.get(1)) {
         struct.phase = iprot.readString();
         struct.setPhaseIsSet(true);
+      }
+      if (incoming.get(2)) {
+        struct.pagesSettled = iprot.readI64();
+        struct.setPagesSettledIsSet(true);
+      }
+      if (incoming.get(3)) {
+        struct.pagesReceived = iprot.readI64();
+        struct.setPagesReceivedIsSet(true);
       }
     }
   }
