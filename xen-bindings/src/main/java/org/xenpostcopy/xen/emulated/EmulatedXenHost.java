@@ -1,6 +1,7 @@
 package org.xenpostcopy.xen.emulated;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,9 +31,16 @@ import org.xenpostcopy.xen.emulated.guest.OracleLog;
 /**
  * An in-process Xen host: hypervisor, dom0 and its xenstored. Several can live in one JVM (the lab runs two);
  * they share nothing.
+ *
+ * <p>Ephemeral ({@link #EmulatedXenHost(String)}): its domains live in anonymous memory and die with it. Persistent
+ * ({@link #persistent}): each domain lives in files of a {@link StateDirectory}, as a Xen domain outlives its
+ * toolstack — {@link #close} detaches the domains instead of destroying them, and a new host opened on the
+ * directory (in this process or the next) re-attaches them.
  */
 public final class EmulatedXenHost implements XenHost {
     private final String name;
+    private final StateDirectory state;       // null: ephemeral
+    private final List<DomainInfo> reattached = new ArrayList<>();
     private final EmulatedXenStore store;
     private final ConcurrentSkipListMap<Integer, EmulatedDomain> domains = new ConcurrentSkipListMap<>();
     private final AtomicInteger nextDomid = new AtomicInteger(1);
@@ -67,13 +75,55 @@ public final class EmulatedXenHost implements XenHost {
     };
 
     public EmulatedXenHost(String name) {
+        this(name, null);
+    }
+
+    private EmulatedXenHost(String name, StateDirectory state) {
         this.name = name;
+        this.state = state;
         this.store = new EmulatedXenStore(name);
+    }
+
+    /**
+     * A host keeping its domains in {@code dir} (created if missing), re-attaching those a previous host left there.
+     *
+     * @throws IllegalStateException with one sentence: another host holds the directory, or a domain's files are
+     *                               unreadable
+     */
+    public static EmulatedXenHost persistent(String name, Path dir) {
+        StateDirectory state = StateDirectory.open(dir);
+        EmulatedXenHost host = new EmulatedXenHost(name, state);
+        try {
+            host.reattach();
+        } catch (RuntimeException e) {
+            host.close();
+            throw e;
+        }
+        return host;
+    }
+
+    private void reattach() {
+        for (EmulatedDomain d : Reattachment.domains(state, store)) {
+            domains.put(d.id.value(), d);
+            // domids are never reused while a re-attached domain holds one
+            nextDomid.accumulateAndGet(d.id.value() + 1, Math::max);
+            reattached.add(d.info());
+        }
+    }
+
+    /** The domains this host re-attached when it opened, as they were then (empty for an ephemeral host). */
+    public List<DomainInfo> reattached() {
+        return List.copyOf(reattached);
+    }
+
+    /** Where this host keeps its domains, if it is persistent. */
+    public Optional<Path> stateDirectory() {
+        return Optional.ofNullable(state).map(StateDirectory::path);
     }
 
     @Override
     public String describe() {
-        return "emulated host '" + name + "'";
+        return "emulated host '" + name + "'" + (state == null ? "" : ", domains kept in " + state.path());
     }
 
     @Override
@@ -155,13 +205,21 @@ public final class EmulatedXenHost implements XenHost {
         }
     }
 
+    /** Ephemeral: destroys every domain. Persistent: detaches them, each saved as it is, and unlocks the directory. */
     @Override
     public void close() {
         for (EmulatedDomain d : new ArrayList<>(domains.values())) {
             domains.remove(d.id.value());
-            d.destroy();
+            if (state == null) {
+                d.destroy();
+            } else {
+                d.detach();
+            }
         }
         store.close();
+        if (state != null) {
+            state.close();
+        }
     }
 
     // ---- the interfaces ------------------------------------------------------------------------------------------
@@ -200,13 +258,24 @@ public final class EmulatedXenHost implements XenHost {
             }
             DomainId id = DomainId.of(nextDomid.getAndIncrement());
             EmulatedDomain d;
+            DomainPersistence persistence = state == null ? null : new DomainPersistence(state.create(id));
             try {
-                d = new EmulatedDomain(id, config, store, boot);
+                d = new EmulatedDomain(id, config, store, boot, persistence, null);
             } catch (IllegalArgumentException e) {
+                discard(persistence);
                 throw new XenException("xc_domain_create", Errno.EINVAL, e.getMessage());
+            } catch (RuntimeException e) {
+                discard(persistence);
+                throw e;
             }
             domains.put(id.value(), d);
             return id;
+        }
+
+        private void discard(DomainPersistence persistence) {
+            if (persistence != null) {
+                persistence.delete();
+            }
         }
 
         @Override
