@@ -20,7 +20,8 @@ import org.xenpostcopy.xen.offheap.OffHeapMemory;
  * <pre>
  *   memory              guest RAM, 4 KiB per gfn, mapped shared: the mapping is the memory
  *   p2m                 one byte per gfn, its p2m type, mapped shared ({@link P2mTable})
- *   vcpu0               the registers of the last completed guest operation ({@link RegisterFile})
+ *   vcpu0               the registers of the last completed guest operation and the undo log of the one in
+ *                       flight, mapped shared ({@link VcpuJournal})
  *   domain.properties   the rest ({@link DomainRecord}), replaced whole: temp file, fsync, rename, fsync of the dir
  * </pre>
  * A directory without {@code domain.properties} is a creation that did not finish (it is written last, after
@@ -55,8 +56,8 @@ final class DomainFiles implements AutoCloseable {
         return map("p2m", pages).buffer();
     }
 
-    RegisterFile registers() {
-        return new RegisterFile(map("vcpu0", RegisterFile.SIZE));
+    VcpuJournal journal() {
+        return new VcpuJournal(map("vcpu0", VcpuJournal.SIZE));
     }
 
     private OffHeapMemory map(String name, long size) {
@@ -105,7 +106,7 @@ final class DomainFiles implements AutoCloseable {
         }
     }
 
-    /** Unmaps the p2m and register files (the memory's blocks belong to the domain's memory, closed with it). */
+    /** Unmaps the p2m and vcpu0 files (the memory's blocks belong to the domain's memory, closed with it). */
     @Override
     public void close() {
         synchronized (mappings) {

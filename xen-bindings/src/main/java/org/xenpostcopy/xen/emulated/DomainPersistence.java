@@ -10,21 +10,23 @@ import org.xenpostcopy.xen.XenStore;
 import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
 
 /**
- * Keeps one domain of a persistent host on disk ({@link DomainFiles}): its registers after every guest operation,
- * its record whenever it changes in a way a restarted host needs — created, paused or unpaused, crashed, max memory
- * set, its xenstore subtree written. Memory and p2m need no calls: they are shared mappings of their files.
+ * Keeps one domain of a persistent host on disk ({@link DomainFiles}): its vCPU's journal (registers and the undo
+ * log that makes each guest operation atomic, {@link VcpuJournal}), its record whenever it changes in a way a
+ * restarted host needs — created, paused or unpaused, crashed, max memory set, its xenstore subtree written.
+ * Memory and p2m need no calls: they are shared mappings of their files.
  */
 final class DomainPersistence implements VcpuRecord {
     private final DomainFiles files;
-    private final RegisterFile registers;
-    private final Object registerLock = new Object();
+    private final VcpuJournal journal;
+    /** Guards the journal against {@link #close}: never store into an unmapped file. Uncontended otherwise. */
+    private final Object journalLock = new Object();
     /** The domain whose record this keeps; null until it is built (nothing to save before). */
     private EmulatedDomain domain;
     private volatile boolean closed;
 
     DomainPersistence(DomainFiles files) {
         this.files = files;
-        this.registers = files.registers();
+        this.journal = files.journal();
     }
 
     DomainFiles files() {
@@ -44,18 +46,38 @@ final class DomainPersistence implements VcpuRecord {
         }
     }
 
-    /** The registers stored last, or null if the vCPU never had any. */
+    /**
+     * A re-attach, before the vCPU runs: undoes the guest operation the previous process did not finish, and
+     * returns the registers it committed last (null if the vCPU never had any). Returns how many gfns it put back.
+     */
+    int rollBack(P2mTable p2m, GuestPhysicalMemory memory) {
+        synchronized (journalLock) {
+            int n = journal.pending();
+            journal.rollBack(p2m, memory);
+            return n;
+        }
+    }
+
     VcpuRegisters storedRegisters(String workload) {
-        synchronized (registerLock) {
-            return registers.load(workload);
+        synchronized (journalLock) {
+            return journal.registers(workload);
+        }
+    }
+
+    /** The vCPU is about to change {@code gfn} (its bytes or type): call holding the gfn's p2m lock. */
+    void beforeGuestWrite(long gfn, byte type, GuestPhysicalMemory memory) {
+        synchronized (journalLock) {
+            if (!closed) {
+                journal.beforeWrite(gfn, type, memory);
+            }
         }
     }
 
     @Override
-    public void registersChanged(VcpuRegisters regs) {
-        synchronized (registerLock) {      // uncontended but for close: never store into an unmapped file
+    public void commit(VcpuRegisters regs) {
+        synchronized (journalLock) {
             if (!closed) {
-                registers.store(regs);
+                journal.commit(regs);
             }
         }
     }
@@ -80,7 +102,7 @@ final class DomainPersistence implements VcpuRecord {
     /** Unmaps the files, keeping them: the host object closes, the domain lives on. */
     void close() {
         synchronized (this) {
-            synchronized (registerLock) {
+            synchronized (journalLock) {
                 closed = true;
             }
         }

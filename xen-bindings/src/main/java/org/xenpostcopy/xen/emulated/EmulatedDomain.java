@@ -107,6 +107,11 @@ final class EmulatedDomain implements GuestPlatform {
         BalloonDriver balloon = new BalloonDriver(kernel, store, home);
         VcpuRegisters regs = null;
         if (restored != null) {
+            int undone = persistence.rollBack(p2m, memory);
+            if (undone > 0) {
+                System.getLogger(EmulatedDomain.class.getName()).log(System.Logger.Level.INFO,
+                        "{0}: undid the guest operation cut short by the previous process ({1} gfns)", id, undone);
+            }
             regs = persistence.storedRegisters(config.guest());
         } else if (boot) {
             try {
@@ -152,6 +157,9 @@ final class EmulatedDomain implements GuestPlatform {
                 }
                 type = p2m.get(gfn);
                 if (type == P2mTable.RAM_RW || type == P2mTable.PAGING_OUT) {
+                    if (write && journaled()) {
+                        persistence.beforeGuestWrite(gfn, type, memory);
+                    }
                     if (type == P2mTable.PAGING_OUT) {
                         p2m.set(gfn, P2mTable.RAM_RW);    // the access cancels the nomination; evict will fail
                     }
@@ -194,6 +202,9 @@ final class EmulatedDomain implements GuestPlatform {
             if (t == P2mTable.INVALID) {
                 return;
             }
+            if (journaled()) {
+                persistence.beforeGuestWrite(gfn, t, memory);
+            }
             if (t != P2mTable.PAGED && t != P2mTable.PAGING_IN) {
                 memory.scrub(gfn);
             }
@@ -215,10 +226,25 @@ final class EmulatedDomain implements GuestPlatform {
             if (p2m.populatedPages() >= maxPages) {
                 return false;
             }
+            if (journaled()) {
+                persistence.beforeGuestWrite(gfn, P2mTable.INVALID, memory);
+            }
             memory.fill(gfn, 0);
             p2m.set(gfn, P2mTable.RAM_RW);
             return true;
         }
+    }
+
+    @Override
+    public void consistentPoint(int vcpu) {
+        if (journaled()) {
+            persistence.commit(null);
+        }
+    }
+
+    /** Whether this change is the guest's own, on a persistent host: it goes in the vCPU's undo log first. */
+    private boolean journaled() {
+        return persistence != null && vcpu != null && vcpu.isCurrentThread();
     }
 
     @Override

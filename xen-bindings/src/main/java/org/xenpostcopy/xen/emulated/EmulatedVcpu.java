@@ -67,7 +67,7 @@ final class EmulatedVcpu {
         this.record = record;
         if (regs != null) {
             opsCompleted.set(regs.ops);
-            record.registersChanged(regs);
+            record.commit(regs);
         }
         this.vcpuThread = new Thread(this::runVcpu, config.name() + "-vcpu0");
         vcpuThread.setDaemon(true);
@@ -88,6 +88,7 @@ final class EmulatedVcpu {
                 long now = System.nanoTime();
                 if (balloon.hasWork(now)) {
                     balloon.work(0, now);
+                    record.commit(null);       // the balloon's last pages stand; registers unchanged
                 }
                 long rate = workload.opsPerSecond();
                 if (rate > 0) {
@@ -101,8 +102,9 @@ final class EmulatedVcpu {
                 if (workload.step(kernel, regs)) {
                     regs.ops++;
                     opsCompleted.set(regs.ops);
-                    record.registersChanged(regs);
+                    record.commit(regs);
                 } else {
+                    record.commit(regs);       // a stalled allocation counted the pressure in the superblock
                     balloon.onPressure(0);
                     idle(STALL_NANOS);
                 }
@@ -174,6 +176,11 @@ final class EmulatedVcpu {
         } finally {
             sched.unlock();
         }
+    }
+
+    /** Whether the caller is this vCPU, running the guest (not dom0, not the boot). */
+    boolean isCurrentThread() {
+        return Thread.currentThread() == vcpuThread;
     }
 
     /** For the vCPU's own waits: unwinds it once its domain is dying. */
@@ -277,7 +284,7 @@ final class EmulatedVcpu {
             }
             regs = loaded;
             opsCompleted.set(loaded.ops);
-            record.registersChanged(loaded);
+            record.commit(loaded);
         } finally {
             sched.unlock();
         }

@@ -6,7 +6,7 @@ import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
 interface VcpuRecord {
     VcpuRecord NONE = new VcpuRecord() {
         @Override
-        public void registersChanged(VcpuRegisters regs) {
+        public void commit(VcpuRegisters regs) {
         }
 
         @Override
@@ -14,8 +14,11 @@ interface VcpuRecord {
         }
     };
 
-    /** After every completed guest operation, on the vCPU thread, and when dom0 sets the context: must be cheap. */
-    void registersChanged(VcpuRegisters regs);
+    /**
+     * A guest operation (or a step of the balloon driver's work) is complete, or dom0 set the context: its registers
+     * ({@code regs}; null: unchanged) and its memory changes stand. On the vCPU thread, or with the vCPU paused; must be cheap.
+     */
+    void commit(VcpuRegisters regs);
 
     /** Paused, unpaused or crashed: called holding no vCPU lock. */
     void runStateChanged();
