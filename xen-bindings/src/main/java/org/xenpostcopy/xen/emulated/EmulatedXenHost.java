@@ -42,9 +42,7 @@ public final class EmulatedXenHost implements XenHost {
     private final StateDirectory state;       // null: ephemeral
     private final List<DomainInfo> reattached = new ArrayList<>();
     private final EmulatedXenStore store;
-    private final ConcurrentSkipListMap<Integer, EmulatedDomain> domains = new ConcurrentSkipListMap<>();
-    private final AtomicInteger nextDomid = new AtomicInteger(1);
-    private final Domains domainControl = new Domains();
+    private final EmulatedDomainControl domainControl;
     private final Memory memory = new Memory();
     private final Paging paging = new Paging();
     private final Dirty dirtyLog = new Dirty();
@@ -82,6 +80,7 @@ public final class EmulatedXenHost implements XenHost {
         this.name = name;
         this.state = state;
         this.store = new EmulatedXenStore(name);
+        this.domainControl = new EmulatedDomainControl(store, state);
     }
 
     /**
@@ -104,9 +103,7 @@ public final class EmulatedXenHost implements XenHost {
 
     private void reattach() {
         for (EmulatedDomain d : Reattachment.domains(state, store)) {
-            domains.put(d.id.value(), d);
-            // domids are never reused while a re-attached domain holds one
-            nextDomid.accumulateAndGet(d.id.value() + 1, Math::max);
+            domainControl.adopt(d);
             reattached.add(d.info());
         }
     }
@@ -157,11 +154,7 @@ public final class EmulatedXenHost implements XenHost {
     }
 
     private EmulatedDomain domain(String call, DomainId id) {
-        EmulatedDomain d = domains.get(id.value());
-        if (d == null) {
-            throw new NoSuchDomainException(call, id);
-        }
-        return d;
+        return domainControl.domain(call, id);
     }
 
     // ---- what only an emulated host can show: the guest's side ----------------------------------------------
@@ -208,8 +201,7 @@ public final class EmulatedXenHost implements XenHost {
     /** Ephemeral: destroys every domain. Persistent: detaches them, each saved as it is, and unlocks the directory. */
     @Override
     public void close() {
-        for (EmulatedDomain d : new ArrayList<>(domains.values())) {
-            domains.remove(d.id.value());
+        for (EmulatedDomain d : domainControl.removeAll()) {
             if (state == null) {
                 d.destroy();
             } else {
@@ -223,131 +215,6 @@ public final class EmulatedXenHost implements XenHost {
     }
 
     // ---- the interfaces ------------------------------------------------------------------------------------------
-
-    private final class Domains implements DomainControl {
-        @Override
-        public List<DomainInfo> list() {
-            List<DomainInfo> out = new ArrayList<>();
-            out.add(new DomainInfo(DomainId.DOM0, "Domain-0", 0, 0, 0, 2, DomainInfo.State.RUNNING));
-            for (EmulatedDomain d : domains.values()) {
-                out.add(d.info());
-            }
-            return out;
-        }
-
-        @Override
-        public DomainInfo info(DomainId id) {
-            if (id.value() == 0) {
-                return list().get(0);
-            }
-            return domain("xc_domain_getinfo", id).info();
-        }
-
-        @Override
-        public Optional<DomainId> lookup(String domainName) {
-            if (domainName.equals("Domain-0")) {
-                return Optional.of(DomainId.DOM0);
-            }
-            return domains.values().stream().filter(d -> d.config.name().equals(domainName)).map(d -> d.id).findFirst();
-        }
-
-        @Override
-        public synchronized DomainId create(DomainConfig config, boolean boot) {
-            if (lookup(config.name()).isPresent()) {
-                throw new XenException("xc_domain_create", Errno.EEXIST, "a domain named '" + config.name() + "' exists");
-            }
-            DomainId id = DomainId.of(nextDomid.getAndIncrement());
-            EmulatedDomain d;
-            DomainPersistence persistence = state == null ? null : new DomainPersistence(state.create(id));
-            try {
-                d = new EmulatedDomain(id, config, store, boot, persistence, null);
-            } catch (IllegalArgumentException e) {
-                discard(persistence);
-                throw new XenException("xc_domain_create", Errno.EINVAL, e.getMessage());
-            } catch (RuntimeException e) {
-                discard(persistence);
-                throw e;
-            }
-            domains.put(id.value(), d);
-            return id;
-        }
-
-        private void discard(DomainPersistence persistence) {
-            if (persistence != null) {
-                persistence.delete();
-            }
-        }
-
-        @Override
-        public DomainConfig config(DomainId id) {
-            return domain("config", id).config;
-        }
-
-        @Override
-        public void destroy(DomainId id) {
-            EmulatedDomain d = domains.remove(id.value());
-            if (d == null) {
-                throw new NoSuchDomainException("xc_domain_destroy", id);
-            }
-            d.destroy();
-            store.fireSpecial("@releaseDomain");
-        }
-
-        @Override
-        public void pause(DomainId id) {
-            domain("xc_domain_pause", id).vcpu.pause();
-        }
-
-        @Override
-        public void unpause(DomainId id) {
-            domain("xc_domain_unpause", id).vcpu.unpause();
-        }
-
-        @Override
-        public List<VcpuState> vcpuStates(DomainId id) {
-            return List.of(domain("xc_vcpu_getcontext", id).vcpu.vcpuState());
-        }
-
-        @Override
-        public void setVcpuState(DomainId id, VcpuState state) {
-            domain("xc_vcpu_setcontext", id).vcpu.setVcpuState(state);
-        }
-
-        @Override
-        public void setMaxMemoryKiB(DomainId id, long maxKiB) {
-            domain("xc_domain_setmaxmem", id).setMaxPages(maxKiB / 4);
-        }
-
-        @Override
-        public GfnBitmap populated(DomainId id) {
-            return domain("xc_get_pfn_type_batch", id).p2m.populated();
-        }
-
-        @Override
-        public void decreaseReservation(DomainId id, GfnBitmap gfns) {
-            EmulatedDomain d = domain("xc_domain_decrease_reservation_exact", id);
-            if (gfns.size() != d.pages()) {
-                throw new XenException("xc_domain_decrease_reservation_exact", Errno.EINVAL,
-                        "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
-            }
-            gfns.forEach(d::decreaseReservation);
-        }
-
-        @Override
-        public void populate(DomainId id, GfnBitmap gfns) {
-            EmulatedDomain d = domain("xc_domain_populate_physmap_exact", id);
-            if (gfns.size() != d.pages()) {
-                throw new XenException("xc_domain_populate_physmap_exact", Errno.EINVAL,
-                        "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
-            }
-            gfns.forEach(g -> {
-                if (!d.populatePhysmap(g)) {
-                    throw new XenException("xc_domain_populate_physmap_exact", Errno.ENOMEM,
-                            String.format("%s is at its max memory; gfn 0x%x not populated", id, g));
-                }
-            });
-        }
-    }
 
     private final class Memory implements GuestMemory {
         @Override
