@@ -80,6 +80,11 @@ class DaemonRestartTest {
             assertEquals(0, created.exit(), created.err());
             // a started CLI JVM later the guest has run thousands of operations: the kill lands in the middle of one
             assertTrue(xlpc(first, "list").out().contains("running"));
+            XlpcProcess.Result twin = XlpcProcess.run(ENV, "daemon", "--listen", "127.0.0.1:0", "--state-dir",
+                    stateDir.toString());
+            assertEquals(1, twin.exit());
+            assertEquals("xlpc: state directory " + stateDir + " is in use by another emulated host (pid "
+                    + first.process.pid() + "); give each daemon its own --state-dir", twin.err().trim());
         } finally {
             killJvm(first);
         }

@@ -1,11 +1,16 @@
 package org.xenpostcopy.migration.cli;
 
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.daemon.HostAgent;
+import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
@@ -123,33 +128,45 @@ final class DaemonCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Persistent unless told otherwise, as a Xen domain outlives its toolstack: {@code --ephemeral} &gt;
-     * {@code --state-dir} &gt; the config's {@code state-dir} ({@code none}: ephemeral) &gt; {@code /dev/shm/xlpc/<name>}
-     * where {@code /dev/shm} exists, else ephemeral. Prints one line per domain it re-attached.
-     */
+    /** Persistent, in {@link #stateDirectory}, unless that is empty. Prints one line per domain it re-attached. */
     private EmulatedXenHost openEmulatedHost(XlpcConfig config) {
-        if (ephemeral && stateDir != null) {
-            throw new CliException("--ephemeral and --state-dir exclude each other", 2, null);
-        }
-        Path dir = ephemeral ? null
-                : stateDir != null ? stateDir
-                : config.stateDir().isPresent()
-                        ? (config.stateDir().get().equals(XlpcConfig.NO_STATE_DIR) ? null : Path.of(config.stateDir().get()))
-                : java.nio.file.Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm", "xlpc", name) : null;
-        if (dir == null) {
+        Optional<Path> dir = stateDirectory(config);
+        if (dir.isEmpty()) {
             return new EmulatedXenHost(name);
         }
         EmulatedXenHost host;
         try {
-            host = EmulatedXenHost.persistent(name, dir);
-        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            host = EmulatedXenHost.persistent(name, dir.get());
+        } catch (IllegalStateException | UncheckedIOException e) {
             throw new CliException(e.getMessage());
         }
-        for (org.xenpostcopy.xen.DomainInfo d : host.reattached()) {
+        for (DomainInfo d : host.reattached()) {
             System.err.printf("xlpc daemon: re-attached %s (%s, %s, %d MiB)%n", d.name(), d.id(),
-                    d.state().name().toLowerCase(java.util.Locale.ROOT), d.maxPages() * 4 / 1024);
+                    d.state().name().toLowerCase(Locale.ROOT), d.maxPages() * 4 / 1024);
         }
         return host;
+    }
+
+    /**
+     * Where the emulated host keeps its domains; empty: in memory only. Persistent unless told otherwise, as a Xen
+     * domain outlives its toolstack: {@code --ephemeral} &gt; {@code --state-dir} &gt; the configured
+     * {@code state-dir} ({@code none}: in memory) &gt; {@code /dev/shm/xlpc/<name>} where {@code /dev/shm} exists.
+     */
+    private Optional<Path> stateDirectory(XlpcConfig config) {
+        if (ephemeral && stateDir != null) {
+            throw new CliException("--ephemeral and --state-dir exclude each other", 2, null);
+        }
+        if (ephemeral) {
+            return Optional.empty();
+        }
+        if (stateDir != null) {
+            return Optional.of(stateDir);
+        }
+        if (config.stateDir().isPresent()) {
+            String configured = config.stateDir().get();
+            return configured.equals(XlpcConfig.NO_STATE_DIR) ? Optional.empty() : Optional.of(Path.of(configured));
+        }
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) ? Optional.of(shm.resolve("xlpc").resolve(name)) : Optional.empty();
     }
 }
