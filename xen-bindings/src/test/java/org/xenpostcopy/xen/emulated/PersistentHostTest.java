@@ -56,6 +56,7 @@ class PersistentHostTest {
             h.domains().pause(d);
             ops = h.guestOps(d);
             h.store().write(XenStore.domainPath(d) + "/data/mine", "kept");
+            h.domains().setMaxMemoryKiB(d, 30 * 1024);
             // a page dom0 writes, a ballooned-out gfn, and two gfns paged out by a pager
             h.memory().write(d, Gfn.of(8000), ByteBuffer.wrap(written));
             GfnBitmap out = new GfnBitmap(8192);
@@ -78,6 +79,7 @@ class PersistentHostTest {
             assertEquals("vm", info.name());
             assertEquals(DomainInfo.State.PAUSED, info.state());
             assertEquals(2, info.pagedPages());
+            assertEquals(30 * 256, info.maxPages());
             assertEquals(P2mType.PAGED, h.memory().typeOf(d, Gfn.of(8150)));
             assertEquals(P2mType.INVALID, h.memory().typeOf(d, Gfn.of(8100)));
             assertEquals(populated, h.domains().populated(d));
