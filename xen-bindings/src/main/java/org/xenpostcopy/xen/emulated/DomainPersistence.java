@@ -2,9 +2,12 @@ package org.xenpostcopy.xen.emulated;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.util.Map;
 import java.util.TreeMap;
+import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenStore;
 import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
@@ -16,6 +19,7 @@ import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
  * Memory and p2m need no calls: they are shared mappings of their files.
  */
 final class DomainPersistence implements VcpuRecord {
+    private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());   // logs as its domain does
     private final DomainFiles files;
     private final VcpuJournal journal;
     /** Guards the journal against {@link #close}: never store into an unmapped file. Uncontended otherwise. */
@@ -33,8 +37,22 @@ final class DomainPersistence implements VcpuRecord {
         return files;
     }
 
+    /** The guest's RAM in the memory file: new, or ({@code restored} not null) what a previous host left. */
+    GuestPhysicalMemory memory(long pages, DomainRecord restored) {
+        if (restored != null) {
+            checkMemoryFile(restored);
+        }
+        return new GuestPhysicalMemory(pages, files.memory(), restored != null);
+    }
+
+    /** The p2m in the p2m file: new (every gfn {@code RAM_RW}), or ({@code restored} not null) as it was left. */
+    P2mTable p2m(DomainId id, long pages, DomainRecord restored) {
+        return restored == null ? new P2mTable(id, pages, P2mTable.RAM_RW, files.p2m(pages))
+                : P2mTable.restore(id, pages, files.p2m(pages));
+    }
+
     /** Refuses a re-attach whose memory file is not the size the record says (truncated or replaced). */
-    void checkMemoryFile(DomainRecord r) {
+    private void checkMemoryFile(DomainRecord r) {
         try {
             long size = Files.size(files.dir().resolve("memory"));
             if (size != DomainFiles.memoryBytes(r.config().memoryPages())) {
@@ -46,18 +64,19 @@ final class DomainPersistence implements VcpuRecord {
         }
     }
 
-    /**
-     * A re-attach, before the vCPU runs: undoes the guest operation the previous process did not finish, and
-     * returns the registers it committed last (null if the vCPU never had any). Returns how many gfns it put back.
-     */
-    int rollBack(P2mTable p2m, GuestPhysicalMemory memory) {
+    /** A re-attach, before the vCPU runs: undoes the guest operation the previous process did not finish. */
+    void rollBack(DomainId id, P2mTable p2m, GuestPhysicalMemory memory) {
         synchronized (journalLock) {
             int n = journal.pending();
             journal.rollBack(p2m, memory);
-            return n;
+            if (n > 0) {
+                LOG.log(Level.INFO, "{0}: undid the guest operation cut short by the previous process ({1} gfns)",
+                        id, n);
+            }
         }
     }
 
+    /** The registers the vCPU committed last (null if it never had any). */
     VcpuRegisters storedRegisters(String workload) {
         synchronized (journalLock) {
             return journal.registers(workload);

@@ -74,17 +74,8 @@ final class EmulatedDomain implements GuestPlatform {
         this.persistence = persistence;
         Workload workload = WorkloadSpec.parse(config.guest(), config.memoryPages());
         long pages = config.memoryPages();
-        if (persistence == null) {
-            this.memory = new GuestPhysicalMemory(pages);
-            this.p2m = new P2mTable(id, pages, P2mTable.RAM_RW);
-        } else if (restored == null) {
-            this.memory = new GuestPhysicalMemory(pages, persistence.files().memory(), false);
-            this.p2m = new P2mTable(id, pages, P2mTable.RAM_RW, persistence.files().p2m(pages));
-        } else {
-            persistence.checkMemoryFile(restored);
-            this.memory = new GuestPhysicalMemory(pages, persistence.files().memory(), true);
-            this.p2m = P2mTable.restore(id, pages, persistence.files().p2m(pages));
-        }
+        this.memory = persistence == null ? new GuestPhysicalMemory(pages) : persistence.memory(pages, restored);
+        this.p2m = persistence == null ? new P2mTable(id, pages, P2mTable.RAM_RW) : persistence.p2m(id, pages, restored);
         if (restored == null) {
             memory.populateAll();
         }
@@ -107,11 +98,7 @@ final class EmulatedDomain implements GuestPlatform {
         BalloonDriver balloon = new BalloonDriver(kernel, store, home);
         VcpuRegisters regs = null;
         if (restored != null) {
-            int undone = persistence.rollBack(p2m, memory);
-            if (undone > 0) {
-                System.getLogger(EmulatedDomain.class.getName()).log(System.Logger.Level.INFO,
-                        "{0}: undid the guest operation cut short by the previous process ({1} gfns)", id, undone);
-            }
+            persistence.rollBack(id, p2m, memory);
             regs = persistence.storedRegisters(config.guest());
         } else if (boot) {
             try {
