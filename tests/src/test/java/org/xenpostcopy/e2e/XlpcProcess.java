@@ -60,7 +60,10 @@ final class XlpcProcess {
         }
     }
 
-    /** A running {@code xlpc daemon} on a free loopback port. */
+    /**
+     * A running {@code xlpc daemon} on a free loopback port. Ephemeral unless {@code extra} names a
+     * {@code --state-dir}: tests leave nothing in {@code /dev/shm}, and parallel runs share no directory.
+     */
     static final class Daemon implements AutoCloseable {
         final Process process;
         final String address;
@@ -71,6 +74,9 @@ final class XlpcProcess {
             List<String> args = new ArrayList<>(List.of("daemon", "--listen", "127.0.0.1:0", "--name", name,
                     "--dsb-interval-ms", "500"));
             args.addAll(List.of(extra));
+            if (!args.contains("--state-dir")) {
+                args.add("--ephemeral");
+            }
             process = builder(env, args.toArray(new String[0])).start();
             errDrain = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
@@ -111,6 +117,18 @@ final class XlpcProcess {
             synchronized (log) {
                 return log.toString();
             }
+        }
+
+        /**
+         * SIGKILL, as the OOM killer or a crash ends it: no shutdown hook runs. The process is the daemon's JVM
+         * itself ({@link #builder} starts {@code java}, no shell), so nothing survives it but what it left in files.
+         */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("daemon did not die on SIGKILL");
+            }
+            errDrain.join(10_000);
         }
 
         /** SIGTERM, as an init system stops it; returns the exit code. */

@@ -4,13 +4,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
@@ -38,7 +43,47 @@ public final class MigrationBench {
 
     /** Boots a guest on a fresh source host, lets it warm up, migrates it to a fresh destination host. */
     public static MigrationReport migrateOnce(Run run) {
-        try (EmulatedXenHost a = new EmulatedXenHost("bench-src"); EmulatedXenHost b = new EmulatedXenHost("bench-dst");
+        return migrateOnce(run, false);
+    }
+
+    /**
+     * As {@link #migrateOnce(Run)}; {@code persistent}: both hosts keep their domains in files (guest memory as
+     * shared file mappings), in a temporary directory under {@code /dev/shm} where it exists, removed afterwards.
+     */
+    public static MigrationReport migrateOnce(Run run, boolean persistent) {
+        Path dir = null;
+        try {
+            if (persistent) {
+                Path shm = Path.of("/dev/shm");
+                dir = Files.isDirectory(shm) ? Files.createTempDirectory(shm, "xlpc-bench-")
+                        : Files.createTempDirectory("xlpc-bench-");
+            }
+            return migrateOnce(run, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (dir != null) {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private static EmulatedXenHost host(String name, Path dir) {
+        return dir == null ? new EmulatedXenHost(name) : EmulatedXenHost.persistent(name, dir.resolve(name));
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+    }
+
+    private static MigrationReport migrateOnce(Run run, Path dir) {
+        try (EmulatedXenHost a = host("bench-src", dir); EmulatedXenHost b = host("bench-dst", dir);
              HostAgent src = new HostAgent(a, new InetSocketAddress("127.0.0.1", 0));
              HostAgent dst = new HostAgent(b, new InetSocketAddress("127.0.0.1", 0))) {
             DomainId d = a.domains().create(DomainConfig.ofMiB("bench", run.memoryMiB(), run.workload(), 1), true);
@@ -129,6 +174,37 @@ public final class MigrationBench {
                     iperf < 0 ? "n/a" : String.format("%.0f %%", 100 * gbps / iperf));
         }
         out.println();
+    }
+
+    /**
+     * What keeping guest memory in files costs: the throughput run on ephemeral hosts (anonymous memory with
+     * transparent huge pages) and on persistent ones (shared mappings of tmpfs files), alternating.
+     */
+    public void persistenceCost(int repeats) {
+        out.println("## Page throughput, ephemeral vs persistent hosts, 1 GiB idle guest, push, unshaped loopback");
+        out.println();
+        out.println("| run | hosts | pages | post-copy ms | page GB/s |");
+        out.println("|---|---|---|---|---|");
+        double[][] gbps = new double[2][repeats];
+        for (int i = 0; i < repeats; i++) {
+            for (int k = 0; k < 2; k++) {
+                MigrationReport r = migrateOnce(new Run(1024, "idle", 10, MigrationOptions.defaults()
+                        .withPrePaging(PrePaging.PUSH).withBaselineMs(0).withVerify(false)), k == 1);
+                gbps[k][i] = pageGBps(r);
+                out.printf("| %d | %s | %d | %.0f | %.2f |%n", i + 1, k == 1 ? "persistent" : "ephemeral",
+                        r.pagesTransferred(), r.postCopyMs(), gbps[k][i]);
+            }
+        }
+        double eph = median(gbps[0]);
+        double per = median(gbps[1]);
+        out.printf("%nMedian page GB/s: ephemeral %.2f, persistent %.2f; persistent / ephemeral = %.2f%n%n", eph, per,
+                per / eph);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     public void downtime(long memoryMiB, int repeats) {
@@ -245,8 +321,9 @@ public final class MigrationBench {
                 }
                 case "precopy" -> bench.precopyVsPostcopy(1000);
                 case "dsb" -> bench.selfBallooning(1000);
+                case "persistence" -> bench.persistenceCost(5);
                 default -> throw new IllegalArgumentException("unknown benchmark '" + w + "' (throughput, downtime, "
-                        + "latency, faults, precopy, dsb)");
+                        + "latency, faults, precopy, dsb, persistence)");
             }
         }
     }

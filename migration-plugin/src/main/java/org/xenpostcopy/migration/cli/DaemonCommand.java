@@ -1,11 +1,16 @@
 package org.xenpostcopy.migration.cli;
 
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.daemon.HostAgent;
+import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
@@ -32,6 +37,14 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--native", description = "Drive the real Xen hypervisor of this dom0 instead of an emulated host.")
     boolean nativeHost;
 
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Emulated hosts: keep each domain's memory and "
+            + "state in files under DIR, so domains outlive the daemon and a restarted daemon re-attaches them "
+            + "(default from the config's state-dir or $XLPC_STATE_DIR, else /dev/shm/xlpc/<name> where /dev/shm exists).")
+    Path stateDir;
+
+    @Option(names = "--ephemeral", description = "Emulated hosts: keep domains in memory only; they die with the daemon.")
+    boolean ephemeral;
+
     @Option(names = "--xl-config-dir", paramLabel = "DIR", defaultValue = "/etc/xen",
             description = "Native hosts: where a domain's xl config is, as <DIR>/<name>.cfg; it travels with a "
                     + "migration so the destination's xl can build the domain (default: ${DEFAULT-VALUE}).")
@@ -49,7 +62,7 @@ final class DaemonCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         XlpcConfig config = top.config();
         InetSocketAddress bind = listen == null ? config.listen() : XlpcConfig.address(listen, "--listen");
-        XenHost host = openHost();
+        XenHost host = openHost(config);
         BalloonPolicy policy;
         try {
             policy = BalloonPolicy.defaults().withInterval(java.time.Duration.ofMillis(dsbIntervalMs));
@@ -96,9 +109,13 @@ final class DaemonCommand implements Callable<Integer> {
         return 0;
     }
 
-    private XenHost openHost() {
+    private XenHost openHost(XlpcConfig config) {
         if (!nativeHost) {
-            return new EmulatedXenHost(name);
+            return openEmulatedHost(config);
+        }
+        if (stateDir != null || ephemeral) {
+            throw new CliException("--state-dir and --ephemeral are for emulated hosts: a native host's domains live "
+                    + "in Xen", 2, null);
         }
         try {
             return NativeXenHost.open(new XlToolstack(xlConfigDir, "xl"));
@@ -109,5 +126,47 @@ final class DaemonCommand implements Callable<Integer> {
             throw new CliException((open > 0 && m.endsWith(")") ? m.substring(open + 1, m.length() - 1) : m)
                     + (m.contains("no Xen hypervisor") ? " (leave out --native for an emulated host)" : ""));
         }
+    }
+
+    /** Persistent, in {@link #stateDirectory}, unless that is empty. Prints one line per domain it re-attached. */
+    private EmulatedXenHost openEmulatedHost(XlpcConfig config) {
+        Optional<Path> dir = stateDirectory(config);
+        if (dir.isEmpty()) {
+            return new EmulatedXenHost(name);
+        }
+        EmulatedXenHost host;
+        try {
+            host = EmulatedXenHost.persistent(name, dir.get());
+        } catch (IllegalStateException | UncheckedIOException e) {
+            throw new CliException(e.getMessage());
+        }
+        for (DomainInfo d : host.reattached()) {
+            System.err.printf("xlpc daemon: re-attached %s (%s, %s, %d MiB)%n", d.name(), d.id(),
+                    d.state().name().toLowerCase(Locale.ROOT), d.maxPages() * 4 / 1024);
+        }
+        return host;
+    }
+
+    /**
+     * Where the emulated host keeps its domains; empty: in memory only. Persistent unless told otherwise, as a Xen
+     * domain outlives its toolstack: {@code --ephemeral} &gt; {@code --state-dir} &gt; the configured
+     * {@code state-dir} ({@code none}: in memory) &gt; {@code /dev/shm/xlpc/<name>} where {@code /dev/shm} exists.
+     */
+    private Optional<Path> stateDirectory(XlpcConfig config) {
+        if (ephemeral && stateDir != null) {
+            throw new CliException("--ephemeral and --state-dir exclude each other", 2, null);
+        }
+        if (ephemeral) {
+            return Optional.empty();
+        }
+        if (stateDir != null) {
+            return Optional.of(stateDir);
+        }
+        if (config.stateDir().isPresent()) {
+            String configured = config.stateDir().get();
+            return configured.equals(XlpcConfig.NO_STATE_DIR) ? Optional.empty() : Optional.of(Path.of(configured));
+        }
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) ? Optional.of(shm.resolve("xlpc").resolve(name)) : Optional.empty();
     }
 }

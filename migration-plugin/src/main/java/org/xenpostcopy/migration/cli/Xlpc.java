@@ -44,7 +44,7 @@ public final class Xlpc implements Runnable {
         if (config == null) {
             XlpcConfig c = XlpcConfig.load(configFile, System.getenv());
             config = new XlpcConfig(c.listen(), daemon == null ? c.daemon() : XlpcConfig.address(daemon, "--daemon"),
-                    token == null ? c.token() : token, c.hosts(), c.source());
+                    token == null ? c.token() : token, c.hosts(), c.source(), c.stateDir());
         }
         return config;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -19,11 +20,17 @@ import java.util.Properties;
  *   daemon = 127.0.0.1:7410        # which daemon the other commands talk to
  *   token  = s3cret                # shared token (daemon and clients); empty = none
  *   host.&lt;name&gt; = 10.0.0.2:7410   # names usable as the target of xlpc migrate
+ *   state-dir = /dev/shm/xlpc/a    # where xlpc daemon keeps its emulated domains; none = in memory only
  * </pre>
- * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}.
+ * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}, {@code XLPC_STATE_DIR}.
+ *
+ * @param stateDir the {@code state-dir} setting as written (empty: not set, the daemon's default applies)
  */
 record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String token, Map<String, InetSocketAddress> hosts,
-                  Path source) {
+                  Path source, Optional<String> stateDir) {
+    /** The {@code state-dir} value that keeps an emulated host's domains in memory only. */
+    static final String NO_STATE_DIR = "none";
+
     static final int DEFAULT_PORT = 7410;
 
     static XlpcConfig load(Path explicit, Map<String, String> env) {
@@ -54,13 +61,15 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
         String listen = env.getOrDefault("XLPC_LISTEN", p.getProperty("listen", "127.0.0.1:" + DEFAULT_PORT));
         String daemon = env.getOrDefault("XLPC_DAEMON", p.getProperty("daemon", "127.0.0.1:" + DEFAULT_PORT));
         String token = env.getOrDefault("XLPC_TOKEN", p.getProperty("token", ""));
+        String stateDir = env.getOrDefault("XLPC_STATE_DIR", p.getProperty("state-dir", "")).trim();
         Map<String, InetSocketAddress> hosts = new LinkedHashMap<>();
         for (String key : p.stringPropertyNames()) {
             if (key.startsWith("host.")) {
                 hosts.put(key.substring(5), address(p.getProperty(key), "host." + key.substring(5) + " in " + file));
             }
         }
-        return new XlpcConfig(address(listen, "listen"), address(daemon, "daemon"), token.trim(), Map.copyOf(hosts), file);
+        return new XlpcConfig(address(listen, "listen"), address(daemon, "daemon"), token.trim(), Map.copyOf(hosts), file,
+                stateDir.isEmpty() ? Optional.empty() : Optional.of(stateDir));
     }
 
     /** {@code HOST[:PORT]} (port 7410 if absent; IPv6 in brackets). */

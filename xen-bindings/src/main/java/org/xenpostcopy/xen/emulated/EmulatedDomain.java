@@ -27,6 +27,7 @@ import org.xenpostcopy.xen.emulated.guest.WorkloadSpec;
  */
 final class EmulatedDomain implements GuestPlatform {
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final long DETACH_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
     final DomainId id;
     final DomainConfig config;
@@ -39,6 +40,9 @@ final class EmulatedDomain implements GuestPlatform {
     private final XenStore store;
     private final OracleLog console = new OracleLog();
     private final XenStoreWatch targetWatch;
+    /** On a persistent host: the domain's files, and a watch that saves its xenstore subtree; else null. */
+    private final DomainPersistence persistence;
+    private final XenStoreWatch persistWatch;
 
     /** Pages the guest has touched since creation here: its first touches, for pre-paging measurements. */
     private final long[] touchedWords;
@@ -50,6 +54,16 @@ final class EmulatedDomain implements GuestPlatform {
     private final AtomicLong vcpuBlockedNanos = new AtomicLong();
 
     EmulatedDomain(DomainId id, DomainConfig config, XenStore store, boolean boot) {
+        this(id, config, store, boot, null, null);
+    }
+
+    /**
+     * A new domain, or ({@code restored} not null) one re-attached from the files of {@code persistence}: same
+     * memory (the file's bytes), p2m, registers, run state and xenstore subtree. {@code persistence} null: an
+     * ephemeral domain, in anonymous memory.
+     */
+    EmulatedDomain(DomainId id, DomainConfig config, XenStore store, boolean boot, DomainPersistence persistence,
+                   DomainRecord restored) {
         if (config.vcpus() != 1) {
             throw new XenException("xc_domain_create", Errno.EINVAL,
                     "emulated guests have exactly one vCPU; config asks for " + config.vcpus());
@@ -57,25 +71,36 @@ final class EmulatedDomain implements GuestPlatform {
         this.id = id;
         this.config = config;
         this.store = store;
+        this.persistence = persistence;
         Workload workload = WorkloadSpec.parse(config.guest(), config.memoryPages());
-        this.memory = new GuestPhysicalMemory(config.memoryPages());
-        memory.populateAll();
-        this.p2m = new P2mTable(id, config.memoryPages(), P2mTable.RAM_RW);
-        this.touchedWords = new long[(int) ((config.memoryPages() + 63) >>> 6)];
-        this.maxPages = config.memoryPages();
+        long pages = config.memoryPages();
+        this.memory = persistence == null ? new GuestPhysicalMemory(pages) : persistence.memory(pages, restored);
+        this.p2m = persistence == null ? new P2mTable(id, pages, P2mTable.RAM_RW) : persistence.p2m(id, pages, restored);
+        if (restored == null) {
+            memory.populateAll();
+        }
+        this.touchedWords = new long[(int) ((pages + 63) >>> 6)];
+        this.maxPages = restored == null ? pages : restored.maxPages();
         this.paging = new PagingFrontEnd(config.name(), config.vcpus());
-        this.dirty = new LogDirty(id, config.memoryPages());
+        this.dirty = new LogDirty(id, pages);
         this.foreign = new ForeignMemory(id, p2m, memory, dirty, paging);
         GuestKernel kernel = new GuestKernel(this, config.seed(), console);
         String home = xenstoreHome();
-        store.write(home + "/name", config.name());
-        store.write(home + "/domid", Integer.toString(id.value()));
-        store.write(home + "/memory/static-max", Long.toString(config.memoryKiB()));
-        store.write(home + "/memory/target", Long.toString(config.memoryKiB()));
-        store.mkdir(home + "/data");
+        if (restored == null) {
+            store.write(home + "/name", config.name());
+            store.write(home + "/domid", Integer.toString(id.value()));
+            store.write(home + "/memory/static-max", Long.toString(config.memoryKiB()));
+            store.write(home + "/memory/target", Long.toString(config.memoryKiB()));
+            store.mkdir(home + "/data");
+        } else {
+            DomainPersistence.writeSubtree(store, home, restored.xenstore());
+        }
         BalloonDriver balloon = new BalloonDriver(kernel, store, home);
         VcpuRegisters regs = null;
-        if (boot) {
+        if (restored != null) {
+            persistence.rollBack(id, p2m, memory);
+            regs = persistence.storedRegisters(config.guest());
+        } else if (boot) {
             try {
                 kernel.boot();
             } catch (InterruptedException e) {
@@ -84,11 +109,18 @@ final class EmulatedDomain implements GuestPlatform {
             }
             regs = new VcpuRegisters(0, config.guest(), config.seed());
         }
-        this.vcpu = new EmulatedVcpu(id, config, kernel, balloon, workload, regs);
+        this.vcpu = new EmulatedVcpu(id, config, kernel, balloon, workload, regs, restored == null || restored.paused(),
+                restored == null ? null : restored.crash(), persistence == null ? VcpuRecord.NONE : persistence);
         this.targetWatch = store.watch(home + "/" + BalloonDriver.TARGET, "balloon-" + id.value(), (p, t) -> {
             balloon.onTargetEvent();
             vcpu.kick();
         });
+        if (persistence != null) {
+            persistence.attach(this);
+            this.persistWatch = store.watch(home, "persist-" + id.value(), (p, t) -> persistence.save());
+        } else {
+            this.persistWatch = null;
+        }
         vcpu.start();
     }
 
@@ -112,6 +144,9 @@ final class EmulatedDomain implements GuestPlatform {
                 }
                 type = p2m.get(gfn);
                 if (type == P2mTable.RAM_RW || type == P2mTable.PAGING_OUT) {
+                    if (write && journaled()) {
+                        persistence.beforeGuestWrite(gfn, type, memory);
+                    }
                     if (type == P2mTable.PAGING_OUT) {
                         p2m.set(gfn, P2mTable.RAM_RW);    // the access cancels the nomination; evict will fail
                     }
@@ -154,6 +189,9 @@ final class EmulatedDomain implements GuestPlatform {
             if (t == P2mTable.INVALID) {
                 return;
             }
+            if (journaled()) {
+                persistence.beforeGuestWrite(gfn, t, memory);
+            }
             if (t != P2mTable.PAGED && t != P2mTable.PAGING_IN) {
                 memory.scrub(gfn);
             }
@@ -175,10 +213,25 @@ final class EmulatedDomain implements GuestPlatform {
             if (p2m.populatedPages() >= maxPages) {
                 return false;
             }
+            if (journaled()) {
+                persistence.beforeGuestWrite(gfn, P2mTable.INVALID, memory);
+            }
             memory.fill(gfn, 0);
             p2m.set(gfn, P2mTable.RAM_RW);
             return true;
         }
+    }
+
+    @Override
+    public void consistentPoint(int vcpu) {
+        if (journaled()) {
+            persistence.commit(null);
+        }
+    }
+
+    /** Whether this change is the guest's own, on a persistent host: it goes in the vCPU's undo log first. */
+    private boolean journaled() {
+        return persistence != null && vcpu != null && vcpu.isCurrentThread();
     }
 
     @Override
@@ -203,6 +256,15 @@ final class EmulatedDomain implements GuestPlatform {
             throw new XenException("xc_domain_setmaxmem", Errno.EINVAL, "max memory must be positive");
         }
         maxPages = Math.min(pages, p2m.size());
+        if (persistence != null) {
+            persistence.save();
+        }
+    }
+
+    /** What a persistent host writes of the domain besides memory, p2m and registers. */
+    DomainRecord record() {
+        return new DomainRecord(id, config, maxPages, vcpu.pausedByDom0(), vcpu.crashReason(),
+                DomainPersistence.readSubtree(store, xenstoreHome()));
     }
 
     OracleLog console() {
@@ -226,12 +288,38 @@ final class EmulatedDomain implements GuestPlatform {
     }
 
     void destroy() {
+        stop();
+        store.rm(xenstoreHome());
+        release();
+        if (persistence != null) {
+            persistence.delete();
+        }
+    }
+
+    /**
+     * The host object closes, the domain lives on in its files: the vCPU stops between two operations (waiting up
+     * to 5 s for one blocked on a paged-out gfn), the record is saved, the mappings go.
+     */
+    void detach() {
+        vcpu.detach(DETACH_WAIT_NANOS);
+        persistence.save();
+        stop();
+        release();
+        persistence.close();
+    }
+
+    private void stop() {
         vcpu.markDying();
         paging.wakeAll();
         vcpu.awaitExit();
         targetWatch.close();
+        if (persistWatch != null) {
+            persistWatch.close();
+        }
         paging.disable();
-        store.rm(xenstoreHome());
+    }
+
+    private void release() {
         // Free the memory only when no access can be inside it (see P2mTable.retire).
         p2m.retire();
         memory.close();

@@ -35,34 +35,48 @@ final class EmulatedVcpu {
     private final GuestKernel kernel;
     private final BalloonDriver balloon;
     private final Workload workload;
+    private final VcpuRecord record;
 
     // vCPU scheduling state, guarded by sched
     private final ReentrantLock sched = new ReentrantLock();
     private final Condition schedChanged = sched.newCondition();
-    private int pauseCount = 1;               // created paused, as xl's create does before unpause
+    private int pauseCount;                   // a new domain is created paused, as xl create does before unpause
     private boolean dying;
     private boolean vcpuParked = true;
     private VcpuRegisters regs;               // null until booted or given a context
     private String crash;
+    private boolean detaching;                // the host object closes; its pause is not dom0's
     private final Thread vcpuThread;
 
     private final AtomicLong opsCompleted = new AtomicLong();
 
-    /** A vCPU with {@code regs} (null: none yet, it waits for a context); {@link #start} starts its thread. */
+    /**
+     * A vCPU with {@code regs} (null: none yet, it waits for a context), paused or not, crashed ({@code crash} not
+     * null: it never runs) or not; {@link #start} starts its thread. It tells {@code record} what changed.
+     */
     EmulatedVcpu(DomainId id, DomainConfig config, GuestKernel kernel, BalloonDriver balloon, Workload workload,
-                 VcpuRegisters regs) {
+                 VcpuRegisters regs, boolean paused, String crash, VcpuRecord record) {
         this.id = id;
         this.config = config;
         this.kernel = kernel;
         this.balloon = balloon;
         this.workload = workload;
         this.regs = regs;
+        this.pauseCount = paused ? 1 : 0;
+        this.crash = crash;
+        this.record = record;
+        if (regs != null) {
+            opsCompleted.set(regs.ops);
+            record.commit(regs);
+        }
         this.vcpuThread = new Thread(this::runVcpu, config.name() + "-vcpu0");
         vcpuThread.setDaemon(true);
     }
 
     void start() {
-        vcpuThread.start();
+        if (crash == null) {
+            vcpuThread.start();
+        }
     }
 
     // ---- the vCPU thread -------------------------------------------------------------------------------------
@@ -74,6 +88,7 @@ final class EmulatedVcpu {
                 long now = System.nanoTime();
                 if (balloon.hasWork(now)) {
                     balloon.work(0, now);
+                    record.commit(null);       // the balloon's last pages stand; registers unchanged
                 }
                 long rate = workload.opsPerSecond();
                 if (rate > 0) {
@@ -87,7 +102,9 @@ final class EmulatedVcpu {
                 if (workload.step(kernel, regs)) {
                     regs.ops++;
                     opsCompleted.set(regs.ops);
+                    record.commit(regs);
                 } else {
+                    record.commit(regs);       // a stalled allocation counted the pressure in the superblock
                     balloon.onPressure(0);
                     idle(STALL_NANOS);
                 }
@@ -118,6 +135,7 @@ final class EmulatedVcpu {
         } finally {
             sched.unlock();
         }
+        record.runStateChanged();
     }
 
     /** Parks while paused or without a context; returns false once the domain is dying. */
@@ -160,6 +178,11 @@ final class EmulatedVcpu {
         }
     }
 
+    /** Whether the caller is this vCPU, running the guest (not dom0, not the boot). */
+    boolean isCurrentThread() {
+        return Thread.currentThread() == vcpuThread;
+    }
+
     /** For the vCPU's own waits: unwinds it once its domain is dying. */
     void checkAlive() {
         if (dying) {
@@ -177,17 +200,22 @@ final class EmulatedVcpu {
     // ---- what dom0 does to the vCPU --------------------------------------------------------------------------
 
     void pause() {
+        pause(PAUSE_TIMEOUT_NANOS);
+        record.runStateChanged();
+    }
+
+    private void pause(long timeoutNanos) {
         sched.lock();
         try {
             pauseCount++;
             schedChanged.signalAll();
-            long deadline = System.nanoTime() + PAUSE_TIMEOUT_NANOS;
+            long deadline = System.nanoTime() + timeoutNanos;
             while (!vcpuParked && !dying) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     pauseCount--;
-                    throw new XenException("xc_domain_pause", Errno.EBUSY,
-                            id + ": vCPU still blocked on a paged-out gfn after 30 s (is the pager running?)");
+                    throw new XenException("xc_domain_pause", Errno.EBUSY, id + ": vCPU still blocked on a paged-out "
+                            + "gfn after " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s (is the pager running?)");
                 }
                 schedChanged.awaitNanos(left);
             }
@@ -215,6 +243,7 @@ final class EmulatedVcpu {
         } finally {
             sched.unlock();
         }
+        record.runStateChanged();
     }
 
     private void requirePaused(String call) {
@@ -255,6 +284,7 @@ final class EmulatedVcpu {
             }
             regs = loaded;
             opsCompleted.set(loaded.ops);
+            record.commit(loaded);
         } finally {
             sched.unlock();
         }
@@ -267,6 +297,16 @@ final class EmulatedVcpu {
             return dying ? DomainInfo.State.DYING
                     : crash != null ? DomainInfo.State.SHUTDOWN
                     : pauseCount > 0 ? DomainInfo.State.PAUSED : DomainInfo.State.RUNNING;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Whether dom0 holds the domain paused (a pause of {@link #detach} not counted): what the record keeps. */
+    boolean pausedByDom0() {
+        sched.lock();
+        try {
+            return pauseCount - (detaching ? 1 : 0) > 0;
         } finally {
             sched.unlock();
         }
@@ -288,6 +328,26 @@ final class EmulatedVcpu {
     }
 
     // ---- teardown ----------------------------------------------------------------------------------------------
+
+    /**
+     * The host object closes without destroying the domain: stop the vCPU between two operations, so the registers
+     * stored last and memory agree, without counting it as dom0's pause. Returns false if the vCPU stayed blocked on
+     * a paged-out gfn for {@code timeoutNanos} (its operation is then cut short where it waits).
+     */
+    boolean detach(long timeoutNanos) {
+        sched.lock();
+        try {
+            detaching = true;
+        } finally {
+            sched.unlock();
+        }
+        try {
+            pause(timeoutNanos);
+            return true;
+        } catch (XenException e) {
+            return false;
+        }
+    }
 
     /** Marks the domain dying and wakes the vCPU, so it stops at its next wait. */
     void markDying() {

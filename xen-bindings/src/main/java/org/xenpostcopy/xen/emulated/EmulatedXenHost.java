@@ -1,6 +1,7 @@
 package org.xenpostcopy.xen.emulated;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,13 +31,18 @@ import org.xenpostcopy.xen.emulated.guest.OracleLog;
 /**
  * An in-process Xen host: hypervisor, dom0 and its xenstored. Several can live in one JVM (the lab runs two);
  * they share nothing.
+ *
+ * <p>Ephemeral ({@link #EmulatedXenHost(String)}): its domains live in anonymous memory and die with it. Persistent
+ * ({@link #persistent}): each domain lives in files of a {@link StateDirectory}, as a Xen domain outlives its
+ * toolstack — {@link #close} detaches the domains instead of destroying them, and a new host opened on the
+ * directory (in this process or the next) re-attaches them.
  */
 public final class EmulatedXenHost implements XenHost {
     private final String name;
+    private final StateDirectory state;       // null: ephemeral
+    private final List<DomainInfo> reattached = new ArrayList<>();
     private final EmulatedXenStore store;
-    private final ConcurrentSkipListMap<Integer, EmulatedDomain> domains = new ConcurrentSkipListMap<>();
-    private final AtomicInteger nextDomid = new AtomicInteger(1);
-    private final Domains domainControl = new Domains();
+    private final EmulatedDomainControl domainControl;
     private final Memory memory = new Memory();
     private final Paging paging = new Paging();
     private final Dirty dirtyLog = new Dirty();
@@ -67,13 +73,54 @@ public final class EmulatedXenHost implements XenHost {
     };
 
     public EmulatedXenHost(String name) {
+        this(name, null);
+    }
+
+    private EmulatedXenHost(String name, StateDirectory state) {
         this.name = name;
+        this.state = state;
         this.store = new EmulatedXenStore(name);
+        this.domainControl = new EmulatedDomainControl(store, state);
+    }
+
+    /**
+     * A host keeping its domains in {@code dir} (created if missing), re-attaching those a previous host left there.
+     *
+     * @throws IllegalStateException with one sentence: another host holds the directory, or a domain's files are
+     *                               unreadable
+     */
+    public static EmulatedXenHost persistent(String name, Path dir) {
+        StateDirectory state = StateDirectory.open(dir);
+        EmulatedXenHost host = new EmulatedXenHost(name, state);
+        try {
+            host.reattach();
+        } catch (RuntimeException e) {
+            host.close();
+            throw e;
+        }
+        return host;
+    }
+
+    private void reattach() {
+        for (EmulatedDomain d : Reattachment.domains(state, store)) {
+            domainControl.adopt(d);
+            reattached.add(d.info());
+        }
+    }
+
+    /** The domains this host re-attached when it opened, as they were then (empty for an ephemeral host). */
+    public List<DomainInfo> reattached() {
+        return List.copyOf(reattached);
+    }
+
+    /** Where this host keeps its domains, if it is persistent. */
+    public Optional<Path> stateDirectory() {
+        return Optional.ofNullable(state).map(StateDirectory::path);
     }
 
     @Override
     public String describe() {
-        return "emulated host '" + name + "'";
+        return "emulated host '" + name + "'" + (state == null ? "" : ", domains kept in " + state.path());
     }
 
     @Override
@@ -107,11 +154,7 @@ public final class EmulatedXenHost implements XenHost {
     }
 
     private EmulatedDomain domain(String call, DomainId id) {
-        EmulatedDomain d = domains.get(id.value());
-        if (d == null) {
-            throw new NoSuchDomainException(call, id);
-        }
-        return d;
+        return domainControl.domain(call, id);
     }
 
     // ---- what only an emulated host can show: the guest's side ----------------------------------------------
@@ -155,130 +198,23 @@ public final class EmulatedXenHost implements XenHost {
         }
     }
 
+    /** Ephemeral: destroys every domain. Persistent: detaches them, each saved as it is, and unlocks the directory. */
     @Override
     public void close() {
-        for (EmulatedDomain d : new ArrayList<>(domains.values())) {
-            domains.remove(d.id.value());
-            d.destroy();
+        for (EmulatedDomain d : domainControl.removeAll()) {
+            if (state == null) {
+                d.destroy();
+            } else {
+                d.detach();
+            }
         }
         store.close();
+        if (state != null) {
+            state.close();
+        }
     }
 
     // ---- the interfaces ------------------------------------------------------------------------------------------
-
-    private final class Domains implements DomainControl {
-        @Override
-        public List<DomainInfo> list() {
-            List<DomainInfo> out = new ArrayList<>();
-            out.add(new DomainInfo(DomainId.DOM0, "Domain-0", 0, 0, 0, 2, DomainInfo.State.RUNNING));
-            for (EmulatedDomain d : domains.values()) {
-                out.add(d.info());
-            }
-            return out;
-        }
-
-        @Override
-        public DomainInfo info(DomainId id) {
-            if (id.value() == 0) {
-                return list().get(0);
-            }
-            return domain("xc_domain_getinfo", id).info();
-        }
-
-        @Override
-        public Optional<DomainId> lookup(String domainName) {
-            if (domainName.equals("Domain-0")) {
-                return Optional.of(DomainId.DOM0);
-            }
-            return domains.values().stream().filter(d -> d.config.name().equals(domainName)).map(d -> d.id).findFirst();
-        }
-
-        @Override
-        public synchronized DomainId create(DomainConfig config, boolean boot) {
-            if (lookup(config.name()).isPresent()) {
-                throw new XenException("xc_domain_create", Errno.EEXIST, "a domain named '" + config.name() + "' exists");
-            }
-            DomainId id = DomainId.of(nextDomid.getAndIncrement());
-            EmulatedDomain d;
-            try {
-                d = new EmulatedDomain(id, config, store, boot);
-            } catch (IllegalArgumentException e) {
-                throw new XenException("xc_domain_create", Errno.EINVAL, e.getMessage());
-            }
-            domains.put(id.value(), d);
-            return id;
-        }
-
-        @Override
-        public DomainConfig config(DomainId id) {
-            return domain("config", id).config;
-        }
-
-        @Override
-        public void destroy(DomainId id) {
-            EmulatedDomain d = domains.remove(id.value());
-            if (d == null) {
-                throw new NoSuchDomainException("xc_domain_destroy", id);
-            }
-            d.destroy();
-            store.fireSpecial("@releaseDomain");
-        }
-
-        @Override
-        public void pause(DomainId id) {
-            domain("xc_domain_pause", id).vcpu.pause();
-        }
-
-        @Override
-        public void unpause(DomainId id) {
-            domain("xc_domain_unpause", id).vcpu.unpause();
-        }
-
-        @Override
-        public List<VcpuState> vcpuStates(DomainId id) {
-            return List.of(domain("xc_vcpu_getcontext", id).vcpu.vcpuState());
-        }
-
-        @Override
-        public void setVcpuState(DomainId id, VcpuState state) {
-            domain("xc_vcpu_setcontext", id).vcpu.setVcpuState(state);
-        }
-
-        @Override
-        public void setMaxMemoryKiB(DomainId id, long maxKiB) {
-            domain("xc_domain_setmaxmem", id).setMaxPages(maxKiB / 4);
-        }
-
-        @Override
-        public GfnBitmap populated(DomainId id) {
-            return domain("xc_get_pfn_type_batch", id).p2m.populated();
-        }
-
-        @Override
-        public void decreaseReservation(DomainId id, GfnBitmap gfns) {
-            EmulatedDomain d = domain("xc_domain_decrease_reservation_exact", id);
-            if (gfns.size() != d.pages()) {
-                throw new XenException("xc_domain_decrease_reservation_exact", Errno.EINVAL,
-                        "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
-            }
-            gfns.forEach(d::decreaseReservation);
-        }
-
-        @Override
-        public void populate(DomainId id, GfnBitmap gfns) {
-            EmulatedDomain d = domain("xc_domain_populate_physmap_exact", id);
-            if (gfns.size() != d.pages()) {
-                throw new XenException("xc_domain_populate_physmap_exact", Errno.EINVAL,
-                        "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
-            }
-            gfns.forEach(g -> {
-                if (!d.populatePhysmap(g)) {
-                    throw new XenException("xc_domain_populate_physmap_exact", Errno.ENOMEM,
-                            String.format("%s is at its max memory; gfn 0x%x not populated", id, g));
-                }
-            });
-        }
-    }
 
     private final class Memory implements GuestMemory {
         @Override

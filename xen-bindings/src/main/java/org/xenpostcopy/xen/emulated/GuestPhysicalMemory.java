@@ -8,7 +8,8 @@ import org.xenpostcopy.xen.offheap.OffHeapMemory;
 /**
  * A domain's RAM: real bytes outside the Java heap, so an 8 GiB guest needs no heap and no direct-memory quota.
  * Chunks come from {@link OffHeapAllocator#system()} (anonymous mappings with transparent huge pages, which the
- * native host provides), backed lazily by the kernel, so pages a receiver has not yet loaded cost no resident memory.
+ * native host provides), backed lazily by the kernel, so pages a receiver has not yet loaded cost no resident memory;
+ * on a persistent host, from the domain's memory file ({@link org.xenpostcopy.xen.offheap.MappedFile}).
  *
  * <p>Not synchronised: callers hold the p2m lock of the gfn they touch.
  */
@@ -32,8 +33,15 @@ final class GuestPhysicalMemory implements AutoCloseable {
     private final boolean[] touched;
 
     GuestPhysicalMemory(long pages) {
+        this(pages, OffHeapAllocator.system(), false);
+    }
+
+    /**
+     * Memory from {@code allocator}; {@code holdsGuest}: the blocks already hold a guest's pages (a re-attached
+     * domain's file), so every chunk counts as written and scrubbing is never skipped.
+     */
+    GuestPhysicalMemory(long pages, OffHeapAllocator allocator, boolean holdsGuest) {
         this.pages = pages;
-        OffHeapAllocator allocator = OffHeapAllocator.system();
         int n = (int) ((pages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT);
         chunks = new OffHeapMemory[n];
         views = new ByteBuffer[n];
@@ -42,6 +50,7 @@ final class GuestPhysicalMemory implements AutoCloseable {
             long chunkPages = Math.min(CHUNK_PAGES, pages - ((long) i << CHUNK_SHIFT));
             chunks[i] = allocator.allocate(chunkPages * Gfn.PAGE_SIZE);
             views[i] = chunks[i].buffer();
+            touched[i] = holdsGuest;
         }
     }
 

@@ -2,6 +2,7 @@ package org.xenpostcopy.xen.emulated;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
@@ -17,6 +18,9 @@ import org.xenpostcopy.xen.XenException;
  * <p>It keeps what follows from the types in step with them, in {@link #set}: which gfns are populated (not
  * {@link #INVALID}) and how many are paged out ({@link #PAGED} or {@link #PAGING_IN}), as Xen's
  * {@code tot_pages} and {@code paged_pages} count them.
+ *
+ * <p>On a persistent host every type change is also stored, one byte per gfn, in the domain's {@code p2m} file
+ * (a shared mapping: it outlives the process), from which {@link #restore} rebuilds the table.
  */
 final class P2mTable {
     private static final int STRIPES = 4096;
@@ -37,8 +41,19 @@ final class P2mTable {
     private final AtomicLong pagedPages;
     /** Set before the domain's memory is freed; every access checks it under its gfn's lock (see {@link #retire}). */
     private volatile boolean freed;
+    /** The persistent copy of {@link #types} (null on an ephemeral host). */
+    private final ByteBuffer stored;
 
     P2mTable(DomainId domain, long pages, byte initial) {
+        this(domain, pages, initial, null);
+    }
+
+    /** A new table, every gfn {@code initial}, stored in {@code stored} (null: nowhere) from now on. */
+    P2mTable(DomainId domain, long pages, byte initial, ByteBuffer stored) {
+        this(domain, pages, initial, stored, true);
+    }
+
+    private P2mTable(DomainId domain, long pages, byte initial, ByteBuffer stored, boolean storeInitial) {
         if (pages > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("emulated guests are limited to " + Integer.MAX_VALUE + " pages");
         }
@@ -53,6 +68,32 @@ final class P2mTable {
         populatedPages = new AtomicLong(initial == INVALID ? 0 : pages);
         populatedWords = (initial == INVALID ? new GfnBitmap(pages) : GfnBitmap.full(pages)).toWords();
         pagedPages = new AtomicLong(isPaged(initial) ? pages : 0);
+        this.stored = stored;
+        if (stored != null && storeInitial) {
+            for (int i = 0; i < types.length; i++) {
+                stored.put(i, initial);
+            }
+        }
+    }
+
+    /**
+     * The table a previous process left in {@code stored}. Transitions that needed that process's pager are settled:
+     * a nomination ({@link #PAGING_OUT}) is cancelled, a page-in in flight ({@link #PAGING_IN}) is paged out again —
+     * its request died with the ring.
+     */
+    static P2mTable restore(DomainId domain, long pages, ByteBuffer stored) {
+        byte[] saved = new byte[(int) pages];
+        stored.get(0, saved);
+        // the file is not overwritten first: a process killed while restoring leaves it as it found it
+        P2mTable t = new P2mTable(domain, pages, INVALID, stored, false);
+        for (int gfn = 0; gfn < saved.length; gfn++) {
+            byte type = saved[gfn];
+            if (type < RAM_RW || type > INVALID) {
+                throw new IllegalStateException(domain + ": p2m file holds type " + type + " at gfn " + gfn);
+            }
+            t.set(gfn, type == PAGING_OUT ? RAM_RW : type == PAGING_IN ? PAGED : type);
+        }
+        return t;
     }
 
     long size() {
@@ -79,6 +120,9 @@ final class P2mTable {
     void set(long gfn, byte type) {
         byte old = types[(int) gfn];
         types[(int) gfn] = type;
+        if (stored != null) {
+            stored.put((int) gfn, type);
+        }
         if (isPaged(old) != isPaged(type)) {
             pagedPages.addAndGet(isPaged(type) ? 1 : -1);
         }

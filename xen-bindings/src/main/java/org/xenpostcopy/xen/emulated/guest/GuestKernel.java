@@ -223,6 +223,7 @@ public final class GuestKernel {
                 state.sbAdd(vcpu, SB_BALLOONED, 1);
                 state.sbSet(vcpu, SB_BALLOON_HINT, gfn - 1);
                 done++;
+                platform.consistentPoint(vcpu);
             }
             return done;
         } finally {
@@ -252,6 +253,7 @@ public final class GuestKernel {
                 // the next search starts past this page, not again from where ballooning out left off
                 state.sbSet(vcpu, SB_BALLOON_HINT, gfn + 1);
                 done++;
+                platform.consistentPoint(vcpu);
             }
             return done;
         } finally {

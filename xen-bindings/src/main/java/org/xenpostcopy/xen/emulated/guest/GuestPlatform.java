@@ -30,6 +30,14 @@ public interface GuestPlatform {
 
     XenStore xenstore();
 
+    /**
+     * The kernel is consistent here, inside a long piece of work (a balloon round moves thousands of pages): a host
+     * that makes each guest operation atomic against its own death may let everything written so far stand, as if
+     * an operation ended. Hosts without such a guarantee do nothing.
+     */
+    default void consistentPoint(int vcpu) {
+    }
+
     /** {@code /local/domain/<id>}. */
     String xenstoreHome();
 

@@ -1,0 +1,182 @@
+package org.xenpostcopy.xen.emulated;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xenpostcopy.xen.DomainConfig;
+import org.xenpostcopy.xen.DomainControl;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.NoSuchDomainException;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
+
+/**
+ * The emulated hypervisor's domain table and dom0's domain calls on it: create (in a {@link StateDirectory} when the
+ * host is persistent), destroy, pause, vCPU context, reservation. Domids count up from 1 and are not reused.
+ */
+final class EmulatedDomainControl implements DomainControl {
+    private final EmulatedXenStore store;
+    private final StateDirectory state;       // null: ephemeral
+    private final ConcurrentSkipListMap<Integer, EmulatedDomain> domains = new ConcurrentSkipListMap<>();
+    private final AtomicInteger nextDomid = new AtomicInteger(1);
+
+    EmulatedDomainControl(EmulatedXenStore store, StateDirectory state) {
+        this.store = store;
+        this.state = state;
+    }
+
+    /** The domain {@code id}, or {@link NoSuchDomainException} naming {@code call}. */
+    EmulatedDomain domain(String call, DomainId id) {
+        EmulatedDomain d = domains.get(id.value());
+        if (d == null) {
+            throw new NoSuchDomainException(call, id);
+        }
+        return d;
+    }
+
+    /** Takes a re-attached domain in; domids are never given again while it holds one. */
+    void adopt(EmulatedDomain d) {
+        domains.put(d.id.value(), d);
+        nextDomid.accumulateAndGet(d.id.value() + 1, Math::max);
+    }
+
+    /** Removes every domain from the table and returns them (the host closes). */
+    Collection<EmulatedDomain> removeAll() {
+        List<EmulatedDomain> all = new ArrayList<>();
+        for (EmulatedDomain d : new ArrayList<>(domains.values())) {
+            if (domains.remove(d.id.value()) != null) {
+                all.add(d);
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public List<DomainInfo> list() {
+        List<DomainInfo> out = new ArrayList<>();
+        out.add(new DomainInfo(DomainId.DOM0, "Domain-0", 0, 0, 0, 2, DomainInfo.State.RUNNING));
+        for (EmulatedDomain d : domains.values()) {
+            out.add(d.info());
+        }
+        return out;
+    }
+
+    @Override
+    public DomainInfo info(DomainId id) {
+        if (id.value() == 0) {
+            return list().get(0);
+        }
+        return domain("xc_domain_getinfo", id).info();
+    }
+
+    @Override
+    public Optional<DomainId> lookup(String domainName) {
+        if (domainName.equals("Domain-0")) {
+            return Optional.of(DomainId.DOM0);
+        }
+        return domains.values().stream().filter(d -> d.config.name().equals(domainName)).map(d -> d.id).findFirst();
+    }
+
+    @Override
+    public synchronized DomainId create(DomainConfig config, boolean boot) {
+        if (lookup(config.name()).isPresent()) {
+            throw new XenException("xc_domain_create", Errno.EEXIST, "a domain named '" + config.name() + "' exists");
+        }
+        DomainId id = DomainId.of(nextDomid.getAndIncrement());
+        EmulatedDomain d;
+        DomainPersistence persistence = state == null ? null : new DomainPersistence(state.create(id));
+        try {
+            d = new EmulatedDomain(id, config, store, boot, persistence, null);
+        } catch (IllegalArgumentException e) {
+            discard(persistence);
+            throw new XenException("xc_domain_create", Errno.EINVAL, e.getMessage());
+        } catch (RuntimeException e) {
+            discard(persistence);
+            throw e;
+        }
+        domains.put(id.value(), d);
+        return id;
+    }
+
+    private void discard(DomainPersistence persistence) {
+        if (persistence != null) {
+            persistence.delete();
+        }
+    }
+
+    @Override
+    public DomainConfig config(DomainId id) {
+        return domain("config", id).config;
+    }
+
+    @Override
+    public void destroy(DomainId id) {
+        EmulatedDomain d = domains.remove(id.value());
+        if (d == null) {
+            throw new NoSuchDomainException("xc_domain_destroy", id);
+        }
+        d.destroy();
+        store.fireSpecial("@releaseDomain");
+    }
+
+    @Override
+    public void pause(DomainId id) {
+        domain("xc_domain_pause", id).vcpu.pause();
+    }
+
+    @Override
+    public void unpause(DomainId id) {
+        domain("xc_domain_unpause", id).vcpu.unpause();
+    }
+
+    @Override
+    public List<VcpuState> vcpuStates(DomainId id) {
+        return List.of(domain("xc_vcpu_getcontext", id).vcpu.vcpuState());
+    }
+
+    @Override
+    public void setVcpuState(DomainId id, VcpuState state) {
+        domain("xc_vcpu_setcontext", id).vcpu.setVcpuState(state);
+    }
+
+    @Override
+    public void setMaxMemoryKiB(DomainId id, long maxKiB) {
+        domain("xc_domain_setmaxmem", id).setMaxPages(maxKiB / 4);
+    }
+
+    @Override
+    public GfnBitmap populated(DomainId id) {
+        return domain("xc_get_pfn_type_batch", id).p2m.populated();
+    }
+
+    @Override
+    public void decreaseReservation(DomainId id, GfnBitmap gfns) {
+        EmulatedDomain d = domain("xc_domain_decrease_reservation_exact", id);
+        if (gfns.size() != d.pages()) {
+            throw new XenException("xc_domain_decrease_reservation_exact", Errno.EINVAL,
+                    "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
+        }
+        gfns.forEach(d::decreaseReservation);
+    }
+
+    @Override
+    public void populate(DomainId id, GfnBitmap gfns) {
+        EmulatedDomain d = domain("xc_domain_populate_physmap_exact", id);
+        if (gfns.size() != d.pages()) {
+            throw new XenException("xc_domain_populate_physmap_exact", Errno.EINVAL,
+                    "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
+        }
+        gfns.forEach(g -> {
+            if (!d.populatePhysmap(g)) {
+                throw new XenException("xc_domain_populate_physmap_exact", Errno.ENOMEM,
+                        String.format("%s is at its max memory; gfn 0x%x not populated", id, g));
+            }
+        });
+    }
+}
