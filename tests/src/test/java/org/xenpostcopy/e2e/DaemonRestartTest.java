@@ -1,6 +1,7 @@
 package org.xenpostcopy.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -19,7 +20,8 @@ import org.xenpostcopy.xen.emulated.guest.GuestOracle;
 
 /**
  * The guest outlives the daemon, as a Xen domain outlives its toolstack: {@code xlpc daemon} JVMs killed with
- * SIGKILL, a new daemon on the same state directory re-attaching the domain, the domain checked by the guest oracle.
+ * SIGKILL, a new daemon on the same state directory re-attaching the domain (checked by the guest oracle) and
+ * finishing a migration the old one left mid post-copy.
  */
 class DaemonRestartTest {
     private static final Map<String, String> ENV = Map.of("XLPC_TOKEN", "restart-token");
@@ -97,8 +99,14 @@ class DaemonRestartTest {
         assertEquals(DomainInfo.State.RUNNING, info.state(), "a SIGTERM detaches a running domain running");
     }
 
+    /**
+     * SIGKILL of the source daemon mid post-copy: the guest already runs at the destination and the source's paused
+     * copy holds the pages not yet sent. The next daemon re-attaches that copy, reads the session journal and
+     * finishes the migration: the destination gets every page it missed, the guest checks clean there, and the
+     * source's copy goes.
+     */
     @Test
-    void aSourceKilledDuringPostCopyKeepsItsPausedDomainWhole() throws Exception {
+    void aSourceKilledDuringPostCopyIsFinishedByTheNextDaemon() throws Exception {
         try (XlpcProcess.Daemon destination = new XlpcProcess.Daemon("beta", ENV)) {
             XlpcProcess.Daemon source = daemon();
             Process migrate;
@@ -106,9 +114,9 @@ class DaemonRestartTest {
                 assertEquals(0, xlpc(source, "create", "vm", "--memory", "64", "--workload", "stress-write:16M").exit());
                 // a slow link keeps the post-copy going for seconds after the switch paused the source copy
                 migrate = XlpcProcess.builder(ENV, "--daemon", source.address, "migrate", "--postcopy", "--link-mbps",
-                        "40", "--baseline-ms", "0", "vm", destination.address).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                Await.until(() -> record().contains("paused = true"), WAIT, () -> "the switch pausing the source: "
+                        "40", "--baseline-ms", "0", "--stall-ms", "1000", "vm", destination.address)
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                Await.until(() -> journalSays("\"handedOver\":true"), WAIT, () -> "the guest to run at the destination: "
                         + source.log());
             } finally {
                 killJvm(source);
@@ -118,9 +126,31 @@ class DaemonRestartTest {
             try (XlpcProcess.Daemon restarted = daemon()) {
                 Await.until(() -> restarted.log().contains("re-attached vm (dom1, paused, 64 MiB)"), WAIT,
                         restarted::log);
-                assertTrue(xlpc(restarted, "list").out().matches("(?s).*vm +1 +64 +1 paused .*"));
+                Await.until(() -> restarted.log().contains("finished after the daemon restarted"), WAIT,
+                        restarted::log);
+                assertTrue(restarted.log().contains(", verified"), restarted.log());
+                assertFalse(xlpc(restarted, "list").out().contains("vm "), "the source's copy is gone");
+                assertTrue(xlpc(destination, "list").out().matches("(?s).*vm +\\d+ +64 +1 running .*"),
+                        "the guest runs at the destination");
+                assertFalse(journalSays("sessionId"), "the journal entry is gone");
             }
         }
-        assertEquals(DomainInfo.State.PAUSED, verifyOffline(false).state());
+    }
+
+    private boolean journalSays(String what) {
+        Path journal = stateDir.resolve("journal");
+        if (!Files.isDirectory(journal)) {
+            return false;
+        }
+        try (var files = Files.list(journal)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".session.json")).toList()) {
+                if (Files.readString(f).contains(what)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -9,7 +9,9 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.balloon.BalloonPolicy;
+import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.daemon.HostAgent;
+import org.xenpostcopy.migration.source.SessionJournal;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenException;
@@ -72,7 +74,7 @@ final class DaemonCommand implements Callable<Integer> {
         HostAgent agent;
         try {
             agent = new HostAgent(host, new InetSocketAddress(bind.getHostString(), bind.getPort()), policy,
-                    config.token());
+                    config.token(), journal(config));
         } catch (IllegalStateException e) {
             host.close();
             throw new CliException(e.getMessage());
@@ -125,6 +127,25 @@ final class DaemonCommand implements Callable<Integer> {
             int open = m.indexOf('(');
             throw new CliException((open > 0 && m.endsWith(")") ? m.substring(open + 1, m.length() - 1) : m)
                     + (m.contains("no Xen hypervisor") ? " (leave out --native for an emulated host)" : ""));
+        }
+    }
+
+    /**
+     * The session journal, beside the domains it is about: in the state directory of a persistent emulated host
+     * (a daemon on an in-memory host has nothing a restart could finish), in /var/lib/xlpc on a native one, where
+     * Xen keeps the paused domain.
+     */
+    private SessionJournal journal(XlpcConfig config) {
+        Optional<Path> home = nativeHost ? Optional.of(Path.of("/var/lib/xlpc")) : stateDirectory(config);
+        if (home.isEmpty()) {
+            return SessionJournal.none();
+        }
+        try {
+            return SessionJournal.in(home.get().resolve("journal"));
+        } catch (MigrationException e) {
+            System.err.println("xlpc daemon: " + e.getMessage() + "; a migration cut short by this daemon's death"
+                    + " cannot be finished by the next one");
+            return SessionJournal.none();
         }
     }
 

@@ -159,6 +159,8 @@ public final class OutgoingMigration {
                     dsb.get().stop(domain, false);   // the guest is leaving; the destination gets the original target
                 }
             };
+            // Before the pause: a daemon that dies from here on leaves a guest a restart must finish or resume.
+            journal.write(journaled);
             try {
                 SourceSwitch.Switched sw = new SourceSwitch(host, domain, mode, holes, peer).run(rounds, sender, atPause,
                         outstanding -> {
@@ -166,7 +168,6 @@ public final class OutgoingMigration {
                             session[0] = new SourceSession(sessionId, host, domain, holes.gfnCount(), sent,
                                     PrePagingPolicies.create(options, sent), link);
                             pageServer.register(session[0]);
-                            journal.write(journaled);   // from here the guest is paused: a restart must finish it
                         }, progress);
                 handedOver = true;
                 journal.write(journaled.handedOverNow());
@@ -195,8 +196,8 @@ public final class OutgoingMigration {
             } finally {
                 if (session[0] != null) {
                     pageServer.unregister(session[0]);
-                    journal.remove(sessionId);
                 }
+                journal.remove(sessionId);
             }
         } catch (RuntimeException e) {
             if (dsbStartedHere && dsb.get().isManaging(domain)) {

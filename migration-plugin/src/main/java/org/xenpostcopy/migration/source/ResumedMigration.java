@@ -16,6 +16,7 @@ import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.prepaging.PrePagingPolicies;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.XenHost;
 
 /**
@@ -58,7 +59,10 @@ final class ResumedMigration {
         try {
             if (!entry.handedOver() && abortedAtDestination()) {
                 handedOver = false;
-                host.domains().resumeAfterFailedMigration(domain);
+                // The entry is written just before the pause: the old daemon may have died before it paused.
+                if (host.domains().info(domain).state() != DomainInfo.State.RUNNING) {
+                    host.domains().resumeAfterFailedMigration(domain);
+                }
                 LOG.log(Level.WARNING, "session {0}: the daemon restarted before the destination had {1}; the"
                         + " destination gave the session up and {1} runs here again", entry.sessionId(), domain);
             } else {

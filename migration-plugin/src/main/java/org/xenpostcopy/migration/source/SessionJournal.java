@@ -21,8 +21,8 @@ import org.xenpostcopy.migration.MigrationException;
 /**
  * The source's record, on disk, of each migration that has paused its guest: what a restarted daemon needs to
  * finish serving it (the guest outlives the daemon, as a Xen domain outlives its toolstack). One small file per
- * session, written whole (temporary file, fsync, atomic rename) at the pause and again once the destination has
- * the guest, and removed when the migration ends either way. No sent bitmap is kept: after a restart the
+ * session, written whole (temporary file, fsync, atomic rename) just before the pause and again once the
+ * destination has the guest, and removed when the migration ends either way. No sent bitmap is kept: after a restart the
  * destination's own list of missing pages says what is still owed, so nothing needs writing while pages move.
  */
 public final class SessionJournal {

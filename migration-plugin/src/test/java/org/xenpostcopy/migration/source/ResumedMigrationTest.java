@@ -34,6 +34,7 @@ import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Reattachment;
 import org.xenpostcopy.xen.DomainControl;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestMemory;
@@ -75,6 +76,7 @@ class ResumedMigrationTest {
     @Test
     void aGuestTheDestinationNeverHadIsResumedHereOnceTheDestinationGivesTheSessionUp() {
         journal.write(entry(false));
+        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", PAGES, PAGES, 0, 1, DomainInfo.State.PAUSED));
 
         boolean handedOver = new ResumedMigration(host, new PageServer(), peers, journal, entry(false), self).run();
 
