@@ -94,7 +94,13 @@ final class DemandFetcher {
      * {@link #reconnect}, and the failure of the closed channel is not reported as a new cut.
      */
     void suspend() {
-        suspended = true;
+        synchronized (lock) {
+            // A new generation, not served until reconnect: the thread stops taking gfns from the queue now, so a
+            // fault queued from here on waits for the next channel instead of going out on a dying one.
+            suspended = true;
+            generation++;
+            lock.notifyAll();
+        }
         closeChannel();
     }
 
@@ -121,7 +127,7 @@ final class DemandFetcher {
             suspended = false;
             lock.notifyAll();
         }
-        closeChannel();
+        // Nothing to close: suspend() closed the old channel, and its thread leaves it at the generation change.
     }
 
     /** Nanoseconds the fetch in flight has waited for its reply at {@code now}, or 0 with none in flight. */
@@ -206,7 +212,7 @@ final class DemandFetcher {
     /** Waits for a generation newer than {@code served}; -1 when stopping. */
     private long awaitGeneration(long served) throws InterruptedException {
         synchronized (lock) {
-            while (!stop && generation <= served) {
+            while (!stop && (suspended || generation <= served)) {
                 lock.wait(1000);
             }
             return stop ? -1 : generation;

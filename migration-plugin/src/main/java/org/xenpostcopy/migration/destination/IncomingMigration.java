@@ -57,6 +57,11 @@ final class IncomingMigration {
     /** When the source last did something with this session (prepare, a pushed batch, resume, a heartbeat). */
     private volatile long lastActivity = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicLong cuts = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * The newest completion request: a request left waiting from before a cut may wake first, but the books are
+     * closed with the newest (its count of re-sent pages is the right one).
+     */
+    volatile org.xenpostcopy.migration.peer.Complete newestComplete;
     /** Why the demand channel failed before the switch, if it did. */
     private volatile String cutBeforeSwitch;
     private volatile long opsAtResume = -1;

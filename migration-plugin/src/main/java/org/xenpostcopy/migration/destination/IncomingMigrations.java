@@ -285,6 +285,7 @@ public final class IncomingMigrations implements AutoCloseable {
             throw new PeerException(RemoteError.WRONG_STATE, "session " + m.id + " is " + m.phase()
                     + ", not running here");
         }
+        m.newestComplete = request;
         boolean all;
         try {
             all = m.awaitAllLoaded(Math.max(1, request.timeoutMs()));
@@ -319,7 +320,7 @@ public final class IncomingMigrations implements AutoCloseable {
             if (done != null) {
                 return done.completion();
             }
-            Completion c = closeBooks(m, request);
+            Completion c = closeBooks(m, m.newestComplete);
             finished.put(sessionId, new Finished(m.gfnCount, c, System.nanoTime()));
             end(m);
             return c;
@@ -341,9 +342,14 @@ public final class IncomingMigrations implements AutoCloseable {
         return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes);
     }
 
-    /** A heartbeat from a session's source: it is alive; here is this side's view. */
+    /** A heartbeat from a session's source: it is alive; here is this side's view. Never waits. */
     public LinkState heartbeat(String sessionId) {
-        Finished done = finishedRecord(sessionId);
+        IncomingMigration closing = sessionId == null ? null : sessions.get(sessionId);
+        if (closing != null && closing.phase() == DestinationPhase.COMPLETED) {
+            // Its books are being closed (the guest's memory check may take a while): alive, and done.
+            return closing.heartbeat();
+        }
+        Finished done = finished.get(sessionId == null ? "" : sessionId);
         if (done != null) {
             return new LinkState(DestinationPhase.COMPLETED.name(), done.completion().pagesReceived(),
                     done.completion().pagesReceived());
@@ -351,8 +357,11 @@ public final class IncomingMigrations implements AutoCloseable {
         return session(sessionId).heartbeat();
     }
 
-    /** A source back after a cut: what it must send again. */
-    /** @param source where the demand channel reaches the source from now on */
+    /**
+     * A source back after a cut: what it must send again.
+     *
+     * @param source where the demand channel reaches the source from now on
+     */
     public Reattached reconnect(String sessionId, InetSocketAddress source) {
         Finished done = finishedRecord(sessionId);
         if (done != null) {
@@ -408,11 +417,14 @@ public final class IncomingMigrations implements AutoCloseable {
         LOG.log(Level.WARNING, "session {0} aborted by the source: {1}", sessionId, reason);
         try {
             m.abort();
-        } catch (XenException | IllegalStateException e) {
-            throw new PeerException(RemoteError.HOST_ERROR, "abort failed: " + e.getMessage(), e);
-        } finally {
+        } catch (IllegalStateException e) {
+            // A resume is under way: it decides; the session must not be forgotten under it.
+            throw new PeerException(RemoteError.WRONG_STATE, "abort refused: " + e.getMessage(), e);
+        } catch (XenException e) {
             end(m);
+            throw new PeerException(RemoteError.HOST_ERROR, "abort failed: " + e.getMessage(), e);
         }
+        end(m);
     }
 
     /**

@@ -21,6 +21,12 @@ final class SourcePagesHandler implements SourcePages.Iface {
     @Override
     public TFetchReply fetch(String sessionId, ByteBuffer gfns) throws TMigrationError {
         try {
+            if (gfns == null || !gfns.hasRemaining()) {
+                // A ping on an idle demand channel: it proves the channel and asks for nothing. Answered even
+                // before the session is registered here (the destination opens its channel at prepare).
+                return new TFetchReply(new TPages(ByteBuffer.allocate(0), ByteBuffer.allocate(0)),
+                        ByteBuffer.allocate(0));
+            }
             long[] wanted = Wire.unpackGfns(gfns, migrationConstants.MAX_BATCH_PAGES, pages.gfnCount(sessionId));
             Fetched f = pages.fetch(sessionId, wanted, wanted.length);
             TPages sent = new TPages();

@@ -66,6 +66,13 @@ final class Heartbeats implements AutoCloseable {
                     declare("heartbeat: " + e.getMessage());
                 }
                 return;
+            } catch (RuntimeException e) {
+                // Not a link failure, but a watch that stops watching must not go unnoticed: the same move.
+                LOG.log(Level.ERROR, "outgoing " + session.domain + ": the heartbeat failed", e);
+                if (!closed) {
+                    declare("heartbeat: " + e);
+                }
+                return;
             }
             long now = System.nanoTime();
             if (state.guestLost()) {

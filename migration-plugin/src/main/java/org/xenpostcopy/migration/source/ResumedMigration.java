@@ -96,6 +96,13 @@ final class ResumedMigration {
     }
 
     private Completion finish() {
+        // The journal names a domid; make sure it is still the paused copy this daemon's predecessor left (an
+        // administrator may have resumed or destroyed it, and domids are reused).
+        DomainInfo info = host.domains().info(domain);
+        if (info.state() != DomainInfo.State.PAUSED) {
+            throw new org.xenpostcopy.migration.MigrationException(domain + " is " + info.state().name()
+                    .toLowerCase(java.util.Locale.ROOT) + ", not the paused copy the journal names: left alone");
+        }
         MigrationOptions options = MigrationOptions.defaults().withPrePaging(PrePaging.parse(entry.prepaging()))
                 .withBatchPages(entry.batchPages()).withLink(entry.linkMbps(), entry.linkLatencyMs());
         LinkShaper link = new LinkShaper(entry.linkMbps(), entry.linkLatencyMs());

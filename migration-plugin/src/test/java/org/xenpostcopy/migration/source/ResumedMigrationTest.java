@@ -65,7 +65,9 @@ class ResumedMigrationTest {
             return null;
         }).when(memory).read(eq(DOM), any(), any());
         when(peers.destination(any(), anyString(), anyLong(), anyInt())).thenReturn(peer);
-        when(peer.heartbeat()).thenReturn(new LinkState("RUNNING", 0, PAGES));
+        // Nothing expected: the heartbeats' progress watch has nothing to hold against a mock that loads nothing.
+        when(peer.heartbeat()).thenReturn(new LinkState("RUNNING", 0, 0));
+        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", PAGES, PAGES, 0, 1, DomainInfo.State.PAUSED));
     }
 
     private SessionJournal.Entry entry(boolean handedOver) {
@@ -76,7 +78,6 @@ class ResumedMigrationTest {
     @Test
     void aGuestTheDestinationNeverHadIsResumedHereOnceTheDestinationGivesTheSessionUp() {
         journal.write(entry(false));
-        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", PAGES, PAGES, 0, 1, DomainInfo.State.PAUSED));
 
         boolean handedOver = new ResumedMigration(host, new PageServer(), peers, journal, entry(false), self).run();
 
@@ -116,6 +117,17 @@ class ResumedMigrationTest {
         assertEquals(0, complete.getValue().pagesResent());
         verify(domains).destroy(DOM);
         verify(domains, never()).resumeAfterFailedMigration(any());
+        assertEquals(List.of(), journal.entries());
+    }
+
+    @Test
+    void aJournaledDomidThatNoLongerNamesAPausedCopyIsLeftAlone() {
+        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "other", PAGES, PAGES, 0, 1, DomainInfo.State.RUNNING));
+
+        new ResumedMigration(host, new PageServer(), peers, journal, entry(true), self).run();
+
+        verify(peer, never()).reconnect(anyLong(), any());
+        verify(domains, never()).destroy(any());
         assertEquals(List.of(), journal.entries());
     }
 
