@@ -31,6 +31,8 @@ enum TErrorCode {
   TIMEOUT = 5,
   UNAUTHORIZED = 6,
   NO_SUCH_DOMAIN = 7,
+  /** recovery of a session the destination prepared but never resumed: the source may take the guest back */
+  NOT_RESUMED = 8,
 }
 
 exception TMigrationError {

@@ -21,6 +21,11 @@ public enum RemoteError {
     /** No such domain on the other end's host. */
     NO_SUCH_DOMAIN,
     /**
+     * A destination asked to recover a session it prepared but never resumed: the guest never ran there, so the
+     * source may abort the session and resume its own copy.
+     */
+    NOT_RESUMED,
+    /**
      * Caller side only: the other end could not be reached, or the connection broke mid-call, so its state is
      * unknown. The one failure a recovery may retry; never sent by a daemon.
      */

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -21,8 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * connections it {@link Target targets}, for an outage of a given length; then the link heals. The fault is
  * chosen by the test (from a seed), not by timing, so a run names exactly what it did.
  *
- * <p>Connections are classed by the order a source opens them to a destination — control, push, heartbeat — and
- * every connection of the reverse relay is a demand connection.
+ * <p>Connections are classed by the first call they carry (Thrift's binary protocol names it: {@code pushPages}
+ * is a push connection, {@code heartbeat} a heartbeat one, {@code fetch} a demand one, the rest control), so a
+ * fault hits the same kind of connection whatever order they were opened in.
  */
 final class FaultyLink implements AutoCloseable {
     /** What happens to the link. */
@@ -46,7 +46,7 @@ final class FaultyLink implements AutoCloseable {
         }
     }
 
-    /** A connection's job, by the order it was opened. */
+    /** A connection's job, by the first call it carries. */
     enum Role { CONTROL, PUSH, HEARTBEAT, DEMAND }
 
     private static final int TRICKLE_BYTES_PER_SECOND = 4096;
@@ -144,7 +144,6 @@ final class FaultyLink implements AutoCloseable {
         final InetSocketAddress upstream;
         final boolean demand;
         final ServerSocket server;
-        final AtomicInteger opened = new AtomicInteger();
         final Thread acceptor;
 
         Relay(InetSocketAddress upstream, boolean demand) {
@@ -171,8 +170,9 @@ final class FaultyLink implements AutoCloseable {
                 } catch (IOException e) {
                     return;
                 }
-                Role role = demand ? Role.DEMAND : Role.values()[opened.getAndIncrement() % 3];
-                if ((fault == Fault.DROP || fault == Fault.RESET) && inOutage() && target.hits(role)) {
+                // Not yet known: the first call names it (a demand relay carries nothing else).
+                Role role = demand ? Role.DEMAND : Role.CONTROL;
+                if ((fault == Fault.DROP || fault == Fault.RESET) && inOutage() && target == Target.ALL) {
                     closeQuietly(in, fault == Fault.RESET);     // the link is down: nothing gets through
                     continue;
                 }
@@ -199,7 +199,7 @@ final class FaultyLink implements AutoCloseable {
 
     /** One relayed connection: a thread per direction. */
     private final class Pipe {
-        final Role role;
+        volatile Role role;
         final Socket a;
         final Socket b;
         volatile boolean closed;
@@ -216,8 +216,10 @@ final class FaultyLink implements AutoCloseable {
         }
 
         private void pump(Socket from, Socket to, String dir) {
+            boolean up = dir.equals("up");
             Thread t = new Thread(() -> {
                 byte[] buf = new byte[16 * 1024];
+                boolean first = up;
                 try {
                     InputStream in = from.getInputStream();
                     OutputStream out = to.getOutputStream();
@@ -227,6 +229,14 @@ final class FaultyLink implements AutoCloseable {
                         int n = in.read(buf, 0, want);
                         if (n < 0) {
                             break;
+                        }
+                        if (first) {
+                            first = false;
+                            classify(buf, n);
+                            if ((fault == Fault.DROP || fault == Fault.RESET) && inOutage() && target.hits(role)) {
+                                breakNow(fault == Fault.RESET);      // opened during the outage: refused now
+                                break;
+                            }
                         }
                         hold(this, n);
                         if (closed) {
@@ -242,6 +252,25 @@ final class FaultyLink implements AutoCloseable {
             }, "faulty-link-" + role + "-" + dir);
             t.setDaemon(true);
             t.start();
+        }
+
+        /** Names the connection by the method of its first call: i32 version|type, i32 length, the name. */
+        private void classify(byte[] buf, int n) {
+            if (n < 8) {
+                return;
+            }
+            int len = ((buf[4] & 0xff) << 24) | ((buf[5] & 0xff) << 16) | ((buf[6] & 0xff) << 8) | (buf[7] & 0xff);
+            if (len <= 0 || 8 + len > n) {
+                return;
+            }
+            String method = new String(buf, 8, len, java.nio.charset.StandardCharsets.US_ASCII);
+            if (method.endsWith(":pushPages")) {
+                role = Role.PUSH;
+            } else if (method.endsWith(":heartbeat")) {
+                role = Role.HEARTBEAT;
+            } else if (method.endsWith(":fetch")) {
+                role = Role.DEMAND;
+            }
         }
 
         void breakNow(boolean reset) {

@@ -380,6 +380,11 @@ public final class IncomingMigrations implements AutoCloseable {
             throw new PeerException(RemoteError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
                     + lost);
         }
+        if (m.phase() == DestinationPhase.PREPARED) {
+            // The resume never arrived (or failed here): the guest never ran here, and the source may take it back.
+            throw new PeerException(RemoteError.NOT_RESUMED, "session " + sessionId + " was prepared here but never"
+                    + " resumed");
+        }
         if (!m.isLive()) {
             // Not a state a retry changes (the guest stopped here, or the session never ran): say so for good.
             throw new PeerException(RemoteError.HOST_ERROR, "session " + sessionId + " is " + m.phase()

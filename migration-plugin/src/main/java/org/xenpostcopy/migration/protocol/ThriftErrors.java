@@ -29,6 +29,7 @@ final class ThriftErrors {
             case TIMEOUT -> TErrorCode.TIMEOUT;
             case UNAUTHORIZED -> TErrorCode.UNAUTHORIZED;
             case NO_SUCH_DOMAIN -> TErrorCode.NO_SUCH_DOMAIN;
+            case NOT_RESUMED -> TErrorCode.NOT_RESUMED;
             // A daemon's own onward connection failing is, to its caller, that host failing.
             case HOST_ERROR, CONNECTION -> TErrorCode.HOST_ERROR;
         };
@@ -62,6 +63,7 @@ final class ThriftErrors {
             case TIMEOUT -> RemoteError.TIMEOUT;
             case UNAUTHORIZED -> RemoteError.UNAUTHORIZED;
             case NO_SUCH_DOMAIN -> RemoteError.NO_SUCH_DOMAIN;
+            case NOT_RESUMED -> RemoteError.NOT_RESUMED;
         };
     }
 }

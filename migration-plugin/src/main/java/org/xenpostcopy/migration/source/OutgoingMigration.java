@@ -162,24 +162,36 @@ public final class OutgoingMigration {
             // Before the pause: a daemon that dies from here on leaves a guest a restart must finish or resume.
             journal.write(journaled);
             try {
-                SourceSwitch.Switched sw = new SourceSwitch(host, domain, mode, holes, peer).run(rounds, sender, atPause,
-                        outstanding -> {
-                            SentPages sent = new SentPages(holes.gfnCount(), complement(outstanding));
-                            session[0] = new SourceSession(sessionId, host, domain, holes.gfnCount(), sent,
-                                    PrePagingPolicies.create(options, sent), link);
-                            pageServer.register(session[0]);
-                        }, progress);
+                SourceSwitch.Switched sw;
+                String unconfirmed = null;
+                try {
+                    sw = new SourceSwitch(host, domain, mode, holes, peer).run(rounds, sender, atPause, outstanding -> {
+                        SentPages sent = new SentPages(holes.gfnCount(), complement(outstanding));
+                        session[0] = new SourceSession(sessionId, host, domain, holes.gfnCount(), sent,
+                                PrePagingPolicies.create(options, sent), link);
+                        pageServer.register(session[0]);
+                    }, progress);
+                    journal.write(journaled.handedOverNow());
+                } catch (SourceSwitch.Unconfirmed u) {
+                    // The guest may run there: treated as handed over until the destination says it never was.
+                    sw = u.switched();
+                    unconfirmed = u.getMessage();
+                }
                 handedOver = true;
-                journal.write(journaled.handedOverNow());
                 SourceSession s = session[0];
                 PostCopyDriver driver = new PostCopyDriver(s, phase, reconnector = new Reconnector(peers, destination,
                         self, s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs(), false),
                         progress, batch, options.stallMs());
                 Completion done;
+                java.util.function.LongFunction<Complete> completeRequest = resent -> new Complete(sender.pagesSent()
+                        + s.pagesSent(), options.verify(), (int) Math.min(Integer.MAX_VALUE, options.timeoutMs()),
+                        options.dsb() ? originalTarget : 0, resent);
                 try {
-                    done = driver.run(peer, resent -> new Complete(sender.pagesSent() + s.pagesSent(),
-                            options.verify(), (int) Math.min(Integer.MAX_VALUE, options.timeoutMs()),
-                            options.dsb() ? originalTarget : 0, resent));
+                    done = unconfirmed == null ? driver.run(peer, completeRequest)
+                            : driver.runAfterCut(peer, unconfirmed, completeRequest);
+                } catch (Reconnector.NeverResumed e) {
+                    handedOver = false;
+                    throw takeBack(sessionId, e);
                 } catch (MigrationException e) {
                     // The guest has run on the destination since the switch: this copy is out of date, and resuming
                     // it would roll the guest back under its peers. It is kept paused, with every page not yet sent.
@@ -205,6 +217,24 @@ public final class OutgoingMigration {
             }
             throw e;
         }
+    }
+
+    /**
+     * The resume's reply was lost and recovery found the destination never ran the guest: its session is aborted
+     * and the guest resumes here. Returns the exception to throw (the migration failed either way).
+     */
+    private MigrationException takeBack(String sessionId, Reconnector.NeverResumed why) {
+        try (DestinationPeer again = peers.destination(destination, sessionId, options.timeoutMs(),
+                options.stallMs())) {
+            again.abort("the resume never arrived: the source takes the guest back");
+        } catch (MigrationException e) {
+            handedOver = true;      // not confirmed: the copy here stays paused rather than risk two guests
+            return new MigrationException(why.getMessage() + ", but the abort failed (" + e.getMessage() + "); "
+                    + domain + " stays paused here", why);
+        }
+        host.domains().resumeAfterFailedMigration(domain);
+        return new MigrationException(why.getMessage() + "; the destination gave the session up and " + domain
+                + " keeps running here", why);
     }
 
     /** The live rounds; on failure log-dirty is turned off and the destination's domain given up. */

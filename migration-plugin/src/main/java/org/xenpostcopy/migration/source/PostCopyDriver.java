@@ -46,8 +46,23 @@ final class PostCopyDriver {
      * @param completeRequest the completion request, given the pages re-sent so far
      */
     Completion run(DestinationPeer first, LongFunction<Complete> completeRequest) {
+        return run(first, null, completeRequest);
+    }
+
+    /**
+     * As {@link #run(DestinationPeer, LongFunction)}, starting with a cut (the resume's reply was lost: whether the
+     * guest runs there is found out by reconnecting).
+     */
+    Completion runAfterCut(DestinationPeer first, String why, LongFunction<Complete> completeRequest) {
+        return run(first, why, completeRequest);
+    }
+
+    private Completion run(DestinationPeer first, String cutAtStart, LongFunction<Complete> completeRequest) {
         DestinationPeer peer = first;
         try {
+            if (cutAtStart != null) {
+                peer = pause(cutAtStart);
+            }
             while (true) {
                 String cut;
                 try (Heartbeats heartbeats = Heartbeats.start(peer, session, stallMs)) {
@@ -70,23 +85,28 @@ final class PostCopyDriver {
                     peer.close();
                 }
                 peer = null;
-                cuts++;
-                long t0 = System.nanoTime();
-                if (!phase.advanceTo(SourcePhase.PAUSED)) {
-                    throw new IllegalStateException("cannot pause in phase " + phase.phase());
-                }
-                LOG.log(Level.WARNING, "outgoing {0}: paused after a cut ({1}); the paused copy here keeps every page",
-                        session.domain, cut);
-                try {
-                    peer = reconnector.reconnect(cut);
-                } finally {
-                    pausedNanos += System.nanoTime() - t0;
-                }
+                peer = pause(cut);
             }
         } finally {
             if (peer != null && peer != first) {
                 peer.close();
             }
+        }
+    }
+
+    /** Pauses the session and reconnects; returns the new peer. */
+    private DestinationPeer pause(String cut) {
+        cuts++;
+        long t0 = System.nanoTime();
+        if (!phase.advanceTo(SourcePhase.PAUSED)) {
+            throw new IllegalStateException("cannot pause in phase " + phase.phase());
+        }
+        LOG.log(Level.WARNING, "outgoing {0}: paused after a cut ({1}); the paused copy here keeps every page",
+                session.domain, cut);
+        try {
+            return reconnector.reconnect(cut);
+        } finally {
+            pausedNanos += System.nanoTime() - t0;
         }
     }
 

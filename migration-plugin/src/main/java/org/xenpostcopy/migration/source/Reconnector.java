@@ -56,6 +56,13 @@ final class Reconnector {
         this.giveUpMs = giveUpMs;
     }
 
+    /** The destination never ran the guest (its resume was lost): the source may abort and take the guest back. */
+    static final class NeverResumed extends MigrationException {
+        NeverResumed(PeerException cause) {
+            super("the destination never resumed the guest: " + cause.getMessage(), cause);
+        }
+    }
+
     /** Ends the present back-off wait at once; true if the session was waiting to reconnect. */
     boolean retryNow() {
         synchronized (retry) {
@@ -105,6 +112,9 @@ final class Reconnector {
             } catch (PeerException e) {
                 closeQuietly(peer);
                 phase.tryAdvance(SourcePhase.RECOVERING, SourcePhase.PAUSED);
+                if (e.error() == RemoteError.NOT_RESUMED) {
+                    throw new NeverResumed(e);
+                }
                 if (e.error() != RemoteError.CONNECTION && e.error() != RemoteError.WRONG_STATE) {
                     // The destination answered, and not with "try again" (WRONG_STATE: it paused again between
                     // reconnect and recovered, a new cut): it lost the session (a daemon restart forgets it) or

@@ -28,6 +28,8 @@ import org.xenpostcopy.xen.XenStore;
  * <p>Until the destination confirms, the guest is the source's: any failure before the resume call resumes it
  * here and aborts the destination. If the resume call itself fails, the destination may or may not have
  * unpaused it; the guest is resumed here only if the destination confirms an abort — never two running copies.
+ * Without that confirmation the switch ends {@link Unconfirmed}, and recovering the session finds out: the
+ * guest runs there (post-copy goes on) or the destination never resumed it (it is taken back here).
  */
 final class SourceSwitch {
     private static final Logger LOG = System.getLogger(SourceSwitch.class.getName());
@@ -40,6 +42,23 @@ final class SourceSwitch {
      */
     record Switched(long pausedAt, long downtimeNanos, GfnBitmap holes, GfnBitmap outstanding, long vcpuBytes,
                     boolean stopAndCopy) {
+    }
+
+    /**
+     * The resume call failed and the destination did not confirm an abort: the guest may run there. Carries the
+     * switch as far as it got (its downtime runs to the failure); the caller recovers the session to find out.
+     */
+    static final class Unconfirmed extends MigrationException {
+        private final transient Switched switched;
+
+        Unconfirmed(Switched switched, PeerException cause) {
+            super("the destination did not confirm the resume (" + cause.getMessage() + ")", cause);
+            this.switched = switched;
+        }
+
+        Switched switched() {
+            return switched;
+        }
     }
 
     private final XenHost host;
@@ -103,8 +122,9 @@ final class SourceSwitch {
                 throw new MigrationException("the destination refused to resume " + domain + " (" + e.getMessage()
                         + "); it keeps running here", e);
             }
-            throw new MigrationException("switching " + domain + " to the destination failed (" + e.getMessage()
-                    + ") and the destination did not confirm an abort; the source copy stays paused", e);
+            // Unknown: the resume may have run there (its reply lost) or not. Recovery finds out.
+            throw new Unconfirmed(new Switched(tPause, System.nanoTime() - tPause, finalHoles, outstanding, vcpuBytes,
+                    mode == MigrationMode.PRECOPY), e);
         }
         long tReply = System.nanoTime();
         // Downtime ends when the destination unpauses. Without a shared clock, that moment is the call's send time

@@ -256,4 +256,42 @@ class OutgoingMigrationTest {
     private static Completion completion() {
         return new Completion(PAGES, 0, 0, 0, new Completion.Latency(0, 0, 0), 1, -1, -1, -1, true, 0, "", 9);
     }
+
+    @Test
+    void aLostResumeReplyIsFoundOutByRecoveryAndAGuestTheDestinationNeverRanComesBackHere() {
+        when(peer.resume(any())).thenThrow(new PeerException(RemoteError.CONNECTION, "resume failed: reset"));
+        AtomicInteger aborts = new AtomicInteger();
+        doAnswer(inv -> {
+            if (aborts.incrementAndGet() == 1) {
+                throw new PeerException(RemoteError.CONNECTION, "abort failed: reset");
+            }
+            return null;
+        }).when(peer).abort(anyString());
+        when(peer.reconnect(anyLong(), any())).thenThrow(new PeerException(RemoteError.NOT_RESUMED,
+                "session was prepared here but never resumed"));
+        OutgoingMigration m = migration(MigrationMode.POSTCOPY);
+
+        MigrationException e = assertThrows(MigrationException.class, m::run);
+
+        assertTrue(e.getMessage().contains("never resumed") && e.getMessage().contains("keeps running here"),
+                e.getMessage());
+        assertEquals(2, aborts.get());
+        verify(domains).resumeAfterFailedMigration(DOM);
+        verify(domains, never()).destroy(any());
+        assertFalse(m.handedOver());
+    }
+
+    @Test
+    void aLostResumeReplyOfAGuestThatRunsThereIsRecoveredAndTheMigrationCompletes() {
+        when(peer.resume(any())).thenThrow(new PeerException(RemoteError.CONNECTION, "resume failed: reset"));
+        doThrow(new PeerException(RemoteError.WRONG_STATE, "the guest already runs here")).when(peer).abort(anyString());
+        when(peer.reconnect(eq(PAGES), any())).thenReturn(new Reattachment(GfnBitmap.full(PAGES), 0, 0));
+        when(peer.complete(any())).thenReturn(completion());
+
+        MigrationReport report = migration(MigrationMode.POSTCOPY).run();
+
+        assertEquals(1, report.recovery().cuts());
+        verify(domains).destroy(DOM);
+        verify(domains, never()).resumeAfterFailedMigration(any());
+    }
 }

@@ -17,7 +17,11 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
   WRONG_STATE(4),
   TIMEOUT(5),
   UNAUTHORIZED(6),
-  NO_SUCH_DOMAIN(7);
+  NO_SUCH_DOMAIN(7),
+  /**
+   * recovery of a session the destination prepared but never resumed: the source may take the guest back
+   */
+  NOT_RESUMED(8);
 
   private final int value;
 
@@ -54,6 +58,8 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
         return UNAUTHORIZED;
       case 7:
         return NO_SUCH_DOMAIN;
+      case 8:
+        return NOT_RESUMED;
       default:
         return null;
     }
