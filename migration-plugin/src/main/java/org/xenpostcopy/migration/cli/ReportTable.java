@@ -36,6 +36,12 @@ final class ReportTable {
             rows.add(new String[] {"guest throughput", String.format("%.0f ops/s before, %.0f ops/s during post-copy",
                     r.appThroughputBaseline(), r.appThroughputDuring())});
         }
+        MigrationReport.Recovery cut = r.recovery();
+        if (cut != null && cut.cuts() > 0) {
+            // Only when it happened: a migration across a healthy link prints what it always printed.
+            rows.add(new String[] {"link cuts", String.format("%d, paused %.0f ms in all, %d pages sent again",
+                    cut.cuts(), cut.pausedMs(), cut.pagesResent())});
+        }
         int width = rows.stream().mapToInt(row -> row[0].length()).max().orElse(0);
         StringBuilder sb = new StringBuilder();
         for (String[] row : rows) {

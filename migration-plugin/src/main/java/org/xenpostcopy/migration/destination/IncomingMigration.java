@@ -2,13 +2,18 @@ package org.xenpostcopy.migration.destination;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.PhaseMachine;
 import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.peer.Complete;
+import org.xenpostcopy.migration.peer.LinkState;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.migration.peer.SourcePeer;
@@ -49,19 +54,19 @@ final class IncomingMigration {
     private final GuestWatch watch;
     private PagerLoop loop;
     /** Where the demand channel reaches the source's page server. */
-    private volatile java.net.InetSocketAddress source;
+    private volatile InetSocketAddress source;
     private DemandFetcher fetcher;
     private volatile String demandFailure;
     private volatile long resumedAt;
     private final AtomicBoolean switching = new AtomicBoolean();
     /** When the source last did something with this session (prepare, a pushed batch, resume, a heartbeat). */
     private volatile long lastActivity = System.nanoTime();
-    private final java.util.concurrent.atomic.AtomicLong cuts = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong cuts = new AtomicLong();
     /**
      * The newest completion request: a request left waiting from before a cut may wake first, but the books are
      * closed with the newest (its count of re-sent pages is the right one).
      */
-    volatile org.xenpostcopy.migration.peer.Complete newestComplete;
+    volatile Complete newestComplete;
     /** Why the demand channel failed before the switch, if it did. */
     private volatile String cutBeforeSwitch;
     private volatile long opsAtResume = -1;
@@ -91,7 +96,7 @@ final class IncomingMigration {
      * @param source  where the source's page server is (a reconnect may move it)
      * @param connect opens the demand channel to a source address
      */
-    void startPaging(java.net.InetSocketAddress source, java.util.function.Function<java.net.InetSocketAddress,
+    void startPaging(InetSocketAddress source, Function<InetSocketAddress,
             SourcePeer> connect, LinkShaper link) {
         this.source = source;
         // Wired directly to each other, so a fault's path runs pager loop -> ledger -> fetcher and back without
@@ -262,11 +267,11 @@ final class IncomingMigration {
      * The source spoke (a heartbeat). Returns this side's view of the link for the source to act on: a PAUSED
      * here (the demand channel was cut) makes the source reconnect even if its own connections look fine.
      */
-    org.xenpostcopy.migration.peer.LinkState heartbeat() {
+    LinkState heartbeat() {
         lastActivity = System.nanoTime();
         // A guest that died here is news the source must hear now, not after pushing pages nobody will load.
         String phaseName = isLive() && guestLost() != null ? DestinationPhase.LOST.name() : phase.phase().name();
-        return new org.xenpostcopy.migration.peer.LinkState(phaseName, ledger.settled(),
+        return new LinkState(phaseName, ledger.settled(),
                 Math.max(0, ledger.expectedCount()));
     }
 
@@ -306,7 +311,7 @@ final class IncomingMigration {
      * The first step of a recovery: the source is back on fresh connections. The demand channel is closed (it
      * reopens at {@link #recovered}) and the pages still missing are returned, for the source to send again.
      */
-    GfnBitmap reconnect(java.net.InetSocketAddress from) {
+    GfnBitmap reconnect(InetSocketAddress from) {
         lastActivity = System.nanoTime();
         source = from;
         if (!phase.advanceTo(DestinationPhase.RECOVERING) && phase.phase() != DestinationPhase.RECOVERING) {

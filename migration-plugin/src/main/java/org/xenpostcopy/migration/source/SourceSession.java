@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.source;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.prepaging.PrePagingPolicy;
@@ -31,7 +32,7 @@ final class SourceSession {
     /** Pages sent again because a recovery found them missing at the destination. */
     final AtomicLong resentPages = new AtomicLong();
     /** Demand requests being answered now: the push steps aside for them (QEMU drains its urgent queue first). */
-    final java.util.concurrent.atomic.AtomicInteger urgentInProgress = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger urgentInProgress = new AtomicInteger();
 
     SourceSession(String id, XenHost host, DomainId domain, long gfnCount, SentPages sent, PrePagingPolicy policy,
                   LinkShaper link) {
