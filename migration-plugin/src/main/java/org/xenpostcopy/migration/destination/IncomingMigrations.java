@@ -34,8 +34,6 @@ import org.xenpostcopy.xen.XenHost;
  */
 public final class IncomingMigrations implements AutoCloseable {
     private static final Logger LOG = System.getLogger(IncomingMigrations.class.getName());
-    /** How long a completed session's record is kept for a source that reconnects to ask for it again. */
-    private static final long FINISHED_KEPT_NANOS = TimeUnit.MINUTES.toNanos(10);
     /** How often every live session's link is checked for silence. */
     private static final long LINK_CHECK_MS = 100;
     /** How long a resume waits for pre-copy pages still in flight on the push connection. */
@@ -46,11 +44,7 @@ public final class IncomingMigrations implements AutoCloseable {
     private final XenHost host;
     private final PeerConnector peers;
     private final ConcurrentHashMap<String, IncomingMigration> sessions = new ConcurrentHashMap<>();
-    /**
-     * Sessions completed lately, by id: a source whose completion reply was lost in a cut reconnects and asks
-     * again, and gets the same answer.
-     */
-    private final ConcurrentHashMap<String, Finished> finished = new ConcurrentHashMap<>();
+    private final FinishedSessions finished = new FinishedSessions();
     /** Names of the domains coming in: claimed before prepare starts, so two prepares cannot both pass. */
     private final Set<String> namesComingIn = ConcurrentHashMap.newKeySet();
     private final AtomicLong refusedBatches = new AtomicLong();
@@ -98,11 +92,7 @@ public final class IncomingMigrations implements AutoCloseable {
         for (IncomingMigration m : sessions.values()) {
             m.checkLink(now);
         }
-        finished.values().removeIf(f -> now - f.at() > FINISHED_KEPT_NANOS);
-    }
-
-    /** A completed session, as a source that reconnects after the completion reply was lost finds it. */
-    private record Finished(long gfnCount, Completion completion, long at) {
+        finished.prune(now);
     }
 
     /** A session as a reconnecting source finds it: the pages it still misses, and its phase. */
@@ -276,7 +266,7 @@ public final class IncomingMigrations implements AutoCloseable {
      * completed lately (the first answer was lost with a cut), it answers the same.
      */
     public Completion complete(String sessionId, Complete request) {
-        Finished done = finishedRecord(sessionId);
+        FinishedSessions.Finished done = finished.await(sessionId, sessions::get);
         if (done != null) {
             return done.completion();
         }
@@ -316,12 +306,12 @@ public final class IncomingMigrations implements AutoCloseable {
         }
         synchronized (m) {
             // Two completes may wait at once (the first one's connection was cut): one closes the books.
-            done = finished.get(sessionId);
+            done = finished.peek(sessionId);
             if (done != null) {
                 return done.completion();
             }
             Completion c = closeBooks(m, m.newestComplete);
-            finished.put(sessionId, new Finished(m.gfnCount, c, System.nanoTime()));
+            finished.put(sessionId, m.gfnCount, c);
             end(m);
             return c;
         }
@@ -349,7 +339,7 @@ public final class IncomingMigrations implements AutoCloseable {
             // Its books are being closed (the guest's memory check may take a while): alive, and done.
             return closing.heartbeat();
         }
-        Finished done = finished.get(sessionId == null ? "" : sessionId);
+        FinishedSessions.Finished done = finished.peek(sessionId);
         if (done != null) {
             return new LinkState(DestinationPhase.COMPLETED.name(), done.completion().pagesReceived(),
                     done.completion().pagesReceived());
@@ -363,7 +353,7 @@ public final class IncomingMigrations implements AutoCloseable {
      * @param source where the demand channel reaches the source from now on
      */
     public Reattached reconnect(String sessionId, InetSocketAddress source) {
-        Finished done = finishedRecord(sessionId);
+        FinishedSessions.Finished done = finished.await(sessionId, sessions::get);
         if (done != null) {
             return new Reattached(new GfnBitmap(done.gfnCount()), DestinationPhase.COMPLETED.name(),
                     done.completion().pagesReceived(), done.completion().pagesReceived());
@@ -403,7 +393,7 @@ public final class IncomingMigrations implements AutoCloseable {
 
     /** The source has taken back what was missing: the demand channel reopens. */
     public void recovered(String sessionId) {
-        if (finishedRecord(sessionId) != null) {
+        if (finished.await(sessionId, sessions::get) != null) {
             return;
         }
         try {
@@ -430,24 +420,6 @@ public final class IncomingMigrations implements AutoCloseable {
             throw new PeerException(RemoteError.HOST_ERROR, "abort failed: " + e.getMessage(), e);
         }
         end(m);
-    }
-
-    /**
-     * The record of a session completed lately, or null. A session whose books are being closed right now (its
-     * phase is COMPLETED, its record not yet written) is waited for: its completer holds its lock.
-     */
-    private Finished finishedRecord(String sessionId) {
-        if (sessionId == null) {
-            return null;
-        }
-        Finished f = finished.get(sessionId);
-        IncomingMigration m;
-        if (f == null && (m = sessions.get(sessionId)) != null && m.phase() == DestinationPhase.COMPLETED) {
-            synchronized (m) {
-                f = finished.get(sessionId);
-            }
-        }
-        return f;
     }
 
     /** Forgets a session that has ended (completed, lost, aborted, reaped). */
