@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.daemon.HostAgent;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
@@ -41,6 +42,10 @@ final class DaemonCommand implements Callable<Integer> {
             + "this unix socket, in xenstored's protocol (for xenstore-* tools: XENSTORED_PATH=PATH).")
     Path xenstoreSocket;
 
+    @Option(names = "--insecure", description = "Plain TCP on purpose, without TLS credentials: loopback addresses "
+            + "only (a lab); any other listen address refuses to start without --tls-dir.")
+    boolean insecure;
+
     @Option(names = "--dsb-interval-ms", defaultValue = "5000", paramLabel = "MS",
             description = "Self-ballooning interval (default: ${DEFAULT-VALUE}; the paper found 4-10 s best).")
     long dsbIntervalMs;
@@ -49,6 +54,8 @@ final class DaemonCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         XlpcConfig config = top.config();
         InetSocketAddress bind = listen == null ? config.listen() : XlpcConfig.address(listen, "--listen");
+        // Before the host is opened: a daemon that may not listen here must not touch the hypervisor either.
+        ChannelSecurity security = SecurityChoice.forDaemon(config, bind, insecure);
         XenHost host = openHost();
         BalloonPolicy policy;
         try {
@@ -59,7 +66,7 @@ final class DaemonCommand implements Callable<Integer> {
         HostAgent agent;
         try {
             agent = new HostAgent(host, new InetSocketAddress(bind.getHostString(), bind.getPort()), policy,
-                    config.token());
+                    config.token(), security);
         } catch (IllegalStateException e) {
             host.close();
             throw new CliException(e.getMessage());
@@ -90,7 +97,8 @@ final class DaemonCommand implements Callable<Integer> {
         // The first line on stdout is for scripts (and tests) that start a daemon on port 0.
         System.out.println("listening on " + a.getHostString() + ":" + a.getPort());
         System.out.flush();
-        System.err.println("xlpc daemon: " + host.describe() + (config.token().isEmpty() ? ", no token" : ", token required")
+        System.err.println("xlpc daemon: " + host.describe() + ", " + SecurityChoice.describe(config, security)
+                + (config.token().isEmpty() ? ", no token" : ", token required")
                 + (xs == null ? "" : ", xenstore on " + xs.path()));
         stopped.await();
         return 0;

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import org.xenpostcopy.migration.tls.PeerAllowList;
 
 /**
  * The configuration, built once: defaults &lt; config file &lt; environment &lt; command-line flags.
@@ -19,11 +21,14 @@ import java.util.Properties;
  *   daemon = 127.0.0.1:7410        # which daemon the other commands talk to
  *   token  = s3cret                # shared token (daemon and clients); empty = none
  *   host.&lt;name&gt; = 10.0.0.2:7410   # names usable as the target of xlpc migrate
+ *   tls.dir = /etc/xlpc/tls        # TLS credentials (ca-cert.pem, server-*.pem, client-*.pem); none = plain TCP
+ *   tls.allow = alpha,beta         # peers let in, by certificate name (CN or DNS SAN); empty = any the CA signed
  * </pre>
- * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}.
+ * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}, {@code XLPC_TLS_DIR}. The token is
+ * never a command-line argument (argv is visible to every user of the host): {@code --token-file FILE} reads it.
  */
 record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String token, Map<String, InetSocketAddress> hosts,
-                  Path source) {
+                  Path source, Optional<Path> tlsDir, PeerAllowList tlsAllow) {
     static final int DEFAULT_PORT = 7410;
 
     static XlpcConfig load(Path explicit, Map<String, String> env) {
@@ -60,7 +65,10 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
                 hosts.put(key.substring(5), address(p.getProperty(key), "host." + key.substring(5) + " in " + file));
             }
         }
-        return new XlpcConfig(address(listen, "listen"), address(daemon, "daemon"), token.trim(), Map.copyOf(hosts), file);
+        String tlsDir = env.getOrDefault("XLPC_TLS_DIR", p.getProperty("tls.dir", "")).trim();
+        return new XlpcConfig(address(listen, "listen"), address(daemon, "daemon"), token.trim(), Map.copyOf(hosts), file,
+                tlsDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(tlsDir)),
+                PeerAllowList.parse(p.getProperty("tls.allow", "")));
     }
 
     /** {@code HOST[:PORT]} (port 7410 if absent; IPv6 in brackets). */

@@ -15,6 +15,7 @@ import org.xenpostcopy.migration.protocol.ThriftPeerConnector;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.PageServer;
 import org.xenpostcopy.migration.source.OutgoingMigrations;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.XenHost;
 
@@ -26,28 +27,36 @@ public final class HostAgent implements AutoCloseable {
     private final XenHost host;
     private final SelfBallooningController dsb;
     private final PageServer pageServer = new PageServer();
-    private final PeerConnector peers = new ThriftPeerConnector();
+    private final PeerConnector peers;
     private final IncomingMigrations receiver;
     private final OutgoingMigrations outgoing;
     private final HostControlService control;
     private final MigrationServer server;
 
-    /** Listens on {@code bind} (port 0 = any free port). */
+    /** Listens on {@code bind} (port 0 = any free port), plain TCP: for loopback labs and tests. */
     public HostAgent(XenHost host, InetSocketAddress bind) {
-        this(host, bind, BalloonPolicy.defaults(), "");
+        this(host, bind, ChannelSecurity.plain());
+    }
+
+    /** Listens on {@code bind}, every connection in and out secured as {@code security} says. */
+    public HostAgent(XenHost host, InetSocketAddress bind, ChannelSecurity security) {
+        this(host, bind, BalloonPolicy.defaults(), "", security);
     }
 
     /**
-     * With a self-ballooning policy and the shared token control clients must present (empty = none).
+     * With a self-ballooning policy, the shared token control clients must present (empty = none) and the security
+     * of every connection it accepts or opens (to the other host of a migration).
      */
-    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token) {
+    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
+                     ChannelSecurity security) {
         this.host = host;
+        this.peers = new ThriftPeerConnector(security);
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers);
         this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::address, Optional.of(dsb));
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
         this.control = new HostControlService(host, dsb, this::migrate);
-        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token)).start();
+        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security).start();
     }
 
     public XenHost host() {

@@ -43,12 +43,13 @@ final class ThriftDestinationPeer implements DestinationPeer {
     private final MigrationReceiver.Client receiver;
     private final MigrationReceiver.Client pusher;
 
-    ThriftDestinationPeer(InetSocketAddress address, String sessionId, long controlTimeoutMs) {
+    ThriftDestinationPeer(InetSocketAddress address, String sessionId, long controlTimeoutMs,
+                          org.xenpostcopy.migration.tls.ChannelSecurity security) {
         this.address = address;
         this.sessionId = sessionId;
-        this.control = ThriftConnection.open(address, CONNECT_TIMEOUT_MS);
+        this.control = ThriftConnection.open(address, CONNECT_TIMEOUT_MS, security);
         try {
-            this.bulk = ThriftConnection.open(address, CONNECT_TIMEOUT_MS);
+            this.bulk = ThriftConnection.open(address, CONNECT_TIMEOUT_MS, security);
         } catch (MigrationException e) {
             control.close();
             throw e;

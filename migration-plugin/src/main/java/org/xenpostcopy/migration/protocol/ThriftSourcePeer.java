@@ -21,11 +21,12 @@ final class ThriftSourcePeer implements SourcePeer {
     private final ThriftConnection connection;
     private final SourcePages.Client pages;
 
-    ThriftSourcePeer(InetSocketAddress address, String sessionId, long gfnCount) {
+    ThriftSourcePeer(InetSocketAddress address, String sessionId, long gfnCount,
+                     org.xenpostcopy.migration.tls.ChannelSecurity security) {
         this.address = address;
         this.sessionId = sessionId;
         this.gfnCount = gfnCount;
-        this.connection = ThriftConnection.open(address, CONNECT_TIMEOUT_MS);
+        this.connection = ThriftConnection.open(address, CONNECT_TIMEOUT_MS, security);
         connection.setTimeout(READ_TIMEOUT_MS);
         this.pages = connection.pages();
     }
