@@ -7,6 +7,9 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +20,10 @@ import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.PrePaging;
 import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
+import org.xenpostcopy.migration.tls.LabAuthority;
+import org.xenpostcopy.migration.tls.PeerAllowList;
+import org.xenpostcopy.migration.tls.TlsCredentials;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
@@ -38,9 +45,14 @@ public final class MigrationBench {
 
     /** Boots a guest on a fresh source host, lets it warm up, migrates it to a fresh destination host. */
     public static MigrationReport migrateOnce(Run run) {
+        return migrateOnce(run, ChannelSecurity.plain(), ChannelSecurity.plain());
+    }
+
+    /** The same, with each agent's connections secured as given. */
+    public static MigrationReport migrateOnce(Run run, ChannelSecurity sourceSecurity, ChannelSecurity destinationSecurity) {
         try (EmulatedXenHost a = new EmulatedXenHost("bench-src"); EmulatedXenHost b = new EmulatedXenHost("bench-dst");
-             HostAgent src = new HostAgent(a, new InetSocketAddress("127.0.0.1", 0));
-             HostAgent dst = new HostAgent(b, new InetSocketAddress("127.0.0.1", 0))) {
+             HostAgent src = new HostAgent(a, new InetSocketAddress("127.0.0.1", 0), sourceSecurity);
+             HostAgent dst = new HostAgent(b, new InetSocketAddress("127.0.0.1", 0), destinationSecurity)) {
             DomainId d = a.domains().create(DomainConfig.ofMiB("bench", run.memoryMiB(), run.workload(), 1), true);
             a.domains().unpause(d);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -129,6 +141,54 @@ public final class MigrationBench {
                     iperf < 0 ? "n/a" : String.format("%.0f %%", 100 * gbps / iperf));
         }
         out.println();
+    }
+
+    /**
+     * Page throughput plain and over mutual TLS, alternating (which goes first alternates too, so drift in the
+     * machine's load falls on both), with a throw-away lab CA; prints each run, the medians and their ratio.
+     */
+    public void throughputPlainVsTls(int rounds) throws IOException {
+        Path dir = Files.createTempDirectory("xlpc-bench-tls");
+        try {
+            LabAuthority ca = LabAuthority.openOrCreate(dir, Duration.ofDays(1));
+            ChannelSecurity src = ChannelSecurity.tls(TlsCredentials.load(ca.issueHost("bench-src")),
+                    PeerAllowList.parse("bench-dst"));
+            ChannelSecurity dst = ChannelSecurity.tls(TlsCredentials.load(ca.issueHost("bench-dst")),
+                    PeerAllowList.parse("bench-src"));
+            out.println("## Page throughput, plain vs TLS 1.3, 1 GiB idle guest, push, unshaped loopback");
+            out.println();
+            out.println("| round | transport | pages | post-copy ms | page GB/s |");
+            out.println("|---|---|---|---|---|");
+            List<Double> plain = new ArrayList<>();
+            List<Double> tls = new ArrayList<>();
+            Run run = new Run(1024, "idle", 10,
+                    MigrationOptions.defaults().withPrePaging(PrePaging.PUSH).withBaselineMs(0).withVerify(false));
+            // The TLS path has its own code to compile (the engine, the cipher's intrinsics): warmed up too.
+            migrateOnce(new Run(256, "idle", 10, run.options()), src, dst);
+            for (int i = 1; i <= rounds; i++) {
+                for (boolean secure : i % 2 == 1 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+                    MigrationReport r = secure ? migrateOnce(run, src, dst) : migrateOnce(run);
+                    double gbps = pageGBps(r);
+                    (secure ? tls : plain).add(gbps);
+                    out.printf("| %d | %s | %d | %.0f | %.2f |%n", i, secure ? "TLS" : "plain", r.pagesTransferred(),
+                            r.postCopyMs(), gbps);
+                }
+            }
+            double p = median(plain);
+            double t = median(tls);
+            out.printf("%nMedians over %d runs each: plain %.2f GB/s, TLS %.2f GB/s, TLS/plain %.2f%n%n", rounds, p, t,
+                    t / p);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     public void downtime(long memoryMiB, int repeats) {
@@ -230,6 +290,7 @@ public final class MigrationBench {
         for (String w : what) {
             switch (w) {
                 case "throughput" -> bench.throughput(5);
+                case "tls" -> bench.throughputPlainVsTls(5);
                 case "downtime" -> {
                     bench.downtime(1024, 5);
                     bench.downtime(8192, 2);
@@ -245,8 +306,8 @@ public final class MigrationBench {
                 }
                 case "precopy" -> bench.precopyVsPostcopy(1000);
                 case "dsb" -> bench.selfBallooning(1000);
-                default -> throw new IllegalArgumentException("unknown benchmark '" + w + "' (throughput, downtime, "
-                        + "latency, faults, precopy, dsb)");
+                default -> throw new IllegalArgumentException("unknown benchmark '" + w + "' (throughput, tls, "
+                        + "downtime, latency, faults, precopy, dsb)");
             }
         }
     }

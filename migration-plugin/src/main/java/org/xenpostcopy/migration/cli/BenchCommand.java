@@ -8,7 +8,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code xlpc bench [section...]}: the measurements behind docs/RESULTS.md, printed as Markdown. */
 @Command(name = "bench", description = "Run the benchmark (emulated hosts, loopback) and print Markdown tables. "
-        + "Sections: throughput, downtime, latency, faults, precopy, dsb (default: all; takes several minutes).")
+        + "Sections: throughput, tls (throughput plain vs TLS, alternating), downtime, latency, faults, precopy, dsb "
+        + "(default: all but tls; takes several minutes).")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "SECTION")
     List<String> sections;

