@@ -29,6 +29,7 @@ public final class ChannelTransport extends TEndpointTransport {
     private final TlsStream tls;   // null on a plain connection
     private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER);
     private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER);
+    private boolean firstRead = true;
 
     /** Wraps an accepted or connected channel; {@code tls} is the connection's engine, or null for plain TCP. */
     ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls) throws TTransportException {
@@ -177,6 +178,22 @@ public final class ChannelTransport extends TEndpointTransport {
             throw failure(e);
         }
         in.flip();
+        if (firstRead) {
+            firstRead = false;
+            refuseTlsOnPlain();
+        }
+    }
+
+    /**
+     * A plain connection whose peer speaks TLS gets TLS records, which Thrift would misread as an absurd message
+     * size. A TLS record starts with its content type (20-23) and major version 3; a Thrift message from this
+     * project starts with 0x80 (strict binary protocol), so the two are told apart by the first two bytes.
+     */
+    private void refuseTlsOnPlain() throws TTransportException {
+        if (tls == null && in.remaining() >= 2 && in.get(0) >= 20 && in.get(0) <= 23 && in.get(1) == 3) {
+            throw new TTransportException(TTransportException.END_OF_FILE,
+                    "the peer speaks TLS and this end plain TCP: give both ends TLS credentials (--tls-dir)");
+        }
     }
 
     @Override

@@ -64,6 +64,8 @@ final class TlsStream implements ChannelStream {
         } catch (SSLException e) {
             sendAlert();
             throw e;
+        } catch (EOFException e) {
+            throw new SSLException(e.getMessage(), e);   // a TLS failure to the caller, not an unreachable host
         }
         try {
             peer = PeerIdentity.of((X509Certificate) engine.getSession().getPeerCertificates()[0]);
@@ -89,7 +91,8 @@ final class TlsStream implements ChannelStream {
         return switch (r.getStatus()) {
             case OK -> r.getHandshakeStatus();
             case BUFFER_UNDERFLOW -> {
-                readRecords("the peer closed the connection during the TLS handshake");
+                readRecords("the peer closed the connection during the TLS handshake (as a daemon without TLS "
+                        + "does)");
                 yield engine.getHandshakeStatus();
             }
             case BUFFER_OVERFLOW -> {

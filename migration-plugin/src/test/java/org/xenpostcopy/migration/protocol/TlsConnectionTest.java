@@ -92,6 +92,19 @@ class TlsConnectionTest {
     }
 
     @Test
+    void aTlsClientOfAPlainServerIsToldWhy() {
+        DaemonControl untouched = mock(DaemonControl.class);
+        try (MigrationServer plainServer = new MigrationServer(new InetSocketAddress("127.0.0.1", 0), null,
+                new PageServer(), untouched, SharedToken.none(), ChannelSecurity.plain()).start()) {
+            ControlException e = assertThrows(ControlException.class,
+                    () -> DaemonConnection.open(plainServer.address(), "", security("beta", "")));
+            assertTrue(e.getMessage().contains("failed (the peer closed the connection during the TLS handshake"),
+                    e.getMessage());
+            verifyNoInteractions(untouched);
+        }
+    }
+
+    @Test
     void aServerNotOnTheClientsAllowListIsRefusedByTheClient() {
         MigrationException e = assertThrows(MigrationException.class,
                 () -> ThriftConnection.open(address, 10_000, security("beta", "gamma")));
@@ -105,7 +118,8 @@ class TlsConnectionTest {
         try (MigrationServer tlsOnly = new MigrationServer(new InetSocketAddress("127.0.0.1", 0), null, new PageServer(),
                 untouched, SharedToken.none(), security("alpha", "")).start();
              DaemonConnection plain = DaemonConnection.open(tlsOnly.address(), "", ChannelSecurity.plain())) {
-            assertThrows(ControlException.class, plain::describe);
+            ControlException e = assertThrows(ControlException.class, plain::describe);
+            assertTrue(e.getMessage().contains("the peer speaks TLS and this end plain TCP"), e.getMessage());
             verifyNoInteractions(untouched);
         }
     }
