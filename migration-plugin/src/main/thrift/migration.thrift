@@ -1,14 +1,16 @@
 /*
  * The xen-postcopy wire protocol between two xlpc daemons.
  *
- * Three connections per migration, each served by its own thread on the receiving end:
- *   control  source -> destination  MigrationReceiver.prepare / resume / complete / abort
- *   push     source -> destination  MigrationReceiver.pushPages (oneway, bulk)
- *   demand   destination -> source  SourcePages.fetch (urgent; never queued behind push)
+ * Four connections per migration, each served by its own thread on the receiving end:
+ *   control    source -> destination  MigrationReceiver.prepare / resume / complete / abort / reconnect / recovered
+ *   push       source -> destination  MigrationReceiver.pushPages (oneway, bulk)
+ *   heartbeat  source -> destination  MigrationReceiver.heartbeat (after the switch, every stall/5)
+ *   demand     destination -> source  SourcePages.fetch (urgent; never queued behind push; an empty fetch pings)
  *
- * Every call names its session, so a later recovery can re-open connections and resend without
- * redesigning the protocol; page delivery is idempotent (a page that arrives twice is counted, not loaded
- * twice). Field ids are never reused.
+ * Every call names its session, so after a cut the source opens fresh connections and recovers the session:
+ * reconnect (the destination names the pages it still misses), then recovered (it reopens its demand channel).
+ * Page delivery is idempotent (a page that arrives twice is counted, not loaded twice). Field ids are never
+ * reused.
  *
  * Bulk fields are packed binary, not lists, so no per-page objects are built on either side:
  *   gfns:  little-endian u64 per page
@@ -66,6 +68,11 @@ struct TPrepare {
   8: string mode = "postcopy",
   /** gfns in the source's physmap (0..max gpfn; on real Xen larger than memoryPages); absent = memoryPages */
   9: optional i64 gfnCount,
+  /**
+   * milliseconds of silence after which either side counts the link as cut (no heartbeat, no reply, a write
+   * that does not move) and pauses the session until the source reconnects; absent = 5000
+   */
+  10: optional i32 stallMs,
 }
 
 struct TPrepareReply {
@@ -139,6 +146,24 @@ struct TCompletion {
   13: i64 guestPagesTouched,
 }
 
+/** The destination's side of a post-copy session, as a heartbeat reports it. */
+struct TLinkState {
+  /** the destination's phase: RUNNING, PAUSED, RECOVERING, COMPLETED, LOST, ... */
+  1: string phase,
+  2: i64 pagesSettled,
+  3: i64 pagesExpected,
+}
+
+struct TReconnectReply {
+  /** the gfns the destination still waits for (bitmap as in TPrepare): the source sends each of them again */
+  1: binary missing,
+  2: string phase,
+  /** post-copy pages loaded (or given back by the guest) so far */
+  3: i64 pagesSettled,
+  /** every page taken in the session, pre-copy ones included (a restarted source's books start here) */
+  4: i64 pagesReceived,
+}
+
 service MigrationReceiver {
   TPrepareReply prepare(1: TPrepare request) throws (1: TMigrationError error),
   TResumeReply resume(1: TResume request) throws (1: TMigrationError error),
@@ -146,7 +171,23 @@ service MigrationReceiver {
   /** The source has sent every page; waits until all are loaded, verifies if asked, and reports. */
   TCompletion complete(1: string sessionId, 2: i64 pagesSent, 3: bool verify, 4: i32 timeoutMs,
       /** memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it */
-      5: i64 restoreTargetKiB) throws (1: TMigrationError error),
+      5: i64 restoreTargetKiB,
+      /** pages sent more than once because a recovery found them missing (not all of them were: some arrive twice) */
+      6: i64 pagesResent) throws (1: TMigrationError error),
+  /**
+   * Liveness and the destination's view, on the source's heartbeat connection (its own, so a long complete()
+   * on the control connection never delays one). Also tells the destination that the source is alive.
+   */
+  TLinkState heartbeat(1: string sessionId) throws (1: TMigrationError error),
+  /**
+   * The first call of a recovery, on fresh connections after a cut: the destination stops its demand channel and
+   * answers which pages it still misses; the source un-sends those (they may have been lost in flight).
+   */
+  TReconnectReply reconnect(1: string sessionId,
+      /** where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere) */
+      2: string sourceHost, 3: i32 sourcePort) throws (1: TMigrationError error),
+  /** The second: the destination reopens its demand channel and asks again for every fault still waiting. */
+  void recovered(1: string sessionId) throws (1: TMigrationError error),
   /** Gives up a session: the destination domain is destroyed (only before resume; after it the guest lives here). */
   void abort(1: string sessionId, 2: string reason) throws (1: TMigrationError error),
 }
@@ -169,6 +210,8 @@ struct TDomainInfo {
   6: i32 vcpus,
   /** the guest program (emulated hosts) */
   7: string guest,
+  /** the outgoing migration moving this domain, as "phase (id)"; absent if none */
+  8: optional string migration,
 }
 
 struct TMigrateRequest {
@@ -184,6 +227,10 @@ struct TMigrateRequest {
   9: bool verify,
   10: i32 precopyRounds,
   11: i64 baselineMs,
+  /** post-copy: silence after which the link counts as cut (absent: 5000) */
+  12: optional i32 stallMs,
+  /** post-copy: how long the source keeps reconnecting after a cut before it fails (absent: 600000) */
+  13: optional i64 giveUpMs,
 }
 
 struct TMigrationStatus {
@@ -233,4 +280,9 @@ service HostControl {
   string startMigration(1: string token, 2: TMigrateRequest request) throws (1: TMigrationError error),
   /** the migration's status, waiting up to waitMs for it to change or finish */
   TMigrationStatus migrationStatus(1: string token, 2: string id, 3: i32 waitMs) throws (1: TMigrationError error),
+  /**
+   * a paused migration (its link was cut) reconnects now instead of at the end of its back-off; returns the phase
+   * it was in when asked
+   */
+  string retryMigration(1: string token, 2: string id) throws (1: TMigrationError error),
 }

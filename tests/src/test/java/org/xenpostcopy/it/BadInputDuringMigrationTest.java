@@ -70,7 +70,7 @@ class BadInputDuringMigrationTest {
                 receiver.pushPages(session, pages(new long[] {1, 2, 3}, 2));           // 3 gfns, 2 pages
                 receiver.pushPages(session, null);                                     // nothing at all
                 receiver.pushPages("no-such-session", pages(new long[] {1}, 1));       // unknown session
-                TMigrationError unknown = assertThrows(TMigrationError.class, () -> receiver.complete("nope", 0, false, 1, 0));
+                TMigrationError unknown = assertThrows(TMigrationError.class, () -> receiver.complete("nope", 0, false, 1, 0, 0));
                 assertEquals(TErrorCode.UNKNOWN_SESSION, unknown.getCode());
                 TMigrationError badSpec = assertThrows(TMigrationError.class, () -> receiver.prepare(new TPrepare(
                         "rogue", new TDomainSpec("x", -5, 1, "idle", 1, 0), "127.0.0.1", 1, 0, 0, ByteBuffer.allocate(0),

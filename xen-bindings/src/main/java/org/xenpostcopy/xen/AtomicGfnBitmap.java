@@ -54,6 +54,30 @@ public final class AtomicGfnBitmap {
         } while (!words.compareAndSet(i, w, w & ~bit));
     }
 
+    /** Clears the bit of {@code gfn}; true for exactly one caller, the one that cleared it. */
+    public boolean clearIfSet(long gfn) {
+        int i = (int) (gfn >>> 6);
+        long bit = 1L << gfn;
+        while (true) {
+            long w = words.get(i);
+            if ((w & bit) == 0) {
+                return false;
+            }
+            if (words.compareAndSet(i, w, w & ~bit)) {
+                return true;
+            }
+        }
+    }
+
+    /** A copy, word by word: each word is read atomically, the whole is not (bits may move while it is taken). */
+    public GfnBitmap snapshot() {
+        long[] copy = new long[words.length()];
+        for (int i = 0; i < copy.length; i++) {
+            copy[i] = words.get(i);
+        }
+        return GfnBitmap.fromWords(size, copy);
+    }
+
     /** The first gfn at or after {@code from} whose bit is clear, or -1. */
     public long nextClear(long from) {
         if (from < 0) {

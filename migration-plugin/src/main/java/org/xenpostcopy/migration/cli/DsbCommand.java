@@ -13,7 +13,14 @@ final class DsbCommand implements Callable<Integer> {
     @ParentCommand
     Xlpc top;
 
-    @Parameters(index = "0", paramLabel = "ACTION", description = "start, stop or status")
+    /** What bash completion offers for ACTION. */
+    static final class Actions extends java.util.ArrayList<String> {
+        Actions() {
+            super(java.util.Arrays.stream(DsbAction.values()).map(DsbAction::wireName).toList());
+        }
+    }
+
+    @Parameters(index = "0", paramLabel = "ACTION", description = "start, stop or status", completionCandidates = Actions.class)
     String action;
 
     @Parameters(index = "1", paramLabel = "DOMAIN")

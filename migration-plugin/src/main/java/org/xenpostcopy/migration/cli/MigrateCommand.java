@@ -14,8 +14,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code xlpc migrate <domain> <host[:port]>}, as {@code xl migrate}. */
-@Command(name = "migrate", description = "Migrate a domain of the daemon's host to another host's daemon.")
+/**
+ * {@code xlpc migrate <domain> <host[:port]>}, as {@code xl migrate}; and, for a migration already running,
+ * {@code --status ID} (where it is) and {@code --resume ID} (reconnect now after a cut, QEMU's
+ * {@code migrate resume=true}).
+ */
+@Command(name = "migrate", description = {"Migrate a domain of the daemon's host to another host's daemon.",
+        "With --status ID or --resume ID: look at, or hurry the reconnection of, a migration already running."})
 final class MigrateCommand implements Callable<Integer> {
     @ParentCommand
     Xlpc top;
@@ -26,20 +31,41 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON, and nothing else.")
     boolean json;
 
-    @Parameters(index = "0", paramLabel = "DOMAIN", description = "Name or id of the domain.")
+    @Option(names = "--status", paramLabel = "ID",
+            description = "Print the state of migration ID (its id is printed when it starts) and exit.")
+    String statusOf;
+
+    @Option(names = "--resume", paramLabel = "ID",
+            description = "Migration ID lost its link and is reconnecting: try again now, not at the end of its back-off.")
+    String resume;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "Name or id of the domain.")
     String domain;
 
-    @Parameters(index = "1", paramLabel = "HOST[:PORT]", description = "Destination daemon, or a host name from the config.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "HOST[:PORT]",
+            description = "Destination daemon, or a host name from the config.")
     String destination;
 
     @Override
     public Integer call() {
         XlpcConfig config = top.config();
+        if (statusOf != null || resume != null) {
+            if (domain != null || (statusOf != null && resume != null)) {
+                throw new CliException("--status and --resume take a migration id and nothing else", 2, null);
+            }
+            return statusOf != null ? status(config, statusOf) : resume(config, resume);
+        }
+        if (domain == null || destination == null) {
+            throw new CliException("migrate needs DOMAIN and HOST[:PORT] (or --status ID / --resume ID)", 2, null);
+        }
         MigrationOptions o = flags.options();
         InetSocketAddress dest = config.target(destination);
         PrintStream out = System.out;
         try (DaemonConnection daemon = DaemonClient.connect(config)) {
             String id = daemon.startMigration(new MigrateRequest(domain, dest, o));
+            if (!json) {
+                System.err.println("xlpc: migration " + id + " started (xlpc migrate --status " + id + ")");
+            }
             ProgressLine progress = new ProgressLine(out, !json && ProgressLine.terminal());
             MigrationStatus s;
             do {
@@ -55,6 +81,25 @@ final class MigrateCommand implements Callable<Integer> {
             out.print(json ? r.toJson() + System.lineSeparator() : ReportTable.format(r));
             out.flush();
             return r.verified() || !o.verify() ? 0 : 1;
+        }
+    }
+
+    private static int status(XlpcConfig config, String id) {
+        try (DaemonConnection daemon = DaemonClient.connect(config)) {
+            MigrationStatus s = daemon.migrationStatus(id, 0);
+            System.out.printf("%s: %s, %d of %d pages, %d network faults%s%n", id, s.phase(), s.pagesDone(),
+                    s.pagesTotal(), s.networkFaults(), s.finished() ? s.error().map(e -> "; failed: " + e)
+                            .orElse("; finished") : "");
+            return s.error().isPresent() ? 1 : 0;
+        }
+    }
+
+    private static int resume(XlpcConfig config, String id) {
+        try (DaemonConnection daemon = DaemonClient.connect(config)) {
+            String phase = daemon.retryMigration(id);
+            System.out.println(phase.startsWith("paused") ? id + ": was " + phase + "; reconnecting now"
+                    : id + ": " + phase + "; its link is not cut, nothing to resume");
+            return 0;
         }
     }
 }

@@ -46,6 +46,16 @@ final class MigrationFlags {
             description = "Measure the guest's throughput this long before migrating (default: ${DEFAULT-VALUE}).")
     long baselineMs;
 
+    @Option(names = "--stall-ms", paramLabel = "MS", defaultValue = "" + MigrationOptions.DEFAULT_STALL_MS,
+            description = "Post-copy: a silence this long on any connection is a cut; the session pauses and the"
+                    + " source reconnects (default: ${DEFAULT-VALUE}).")
+    int stallMs;
+
+    @Option(names = "--give-up-s", paramLabel = "S", defaultValue = "" + MigrationOptions.DEFAULT_GIVE_UP_MS / 1000,
+            description = "Post-copy: how long the source keeps reconnecting after a cut before the migration fails"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long giveUpS;
+
     MigrationMode mode() {
         if (mode == null || mode.postcopy) {
             return MigrationMode.POSTCOPY;
@@ -57,7 +67,7 @@ final class MigrationFlags {
         try {
             return MigrationOptions.defaults().withMode(mode()).withPrePaging(PrePaging.parse(prepaging)).withDsb(dsb)
                     .withLink(linkMbps, linkLatencyMs).withPrecopyRounds(precopyRounds).withVerify(!noVerify)
-                    .withBaselineMs(baselineMs);
+                    .withBaselineMs(baselineMs).withRecovery(stallMs, giveUpS * 1000);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2, e);
         }

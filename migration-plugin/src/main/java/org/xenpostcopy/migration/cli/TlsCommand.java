@@ -8,16 +8,21 @@ import org.xenpostcopy.migration.tls.LabAuthority;
 import org.xenpostcopy.migration.tls.TlsCredentials;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code xlpc tls}: TLS credentials. */
 @Command(name = "tls", description = "TLS credentials for daemons and commands.",
         subcommands = {TlsCommand.Init.class, CommandLine.HelpCommand.class})
 final class TlsCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a tls command is required (xlpc tls init)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a tls command is required (xlpc tls init)");
     }
 
     /** {@code xlpc tls init DIR --hosts a,b}: a lab CA and a credentials directory per host. */

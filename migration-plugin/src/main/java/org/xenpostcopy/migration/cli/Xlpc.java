@@ -15,10 +15,12 @@ import org.xenpostcopy.migration.tls.TlsSetupException;
 import org.xenpostcopy.xen.XenException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code xlpc}: post-copy live migration for Xen, with verbs after {@code xl}. */
-@Command(name = "xlpc", mixinStandardHelpOptions = true, version = "xlpc 0.1.0",
+@Command(name = "xlpc", mixinStandardHelpOptions = true, versionProvider = Xlpc.Version.class,
         description = "Post-copy live migration for Xen (Hines & Gopalan, VEE 2009).",
         subcommands = {DaemonCommand.class, MigrateCommand.class, ListCommand.class, CreateCommand.class,
                 DestroyCommand.class, MemSetCommand.class, DsbCommand.class, PageOutCommand.class, LabCommand.class, BenchCommand.class, TlsCommand.class,
@@ -51,6 +53,9 @@ public final class Xlpc implements Runnable {
     @Option(names = {"-v", "--verbose"}, description = "Show stack traces and debug logs.")
     boolean verbose;
 
+    @Spec
+    CommandSpec spec;
+
     private XlpcConfig config;
 
     /** The configuration with this invocation's flags applied. */
@@ -77,7 +82,7 @@ public final class Xlpc implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see xlpc --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
     public static void main(String[] args) {
@@ -107,32 +112,42 @@ public final class Xlpc implements Runnable {
     /** Runs xlpc with these streams; returns the exit code (0 ok, 1 failed, 2 bad usage). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         Xlpc top = new Xlpc();
-        CommandLine cl = new CommandLine(top);
+        CommandLine cl = commandLine(top);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, line, parse) -> {
-            err.println("xlpc: " + message(e));
+            int exit = e instanceof CliException c ? c.exitCode() : 1;
+            if (exit == 2) {
+                UsageErrors.print(line, message(e), args, err);   // a value the command refused: as for parse errors
+            } else {
+                err.println("xlpc: " + message(e));
+            }
             if (top.verbose) {
                 e.printStackTrace(err);
             }
             err.flush();
-            return e instanceof CliException c ? c.exitCode() : 1;
+            return exit;
         });
-        cl.setParameterExceptionHandler((e, params) -> {
-            err.println("xlpc: " + e.getMessage());
-            err.println("(see: xlpc " + commandPath(e.getCommandLine()) + "--help)");
-            err.flush();
-            return 2;
-        });
+        cl.setParameterExceptionHandler((e, params) -> UsageErrors.handle(e, args, err));
         return cl.execute(args);
     }
 
-    private static String commandPath(CommandLine cl) {
-        StringBuilder sb = new StringBuilder();
-        for (CommandLine c = cl; c.getParent() != null; c = c.getParent()) {
-            sb.insert(0, c.getCommandName() + " ");
+    /**
+     * The command tree as users meet it, for running and for what is generated from it (completion, man pages):
+     * every subcommand, however deep, gets {@code -h/--help}.
+     */
+    static CommandLine commandLine(Xlpc top) {
+        CommandLine cl = new CommandLine(top);
+        addHelpOptions(cl);
+        return cl;
+    }
+
+    private static void addHelpOptions(CommandLine cl) {
+        // picocli's own "help" command already has -h/--help.
+        if (cl.getCommandSpec().findOption("--help") == null) {
+            cl.addMixin("help", new HelpOption());
         }
-        return sb.toString();
+        cl.getSubcommands().values().forEach(Xlpc::addHelpOptions);
     }
 
     /** One line for any failure a command can meet. */
@@ -143,6 +158,20 @@ public final class Xlpc implements Runnable {
             return e.getMessage();
         }
         return e.toString();
+    }
+
+    /** The Maven project's version, from the resource the build filters (the pom is the one place it is written). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws java.io.IOException {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = Xlpc.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"xlpc " + p.getProperty("version", "(unknown version)")};
+        }
     }
 
     static Map<String, String> env() {

@@ -42,4 +42,10 @@ public interface DaemonControl {
      * a finished status has been returned, the id is forgotten.
      */
     MigrationStatus migrationStatus(String id, int waitMs);
+
+    /**
+     * Has a migration whose link was cut reconnect now rather than at the end of its back-off
+     * ({@code xlpc migrate --resume}); returns the phase it was in when asked.
+     */
+    String retryMigration(String id);
 }

@@ -85,7 +85,10 @@ public final class HostControlService implements DaemonControl, AutoCloseable {
                         guest = "?";   // a domain the toolstack made without us: list it anyway
                     }
                 }
-                out.add(summary(d, guest));
+                DomainSummary s = summary(d, guest);
+                String migration = migrations.describe(d.id());
+                out.add(migration.isEmpty() ? s : new DomainSummary(s.id(), s.name(), s.memoryKiB(), s.maxMemoryKiB(),
+                        s.state(), s.vcpus(), s.guest(), migration));
             }
         } catch (XenException e) {
             throw hostError(e);
@@ -215,6 +218,11 @@ public final class HostControlService implements DaemonControl, AutoCloseable {
     @Override
     public MigrationStatus migrationStatus(String id, int waitMs) {
         return migrations.status(id, waitMs);
+    }
+
+    @Override
+    public String retryMigration(String id) {
+        return migrations.retry(id);
     }
 
     /** Stops the migrations still running for clients (their threads are interrupted). */

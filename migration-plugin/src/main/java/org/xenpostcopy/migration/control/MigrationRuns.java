@@ -27,6 +27,8 @@ final class MigrationRuns implements AutoCloseable {
 
     private final Migrator migrator;
     private final Map<String, MigrationTracker> migrations = new ConcurrentHashMap<>();
+    /** The domain each migration moves, by the migration's id. */
+    private final Map<String, DomainId> domains = new ConcurrentHashMap<>();
     private final ExecutorService runner = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "xlpc-migration");
         t.setDaemon(true);
@@ -43,6 +45,7 @@ final class MigrationRuns implements AutoCloseable {
         MigrationTracker tracker = new MigrationTracker("migration of " + name + " (" + id + ") to "
                 + dest.getHostString() + ":" + dest.getPort());
         migrations.put(migrationId, tracker);
+        domains.put(migrationId, id);
         runner.execute(() -> run(id, dest, options, tracker));
         return migrationId;
     }
@@ -86,9 +89,51 @@ final class MigrationRuns implements AutoCloseable {
         }
         if (s.finished()) {
             migrations.remove(id, tracker);
+            domains.remove(id);
         }
         return new MigrationStatus(s.phase(), s.done(), s.total(), s.faults(), s.finished(),
                 Optional.ofNullable(s.report()), Optional.ofNullable(s.error()));
+    }
+
+    /** The migration of {@code domain} this daemon runs, as "phase (id)", or empty if none. */
+    String describe(DomainId domain) {
+        for (Map.Entry<String, DomainId> e : domains.entrySet()) {
+            MigrationTracker tracker = migrations.get(e.getKey());
+            if (e.getValue().equals(domain) && tracker != null) {
+                try {
+                    MigrationTracker.Snapshot s = tracker.await(-1, 0);
+                    if (!s.finished()) {
+                        return s.phase() + " (" + e.getKey() + ")";
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return "";
+                }
+            }
+        }
+        return "";
+    }
+
+    /**
+     * Asks migration {@code id} to reconnect now if its link is cut; returns the phase it was in.
+     *
+     * @throws ControlException {@link RemoteError#UNKNOWN_SESSION} for an id this daemon does not know (any more)
+     */
+    String retry(String id) {
+        MigrationTracker tracker = id == null ? null : migrations.get(id);
+        DomainId domain = id == null ? null : domains.get(id);
+        if (tracker == null || domain == null) {
+            throw new ControlException(RemoteError.UNKNOWN_SESSION, "no migration with id '" + id + "' on this daemon");
+        }
+        String phase;
+        try {
+            phase = tracker.await(-1, 0).phase();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ControlException(RemoteError.TIMEOUT, "interrupted");
+        }
+        migrator.retryNow(domain);
+        return phase;
     }
 
     @Override

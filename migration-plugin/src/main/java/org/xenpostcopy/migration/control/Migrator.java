@@ -13,6 +13,14 @@ import org.xenpostcopy.xen.DomainId;
 @FunctionalInterface
 public interface Migrator {
     /**
+     * Has the migration of {@code domain}, if its link was cut, reconnect now; true if it was paused waiting to.
+     * (A migrator that cannot recover has nothing to hurry.)
+     */
+    default boolean retryNow(DomainId domain) {
+        return false;
+    }
+
+    /**
      * Migrates {@code domain} to the daemon at {@code destination}; blocks until done.
      *
      * @throws org.xenpostcopy.migration.MigrationException if it fails (the message says where the guest runs)

@@ -7,6 +7,7 @@ import org.xenpostcopy.balloon.SelfBallooningController;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.control.HostControlService;
+import org.xenpostcopy.migration.control.Migrator;
 import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.peer.PeerConnector;
@@ -15,6 +16,7 @@ import org.xenpostcopy.migration.protocol.ThriftPeerConnector;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.PageServer;
 import org.xenpostcopy.migration.source.OutgoingMigrations;
+import org.xenpostcopy.migration.source.SessionJournal;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.XenHost;
@@ -32,6 +34,8 @@ public final class HostAgent implements AutoCloseable {
     private final OutgoingMigrations outgoing;
     private final HostControlService control;
     private final MigrationServer server;
+    /** Where destinations are told to reach this host's page server, if not where it listens. */
+    private volatile InetSocketAddress advertised;
 
     /** Listens on {@code bind} (port 0 = any free port), plain TCP: for loopback labs and tests. */
     public HostAgent(XenHost host, InetSocketAddress bind) {
@@ -49,14 +53,36 @@ public final class HostAgent implements AutoCloseable {
      */
     public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
                      ChannelSecurity security) {
+        this(host, bind, balloonPolicy, token, security, SessionJournal.none());
+    }
+
+    /**
+     * With a session journal: migrations past their pause are recorded there, and those a previous agent left
+     * unfinished (its process died) are finished by this one as soon as it listens.
+     */
+    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
+                     ChannelSecurity security, SessionJournal journal) {
         this.host = host;
         this.peers = new ThriftPeerConnector(security);
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers);
-        this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::address, Optional.of(dsb));
+        this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
+                journal);
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
-        this.control = new HostControlService(host, dsb, this::migrate);
+        this.control = new HostControlService(host, dsb, new Migrator() {
+            @Override
+            public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                                           MigrationProgress progress) {
+                return HostAgent.this.migrate(domain, destination, options, progress);
+            }
+
+            @Override
+            public boolean retryNow(DomainId domain) {
+                return outgoing.retryNow(domain);
+            }
+        });
         this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security).start();
+        outgoing.resumeJournaled();
     }
 
     public XenHost host() {
@@ -66,6 +92,19 @@ public final class HostAgent implements AutoCloseable {
     /** Where peers reach this agent. */
     public InetSocketAddress address() {
         return server.address();
+    }
+
+    /**
+     * Tells destinations to open their demand connections to {@code address} instead of where this agent listens:
+     * a relay or a NAT in between (and the fault-injection tests' faulty link).
+     */
+    public void advertiseAs(InetSocketAddress address) {
+        this.advertised = address;
+    }
+
+    private InetSocketAddress advertisedAddress() {
+        InetSocketAddress a = advertised;
+        return a != null ? a : address();
     }
 
     /** This host's self-ballooning controller ({@code xlpc dsb}). */

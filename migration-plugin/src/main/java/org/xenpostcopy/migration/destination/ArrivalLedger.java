@@ -215,6 +215,37 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
         return true;
     }
 
+    /**
+     * The pages still to come: expected and not yet settled. Taken bit by bit while pages may still land, so a
+     * page loaded meanwhile may be named too (the source then sends it again and the copy is dropped here as a
+     * duplicate); a page named missing is never one that was loaded before the call.
+     */
+    GfnBitmap missing() {
+        GfnBitmap exp = expected;
+        if (exp == null) {
+            return new GfnBitmap(gfnCount);
+        }
+        GfnBitmap missing = exp.copy();
+        missing.andNot(loadedBits.snapshot());
+        return missing;
+    }
+
+    /** The gfns faults wait for now (each once), to be asked again after a recovery. */
+    long[] waitingGfns() {
+        List<Long> all = new ArrayList<>();
+        for (Map<Long, PendingFault> stripe : stripes) {
+            synchronized (stripe) {
+                all.addAll(stripe.keySet());
+            }
+        }
+        return all.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** Pages settled so far (loaded, or given back by the guest before they came). */
+    long settled() {
+        return settledPages.get();
+    }
+
     /** Stops waiting for pages that will not come (the guest is gone): whoever waits in {@link #await} wakes. */
     void abandon() {
         settled.countDown();

@@ -31,8 +31,15 @@ final class CompletionRecord {
     static Completion build(Tally t, Complete request, DomainId domain, Optional<GuestProbe> probe,
                             List<String> extraNotes) {
         List<String> notes = new ArrayList<>();
-        if (request.pagesSent() != t.pagesReceived()) {
-            notes.add("the source sent " + request.pagesSent() + " pages, " + t.pagesReceived() + " arrived");
+        // Every page arrives once; a page a recovery sent again may arrive twice (its first copy was late, not
+        // lost), and the second copy is dropped: at most one duplicate per re-send.
+        long distinctSent = request.pagesSent() - request.pagesResent();
+        if (distinctSent != t.pagesReceived()) {
+            notes.add("the source sent " + distinctSent + " distinct pages, " + t.pagesReceived() + " arrived");
+        }
+        if (request.pagesResent() > 0) {
+            notes.add(request.pagesResent() + " pages sent again after a cut, " + t.duplicates()
+                    + " of them arrived twice (dropped)");
         }
         if (t.releasedByGuest() > 0) {
             notes.add(t.releasedByGuest() + " pages arrived after the guest had given them back (dropped, not loaded)");
@@ -40,7 +47,7 @@ final class CompletionRecord {
         if (t.rejected() > 0) {
             notes.add(t.rejected() + " malformed pages or batches refused (none loaded)");
         }
-        boolean accounted = request.pagesSent() == t.pagesReceived() && t.duplicates() == 0;
+        boolean accounted = distinctSent == t.pagesReceived() && t.duplicates() <= request.pagesResent();
         boolean verified = false;
         long mismatched = 0;
         if (!request.verify()) {

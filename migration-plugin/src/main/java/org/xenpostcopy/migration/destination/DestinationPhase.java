@@ -11,6 +11,8 @@ import org.xenpostcopy.migration.PhaseMachine;
  * PREPARED → RUNNING → COMPLETED
  *    │          ├──→ LOST      (the guest stopped here before its last page arrived)
  *    │          └──→ PAUSED → RECOVERING → RUNNING   (the source unreachable; vCPUs that fault wait)
+ *    │               (RUNNING → RECOVERING when the source reconnects before the cut is seen here;
+ *    │                PAUSED, RECOVERING → COMPLETED when the last page had landed before the cut)
  *    └──→ ABORTED              (the source gave up before the switch; the domain is destroyed)
  * </pre>
  */
@@ -31,9 +33,9 @@ public enum DestinationPhase implements PhaseMachine.Phase<DestinationPhase> {
     public Set<DestinationPhase> next() {
         return switch (this) {
             case PREPARED -> EnumSet.of(RUNNING, ABORTED);
-            case RUNNING -> EnumSet.of(COMPLETED, PAUSED, LOST);
-            case PAUSED -> EnumSet.of(RECOVERING, LOST);
-            case RECOVERING -> EnumSet.of(RUNNING, PAUSED, LOST);
+            case RUNNING -> EnumSet.of(COMPLETED, PAUSED, RECOVERING, LOST);
+            case PAUSED -> EnumSet.of(RECOVERING, COMPLETED, LOST);
+            case RECOVERING -> EnumSet.of(RUNNING, PAUSED, COMPLETED, LOST);
             case COMPLETED, ABORTED, LOST -> EnumSet.noneOf(DestinationPhase.class);
         };
     }

@@ -40,25 +40,33 @@ final class IncomingMigration {
     /** The domain's name, which no second incoming session may have at the same time. */
     final String domainName;
     private final XenHost host;
+    /** Silence (from the source, or on the demand channel) after which the link counts as cut. */
+    private final long stallNanos;
     private final PhaseMachine<DestinationPhase> phase;
     private final DomainPreparer.PreparedDomain prepared;
     private final PrecopyWriter precopy;
     private final ArrivalLedger ledger;
     private final GuestWatch watch;
     private PagerLoop loop;
+    /** Where the demand channel reaches the source's page server. */
+    private volatile java.net.InetSocketAddress source;
     private DemandFetcher fetcher;
     private volatile String demandFailure;
     private volatile long resumedAt;
     private final AtomicBoolean switching = new AtomicBoolean();
-    /** When the source last did something with this session (prepare, a pushed batch, resume). */
+    /** When the source last did something with this session (prepare, a pushed batch, resume, a heartbeat). */
     private volatile long lastActivity = System.nanoTime();
+    private final java.util.concurrent.atomic.AtomicLong cuts = new java.util.concurrent.atomic.AtomicLong();
+    /** Why the demand channel failed before the switch, if it did. */
+    private volatile String cutBeforeSwitch;
     private volatile long opsAtResume = -1;
     private volatile long opsAtCompletion = -1;
     private volatile long touchedAtCompletion = -1;
 
     IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
-                      DomainPreparer.PreparedDomain prepared) {
+                      DomainPreparer.PreparedDomain prepared, long stallMs) {
         this.id = id;
+        this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMs);
         this.domainName = domainName;
         this.host = host;
         this.mode = mode;
@@ -75,12 +83,17 @@ final class IncomingMigration {
      * Starts the pager loop and the demand channel (post-copy, hybrid). Done at prepare, so none of it counts
      * toward the downtime.
      *
-     * @param source opens the demand channel to the source
+     * @param source  where the source's page server is (a reconnect may move it)
+     * @param connect opens the demand channel to a source address
      */
-    void startPaging(java.util.function.Supplier<SourcePeer> source, LinkShaper link) {
+    void startPaging(java.net.InetSocketAddress source, java.util.function.Function<java.net.InetSocketAddress,
+            SourcePeer> connect, LinkShaper link) {
+        this.source = source;
         // Wired directly to each other, so a fault's path runs pager loop -> ledger -> fetcher and back without
         // passing through the session.
-        fetcher = new DemandFetcher(domain.toString(), source, ledger::deliver, link, this::demandFailed);
+        fetcher = new DemandFetcher(domain.toString(), () -> connect.apply(this.source), ledger::deliver, link,
+                this::linkCut,
+                this::demandFailed, Math.max(20, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 5));
         loop = new PagerLoop(prepared.paging(), ledger, this::watchGuest, WATCH_NANOS);
         ledger.connect(fetcher::request, loop::answer);
         loop.start();
@@ -89,6 +102,12 @@ final class IncomingMigration {
 
     DestinationPhase phase() {
         return phase.phase();
+    }
+
+    /** The guest runs here and the session has not ended (whether or not the link is up). */
+    boolean isLive() {
+        DestinationPhase p = phase.phase();
+        return p == DestinationPhase.RUNNING || p == DestinationPhase.PAUSED || p == DestinationPhase.RECOVERING;
     }
 
     /**
@@ -126,7 +145,11 @@ final class IncomingMigration {
         resumedAt = System.nanoTime();
         ledger.expect(toCome, this::lastPageLoaded);
         host.domains().unpause(domain);
-        return System.nanoTime() - t0;
+        long nanos = System.nanoTime() - t0;
+        if (cutBeforeSwitch != null) {
+            linkCut("the demand channel failed before the switch: " + cutBeforeSwitch);
+        }
+        return nanos;
     }
 
     /**
@@ -175,7 +198,7 @@ final class IncomingMigration {
     }
 
     private void watchGuest() {
-        if (watch.check(() -> phase.phase() == DestinationPhase.RUNNING && !ledger.allLoaded(),
+        if (watch.check(() -> isLive() && !ledger.allLoaded(),
                 ledger.loaded() + " of " + ledger.expectedCount() + " post-copy pages had arrived")) {
             ledger.abandon();
         }
@@ -217,7 +240,9 @@ final class IncomingMigration {
      * else would answer once paging is off.
      */
     void finish(DestinationPhase to) {
-        phase.advance(DestinationPhase.RUNNING, to);
+        if (!phase.advanceTo(to)) {
+            throw new IllegalStateException("session " + id + " is " + phase.phase() + " and cannot become " + to);
+        }
         if (to == DestinationPhase.COMPLETED && loop != null) {
             try {
                 loop.drainAndStop(DRAIN_QUIET_MS);
@@ -226,6 +251,82 @@ final class IncomingMigration {
             }
         }
         stopPaging();
+    }
+
+    /**
+     * The source spoke (a heartbeat). Returns this side's view of the link for the source to act on: a PAUSED
+     * here (the demand channel was cut) makes the source reconnect even if its own connections look fine.
+     */
+    org.xenpostcopy.migration.peer.LinkState heartbeat() {
+        lastActivity = System.nanoTime();
+        // A guest that died here is news the source must hear now, not after pushing pages nobody will load.
+        String phaseName = isLive() && guestLost() != null ? DestinationPhase.LOST.name() : phase.phase().name();
+        return new org.xenpostcopy.migration.peer.LinkState(phaseName, ledger.settled(),
+                Math.max(0, ledger.expectedCount()));
+    }
+
+    /**
+     * Counts the link as cut: the session pauses (vCPUs that fault keep waiting; the pages already here stay), the
+     * demand channel is closed, and nothing reopens until the source reconnects. Idempotent.
+     */
+    void linkCut(String why) {
+        if (phase.phase() == DestinationPhase.PREPARED) {
+            cutBeforeSwitch = why;     // nothing to pause yet: the session pauses as soon as the guest runs here
+        }
+        if (phase.tryAdvance(DestinationPhase.RUNNING, DestinationPhase.PAUSED)
+                || phase.tryAdvance(DestinationPhase.RECOVERING, DestinationPhase.PAUSED)) {
+            cuts.incrementAndGet();
+            LOG.log(Level.WARNING, "session {0}: link to the source cut ({1}); {2} of {3} pages here, waiting for"
+                    + " the source to reconnect", id, why, ledger.settled(), ledger.expectedCount());
+        }
+        if (fetcher != null) {
+            fetcher.suspend();
+        }
+    }
+
+    /** Pauses a running session whose source has gone silent, or whose demand reply is overdue. */
+    void checkLink(long now) {
+        DestinationPhase p = phase.phase();
+        if (p != DestinationPhase.RUNNING && p != DestinationPhase.RECOVERING) {
+            return;
+        }
+        if (now - lastActivity > stallNanos) {
+            linkCut("no word from the source for " + TimeUnit.NANOSECONDS.toMillis(now - lastActivity) + " ms");
+        } else if (fetcher != null && fetcher.inFlightNanos(now) > stallNanos) {
+            linkCut("a demand reply overdue by " + TimeUnit.NANOSECONDS.toMillis(fetcher.inFlightNanos(now)) + " ms");
+        }
+    }
+
+    /**
+     * The first step of a recovery: the source is back on fresh connections. The demand channel is closed (it
+     * reopens at {@link #recovered}) and the pages still missing are returned, for the source to send again.
+     */
+    GfnBitmap reconnect(java.net.InetSocketAddress from) {
+        lastActivity = System.nanoTime();
+        source = from;
+        if (!phase.advanceTo(DestinationPhase.RECOVERING) && phase.phase() != DestinationPhase.RECOVERING) {
+            throw new IllegalStateException("session " + id + " is " + phase.phase() + ": nothing to reconnect");
+        }
+        if (fetcher != null) {
+            fetcher.suspend();
+        }
+        return ledger.missing();
+    }
+
+    /** The last step of a recovery: the demand channel reopens and every fault still waiting is asked again. */
+    void recovered() {
+        lastActivity = System.nanoTime();
+        phase.advance(DestinationPhase.RECOVERING, DestinationPhase.RUNNING);
+        if (fetcher != null) {
+            fetcher.reconnect(ledger.waitingGfns());
+        }
+        LOG.log(Level.INFO, "session {0}: recovered; {1} of {2} pages here", id, ledger.settled(),
+                ledger.expectedCount());
+    }
+
+    /** Times the link was counted as cut here. */
+    long cuts() {
+        return cuts.get();
     }
 
     /** Tears a session down before its guest ever ran here. */
@@ -273,6 +374,11 @@ final class IncomingMigration {
 
     long expectedCount() {
         return ledger.expectedCount();
+    }
+
+    /** Post-copy pages loaded or given back by the guest so far. */
+    long settledCount() {
+        return ledger.settled();
     }
 
     long loadedCount() {

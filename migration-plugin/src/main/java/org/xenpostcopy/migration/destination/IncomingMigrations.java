@@ -2,6 +2,7 @@ package org.xenpostcopy.migration.destination;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,12 +17,14 @@ import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
+import org.xenpostcopy.migration.peer.LinkState;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
 import org.xenpostcopy.migration.peer.Resume;
+import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
 
@@ -31,6 +34,10 @@ import org.xenpostcopy.xen.XenHost;
  */
 public final class IncomingMigrations implements AutoCloseable {
     private static final Logger LOG = System.getLogger(IncomingMigrations.class.getName());
+    /** How long a completed session's record is kept for a source that reconnects to ask for it again. */
+    private static final long FINISHED_KEPT_NANOS = TimeUnit.MINUTES.toNanos(10);
+    /** How often every live session's link is checked for silence. */
+    private static final long LINK_CHECK_MS = 100;
     /** How long a resume waits for pre-copy pages still in flight on the push connection. */
     private static final long PRECOPY_WAIT_MS = 60_000;
     /** Default {@link #IncomingMigrations(XenHost, PeerConnector, Duration) prepared idle limit}. */
@@ -39,6 +46,11 @@ public final class IncomingMigrations implements AutoCloseable {
     private final XenHost host;
     private final PeerConnector peers;
     private final ConcurrentHashMap<String, IncomingMigration> sessions = new ConcurrentHashMap<>();
+    /**
+     * Sessions completed lately, by id: a source whose completion reply was lost in a cut reconnects and asks
+     * again, and gets the same answer.
+     */
+    private final ConcurrentHashMap<String, Finished> finished = new ConcurrentHashMap<>();
     /** Names of the domains coming in: claimed before prepare starts, so two prepares cannot both pass. */
     private final Set<String> namesComingIn = ConcurrentHashMap.newKeySet();
     private final AtomicLong refusedBatches = new AtomicLong();
@@ -72,8 +84,30 @@ public final class IncomingMigrations implements AutoCloseable {
                 LOG.log(Level.ERROR, "reaping idle prepared sessions failed", e);
             }
         }, every, every, TimeUnit.MILLISECONDS);
+        reaper.scheduleWithFixedDelay(() -> {
+            try {
+                checkLinks(System.nanoTime());
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "checking the links of incoming sessions failed", e);
+            }
+        }, LINK_CHECK_MS, LINK_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
+    /** Pauses every live session whose source went silent; forgets completion records kept long enough. */
+    void checkLinks(long now) {
+        for (IncomingMigration m : sessions.values()) {
+            m.checkLink(now);
+        }
+        finished.values().removeIf(f -> now - f.at() > FINISHED_KEPT_NANOS);
+    }
+
+    /** A completed session, as a source that reconnects after the completion reply was lost finds it. */
+    private record Finished(long gfnCount, Completion completion, long at) {
+    }
+
+    /** A session as a reconnecting source finds it: the pages it still misses, and its phase. */
+    public record Reattached(GfnBitmap missing, String phase, long pagesSettled, long pagesReceived) {
+    }
     /**
      * Destroys every prepared session whose source has been silent longer than the limit; returns how many. Only
      * sessions before the switch: after it the guest runs here and is never given up.
@@ -157,14 +191,15 @@ public final class IncomingMigrations implements AutoCloseable {
         try {
             DomainPreparer.PreparedDomain d = new DomainPreparer(host).prepare(request.domain(), request.targetKiB(),
                     request.unpopulated(), request.mode());
-            m = new IncomingMigration(sessionId, name, host, request.mode(), d);
+            m = new IncomingMigration(sessionId, name, host, request.mode(), d, request.stallMs());
         } catch (XenException e) {
             throw new PeerException(RemoteError.HOST_ERROR, "creating " + request.domain().name() + " failed: "
                     + e.getMessage(), e);
         }
         try {
             if (request.mode() != MigrationMode.PRECOPY) {
-                m.startPaging(() -> peers.source(request.source(), sessionId, span), link);
+                m.startPaging(request.source(), source -> peers.source(source, sessionId, span, request.stallMs()),
+                        link);
             }
             if (sessions.putIfAbsent(sessionId, m) != null) {
                 throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " exists already");
@@ -236,9 +271,20 @@ public final class IncomingMigrations implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every page is loaded, checks the guest and closes the books. Asked again for a session that
+     * completed lately (the first answer was lost with a cut), it answers the same.
+     */
     public Completion complete(String sessionId, Complete request) {
+        Finished done = finishedRecord(sessionId);
+        if (done != null) {
+            return done.completion();
+        }
         IncomingMigration m = session(sessionId);
-        requirePhase(m, DestinationPhase.RUNNING);
+        if (!m.isLive()) {
+            throw new PeerException(RemoteError.WRONG_STATE, "session " + m.id + " is " + m.phase()
+                    + ", not running here");
+        }
         boolean all;
         try {
             all = m.awaitAllLoaded(Math.max(1, request.timeoutMs()));
@@ -247,8 +293,12 @@ public final class IncomingMigrations implements AutoCloseable {
             throw new PeerException(RemoteError.TIMEOUT, "interrupted");
         }
         if (m.guestLost() != null) {
-            m.finish(DestinationPhase.LOST);
-            end(m);
+            synchronized (m) {
+                if (m.phase() != DestinationPhase.LOST) {
+                    m.finish(DestinationPhase.LOST);
+                }
+                end(m);
+            }
             throw new PeerException(RemoteError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
                     + m.guestLost());
         }
@@ -263,8 +313,22 @@ public final class IncomingMigrations implements AutoCloseable {
                     + " pages loaded after " + request.timeoutMs() + " ms" + why
                     + "; the guest runs here and waits for the rest");
         }
+        synchronized (m) {
+            // Two completes may wait at once (the first one's connection was cut): one closes the books.
+            done = finished.get(sessionId);
+            if (done != null) {
+                return done.completion();
+            }
+            Completion c = closeBooks(m, request);
+            finished.put(sessionId, new Finished(m.gfnCount, c, System.nanoTime()));
+            end(m);
+            return c;
+        }
+    }
+
+    private Completion closeBooks(IncomingMigration m, Complete request) {
         m.finish(DestinationPhase.COMPLETED);
-        end(m);
+        String sessionId = m.id;
         CompletionRecord.Tally tally = m.tally();
         LOG.log(Level.INFO, "session {0}: complete; {1} pages loaded after the switch, {2} network faults", sessionId,
                 tally.loadedAfterSwitch(), tally.networkFaults());
@@ -275,6 +339,64 @@ public final class IncomingMigrations implements AutoCloseable {
             notes.add("could not restore memory/target: " + e.getMessage());
         }
         return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes);
+    }
+
+    /** A heartbeat from a session's source: it is alive; here is this side's view. */
+    public LinkState heartbeat(String sessionId) {
+        Finished done = finishedRecord(sessionId);
+        if (done != null) {
+            return new LinkState(DestinationPhase.COMPLETED.name(), done.completion().pagesReceived(),
+                    done.completion().pagesReceived());
+        }
+        return session(sessionId).heartbeat();
+    }
+
+    /** A source back after a cut: what it must send again. */
+    /** @param source where the demand channel reaches the source from now on */
+    public Reattached reconnect(String sessionId, InetSocketAddress source) {
+        Finished done = finishedRecord(sessionId);
+        if (done != null) {
+            return new Reattached(new GfnBitmap(done.gfnCount()), DestinationPhase.COMPLETED.name(),
+                    done.completion().pagesReceived(), done.completion().pagesReceived());
+        }
+        IncomingMigration m = session(sessionId);
+        String lost = m.isLive() ? m.guestLost() : null;
+        if (lost != null) {
+            synchronized (m) {
+                if (m.phase() != DestinationPhase.LOST) {
+                    m.finish(DestinationPhase.LOST);
+                }
+                end(m);
+            }
+            throw new PeerException(RemoteError.HOST_ERROR, "the guest stopped on the destination during post-copy: "
+                    + lost);
+        }
+        if (!m.isLive()) {
+            // Not a state a retry changes (the guest stopped here, or the session never ran): say so for good.
+            throw new PeerException(RemoteError.HOST_ERROR, "session " + sessionId + " is " + m.phase()
+                    + " here: there is nothing to reconnect to");
+        }
+        try {
+            GfnBitmap missing = m.reconnect(source);
+            LOG.log(Level.INFO, "session {0}: the source reconnected; {1} pages still missing", sessionId,
+                    missing.cardinality());
+            CompletionRecord.Tally t = m.tally();
+            return new Reattached(missing, m.phase().name(), m.settledCount(), t.pagesReceived());
+        } catch (IllegalStateException e) {
+            throw new PeerException(RemoteError.WRONG_STATE, e.getMessage(), e);
+        }
+    }
+
+    /** The source has taken back what was missing: the demand channel reopens. */
+    public void recovered(String sessionId) {
+        if (finishedRecord(sessionId) != null) {
+            return;
+        }
+        try {
+            session(sessionId).recovered();
+        } catch (IllegalStateException e) {
+            throw new PeerException(RemoteError.WRONG_STATE, e.getMessage(), e);
+        }
     }
 
     public void abort(String sessionId, String reason) {
@@ -291,6 +413,24 @@ public final class IncomingMigrations implements AutoCloseable {
         } finally {
             end(m);
         }
+    }
+
+    /**
+     * The record of a session completed lately, or null. A session whose books are being closed right now (its
+     * phase is COMPLETED, its record not yet written) is waited for: its completer holds its lock.
+     */
+    private Finished finishedRecord(String sessionId) {
+        if (sessionId == null) {
+            return null;
+        }
+        Finished f = finished.get(sessionId);
+        IncomingMigration m;
+        if (f == null && (m = sessions.get(sessionId)) != null && m.phase() == DestinationPhase.COMPLETED) {
+            synchronized (m) {
+                f = finished.get(sessionId);
+            }
+        }
+        return f;
     }
 
     /** Forgets a session that has ended (completed, lost, aborted, reaped). */

@@ -7,9 +7,13 @@ public interface PeerConnector {
     /**
      * @param controlTimeoutMs how long a control call (prepare, resume, abort) may take before the peer counts
      *                         as gone
+     * @param stallMs          how long a heartbeat or a push write may wait before the link counts as cut
      */
-    DestinationPeer destination(InetSocketAddress address, String sessionId, long controlTimeoutMs);
+    DestinationPeer destination(InetSocketAddress address, String sessionId, long controlTimeoutMs, int stallMs);
 
-    /** @param gfnCount the session's physmap span: replies naming gfns beyond it are refused */
-    SourcePeer source(InetSocketAddress address, String sessionId, long gfnCount);
+    /**
+     * @param gfnCount the session's physmap span: replies naming gfns beyond it are refused
+     * @param stallMs  how long a fetch may wait for its reply before the link counts as cut
+     */
+    SourcePeer source(InetSocketAddress address, String sessionId, long gfnCount, int stallMs);
 }

@@ -12,9 +12,10 @@ import org.xenpostcopy.xen.GfnBitmap;
  * @param source       where the destination's demand connection reaches the source
  * @param linkMbps     shaping of the destination-to-source direction (0 = none)
  * @param unpopulated  gfns unpopulated at the source now; its size is the source's physmap span
+ * @param stallMs      silence after which either side counts the link as cut and pauses the session
  */
 public record Prepare(DomainConfig domain, long targetKiB, InetSocketAddress source, long linkMbps,
-                      int linkLatencyMs, GfnBitmap unpopulated, MigrationMode mode) {
+                      int linkLatencyMs, GfnBitmap unpopulated, MigrationMode mode, int stallMs) {
 
     /** The destination's answer: its domain id and how long creating it took there. */
     public record Reply(int destinationDomid, double prepareMs) {

@@ -30,12 +30,17 @@ final class ControlWire {
     }
 
     static TDomainInfo toWire(DomainSummary d) {
-        return new TDomainInfo(d.id().value(), d.name(), d.memoryKiB(), d.maxMemoryKiB(), d.state(), d.vcpus(), d.guest());
+        TDomainInfo t = new TDomainInfo(d.id().value(), d.name(), d.memoryKiB(), d.maxMemoryKiB(), d.state(), d.vcpus(),
+                d.guest());
+        if (!d.migration().isEmpty()) {
+            t.setMigration(d.migration());
+        }
+        return t;
     }
 
     static DomainSummary toDomain(TDomainInfo d) {
         return new DomainSummary(DomainId.of(d.getId()), nonNull(d.getName()), d.getMemoryKiB(), d.getMaxMemoryKiB(),
-                nonNull(d.getState()), d.getVcpus(), nonNull(d.getGuest()));
+                nonNull(d.getState()), d.getVcpus(), nonNull(d.getGuest()), d.isSetMigration() ? d.getMigration() : "");
     }
 
     static TPageOutResult toWire(PageOutResult r) {
@@ -51,9 +56,12 @@ final class ControlWire {
     /** Only the options a client may choose travel (see {@link MigrateRequest}). */
     static TMigrateRequest toWire(MigrateRequest r) {
         MigrationOptions o = r.options();
-        return new TMigrateRequest(r.domain(), r.destination().getHostString(), r.destination().getPort(),
+        TMigrateRequest t = new TMigrateRequest(r.domain(), r.destination().getHostString(), r.destination().getPort(),
                 o.mode().wireName(), o.prepaging().wireName(), o.dsb(), o.linkMbps(), o.linkLatencyMs(), o.verify(),
                 o.precopyRounds(), o.baselineMs());
+        t.setStallMs(o.stallMs());
+        t.setGiveUpMs(o.giveUpMs());
+        return t;
     }
 
     /** @throws ControlException BAD_REQUEST for an unknown mode or policy, a bad option or a bad destination */
@@ -67,7 +75,9 @@ final class ControlWire {
                     .withLink(r.getLinkMbps(), r.getLinkLatencyMs())
                     .withVerify(r.isVerify())
                     .withPrecopyRounds(r.getPrecopyRounds())
-                    .withBaselineMs(r.getBaselineMs());
+                    .withBaselineMs(r.getBaselineMs())
+                    .withRecovery(r.isSetStallMs() ? r.getStallMs() : MigrationOptions.DEFAULT_STALL_MS,
+                            r.isSetGiveUpMs() ? r.getGiveUpMs() : MigrationOptions.DEFAULT_GIVE_UP_MS);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new ControlException(RemoteError.BAD_REQUEST, String.valueOf(e.getMessage()), e);
         }

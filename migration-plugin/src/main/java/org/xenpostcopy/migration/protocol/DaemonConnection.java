@@ -129,6 +129,11 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
     }
 
     @Override
+    public String retryMigration(String id) {
+        return call(() -> control.retryMigration(token, id));
+    }
+
+    @Override
     public void close() {
         connection.close();
     }

@@ -88,4 +88,9 @@ final class HostControlHandler implements HostControl.Iface {
     public TMigrationStatus migrationStatus(String t, String id, int waitMs) throws TMigrationError {
         return call(t, () -> ControlWire.toWire(service.migrationStatus(id, waitMs)));
     }
+
+    @Override
+    public String retryMigration(String t, String id) throws TMigrationError {
+        return call(t, () -> service.retryMigration(id));
+    }
 }

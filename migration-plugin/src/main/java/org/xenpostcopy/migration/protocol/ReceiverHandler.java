@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.xenpostcopy.migration.MigrationMode;
+import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
+import org.xenpostcopy.migration.peer.LinkState;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
@@ -18,10 +20,12 @@ import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.TCompletion;
 import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
 import org.xenpostcopy.migration.protocol.thrift.TLatency;
+import org.xenpostcopy.migration.protocol.thrift.TLinkState;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.TPrepare;
 import org.xenpostcopy.migration.protocol.thrift.TPrepareReply;
+import org.xenpostcopy.migration.protocol.thrift.TReconnectReply;
 import org.xenpostcopy.migration.protocol.thrift.TResume;
 import org.xenpostcopy.migration.protocol.thrift.TResumeReply;
 import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
@@ -39,6 +43,8 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     static final long MAX_GFNS = 1L << 28;
     /** The largest vCPU context accepted (a real HVM context is a few KiB). */
     private static final int MAX_VCPU_CONTEXT = 1 << 20;
+    /** The longest silence a source may ask to be tolerated before a cut is declared. */
+    private static final int MAX_STALL_MS = 600_000;
 
     private final IncomingMigrations incoming;
 
@@ -73,9 +79,13 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             throw Wire.badRequest("unknown migration mode '" + request.getMode() + "' (postcopy, precopy or hybrid)");
         }
         InetSocketAddress source = InetSocketAddress.createUnresolved(request.getSourceHost(), request.getSourcePort());
+        int stallMs = request.isSetStallMs() ? request.getStallMs() : MigrationOptions.DEFAULT_STALL_MS;
+        if (stallMs < 100 || stallMs > MAX_STALL_MS) {
+            throw Wire.badRequest("a stall limit of " + stallMs + " ms is outside 100.." + MAX_STALL_MS);
+        }
         try {
             Prepare.Reply r = incoming.prepare(request.getSessionId(), new Prepare(config, d.getTargetKiB(), source,
-                    request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode));
+                    request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode, stallMs));
             return new TPrepareReply(r.destinationDomid(), r.prepareMs());
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
@@ -136,10 +146,11 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     }
 
     @Override
-    public TCompletion complete(String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB)
-            throws TMigrationError {
+    public TCompletion complete(String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB,
+                                long pagesResent) throws TMigrationError {
         try {
-            Completion c = incoming.complete(sessionId, new Complete(pagesSent, verify, timeoutMs, restoreTargetKiB));
+            Completion c = incoming.complete(sessionId, new Complete(pagesSent, verify, timeoutMs, restoreTargetKiB,
+                    pagesResent));
             TCompletion t = new TCompletion();
             t.setPagesReceived(c.pagesReceived());
             t.setDuplicatePages(c.duplicatePages());
@@ -155,6 +166,39 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             t.setVerificationNote(c.verificationNote());
             t.setDestinationDomid(c.destinationDomid());
             return t;
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
+    public TLinkState heartbeat(String sessionId) throws TMigrationError {
+        try {
+            LinkState state = incoming.heartbeat(sessionId);
+            return new TLinkState(state.phase(), state.pagesSettled(), state.pagesExpected());
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
+    public TReconnectReply reconnect(String sessionId, String sourceHost, int sourcePort) throws TMigrationError {
+        if (sourceHost == null || sourceHost.isBlank() || sourcePort <= 0 || sourcePort > 65535) {
+            throw Wire.badRequest("bad source address " + sourceHost + ":" + sourcePort);
+        }
+        try {
+            IncomingMigrations.Reattached r = incoming.reconnect(sessionId,
+                    InetSocketAddress.createUnresolved(sourceHost, sourcePort));
+            return new TReconnectReply(Wire.packBitmap(r.missing()), r.phase(), r.pagesSettled(), r.pagesReceived());
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
+    public void recovered(String sessionId) throws TMigrationError {
+        try {
+            incoming.recovered(sessionId);
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }

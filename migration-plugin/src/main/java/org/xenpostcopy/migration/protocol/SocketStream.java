@@ -3,6 +3,9 @@ package org.xenpostcopy.migration.protocol;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -64,10 +67,18 @@ final class SocketStream implements ChannelStream {
     }
 
     private void await(int op, String what) throws IOException {
-        key.interestOps(op);
-        int ready = selector.select(timeoutMs);
-        selector.selectedKeys().clear();
-        key.interestOps(0);
+        int ready;
+        try {
+            key.interestOps(op);
+            ready = selector.select(timeoutMs);
+            selector.selectedKeys().clear();
+            key.interestOps(0);
+        } catch (ClosedSelectorException | CancelledKeyException e) {
+            // Closed by another thread (a watchdog that declared the link cut): the call ends like any closed one.
+            ClosedChannelException closed = new ClosedChannelException();
+            closed.initCause(e);
+            throw closed;
+        }
         if (ready == 0) {
             throw new SocketTimeoutException("the peer did not answer a " + what + " within " + timeoutMs + " ms");
         }

@@ -9,53 +9,67 @@ import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.LinkState;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Reattachment;
 import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.TCompletion;
 import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
+import org.xenpostcopy.migration.protocol.thrift.TLinkState;
+import org.xenpostcopy.migration.protocol.thrift.TReconnectReply;
 import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.TPrepare;
 import org.xenpostcopy.migration.protocol.thrift.TPrepareReply;
 import org.xenpostcopy.migration.protocol.thrift.TResume;
 import org.xenpostcopy.migration.protocol.thrift.TResumeReply;
 import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
+import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.VcpuState;
 
-/** {@link DestinationPeer} over two Thrift connections: control calls on one, oneway pushes on the other. */
+/**
+ * {@link DestinationPeer} over Thrift connections of its own: control calls on one, oneway pushes on another, and
+ * heartbeats on a third (opened with the first heartbeat), so neither a long completion wait nor a full push
+ * window ever delays one.
+ */
 final class ThriftDestinationPeer implements DestinationPeer {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
-    /**
-     * One push batch is a few hundred KiB: a destination that takes this long to take one is gone (a host that
-     * vanished sends no reset, and TCP alone would keep retrying for a quarter of an hour).
-     */
-    private static final int PUSH_TIMEOUT_MS = 120_000;
     /** How much longer than the destination's own wait a completion may take to come back. */
     private static final int COMPLETE_SLACK_MS = 60_000;
 
     private final InetSocketAddress address;
     private final String sessionId;
+    private final int stallMs;
+    private final org.xenpostcopy.migration.tls.ChannelSecurity security;
     private final ThriftConnection control;
     private final ThriftConnection bulk;
     private final MigrationReceiver.Client receiver;
     private final MigrationReceiver.Client pusher;
+    private ThriftConnection heartbeatConnection;
+    private MigrationReceiver.Client heartbeats;
+    private volatile boolean closed;
 
-    ThriftDestinationPeer(InetSocketAddress address, String sessionId, long controlTimeoutMs,
+    ThriftDestinationPeer(InetSocketAddress address, String sessionId, long controlTimeoutMs, int stallMs,
                           org.xenpostcopy.migration.tls.ChannelSecurity security) {
         this.address = address;
         this.sessionId = sessionId;
-        this.control = ThriftConnection.open(address, CONNECT_TIMEOUT_MS, security);
+        this.stallMs = stallMs;
+        this.security = security;
+        int connectMs = Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000));
+        this.control = ThriftConnection.open(address, connectMs, security);
         try {
-            this.bulk = ThriftConnection.open(address, CONNECT_TIMEOUT_MS, security);
+            this.bulk = ThriftConnection.open(address, connectMs, security);
         } catch (MigrationException e) {
             control.close();
             throw e;
         }
         control.setTimeout(clamp(controlTimeoutMs));
-        bulk.setTimeout(PUSH_TIMEOUT_MS);
+        // A push write that cannot move for this long is a cut (a host that vanished sends no reset, and TCP alone
+        // would keep retrying for a quarter of an hour).
+        bulk.setTimeout(stallMs);
         this.receiver = control.receiver();
         this.pusher = bulk.receiver();
     }
@@ -67,6 +81,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
         TPrepare wire = new TPrepare(sessionId, spec, r.source().getHostString(), r.source().getPort(), r.linkMbps(),
                 r.linkLatencyMs(), Wire.packBitmap(r.unpopulated()), r.mode().wireName());
         wire.setGfnCount(r.unpopulated().size());
+        wire.setStallMs(r.stallMs());
         try {
             TPrepareReply reply = receiver.prepare(wire);
             return new Prepare.Reply(reply.getDestinationDomid(), reply.getPrepareMs());
@@ -110,7 +125,8 @@ final class ThriftDestinationPeer implements DestinationPeer {
     public Completion complete(Complete r) {
         control.setTimeout(clamp((long) r.timeoutMs() + COMPLETE_SLACK_MS));
         try {
-            TCompletion c = receiver.complete(sessionId, r.pagesSent(), r.verify(), r.timeoutMs(), r.restoreTargetKiB());
+            TCompletion c = receiver.complete(sessionId, r.pagesSent(), r.verify(), r.timeoutMs(), r.restoreTargetKiB(),
+                    r.pagesResent());
             if (c.getFaultLatency() == null) {
                 throw new PeerException(RemoteError.BAD_REQUEST, "the destination's completion carries no latency");
             }
@@ -125,6 +141,52 @@ final class ThriftDestinationPeer implements DestinationPeer {
     }
 
     @Override
+    public LinkState heartbeat() {
+        try {
+            TLinkState t = heartbeatClient().heartbeat(sessionId);
+            return new LinkState(t.getPhase(), t.getPagesSettled(), t.getPagesExpected());
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("heartbeat", "the destination", address, e);
+        }
+    }
+
+    private synchronized MigrationReceiver.Client heartbeatClient() {
+        if (heartbeats == null) {
+            if (closed) {
+                throw new PeerException(RemoteError.CONNECTION, "the connections to the destination are closed");
+            }
+            heartbeatConnection = ThriftConnection.open(address, Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000)),
+                    security);
+            heartbeatConnection.setTimeout(stallMs);
+            heartbeats = heartbeatConnection.receiver();
+        }
+        return heartbeats;
+    }
+
+    @Override
+    public Reattachment reconnect(long gfnCount, InetSocketAddress source) {
+        try {
+            TReconnectReply reply = receiver.reconnect(sessionId, source.getHostString(), source.getPort());
+            if (reply.missing == null) {
+                throw new PeerException(RemoteError.BAD_REQUEST, "the destination's reconnect reply names no pages");
+            }
+            return new Reattachment(Wire.unpackBitmap(reply.bufferForMissing(), gfnCount), reply.getPagesSettled(),
+                    reply.getPagesReceived());
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("reconnect", "the destination", address, e);
+        }
+    }
+
+    @Override
+    public void recovered() {
+        try {
+            receiver.recovered(sessionId);
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("recovered", "the destination", address, e);
+        }
+    }
+
+    @Override
     public void abort(String reason) {
         try {
             receiver.abort(sessionId, reason);
@@ -133,10 +195,19 @@ final class ThriftDestinationPeer implements DestinationPeer {
         }
     }
 
+    /** Closes every connection; a call blocked on one (from another thread) fails at once. */
     @Override
     public void close() {
+        ThriftConnection hb;
+        synchronized (this) {
+            closed = true;
+            hb = heartbeatConnection;
+        }
         bulk.close();
         control.close();
+        if (hb != null) {
+            hb.close();
+        }
     }
 
     private static int clamp(long ms) {

@@ -15,12 +15,13 @@ public final class ThriftPeerConnector implements PeerConnector {
     }
 
     @Override
-    public DestinationPeer destination(InetSocketAddress address, String sessionId, long controlTimeoutMs) {
-        return new ThriftDestinationPeer(address, sessionId, controlTimeoutMs, security);
+    public DestinationPeer destination(InetSocketAddress address, String sessionId, long controlTimeoutMs,
+                                       int stallMs) {
+        return new ThriftDestinationPeer(address, sessionId, controlTimeoutMs, stallMs, security);
     }
 
     @Override
-    public SourcePeer source(InetSocketAddress address, String sessionId, long gfnCount) {
-        return new ThriftSourcePeer(address, sessionId, gfnCount, security);
+    public SourcePeer source(InetSocketAddress address, String sessionId, long gfnCount, int stallMs) {
+        return new ThriftSourcePeer(address, sessionId, gfnCount, stallMs, security);
     }
 }

@@ -13,7 +13,6 @@ import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
 /** {@link SourcePeer} over its own Thrift connection, so demand requests never queue behind pushed pages. */
 final class ThriftSourcePeer implements SourcePeer {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
-    private static final int READ_TIMEOUT_MS = 60_000;
 
     private final InetSocketAddress address;
     private final String sessionId;
@@ -21,13 +20,15 @@ final class ThriftSourcePeer implements SourcePeer {
     private final ThriftConnection connection;
     private final SourcePages.Client pages;
 
-    ThriftSourcePeer(InetSocketAddress address, String sessionId, long gfnCount,
+    /** @param stallMs a reply that does not come within this long is a cut */
+    ThriftSourcePeer(InetSocketAddress address, String sessionId, long gfnCount, int stallMs,
                      org.xenpostcopy.migration.tls.ChannelSecurity security) {
         this.address = address;
         this.sessionId = sessionId;
         this.gfnCount = gfnCount;
-        this.connection = ThriftConnection.open(address, CONNECT_TIMEOUT_MS, security);
-        connection.setTimeout(READ_TIMEOUT_MS);
+        this.connection = ThriftConnection.open(address, Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000)),
+                security);
+        connection.setTimeout(stallMs);
         this.pages = connection.pages();
     }
 

@@ -24,11 +24,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param verified        the destination's memory check passed (false if it failed or could not run)
  * @param prepareMs       start to source pause: the destination creating the domain with every page paged out
  * @param postCopyMs      destination unpause to the last page loaded
+ * @param recovery        cuts of the link after the switch and what mending them cost
  */
 @JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "pagesTransferred",
         "bytesTransferred", "duplicatePages", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "prepagedHits", "guestPagesTouched",
         "faultLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
-        "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds"})
+        "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds", "recovery"})
 public record MigrationReport(
         String mode,
         String prepaging,
@@ -54,7 +55,8 @@ public record MigrationReport(
         double postCopyMs,
         int sourceDomain,
         int destinationDomain,
-        int rounds) {
+        int rounds,
+        Recovery recovery) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -64,6 +66,18 @@ public record MigrationReport(
         public static FaultLatency of(LatencyRecorder.Percentiles p) {
             return new FaultLatency(p.p50(), p.p99(), p.max());
         }
+    }
+
+    /**
+     * Cuts of the link after the switch, each mended by a reconnect.
+     *
+     * @param cuts        times the session paused (a connection failed, or heartbeats called a cut)
+     * @param pausedMs    time spent paused and reconnecting, all cuts together
+     * @param pagesResent pages sent again because the destination missed them after a cut
+     */
+    public record Recovery(@JsonProperty("cuts") int cuts, @JsonProperty("pausedMs") double pausedMs,
+                           @JsonProperty("pagesResent") long pagesResent) {
+        public static final Recovery NONE = new Recovery(0, 0, 0);
     }
 
     public String toJson() {

@@ -58,10 +58,22 @@ public final class OutgoingMigration {
     private final PhaseMachine<SourcePhase> phase;
     /** Set once the destination confirmed the resume: from then on this host's copy is out of date. */
     private volatile boolean handedOver;
+    /** Set at the switch: brings the session back after a cut. */
+    private volatile Reconnector reconnector;
+    private final SessionJournal journal;
 
     public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
                              DomainId domain, InetSocketAddress destination, MigrationOptions options,
                              MigrationProgress progress, Optional<SelfBallooningController> dsb) {
+        this(host, pageServer, peers, self, domain, destination, options, progress, dsb, SessionJournal.none());
+    }
+
+    /** @param journal where the session is recorded from the pause on, for a restarted daemon to finish it */
+    public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
+                             DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                             MigrationProgress progress, Optional<SelfBallooningController> dsb,
+                             SessionJournal journal) {
+        this.journal = journal;
         this.host = host;
         this.pageServer = pageServer;
         this.peers = peers;
@@ -84,6 +96,15 @@ public final class OutgoingMigration {
     /** Whether the guest was handed over (it ran on the destination), whatever happened after. */
     public boolean handedOver() {
         return handedOver;
+    }
+
+    /**
+     * Cuts short the wait before the next reconnect attempt ({@code xlpc migrate --resume}); true if the migration
+     * was paused, waiting to reconnect.
+     */
+    public boolean retryNow() {
+        Reconnector r = reconnector;
+        return r != null && r.retryNow();
     }
 
     public MigrationReport run() {
@@ -115,11 +136,11 @@ public final class OutgoingMigration {
         LinkShaper link = new LinkShaper(options.linkMbps(), options.linkLatencyMs());
         MigrationMode mode = options.mode();
         int batch = link.batchPages(options.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE);
-        try (DestinationPeer peer = peers.destination(destination, sessionId, options.timeoutMs())) {
+        try (DestinationPeer peer = peers.destination(destination, sessionId, options.timeoutMs(), options.stallMs())) {
             progress.update("prepare", 0, 0, 0);
             long target = readKiB(home + "/memory/target").orElse(config.memoryKiB());
             Prepare.Reply prepared = peer.prepare(new Prepare(config, target, self, options.linkMbps(),
-                    options.linkLatencyMs(), holes.now(), mode));
+                    options.linkLatencyMs(), holes.now(), mode, options.stallMs()));
             PreCopySender sender = new PreCopySender(host, domain, peer, link, batch);
             PreCopyRounds.Result rounds = PreCopyRounds.Result.none(holes.gfnCount());
             if (mode != MigrationMode.POSTCOPY) {
@@ -128,6 +149,11 @@ public final class OutgoingMigration {
             }
             phase.advanceTo(SourcePhase.SWITCHING);
             SourceSession[] session = new SourceSession[1];
+            SessionJournal.Entry journaled = new SessionJournal.Entry(sessionId, domain.value(),
+                    destination.getHostString(), destination.getPort(), holes.gfnCount(),
+                    options.prepaging().wireName(), options.batchPages(), options.linkMbps(), options.linkLatencyMs(),
+                    options.stallMs(), options.giveUpMs(), options.timeoutMs(), options.verify(),
+                    options.dsb() ? originalTarget : 0, false);
             Runnable atPause = () -> {
                 if (dsbStartedHere) {
                     dsb.get().stop(domain, false);   // the guest is leaving; the destination gets the original target
@@ -140,33 +166,36 @@ public final class OutgoingMigration {
                             session[0] = new SourceSession(sessionId, host, domain, holes.gfnCount(), sent,
                                     PrePagingPolicies.create(options, sent), link);
                             pageServer.register(session[0]);
+                            journal.write(journaled);   // from here the guest is paused: a restart must finish it
                         }, progress);
                 handedOver = true;
-                long pagesSent;
+                journal.write(journaled.handedOverNow());
+                SourceSession s = session[0];
+                PostCopyDriver driver = new PostCopyDriver(s, phase, reconnector = new Reconnector(peers, destination,
+                        self, s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs(), false),
+                        progress, batch, options.stallMs());
                 Completion done;
                 try {
-                    if (!session[0].sent.allClaimed()) {
-                        phase.advance(SourcePhase.SWITCHING, SourcePhase.POSTCOPY);
-                        new PushScheduler(session[0], peer, batch, progress).run();
-                    }
-                    pagesSent = sender.pagesSent() + session[0].pagesSent();
-                    progress.update("completing", pagesSent, pagesSent, session[0].demandRequests.get());
-                    done = peer.complete(new Complete(pagesSent, options.verify(),
-                            (int) Math.min(Integer.MAX_VALUE, options.timeoutMs()), options.dsb() ? originalTarget : 0));
+                    done = driver.run(peer, resent -> new Complete(sender.pagesSent() + s.pagesSent(),
+                            options.verify(), (int) Math.min(Integer.MAX_VALUE, options.timeoutMs()),
+                            options.dsb() ? originalTarget : 0, resent));
                 } catch (MigrationException e) {
                     // The guest has run on the destination since the switch: this copy is out of date, and resuming
                     // it would roll the guest back under its peers. It is kept paused, with every page not yet sent.
                     throw new MigrationException(e.getMessage() + "; " + domain + " stays paused here ("
-                            + session[0].pagesSent() + " pages had been sent after the switch): the guest ran on the"
+                            + s.pagesSent() + " pages had been sent after the switch): the guest ran on the"
                             + " destination, so this copy is out of date and is not resumed", e);
                 }
+                long pagesSent = sender.pagesSent() + s.pagesSent();
                 host.domains().destroy(domain);
                 progress.update("done", pagesSent, pagesSent, done.networkFaults());
                 return report.build(sw, rounds.rounds(), prepared.destinationDomid(), pagesSent,
-                        sender.bytesSent() + session[0].wireBytes.get(), done);
+                        sender.bytesSent() + s.wireBytes.get(), done, driver.cuts(), driver.pausedMs(),
+                        driver.resentPages());
             } finally {
                 if (session[0] != null) {
                     pageServer.unregister(session[0]);
+                    journal.remove(sessionId);
                 }
             }
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.source;
 
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +25,10 @@ public final class OutgoingMigrations {
     private final PeerConnector peers;
     private final Supplier<InetSocketAddress> self;
     private final Optional<SelfBallooningController> dsb;
+    private final SessionJournal journal;
     private final Set<DomainId> inFlight = ConcurrentHashMap.newKeySet();
+    /** The migration of each domain in flight, once it has been built. */
+    private final Map<DomainId, OutgoingMigration> running = new ConcurrentHashMap<>();
     /** Domains whose guest went to another host while this copy stayed (paused) here after a failure. */
     private final Set<DomainId> handedOver = ConcurrentHashMap.newKeySet();
 
@@ -33,6 +37,14 @@ public final class OutgoingMigrations {
      */
     public OutgoingMigrations(XenHost host, PageServer pageServer, PeerConnector peers,
                               Supplier<InetSocketAddress> self, Optional<SelfBallooningController> dsb) {
+        this(host, pageServer, peers, self, dsb, SessionJournal.none());
+    }
+
+    /** @param journal where each migration past its pause is recorded, for a restarted daemon to finish it */
+    public OutgoingMigrations(XenHost host, PageServer pageServer, PeerConnector peers,
+                              Supplier<InetSocketAddress> self, Optional<SelfBallooningController> dsb,
+                              SessionJournal journal) {
+        this.journal = journal;
         this.host = host;
         this.pageServer = pageServer;
         this.peers = peers;
@@ -49,7 +61,8 @@ public final class OutgoingMigrations {
         try {
             refuseIfHandedOver(domain);
             OutgoingMigration m = new OutgoingMigration(host, pageServer, peers, self.get(), domain, destination,
-                    options, progress, dsb);
+                    options, progress, dsb, journal);
+            running.put(domain, m);
             try {
                 return m.run();
             } catch (RuntimeException e) {
@@ -59,6 +72,7 @@ public final class OutgoingMigrations {
                 throw e;
             }
         } finally {
+            running.remove(domain);
             inFlight.remove(domain);
         }
     }
@@ -79,6 +93,42 @@ public final class OutgoingMigrations {
         }
         throw new MigrationException(domain + " was handed over to another host by an earlier migration; this"
                 + " paused copy is out of date and is not migrated again (destroy it once the guest is safe there)");
+    }
+
+    /**
+     * Finishes, each on a thread of its own, the migrations a previous daemon left after pausing their guests (its
+     * journal); returns how many. Their domains count as in flight meanwhile, so nobody migrates them again.
+     */
+    public int resumeJournaled() {
+        int n = 0;
+        for (SessionJournal.Entry e : journal.entries()) {
+            DomainId d = DomainId.of(e.domid());
+            if (!inFlight.add(d)) {
+                continue;
+            }
+            Thread t = new Thread(() -> {
+                try {
+                    if (new ResumedMigration(host, pageServer, peers, journal, e, self.get()).run()) {
+                        handedOver.add(d);     // a copy left here after that is out of date
+                    }
+                } finally {
+                    inFlight.remove(d);
+                }
+            }, "resumed-migration-" + d);
+            t.setDaemon(true);
+            t.start();
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Has the migration of {@code domain}, if its link was cut, try to reconnect now instead of at the end of its
+     * back-off; true if it was paused, waiting to.
+     */
+    public boolean retryNow(DomainId domain) {
+        OutgoingMigration m = running.get(domain);
+        return m != null && m.retryNow();
     }
 
     /** Whether a migration of {@code domain} is running now. */

@@ -33,6 +33,10 @@ public final class PageServer {
 
     public Fetched fetch(String sessionId, long[] wanted, int count) {
         SourceSession s = session(sessionId);
+        if (count == 0) {
+            // The destination's ping on an idle demand channel: it proves the channel, it asks for nothing.
+            return new Fetched(new PageBatch(new long[0], 0, ByteBuffer.allocate(0)), new long[0], 0);
+        }
         s.demandRequests.incrementAndGet();
         s.urgentInProgress.incrementAndGet();
         try {

@@ -76,14 +76,16 @@ final class PushScheduler {
             }
             pages.flip();
             long bytes = (long) n * PreCopySender.WIRE_BYTES_PER_PAGE;
+            // Counted before it goes: once claimed, the batch is as sent as it will be until a recovery asks the
+            // destination what it has (some of it may land even if the write fails).
+            session.pushedPages.addAndGet(n);
+            session.wireBytes.addAndGet(bytes);
             try {
                 destination.push(new PageBatch(gfns, n, pages));
             } catch (PeerException e) {
                 throw new PeerException(e.error(), "the push connection to the destination failed after "
                         + session.pagesSent() + " pages: " + e.getMessage(), e);
             }
-            session.pushedPages.addAndGet(n);
-            session.wireBytes.addAndGet(bytes);
             long now = System.nanoTime();
             if (now - lastProgress > 100_000_000L) {
                 lastProgress = now;

@@ -12,6 +12,8 @@ import org.xenpostcopy.xen.GfnBitmap;
  */
 public final class SentPages implements SentView {
     private final AtomicGfnBitmap sent;
+    /** Gfns with nothing to send: never given back by {@link #reclaimMissing}, whatever a peer says. */
+    private final GfnBitmap skip;
     private final AtomicLong claimed = new AtomicLong();
     private final long toSend;
 
@@ -21,7 +23,20 @@ public final class SentPages implements SentView {
             throw new IllegalArgumentException("skip bitmap covers " + skip.size() + " gfns, not " + size);
         }
         this.sent = new AtomicGfnBitmap(skip);
+        this.skip = skip.copy();
         this.toSend = size - skip.cardinality();
+    }
+
+    /**
+     * Every gfn counted as sent and nothing skipped: where a restarted daemon starts, until the destination names
+     * what it still misses ({@link #reclaimMissing}).
+     */
+    public static SentPages allSent(long size) {
+        SentPages s = new SentPages(size, new GfnBitmap(size));
+        for (long g = 0; g < size; g++) {
+            s.claim(g);
+        }
+        return s;
     }
 
     @Override
@@ -42,6 +57,26 @@ public final class SentPages implements SentView {
     public void unclaim(long gfn) {
         sent.clear(gfn);
         claimed.decrementAndGet();
+    }
+
+    /**
+     * After a cut: gives back the claim of every page the destination says it still misses — such a page was
+     * lost in flight, or is still on its way (then it arrives twice and the second copy is dropped there).
+     * Returns how many claims were given back: the pages that will be sent again.
+     */
+    public long reclaimMissing(GfnBitmap missing) {
+        if (missing.size() != sent.size()) {
+            throw new IllegalArgumentException("the missing bitmap covers " + missing.size() + " gfns, not "
+                    + sent.size());
+        }
+        long[] given = {0};
+        missing.forEach(g -> {
+            if (!skip.get(g) && sent.clearIfSet(g)) {
+                claimed.decrementAndGet();
+                given[0]++;
+            }
+        });
+        return given[0];
     }
 
     @Override

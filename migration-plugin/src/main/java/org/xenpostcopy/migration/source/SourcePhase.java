@@ -13,6 +13,7 @@ import org.xenpostcopy.migration.PhaseMachine;
  *     │             │              │  └──────────────────↗ (pre-copy: nothing left after the switch)
  *     └─────────────┴──────────────┴──────→ FAILED ←── POSTCOPY, PAUSED, RECOVERING
  * POSTCOPY ⇄ PAUSED → RECOVERING → POSTCOPY   (connection lost / re-established; the source keeps its copy)
+ * SWITCHING → PAUSED                           (pre-copy: cut while the destination confirms the last pages)
  * </pre>
  */
 public enum SourcePhase implements PhaseMachine.Phase<SourcePhase> {
@@ -36,7 +37,7 @@ public enum SourcePhase implements PhaseMachine.Phase<SourcePhase> {
         return switch (this) {
             case PREPARING -> EnumSet.of(PRECOPY_ROUNDS, SWITCHING, FAILED);
             case PRECOPY_ROUNDS -> EnumSet.of(SWITCHING, FAILED);
-            case SWITCHING -> EnumSet.of(POSTCOPY, COMPLETED, FAILED);
+            case SWITCHING -> EnumSet.of(POSTCOPY, PAUSED, COMPLETED, FAILED);
             case POSTCOPY -> EnumSet.of(COMPLETED, PAUSED, FAILED);
             case PAUSED -> EnumSet.of(RECOVERING, FAILED);
             case RECOVERING -> EnumSet.of(POSTCOPY, PAUSED, FAILED);

@@ -22,6 +22,14 @@ final class SourceSession {
     final AtomicLong demandRequests = new AtomicLong();
     final AtomicLong alreadySentAnswers = new AtomicLong();
     final AtomicLong wireBytes = new AtomicLong();
+    /**
+     * For a session a restarted daemon took over: what the destination had settled (post-copy) and received (in
+     * all) when it did; 0 otherwise. This daemon's own counts start after them.
+     */
+    volatile long settledBeforeRestart;
+    volatile long receivedBeforeRestart;
+    /** Pages sent again because a recovery found them missing at the destination. */
+    final AtomicLong resentPages = new AtomicLong();
     /** Demand requests being answered now: the push steps aside for them (QEMU drains its urgent queue first). */
     final java.util.concurrent.atomic.AtomicInteger urgentInProgress = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -43,5 +51,10 @@ final class SourceSession {
 
     long pagesSent() {
         return pushedPages.get() + demandPages.get();
+    }
+
+    /** Distinct pages sent: every send, less the re-sends of pages a recovery found missing. */
+    long distinctPagesSent() {
+        return pagesSent() - resentPages.get();
     }
 }

@@ -71,7 +71,7 @@ class IncomingMigrationTest {
 
     private IncomingMigration prepared(GfnBitmap holes) {
         DomainPreparer.PreparedDomain d = new DomainPreparer(host).prepare(config, 200_000, holes, MigrationMode.POSTCOPY);
-        return new IncomingMigration("s1", "vm", host, MigrationMode.POSTCOPY, d);
+        return new IncomingMigration("s1", "vm", host, MigrationMode.POSTCOPY, d, 5000);
     }
 
     private static Resume resume(GfnBitmap finalHoles) {

@@ -58,7 +58,7 @@ class IncomingMigrationsTest {
     /** A pre-copy prepare: no pager, no demand channel, only the domain. */
     private Prepare precopy(DomainConfig domain) {
         return new Prepare(domain, 0, InetSocketAddress.createUnresolved("src", 7410), 0, 0,
-                new GfnBitmap(PAGES), MigrationMode.PRECOPY);
+                new GfnBitmap(PAGES), MigrationMode.PRECOPY, 5000);
     }
 
     @Test

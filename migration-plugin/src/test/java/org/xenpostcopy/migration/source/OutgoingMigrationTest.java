@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
@@ -29,11 +30,17 @@ import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.peer.Complete;
+import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.LinkState;
+import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Reattachment;
 import org.xenpostcopy.migration.peer.Resume;
+import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.xen.DirtyLog;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainControl;
@@ -48,7 +55,11 @@ import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenStore;
 
-/** Failures before the switch, on a mocked host and peer: the guest stays the source's, nothing is left behind. */
+/**
+ * Failures on a mocked host and peer. Before the switch the guest stays the source's and nothing is left behind;
+ * after it a cut is mended by reconnecting, and a destination that no longer knows the session fails the migration
+ * with the source's copy kept paused.
+ */
 class OutgoingMigrationTest {
     private static final DomainId DOM = DomainId.of(3);
     private static final long PAGES = 16;
@@ -80,8 +91,9 @@ class OutgoingMigrationTest {
         GfnBitmap oneDirty = new GfnBitmap(PAGES);
         oneDirty.set(4);
         when(dirty.readAndClear(DOM)).thenReturn(oneDirty);
-        when(peers.destination(any(), anyString(), anyLong())).thenReturn(peer);
+        when(peers.destination(any(), anyString(), anyLong(), anyInt())).thenReturn(peer);
         when(peer.prepare(any())).thenReturn(new Prepare.Reply(9, 1.0));
+        when(peer.heartbeat()).thenReturn(new LinkState("RUNNING", 0, PAGES));
     }
 
     private OutgoingMigration migration() {
@@ -152,6 +164,7 @@ class OutgoingMigrationTest {
     void aCopyLeftPausedAfterTheHandoverIsNeverMigratedAgain() {
         when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
         when(peer.complete(any())).thenThrow(new PeerException(RemoteError.CONNECTION, "complete failed: reset"));
+        when(peer.reconnect(anyLong(), any())).thenThrow(new PeerException(RemoteError.UNKNOWN_SESSION, "no such session"));
         OutgoingMigrations outgoing = new OutgoingMigrations(host, new PageServer(), peers,
                 () -> InetSocketAddress.createUnresolved("self", 1), Optional.empty());
         InetSocketAddress dest = InetSocketAddress.createUnresolved("dest", 2);
@@ -164,6 +177,82 @@ class OutgoingMigrationTest {
         MigrationException again = assertThrows(MigrationException.class,
                 () -> outgoing.migrate(DOM, dest, options, MigrationProgress.NONE));
         assertTrue(again.getMessage().contains("was handed over to another host"), again.getMessage());
-        verify(peers, org.mockito.Mockito.times(1)).destination(any(), anyString(), anyLong());
+        // The first migration and its one reconnect attempt; the refused second migration opens nothing.
+        verify(peers, org.mockito.Mockito.times(2)).destination(any(), anyString(), anyLong(), anyInt());
+    }
+
+    @Test
+    void aCutDuringCompletionIsMendedAndThePagesTheDestinationMissesGoAgain() {
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        GfnBitmap missing = new GfnBitmap(PAGES);
+        missing.set(2);
+        missing.set(11);
+        when(peer.reconnect(eq(PAGES), any())).thenReturn(new Reattachment(missing, PAGES - 2, PAGES - 2));
+        List<Complete> completes = new java.util.ArrayList<>();
+        when(peer.complete(any())).thenAnswer(inv -> {
+            completes.add(inv.getArgument(0));
+            if (completes.size() == 1) {
+                throw new PeerException(RemoteError.CONNECTION, "complete failed at the destination: reset");
+            }
+            return completion();
+        });
+        List<Long> pushed = new java.util.ArrayList<>();
+        doAnswer(inv -> {
+            PageBatch b = inv.getArgument(0);
+            for (int i = 0; i < b.count(); i++) {
+                pushed.add(b.gfns()[i]);
+            }
+            return null;
+        }).when(peer).push(any());
+
+        MigrationReport report = migration(MigrationMode.POSTCOPY).run();
+
+        InOrder order = inOrder(peer);
+        order.verify(peer).complete(any());
+        order.verify(peer).reconnect(eq(PAGES), any());
+        order.verify(peer).recovered();
+        order.verify(peer).complete(any());
+        assertEquals(PAGES + 2, pushed.size(), "every page once, and the two missing ones again: " + pushed);
+        assertEquals(List.of(2L, 11L), pushed.subList((int) PAGES, pushed.size()));
+        assertEquals(0, completes.get(0).pagesResent());
+        assertEquals(2, completes.get(1).pagesResent());
+        assertEquals(PAGES + 2, completes.get(1).pagesSent());
+        assertEquals(1, report.recovery().cuts());
+        assertEquals(2, report.recovery().pagesResent());
+        verify(domains).destroy(DOM);
+        verify(domains, never()).resumeAfterFailedMigration(any());
+    }
+
+    @Test
+    void aDestinationThatStaysUnreachableIsGivenUpWithTheCopyKeptPausedHere() {
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        DestinationPeer first = peer;
+        when(peer.complete(any())).thenThrow(new PeerException(RemoteError.CONNECTION, "complete failed: reset"));
+        AtomicInteger attempts = new AtomicInteger();
+        when(peers.destination(any(), anyString(), anyLong(), anyInt())).thenAnswer(inv -> {
+            if (attempts.incrementAndGet() == 1) {
+                return first;
+            }
+            throw new MigrationException("cannot reach the daemon at dest:2 (Connection refused)");
+        });
+        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY).withBaselineMs(0)
+                .withRecovery(100, 400);
+        OutgoingMigration m = new OutgoingMigration(host, new PageServer(), peers,
+                InetSocketAddress.createUnresolved("self", 1), DOM, InetSocketAddress.createUnresolved("dest", 2),
+                options, MigrationProgress.NONE, Optional.empty());
+
+        MigrationException e = assertThrows(MigrationException.class, m::run);
+
+        assertTrue(e.getMessage().contains("gave up reconnecting") && e.getMessage().contains("stays paused here"),
+                e.getMessage());
+        assertTrue(attempts.get() >= 3, "reconnect attempts: " + attempts.get());
+        assertTrue(m.handedOver());
+        verify(domains, never()).resumeAfterFailedMigration(any());
+        verify(domains, never()).destroy(any());
+        assertEquals(SourcePhase.FAILED, m.phase());
+    }
+
+    private static Completion completion() {
+        return new Completion(PAGES, 0, 0, 0, new Completion.Latency(0, 0, 0), 1, -1, -1, -1, true, 0, "", 9);
     }
 }

@@ -25,8 +25,36 @@ public class MigrationReceiver {
      * @param verify
      * @param timeoutMs
      * @param restoreTargetKiB memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it
+     * 
+     * @param pagesResent pages sent more than once because a recovery found them missing (not all of them were: some arrive twice)
      */
-    public TCompletion complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB) throws TMigrationError, org.apache.thrift.TException;
+    public TCompletion complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, long pagesResent) throws TMigrationError, org.apache.thrift.TException;
+
+    /**
+     * Liveness and the destination's view, on the source's heartbeat connection (its own, so a long complete()
+     * on the control connection never delays one). Also tells the destination that the source is alive.
+     * 
+     * @param sessionId
+     */
+    public TLinkState heartbeat(java.lang.String sessionId) throws TMigrationError, org.apache.thrift.TException;
+
+    /**
+     * The first call of a recovery, on fresh connections after a cut: the destination stops its demand channel and
+     * answers which pages it still misses; the source un-sends those (they may have been lost in flight).
+     * 
+     * @param sessionId
+     * @param sourceHost where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+     * 
+     * @param sourcePort
+     */
+    public TReconnectReply reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort) throws TMigrationError, org.apache.thrift.TException;
+
+    /**
+     * The second: the destination reopens its demand channel and asks again for every fault still waiting.
+     * 
+     * @param sessionId
+     */
+    public void recovered(java.lang.String sessionId) throws TMigrationError, org.apache.thrift.TException;
 
     /**
      * Gives up a session: the destination domain is destroyed (only before resume; after it the guest lives here).
@@ -46,7 +74,13 @@ public class MigrationReceiver {
 
     public void pushPages(java.lang.String sessionId, TPages pages, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException;
 
-    public void complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException;
+    public void complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, long pagesResent, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException;
+
+    public void heartbeat(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<TLinkState> resultHandler) throws org.apache.thrift.TException;
+
+    public void reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler) throws org.apache.thrift.TException;
+
+    public void recovered(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException;
 
     public void abort(java.lang.String sessionId, java.lang.String reason, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException;
 
@@ -143,13 +177,13 @@ public class MigrationReceiver {
     }
 
     @Override
-    public TCompletion complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB) throws TMigrationError, org.apache.thrift.TException
+    public TCompletion complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, long pagesResent) throws TMigrationError, org.apache.thrift.TException
     {
-      send_complete(sessionId, pagesSent, verify, timeoutMs, restoreTargetKiB);
+      send_complete(sessionId, pagesSent, verify, timeoutMs, restoreTargetKiB, pagesResent);
       return recv_complete();
     }
 
-    public void send_complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB) throws org.apache.thrift.TException
+    public void send_complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, long pagesResent) throws org.apache.thrift.TException
     {
       complete_args args = new complete_args();
       args.setSessionId(sessionId);
@@ -157,6 +191,7 @@ public class MigrationReceiver {
       args.setVerify(verify);
       args.setTimeoutMs(timeoutMs);
       args.setRestoreTargetKiB(restoreTargetKiB);
+      args.setPagesResent(pagesResent);
       sendBase("complete", args);
     }
 
@@ -171,6 +206,86 @@ public class MigrationReceiver {
         throw result.error;
       }
       throw new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.MISSING_RESULT, "complete failed: unknown result");
+    }
+
+    @Override
+    public TLinkState heartbeat(java.lang.String sessionId) throws TMigrationError, org.apache.thrift.TException
+    {
+      send_heartbeat(sessionId);
+      return recv_heartbeat();
+    }
+
+    public void send_heartbeat(java.lang.String sessionId) throws org.apache.thrift.TException
+    {
+      heartbeat_args args = new heartbeat_args();
+      args.setSessionId(sessionId);
+      sendBase("heartbeat", args);
+    }
+
+    public TLinkState recv_heartbeat() throws TMigrationError, org.apache.thrift.TException
+    {
+      heartbeat_result result = new heartbeat_result();
+      receiveBase(result, "heartbeat");
+      if (result.isSetSuccess()) {
+        return result.success;
+      }
+      if (result.error != null) {
+        throw result.error;
+      }
+      throw new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.MISSING_RESULT, "heartbeat failed: unknown result");
+    }
+
+    @Override
+    public TReconnectReply reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort) throws TMigrationError, org.apache.thrift.TException
+    {
+      send_reconnect(sessionId, sourceHost, sourcePort);
+      return recv_reconnect();
+    }
+
+    public void send_reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort) throws org.apache.thrift.TException
+    {
+      reconnect_args args = new reconnect_args();
+      args.setSessionId(sessionId);
+      args.setSourceHost(sourceHost);
+      args.setSourcePort(sourcePort);
+      sendBase("reconnect", args);
+    }
+
+    public TReconnectReply recv_reconnect() throws TMigrationError, org.apache.thrift.TException
+    {
+      reconnect_result result = new reconnect_result();
+      receiveBase(result, "reconnect");
+      if (result.isSetSuccess()) {
+        return result.success;
+      }
+      if (result.error != null) {
+        throw result.error;
+      }
+      throw new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.MISSING_RESULT, "reconnect failed: unknown result");
+    }
+
+    @Override
+    public void recovered(java.lang.String sessionId) throws TMigrationError, org.apache.thrift.TException
+    {
+      send_recovered(sessionId);
+      recv_recovered();
+    }
+
+    public void send_recovered(java.lang.String sessionId) throws org.apache.thrift.TException
+    {
+      recovered_args args = new recovered_args();
+      args.setSessionId(sessionId);
+      sendBase("recovered", args);
+    }
+
+    public void recv_recovered() throws TMigrationError, org.apache.thrift.TException
+    {
+      recovered_result result = new recovered_result();
+      receiveBase(result, "recovered");
+      if (result.error != null) {
+        throw result.error;
+      }
+      return;
     }
 
     @Override
@@ -326,9 +441,9 @@ public class MigrationReceiver {
     }
 
     @Override
-    public void complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException {
+    public void complete(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, long pagesResent, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException {
       checkReady();
-      complete_call method_call = new complete_call(sessionId, pagesSent, verify, timeoutMs, restoreTargetKiB, resultHandler, this, ___protocolFactory, ___transport);
+      complete_call method_call = new complete_call(sessionId, pagesSent, verify, timeoutMs, restoreTargetKiB, pagesResent, resultHandler, this, ___protocolFactory, ___transport);
       this.___currentMethod = method_call;
       ___manager.call(method_call);
     }
@@ -339,13 +454,15 @@ public class MigrationReceiver {
       private boolean verify;
       private int timeoutMs;
       private long restoreTargetKiB;
-      public complete_call(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
+      private long pagesResent;
+      public complete_call(java.lang.String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB, long pagesResent, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
         super(client, protocolFactory, transport, resultHandler, false);
         this.sessionId = sessionId;
         this.pagesSent = pagesSent;
         this.verify = verify;
         this.timeoutMs = timeoutMs;
         this.restoreTargetKiB = restoreTargetKiB;
+        this.pagesResent = pagesResent;
       }
 
       @Override
@@ -357,6 +474,7 @@ public class MigrationReceiver {
         args.setVerify(verify);
         args.setTimeoutMs(timeoutMs);
         args.setRestoreTargetKiB(restoreTargetKiB);
+        args.setPagesResent(pagesResent);
         args.write(prot);
         prot.writeMessageEnd();
       }
@@ -369,6 +487,118 @@ public class MigrationReceiver {
         org.apache.thrift.transport.TMemoryInputTransport memoryTransport = new org.apache.thrift.transport.TMemoryInputTransport(getFrameBuffer().array());
         org.apache.thrift.protocol.TProtocol prot = client.getProtocolFactory().getProtocol(memoryTransport);
         return (new Client(prot)).recv_complete();
+      }
+    }
+
+    @Override
+    public void heartbeat(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<TLinkState> resultHandler) throws org.apache.thrift.TException {
+      checkReady();
+      heartbeat_call method_call = new heartbeat_call(sessionId, resultHandler, this, ___protocolFactory, ___transport);
+      this.___currentMethod = method_call;
+      ___manager.call(method_call);
+    }
+
+    public static class heartbeat_call extends org.apache.thrift.async.TAsyncMethodCall<TLinkState> {
+      private java.lang.String sessionId;
+      public heartbeat_call(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<TLinkState> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
+        super(client, protocolFactory, transport, resultHandler, false);
+        this.sessionId = sessionId;
+      }
+
+      @Override
+      public void write_args(org.apache.thrift.protocol.TProtocol prot) throws org.apache.thrift.TException {
+        prot.writeMessageBegin(new org.apache.thrift.protocol.TMessage("heartbeat", org.apache.thrift.protocol.TMessageType.CALL, 0));
+        heartbeat_args args = new heartbeat_args();
+        args.setSessionId(sessionId);
+        args.write(prot);
+        prot.writeMessageEnd();
+      }
+
+      @Override
+      public TLinkState getResult() throws TMigrationError, org.apache.thrift.TException {
+        if (getState() != org.apache.thrift.async.TAsyncMethodCall.State.RESPONSE_READ) {
+          throw new java.lang.IllegalStateException("Method call not finished!");
+        }
+        org.apache.thrift.transport.TMemoryInputTransport memoryTransport = new org.apache.thrift.transport.TMemoryInputTransport(getFrameBuffer().array());
+        org.apache.thrift.protocol.TProtocol prot = client.getProtocolFactory().getProtocol(memoryTransport);
+        return (new Client(prot)).recv_heartbeat();
+      }
+    }
+
+    @Override
+    public void reconnect(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler) throws org.apache.thrift.TException {
+      checkReady();
+      reconnect_call method_call = new reconnect_call(sessionId, sourceHost, sourcePort, resultHandler, this, ___protocolFactory, ___transport);
+      this.___currentMethod = method_call;
+      ___manager.call(method_call);
+    }
+
+    public static class reconnect_call extends org.apache.thrift.async.TAsyncMethodCall<TReconnectReply> {
+      private java.lang.String sessionId;
+      private java.lang.String sourceHost;
+      private int sourcePort;
+      public reconnect_call(java.lang.String sessionId, java.lang.String sourceHost, int sourcePort, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
+        super(client, protocolFactory, transport, resultHandler, false);
+        this.sessionId = sessionId;
+        this.sourceHost = sourceHost;
+        this.sourcePort = sourcePort;
+      }
+
+      @Override
+      public void write_args(org.apache.thrift.protocol.TProtocol prot) throws org.apache.thrift.TException {
+        prot.writeMessageBegin(new org.apache.thrift.protocol.TMessage("reconnect", org.apache.thrift.protocol.TMessageType.CALL, 0));
+        reconnect_args args = new reconnect_args();
+        args.setSessionId(sessionId);
+        args.setSourceHost(sourceHost);
+        args.setSourcePort(sourcePort);
+        args.write(prot);
+        prot.writeMessageEnd();
+      }
+
+      @Override
+      public TReconnectReply getResult() throws TMigrationError, org.apache.thrift.TException {
+        if (getState() != org.apache.thrift.async.TAsyncMethodCall.State.RESPONSE_READ) {
+          throw new java.lang.IllegalStateException("Method call not finished!");
+        }
+        org.apache.thrift.transport.TMemoryInputTransport memoryTransport = new org.apache.thrift.transport.TMemoryInputTransport(getFrameBuffer().array());
+        org.apache.thrift.protocol.TProtocol prot = client.getProtocolFactory().getProtocol(memoryTransport);
+        return (new Client(prot)).recv_reconnect();
+      }
+    }
+
+    @Override
+    public void recovered(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException {
+      checkReady();
+      recovered_call method_call = new recovered_call(sessionId, resultHandler, this, ___protocolFactory, ___transport);
+      this.___currentMethod = method_call;
+      ___manager.call(method_call);
+    }
+
+    public static class recovered_call extends org.apache.thrift.async.TAsyncMethodCall<Void> {
+      private java.lang.String sessionId;
+      public recovered_call(java.lang.String sessionId, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
+        super(client, protocolFactory, transport, resultHandler, false);
+        this.sessionId = sessionId;
+      }
+
+      @Override
+      public void write_args(org.apache.thrift.protocol.TProtocol prot) throws org.apache.thrift.TException {
+        prot.writeMessageBegin(new org.apache.thrift.protocol.TMessage("recovered", org.apache.thrift.protocol.TMessageType.CALL, 0));
+        recovered_args args = new recovered_args();
+        args.setSessionId(sessionId);
+        args.write(prot);
+        prot.writeMessageEnd();
+      }
+
+      @Override
+      public Void getResult() throws TMigrationError, org.apache.thrift.TException {
+        if (getState() != org.apache.thrift.async.TAsyncMethodCall.State.RESPONSE_READ) {
+          throw new java.lang.IllegalStateException("Method call not finished!");
+        }
+        org.apache.thrift.transport.TMemoryInputTransport memoryTransport = new org.apache.thrift.transport.TMemoryInputTransport(getFrameBuffer().array());
+        org.apache.thrift.protocol.TProtocol prot = client.getProtocolFactory().getProtocol(memoryTransport);
+        (new Client(prot)).recv_recovered();
+        return null;
       }
     }
 
@@ -428,6 +658,9 @@ public class MigrationReceiver {
       processMap.put("resume", new resume());
       processMap.put("pushPages", new pushPages());
       processMap.put("complete", new complete());
+      processMap.put("heartbeat", new heartbeat());
+      processMap.put("reconnect", new reconnect());
+      processMap.put("recovered", new recovered());
       processMap.put("abort", new abort());
       return processMap;
     }
@@ -547,7 +780,103 @@ public class MigrationReceiver {
       public complete_result getResult(I iface, complete_args args) throws org.apache.thrift.TException {
         complete_result result = new complete_result();
         try {
-          result.success = iface.complete(args.sessionId, args.pagesSent, args.verify, args.timeoutMs, args.restoreTargetKiB);
+          result.success = iface.complete(args.sessionId, args.pagesSent, args.verify, args.timeoutMs, args.restoreTargetKiB, args.pagesResent);
+        } catch (TMigrationError error) {
+          result.error = error;
+        }
+        return result;
+      }
+    }
+
+    public static class heartbeat<I extends Iface> extends org.apache.thrift.ProcessFunction<I, heartbeat_args> {
+      public heartbeat() {
+        super("heartbeat");
+      }
+
+      @Override
+      public heartbeat_args getEmptyArgsInstance() {
+        return new heartbeat_args();
+      }
+
+      @Override
+      protected boolean isOneway() {
+        return false;
+      }
+
+      @Override
+      protected boolean rethrowUnhandledExceptions() {
+        return false;
+      }
+
+      @Override
+      public heartbeat_result getResult(I iface, heartbeat_args args) throws org.apache.thrift.TException {
+        heartbeat_result result = new heartbeat_result();
+        try {
+          result.success = iface.heartbeat(args.sessionId);
+        } catch (TMigrationError error) {
+          result.error = error;
+        }
+        return result;
+      }
+    }
+
+    public static class reconnect<I extends Iface> extends org.apache.thrift.ProcessFunction<I, reconnect_args> {
+      public reconnect() {
+        super("reconnect");
+      }
+
+      @Override
+      public reconnect_args getEmptyArgsInstance() {
+        return new reconnect_args();
+      }
+
+      @Override
+      protected boolean isOneway() {
+        return false;
+      }
+
+      @Override
+      protected boolean rethrowUnhandledExceptions() {
+        return false;
+      }
+
+      @Override
+      public reconnect_result getResult(I iface, reconnect_args args) throws org.apache.thrift.TException {
+        reconnect_result result = new reconnect_result();
+        try {
+          result.success = iface.reconnect(args.sessionId, args.sourceHost, args.sourcePort);
+        } catch (TMigrationError error) {
+          result.error = error;
+        }
+        return result;
+      }
+    }
+
+    public static class recovered<I extends Iface> extends org.apache.thrift.ProcessFunction<I, recovered_args> {
+      public recovered() {
+        super("recovered");
+      }
+
+      @Override
+      public recovered_args getEmptyArgsInstance() {
+        return new recovered_args();
+      }
+
+      @Override
+      protected boolean isOneway() {
+        return false;
+      }
+
+      @Override
+      protected boolean rethrowUnhandledExceptions() {
+        return false;
+      }
+
+      @Override
+      public recovered_result getResult(I iface, recovered_args args) throws org.apache.thrift.TException {
+        recovered_result result = new recovered_result();
+        try {
+          iface.recovered(args.sessionId);
         } catch (TMigrationError error) {
           result.error = error;
         }
@@ -604,6 +933,9 @@ public class MigrationReceiver {
       processMap.put("resume", new resume());
       processMap.put("pushPages", new pushPages());
       processMap.put("complete", new complete());
+      processMap.put("heartbeat", new heartbeat());
+      processMap.put("reconnect", new reconnect());
+      processMap.put("recovered", new recovered());
       processMap.put("abort", new abort());
       return processMap;
     }
@@ -857,7 +1189,219 @@ public class MigrationReceiver {
 
       @Override
       public void start(I iface, complete_args args, org.apache.thrift.async.AsyncMethodCallback<TCompletion> resultHandler) throws org.apache.thrift.TException {
-        iface.complete(args.sessionId, args.pagesSent, args.verify, args.timeoutMs, args.restoreTargetKiB,resultHandler);
+        iface.complete(args.sessionId, args.pagesSent, args.verify, args.timeoutMs, args.restoreTargetKiB, args.pagesResent,resultHandler);
+      }
+    }
+
+    public static class heartbeat<I extends AsyncIface> extends org.apache.thrift.AsyncProcessFunction<I, heartbeat_args, TLinkState> {
+      public heartbeat() {
+        super("heartbeat");
+      }
+
+      @Override
+      public heartbeat_args getEmptyArgsInstance() {
+        return new heartbeat_args();
+      }
+
+      @Override
+      public org.apache.thrift.async.AsyncMethodCallback<TLinkState> getResultHandler(final org.apache.thrift.server.AbstractNonblockingServer.AsyncFrameBuffer fb, final int seqid) {
+        final org.apache.thrift.AsyncProcessFunction fcall = this;
+        return new org.apache.thrift.async.AsyncMethodCallback<TLinkState>() { 
+          @Override
+          public void onComplete(TLinkState o) {
+            heartbeat_result result = new heartbeat_result();
+            result.success = o;
+            try {
+              fcall.sendResponse(fb, result, org.apache.thrift.protocol.TMessageType.REPLY,seqid);
+            } catch (org.apache.thrift.transport.TTransportException e) {
+              _LOGGER.error("TTransportException writing to internal frame buffer", e);
+              fb.close();
+            } catch (java.lang.Exception e) {
+              _LOGGER.error("Exception writing to internal frame buffer", e);
+              onError(e);
+            }
+          }
+          @Override
+          public void onError(java.lang.Exception e) {
+            byte msgType = org.apache.thrift.protocol.TMessageType.REPLY;
+            org.apache.thrift.TSerializable msg;
+            heartbeat_result result = new heartbeat_result();
+            if (e instanceof TMigrationError) {
+              result.error = (TMigrationError) e;
+              result.setErrorIsSet(true);
+              msg = result;
+            } else if (e instanceof org.apache.thrift.transport.TTransportException) {
+              _LOGGER.error("TTransportException inside handler", e);
+              fb.close();
+              return;
+            } else if (e instanceof org.apache.thrift.TApplicationException) {
+              _LOGGER.error("TApplicationException inside handler", e);
+              msgType = org.apache.thrift.protocol.TMessageType.EXCEPTION;
+              msg = (org.apache.thrift.TApplicationException)e;
+            } else {
+              _LOGGER.error("Exception inside handler", e);
+              msgType = org.apache.thrift.protocol.TMessageType.EXCEPTION;
+              msg = new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.INTERNAL_ERROR, e.getMessage());
+            }
+            try {
+              fcall.sendResponse(fb,msg,msgType,seqid);
+            } catch (java.lang.Exception ex) {
+              _LOGGER.error("Exception writing to internal frame buffer", ex);
+              fb.close();
+            }
+          }
+        };
+      }
+
+      @Override
+      protected boolean isOneway() {
+        return false;
+      }
+
+      @Override
+      public void start(I iface, heartbeat_args args, org.apache.thrift.async.AsyncMethodCallback<TLinkState> resultHandler) throws org.apache.thrift.TException {
+        iface.heartbeat(args.sessionId,resultHandler);
+      }
+    }
+
+    public static class reconnect<I extends AsyncIface> extends org.apache.thrift.AsyncProcessFunction<I, reconnect_args, TReconnectReply> {
+      public reconnect() {
+        super("reconnect");
+      }
+
+      @Override
+      public reconnect_args getEmptyArgsInstance() {
+        return new reconnect_args();
+      }
+
+      @Override
+      public org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> getResultHandler(final org.apache.thrift.server.AbstractNonblockingServer.AsyncFrameBuffer fb, final int seqid) {
+        final org.apache.thrift.AsyncProcessFunction fcall = this;
+        return new org.apache.thrift.async.AsyncMethodCallback<TReconnectReply>() { 
+          @Override
+          public void onComplete(TReconnectReply o) {
+            reconnect_result result = new reconnect_result();
+            result.success = o;
+            try {
+              fcall.sendResponse(fb, result, org.apache.thrift.protocol.TMessageType.REPLY,seqid);
+            } catch (org.apache.thrift.transport.TTransportException e) {
+              _LOGGER.error("TTransportException writing to internal frame buffer", e);
+              fb.close();
+            } catch (java.lang.Exception e) {
+              _LOGGER.error("Exception writing to internal frame buffer", e);
+              onError(e);
+            }
+          }
+          @Override
+          public void onError(java.lang.Exception e) {
+            byte msgType = org.apache.thrift.protocol.TMessageType.REPLY;
+            org.apache.thrift.TSerializable msg;
+            reconnect_result result = new reconnect_result();
+            if (e instanceof TMigrationError) {
+              result.error = (TMigrationError) e;
+              result.setErrorIsSet(true);
+              msg = result;
+            } else if (e instanceof org.apache.thrift.transport.TTransportException) {
+              _LOGGER.error("TTransportException inside handler", e);
+              fb.close();
+              return;
+            } else if (e instanceof org.apache.thrift.TApplicationException) {
+              _LOGGER.error("TApplicationException inside handler", e);
+              msgType = org.apache.thrift.protocol.TMessageType.EXCEPTION;
+              msg = (org.apache.thrift.TApplicationException)e;
+            } else {
+              _LOGGER.error("Exception inside handler", e);
+              msgType = org.apache.thrift.protocol.TMessageType.EXCEPTION;
+              msg = new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.INTERNAL_ERROR, e.getMessage());
+            }
+            try {
+              fcall.sendResponse(fb,msg,msgType,seqid);
+            } catch (java.lang.Exception ex) {
+              _LOGGER.error("Exception writing to internal frame buffer", ex);
+              fb.close();
+            }
+          }
+        };
+      }
+
+      @Override
+      protected boolean isOneway() {
+        return false;
+      }
+
+      @Override
+      public void start(I iface, reconnect_args args, org.apache.thrift.async.AsyncMethodCallback<TReconnectReply> resultHandler) throws org.apache.thrift.TException {
+        iface.reconnect(args.sessionId, args.sourceHost, args.sourcePort,resultHandler);
+      }
+    }
+
+    public static class recovered<I extends AsyncIface> extends org.apache.thrift.AsyncProcessFunction<I, recovered_args, Void> {
+      public recovered() {
+        super("recovered");
+      }
+
+      @Override
+      public recovered_args getEmptyArgsInstance() {
+        return new recovered_args();
+      }
+
+      @Override
+      public org.apache.thrift.async.AsyncMethodCallback<Void> getResultHandler(final org.apache.thrift.server.AbstractNonblockingServer.AsyncFrameBuffer fb, final int seqid) {
+        final org.apache.thrift.AsyncProcessFunction fcall = this;
+        return new org.apache.thrift.async.AsyncMethodCallback<Void>() { 
+          @Override
+          public void onComplete(Void o) {
+            recovered_result result = new recovered_result();
+            try {
+              fcall.sendResponse(fb, result, org.apache.thrift.protocol.TMessageType.REPLY,seqid);
+            } catch (org.apache.thrift.transport.TTransportException e) {
+              _LOGGER.error("TTransportException writing to internal frame buffer", e);
+              fb.close();
+            } catch (java.lang.Exception e) {
+              _LOGGER.error("Exception writing to internal frame buffer", e);
+              onError(e);
+            }
+          }
+          @Override
+          public void onError(java.lang.Exception e) {
+            byte msgType = org.apache.thrift.protocol.TMessageType.REPLY;
+            org.apache.thrift.TSerializable msg;
+            recovered_result result = new recovered_result();
+            if (e instanceof TMigrationError) {
+              result.error = (TMigrationError) e;
+              result.setErrorIsSet(true);
+              msg = result;
+            } else if (e instanceof org.apache.thrift.transport.TTransportException) {
+              _LOGGER.error("TTransportException inside handler", e);
+              fb.close();
+              return;
+            } else if (e instanceof org.apache.thrift.TApplicationException) {
+              _LOGGER.error("TApplicationException inside handler", e);
+              msgType = org.apache.thrift.protocol.TMessageType.EXCEPTION;
+              msg = (org.apache.thrift.TApplicationException)e;
+            } else {
+              _LOGGER.error("Exception inside handler", e);
+              msgType = org.apache.thrift.protocol.TMessageType.EXCEPTION;
+              msg = new org.apache.thrift.TApplicationException(org.apache.thrift.TApplicationException.INTERNAL_ERROR, e.getMessage());
+            }
+            try {
+              fcall.sendResponse(fb,msg,msgType,seqid);
+            } catch (java.lang.Exception ex) {
+              _LOGGER.error("Exception writing to internal frame buffer", ex);
+              fb.close();
+            }
+          }
+        };
+      }
+
+      @Override
+      protected boolean isOneway() {
+        return false;
+      }
+
+      @Override
+      public void start(I iface, recovered_args args, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException {
+        iface.recovered(args.sessionId,resultHandler);
       }
     }
 
@@ -3179,6 +3723,7 @@ public class MigrationReceiver {
     private static final org.apache.thrift.protocol.TField VERIFY_FIELD_DESC = new org.apache.thrift.protocol.TField("verify", org.apache.thrift.protocol.TType.BOOL, (short)3);
     private static final org.apache.thrift.protocol.TField TIMEOUT_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("timeoutMs", org.apache.thrift.protocol.TType.I32, (short)4);
     private static final org.apache.thrift.protocol.TField RESTORE_TARGET_KI_B_FIELD_DESC = new org.apache.thrift.protocol.TField("restoreTargetKiB", org.apache.thrift.protocol.TType.I64, (short)5);
+    private static final org.apache.thrift.protocol.TField PAGES_RESENT_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesResent", org.apache.thrift.protocol.TType.I64, (short)6);
 
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new complete_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new complete_argsTupleSchemeFactory();
@@ -3191,6 +3736,10 @@ public class MigrationReceiver {
      * memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it
      */
     public long restoreTargetKiB; // required
+    /**
+     * pages sent more than once because a recovery found them missing (not all of them were: some arrive twice)
+     */
+    public long pagesResent; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -3201,7 +3750,11 @@ public class MigrationReceiver {
       /**
        * memory/target (KiB) to give the guest back once done, after self-ballooning shrank it; 0 = leave it
        */
-      RESTORE_TARGET_KI_B((short)5, "restoreTargetKiB");
+      RESTORE_TARGET_KI_B((short)5, "restoreTargetKiB"),
+      /**
+       * pages sent more than once because a recovery found them missing (not all of them were: some arrive twice)
+       */
+      PAGES_RESENT((short)6, "pagesResent");
 
       private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -3227,6 +3780,8 @@ public class MigrationReceiver {
             return TIMEOUT_MS;
           case 5: // RESTORE_TARGET_KI_B
             return RESTORE_TARGET_KI_B;
+          case 6: // PAGES_RESENT
+            return PAGES_RESENT;
           default:
             return null;
         }
@@ -3274,6 +3829,7 @@ public class MigrationReceiver {
     private static final int __VERIFY_ISSET_ID = 1;
     private static final int __TIMEOUTMS_ISSET_ID = 2;
     private static final int __RESTORETARGETKIB_ISSET_ID = 3;
+    private static final int __PAGESRESENT_ISSET_ID = 4;
     private byte __isset_bitfield = 0;
     public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
     static {
@@ -3288,6 +3844,8 @@ public class MigrationReceiver {
           new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
       tmpMap.put(_Fields.RESTORE_TARGET_KI_B, new org.apache.thrift.meta_data.FieldMetaData("restoreTargetKiB", org.apache.thrift.TFieldRequirementType.DEFAULT, 
           new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+      tmpMap.put(_Fields.PAGES_RESENT, new org.apache.thrift.meta_data.FieldMetaData("pagesResent", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
       metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
       org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(complete_args.class, metaDataMap);
     }
@@ -3300,7 +3858,8 @@ public class MigrationReceiver {
       long pagesSent,
       boolean verify,
       int timeoutMs,
-      long restoreTargetKiB)
+      long restoreTargetKiB,
+      long pagesResent)
     {
       this();
       this.sessionId = sessionId;
@@ -3312,6 +3871,8 @@ public class MigrationReceiver {
       setTimeoutMsIsSet(true);
       this.restoreTargetKiB = restoreTargetKiB;
       setRestoreTargetKiBIsSet(true);
+      this.pagesResent = pagesResent;
+      setPagesResentIsSet(true);
     }
 
     /**
@@ -3326,6 +3887,7 @@ public class MigrationReceiver {
       this.verify = other.verify;
       this.timeoutMs = other.timeoutMs;
       this.restoreTargetKiB = other.restoreTargetKiB;
+      this.pagesResent = other.pagesResent;
     }
 
     @Override
@@ -3344,6 +3906,8 @@ public class MigrationReceiver {
       this.timeoutMs = 0;
       setRestoreTargetKiBIsSet(false);
       this.restoreTargetKiB = 0;
+      setPagesResentIsSet(false);
+      this.pagesResent = 0;
     }
 
     @org.apache.thrift.annotation.Nullable
@@ -3469,6 +4033,35 @@ public class MigrationReceiver {
       __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __RESTORETARGETKIB_ISSET_ID, value);
     }
 
+    /**
+     * pages sent more than once because a recovery found them missing (not all of them were: some arrive twice)
+     */
+    public long getPagesResent() {
+      return this.pagesResent;
+    }
+
+    /**
+     * pages sent more than once because a recovery found them missing (not all of them were: some arrive twice)
+     */
+    public complete_args setPagesResent(long pagesResent) {
+      this.pagesResent = pagesResent;
+      setPagesResentIsSet(true);
+      return this;
+    }
+
+    public void unsetPagesResent() {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __PAGESRESENT_ISSET_ID);
+    }
+
+    /** Returns true if field pagesResent is set (has been assigned a value) and false otherwise */
+    public boolean isSetPagesResent() {
+      return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __PAGESRESENT_ISSET_ID);
+    }
+
+    public void setPagesResentIsSet(boolean value) {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PAGESRESENT_ISSET_ID, value);
+    }
+
     @Override
     public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
       switch (field) {
@@ -3512,6 +4105,14 @@ public class MigrationReceiver {
         }
         break;
 
+      case PAGES_RESENT:
+        if (value == null) {
+          unsetPagesResent();
+        } else {
+          setPagesResent((java.lang.Long)value);
+        }
+        break;
+
       }
     }
 
@@ -3533,6 +4134,9 @@ public class MigrationReceiver {
 
       case RESTORE_TARGET_KI_B:
         return getRestoreTargetKiB();
+
+      case PAGES_RESENT:
+        return getPagesResent();
 
       }
       throw new java.lang.IllegalStateException();
@@ -3556,6 +4160,8 @@ public class MigrationReceiver {
         return isSetTimeoutMs();
       case RESTORE_TARGET_KI_B:
         return isSetRestoreTargetKiB();
+      case PAGES_RESENT:
+        return isSetPagesResent();
       }
       throw new java.lang.IllegalStateException();
     }
@@ -3618,6 +4224,15 @@ public class MigrationReceiver {
           return false;
       }
 
+      boolean this_present_pagesResent = true;
+      boolean that_present_pagesResent = true;
+      if (this_present_pagesResent || that_present_pagesResent) {
+        if (!(this_present_pagesResent && that_present_pagesResent))
+          return false;
+        if (this.pagesResent != that.pagesResent)
+          return false;
+      }
+
       return true;
     }
 
@@ -3636,6 +4251,8 @@ public class MigrationReceiver {
       hashCode = hashCode * 8191 + timeoutMs;
 
       hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(restoreTargetKiB);
+
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(pagesResent);
 
       return hashCode;
     }
@@ -3698,6 +4315,16 @@ public class MigrationReceiver {
           return lastComparison;
         }
       }
+      lastComparison = java.lang.Boolean.compare(isSetPagesResent(), other.isSetPagesResent());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetPagesResent()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pagesResent, other.pagesResent);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
       return 0;
     }
 
@@ -3744,6 +4371,10 @@ public class MigrationReceiver {
       if (!first) sb.append(", ");
       sb.append("restoreTargetKiB:");
       sb.append(this.restoreTargetKiB);
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("pagesResent:");
+      sb.append(this.pagesResent);
       first = false;
       sb.append(")");
       return sb.toString();
@@ -3832,6 +4463,14 @@ public class MigrationReceiver {
                 org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
               }
               break;
+            case 6: // PAGES_RESENT
+              if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+                struct.pagesResent = iprot.readI64();
+                struct.setPagesResentIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
             default:
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
           }
@@ -3864,6 +4503,9 @@ public class MigrationReceiver {
         oprot.writeFieldEnd();
         oprot.writeFieldBegin(RESTORE_TARGET_KI_B_FIELD_DESC);
         oprot.writeI64(struct.restoreTargetKiB);
+        oprot.writeFieldEnd();
+        oprot.writeFieldBegin(PAGES_RESENT_FIELD_DESC);
+        oprot.writeI64(struct.pagesResent);
         oprot.writeFieldEnd();
         oprot.writeFieldStop();
         oprot.writeStructEnd();
@@ -3899,7 +4541,10 @@ public class MigrationReceiver {
         if (struct.isSetRestoreTargetKiB()) {
           optionals.set(4);
         }
-        oprot.writeBitSet(optionals, 5);
+        if (struct.isSetPagesResent()) {
+          optionals.set(5);
+        }
+        oprot.writeBitSet(optionals, 6);
         if (struct.isSetSessionId()) {
           oprot.writeString(struct.sessionId);
         }
@@ -3915,12 +4560,15 @@ public class MigrationReceiver {
         if (struct.isSetRestoreTargetKiB()) {
           oprot.writeI64(struct.restoreTargetKiB);
         }
+        if (struct.isSetPagesResent()) {
+          oprot.writeI64(struct.pagesResent);
+        }
       }
 
       @Override
       public void read(org.apache.thrift.protocol.TProtocol prot, complete_args struct) throws org.apache.thrift.TException {
         org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-        java.util.BitSet incoming = iprot.readBitSet(5);
+        java.util.BitSet incoming = iprot.readBitSet(6);
         if (incoming.get(0)) {
           struct.sessionId = iprot.readString();
           struct.setSessionIdIsSet(true);
@@ -3940,6 +4588,10 @@ public class MigrationReceiver {
         if (incoming.get(4)) {
           struct.restoreTargetKiB = iprot.readI64();
           struct.setRestoreTargetKiBIsSet(true);
+        }
+        if (incoming.get(5)) {
+          struct.pagesResent = iprot.readI64();
+          struct.setPagesResentIsSet(true);
         }
       }
     }
@@ -4427,6 +5079,2720 @@ public class MigrationReceiver {
           struct.setSuccessIsSet(true);
         }
         if (incoming.get(1)) {
+          struct.error = new TMigrationError();
+          struct.error.read(iprot);
+          struct.setErrorIsSet(true);
+        }
+      }
+    }
+
+    private static <S extends org.apache.thrift.scheme.IScheme> S scheme(org.apache.thrift.protocol.TProtocol proto) {
+      return (org.apache.thrift.scheme.StandardScheme.class.equals(proto.getScheme()) ? STANDARD_SCHEME_FACTORY : TUPLE_SCHEME_FACTORY).getScheme();
+    }
+  }
+
+  @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
+  public static class heartbeat_args implements org.apache.thrift.TBase<heartbeat_args, heartbeat_args._Fields>, java.io.Serializable, Cloneable, Comparable<heartbeat_args>   {
+    private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("heartbeat_args");
+
+    private static final org.apache.thrift.protocol.TField SESSION_ID_FIELD_DESC = new org.apache.thrift.protocol.TField("sessionId", org.apache.thrift.protocol.TType.STRING, (short)1);
+
+    private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new heartbeat_argsStandardSchemeFactory();
+    private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new heartbeat_argsTupleSchemeFactory();
+
+    public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+
+    /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
+    public enum _Fields implements org.apache.thrift.TFieldIdEnum {
+      SESSION_ID((short)1, "sessionId");
+
+      private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
+
+      static {
+        for (_Fields field : java.util.EnumSet.allOf(_Fields.class)) {
+          byName.put(field.getFieldName(), field);
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByThriftId(int fieldId) {
+        switch(fieldId) {
+          case 1: // SESSION_ID
+            return SESSION_ID;
+          default:
+            return null;
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, throwing an exception
+       * if it is not found.
+       */
+      public static _Fields findByThriftIdOrThrow(int fieldId) {
+        _Fields fields = findByThriftId(fieldId);
+        if (fields == null) throw new java.lang.IllegalArgumentException("Field " + fieldId + " doesn't exist!");
+        return fields;
+      }
+
+      /**
+       * Find the _Fields constant that matches name, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByName(java.lang.String name) {
+        return byName.get(name);
+      }
+
+      private final short _thriftId;
+      private final java.lang.String _fieldName;
+
+      _Fields(short thriftId, java.lang.String fieldName) {
+        _thriftId = thriftId;
+        _fieldName = fieldName;
+      }
+
+      @Override
+      public short getThriftFieldId() {
+        return _thriftId;
+      }
+
+      @Override
+      public java.lang.String getFieldName() {
+        return _fieldName;
+      }
+    }
+
+    // isset id assignments
+    public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
+    static {
+      java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
+      tmpMap.put(_Fields.SESSION_ID, new org.apache.thrift.meta_data.FieldMetaData("sessionId", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+      metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
+      org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(heartbeat_args.class, metaDataMap);
+    }
+
+    public heartbeat_args() {
+    }
+
+    public heartbeat_args(
+      java.lang.String sessionId)
+    {
+      this();
+      this.sessionId = sessionId;
+    }
+
+    /**
+     * Performs a deep copy on <i>other</i>.
+     */
+    public heartbeat_args(heartbeat_args other) {
+      if (other.isSetSessionId()) {
+        this.sessionId = other.sessionId;
+      }
+    }
+
+    @Override
+    public heartbeat_args deepCopy() {
+      return new heartbeat_args(this);
+    }
+
+    @Override
+    public void clear() {
+      this.sessionId = null;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public java.lang.String getSessionId() {
+      return this.sessionId;
+    }
+
+    public heartbeat_args setSessionId(@org.apache.thrift.annotation.Nullable java.lang.String sessionId) {
+      this.sessionId = sessionId;
+      return this;
+    }
+
+    public void unsetSessionId() {
+      this.sessionId = null;
+    }
+
+    /** Returns true if field sessionId is set (has been assigned a value) and false otherwise */
+    public boolean isSetSessionId() {
+      return this.sessionId != null;
+    }
+
+    public void setSessionIdIsSet(boolean value) {
+      if (!value) {
+        this.sessionId = null;
+      }
+    }
+
+    @Override
+    public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
+      switch (field) {
+      case SESSION_ID:
+        if (value == null) {
+          unsetSessionId();
+        } else {
+          setSessionId((java.lang.String)value);
+        }
+        break;
+
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public java.lang.Object getFieldValue(_Fields field) {
+      switch (field) {
+      case SESSION_ID:
+        return getSessionId();
+
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    /** Returns true if field corresponding to fieldID is set (has been assigned a value) and false otherwise */
+    @Override
+    public boolean isSet(_Fields field) {
+      if (field == null) {
+        throw new java.lang.IllegalArgumentException();
+      }
+
+      switch (field) {
+      case SESSION_ID:
+        return isSetSessionId();
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    @Override
+    public boolean equals(java.lang.Object that) {
+      if (that instanceof heartbeat_args)
+        return this.equals((heartbeat_args)that);
+      return false;
+    }
+
+    public boolean equals(heartbeat_args that) {
+      if (that == null)
+        return false;
+      if (this == that)
+        return true;
+
+      boolean this_present_sessionId = true && this.isSetSessionId();
+      boolean that_present_sessionId = true && that.isSetSessionId();
+      if (this_present_sessionId || that_present_sessionId) {
+        if (!(this_present_sessionId && that_present_sessionId))
+          return false;
+        if (!this.sessionId.equals(that.sessionId))
+          return false;
+      }
+
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hashCode = 1;
+
+      hashCode = hashCode * 8191 + ((isSetSessionId()) ? 131071 : 524287);
+      if (isSetSessionId())
+        hashCode = hashCode * 8191 + sessionId.hashCode();
+
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(heartbeat_args other) {
+      if (!getClass().equals(other.getClass())) {
+        return getClass().getName().compareTo(other.getClass().getName());
+      }
+
+      int lastComparison = 0;
+
+      lastComparison = java.lang.Boolean.compare(isSetSessionId(), other.isSetSessionId());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSessionId()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sessionId, other.sessionId);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      return 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public _Fields fieldForId(int fieldId) {
+      return _Fields.findByThriftId(fieldId);
+    }
+
+    @Override
+    public void read(org.apache.thrift.protocol.TProtocol iprot) throws org.apache.thrift.TException {
+      scheme(iprot).read(iprot, this);
+    }
+
+    @Override
+    public void write(org.apache.thrift.protocol.TProtocol oprot) throws org.apache.thrift.TException {
+      scheme(oprot).write(oprot, this);
+    }
+
+    @Override
+    public java.lang.String toString() {
+      java.lang.StringBuilder sb = new java.lang.StringBuilder("heartbeat_args(");
+      boolean first = true;
+
+      sb.append("sessionId:");
+      if (this.sessionId == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.sessionId);
+      }
+      first = false;
+      sb.append(")");
+      return sb.toString();
+    }
+
+    public void validate() throws org.apache.thrift.TException {
+      // check for required fields
+      // check for sub-struct validity
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      try {
+        write(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(out)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
+      try {
+        read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private static class heartbeat_argsStandardSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public heartbeat_argsStandardScheme getScheme() {
+        return new heartbeat_argsStandardScheme();
+      }
+    }
+
+    private static class heartbeat_argsStandardScheme extends org.apache.thrift.scheme.StandardScheme<heartbeat_args> {
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol iprot, heartbeat_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TField schemeField;
+        iprot.readStructBegin();
+        while (true)
+        {
+          schemeField = iprot.readFieldBegin();
+          if (schemeField.type == org.apache.thrift.protocol.TType.STOP) { 
+            break;
+          }
+          switch (schemeField.id) {
+            case 1: // SESSION_ID
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+                struct.sessionId = iprot.readString();
+                struct.setSessionIdIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            default:
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+          }
+          iprot.readFieldEnd();
+        }
+        iprot.readStructEnd();
+
+        // check for required fields of primitive type, which can't be checked in the validate method
+        struct.validate();
+      }
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol oprot, heartbeat_args struct) throws org.apache.thrift.TException {
+        struct.validate();
+
+        oprot.writeStructBegin(STRUCT_DESC);
+        if (struct.sessionId != null) {
+          oprot.writeFieldBegin(SESSION_ID_FIELD_DESC);
+          oprot.writeString(struct.sessionId);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldStop();
+        oprot.writeStructEnd();
+      }
+
+    }
+
+    private static class heartbeat_argsTupleSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public heartbeat_argsTupleScheme getScheme() {
+        return new heartbeat_argsTupleScheme();
+      }
+    }
+
+    private static class heartbeat_argsTupleScheme extends org.apache.thrift.scheme.TupleScheme<heartbeat_args> {
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol prot, heartbeat_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet optionals = new java.util.BitSet();
+        if (struct.isSetSessionId()) {
+          optionals.set(0);
+        }
+        oprot.writeBitSet(optionals, 1);
+        if (struct.isSetSessionId()) {
+          oprot.writeString(struct.sessionId);
+        }
+      }
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol prot, heartbeat_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet incoming = iprot.readBitSet(1);
+        if (incoming.get(0)) {
+          struct.sessionId = iprot.readString();
+          struct.setSessionIdIsSet(true);
+        }
+      }
+    }
+
+    private static <S extends org.apache.thrift.scheme.IScheme> S scheme(org.apache.thrift.protocol.TProtocol proto) {
+      return (org.apache.thrift.scheme.StandardScheme.class.equals(proto.getScheme()) ? STANDARD_SCHEME_FACTORY : TUPLE_SCHEME_FACTORY).getScheme();
+    }
+  }
+
+  @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
+  public static class heartbeat_result implements org.apache.thrift.TBase<heartbeat_result, heartbeat_result._Fields>, java.io.Serializable, Cloneable, Comparable<heartbeat_result>   {
+    private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("heartbeat_result");
+
+    private static final org.apache.thrift.protocol.TField SUCCESS_FIELD_DESC = new org.apache.thrift.protocol.TField("success", org.apache.thrift.protocol.TType.STRUCT, (short)0);
+    private static final org.apache.thrift.protocol.TField ERROR_FIELD_DESC = new org.apache.thrift.protocol.TField("error", org.apache.thrift.protocol.TType.STRUCT, (short)1);
+
+    private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new heartbeat_resultStandardSchemeFactory();
+    private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new heartbeat_resultTupleSchemeFactory();
+
+    public @org.apache.thrift.annotation.Nullable TLinkState success; // required
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+
+    /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
+    public enum _Fields implements org.apache.thrift.TFieldIdEnum {
+      SUCCESS((short)0, "success"),
+      ERROR((short)1, "error");
+
+      private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
+
+      static {
+        for (_Fields field : java.util.EnumSet.allOf(_Fields.class)) {
+          byName.put(field.getFieldName(), field);
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByThriftId(int fieldId) {
+        switch(fieldId) {
+          case 0: // SUCCESS
+            return SUCCESS;
+          case 1: // ERROR
+            return ERROR;
+          default:
+            return null;
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, throwing an exception
+       * if it is not found.
+       */
+      public static _Fields findByThriftIdOrThrow(int fieldId) {
+        _Fields fields = findByThriftId(fieldId);
+        if (fields == null) throw new java.lang.IllegalArgumentException("Field " + fieldId + " doesn't exist!");
+        return fields;
+      }
+
+      /**
+       * Find the _Fields constant that matches name, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByName(java.lang.String name) {
+        return byName.get(name);
+      }
+
+      private final short _thriftId;
+      private final java.lang.String _fieldName;
+
+      _Fields(short thriftId, java.lang.String fieldName) {
+        _thriftId = thriftId;
+        _fieldName = fieldName;
+      }
+
+      @Override
+      public short getThriftFieldId() {
+        return _thriftId;
+      }
+
+      @Override
+      public java.lang.String getFieldName() {
+        return _fieldName;
+      }
+    }
+
+    // isset id assignments
+    public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
+    static {
+      java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
+      tmpMap.put(_Fields.SUCCESS, new org.apache.thrift.meta_data.FieldMetaData("success", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TLinkState.class)));
+      tmpMap.put(_Fields.ERROR, new org.apache.thrift.meta_data.FieldMetaData("error", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TMigrationError.class)));
+      metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
+      org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(heartbeat_result.class, metaDataMap);
+    }
+
+    public heartbeat_result() {
+    }
+
+    public heartbeat_result(
+      TLinkState success,
+      TMigrationError error)
+    {
+      this();
+      this.success = success;
+      this.error = error;
+    }
+
+    /**
+     * Performs a deep copy on <i>other</i>.
+     */
+    public heartbeat_result(heartbeat_result other) {
+      if (other.isSetSuccess()) {
+        this.success = new TLinkState(other.success);
+      }
+      if (other.isSetError()) {
+        this.error = new TMigrationError(other.error);
+      }
+    }
+
+    @Override
+    public heartbeat_result deepCopy() {
+      return new heartbeat_result(this);
+    }
+
+    @Override
+    public void clear() {
+      this.success = null;
+      this.error = null;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public TLinkState getSuccess() {
+      return this.success;
+    }
+
+    public heartbeat_result setSuccess(@org.apache.thrift.annotation.Nullable TLinkState success) {
+      this.success = success;
+      return this;
+    }
+
+    public void unsetSuccess() {
+      this.success = null;
+    }
+
+    /** Returns true if field success is set (has been assigned a value) and false otherwise */
+    public boolean isSetSuccess() {
+      return this.success != null;
+    }
+
+    public void setSuccessIsSet(boolean value) {
+      if (!value) {
+        this.success = null;
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public TMigrationError getError() {
+      return this.error;
+    }
+
+    public heartbeat_result setError(@org.apache.thrift.annotation.Nullable TMigrationError error) {
+      this.error = error;
+      return this;
+    }
+
+    public void unsetError() {
+      this.error = null;
+    }
+
+    /** Returns true if field error is set (has been assigned a value) and false otherwise */
+    public boolean isSetError() {
+      return this.error != null;
+    }
+
+    public void setErrorIsSet(boolean value) {
+      if (!value) {
+        this.error = null;
+      }
+    }
+
+    @Override
+    public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
+      switch (field) {
+      case SUCCESS:
+        if (value == null) {
+          unsetSuccess();
+        } else {
+          setSuccess((TLinkState)value);
+        }
+        break;
+
+      case ERROR:
+        if (value == null) {
+          unsetError();
+        } else {
+          setError((TMigrationError)value);
+        }
+        break;
+
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public java.lang.Object getFieldValue(_Fields field) {
+      switch (field) {
+      case SUCCESS:
+        return getSuccess();
+
+      case ERROR:
+        return getError();
+
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    /** Returns true if field corresponding to fieldID is set (has been assigned a value) and false otherwise */
+    @Override
+    public boolean isSet(_Fields field) {
+      if (field == null) {
+        throw new java.lang.IllegalArgumentException();
+      }
+
+      switch (field) {
+      case SUCCESS:
+        return isSetSuccess();
+      case ERROR:
+        return isSetError();
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    @Override
+    public boolean equals(java.lang.Object that) {
+      if (that instanceof heartbeat_result)
+        return this.equals((heartbeat_result)that);
+      return false;
+    }
+
+    public boolean equals(heartbeat_result that) {
+      if (that == null)
+        return false;
+      if (this == that)
+        return true;
+
+      boolean this_present_success = true && this.isSetSuccess();
+      boolean that_present_success = true && that.isSetSuccess();
+      if (this_present_success || that_present_success) {
+        if (!(this_present_success && that_present_success))
+          return false;
+        if (!this.success.equals(that.success))
+          return false;
+      }
+
+      boolean this_present_error = true && this.isSetError();
+      boolean that_present_error = true && that.isSetError();
+      if (this_present_error || that_present_error) {
+        if (!(this_present_error && that_present_error))
+          return false;
+        if (!this.error.equals(that.error))
+          return false;
+      }
+
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hashCode = 1;
+
+      hashCode = hashCode * 8191 + ((isSetSuccess()) ? 131071 : 524287);
+      if (isSetSuccess())
+        hashCode = hashCode * 8191 + success.hashCode();
+
+      hashCode = hashCode * 8191 + ((isSetError()) ? 131071 : 524287);
+      if (isSetError())
+        hashCode = hashCode * 8191 + error.hashCode();
+
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(heartbeat_result other) {
+      if (!getClass().equals(other.getClass())) {
+        return getClass().getName().compareTo(other.getClass().getName());
+      }
+
+      int lastComparison = 0;
+
+      lastComparison = java.lang.Boolean.compare(isSetSuccess(), other.isSetSuccess());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSuccess()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.success, other.success);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetError(), other.isSetError());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetError()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.error, other.error);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      return 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public _Fields fieldForId(int fieldId) {
+      return _Fields.findByThriftId(fieldId);
+    }
+
+    @Override
+    public void read(org.apache.thrift.protocol.TProtocol iprot) throws org.apache.thrift.TException {
+      scheme(iprot).read(iprot, this);
+    }
+
+    public void write(org.apache.thrift.protocol.TProtocol oprot) throws org.apache.thrift.TException {
+      scheme(oprot).write(oprot, this);
+      }
+
+    @Override
+    public java.lang.String toString() {
+      java.lang.StringBuilder sb = new java.lang.StringBuilder("heartbeat_result(");
+      boolean first = true;
+
+      sb.append("success:");
+      if (this.success == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.success);
+      }
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("error:");
+      if (this.error == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.error);
+      }
+      first = false;
+      sb.append(")");
+      return sb.toString();
+    }
+
+    public void validate() throws org.apache.thrift.TException {
+      // check for required fields
+      // check for sub-struct validity
+      if (success != null) {
+        success.validate();
+      }
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      try {
+        write(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(out)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
+      try {
+        read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private static class heartbeat_resultStandardSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public heartbeat_resultStandardScheme getScheme() {
+        return new heartbeat_resultStandardScheme();
+      }
+    }
+
+    private static class heartbeat_resultStandardScheme extends org.apache.thrift.scheme.StandardScheme<heartbeat_result> {
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol iprot, heartbeat_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TField schemeField;
+        iprot.readStructBegin();
+        while (true)
+        {
+          schemeField = iprot.readFieldBegin();
+          if (schemeField.type == org.apache.thrift.protocol.TType.STOP) { 
+            break;
+          }
+          switch (schemeField.id) {
+            case 0: // SUCCESS
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+                struct.success = new TLinkState();
+                struct.success.read(iprot);
+                struct.setSuccessIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 1: // ERROR
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+                struct.error = new TMigrationError();
+                struct.error.read(iprot);
+                struct.setErrorIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            default:
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+          }
+          iprot.readFieldEnd();
+        }
+        iprot.readStructEnd();
+
+        // check for required fields of primitive type, which can't be checked in the validate method
+        struct.validate();
+      }
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol oprot, heartbeat_result struct) throws org.apache.thrift.TException {
+        struct.validate();
+
+        oprot.writeStructBegin(STRUCT_DESC);
+        if (struct.success != null) {
+          oprot.writeFieldBegin(SUCCESS_FIELD_DESC);
+          struct.success.write(oprot);
+          oprot.writeFieldEnd();
+        }
+        if (struct.error != null) {
+          oprot.writeFieldBegin(ERROR_FIELD_DESC);
+          struct.error.write(oprot);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldStop();
+        oprot.writeStructEnd();
+      }
+
+    }
+
+    private static class heartbeat_resultTupleSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public heartbeat_resultTupleScheme getScheme() {
+        return new heartbeat_resultTupleScheme();
+      }
+    }
+
+    private static class heartbeat_resultTupleScheme extends org.apache.thrift.scheme.TupleScheme<heartbeat_result> {
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol prot, heartbeat_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet optionals = new java.util.BitSet();
+        if (struct.isSetSuccess()) {
+          optionals.set(0);
+        }
+        if (struct.isSetError()) {
+          optionals.set(1);
+        }
+        oprot.writeBitSet(optionals, 2);
+        if (struct.isSetSuccess()) {
+          struct.success.write(oprot);
+        }
+        if (struct.isSetError()) {
+          struct.error.write(oprot);
+        }
+      }
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol prot, heartbeat_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet incoming = iprot.readBitSet(2);
+        if (incoming.get(0)) {
+          struct.success = new TLinkState();
+          struct.success.read(iprot);
+          struct.setSuccessIsSet(true);
+        }
+        if (incoming.get(1)) {
+          struct.error = new TMigrationError();
+          struct.error.read(iprot);
+          struct.setErrorIsSet(true);
+        }
+      }
+    }
+
+    private static <S extends org.apache.thrift.scheme.IScheme> S scheme(org.apache.thrift.protocol.TProtocol proto) {
+      return (org.apache.thrift.scheme.StandardScheme.class.equals(proto.getScheme()) ? STANDARD_SCHEME_FACTORY : TUPLE_SCHEME_FACTORY).getScheme();
+    }
+  }
+
+  @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
+  public static class reconnect_args implements org.apache.thrift.TBase<reconnect_args, reconnect_args._Fields>, java.io.Serializable, Cloneable, Comparable<reconnect_args>   {
+    private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("reconnect_args");
+
+    private static final org.apache.thrift.protocol.TField SESSION_ID_FIELD_DESC = new org.apache.thrift.protocol.TField("sessionId", org.apache.thrift.protocol.TType.STRING, (short)1);
+    private static final org.apache.thrift.protocol.TField SOURCE_HOST_FIELD_DESC = new org.apache.thrift.protocol.TField("sourceHost", org.apache.thrift.protocol.TType.STRING, (short)2);
+    private static final org.apache.thrift.protocol.TField SOURCE_PORT_FIELD_DESC = new org.apache.thrift.protocol.TField("sourcePort", org.apache.thrift.protocol.TType.I32, (short)3);
+
+    private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new reconnect_argsStandardSchemeFactory();
+    private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new reconnect_argsTupleSchemeFactory();
+
+    public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+    /**
+     * where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+     */
+    public @org.apache.thrift.annotation.Nullable java.lang.String sourceHost; // required
+    public int sourcePort; // required
+
+    /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
+    public enum _Fields implements org.apache.thrift.TFieldIdEnum {
+      SESSION_ID((short)1, "sessionId"),
+      /**
+       * where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+       */
+      SOURCE_HOST((short)2, "sourceHost"),
+      SOURCE_PORT((short)3, "sourcePort");
+
+      private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
+
+      static {
+        for (_Fields field : java.util.EnumSet.allOf(_Fields.class)) {
+          byName.put(field.getFieldName(), field);
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByThriftId(int fieldId) {
+        switch(fieldId) {
+          case 1: // SESSION_ID
+            return SESSION_ID;
+          case 2: // SOURCE_HOST
+            return SOURCE_HOST;
+          case 3: // SOURCE_PORT
+            return SOURCE_PORT;
+          default:
+            return null;
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, throwing an exception
+       * if it is not found.
+       */
+      public static _Fields findByThriftIdOrThrow(int fieldId) {
+        _Fields fields = findByThriftId(fieldId);
+        if (fields == null) throw new java.lang.IllegalArgumentException("Field " + fieldId + " doesn't exist!");
+        return fields;
+      }
+
+      /**
+       * Find the _Fields constant that matches name, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByName(java.lang.String name) {
+        return byName.get(name);
+      }
+
+      private final short _thriftId;
+      private final java.lang.String _fieldName;
+
+      _Fields(short thriftId, java.lang.String fieldName) {
+        _thriftId = thriftId;
+        _fieldName = fieldName;
+      }
+
+      @Override
+      public short getThriftFieldId() {
+        return _thriftId;
+      }
+
+      @Override
+      public java.lang.String getFieldName() {
+        return _fieldName;
+      }
+    }
+
+    // isset id assignments
+    private static final int __SOURCEPORT_ISSET_ID = 0;
+    private byte __isset_bitfield = 0;
+    public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
+    static {
+      java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
+      tmpMap.put(_Fields.SESSION_ID, new org.apache.thrift.meta_data.FieldMetaData("sessionId", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+      tmpMap.put(_Fields.SOURCE_HOST, new org.apache.thrift.meta_data.FieldMetaData("sourceHost", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+      tmpMap.put(_Fields.SOURCE_PORT, new org.apache.thrift.meta_data.FieldMetaData("sourcePort", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+      metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
+      org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(reconnect_args.class, metaDataMap);
+    }
+
+    public reconnect_args() {
+    }
+
+    public reconnect_args(
+      java.lang.String sessionId,
+      java.lang.String sourceHost,
+      int sourcePort)
+    {
+      this();
+      this.sessionId = sessionId;
+      this.sourceHost = sourceHost;
+      this.sourcePort = sourcePort;
+      setSourcePortIsSet(true);
+    }
+
+    /**
+     * Performs a deep copy on <i>other</i>.
+     */
+    public reconnect_args(reconnect_args other) {
+      __isset_bitfield = other.__isset_bitfield;
+      if (other.isSetSessionId()) {
+        this.sessionId = other.sessionId;
+      }
+      if (other.isSetSourceHost()) {
+        this.sourceHost = other.sourceHost;
+      }
+      this.sourcePort = other.sourcePort;
+    }
+
+    @Override
+    public reconnect_args deepCopy() {
+      return new reconnect_args(this);
+    }
+
+    @Override
+    public void clear() {
+      this.sessionId = null;
+      this.sourceHost = null;
+      setSourcePortIsSet(false);
+      this.sourcePort = 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public java.lang.String getSessionId() {
+      return this.sessionId;
+    }
+
+    public reconnect_args setSessionId(@org.apache.thrift.annotation.Nullable java.lang.String sessionId) {
+      this.sessionId = sessionId;
+      return this;
+    }
+
+    public void unsetSessionId() {
+      this.sessionId = null;
+    }
+
+    /** Returns true if field sessionId is set (has been assigned a value) and false otherwise */
+    public boolean isSetSessionId() {
+      return this.sessionId != null;
+    }
+
+    public void setSessionIdIsSet(boolean value) {
+      if (!value) {
+        this.sessionId = null;
+      }
+    }
+
+    /**
+     * where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+     */
+    @org.apache.thrift.annotation.Nullable
+    public java.lang.String getSourceHost() {
+      return this.sourceHost;
+    }
+
+    /**
+     * where the demand connection reaches the source from now on (a restarted daemon may listen elsewhere)
+     */
+    public reconnect_args setSourceHost(@org.apache.thrift.annotation.Nullable java.lang.String sourceHost) {
+      this.sourceHost = sourceHost;
+      return this;
+    }
+
+    public void unsetSourceHost() {
+      this.sourceHost = null;
+    }
+
+    /** Returns true if field sourceHost is set (has been assigned a value) and false otherwise */
+    public boolean isSetSourceHost() {
+      return this.sourceHost != null;
+    }
+
+    public void setSourceHostIsSet(boolean value) {
+      if (!value) {
+        this.sourceHost = null;
+      }
+    }
+
+    public int getSourcePort() {
+      return this.sourcePort;
+    }
+
+    public reconnect_args setSourcePort(int sourcePort) {
+      this.sourcePort = sourcePort;
+      setSourcePortIsSet(true);
+      return this;
+    }
+
+    public void unsetSourcePort() {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __SOURCEPORT_ISSET_ID);
+    }
+
+    /** Returns true if field sourcePort is set (has been assigned a value) and false otherwise */
+    public boolean isSetSourcePort() {
+      return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __SOURCEPORT_ISSET_ID);
+    }
+
+    public void setSourcePortIsSet(boolean value) {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __SOURCEPORT_ISSET_ID, value);
+    }
+
+    @Override
+    public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
+      switch (field) {
+      case SESSION_ID:
+        if (value == null) {
+          unsetSessionId();
+        } else {
+          setSessionId((java.lang.String)value);
+        }
+        break;
+
+      case SOURCE_HOST:
+        if (value == null) {
+          unsetSourceHost();
+        } else {
+          setSourceHost((java.lang.String)value);
+        }
+        break;
+
+      case SOURCE_PORT:
+        if (value == null) {
+          unsetSourcePort();
+        } else {
+          setSourcePort((java.lang.Integer)value);
+        }
+        break;
+
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public java.lang.Object getFieldValue(_Fields field) {
+      switch (field) {
+      case SESSION_ID:
+        return getSessionId();
+
+      case SOURCE_HOST:
+        return getSourceHost();
+
+      case SOURCE_PORT:
+        return getSourcePort();
+
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    /** Returns true if field corresponding to fieldID is set (has been assigned a value) and false otherwise */
+    @Override
+    public boolean isSet(_Fields field) {
+      if (field == null) {
+        throw new java.lang.IllegalArgumentException();
+      }
+
+      switch (field) {
+      case SESSION_ID:
+        return isSetSessionId();
+      case SOURCE_HOST:
+        return isSetSourceHost();
+      case SOURCE_PORT:
+        return isSetSourcePort();
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    @Override
+    public boolean equals(java.lang.Object that) {
+      if (that instanceof reconnect_args)
+        return this.equals((reconnect_args)that);
+      return false;
+    }
+
+    public boolean equals(reconnect_args that) {
+      if (that == null)
+        return false;
+      if (this == that)
+        return true;
+
+      boolean this_present_sessionId = true && this.isSetSessionId();
+      boolean that_present_sessionId = true && that.isSetSessionId();
+      if (this_present_sessionId || that_present_sessionId) {
+        if (!(this_present_sessionId && that_present_sessionId))
+          return false;
+        if (!this.sessionId.equals(that.sessionId))
+          return false;
+      }
+
+      boolean this_present_sourceHost = true && this.isSetSourceHost();
+      boolean that_present_sourceHost = true && that.isSetSourceHost();
+      if (this_present_sourceHost || that_present_sourceHost) {
+        if (!(this_present_sourceHost && that_present_sourceHost))
+          return false;
+        if (!this.sourceHost.equals(that.sourceHost))
+          return false;
+      }
+
+      boolean this_present_sourcePort = true;
+      boolean that_present_sourcePort = true;
+      if (this_present_sourcePort || that_present_sourcePort) {
+        if (!(this_present_sourcePort && that_present_sourcePort))
+          return false;
+        if (this.sourcePort != that.sourcePort)
+          return false;
+      }
+
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hashCode = 1;
+
+      hashCode = hashCode * 8191 + ((isSetSessionId()) ? 131071 : 524287);
+      if (isSetSessionId())
+        hashCode = hashCode * 8191 + sessionId.hashCode();
+
+      hashCode = hashCode * 8191 + ((isSetSourceHost()) ? 131071 : 524287);
+      if (isSetSourceHost())
+        hashCode = hashCode * 8191 + sourceHost.hashCode();
+
+      hashCode = hashCode * 8191 + sourcePort;
+
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(reconnect_args other) {
+      if (!getClass().equals(other.getClass())) {
+        return getClass().getName().compareTo(other.getClass().getName());
+      }
+
+      int lastComparison = 0;
+
+      lastComparison = java.lang.Boolean.compare(isSetSessionId(), other.isSetSessionId());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSessionId()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sessionId, other.sessionId);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetSourceHost(), other.isSetSourceHost());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSourceHost()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sourceHost, other.sourceHost);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetSourcePort(), other.isSetSourcePort());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSourcePort()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sourcePort, other.sourcePort);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      return 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public _Fields fieldForId(int fieldId) {
+      return _Fields.findByThriftId(fieldId);
+    }
+
+    @Override
+    public void read(org.apache.thrift.protocol.TProtocol iprot) throws org.apache.thrift.TException {
+      scheme(iprot).read(iprot, this);
+    }
+
+    @Override
+    public void write(org.apache.thrift.protocol.TProtocol oprot) throws org.apache.thrift.TException {
+      scheme(oprot).write(oprot, this);
+    }
+
+    @Override
+    public java.lang.String toString() {
+      java.lang.StringBuilder sb = new java.lang.StringBuilder("reconnect_args(");
+      boolean first = true;
+
+      sb.append("sessionId:");
+      if (this.sessionId == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.sessionId);
+      }
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("sourceHost:");
+      if (this.sourceHost == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.sourceHost);
+      }
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("sourcePort:");
+      sb.append(this.sourcePort);
+      first = false;
+      sb.append(")");
+      return sb.toString();
+    }
+
+    public void validate() throws org.apache.thrift.TException {
+      // check for required fields
+      // check for sub-struct validity
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      try {
+        write(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(out)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
+      try {
+        // it doesn't seem like you should have to do this, but java serialization is wacky, and doesn't call the default constructor.
+        __isset_bitfield = 0;
+        read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private static class reconnect_argsStandardSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public reconnect_argsStandardScheme getScheme() {
+        return new reconnect_argsStandardScheme();
+      }
+    }
+
+    private static class reconnect_argsStandardScheme extends org.apache.thrift.scheme.StandardScheme<reconnect_args> {
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol iprot, reconnect_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TField schemeField;
+        iprot.readStructBegin();
+        while (true)
+        {
+          schemeField = iprot.readFieldBegin();
+          if (schemeField.type == org.apache.thrift.protocol.TType.STOP) { 
+            break;
+          }
+          switch (schemeField.id) {
+            case 1: // SESSION_ID
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+                struct.sessionId = iprot.readString();
+                struct.setSessionIdIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 2: // SOURCE_HOST
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+                struct.sourceHost = iprot.readString();
+                struct.setSourceHostIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 3: // SOURCE_PORT
+              if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+                struct.sourcePort = iprot.readI32();
+                struct.setSourcePortIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            default:
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+          }
+          iprot.readFieldEnd();
+        }
+        iprot.readStructEnd();
+
+        // check for required fields of primitive type, which can't be checked in the validate method
+        struct.validate();
+      }
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol oprot, reconnect_args struct) throws org.apache.thrift.TException {
+        struct.validate();
+
+        oprot.writeStructBegin(STRUCT_DESC);
+        if (struct.sessionId != null) {
+          oprot.writeFieldBegin(SESSION_ID_FIELD_DESC);
+          oprot.writeString(struct.sessionId);
+          oprot.writeFieldEnd();
+        }
+        if (struct.sourceHost != null) {
+          oprot.writeFieldBegin(SOURCE_HOST_FIELD_DESC);
+          oprot.writeString(struct.sourceHost);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldBegin(SOURCE_PORT_FIELD_DESC);
+        oprot.writeI32(struct.sourcePort);
+        oprot.writeFieldEnd();
+        oprot.writeFieldStop();
+        oprot.writeStructEnd();
+      }
+
+    }
+
+    private static class reconnect_argsTupleSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public reconnect_argsTupleScheme getScheme() {
+        return new reconnect_argsTupleScheme();
+      }
+    }
+
+    private static class reconnect_argsTupleScheme extends org.apache.thrift.scheme.TupleScheme<reconnect_args> {
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol prot, reconnect_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet optionals = new java.util.BitSet();
+        if (struct.isSetSessionId()) {
+          optionals.set(0);
+        }
+        if (struct.isSetSourceHost()) {
+          optionals.set(1);
+        }
+        if (struct.isSetSourcePort()) {
+          optionals.set(2);
+        }
+        oprot.writeBitSet(optionals, 3);
+        if (struct.isSetSessionId()) {
+          oprot.writeString(struct.sessionId);
+        }
+        if (struct.isSetSourceHost()) {
+          oprot.writeString(struct.sourceHost);
+        }
+        if (struct.isSetSourcePort()) {
+          oprot.writeI32(struct.sourcePort);
+        }
+      }
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol prot, reconnect_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet incoming = iprot.readBitSet(3);
+        if (incoming.get(0)) {
+          struct.sessionId = iprot.readString();
+          struct.setSessionIdIsSet(true);
+        }
+        if (incoming.get(1)) {
+          struct.sourceHost = iprot.readString();
+          struct.setSourceHostIsSet(true);
+        }
+        if (incoming.get(2)) {
+          struct.sourcePort = iprot.readI32();
+          struct.setSourcePortIsSet(true);
+        }
+      }
+    }
+
+    private static <S extends org.apache.thrift.scheme.IScheme> S scheme(org.apache.thrift.protocol.TProtocol proto) {
+      return (org.apache.thrift.scheme.StandardScheme.class.equals(proto.getScheme()) ? STANDARD_SCHEME_FACTORY : TUPLE_SCHEME_FACTORY).getScheme();
+    }
+  }
+
+  @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
+  public static class reconnect_result implements org.apache.thrift.TBase<reconnect_result, reconnect_result._Fields>, java.io.Serializable, Cloneable, Comparable<reconnect_result>   {
+    private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("reconnect_result");
+
+    private static final org.apache.thrift.protocol.TField SUCCESS_FIELD_DESC = new org.apache.thrift.protocol.TField("success", org.apache.thrift.protocol.TType.STRUCT, (short)0);
+    private static final org.apache.thrift.protocol.TField ERROR_FIELD_DESC = new org.apache.thrift.protocol.TField("error", org.apache.thrift.protocol.TType.STRUCT, (short)1);
+
+    private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new reconnect_resultStandardSchemeFactory();
+    private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new reconnect_resultTupleSchemeFactory();
+
+    public @org.apache.thrift.annotation.Nullable TReconnectReply success; // required
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+
+    /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
+    public enum _Fields implements org.apache.thrift.TFieldIdEnum {
+      SUCCESS((short)0, "success"),
+      ERROR((short)1, "error");
+
+      private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
+
+      static {
+        for (_Fields field : java.util.EnumSet.allOf(_Fields.class)) {
+          byName.put(field.getFieldName(), field);
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByThriftId(int fieldId) {
+        switch(fieldId) {
+          case 0: // SUCCESS
+            return SUCCESS;
+          case 1: // ERROR
+            return ERROR;
+          default:
+            return null;
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, throwing an exception
+       * if it is not found.
+       */
+      public static _Fields findByThriftIdOrThrow(int fieldId) {
+        _Fields fields = findByThriftId(fieldId);
+        if (fields == null) throw new java.lang.IllegalArgumentException("Field " + fieldId + " doesn't exist!");
+        return fields;
+      }
+
+      /**
+       * Find the _Fields constant that matches name, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByName(java.lang.String name) {
+        return byName.get(name);
+      }
+
+      private final short _thriftId;
+      private final java.lang.String _fieldName;
+
+      _Fields(short thriftId, java.lang.String fieldName) {
+        _thriftId = thriftId;
+        _fieldName = fieldName;
+      }
+
+      @Override
+      public short getThriftFieldId() {
+        return _thriftId;
+      }
+
+      @Override
+      public java.lang.String getFieldName() {
+        return _fieldName;
+      }
+    }
+
+    // isset id assignments
+    public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
+    static {
+      java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
+      tmpMap.put(_Fields.SUCCESS, new org.apache.thrift.meta_data.FieldMetaData("success", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TReconnectReply.class)));
+      tmpMap.put(_Fields.ERROR, new org.apache.thrift.meta_data.FieldMetaData("error", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TMigrationError.class)));
+      metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
+      org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(reconnect_result.class, metaDataMap);
+    }
+
+    public reconnect_result() {
+    }
+
+    public reconnect_result(
+      TReconnectReply success,
+      TMigrationError error)
+    {
+      this();
+      this.success = success;
+      this.error = error;
+    }
+
+    /**
+     * Performs a deep copy on <i>other</i>.
+     */
+    public reconnect_result(reconnect_result other) {
+      if (other.isSetSuccess()) {
+        this.success = new TReconnectReply(other.success);
+      }
+      if (other.isSetError()) {
+        this.error = new TMigrationError(other.error);
+      }
+    }
+
+    @Override
+    public reconnect_result deepCopy() {
+      return new reconnect_result(this);
+    }
+
+    @Override
+    public void clear() {
+      this.success = null;
+      this.error = null;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public TReconnectReply getSuccess() {
+      return this.success;
+    }
+
+    public reconnect_result setSuccess(@org.apache.thrift.annotation.Nullable TReconnectReply success) {
+      this.success = success;
+      return this;
+    }
+
+    public void unsetSuccess() {
+      this.success = null;
+    }
+
+    /** Returns true if field success is set (has been assigned a value) and false otherwise */
+    public boolean isSetSuccess() {
+      return this.success != null;
+    }
+
+    public void setSuccessIsSet(boolean value) {
+      if (!value) {
+        this.success = null;
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public TMigrationError getError() {
+      return this.error;
+    }
+
+    public reconnect_result setError(@org.apache.thrift.annotation.Nullable TMigrationError error) {
+      this.error = error;
+      return this;
+    }
+
+    public void unsetError() {
+      this.error = null;
+    }
+
+    /** Returns true if field error is set (has been assigned a value) and false otherwise */
+    public boolean isSetError() {
+      return this.error != null;
+    }
+
+    public void setErrorIsSet(boolean value) {
+      if (!value) {
+        this.error = null;
+      }
+    }
+
+    @Override
+    public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
+      switch (field) {
+      case SUCCESS:
+        if (value == null) {
+          unsetSuccess();
+        } else {
+          setSuccess((TReconnectReply)value);
+        }
+        break;
+
+      case ERROR:
+        if (value == null) {
+          unsetError();
+        } else {
+          setError((TMigrationError)value);
+        }
+        break;
+
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public java.lang.Object getFieldValue(_Fields field) {
+      switch (field) {
+      case SUCCESS:
+        return getSuccess();
+
+      case ERROR:
+        return getError();
+
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    /** Returns true if field corresponding to fieldID is set (has been assigned a value) and false otherwise */
+    @Override
+    public boolean isSet(_Fields field) {
+      if (field == null) {
+        throw new java.lang.IllegalArgumentException();
+      }
+
+      switch (field) {
+      case SUCCESS:
+        return isSetSuccess();
+      case ERROR:
+        return isSetError();
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    @Override
+    public boolean equals(java.lang.Object that) {
+      if (that instanceof reconnect_result)
+        return this.equals((reconnect_result)that);
+      return false;
+    }
+
+    public boolean equals(reconnect_result that) {
+      if (that == null)
+        return false;
+      if (this == that)
+        return true;
+
+      boolean this_present_success = true && this.isSetSuccess();
+      boolean that_present_success = true && that.isSetSuccess();
+      if (this_present_success || that_present_success) {
+        if (!(this_present_success && that_present_success))
+          return false;
+        if (!this.success.equals(that.success))
+          return false;
+      }
+
+      boolean this_present_error = true && this.isSetError();
+      boolean that_present_error = true && that.isSetError();
+      if (this_present_error || that_present_error) {
+        if (!(this_present_error && that_present_error))
+          return false;
+        if (!this.error.equals(that.error))
+          return false;
+      }
+
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hashCode = 1;
+
+      hashCode = hashCode * 8191 + ((isSetSuccess()) ? 131071 : 524287);
+      if (isSetSuccess())
+        hashCode = hashCode * 8191 + success.hashCode();
+
+      hashCode = hashCode * 8191 + ((isSetError()) ? 131071 : 524287);
+      if (isSetError())
+        hashCode = hashCode * 8191 + error.hashCode();
+
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(reconnect_result other) {
+      if (!getClass().equals(other.getClass())) {
+        return getClass().getName().compareTo(other.getClass().getName());
+      }
+
+      int lastComparison = 0;
+
+      lastComparison = java.lang.Boolean.compare(isSetSuccess(), other.isSetSuccess());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSuccess()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.success, other.success);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      lastComparison = java.lang.Boolean.compare(isSetError(), other.isSetError());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetError()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.error, other.error);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      return 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public _Fields fieldForId(int fieldId) {
+      return _Fields.findByThriftId(fieldId);
+    }
+
+    @Override
+    public void read(org.apache.thrift.protocol.TProtocol iprot) throws org.apache.thrift.TException {
+      scheme(iprot).read(iprot, this);
+    }
+
+    public void write(org.apache.thrift.protocol.TProtocol oprot) throws org.apache.thrift.TException {
+      scheme(oprot).write(oprot, this);
+      }
+
+    @Override
+    public java.lang.String toString() {
+      java.lang.StringBuilder sb = new java.lang.StringBuilder("reconnect_result(");
+      boolean first = true;
+
+      sb.append("success:");
+      if (this.success == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.success);
+      }
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("error:");
+      if (this.error == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.error);
+      }
+      first = false;
+      sb.append(")");
+      return sb.toString();
+    }
+
+    public void validate() throws org.apache.thrift.TException {
+      // check for required fields
+      // check for sub-struct validity
+      if (success != null) {
+        success.validate();
+      }
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      try {
+        write(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(out)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
+      try {
+        read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private static class reconnect_resultStandardSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public reconnect_resultStandardScheme getScheme() {
+        return new reconnect_resultStandardScheme();
+      }
+    }
+
+    private static class reconnect_resultStandardScheme extends org.apache.thrift.scheme.StandardScheme<reconnect_result> {
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol iprot, reconnect_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TField schemeField;
+        iprot.readStructBegin();
+        while (true)
+        {
+          schemeField = iprot.readFieldBegin();
+          if (schemeField.type == org.apache.thrift.protocol.TType.STOP) { 
+            break;
+          }
+          switch (schemeField.id) {
+            case 0: // SUCCESS
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+                struct.success = new TReconnectReply();
+                struct.success.read(iprot);
+                struct.setSuccessIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            case 1: // ERROR
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+                struct.error = new TMigrationError();
+                struct.error.read(iprot);
+                struct.setErrorIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            default:
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+          }
+          iprot.readFieldEnd();
+        }
+        iprot.readStructEnd();
+
+        // check for required fields of primitive type, which can't be checked in the validate method
+        struct.validate();
+      }
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol oprot, reconnect_result struct) throws org.apache.thrift.TException {
+        struct.validate();
+
+        oprot.writeStructBegin(STRUCT_DESC);
+        if (struct.success != null) {
+          oprot.writeFieldBegin(SUCCESS_FIELD_DESC);
+          struct.success.write(oprot);
+          oprot.writeFieldEnd();
+        }
+        if (struct.error != null) {
+          oprot.writeFieldBegin(ERROR_FIELD_DESC);
+          struct.error.write(oprot);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldStop();
+        oprot.writeStructEnd();
+      }
+
+    }
+
+    private static class reconnect_resultTupleSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public reconnect_resultTupleScheme getScheme() {
+        return new reconnect_resultTupleScheme();
+      }
+    }
+
+    private static class reconnect_resultTupleScheme extends org.apache.thrift.scheme.TupleScheme<reconnect_result> {
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol prot, reconnect_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet optionals = new java.util.BitSet();
+        if (struct.isSetSuccess()) {
+          optionals.set(0);
+        }
+        if (struct.isSetError()) {
+          optionals.set(1);
+        }
+        oprot.writeBitSet(optionals, 2);
+        if (struct.isSetSuccess()) {
+          struct.success.write(oprot);
+        }
+        if (struct.isSetError()) {
+          struct.error.write(oprot);
+        }
+      }
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol prot, reconnect_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet incoming = iprot.readBitSet(2);
+        if (incoming.get(0)) {
+          struct.success = new TReconnectReply();
+          struct.success.read(iprot);
+          struct.setSuccessIsSet(true);
+        }
+        if (incoming.get(1)) {
+          struct.error = new TMigrationError();
+          struct.error.read(iprot);
+          struct.setErrorIsSet(true);
+        }
+      }
+    }
+
+    private static <S extends org.apache.thrift.scheme.IScheme> S scheme(org.apache.thrift.protocol.TProtocol proto) {
+      return (org.apache.thrift.scheme.StandardScheme.class.equals(proto.getScheme()) ? STANDARD_SCHEME_FACTORY : TUPLE_SCHEME_FACTORY).getScheme();
+    }
+  }
+
+  @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
+  public static class recovered_args implements org.apache.thrift.TBase<recovered_args, recovered_args._Fields>, java.io.Serializable, Cloneable, Comparable<recovered_args>   {
+    private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("recovered_args");
+
+    private static final org.apache.thrift.protocol.TField SESSION_ID_FIELD_DESC = new org.apache.thrift.protocol.TField("sessionId", org.apache.thrift.protocol.TType.STRING, (short)1);
+
+    private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new recovered_argsStandardSchemeFactory();
+    private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new recovered_argsTupleSchemeFactory();
+
+    public @org.apache.thrift.annotation.Nullable java.lang.String sessionId; // required
+
+    /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
+    public enum _Fields implements org.apache.thrift.TFieldIdEnum {
+      SESSION_ID((short)1, "sessionId");
+
+      private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
+
+      static {
+        for (_Fields field : java.util.EnumSet.allOf(_Fields.class)) {
+          byName.put(field.getFieldName(), field);
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByThriftId(int fieldId) {
+        switch(fieldId) {
+          case 1: // SESSION_ID
+            return SESSION_ID;
+          default:
+            return null;
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, throwing an exception
+       * if it is not found.
+       */
+      public static _Fields findByThriftIdOrThrow(int fieldId) {
+        _Fields fields = findByThriftId(fieldId);
+        if (fields == null) throw new java.lang.IllegalArgumentException("Field " + fieldId + " doesn't exist!");
+        return fields;
+      }
+
+      /**
+       * Find the _Fields constant that matches name, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByName(java.lang.String name) {
+        return byName.get(name);
+      }
+
+      private final short _thriftId;
+      private final java.lang.String _fieldName;
+
+      _Fields(short thriftId, java.lang.String fieldName) {
+        _thriftId = thriftId;
+        _fieldName = fieldName;
+      }
+
+      @Override
+      public short getThriftFieldId() {
+        return _thriftId;
+      }
+
+      @Override
+      public java.lang.String getFieldName() {
+        return _fieldName;
+      }
+    }
+
+    // isset id assignments
+    public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
+    static {
+      java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
+      tmpMap.put(_Fields.SESSION_ID, new org.apache.thrift.meta_data.FieldMetaData("sessionId", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+      metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
+      org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(recovered_args.class, metaDataMap);
+    }
+
+    public recovered_args() {
+    }
+
+    public recovered_args(
+      java.lang.String sessionId)
+    {
+      this();
+      this.sessionId = sessionId;
+    }
+
+    /**
+     * Performs a deep copy on <i>other</i>.
+     */
+    public recovered_args(recovered_args other) {
+      if (other.isSetSessionId()) {
+        this.sessionId = other.sessionId;
+      }
+    }
+
+    @Override
+    public recovered_args deepCopy() {
+      return new recovered_args(this);
+    }
+
+    @Override
+    public void clear() {
+      this.sessionId = null;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public java.lang.String getSessionId() {
+      return this.sessionId;
+    }
+
+    public recovered_args setSessionId(@org.apache.thrift.annotation.Nullable java.lang.String sessionId) {
+      this.sessionId = sessionId;
+      return this;
+    }
+
+    public void unsetSessionId() {
+      this.sessionId = null;
+    }
+
+    /** Returns true if field sessionId is set (has been assigned a value) and false otherwise */
+    public boolean isSetSessionId() {
+      return this.sessionId != null;
+    }
+
+    public void setSessionIdIsSet(boolean value) {
+      if (!value) {
+        this.sessionId = null;
+      }
+    }
+
+    @Override
+    public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
+      switch (field) {
+      case SESSION_ID:
+        if (value == null) {
+          unsetSessionId();
+        } else {
+          setSessionId((java.lang.String)value);
+        }
+        break;
+
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public java.lang.Object getFieldValue(_Fields field) {
+      switch (field) {
+      case SESSION_ID:
+        return getSessionId();
+
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    /** Returns true if field corresponding to fieldID is set (has been assigned a value) and false otherwise */
+    @Override
+    public boolean isSet(_Fields field) {
+      if (field == null) {
+        throw new java.lang.IllegalArgumentException();
+      }
+
+      switch (field) {
+      case SESSION_ID:
+        return isSetSessionId();
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    @Override
+    public boolean equals(java.lang.Object that) {
+      if (that instanceof recovered_args)
+        return this.equals((recovered_args)that);
+      return false;
+    }
+
+    public boolean equals(recovered_args that) {
+      if (that == null)
+        return false;
+      if (this == that)
+        return true;
+
+      boolean this_present_sessionId = true && this.isSetSessionId();
+      boolean that_present_sessionId = true && that.isSetSessionId();
+      if (this_present_sessionId || that_present_sessionId) {
+        if (!(this_present_sessionId && that_present_sessionId))
+          return false;
+        if (!this.sessionId.equals(that.sessionId))
+          return false;
+      }
+
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hashCode = 1;
+
+      hashCode = hashCode * 8191 + ((isSetSessionId()) ? 131071 : 524287);
+      if (isSetSessionId())
+        hashCode = hashCode * 8191 + sessionId.hashCode();
+
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(recovered_args other) {
+      if (!getClass().equals(other.getClass())) {
+        return getClass().getName().compareTo(other.getClass().getName());
+      }
+
+      int lastComparison = 0;
+
+      lastComparison = java.lang.Boolean.compare(isSetSessionId(), other.isSetSessionId());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetSessionId()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sessionId, other.sessionId);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      return 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public _Fields fieldForId(int fieldId) {
+      return _Fields.findByThriftId(fieldId);
+    }
+
+    @Override
+    public void read(org.apache.thrift.protocol.TProtocol iprot) throws org.apache.thrift.TException {
+      scheme(iprot).read(iprot, this);
+    }
+
+    @Override
+    public void write(org.apache.thrift.protocol.TProtocol oprot) throws org.apache.thrift.TException {
+      scheme(oprot).write(oprot, this);
+    }
+
+    @Override
+    public java.lang.String toString() {
+      java.lang.StringBuilder sb = new java.lang.StringBuilder("recovered_args(");
+      boolean first = true;
+
+      sb.append("sessionId:");
+      if (this.sessionId == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.sessionId);
+      }
+      first = false;
+      sb.append(")");
+      return sb.toString();
+    }
+
+    public void validate() throws org.apache.thrift.TException {
+      // check for required fields
+      // check for sub-struct validity
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      try {
+        write(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(out)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
+      try {
+        read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private static class recovered_argsStandardSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public recovered_argsStandardScheme getScheme() {
+        return new recovered_argsStandardScheme();
+      }
+    }
+
+    private static class recovered_argsStandardScheme extends org.apache.thrift.scheme.StandardScheme<recovered_args> {
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol iprot, recovered_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TField schemeField;
+        iprot.readStructBegin();
+        while (true)
+        {
+          schemeField = iprot.readFieldBegin();
+          if (schemeField.type == org.apache.thrift.protocol.TType.STOP) { 
+            break;
+          }
+          switch (schemeField.id) {
+            case 1: // SESSION_ID
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+                struct.sessionId = iprot.readString();
+                struct.setSessionIdIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            default:
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+          }
+          iprot.readFieldEnd();
+        }
+        iprot.readStructEnd();
+
+        // check for required fields of primitive type, which can't be checked in the validate method
+        struct.validate();
+      }
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol oprot, recovered_args struct) throws org.apache.thrift.TException {
+        struct.validate();
+
+        oprot.writeStructBegin(STRUCT_DESC);
+        if (struct.sessionId != null) {
+          oprot.writeFieldBegin(SESSION_ID_FIELD_DESC);
+          oprot.writeString(struct.sessionId);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldStop();
+        oprot.writeStructEnd();
+      }
+
+    }
+
+    private static class recovered_argsTupleSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public recovered_argsTupleScheme getScheme() {
+        return new recovered_argsTupleScheme();
+      }
+    }
+
+    private static class recovered_argsTupleScheme extends org.apache.thrift.scheme.TupleScheme<recovered_args> {
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol prot, recovered_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet optionals = new java.util.BitSet();
+        if (struct.isSetSessionId()) {
+          optionals.set(0);
+        }
+        oprot.writeBitSet(optionals, 1);
+        if (struct.isSetSessionId()) {
+          oprot.writeString(struct.sessionId);
+        }
+      }
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol prot, recovered_args struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet incoming = iprot.readBitSet(1);
+        if (incoming.get(0)) {
+          struct.sessionId = iprot.readString();
+          struct.setSessionIdIsSet(true);
+        }
+      }
+    }
+
+    private static <S extends org.apache.thrift.scheme.IScheme> S scheme(org.apache.thrift.protocol.TProtocol proto) {
+      return (org.apache.thrift.scheme.StandardScheme.class.equals(proto.getScheme()) ? STANDARD_SCHEME_FACTORY : TUPLE_SCHEME_FACTORY).getScheme();
+    }
+  }
+
+  @SuppressWarnings({"cast", "rawtypes", "serial", "unchecked", "unused"})
+  public static class recovered_result implements org.apache.thrift.TBase<recovered_result, recovered_result._Fields>, java.io.Serializable, Cloneable, Comparable<recovered_result>   {
+    private static final org.apache.thrift.protocol.TStruct STRUCT_DESC = new org.apache.thrift.protocol.TStruct("recovered_result");
+
+    private static final org.apache.thrift.protocol.TField ERROR_FIELD_DESC = new org.apache.thrift.protocol.TField("error", org.apache.thrift.protocol.TType.STRUCT, (short)1);
+
+    private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new recovered_resultStandardSchemeFactory();
+    private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new recovered_resultTupleSchemeFactory();
+
+    public @org.apache.thrift.annotation.Nullable TMigrationError error; // required
+
+    /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
+    public enum _Fields implements org.apache.thrift.TFieldIdEnum {
+      ERROR((short)1, "error");
+
+      private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
+
+      static {
+        for (_Fields field : java.util.EnumSet.allOf(_Fields.class)) {
+          byName.put(field.getFieldName(), field);
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByThriftId(int fieldId) {
+        switch(fieldId) {
+          case 1: // ERROR
+            return ERROR;
+          default:
+            return null;
+        }
+      }
+
+      /**
+       * Find the _Fields constant that matches fieldId, throwing an exception
+       * if it is not found.
+       */
+      public static _Fields findByThriftIdOrThrow(int fieldId) {
+        _Fields fields = findByThriftId(fieldId);
+        if (fields == null) throw new java.lang.IllegalArgumentException("Field " + fieldId + " doesn't exist!");
+        return fields;
+      }
+
+      /**
+       * Find the _Fields constant that matches name, or null if its not found.
+       */
+      @org.apache.thrift.annotation.Nullable
+      public static _Fields findByName(java.lang.String name) {
+        return byName.get(name);
+      }
+
+      private final short _thriftId;
+      private final java.lang.String _fieldName;
+
+      _Fields(short thriftId, java.lang.String fieldName) {
+        _thriftId = thriftId;
+        _fieldName = fieldName;
+      }
+
+      @Override
+      public short getThriftFieldId() {
+        return _thriftId;
+      }
+
+      @Override
+      public java.lang.String getFieldName() {
+        return _fieldName;
+      }
+    }
+
+    // isset id assignments
+    public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
+    static {
+      java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
+      tmpMap.put(_Fields.ERROR, new org.apache.thrift.meta_data.FieldMetaData("error", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TMigrationError.class)));
+      metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
+      org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(recovered_result.class, metaDataMap);
+    }
+
+    public recovered_result() {
+    }
+
+    public recovered_result(
+      TMigrationError error)
+    {
+      this();
+      this.error = error;
+    }
+
+    /**
+     * Performs a deep copy on <i>other</i>.
+     */
+    public recovered_result(recovered_result other) {
+      if (other.isSetError()) {
+        this.error = new TMigrationError(other.error);
+      }
+    }
+
+    @Override
+    public recovered_result deepCopy() {
+      return new recovered_result(this);
+    }
+
+    @Override
+    public void clear() {
+      this.error = null;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    public TMigrationError getError() {
+      return this.error;
+    }
+
+    public recovered_result setError(@org.apache.thrift.annotation.Nullable TMigrationError error) {
+      this.error = error;
+      return this;
+    }
+
+    public void unsetError() {
+      this.error = null;
+    }
+
+    /** Returns true if field error is set (has been assigned a value) and false otherwise */
+    public boolean isSetError() {
+      return this.error != null;
+    }
+
+    public void setErrorIsSet(boolean value) {
+      if (!value) {
+        this.error = null;
+      }
+    }
+
+    @Override
+    public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
+      switch (field) {
+      case ERROR:
+        if (value == null) {
+          unsetError();
+        } else {
+          setError((TMigrationError)value);
+        }
+        break;
+
+      }
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public java.lang.Object getFieldValue(_Fields field) {
+      switch (field) {
+      case ERROR:
+        return getError();
+
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    /** Returns true if field corresponding to fieldID is set (has been assigned a value) and false otherwise */
+    @Override
+    public boolean isSet(_Fields field) {
+      if (field == null) {
+        throw new java.lang.IllegalArgumentException();
+      }
+
+      switch (field) {
+      case ERROR:
+        return isSetError();
+      }
+      throw new java.lang.IllegalStateException();
+    }
+
+    @Override
+    public boolean equals(java.lang.Object that) {
+      if (that instanceof recovered_result)
+        return this.equals((recovered_result)that);
+      return false;
+    }
+
+    public boolean equals(recovered_result that) {
+      if (that == null)
+        return false;
+      if (this == that)
+        return true;
+
+      boolean this_present_error = true && this.isSetError();
+      boolean that_present_error = true && that.isSetError();
+      if (this_present_error || that_present_error) {
+        if (!(this_present_error && that_present_error))
+          return false;
+        if (!this.error.equals(that.error))
+          return false;
+      }
+
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hashCode = 1;
+
+      hashCode = hashCode * 8191 + ((isSetError()) ? 131071 : 524287);
+      if (isSetError())
+        hashCode = hashCode * 8191 + error.hashCode();
+
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(recovered_result other) {
+      if (!getClass().equals(other.getClass())) {
+        return getClass().getName().compareTo(other.getClass().getName());
+      }
+
+      int lastComparison = 0;
+
+      lastComparison = java.lang.Boolean.compare(isSetError(), other.isSetError());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetError()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.error, other.error);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
+      return 0;
+    }
+
+    @org.apache.thrift.annotation.Nullable
+    @Override
+    public _Fields fieldForId(int fieldId) {
+      return _Fields.findByThriftId(fieldId);
+    }
+
+    @Override
+    public void read(org.apache.thrift.protocol.TProtocol iprot) throws org.apache.thrift.TException {
+      scheme(iprot).read(iprot, this);
+    }
+
+    public void write(org.apache.thrift.protocol.TProtocol oprot) throws org.apache.thrift.TException {
+      scheme(oprot).write(oprot, this);
+      }
+
+    @Override
+    public java.lang.String toString() {
+      java.lang.StringBuilder sb = new java.lang.StringBuilder("recovered_result(");
+      boolean first = true;
+
+      sb.append("error:");
+      if (this.error == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.error);
+      }
+      first = false;
+      sb.append(")");
+      return sb.toString();
+    }
+
+    public void validate() throws org.apache.thrift.TException {
+      // check for required fields
+      // check for sub-struct validity
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      try {
+        write(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(out)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
+      try {
+        read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
+      } catch (org.apache.thrift.TException te) {
+        throw new java.io.IOException(te);
+      }
+    }
+
+    private static class recovered_resultStandardSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public recovered_resultStandardScheme getScheme() {
+        return new recovered_resultStandardScheme();
+      }
+    }
+
+    private static class recovered_resultStandardScheme extends org.apache.thrift.scheme.StandardScheme<recovered_result> {
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol iprot, recovered_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TField schemeField;
+        iprot.readStructBegin();
+        while (true)
+        {
+          schemeField = iprot.readFieldBegin();
+          if (schemeField.type == org.apache.thrift.protocol.TType.STOP) { 
+            break;
+          }
+          switch (schemeField.id) {
+            case 1: // ERROR
+              if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+                struct.error = new TMigrationError();
+                struct.error.read(iprot);
+                struct.setErrorIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
+            default:
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+          }
+          iprot.readFieldEnd();
+        }
+        iprot.readStructEnd();
+
+        // check for required fields of primitive type, which can't be checked in the validate method
+        struct.validate();
+      }
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol oprot, recovered_result struct) throws org.apache.thrift.TException {
+        struct.validate();
+
+        oprot.writeStructBegin(STRUCT_DESC);
+        if (struct.error != null) {
+          oprot.writeFieldBegin(ERROR_FIELD_DESC);
+          struct.error.write(oprot);
+          oprot.writeFieldEnd();
+        }
+        oprot.writeFieldStop();
+        oprot.writeStructEnd();
+      }
+
+    }
+
+    private static class recovered_resultTupleSchemeFactory implements org.apache.thrift.scheme.SchemeFactory {
+      @Override
+      public recovered_resultTupleScheme getScheme() {
+        return new recovered_resultTupleScheme();
+      }
+    }
+
+    private static class recovered_resultTupleScheme extends org.apache.thrift.scheme.TupleScheme<recovered_result> {
+
+      @Override
+      public void write(org.apache.thrift.protocol.TProtocol prot, recovered_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol oprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet optionals = new java.util.BitSet();
+        if (struct.isSetError()) {
+          optionals.set(0);
+        }
+        oprot.writeBitSet(optionals, 1);
+        if (struct.isSetError()) {
+          struct.error.write(oprot);
+        }
+      }
+
+      @Override
+      public void read(org.apache.thrift.protocol.TProtocol prot, recovered_result struct) throws org.apache.thrift.TException {
+        org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
+        java.util.BitSet incoming = iprot.readBitSet(1);
+        if (incoming.get(0)) {
           struct.error = new TMigrationError();
           struct.error.read(iprot);
           struct.setErrorIsSet(true);

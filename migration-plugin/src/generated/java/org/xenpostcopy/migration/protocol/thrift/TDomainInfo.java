@@ -17,6 +17,7 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
   private static final org.apache.thrift.protocol.TField STATE_FIELD_DESC = new org.apache.thrift.protocol.TField("state", org.apache.thrift.protocol.TType.STRING, (short)5);
   private static final org.apache.thrift.protocol.TField VCPUS_FIELD_DESC = new org.apache.thrift.protocol.TField("vcpus", org.apache.thrift.protocol.TType.I32, (short)6);
   private static final org.apache.thrift.protocol.TField GUEST_FIELD_DESC = new org.apache.thrift.protocol.TField("guest", org.apache.thrift.protocol.TType.STRING, (short)7);
+  private static final org.apache.thrift.protocol.TField MIGRATION_FIELD_DESC = new org.apache.thrift.protocol.TField("migration", org.apache.thrift.protocol.TType.STRING, (short)8);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TDomainInfoStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TDomainInfoTupleSchemeFactory();
@@ -37,6 +38,10 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
    * the guest program (emulated hosts)
    */
   public @org.apache.thrift.annotation.Nullable java.lang.String guest; // required
+  /**
+   * the outgoing migration moving this domain, as "phase (id)"; absent if none
+   */
+  public @org.apache.thrift.annotation.Nullable java.lang.String migration; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -55,7 +60,11 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     /**
      * the guest program (emulated hosts)
      */
-    GUEST((short)7, "guest");
+    GUEST((short)7, "guest"),
+    /**
+     * the outgoing migration moving this domain, as "phase (id)"; absent if none
+     */
+    MIGRATION((short)8, "migration");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -85,6 +94,8 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
           return VCPUS;
         case 7: // GUEST
           return GUEST;
+        case 8: // MIGRATION
+          return MIGRATION;
         default:
           return null;
       }
@@ -133,6 +144,7 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
   private static final int __MAXMEMORYKIB_ISSET_ID = 2;
   private static final int __VCPUS_ISSET_ID = 3;
   private byte __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.MIGRATION};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -149,6 +161,8 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     tmpMap.put(_Fields.VCPUS, new org.apache.thrift.meta_data.FieldMetaData("vcpus", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.GUEST, new org.apache.thrift.meta_data.FieldMetaData("guest", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+    tmpMap.put(_Fields.MIGRATION, new org.apache.thrift.meta_data.FieldMetaData("migration", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TDomainInfo.class, metaDataMap);
@@ -198,6 +212,9 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     if (other.isSetGuest()) {
       this.guest = other.guest;
     }
+    if (other.isSetMigration()) {
+      this.migration = other.migration;
+    }
   }
 
   @Override
@@ -218,6 +235,7 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     setVcpusIsSet(false);
     this.vcpus = 0;
     this.guest = null;
+    this.migration = null;
   }
 
   public int getId() {
@@ -405,6 +423,37 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     }
   }
 
+  /**
+   * the outgoing migration moving this domain, as "phase (id)"; absent if none
+   */
+  @org.apache.thrift.annotation.Nullable
+  public java.lang.String getMigration() {
+    return this.migration;
+  }
+
+  /**
+   * the outgoing migration moving this domain, as "phase (id)"; absent if none
+   */
+  public TDomainInfo setMigration(@org.apache.thrift.annotation.Nullable java.lang.String migration) {
+    this.migration = migration;
+    return this;
+  }
+
+  public void unsetMigration() {
+    this.migration = null;
+  }
+
+  /** Returns true if field migration is set (has been assigned a value) and false otherwise */
+  public boolean isSetMigration() {
+    return this.migration != null;
+  }
+
+  public void setMigrationIsSet(boolean value) {
+    if (!value) {
+      this.migration = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -464,6 +513,14 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       }
       break;
 
+    case MIGRATION:
+      if (value == null) {
+        unsetMigration();
+      } else {
+        setMigration((java.lang.String)value);
+      }
+      break;
+
     }
   }
 
@@ -492,6 +549,9 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     case GUEST:
       return getGuest();
 
+    case MIGRATION:
+      return getMigration();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -518,6 +578,8 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       return isSetVcpus();
     case GUEST:
       return isSetGuest();
+    case MIGRATION:
+      return isSetMigration();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -598,6 +660,15 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
         return false;
     }
 
+    boolean this_present_migration = true && this.isSetMigration();
+    boolean that_present_migration = true && that.isSetMigration();
+    if (this_present_migration || that_present_migration) {
+      if (!(this_present_migration && that_present_migration))
+        return false;
+      if (!this.migration.equals(that.migration))
+        return false;
+    }
+
     return true;
   }
 
@@ -624,6 +695,10 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     hashCode = hashCode * 8191 + ((isSetGuest()) ? 131071 : 524287);
     if (isSetGuest())
       hashCode = hashCode * 8191 + guest.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetMigration()) ? 131071 : 524287);
+    if (isSetMigration())
+      hashCode = hashCode * 8191 + migration.hashCode();
 
     return hashCode;
   }
@@ -706,6 +781,16 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetMigration(), other.isSetMigration());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetMigration()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.migration, other.migration);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -769,6 +854,16 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       sb.append(this.guest);
     }
     first = false;
+    if (isSetMigration()) {
+      if (!first) sb.append(", ");
+      sb.append("migration:");
+      if (this.migration == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.migration);
+      }
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -872,6 +967,14 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 8: // MIGRATION
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+              struct.migration = iprot.readString();
+              struct.setMigrationIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -915,6 +1018,13 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
         oprot.writeString(struct.guest);
         oprot.writeFieldEnd();
       }
+      if (struct.migration != null) {
+        if (struct.isSetMigration()) {
+          oprot.writeFieldBegin(MIGRATION_FIELD_DESC);
+          oprot.writeString(struct.migration);
+          oprot.writeFieldEnd();
+        }
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -955,7 +1065,10 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       if (struct.isSetGuest()) {
         optionals.set(6);
       }
-      oprot.writeBitSet(optionals, 7);
+      if (struct.isSetMigration()) {
+        optionals.set(7);
+      }
+      oprot.writeBitSet(optionals, 8);
       if (struct.isSetId()) {
         oprot.writeI32(struct.id);
       }
@@ -977,12 +1090,15 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       if (struct.isSetGuest()) {
         oprot.writeString(struct.guest);
       }
+      if (struct.isSetMigration()) {
+        oprot.writeString(struct.migration);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TDomainInfo struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(7);
+      java.util.BitSet incoming = iprot.readBitSet(8);
       if (incoming.get(0)) {
         struct.id = iprot.readI32();
         struct.setIdIsSet(true);
@@ -1010,6 +1126,10 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       if (incoming.get(6)) {
         struct.guest = iprot.readString();
         struct.setGuestIsSet(true);
+      }
+      if (incoming.get(7)) {
+        struct.migration = iprot.readString();
+        struct.setMigrationIsSet(true);
       }
     }
   }

@@ -21,6 +21,8 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
   private static final org.apache.thrift.protocol.TField VERIFY_FIELD_DESC = new org.apache.thrift.protocol.TField("verify", org.apache.thrift.protocol.TType.BOOL, (short)9);
   private static final org.apache.thrift.protocol.TField PRECOPY_ROUNDS_FIELD_DESC = new org.apache.thrift.protocol.TField("precopyRounds", org.apache.thrift.protocol.TType.I32, (short)10);
   private static final org.apache.thrift.protocol.TField BASELINE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("baselineMs", org.apache.thrift.protocol.TType.I64, (short)11);
+  private static final org.apache.thrift.protocol.TField STALL_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("stallMs", org.apache.thrift.protocol.TType.I32, (short)12);
+  private static final org.apache.thrift.protocol.TField GIVE_UP_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("giveUpMs", org.apache.thrift.protocol.TType.I64, (short)13);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TMigrateRequestStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TMigrateRequestTupleSchemeFactory();
@@ -39,6 +41,14 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
   public boolean verify; // required
   public int precopyRounds; // required
   public long baselineMs; // required
+  /**
+   * post-copy: silence after which the link counts as cut (absent: 5000)
+   */
+  public int stallMs; // optional
+  /**
+   * post-copy: how long the source keeps reconnecting after a cut before it fails (absent: 600000)
+   */
+  public long giveUpMs; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -55,7 +65,15 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     LINK_LATENCY_MS((short)8, "linkLatencyMs"),
     VERIFY((short)9, "verify"),
     PRECOPY_ROUNDS((short)10, "precopyRounds"),
-    BASELINE_MS((short)11, "baselineMs");
+    BASELINE_MS((short)11, "baselineMs"),
+    /**
+     * post-copy: silence after which the link counts as cut (absent: 5000)
+     */
+    STALL_MS((short)12, "stallMs"),
+    /**
+     * post-copy: how long the source keeps reconnecting after a cut before it fails (absent: 600000)
+     */
+    GIVE_UP_MS((short)13, "giveUpMs");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -93,6 +111,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
           return PRECOPY_ROUNDS;
         case 11: // BASELINE_MS
           return BASELINE_MS;
+        case 12: // STALL_MS
+          return STALL_MS;
+        case 13: // GIVE_UP_MS
+          return GIVE_UP_MS;
         default:
           return null;
       }
@@ -143,7 +165,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
   private static final int __VERIFY_ISSET_ID = 4;
   private static final int __PRECOPYROUNDS_ISSET_ID = 5;
   private static final int __BASELINEMS_ISSET_ID = 6;
-  private byte __isset_bitfield = 0;
+  private static final int __STALLMS_ISSET_ID = 7;
+  private static final int __GIVEUPMS_ISSET_ID = 8;
+  private short __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.STALL_MS,_Fields.GIVE_UP_MS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -168,6 +193,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     tmpMap.put(_Fields.PRECOPY_ROUNDS, new org.apache.thrift.meta_data.FieldMetaData("precopyRounds", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.BASELINE_MS, new org.apache.thrift.meta_data.FieldMetaData("baselineMs", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.STALL_MS, new org.apache.thrift.meta_data.FieldMetaData("stallMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.GIVE_UP_MS, new org.apache.thrift.meta_data.FieldMetaData("giveUpMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TMigrateRequest.class, metaDataMap);
@@ -234,6 +263,8 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     this.verify = other.verify;
     this.precopyRounds = other.precopyRounds;
     this.baselineMs = other.baselineMs;
+    this.stallMs = other.stallMs;
+    this.giveUpMs = other.giveUpMs;
   }
 
   @Override
@@ -261,6 +292,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     this.precopyRounds = 0;
     setBaselineMsIsSet(false);
     this.baselineMs = 0;
+    setStallMsIsSet(false);
+    this.stallMs = 0;
+    setGiveUpMsIsSet(false);
+    this.giveUpMs = 0;
   }
 
   /**
@@ -530,6 +565,64 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __BASELINEMS_ISSET_ID, value);
   }
 
+  /**
+   * post-copy: silence after which the link counts as cut (absent: 5000)
+   */
+  public int getStallMs() {
+    return this.stallMs;
+  }
+
+  /**
+   * post-copy: silence after which the link counts as cut (absent: 5000)
+   */
+  public TMigrateRequest setStallMs(int stallMs) {
+    this.stallMs = stallMs;
+    setStallMsIsSet(true);
+    return this;
+  }
+
+  public void unsetStallMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __STALLMS_ISSET_ID);
+  }
+
+  /** Returns true if field stallMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetStallMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __STALLMS_ISSET_ID);
+  }
+
+  public void setStallMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __STALLMS_ISSET_ID, value);
+  }
+
+  /**
+   * post-copy: how long the source keeps reconnecting after a cut before it fails (absent: 600000)
+   */
+  public long getGiveUpMs() {
+    return this.giveUpMs;
+  }
+
+  /**
+   * post-copy: how long the source keeps reconnecting after a cut before it fails (absent: 600000)
+   */
+  public TMigrateRequest setGiveUpMs(long giveUpMs) {
+    this.giveUpMs = giveUpMs;
+    setGiveUpMsIsSet(true);
+    return this;
+  }
+
+  public void unsetGiveUpMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __GIVEUPMS_ISSET_ID);
+  }
+
+  /** Returns true if field giveUpMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetGiveUpMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __GIVEUPMS_ISSET_ID);
+  }
+
+  public void setGiveUpMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GIVEUPMS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -621,6 +714,22 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       }
       break;
 
+    case STALL_MS:
+      if (value == null) {
+        unsetStallMs();
+      } else {
+        setStallMs((java.lang.Integer)value);
+      }
+      break;
+
+    case GIVE_UP_MS:
+      if (value == null) {
+        unsetGiveUpMs();
+      } else {
+        setGiveUpMs((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -661,6 +770,12 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     case BASELINE_MS:
       return getBaselineMs();
 
+    case STALL_MS:
+      return getStallMs();
+
+    case GIVE_UP_MS:
+      return getGiveUpMs();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -695,6 +810,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       return isSetPrecopyRounds();
     case BASELINE_MS:
       return isSetBaselineMs();
+    case STALL_MS:
+      return isSetStallMs();
+    case GIVE_UP_MS:
+      return isSetGiveUpMs();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -811,6 +930,24 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         return false;
     }
 
+    boolean this_present_stallMs = true && this.isSetStallMs();
+    boolean that_present_stallMs = true && that.isSetStallMs();
+    if (this_present_stallMs || that_present_stallMs) {
+      if (!(this_present_stallMs && that_present_stallMs))
+        return false;
+      if (this.stallMs != that.stallMs)
+        return false;
+    }
+
+    boolean this_present_giveUpMs = true && this.isSetGiveUpMs();
+    boolean that_present_giveUpMs = true && that.isSetGiveUpMs();
+    if (this_present_giveUpMs || that_present_giveUpMs) {
+      if (!(this_present_giveUpMs && that_present_giveUpMs))
+        return false;
+      if (this.giveUpMs != that.giveUpMs)
+        return false;
+    }
+
     return true;
   }
 
@@ -847,6 +984,14 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     hashCode = hashCode * 8191 + precopyRounds;
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(baselineMs);
+
+    hashCode = hashCode * 8191 + ((isSetStallMs()) ? 131071 : 524287);
+    if (isSetStallMs())
+      hashCode = hashCode * 8191 + stallMs;
+
+    hashCode = hashCode * 8191 + ((isSetGiveUpMs()) ? 131071 : 524287);
+    if (isSetGiveUpMs())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(giveUpMs);
 
     return hashCode;
   }
@@ -969,6 +1114,26 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetStallMs(), other.isSetStallMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetStallMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.stallMs, other.stallMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetGiveUpMs(), other.isSetGiveUpMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetGiveUpMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.giveUpMs, other.giveUpMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1052,6 +1217,18 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     sb.append("baselineMs:");
     sb.append(this.baselineMs);
     first = false;
+    if (isSetStallMs()) {
+      if (!first) sb.append(", ");
+      sb.append("stallMs:");
+      sb.append(this.stallMs);
+      first = false;
+    }
+    if (isSetGiveUpMs()) {
+      if (!first) sb.append(", ");
+      sb.append("giveUpMs:");
+      sb.append(this.giveUpMs);
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -1187,6 +1364,22 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 12: // STALL_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.stallMs = iprot.readI32();
+              struct.setStallMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 13: // GIVE_UP_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.giveUpMs = iprot.readI64();
+              struct.setGiveUpMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1244,6 +1437,16 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       oprot.writeFieldBegin(BASELINE_MS_FIELD_DESC);
       oprot.writeI64(struct.baselineMs);
       oprot.writeFieldEnd();
+      if (struct.isSetStallMs()) {
+        oprot.writeFieldBegin(STALL_MS_FIELD_DESC);
+        oprot.writeI32(struct.stallMs);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetGiveUpMs()) {
+        oprot.writeFieldBegin(GIVE_UP_MS_FIELD_DESC);
+        oprot.writeI64(struct.giveUpMs);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1296,7 +1499,13 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (struct.isSetBaselineMs()) {
         optionals.set(10);
       }
-      oprot.writeBitSet(optionals, 11);
+      if (struct.isSetStallMs()) {
+        optionals.set(11);
+      }
+      if (struct.isSetGiveUpMs()) {
+        optionals.set(12);
+      }
+      oprot.writeBitSet(optionals, 13);
       if (struct.isSetDomain()) {
         oprot.writeString(struct.domain);
       }
@@ -1330,12 +1539,18 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (struct.isSetBaselineMs()) {
         oprot.writeI64(struct.baselineMs);
       }
+      if (struct.isSetStallMs()) {
+        oprot.writeI32(struct.stallMs);
+      }
+      if (struct.isSetGiveUpMs()) {
+        oprot.writeI64(struct.giveUpMs);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TMigrateRequest struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(11);
+      java.util.BitSet incoming = iprot.readBitSet(13);
       if (incoming.get(0)) {
         struct.domain = iprot.readString();
         struct.setDomainIsSet(true);
@@ -1379,6 +1594,14 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (incoming.get(10)) {
         struct.baselineMs = iprot.readI64();
         struct.setBaselineMsIsSet(true);
+      }
+      if (incoming.get(11)) {
+        struct.stallMs = iprot.readI32();
+        struct.setStallMsIsSet(true);
+      }
+      if (incoming.get(12)) {
+        struct.giveUpMs = iprot.readI64();
+        struct.setGiveUpMsIsSet(true);
       }
     }
   }

@@ -19,6 +19,7 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
   private static final org.apache.thrift.protocol.TField UNPOPULATED_FIELD_DESC = new org.apache.thrift.protocol.TField("unpopulated", org.apache.thrift.protocol.TType.STRING, (short)7);
   private static final org.apache.thrift.protocol.TField MODE_FIELD_DESC = new org.apache.thrift.protocol.TField("mode", org.apache.thrift.protocol.TType.STRING, (short)8);
   private static final org.apache.thrift.protocol.TField GFN_COUNT_FIELD_DESC = new org.apache.thrift.protocol.TField("gfnCount", org.apache.thrift.protocol.TType.I64, (short)9);
+  private static final org.apache.thrift.protocol.TField STALL_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("stallMs", org.apache.thrift.protocol.TType.I32, (short)10);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TPrepareStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TPrepareTupleSchemeFactory();
@@ -48,6 +49,11 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
    * gfns in the source's physmap (0..max gpfn; on real Xen larger than memoryPages); absent = memoryPages
    */
   public long gfnCount; // optional
+  /**
+   * milliseconds of silence after which either side counts the link as cut (no heartbeat, no reply, a write
+   * that does not move) and pauses the session until the source reconnects; absent = 5000
+   */
+  public int stallMs; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -75,7 +81,12 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     /**
      * gfns in the source's physmap (0..max gpfn; on real Xen larger than memoryPages); absent = memoryPages
      */
-    GFN_COUNT((short)9, "gfnCount");
+    GFN_COUNT((short)9, "gfnCount"),
+    /**
+     * milliseconds of silence after which either side counts the link as cut (no heartbeat, no reply, a write
+     * that does not move) and pauses the session until the source reconnects; absent = 5000
+     */
+    STALL_MS((short)10, "stallMs");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -109,6 +120,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
           return MODE;
         case 9: // GFN_COUNT
           return GFN_COUNT;
+        case 10: // STALL_MS
+          return STALL_MS;
         default:
           return null;
       }
@@ -156,8 +169,9 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
   private static final int __LINKMBPS_ISSET_ID = 1;
   private static final int __LINKLATENCYMS_ISSET_ID = 2;
   private static final int __GFNCOUNT_ISSET_ID = 3;
+  private static final int __STALLMS_ISSET_ID = 4;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.GFN_COUNT};
+  private static final _Fields optionals[] = {_Fields.GFN_COUNT,_Fields.STALL_MS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -179,6 +193,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
     tmpMap.put(_Fields.GFN_COUNT, new org.apache.thrift.meta_data.FieldMetaData("gfnCount", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.STALL_MS, new org.apache.thrift.meta_data.FieldMetaData("stallMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TPrepare.class, metaDataMap);
   }
@@ -236,6 +252,7 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       this.mode = other.mode;
     }
     this.gfnCount = other.gfnCount;
+    this.stallMs = other.stallMs;
   }
 
   @Override
@@ -259,6 +276,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
 
     setGfnCountIsSet(false);
     this.gfnCount = 0;
+    setStallMsIsSet(false);
+    this.stallMs = 0;
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -519,6 +538,37 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GFNCOUNT_ISSET_ID, value);
   }
 
+  /**
+   * milliseconds of silence after which either side counts the link as cut (no heartbeat, no reply, a write
+   * that does not move) and pauses the session until the source reconnects; absent = 5000
+   */
+  public int getStallMs() {
+    return this.stallMs;
+  }
+
+  /**
+   * milliseconds of silence after which either side counts the link as cut (no heartbeat, no reply, a write
+   * that does not move) and pauses the session until the source reconnects; absent = 5000
+   */
+  public TPrepare setStallMs(int stallMs) {
+    this.stallMs = stallMs;
+    setStallMsIsSet(true);
+    return this;
+  }
+
+  public void unsetStallMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __STALLMS_ISSET_ID);
+  }
+
+  /** Returns true if field stallMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetStallMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __STALLMS_ISSET_ID);
+  }
+
+  public void setStallMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __STALLMS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -598,6 +648,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       }
       break;
 
+    case STALL_MS:
+      if (value == null) {
+        unsetStallMs();
+      } else {
+        setStallMs((java.lang.Integer)value);
+      }
+      break;
+
     }
   }
 
@@ -632,6 +690,9 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     case GFN_COUNT:
       return getGfnCount();
 
+    case STALL_MS:
+      return getStallMs();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -662,6 +723,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       return isSetMode();
     case GFN_COUNT:
       return isSetGfnCount();
+    case STALL_MS:
+      return isSetStallMs();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -760,6 +823,15 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         return false;
     }
 
+    boolean this_present_stallMs = true && this.isSetStallMs();
+    boolean that_present_stallMs = true && that.isSetStallMs();
+    if (this_present_stallMs || that_present_stallMs) {
+      if (!(this_present_stallMs && that_present_stallMs))
+        return false;
+      if (this.stallMs != that.stallMs)
+        return false;
+    }
+
     return true;
   }
 
@@ -796,6 +868,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     hashCode = hashCode * 8191 + ((isSetGfnCount()) ? 131071 : 524287);
     if (isSetGfnCount())
       hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(gfnCount);
+
+    hashCode = hashCode * 8191 + ((isSetStallMs()) ? 131071 : 524287);
+    if (isSetStallMs())
+      hashCode = hashCode * 8191 + stallMs;
 
     return hashCode;
   }
@@ -898,6 +974,16 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetStallMs(), other.isSetStallMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetStallMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.stallMs, other.stallMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -977,6 +1063,12 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (!first) sb.append(", ");
       sb.append("gfnCount:");
       sb.append(this.gfnCount);
+      first = false;
+    }
+    if (isSetStallMs()) {
+      if (!first) sb.append(", ");
+      sb.append("stallMs:");
+      sb.append(this.stallMs);
       first = false;
     }
     sb.append(")");
@@ -1102,6 +1194,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 10: // STALL_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.stallMs = iprot.readI32();
+              struct.setStallMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1157,6 +1257,11 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         oprot.writeI64(struct.gfnCount);
         oprot.writeFieldEnd();
       }
+      if (struct.isSetStallMs()) {
+        oprot.writeFieldBegin(STALL_MS_FIELD_DESC);
+        oprot.writeI32(struct.stallMs);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1203,7 +1308,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (struct.isSetGfnCount()) {
         optionals.set(8);
       }
-      oprot.writeBitSet(optionals, 9);
+      if (struct.isSetStallMs()) {
+        optionals.set(9);
+      }
+      oprot.writeBitSet(optionals, 10);
       if (struct.isSetSessionId()) {
         oprot.writeString(struct.sessionId);
       }
@@ -1231,12 +1339,15 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (struct.isSetGfnCount()) {
         oprot.writeI64(struct.gfnCount);
       }
+      if (struct.isSetStallMs()) {
+        oprot.writeI32(struct.stallMs);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TPrepare struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(9);
+      java.util.BitSet incoming = iprot.readBitSet(10);
       if (incoming.get(0)) {
         struct.sessionId = iprot.readString();
         struct.setSessionIdIsSet(true);
@@ -1273,6 +1384,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (incoming.get(8)) {
         struct.gfnCount = iprot.readI64();
         struct.setGfnCountIsSet(true);
+      }
+      if (incoming.get(9)) {
+        struct.stallMs = iprot.readI32();
+        struct.setStallMsIsSet(true);
       }
     }
   }

@@ -1,0 +1,20 @@
+package org.xenpostcopy.migration.peer;
+
+/**
+ * The destination's side of a post-copy session, as its heartbeat answer reports it.
+ *
+ * @param phase        the destination's phase, by name (RUNNING, PAUSED, RECOVERING, COMPLETED, LOST)
+ * @param pagesSettled post-copy pages loaded (or given back by the guest) so far
+ * @param pagesExpected post-copy pages the destination waits for in all
+ */
+public record LinkState(String phase, long pagesSettled, long pagesExpected) {
+    /** The destination lost its demand channel or its source's heartbeats: only a reconnect helps it. */
+    public boolean cutAtDestination() {
+        return "PAUSED".equals(phase);
+    }
+
+    /** The destination's guest stopped there: the session cannot go on, and the source must hear why. */
+    public boolean guestLost() {
+        return "LOST".equals(phase);
+    }
+}

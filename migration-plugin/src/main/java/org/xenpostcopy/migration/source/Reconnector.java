@@ -1,0 +1,150 @@
+package org.xenpostcopy.migration.source;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.PhaseMachine;
+import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.PeerConnector;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.peer.Reattachment;
+
+/**
+ * Brings a paused post-copy session back after a cut (QEMU's {@code postcopy-paused} → {@code migrate-recover}, but
+ * led by the source on its own): fresh connections, then {@code reconnect} — the destination names the pages it
+ * still misses and the source takes their claims back, so each goes again (a page that was only late arrives twice
+ * and its second copy is dropped) — then {@code recovered}, and the destination reopens its demand channel and
+ * asks again for every fault still waiting. Attempts back off from 100 ms to 1 s until the give-up time;
+ * {@link #retryNow} cuts a wait short ({@code xlpc migrate --resume}).
+ */
+final class Reconnector {
+    private static final Logger LOG = System.getLogger(Reconnector.class.getName());
+    private static final long FIRST_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 1000;
+
+    private final PeerConnector peers;
+    private final InetSocketAddress destination;
+    /** Where the destination reaches this host's page server (told at every reconnect: it may have moved). */
+    private final InetSocketAddress self;
+    private final SourceSession session;
+    private final PhaseMachine<SourcePhase> phase;
+    private final MigrationProgress progress;
+    private final long controlTimeoutMs;
+    private final int stallMs;
+    private final long giveUpMs;
+    private final Object retry = new Object();
+    /** Set for a session a restarted daemon took over, until its first reconnect has set its books. */
+    private boolean firstAfterRestart;
+    private boolean retryAsked;
+
+    Reconnector(PeerConnector peers, InetSocketAddress destination, InetSocketAddress self, SourceSession session,
+                PhaseMachine<SourcePhase> phase, MigrationProgress progress, long controlTimeoutMs, int stallMs,
+                long giveUpMs, boolean restarted) {
+        this.firstAfterRestart = restarted;
+        this.peers = peers;
+        this.destination = destination;
+        this.self = self;
+        this.session = session;
+        this.phase = phase;
+        this.progress = progress;
+        this.controlTimeoutMs = controlTimeoutMs;
+        this.stallMs = stallMs;
+        this.giveUpMs = giveUpMs;
+    }
+
+    /** Ends the present back-off wait at once; true if the session was waiting to reconnect. */
+    boolean retryNow() {
+        synchronized (retry) {
+            retryAsked = true;
+            retry.notifyAll();
+        }
+        return phase.phase() == SourcePhase.PAUSED;
+    }
+
+    /**
+     * Reconnects, from {@link SourcePhase#PAUSED}; returns the new peer with the session in
+     * {@link SourcePhase#POSTCOPY} again.
+     *
+     * @throws MigrationException at the give-up time, or at once if the destination no longer has the session
+     */
+    DestinationPeer reconnect(String why) {
+        long cutAt = System.nanoTime();
+        long deadline = cutAt + TimeUnit.MILLISECONDS.toNanos(giveUpMs);
+        long backoff = FIRST_BACKOFF_MS;
+        String last = why;
+        for (int attempt = 1; ; attempt++) {
+            progress.update("paused (reconnecting, attempt " + attempt + ")", session.pagesSent(), session.sent.toSend(),
+                    session.demandRequests.get());
+            DestinationPeer peer = null;
+            try {
+                peer = peers.destination(destination, session.id, controlTimeoutMs, stallMs);
+                phase.advance(SourcePhase.PAUSED, SourcePhase.RECOVERING);
+                progress.update("recovering", session.pagesSent(), session.sent.toSend(), session.demandRequests.get());
+                Reattachment r = peer.reconnect(session.gfnCount, self);
+                long again = session.sent.reclaimMissing(r.missing());
+                if (firstAfterRestart) {
+                    // This daemon sent nothing yet: what is missing goes for the first time as far as its books go,
+                    // and what the destination has is counted as sent before.
+                    session.settledBeforeRestart = r.pagesSettled();
+                    session.receivedBeforeRestart = r.pagesReceived();
+                    firstAfterRestart = false;
+                } else {
+                    session.resentPages.addAndGet(again);
+                }
+                peer.recovered();
+                phase.advance(SourcePhase.RECOVERING, SourcePhase.POSTCOPY);
+                LOG.log(Level.INFO, "outgoing {0}: reconnected after {1} ms ({2} attempts); {3} pages to send again",
+                        session.domain, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt), attempt, again);
+                return peer;
+            } catch (PeerException e) {
+                closeQuietly(peer);
+                phase.tryAdvance(SourcePhase.RECOVERING, SourcePhase.PAUSED);
+                if (e.error() != RemoteError.CONNECTION && e.error() != RemoteError.WRONG_STATE) {
+                    // The destination answered, and not with "try again" (WRONG_STATE: it paused again between
+                    // reconnect and recovered, a new cut): it lost the session (a daemon restart forgets it) or
+                    // the guest. No reconnect mends that.
+                    throw new MigrationException("the destination refused to resume the session after a cut: "
+                            + e.getMessage(), e);
+                }
+                last = e.getMessage();
+            } catch (MigrationException e) {
+                closeQuietly(peer);            // the connections could not be opened
+                phase.tryAdvance(SourcePhase.RECOVERING, SourcePhase.PAUSED);
+                last = e.getMessage();
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new MigrationException("gave up reconnecting to the destination after " + giveUpMs / 1000
+                        + " s and " + attempt + " attempts (last: " + last + ")");
+            }
+            awaitRetry(Math.min(TimeUnit.MILLISECONDS.toNanos(backoff), left));
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        }
+    }
+
+    private void awaitRetry(long nanos) {
+        long until = System.nanoTime() + nanos;
+        synchronized (retry) {
+            long left;
+            while (!retryAsked && (left = until - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(retry, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new MigrationException("interrupted while reconnecting to the destination");
+                }
+            }
+            retryAsked = false;
+        }
+    }
+
+    private static void closeQuietly(DestinationPeer peer) {
+        if (peer != null) {
+            peer.close();
+        }
+    }
+}

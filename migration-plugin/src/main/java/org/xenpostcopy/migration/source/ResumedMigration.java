@@ -1,0 +1,121 @@
+package org.xenpostcopy.migration.source;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.PhaseMachine;
+import org.xenpostcopy.migration.PrePaging;
+import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.peer.Complete;
+import org.xenpostcopy.migration.peer.Completion;
+import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.PeerConnector;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.prepaging.PrePagingPolicies;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.XenHost;
+
+/**
+ * Finishes, in a restarted daemon, a migration its predecessor left after pausing the guest (from the
+ * {@link SessionJournal}). If the destination may never have had the guest, the session is aborted there and the
+ * guest resumed here. Otherwise the session is recovered exactly as after a cut — the daemon's death was one — with
+ * every page counted as sent until the destination names what it still misses; then the push and the page server
+ * go on, and the copy here is destroyed once the destination has every page.
+ */
+final class ResumedMigration {
+    private static final Logger LOG = System.getLogger(ResumedMigration.class.getName());
+
+    private final XenHost host;
+    private final PageServer pageServer;
+    private final PeerConnector peers;
+    private final SessionJournal journal;
+    private final SessionJournal.Entry entry;
+    private final DomainId domain;
+    private final InetSocketAddress destination;
+    private final InetSocketAddress self;
+
+    ResumedMigration(XenHost host, PageServer pageServer, PeerConnector peers, SessionJournal journal,
+                     SessionJournal.Entry entry, InetSocketAddress self) {
+        this.self = self;
+        this.host = host;
+        this.pageServer = pageServer;
+        this.peers = peers;
+        this.journal = journal;
+        this.entry = entry;
+        this.domain = DomainId.of(entry.domid());
+        this.destination = new InetSocketAddress(entry.destinationHost(), entry.destinationPort());
+    }
+
+    /**
+     * Runs to the end; never throws (nobody waits for it): the outcome goes to the log. Returns whether the guest
+     * had been handed over (any copy still here is then out of date).
+     */
+    boolean run() {
+        boolean handedOver = true;
+        try {
+            if (!entry.handedOver() && abortedAtDestination()) {
+                handedOver = false;
+                host.domains().resumeAfterFailedMigration(domain);
+                LOG.log(Level.WARNING, "session {0}: the daemon restarted before the destination had {1}; the"
+                        + " destination gave the session up and {1} runs here again", entry.sessionId(), domain);
+            } else {
+                Completion done = finish();
+                host.domains().destroy(domain);
+                LOG.log(Level.INFO, "session {0}: finished after the daemon restarted: {1} runs at {2}:{3}, {4}",
+                        entry.sessionId(), domain, entry.destinationHost(), String.valueOf(entry.destinationPort()),
+                        done.verified() ? "verified" : "NOT verified (" + done.verificationNote() + ")");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "session {0}: the migration of {1} could not be finished after the daemon restarted:"
+                    + " {2}; {1} stays paused here", entry.sessionId(), domain, e.getMessage());
+        } finally {
+            journal.remove(entry.sessionId());
+        }
+        return handedOver;
+    }
+
+    /** Whether the destination gave the session up: true only if the guest never ran there. */
+    private boolean abortedAtDestination() {
+        try (DestinationPeer peer = peers.destination(destination, entry.sessionId(), entry.timeoutMs(),
+                entry.stallMs())) {
+            peer.abort("the source daemon restarted before the switch completed");
+            return true;
+        } catch (PeerException e) {
+            if (e.error() == RemoteError.UNKNOWN_SESSION) {
+                return true;    // never prepared there, or reaped: the guest is this host's
+            }
+            return false;       // WRONG_STATE: the guest runs there; or unreachable: recovery will find out
+        }
+    }
+
+    private Completion finish() {
+        MigrationOptions options = MigrationOptions.defaults().withPrePaging(PrePaging.parse(entry.prepaging()))
+                .withBatchPages(entry.batchPages()).withLink(entry.linkMbps(), entry.linkLatencyMs());
+        LinkShaper link = new LinkShaper(entry.linkMbps(), entry.linkLatencyMs());
+        SentPages sent = SentPages.allSent(entry.gfnCount());
+        SourceSession session = new SourceSession(entry.sessionId(), host, domain, entry.gfnCount(), sent,
+                PrePagingPolicies.create(options, sent), link);
+        pageServer.register(session);
+        try {
+            PhaseMachine<SourcePhase> phase = new PhaseMachine<>("outgoing " + domain + " (resumed)",
+                    SourcePhase.PAUSED);
+            Reconnector reconnector = new Reconnector(peers, destination, self, session, phase, MigrationProgress.NONE,
+                    entry.timeoutMs(), entry.stallMs(), entry.giveUpMs(), true);
+            PostCopyDriver driver = new PostCopyDriver(session, phase, reconnector, MigrationProgress.NONE,
+                    link.batchPages(entry.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE), entry.stallMs());
+            DestinationPeer peer = reconnector.reconnect("the source daemon restarted");
+            try {
+                return driver.run(peer, resent -> new Complete(session.receivedBeforeRestart + session.pagesSent(),
+                        entry.verify(), (int) Math.min(Integer.MAX_VALUE, entry.timeoutMs()), entry.restoreTargetKiB(),
+                        resent));
+            } finally {
+                peer.close();
+            }
+        } finally {
+            pageServer.unregister(session);
+        }
+    }
+}
