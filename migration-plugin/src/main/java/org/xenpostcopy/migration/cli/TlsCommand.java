@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code xlpc tls}: TLS credentials. */
 @Command(name = "tls", description = "TLS credentials for daemons and commands.",
-        subcommands = {TlsCommand.Init.class, CommandLine.HelpCommand.class})
+        subcommands = TlsCommand.Init.class)
 final class TlsCommand implements Runnable {
     @Spec
     CommandSpec spec;
