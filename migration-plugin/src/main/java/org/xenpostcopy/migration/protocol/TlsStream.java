@@ -126,6 +126,7 @@ final class TlsStream implements ChannelStream {
     @Override
     public int readSome(ByteBuffer dst) throws IOException {
         handshake();
+        boolean overflowed = false;
         while (true) {
             if (appIn.hasRemaining()) {
                 int n = Math.min(appIn.remaining(), dst.remaining());
@@ -136,7 +137,7 @@ final class TlsStream implements ChannelStream {
                 return n;
             }
             // A payload with room for a whole record is decrypted in place: no copy through appIn.
-            boolean inPlace = dst.remaining() >= engine.getSession().getApplicationBufferSize();
+            boolean inPlace = !overflowed && dst.remaining() >= engine.getSession().getApplicationBufferSize();
             SSLEngineResult r;
             try {
                 r = unwrapInto(inPlace ? dst : appIn, inPlace);
@@ -155,7 +156,13 @@ final class TlsStream implements ChannelStream {
                         return -1;
                     }
                 }
-                case BUFFER_OVERFLOW -> growAppIn();
+                case BUFFER_OVERFLOW -> {
+                    if (inPlace) {
+                        overflowed = true;   // the engine wants more room than it said: through appIn from now on
+                    } else {
+                        growAppIn();
+                    }
+                }
                 case CLOSED -> {
                     return -1;   // the peer's close_notify
                 }
