@@ -69,9 +69,12 @@ fi
 say "xlpc jar and a jlink'd runtime for dom0"
 (cd "$REPO" && mvn -q -B -ntp -DskipTests -pl migration-plugin -am package)
 cp "$REPO/migration-plugin/target/xlpc.jar" "$W/xlpc.jar"
-if [ ! -x "$W/jre/bin/java" ]; then
+# jdk.crypto.ec is a provider jdeps cannot see: TLS needs it for P-256 keys and ECDHE. A runtime from before TLS
+# lacks it and is made again.
+if [ ! -x "$W/jre/bin/java" ] || ! "$W/jre/bin/java" --list-modules | grep -q '^jdk.crypto.ec@'; then
+    rm -rf "$W/jre"
     MODS=$(jdeps --ignore-missing-deps --multi-release 17 --print-module-deps "$W/xlpc.jar" | tail -1)
-    jlink --add-modules "$MODS,java.logging" --strip-debug --no-header-files --no-man-pages --compress=2 \
+    jlink --add-modules "$MODS,java.logging,jdk.crypto.ec" --strip-debug --no-header-files --no-man-pages --compress=2 \
         --output "$W/jre" >/dev/null
 fi
 
@@ -108,6 +111,8 @@ exec /opt/xlpc/jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -X
     -jar /opt/xlpc/xlpc.jar "$@"
 SH
 chmod 755 "$D/opt/xlpc/bin/xlpc"
+# The two lab hosts' TLS credentials (a lab CA, a directory per host address; both hosts boot this same image).
+java -jar "$W/xlpc.jar" tls init "$D/etc/xlpc/tls" --hosts 169.254.10.1,169.254.10.2 >/dev/null
 install -m 755 "$LAB/dom0-init.sh" "$D/init"
 (cd "$D" && find . | cpio -o -H newc --quiet > "$W/dom0-initrd.cpio")
 cp "$W/rootfs/boot/vmlinuz-$KV" "$W/vmlinuz"

@@ -61,9 +61,11 @@ mismatches() { local n; n=$(grep -c 'MEMCHECK MISMATCH' "$CON" 2>/dev/null); ech
 # ticks_since LINE N: at least N memcheck ticks on the console from line LINE on
 ticks_since() { local n; n=$(tail -n +"$1" "$CON" 2>/dev/null | grep -c 'MEMCHECK tick'); [ "${n:-0}" -ge "$2" ]; }
 
-# start_daemon ADDRESS: xlpc daemon --native on ADDRESS:7410, configs from $CFGDIR; PASS/FAIL "daemon"
+# start_daemon ADDRESS: xlpc daemon --native on ADDRESS:7410, configs from $CFGDIR; PASS/FAIL "daemon".
+# Off loopback a daemon speaks TLS only: build.sh made the lab's credentials (xlpc tls init), one directory per
+# host address; the daemon and this host's xlpc commands use the same one.
 start_daemon() {
-    export XLPC_LISTEN=$1:7410 XLPC_DAEMON=$1:7410
+    export XLPC_LISTEN=$1:7410 XLPC_DAEMON=$1:7410 XLPC_TLS_DIR=/etc/xlpc/tls/$1
     local t0; t0=$(up)
     xlpc daemon --native --xl-config-dir $CFGDIR > /var/log/xlpc-daemon.log 2>&1 &
     if WATCH=/var/log/xlpc-daemon.log wait_for 300 "xlpc daemon --native" grep -q '^listening on' /var/log/xlpc-daemon.log; then

@@ -92,4 +92,13 @@ final class LayerRules {
                 .because("the emulated host is a peer of the native host, not a mock of it: both implement the xen "
                         + "interfaces, and each runs, and is tested, without the other");
     }
+
+    /** (g) BouncyCastle (PEM files, the lab CA) only in {@code migration.tls}. */
+    static ArchRule bouncyCastleStaysInTls(String root) {
+        return noClasses().that().resideInAPackage(root + "..")
+                .and().resideOutsideOfPackage(root + ".migration.tls..")
+                .should().dependOnClassesThat().resideInAPackage("org.bouncycastle..")
+                .because("TLS is the JDK's: BouncyCastle only reads and writes PEM and makes lab certificates, in "
+                        + "migration.tls, so no other code grows a second crypto stack or a provider dependency");
+    }
 }

@@ -42,6 +42,11 @@ class LayerRulesFixtureTest {
     }
 
     @Test
+    void bouncyCastleStaysInTlsReportsItInTheProtocolPackage() {
+        assertReports(LayerRules.bouncyCastleStaysInTls(FIXTURE), "migration.protocol.OwnPem", "migration.tls.Pem");
+    }
+
+    @Test
     void engineDoesNotKnowWhichHostReportsTheEngineAndTheBalloonNamingAHost() {
         ArchRule rule = LayerRules.engineDoesNotKnowWhichHost(FIXTURE);
         assertReports(rule, "migration.engine.Engine", "migration.cli.Wiring");

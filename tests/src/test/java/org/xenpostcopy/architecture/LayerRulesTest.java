@@ -61,6 +61,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void bouncyCastleStaysInTls() {
+        LayerRules.bouncyCastleStaysInTls(LayerRules.ROOT).check(classes);
+    }
+
+    @Test
     void engineDoesNotKnowWhichHost() {
         LayerRules.engineDoesNotKnowWhichHost(LayerRules.ROOT).check(classes);
     }

@@ -24,6 +24,7 @@ import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.TPrepare;
 import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
@@ -63,7 +64,7 @@ class BadInputDuringMigrationTest {
                 out.write(junk);
             }
 
-            try (ThriftConnection rogue = ThriftConnection.open(hosts.destination.address(), 10_000)) {
+            try (ThriftConnection rogue = ThriftConnection.open(hosts.destination.address(), 10_000, ChannelSecurity.plain())) {
                 MigrationReceiver.Client receiver = rogue.receiver();
                 receiver.pushPages(session, pages(new long[] {1L << 40}, 1));          // gfn out of range
                 receiver.pushPages(session, pages(new long[] {1, 2, 3}, 2));           // 3 gfns, 2 pages
@@ -82,7 +83,7 @@ class BadInputDuringMigrationTest {
             }
             assertTrue(hosts.destination.receiver().refusedBatches() >= 3, "refused: " + hosts.destination.receiver().refusedBatches());
 
-            try (ThriftConnection rogue = ThriftConnection.open(hosts.source.address(), 10_000)) {
+            try (ThriftConnection rogue = ThriftConnection.open(hosts.source.address(), 10_000, ChannelSecurity.plain())) {
                 SourcePages.Client pages = rogue.pages();
                 TMigrationError range = assertThrows(TMigrationError.class,
                         () -> pages.fetch(session, Wire.packGfns(new long[] {131_072}, 1)));

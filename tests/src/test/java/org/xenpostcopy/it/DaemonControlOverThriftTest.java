@@ -13,6 +13,7 @@ import org.xenpostcopy.migration.control.DomainSummary;
 import org.xenpostcopy.migration.control.DsbAction;
 import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.migration.protocol.DaemonConnection;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
 
 /** The command line's client against a real agent over Thrift on loopback: answers and refusals arrive as sent. */
@@ -20,8 +21,9 @@ class DaemonControlOverThriftTest {
     @Test
     void answersAndRefusalsCrossTheWireAsDomainTypes() {
         try (EmulatedXenHost host = new EmulatedXenHost("ctl");
-             HostAgent agent = new HostAgent(host, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(), "t0k");
-             DaemonConnection daemon = DaemonConnection.open(agent.address(), "t0k")) {
+             HostAgent agent = new HostAgent(host, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(), "t0k",
+                     ChannelSecurity.plain());
+             DaemonConnection daemon = DaemonConnection.open(agent.address(), "t0k", ChannelSecurity.plain())) {
             assertEquals("emulated host 'ctl'", daemon.describe());
             DomainSummary vm = daemon.create("vm", 16, "idle", 1);
             assertEquals(vm, daemon.listDomains().get(1));
@@ -35,7 +37,7 @@ class DaemonControlOverThriftTest {
             ControlException unknown = assertThrows(ControlException.class, () -> daemon.migrationStatus("nope", 0));
             assertEquals(RemoteError.UNKNOWN_SESSION, unknown.error());
 
-            try (DaemonConnection stranger = DaemonConnection.open(agent.address(), "guess")) {
+            try (DaemonConnection stranger = DaemonConnection.open(agent.address(), "guess", ChannelSecurity.plain())) {
                 ControlException refused = assertThrows(ControlException.class, stranger::listDomains);
                 assertEquals(RemoteError.UNAUTHORIZED, refused.error());
             }
@@ -47,7 +49,7 @@ class DaemonControlOverThriftTest {
     @Test
     void noDaemonIsUnreachable() {
         ControlException e = assertThrows(ControlException.class,
-                () -> DaemonConnection.open(new InetSocketAddress("127.0.0.1", 1), ""));
+                () -> DaemonConnection.open(new InetSocketAddress("127.0.0.1", 1), "", ChannelSecurity.plain()));
         assertEquals(RemoteError.CONNECTION, e.error());
         assertTrue(e.getMessage().startsWith("cannot reach the daemon at 127.0.0.1:1"), e.getMessage());
     }

@@ -22,6 +22,7 @@ import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.SessionJournal;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
@@ -49,7 +50,7 @@ class SourceRestartTest {
         EmulatedXenHost destinationHost = new EmulatedXenHost("destination");
         HostAgent destination = new HostAgent(destinationHost, new InetSocketAddress("127.0.0.1", 0));
         HostAgent oldSource = new HostAgent(sourceHost, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(),
-                "", SessionJournal.in(oldJournal));
+                "", ChannelSecurity.plain(), SessionJournal.in(oldJournal));
         // Nothing breaks on its own: the relay only lets the test cut every connection of the old agent at once.
         FaultyLink relay = new FaultyLink(FaultyLink.Fault.SLOW, FaultyLink.Target.ALL, Long.MAX_VALUE, 0);
         HostAgent newSource = null;
@@ -74,7 +75,7 @@ class SourceRestartTest {
             copyPointingAt(entry, newJournal.resolve(entry.getFileName()), destination.address());
 
             newSource = new HostAgent(sourceHost, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(), "",
-                    SessionJournal.in(newJournal));
+                    ChannelSecurity.plain(), SessionJournal.in(newJournal));
 
             Await.until(() -> sourceHost.domains().lookup("vm").isEmpty(), Duration.ofMinutes(2),
                     () -> "the new agent to finish the migration and destroy the source's copy");

@@ -7,6 +7,7 @@ import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.daemon.HostAgent;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
@@ -17,8 +18,19 @@ import org.xenpostcopy.xen.emulated.EmulatedXenHost;
 final class TwoHosts implements AutoCloseable {
     final EmulatedXenHost sourceHost = new EmulatedXenHost("source");
     final EmulatedXenHost destinationHost = new EmulatedXenHost("destination");
-    final HostAgent source = new HostAgent(sourceHost, new InetSocketAddress("127.0.0.1", 0));
-    final HostAgent destination = new HostAgent(destinationHost, new InetSocketAddress("127.0.0.1", 0));
+    final HostAgent source;
+    final HostAgent destination;
+
+    /** Plain TCP, as a loopback lab runs. */
+    TwoHosts() {
+        this(ChannelSecurity.plain(), ChannelSecurity.plain());
+    }
+
+    /** Each agent's connections, in and out, secured as given. */
+    TwoHosts(ChannelSecurity sourceSecurity, ChannelSecurity destinationSecurity) {
+        source = new HostAgent(sourceHost, new InetSocketAddress("127.0.0.1", 0), sourceSecurity);
+        destination = new HostAgent(destinationHost, new InetSocketAddress("127.0.0.1", 0), destinationSecurity);
+    }
 
     /** Boots a guest on the source and waits until its program has done {@code warmupOps} operations. */
     DomainId bootGuest(String name, long memoryMiB, String workload, long warmupOps) {

@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,6 +23,10 @@ import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.PrePaging;
 import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
+import org.xenpostcopy.migration.tls.LabAuthority;
+import org.xenpostcopy.migration.tls.PeerAllowList;
+import org.xenpostcopy.migration.tls.TlsCredentials;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
@@ -43,7 +48,12 @@ public final class MigrationBench {
 
     /** Boots a guest on a fresh source host, lets it warm up, migrates it to a fresh destination host. */
     public static MigrationReport migrateOnce(Run run) {
-        return migrateOnce(run, false);
+        return migrateOnce(run, null, ChannelSecurity.plain(), ChannelSecurity.plain());
+    }
+
+    /** The same, with each agent's connections secured as given. */
+    public static MigrationReport migrateOnce(Run run, ChannelSecurity sourceSecurity, ChannelSecurity destinationSecurity) {
+        return migrateOnce(run, null, sourceSecurity, destinationSecurity);
     }
 
     /**
@@ -58,7 +68,7 @@ public final class MigrationBench {
                 dir = Files.isDirectory(shm) ? Files.createTempDirectory(shm, "xlpc-bench-")
                         : Files.createTempDirectory("xlpc-bench-");
             }
-            return migrateOnce(run, dir);
+            return migrateOnce(run, dir, ChannelSecurity.plain(), ChannelSecurity.plain());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -82,10 +92,11 @@ public final class MigrationBench {
         }
     }
 
-    private static MigrationReport migrateOnce(Run run, Path dir) {
+    private static MigrationReport migrateOnce(Run run, Path dir, ChannelSecurity sourceSecurity,
+                                               ChannelSecurity destinationSecurity) {
         try (EmulatedXenHost a = host("bench-src", dir); EmulatedXenHost b = host("bench-dst", dir);
-             HostAgent src = new HostAgent(a, new InetSocketAddress("127.0.0.1", 0));
-             HostAgent dst = new HostAgent(b, new InetSocketAddress("127.0.0.1", 0))) {
+             HostAgent src = new HostAgent(a, new InetSocketAddress("127.0.0.1", 0), sourceSecurity);
+             HostAgent dst = new HostAgent(b, new InetSocketAddress("127.0.0.1", 0), destinationSecurity)) {
             DomainId d = a.domains().create(DomainConfig.ofMiB("bench", run.memoryMiB(), run.workload(), 1), true);
             a.domains().unpause(d);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -207,6 +218,54 @@ public final class MigrationBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
+    /**
+     * Page throughput plain and over mutual TLS, alternating (which goes first alternates too, so drift in the
+     * machine's load falls on both), with a throw-away lab CA; prints each run, the medians and their ratio.
+     */
+    public void throughputPlainVsTls(int rounds) throws IOException {
+        Path dir = Files.createTempDirectory("xlpc-bench-tls");
+        try {
+            LabAuthority ca = LabAuthority.openOrCreate(dir, Duration.ofDays(1));
+            ChannelSecurity src = ChannelSecurity.tls(TlsCredentials.load(ca.issueHost("bench-src")),
+                    PeerAllowList.parse("bench-dst"));
+            ChannelSecurity dst = ChannelSecurity.tls(TlsCredentials.load(ca.issueHost("bench-dst")),
+                    PeerAllowList.parse("bench-src"));
+            out.println("## Page throughput, plain vs TLS 1.3, 1 GiB idle guest, push, unshaped loopback");
+            out.println();
+            out.println("| round | transport | pages | post-copy ms | page GB/s |");
+            out.println("|---|---|---|---|---|");
+            List<Double> plain = new ArrayList<>();
+            List<Double> tls = new ArrayList<>();
+            Run run = new Run(1024, "idle", 10,
+                    MigrationOptions.defaults().withPrePaging(PrePaging.PUSH).withBaselineMs(0).withVerify(false));
+            // The TLS path has its own code to compile (the engine, the cipher's intrinsics): warmed up too.
+            migrateOnce(new Run(256, "idle", 10, run.options()), src, dst);
+            for (int i = 1; i <= rounds; i++) {
+                for (boolean secure : i % 2 == 1 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+                    MigrationReport r = secure ? migrateOnce(run, src, dst) : migrateOnce(run);
+                    double gbps = pageGBps(r);
+                    (secure ? tls : plain).add(gbps);
+                    out.printf("| %d | %s | %d | %.0f | %.2f |%n", i, secure ? "TLS" : "plain", r.pagesTransferred(),
+                            r.postCopyMs(), gbps);
+                }
+            }
+            double p = median(plain);
+            double t = median(tls);
+            out.printf("%nMedians over %d runs each: plain %.2f GB/s, TLS %.2f GB/s, TLS/plain %.2f%n%n", rounds, p, t,
+                    t / p);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
     public void downtime(long memoryMiB, int repeats) {
         out.printf("## Downtime, %d MiB guest (kernel-compile), bubble, unshaped%n%n", memoryMiB);
         out.println("| run | downtime ms | prepare ms | post-copy ms | total ms | verified |");
@@ -306,6 +365,7 @@ public final class MigrationBench {
         for (String w : what) {
             switch (w) {
                 case "throughput" -> bench.throughput(5);
+                case "tls" -> bench.throughputPlainVsTls(5);
                 case "downtime" -> {
                     bench.downtime(1024, 5);
                     bench.downtime(8192, 2);
@@ -322,8 +382,8 @@ public final class MigrationBench {
                 case "precopy" -> bench.precopyVsPostcopy(1000);
                 case "dsb" -> bench.selfBallooning(1000);
                 case "persistence" -> bench.persistenceCost(5);
-                default -> throw new IllegalArgumentException("unknown benchmark '" + w + "' (throughput, downtime, "
-                        + "latency, faults, precopy, dsb, persistence)");
+                default -> throw new IllegalArgumentException("unknown benchmark '" + w + "' (throughput, tls, "
+                        + "persistence, downtime, latency, faults, precopy, dsb)");
             }
         }
     }

@@ -10,13 +10,16 @@ final class DaemonClient {
     private DaemonClient() {
     }
 
-    /** The configured daemon, with the configured token; a daemon that is not there gets the user a hint. */
+    /**
+     * The configured daemon, with the configured token and TLS credentials; a daemon that is not there gets the user
+     * a hint, a TLS failure is reported as it is.
+     */
     static DaemonConnection connect(XlpcConfig config) {
         InetSocketAddress a = config.daemon();
         try {
-            return DaemonConnection.open(a, config.token());
+            return DaemonConnection.open(a, config.token(), SecurityChoice.forClient(config, a));
         } catch (ControlException e) {
-            if (e.error() != RemoteError.CONNECTION) {
+            if (e.error() != RemoteError.CONNECTION || e.getMessage().startsWith("TLS ")) {
                 throw e;
             }
             throw new CliException("no xlpc daemon at " + a.getHostString() + ":" + a.getPort()

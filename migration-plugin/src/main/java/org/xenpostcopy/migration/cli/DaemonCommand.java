@@ -12,6 +12,7 @@ import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.migration.source.SessionJournal;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenException;
@@ -56,6 +57,10 @@ final class DaemonCommand implements Callable<Integer> {
             + "this unix socket, in xenstored's protocol (for xenstore-* tools: XENSTORED_PATH=PATH).")
     Path xenstoreSocket;
 
+    @Option(names = "--insecure", description = "Plain TCP on purpose, without TLS credentials: loopback addresses "
+            + "only (a lab); any other listen address refuses to start without --tls-dir.")
+    boolean insecure;
+
     @Option(names = "--dsb-interval-ms", defaultValue = "5000", paramLabel = "MS",
             description = "Self-ballooning interval (default: ${DEFAULT-VALUE}; the paper found 4-10 s best).")
     long dsbIntervalMs;
@@ -64,6 +69,8 @@ final class DaemonCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         XlpcConfig config = top.config();
         InetSocketAddress bind = listen == null ? config.listen() : XlpcConfig.address(listen, "--listen");
+        // Before the host is opened: a daemon that may not listen here must not touch the hypervisor either.
+        ChannelSecurity security = SecurityChoice.forDaemon(config, bind, insecure);
         XenHost host = openHost(config);
         BalloonPolicy policy;
         try {
@@ -74,7 +81,7 @@ final class DaemonCommand implements Callable<Integer> {
         HostAgent agent;
         try {
             agent = new HostAgent(host, new InetSocketAddress(bind.getHostString(), bind.getPort()), policy,
-                    config.token(), journal(config));
+                    config.token(), security, journal(config));
         } catch (IllegalStateException e) {
             host.close();
             throw new CliException(e.getMessage());
@@ -105,7 +112,8 @@ final class DaemonCommand implements Callable<Integer> {
         // The first line on stdout is for scripts (and tests) that start a daemon on port 0.
         System.out.println("listening on " + a.getHostString() + ":" + a.getPort());
         System.out.flush();
-        System.err.println("xlpc daemon: " + host.describe() + (config.token().isEmpty() ? ", no token" : ", token required")
+        System.err.println("xlpc daemon: " + host.describe() + ", " + SecurityChoice.describe(config, security)
+                + (config.token().isEmpty() ? ", no token" : ", token required")
                 + (xs == null ? "" : ", xenstore on " + xs.path()));
         stopped.await();
         return 0;

@@ -11,6 +11,7 @@ import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.XenException;
@@ -66,7 +67,8 @@ final class LabCommand implements Callable<Integer> {
             for (int i = 0; i < hosts; i++) {
                 EmulatedXenHost h = new EmulatedXenHost("host" + i);
                 xen.add(h);
-                agents.add(new HostAgent(h, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(), ""));
+                agents.add(new HostAgent(h, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(), "",
+                        ChannelSecurity.plain()));
             }
             if (!json) {
                 out.printf("lab: %d emulated hosts on loopback (%s)%n", hosts, agents.stream()

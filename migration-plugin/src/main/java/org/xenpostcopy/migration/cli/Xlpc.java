@@ -1,11 +1,17 @@
 package org.xenpostcopy.migration.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.protocol.ThriftLogging;
+import org.xenpostcopy.migration.tls.PeerAllowList;
+import org.xenpostcopy.migration.tls.TlsSetupException;
 import org.xenpostcopy.xen.XenException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "xlpc", mixinStandardHelpOptions = true, versionProvider = Xlpc.Version.class,
         description = "Post-copy live migration for Xen (Hines & Gopalan, VEE 2009).",
         subcommands = {DaemonCommand.class, MigrateCommand.class, ListCommand.class, CreateCommand.class,
-                DestroyCommand.class, MemSetCommand.class, DsbCommand.class, PageOutCommand.class, LabCommand.class, BenchCommand.class,
+                DestroyCommand.class, MemSetCommand.class, DsbCommand.class, PageOutCommand.class, LabCommand.class, BenchCommand.class, TlsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Xlpc implements Runnable {
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: $XLPC_CONFIG, "
@@ -28,8 +34,21 @@ public final class Xlpc implements Runnable {
             description = "The daemon to talk to (default from the config, else 127.0.0.1:7410).")
     String daemon;
 
-    @Option(names = "--token", paramLabel = "TOKEN", description = "Shared token (default from the config or $XLPC_TOKEN).")
-    String token;
+    @Option(names = "--token-file", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Read the shared token from FILE (default: $XLPC_TOKEN, else token= in the config). "
+                    + "Never on the command line, where every user of the host could read it.")
+    Path tokenFile;
+
+    @Option(names = "--tls-dir", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "TLS credentials: ca-cert.pem, server-cert.pem, server-key.pem, client-cert.pem, "
+                    + "client-key.pem (default: $XLPC_TLS_DIR, else tls.dir in the config; make a lab set with "
+                    + "xlpc tls init). Without one, connections are plain TCP, which only loopback allows.")
+    Path tlsDir;
+
+    @Option(names = "--tls-allow", paramLabel = "NAME[,NAME...]", scope = CommandLine.ScopeType.INHERIT,
+            description = "Peers let in, by certificate name (CN or DNS SAN); default tls.allow in the config, "
+                    + "else any certificate the CA signed.")
+    String tlsAllow;
 
     @Option(names = {"-v", "--verbose"}, description = "Show stack traces and debug logs.")
     boolean verbose;
@@ -44,9 +63,21 @@ public final class Xlpc implements Runnable {
         if (config == null) {
             XlpcConfig c = XlpcConfig.load(configFile, System.getenv());
             config = new XlpcConfig(c.listen(), daemon == null ? c.daemon() : XlpcConfig.address(daemon, "--daemon"),
-                    token == null ? c.token() : token, c.hosts(), c.source(), c.stateDir());
+                    tokenFile == null ? c.token() : readToken(tokenFile), c.hosts(), c.source(), c.stateDir(),
+                    tlsDir == null ? c.tlsDir() : Optional.of(tlsDir),
+                    tlsAllow == null ? c.tlsAllow() : PeerAllowList.parse(tlsAllow));
         }
         return config;
+    }
+
+    /** The token is the file's first line (a trailing newline, as editors leave, is not part of it). */
+    private static String readToken(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return lines.isEmpty() ? "" : lines.get(0).trim();
+        } catch (IOException e) {
+            throw new CliException("--token-file " + file + " cannot be read: " + e.getMessage());
+        }
     }
 
     @Override
@@ -123,7 +154,7 @@ public final class Xlpc implements Runnable {
     static String message(Throwable e) {
         // A daemon's refusal, or a connection to it that failed, is already one sentence (DaemonConnection).
         if (e instanceof CliException || e instanceof ControlException || e instanceof MigrationException || e instanceof XenException
-                || e instanceof IllegalArgumentException) {
+                || e instanceof IllegalArgumentException || e instanceof TlsSetupException) {
             return e.getMessage();
         }
         return e.toString();

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.xenpostcopy.migration.tls.PeerAllowList;
 
 /**
  * The configuration, built once: defaults &lt; config file &lt; environment &lt; command-line flags.
@@ -21,13 +22,17 @@ import java.util.Properties;
  *   token  = s3cret                # shared token (daemon and clients); empty = none
  *   host.&lt;name&gt; = 10.0.0.2:7410   # names usable as the target of xlpc migrate
  *   state-dir = /dev/shm/xlpc/a    # where xlpc daemon keeps its emulated domains; none = in memory only
+ *   tls.dir = /etc/xlpc/tls        # TLS credentials (ca-cert.pem, server-*.pem, client-*.pem); none = plain TCP
+ *   tls.allow = alpha,beta         # peers let in, by certificate name (CN or DNS SAN); empty = any the CA signed
  * </pre>
- * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}, {@code XLPC_STATE_DIR}.
+ * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}, {@code XLPC_STATE_DIR},
+ * {@code XLPC_TLS_DIR}. The token is never a command-line argument (argv is visible to every user of the host):
+ * {@code --token-file FILE} reads it.
  *
  * @param stateDir the {@code state-dir} setting as written (empty: not set, the daemon's default applies)
  */
 record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String token, Map<String, InetSocketAddress> hosts,
-                  Path source, Optional<String> stateDir) {
+                  Path source, Optional<String> stateDir, Optional<Path> tlsDir, PeerAllowList tlsAllow) {
     /** The {@code state-dir} value that keeps an emulated host's domains in memory only. */
     static final String NO_STATE_DIR = "none";
 
@@ -68,8 +73,11 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
                 hosts.put(key.substring(5), address(p.getProperty(key), "host." + key.substring(5) + " in " + file));
             }
         }
+        String tlsDir = env.getOrDefault("XLPC_TLS_DIR", p.getProperty("tls.dir", "")).trim();
         return new XlpcConfig(address(listen, "listen"), address(daemon, "daemon"), token.trim(), Map.copyOf(hosts), file,
-                stateDir.isEmpty() ? Optional.empty() : Optional.of(stateDir));
+                stateDir.isEmpty() ? Optional.empty() : Optional.of(stateDir),
+                tlsDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(tlsDir)),
+                PeerAllowList.parse(p.getProperty("tls.allow", "")));
     }
 
     /** {@code HOST[:PORT]} (port 7410 if absent; IPv6 in brackets). */

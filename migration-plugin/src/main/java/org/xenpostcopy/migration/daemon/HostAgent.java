@@ -17,6 +17,7 @@ import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.PageServer;
 import org.xenpostcopy.migration.source.OutgoingMigrations;
 import org.xenpostcopy.migration.source.SessionJournal;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.XenHost;
 
@@ -28,7 +29,7 @@ public final class HostAgent implements AutoCloseable {
     private final XenHost host;
     private final SelfBallooningController dsb;
     private final PageServer pageServer = new PageServer();
-    private final PeerConnector peers = new ThriftPeerConnector();
+    private final PeerConnector peers;
     private final IncomingMigrations receiver;
     private final OutgoingMigrations outgoing;
     private final HostControlService control;
@@ -36,16 +37,23 @@ public final class HostAgent implements AutoCloseable {
     /** Where destinations are told to reach this host's page server, if not where it listens. */
     private volatile InetSocketAddress advertised;
 
-    /** Listens on {@code bind} (port 0 = any free port). */
+    /** Listens on {@code bind} (port 0 = any free port), plain TCP: for loopback labs and tests. */
     public HostAgent(XenHost host, InetSocketAddress bind) {
-        this(host, bind, BalloonPolicy.defaults(), "");
+        this(host, bind, ChannelSecurity.plain());
+    }
+
+    /** Listens on {@code bind}, every connection in and out secured as {@code security} says. */
+    public HostAgent(XenHost host, InetSocketAddress bind, ChannelSecurity security) {
+        this(host, bind, BalloonPolicy.defaults(), "", security);
     }
 
     /**
-     * With a self-ballooning policy and the shared token control clients must present (empty = none).
+     * With a self-ballooning policy, the shared token control clients must present (empty = none) and the security
+     * of every connection it accepts or opens (to the other host of a migration).
      */
-    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token) {
-        this(host, bind, balloonPolicy, token, SessionJournal.none());
+    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
+                     ChannelSecurity security) {
+        this(host, bind, balloonPolicy, token, security, SessionJournal.none());
     }
 
     /**
@@ -53,8 +61,9 @@ public final class HostAgent implements AutoCloseable {
      * unfinished (its process died) are finished by this one as soon as it listens.
      */
     public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
-                     SessionJournal journal) {
+                     ChannelSecurity security, SessionJournal journal) {
         this.host = host;
+        this.peers = new ThriftPeerConnector(security);
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers);
         this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
@@ -72,7 +81,7 @@ public final class HostAgent implements AutoCloseable {
                 return outgoing.retryNow(domain);
             }
         });
-        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token)).start();
+        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security).start();
         outgoing.resumeJournaled();
     }
 

@@ -8,15 +8,22 @@ import java.nio.channels.SocketChannel;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.transport.TServerTransport;
 import org.apache.thrift.transport.TTransportException;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 
-/** Accepts connections as {@link ChannelTransport}s. */
+/**
+ * Accepts connections as {@link ChannelTransport}s, each with its own TLS engine when the security is TLS. The
+ * handshake is left to the connection's own server thread ({@link IdentifiedConnection}), so a slow or hostile
+ * client never holds up the accept loop.
+ */
 final class ChannelServerTransport extends TServerTransport {
     private final ServerSocketChannel server;
     private final TConfiguration config;
+    private final ChannelSecurity security;
     private final java.util.Set<ChannelTransport> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    ChannelServerTransport(InetSocketAddress bind, TConfiguration config) throws IOException {
+    ChannelServerTransport(InetSocketAddress bind, TConfiguration config, ChannelSecurity security) throws IOException {
         this.config = config;
+        this.security = security;
         server = ServerSocketChannel.open();
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.setOption(StandardSocketOptions.SO_RCVBUF, ThriftConnection.SOCKET_BUFFER);
@@ -36,7 +43,7 @@ final class ChannelServerTransport extends TServerTransport {
     public ChannelTransport accept() throws TTransportException {
         try {
             SocketChannel ch = server.accept();
-            ChannelTransport t = new ChannelTransport(config, ch);
+            ChannelTransport t = new ChannelTransport(config, ch, security.isTls() ? security.serverEngine() : null);
             accepted.add(t);
             accepted.removeIf(c -> !c.isOpen());
             return t;

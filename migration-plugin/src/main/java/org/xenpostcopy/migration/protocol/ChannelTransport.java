@@ -3,36 +3,40 @@ package org.xenpostcopy.migration.protocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.CancelledKeyException;
-import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.Optional;
+import javax.net.ssl.SSLEngine;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.transport.TEndpointTransport;
 import org.apache.thrift.transport.TTransportException;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
+import org.xenpostcopy.migration.tls.PeerIdentity;
 
 /**
  * A Thrift transport over a blocking {@link SocketChannel} with direct buffers. Small reads and writes go through
  * 64 KiB buffers; page payloads in direct buffers ({@link #write(ByteBuffer)}, {@link #read(ByteBuffer)}) go
  * straight between the channel and that memory. A plain socket stream would copy every payload once more through
- * a temporary direct buffer of the JDK's.
+ * a temporary direct buffer of the JDK's. With TLS, the same bytes pass through a {@link TlsStream} instead of the
+ * bare {@link SocketStream}; the handshake runs on the first read or write, or on {@link #handshake()}.
  */
 public final class ChannelTransport extends TEndpointTransport {
     private static final int BUFFER = 64 << 10;
 
-    private final SocketChannel channel;
+    private final SocketStream socket;
+    private final ChannelStream stream;
+    private final TlsStream tls;   // null on a plain connection
     private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER);
     private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER);
-    private Selector selector;
-    private SelectionKey key;
-    private int timeoutMs;
+    private boolean firstRead = true;
 
-    /** Wraps an accepted or connected channel. */
-    ChannelTransport(TConfiguration config, SocketChannel channel) throws TTransportException {
+    /** Wraps an accepted or connected channel; {@code tls} is the connection's engine, or null for plain TCP. */
+    ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls) throws TTransportException {
         super(config);
-        this.channel = channel;
+        this.socket = new SocketStream(channel);
+        this.tls = tls == null ? null : new TlsStream(socket, tls);
+        this.stream = this.tls == null ? socket : this.tls;
         in.flip();   // empty
         try {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -44,22 +48,61 @@ public final class ChannelTransport extends TEndpointTransport {
         }
     }
 
-    /** Connects to {@code peer}, giving up after {@code timeoutMs}. */
-    static ChannelTransport connect(TConfiguration config, InetSocketAddress peer, int timeoutMs) throws TTransportException {
+    /**
+     * Connects to {@code peer}, giving up after {@code timeoutMs}, and with TLS completes the handshake within it, so
+     * a server this host does not trust is refused here.
+     */
+    static ChannelTransport connect(TConfiguration config, InetSocketAddress peer, int timeoutMs, ChannelSecurity security)
+            throws TTransportException {
         SocketChannel ch = null;
+        ChannelTransport t = null;
         try {
             ch = SocketChannel.open();
             ch.socket().connect(peer, timeoutMs);
-            return new ChannelTransport(config, ch);
-        } catch (IOException e) {
-            if (ch != null) {
+            t = new ChannelTransport(config, ch, security.isTls()
+                    ? security.clientEngine(peer.getHostString(), peer.getPort()) : null);
+            t.setTimeout(timeoutMs);
+            t.handshake();
+            return t;
+        } catch (IOException | TTransportException e) {
+            if (t != null) {
+                t.close();
+            } else if (ch != null) {
                 try {
                     ch.close();
                 } catch (IOException ignored) {
                     // nothing more to do
                 }
             }
-            throw new TTransportException(TTransportException.NOT_OPEN, e.getMessage(), e);
+            throw e instanceof TTransportException tte ? tte
+                    : new TTransportException(TTransportException.NOT_OPEN, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Completes the TLS handshake if this is a TLS connection and it has not run yet.
+     *
+     * @return the peer's verified identity; empty on a plain connection
+     * @throws TTransportException if the handshake fails (the peer is not trusted, or does not speak TLS)
+     */
+    Optional<PeerIdentity> handshake() throws TTransportException {
+        if (tls == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(tls.handshake());
+        } catch (IOException e) {
+            throw failure(e);
+        }
+    }
+
+    /** The peer's address, for log lines. */
+    String remote() {
+        try {
+            InetSocketAddress a = (InetSocketAddress) socket.channel().getRemoteAddress();
+            return a == null ? "?" : a.getHostString() + ":" + a.getPort();
+        } catch (IOException e) {
+            return "?";
         }
     }
 
@@ -69,58 +112,15 @@ public final class ChannelTransport extends TEndpointTransport {
      */
     void setTimeout(int timeoutMs) throws TTransportException {
         try {
-            this.timeoutMs = timeoutMs;
-            if (timeoutMs > 0 && selector == null) {
-                selector = Selector.open();
-                channel.configureBlocking(false);
-                key = channel.register(selector, 0);
-            }
+            socket.setTimeout(timeoutMs);
         } catch (IOException e) {
             throw new TTransportException(TTransportException.UNKNOWN, e.getMessage(), e);
         }
     }
 
-    /** One read; with a timeout, waits in the selector until data or the deadline. */
-    private int readSome(ByteBuffer dst) throws IOException, TTransportException {
-        if (selector == null) {
-            return channel.read(dst);
-        }
-        while (true) {
-            int n = channel.read(dst);
-            if (n != 0) {
-                return n;
-            }
-            await(SelectionKey.OP_READ, "read");
-        }
-    }
-
-    private void writeSome(ByteBuffer src) throws IOException, TTransportException {
-        int n = channel.write(src);
-        if (n == 0 && selector != null) {
-            await(SelectionKey.OP_WRITE, "write");
-        }
-    }
-
-    private void await(int op, String what) throws IOException, TTransportException {
-        int ready;
-        try {
-            key.interestOps(op);
-            ready = selector.select(timeoutMs);
-            selector.selectedKeys().clear();
-            key.interestOps(0);
-        } catch (ClosedSelectorException | CancelledKeyException e) {
-            // Closed by another thread (a watchdog that declared the link cut): the call ends like any closed one.
-            throw new TTransportException(TTransportException.NOT_OPEN, "connection closed while waiting to " + what, e);
-        }
-        if (ready == 0) {
-            throw new TTransportException(TTransportException.TIMED_OUT,
-                    "the peer did not answer a " + what + " within " + timeoutMs + " ms");
-        }
-    }
-
     @Override
     public boolean isOpen() {
-        return channel.isOpen();
+        return socket.isOpen();
     }
 
     @Override
@@ -130,14 +130,7 @@ public final class ChannelTransport extends TEndpointTransport {
 
     @Override
     public void close() {
-        try {
-            if (selector != null) {
-                selector.close();
-            }
-            channel.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
+        socket.close();
     }
 
     @Override
@@ -163,7 +156,7 @@ public final class ChannelTransport extends TEndpointTransport {
         }
         try {
             while (dst.hasRemaining()) {
-                if (readSome(dst) < 0) {
+                if (stream.readSome(dst) < 0) {
                     throw new TTransportException(TTransportException.END_OF_FILE, "peer closed the connection");
                 }
             }
@@ -176,11 +169,7 @@ public final class ChannelTransport extends TEndpointTransport {
     private void fill() throws TTransportException {
         in.clear();
         try {
-            int n;
-            do {
-                n = readSome(in);
-            } while (n == 0);
-            if (n < 0) {
+            if (stream.readSome(in) < 0) {
                 in.flip();
                 throw new TTransportException(TTransportException.END_OF_FILE, "peer closed the connection");
             }
@@ -189,6 +178,22 @@ public final class ChannelTransport extends TEndpointTransport {
             throw failure(e);
         }
         in.flip();
+        if (firstRead) {
+            firstRead = false;
+            refuseTlsOnPlain();
+        }
+    }
+
+    /**
+     * A plain connection whose peer speaks TLS gets TLS records, which Thrift would misread as an absurd message
+     * size. A TLS record starts with its content type (20-23) and major version 3; a Thrift message from this
+     * project starts with 0x80 (strict binary protocol), so the two are told apart by the first two bytes.
+     */
+    private void refuseTlsOnPlain() throws TTransportException {
+        if (tls == null && in.remaining() >= 2 && in.get(0) >= 20 && in.get(0) <= 23 && in.get(1) == 3) {
+            throw new TTransportException(TTransportException.END_OF_FILE,
+                    "the peer speaks TLS and this end plain TCP: give both ends TLS credentials (--tls-dir)");
+        }
     }
 
     @Override
@@ -233,18 +238,19 @@ public final class ChannelTransport extends TEndpointTransport {
 
     private void writeFully(ByteBuffer b) throws TTransportException {
         try {
-            while (b.hasRemaining()) {
-                writeSome(b);
-            }
+            stream.writeFully(b);
         } catch (IOException e) {
             throw failure(e);
         }
     }
 
     /** A closed channel is the end of the conversation, not an error worth a stack trace. */
-    private static TTransportException failure(IOException e) {
+    static TTransportException failure(IOException e) {
         if (e instanceof java.nio.channels.ClosedChannelException) {
             return new TTransportException(TTransportException.END_OF_FILE, "connection closed", e);
+        }
+        if (e instanceof SocketTimeoutException) {
+            return new TTransportException(TTransportException.TIMED_OUT, e.getMessage(), e);
         }
         return new TTransportException(TTransportException.UNKNOWN, e.getMessage(), e);
     }

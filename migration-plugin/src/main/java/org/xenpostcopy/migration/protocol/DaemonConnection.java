@@ -14,6 +14,7 @@ import org.xenpostcopy.migration.control.MigrationStatus;
 import org.xenpostcopy.migration.pager.PageOutResult;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 
 /**
  * A control connection to one daemon, as the command line uses it: {@link DaemonControl} over Thrift, presenting
@@ -37,15 +38,16 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
     }
 
     /**
-     * Connects to the daemon at {@code daemon}.
+     * Connects to the daemon at {@code daemon}, secured as {@code security} says.
      *
      * @throws ControlException {@link RemoteError#CONNECTION} if no daemon accepts the connection; the message
-     *                          says why ("cannot reach the daemon at HOST:PORT (Connection refused)")
+     *                          says why ("cannot reach the daemon at HOST:PORT (Connection refused)", "TLS with the
+     *                          daemon at HOST:PORT failed (why)")
      */
-    public static DaemonConnection open(InetSocketAddress daemon, String token) {
+    public static DaemonConnection open(InetSocketAddress daemon, String token, ChannelSecurity security) {
         ThriftConnection c;
         try {
-            c = ThriftConnection.open(daemon, CONNECT_TIMEOUT_MS);
+            c = ThriftConnection.open(daemon, CONNECT_TIMEOUT_MS, security);
         } catch (MigrationException e) {
             throw new ControlException(RemoteError.CONNECTION, e.getMessage(), e);
         }

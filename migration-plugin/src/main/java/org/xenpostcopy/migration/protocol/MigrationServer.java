@@ -17,11 +17,13 @@ import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.SourcePages;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.source.PageServer;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 
 /**
  * A daemon's Thrift endpoint: its three services (receiver, source pages, control) multiplexed on one port, one
  * thread per connection — so a migration's control, push and demand connections are each served by their own
- * thread and urgent demand requests never wait behind bulk pushes.
+ * thread and urgent demand requests never wait behind bulk pushes. With TLS, each connection's handshake runs on
+ * its own thread before its first request, and its handlers see the peer in {@link CallingPeer}.
  */
 public final class MigrationServer implements AutoCloseable {
     private final TServer server;
@@ -35,13 +37,14 @@ public final class MigrationServer implements AutoCloseable {
      * @param pages          this host as a source, answering demand requests
      * @param controlService what {@code xlpc} commands ask of this daemon
      * @param token          the shared token control clients must present
+     * @param security       plain, or TLS: then every connection is refused unless its handshake succeeds
      */
     public MigrationServer(InetSocketAddress bind, IncomingMigrations incoming, PageServer pages,
-                           DaemonControl controlService, SharedToken token) {
+                           DaemonControl controlService, SharedToken token, ChannelSecurity security) {
         // The control service is domain-typed; its Thrift face is built here, at the edge.
         HostControl.Iface control = new HostControlHandler(controlService, token);
         try {
-            transport = new ChannelServerTransport(bind, ThriftConnection.config());
+            transport = new ChannelServerTransport(bind, ThriftConnection.config(), security);
             address = transport.localAddress();
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen on " + bind.getHostString() + ":" + bind.getPort() + ": "
@@ -59,7 +62,7 @@ public final class MigrationServer implements AutoCloseable {
             return t;
         });
         server = new TThreadPoolServer(new TThreadPoolServer.Args(transport)
-                .processor(new GuardedProcessor(processor))
+                .processorFactory(IdentifiedConnection.factory(new GuardedProcessor(processor)))
                 .protocolFactory(new PooledBinaryProtocol.Factory(ThriftConnection.MAX_MESSAGE))
                 .executorService(workers));
         thread = new Thread(server::serve, "thrift-accept-" + address.getPort());

@@ -8,11 +8,13 @@ import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.SourcePages;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
 
 /**
  * One TCP connection to a peer daemon, speaking binary Thrift to its multiplexed services. Unframed (the framed
  * transport copies every frame once more) and over a {@link ChannelTransport}, so page payloads move between
- * the socket and direct buffers without extra copies.
+ * the socket and direct buffers without extra copies. Secured as the {@link ChannelSecurity} it is opened with:
+ * with TLS, the handshake (and the check of the daemon's certificate) is done before {@link #open} returns.
  */
 public final class ThriftConnection implements AutoCloseable {
     public static final String RECEIVER = "receiver";
@@ -25,24 +27,39 @@ public final class ThriftConnection implements AutoCloseable {
     private final ChannelTransport transport;
     private final PooledBinaryProtocol protocol;
 
-    private ThriftConnection(InetSocketAddress given, int timeoutMs) {
+    private ThriftConnection(InetSocketAddress given, int timeoutMs, ChannelSecurity security) {
         InetSocketAddress peer = given.isUnresolved() ? new InetSocketAddress(given.getHostString(), given.getPort()) : given;
         if (peer.isUnresolved()) {
             throw new MigrationException("cannot reach the daemon at " + given.getHostString() + ":" + given.getPort()
                     + " (unknown host)");
         }
         try {
-            transport = ChannelTransport.connect(config(), peer, timeoutMs);
-            transport.setTimeout(timeoutMs);
+            transport = ChannelTransport.connect(config(), peer, timeoutMs, security);
             protocol = new PooledBinaryProtocol(transport, MAX_MESSAGE);
         } catch (TTransportException e) {
-            throw new MigrationException("cannot reach the daemon at " + peer.getHostString() + ":" + peer.getPort()
-                    + " (" + rootMessage(e) + ")", e);
+            String where = peer.getHostString() + ":" + peer.getPort();
+            throw new MigrationException((isTls(e) ? "TLS with the daemon at " + where + " failed"
+                    : "cannot reach the daemon at " + where) + " (" + rootMessage(e) + ")", e);
         }
     }
 
-    public static ThriftConnection open(InetSocketAddress peer, int timeoutMs) {
-        return new ThriftConnection(peer, timeoutMs);
+    /**
+     * Connects (and with TLS, handshakes) within {@code timeoutMs}, which then stays the read and write timeout.
+     *
+     * @throws MigrationException "cannot reach the daemon at HOST:PORT (why)", or "TLS with the daemon at HOST:PORT
+     *                            failed (why)" if the daemon was reached but the handshake failed
+     */
+    public static ThriftConnection open(InetSocketAddress peer, int timeoutMs, ChannelSecurity security) {
+        return new ThriftConnection(peer, timeoutMs, security);
+    }
+
+    private static boolean isTls(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public MigrationReceiver.Client receiver() {

@@ -43,6 +43,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
     private final InetSocketAddress address;
     private final String sessionId;
     private final int stallMs;
+    private final org.xenpostcopy.migration.tls.ChannelSecurity security;
     private final ThriftConnection control;
     private final ThriftConnection bulk;
     private final MigrationReceiver.Client receiver;
@@ -51,14 +52,16 @@ final class ThriftDestinationPeer implements DestinationPeer {
     private MigrationReceiver.Client heartbeats;
     private volatile boolean closed;
 
-    ThriftDestinationPeer(InetSocketAddress address, String sessionId, long controlTimeoutMs, int stallMs) {
+    ThriftDestinationPeer(InetSocketAddress address, String sessionId, long controlTimeoutMs, int stallMs,
+                          org.xenpostcopy.migration.tls.ChannelSecurity security) {
         this.address = address;
         this.sessionId = sessionId;
         this.stallMs = stallMs;
+        this.security = security;
         int connectMs = Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000));
-        this.control = ThriftConnection.open(address, connectMs);
+        this.control = ThriftConnection.open(address, connectMs, security);
         try {
-            this.bulk = ThriftConnection.open(address, connectMs);
+            this.bulk = ThriftConnection.open(address, connectMs, security);
         } catch (MigrationException e) {
             control.close();
             throw e;
@@ -152,7 +155,8 @@ final class ThriftDestinationPeer implements DestinationPeer {
             if (closed) {
                 throw new PeerException(RemoteError.CONNECTION, "the connections to the destination are closed");
             }
-            heartbeatConnection = ThriftConnection.open(address, Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000)));
+            heartbeatConnection = ThriftConnection.open(address, Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000)),
+                    security);
             heartbeatConnection.setTimeout(stallMs);
             heartbeats = heartbeatConnection.receiver();
         }

@@ -21,11 +21,13 @@ final class ThriftSourcePeer implements SourcePeer {
     private final SourcePages.Client pages;
 
     /** @param stallMs a reply that does not come within this long is a cut */
-    ThriftSourcePeer(InetSocketAddress address, String sessionId, long gfnCount, int stallMs) {
+    ThriftSourcePeer(InetSocketAddress address, String sessionId, long gfnCount, int stallMs,
+                     org.xenpostcopy.migration.tls.ChannelSecurity security) {
         this.address = address;
         this.sessionId = sessionId;
         this.gfnCount = gfnCount;
-        this.connection = ThriftConnection.open(address, Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000)));
+        this.connection = ThriftConnection.open(address, Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000)),
+                security);
         connection.setTimeout(stallMs);
         this.pages = connection.pages();
     }

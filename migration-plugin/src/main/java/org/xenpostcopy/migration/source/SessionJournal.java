@@ -109,6 +109,8 @@ public final class SessionJournal {
             for (Path f : files) {
                 try {
                     out.add(JSON.readValue(Files.readString(f), Entry.class));
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // Removed between the listing and the read: that session ended, it is no entry any more.
                 } catch (JsonProcessingException ex) {
                     LOG.log(Level.ERROR, "unreadable session journal entry {0} left as it is: {1}", f,
                             ex.getOriginalMessage());

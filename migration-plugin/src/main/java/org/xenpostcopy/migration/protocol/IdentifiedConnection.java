@@ -1,0 +1,65 @@
+package org.xenpostcopy.migration.protocol;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.Optional;
+import org.apache.thrift.TException;
+import org.apache.thrift.TProcessor;
+import org.apache.thrift.TProcessorFactory;
+import org.apache.thrift.protocol.TProtocol;
+import org.apache.thrift.transport.TTransport;
+import org.apache.thrift.transport.TTransportException;
+import org.xenpostcopy.migration.tls.PeerIdentity;
+
+/**
+ * One accepted connection's processor: completes the TLS handshake before the first request is read — a peer the
+ * CA or the allow-list refuses is dropped with one log line and nothing of it is dispatched — then serves every
+ * request with the peer's identity in {@link CallingPeer}.
+ */
+final class IdentifiedConnection implements TProcessor {
+    private static final Logger LOG = System.getLogger(IdentifiedConnection.class.getName());
+
+    private final ChannelTransport transport;
+    private final TProcessor delegate;
+    private Optional<PeerIdentity> peer;
+
+    private IdentifiedConnection(ChannelTransport transport, TProcessor delegate) {
+        this.transport = transport;
+        this.delegate = delegate;
+    }
+
+    /** Makes one per accepted connection (the server asks once per connection, on its thread). */
+    static TProcessorFactory factory(TProcessor delegate) {
+        return new TProcessorFactory(delegate) {
+            @Override
+            public TProcessor getProcessor(TTransport transport) {
+                return new IdentifiedConnection((ChannelTransport) transport, delegate);
+            }
+
+            @Override
+            public boolean isAsyncProcessor() {
+                return false;
+            }
+        };
+    }
+
+    @Override
+    public void process(TProtocol in, TProtocol out) throws TException {
+        if (peer == null) {
+            try {
+                peer = transport.handshake();
+            } catch (TTransportException e) {
+                LOG.log(Level.WARNING, "refused a connection from {0}: {1}", transport.remote(),
+                        ThriftConnection.rootMessage(e));
+                throw new TTransportException(TTransportException.END_OF_FILE, "TLS handshake failed", e);
+            }
+            peer.ifPresent(p -> LOG.log(Level.DEBUG, "TLS peer {0} from {1}", p.describe(), transport.remote()));
+        }
+        CallingPeer.set(peer);
+        try {
+            delegate.process(in, out);
+        } finally {
+            CallingPeer.clear();
+        }
+    }
+}
