@@ -8,9 +8,13 @@ package org.xenpostcopy.migration.peer;
  * @param pagesExpected post-copy pages the destination waits for in all
  */
 public record LinkState(String phase, long pagesSettled, long pagesExpected) {
-    /** The destination lost its demand channel or its source's heartbeats: only a reconnect helps it. */
+    /**
+     * The destination lost its demand channel or its source's heartbeats — or sits in RECOVERING, which a source
+     * that heartbeats has already left (a late reconnect from an abandoned attempt put it there, with its demand
+     * channel closed): only a reconnect helps it.
+     */
     public boolean cutAtDestination() {
-        return "PAUSED".equals(phase);
+        return "PAUSED".equals(phase) || "RECOVERING".equals(phase);
     }
 
     /** The destination's guest stopped there: the session cannot go on, and the source must hear why. */

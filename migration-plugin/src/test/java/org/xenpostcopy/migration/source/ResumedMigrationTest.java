@@ -9,6 +9,7 @@ import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
@@ -118,6 +119,21 @@ class ResumedMigrationTest {
         verify(domains).destroy(DOM);
         verify(domains, never()).resumeAfterFailedMigration(any());
         assertEquals(List.of(), journal.entries());
+    }
+
+    @Test
+    void anUnconfirmedHandoverTheDestinationRefusesToAbortIsRecoveredThere() {
+        doThrow(new PeerException(RemoteError.WRONG_STATE, "the guest already runs here")).when(peer).abort(anyString());
+        when(peer.reconnect(eq(PAGES), eq(self))).thenReturn(new Reattachment(new GfnBitmap(PAGES), PAGES, PAGES));
+        when(peer.complete(any())).thenReturn(new Completion(PAGES, 0, 0, 0, new Completion.Latency(0, 0, 0), 1,
+                -1, -1, -1, true, 0, "", 9));
+
+        boolean handedOver = new ResumedMigration(host, new PageServer(), peers, journal, entry(false), self).run();
+
+        assertTrue(handedOver);
+        verify(peer).reconnect(eq(PAGES), eq(self));
+        verify(domains).destroy(DOM);
+        verify(domains, never()).resumeAfterFailedMigration(any());
     }
 
     @Test
