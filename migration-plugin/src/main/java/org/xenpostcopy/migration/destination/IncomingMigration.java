@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.PhaseMachine;
@@ -61,7 +60,6 @@ final class IncomingMigration {
     private final AtomicBoolean switching = new AtomicBoolean();
     /** When the source last did something with this session (prepare, a pushed batch, resume, a heartbeat). */
     private volatile long lastActivity = System.nanoTime();
-    private final AtomicLong cuts = new AtomicLong();
     /**
      * The newest completion request: a request left waiting from before a cut may wake first, but the books are
      * closed with the newest (its count of re-sent pages is the right one).
@@ -285,7 +283,6 @@ final class IncomingMigration {
         }
         if (phase.tryAdvance(DestinationPhase.RUNNING, DestinationPhase.PAUSED)
                 || phase.tryAdvance(DestinationPhase.RECOVERING, DestinationPhase.PAUSED)) {
-            cuts.incrementAndGet();
             LOG.log(Level.WARNING, "session {0}: link to the source cut ({1}); {2} of {3} pages here, waiting for"
                     + " the source to reconnect", id, why, ledger.settled(), ledger.expectedCount());
         }
@@ -332,11 +329,6 @@ final class IncomingMigration {
         }
         LOG.log(Level.INFO, "session {0}: recovered; {1} of {2} pages here", id, ledger.settled(),
                 ledger.expectedCount());
-    }
-
-    /** Times the link was counted as cut here. */
-    long cuts() {
-        return cuts.get();
     }
 
     /** Tears a session down before its guest ever ran here. */
