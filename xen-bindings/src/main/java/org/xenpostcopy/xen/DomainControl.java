@@ -36,6 +36,16 @@ public interface DomainControl {
     void unpause(DomainId domain);
 
     /**
+     * Pauses every vCPU without waiting for one blocked on a paged-out gfn: it stops before it runs again. Xen's
+     * pause does not wait for a blocked vCPU either; the emulated host's {@link #pause} does (its vCPUs stop
+     * between guest operations), so this is the call for a guest that must stop even though its pages may never
+     * come. Nests with {@link #pause}; undone by {@link #unpause}.
+     */
+    default void pauseWithoutWaiting(DomainId domain) {
+        pause(domain);
+    }
+
+    /**
      * Stops the guest for the switch of a migration. The emulated host pauses it; a real guest is asked to
      * suspend itself (xenstore {@code control/shutdown = suspend}), so that on the destination its own resume
      * code rebinds event channels, grant frames and xenstore — state that lives in Xen, not in its memory.

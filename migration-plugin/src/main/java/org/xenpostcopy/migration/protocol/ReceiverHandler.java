@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
@@ -42,7 +43,6 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     /** 2^28 gfns = 1 TiB of guest physical address space: far above any guest here, and a 32 MiB bitmap. */
     static final long MAX_GFNS = 1L << 28;
     /** The largest vCPU context accepted (a real HVM context is a few KiB). */
-    private static final int MAX_VCPU_CONTEXT = 1 << 20;
     /** The longest silence a source may ask to be tolerated before a cut is declared. */
     private static final int MAX_STALL_MS = 600_000;
 
@@ -83,9 +83,21 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
         if (stallMs < 100 || stallMs > MAX_STALL_MS) {
             throw Wire.badRequest("a stall limit of " + stallMs + " ms is outside 100.." + MAX_STALL_MS);
         }
+        Checkpointing checkpointing = Checkpointing.off();
+        if (request.isSetCheckpointMs() && request.getCheckpointMs() > 0) {
+            int lease = request.isSetLeaseMs() ? request.getLeaseMs() : stallMs;
+            if (request.getCheckpointMs() > MAX_STALL_MS || lease > MAX_STALL_MS) {
+                throw Wire.badRequest("a checkpoint interval or lease above " + MAX_STALL_MS + " ms");
+            }
+            try {
+                checkpointing = new Checkpointing(request.getCheckpointMs(), lease);
+            } catch (IllegalArgumentException e) {
+                throw Wire.badRequest(e.getMessage());
+            }
+        }
         try {
             Prepare.Reply r = incoming.prepare(request.getSessionId(), new Prepare(config, d.getTargetKiB(), source,
-                    request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode, stallMs));
+                    request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode, stallMs, checkpointing));
             return new TPrepareReply(r.destinationDomid(), r.prepareMs());
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
@@ -100,30 +112,12 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             Optional<GfnBitmap> outstanding = request.isSetOutstanding()
                     ? Optional.of(Wire.unpackBitmap(request.bufferForOutstanding(), span)) : Optional.empty();
             Resume.Reply r = incoming.resume(request.getSessionId(),
-                    new Resume(vcpus(request.getVcpus()), holes, request.getPagesSentBefore(), outstanding,
+                    new Resume(Wire.vcpus(request.getVcpus()), holes, request.getPagesSentBefore(), outstanding,
                             request.isSetTargetKiB() ? request.getTargetKiB() : 0));
             return new TResumeReply(r.resumeMs(), r.handlerMs());
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }
-    }
-
-    private static List<VcpuState> vcpus(List<TVcpuState> wire) throws TMigrationError {
-        List<VcpuState> vcpus = new ArrayList<>();
-        for (TVcpuState v : wire == null ? List.<TVcpuState>of() : wire) {
-            ByteBuffer b = v.bufferForContext();
-            if (b == null || b.remaining() > MAX_VCPU_CONTEXT) {
-                throw Wire.badRequest("vCPU " + v.getVcpu() + " context is missing or larger than 1 MiB");
-            }
-            byte[] ctx = new byte[b.remaining()];
-            b.duplicate().get(ctx);
-            try {
-                vcpus.add(new VcpuState(v.getVcpu(), ctx));
-            } catch (IllegalArgumentException e) {
-                throw Wire.badRequest(e.getMessage());
-            }
-        }
-        return vcpus;
     }
 
     @Override
@@ -165,6 +159,8 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             t.setMismatchedPages(c.mismatchedPages());
             t.setVerificationNote(c.verificationNote());
             t.setDestinationDomid(c.destinationDomid());
+            t.setCheckpoints(c.checkpoints());
+            t.setCheckpointPauseMs(c.checkpointPauseMs());
             return t;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
@@ -175,7 +171,9 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     public TLinkState heartbeat(String sessionId) throws TMigrationError {
         try {
             LinkState state = incoming.heartbeat(sessionId);
-            return new TLinkState(state.phase(), state.pagesSettled(), state.pagesExpected());
+            TLinkState t = new TLinkState(state.phase(), state.pagesSettled(), state.pagesExpected());
+            t.setGuestOps(state.guestOps());
+            return t;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }
@@ -199,6 +197,15 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     public void recovered(String sessionId) throws TMigrationError {
         try {
             incoming.recovered(sessionId);
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
+    public void takenBack(String sessionId, String reason) throws TMigrationError {
+        try {
+            incoming.takenBack(sessionId, reason == null ? "" : reason);
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }

@@ -131,6 +131,11 @@ final class EmulatedDomainControl implements DomainControl {
     }
 
     @Override
+    public void pauseWithoutWaiting(DomainId id) {
+        domain("xc_domain_pause", id).vcpu.pauseWithoutWaiting();
+    }
+
+    @Override
     public void unpause(DomainId id) {
         domain("xc_domain_unpause", id).vcpu.unpause();
     }

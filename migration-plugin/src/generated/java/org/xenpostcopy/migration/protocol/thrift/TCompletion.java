@@ -23,6 +23,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField VERIFICATION_NOTE_FIELD_DESC = new org.apache.thrift.protocol.TField("verificationNote", org.apache.thrift.protocol.TType.STRING, (short)11);
   private static final org.apache.thrift.protocol.TField DESTINATION_DOMID_FIELD_DESC = new org.apache.thrift.protocol.TField("destinationDomid", org.apache.thrift.protocol.TType.I32, (short)12);
   private static final org.apache.thrift.protocol.TField GUEST_PAGES_TOUCHED_FIELD_DESC = new org.apache.thrift.protocol.TField("guestPagesTouched", org.apache.thrift.protocol.TType.I64, (short)13);
+  private static final org.apache.thrift.protocol.TField CHECKPOINTS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpoints", org.apache.thrift.protocol.TType.I64, (short)14);
+  private static final org.apache.thrift.protocol.TField CHECKPOINT_PAUSE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointPauseMs", org.apache.thrift.protocol.TType.DOUBLE, (short)15);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
@@ -49,6 +51,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
    * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
    */
   public long guestPagesTouched; // required
+  /**
+   * reverse checkpoints taken, and the time the guest spent paused for them (ms)
+   */
+  public long checkpoints; // optional
+  public double checkpointPauseMs; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -73,7 +80,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     /**
      * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
      */
-    GUEST_PAGES_TOUCHED((short)13, "guestPagesTouched");
+    GUEST_PAGES_TOUCHED((short)13, "guestPagesTouched"),
+    /**
+     * reverse checkpoints taken, and the time the guest spent paused for them (ms)
+     */
+    CHECKPOINTS((short)14, "checkpoints"),
+    CHECKPOINT_PAUSE_MS((short)15, "checkpointPauseMs");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -115,6 +127,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return DESTINATION_DOMID;
         case 13: // GUEST_PAGES_TOUCHED
           return GUEST_PAGES_TOUCHED;
+        case 14: // CHECKPOINTS
+          return CHECKPOINTS;
+        case 15: // CHECKPOINT_PAUSE_MS
+          return CHECKPOINT_PAUSE_MS;
         default:
           return null;
       }
@@ -169,7 +185,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __MISMATCHEDPAGES_ISSET_ID = 8;
   private static final int __DESTINATIONDOMID_ISSET_ID = 9;
   private static final int __GUESTPAGESTOUCHED_ISSET_ID = 10;
+  private static final int __CHECKPOINTS_ISSET_ID = 11;
+  private static final int __CHECKPOINTPAUSEMS_ISSET_ID = 12;
   private short __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -199,6 +218,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.GUEST_PAGES_TOUCHED, new org.apache.thrift.meta_data.FieldMetaData("guestPagesTouched", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.CHECKPOINTS, new org.apache.thrift.meta_data.FieldMetaData("checkpoints", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.CHECKPOINT_PAUSE_MS, new org.apache.thrift.meta_data.FieldMetaData("checkpointPauseMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.DOUBLE)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TCompletion.class, metaDataMap);
   }
@@ -270,6 +293,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     }
     this.destinationDomid = other.destinationDomid;
     this.guestPagesTouched = other.guestPagesTouched;
+    this.checkpoints = other.checkpoints;
+    this.checkpointPauseMs = other.checkpointPauseMs;
   }
 
   @Override
@@ -303,6 +328,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.destinationDomid = 0;
     setGuestPagesTouchedIsSet(false);
     this.guestPagesTouched = 0;
+    setCheckpointsIsSet(false);
+    this.checkpoints = 0;
+    setCheckpointPauseMsIsSet(false);
+    this.checkpointPauseMs = 0.0;
   }
 
   public long getPagesReceived() {
@@ -626,6 +655,58 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GUESTPAGESTOUCHED_ISSET_ID, value);
   }
 
+  /**
+   * reverse checkpoints taken, and the time the guest spent paused for them (ms)
+   */
+  public long getCheckpoints() {
+    return this.checkpoints;
+  }
+
+  /**
+   * reverse checkpoints taken, and the time the guest spent paused for them (ms)
+   */
+  public TCompletion setCheckpoints(long checkpoints) {
+    this.checkpoints = checkpoints;
+    setCheckpointsIsSet(true);
+    return this;
+  }
+
+  public void unsetCheckpoints() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __CHECKPOINTS_ISSET_ID);
+  }
+
+  /** Returns true if field checkpoints is set (has been assigned a value) and false otherwise */
+  public boolean isSetCheckpoints() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __CHECKPOINTS_ISSET_ID);
+  }
+
+  public void setCheckpointsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTS_ISSET_ID, value);
+  }
+
+  public double getCheckpointPauseMs() {
+    return this.checkpointPauseMs;
+  }
+
+  public TCompletion setCheckpointPauseMs(double checkpointPauseMs) {
+    this.checkpointPauseMs = checkpointPauseMs;
+    setCheckpointPauseMsIsSet(true);
+    return this;
+  }
+
+  public void unsetCheckpointPauseMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __CHECKPOINTPAUSEMS_ISSET_ID);
+  }
+
+  /** Returns true if field checkpointPauseMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetCheckpointPauseMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __CHECKPOINTPAUSEMS_ISSET_ID);
+  }
+
+  public void setCheckpointPauseMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTPAUSEMS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -733,6 +814,22 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case CHECKPOINTS:
+      if (value == null) {
+        unsetCheckpoints();
+      } else {
+        setCheckpoints((java.lang.Long)value);
+      }
+      break;
+
+    case CHECKPOINT_PAUSE_MS:
+      if (value == null) {
+        unsetCheckpointPauseMs();
+      } else {
+        setCheckpointPauseMs((java.lang.Double)value);
+      }
+      break;
+
     }
   }
 
@@ -779,6 +876,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case GUEST_PAGES_TOUCHED:
       return getGuestPagesTouched();
 
+    case CHECKPOINTS:
+      return getCheckpoints();
+
+    case CHECKPOINT_PAUSE_MS:
+      return getCheckpointPauseMs();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -817,6 +920,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetDestinationDomid();
     case GUEST_PAGES_TOUCHED:
       return isSetGuestPagesTouched();
+    case CHECKPOINTS:
+      return isSetCheckpoints();
+    case CHECKPOINT_PAUSE_MS:
+      return isSetCheckpointPauseMs();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -951,6 +1058,24 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_checkpoints = true && this.isSetCheckpoints();
+    boolean that_present_checkpoints = true && that.isSetCheckpoints();
+    if (this_present_checkpoints || that_present_checkpoints) {
+      if (!(this_present_checkpoints && that_present_checkpoints))
+        return false;
+      if (this.checkpoints != that.checkpoints)
+        return false;
+    }
+
+    boolean this_present_checkpointPauseMs = true && this.isSetCheckpointPauseMs();
+    boolean that_present_checkpointPauseMs = true && that.isSetCheckpointPauseMs();
+    if (this_present_checkpointPauseMs || that_present_checkpointPauseMs) {
+      if (!(this_present_checkpointPauseMs && that_present_checkpointPauseMs))
+        return false;
+      if (this.checkpointPauseMs != that.checkpointPauseMs)
+        return false;
+    }
+
     return true;
   }
 
@@ -987,6 +1112,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + destinationDomid;
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(guestPagesTouched);
+
+    hashCode = hashCode * 8191 + ((isSetCheckpoints()) ? 131071 : 524287);
+    if (isSetCheckpoints())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(checkpoints);
+
+    hashCode = hashCode * 8191 + ((isSetCheckpointPauseMs()) ? 131071 : 524287);
+    if (isSetCheckpointPauseMs())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(checkpointPauseMs);
 
     return hashCode;
   }
@@ -1129,6 +1262,26 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetCheckpoints(), other.isSetCheckpoints());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetCheckpoints()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.checkpoints, other.checkpoints);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetCheckpointPauseMs(), other.isSetCheckpointPauseMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetCheckpointPauseMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.checkpointPauseMs, other.checkpointPauseMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1212,6 +1365,18 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     sb.append("guestPagesTouched:");
     sb.append(this.guestPagesTouched);
     first = false;
+    if (isSetCheckpoints()) {
+      if (!first) sb.append(", ");
+      sb.append("checkpoints:");
+      sb.append(this.checkpoints);
+      first = false;
+    }
+    if (isSetCheckpointPauseMs()) {
+      if (!first) sb.append(", ");
+      sb.append("checkpointPauseMs:");
+      sb.append(this.checkpointPauseMs);
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -1367,6 +1532,22 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 14: // CHECKPOINTS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.checkpoints = iprot.readI64();
+              struct.setCheckpointsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 15: // CHECKPOINT_PAUSE_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.DOUBLE) {
+              struct.checkpointPauseMs = iprot.readDouble();
+              struct.setCheckpointPauseMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1426,6 +1607,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       oprot.writeFieldBegin(GUEST_PAGES_TOUCHED_FIELD_DESC);
       oprot.writeI64(struct.guestPagesTouched);
       oprot.writeFieldEnd();
+      if (struct.isSetCheckpoints()) {
+        oprot.writeFieldBegin(CHECKPOINTS_FIELD_DESC);
+        oprot.writeI64(struct.checkpoints);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetCheckpointPauseMs()) {
+        oprot.writeFieldBegin(CHECKPOINT_PAUSE_MS_FIELD_DESC);
+        oprot.writeDouble(struct.checkpointPauseMs);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1484,7 +1675,13 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetGuestPagesTouched()) {
         optionals.set(12);
       }
-      oprot.writeBitSet(optionals, 13);
+      if (struct.isSetCheckpoints()) {
+        optionals.set(13);
+      }
+      if (struct.isSetCheckpointPauseMs()) {
+        optionals.set(14);
+      }
+      oprot.writeBitSet(optionals, 15);
       if (struct.isSetPagesReceived()) {
         oprot.writeI64(struct.pagesReceived);
       }
@@ -1524,12 +1721,18 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetGuestPagesTouched()) {
         oprot.writeI64(struct.guestPagesTouched);
       }
+      if (struct.isSetCheckpoints()) {
+        oprot.writeI64(struct.checkpoints);
+      }
+      if (struct.isSetCheckpointPauseMs()) {
+        oprot.writeDouble(struct.checkpointPauseMs);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TCompletion struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(13);
+      java.util.BitSet incoming = iprot.readBitSet(15);
       if (incoming.get(0)) {
         struct.pagesReceived = iprot.readI64();
         struct.setPagesReceivedIsSet(true);
@@ -1582,6 +1785,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (incoming.get(12)) {
         struct.guestPagesTouched = iprot.readI64();
         struct.setGuestPagesTouchedIsSet(true);
+      }
+      if (incoming.get(13)) {
+        struct.checkpoints = iprot.readI64();
+        struct.setCheckpointsIsSet(true);
+      }
+      if (incoming.get(14)) {
+        struct.checkpointPauseMs = iprot.readDouble();
+        struct.setCheckpointPauseMsIsSet(true);
       }
     }
   }

@@ -21,7 +21,15 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
   /**
    * recovery of a session the destination prepared but never resumed: the source may take the guest back
    */
-  NOT_RESUMED(8);
+  NOT_RESUMED(8),
+  /**
+   * the source runs the guest again from its copy and the last checkpoint: the destination's copy must go
+   */
+  TAKEN_BACK(9),
+  /**
+   * the destination's copy is held paused and will not run again (its daemon restarted): the source takes it back
+   */
+  FENCED(10);
 
   private final int value;
 
@@ -60,6 +68,10 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
         return NO_SUCH_DOMAIN;
       case 8:
         return NOT_RESUMED;
+      case 9:
+        return TAKEN_BACK;
+      case 10:
+        return FENCED;
       default:
         return null;
     }
