@@ -36,7 +36,12 @@ import org.xenpostcopy.xen.XenHost;
  */
 final class Checkpointer {
     private static final Logger LOG = System.getLogger(Checkpointer.class.getName());
-    private static final int BATCH_PAGES = 1024;
+    /**
+     * Pages per call. Not the push's link-sized batches (a few pages on a slow link, so urgent pages never queue
+     * behind one): each call here waits for its answer, and the demand requests this direction carries are a few
+     * bytes that the shaper lets ahead anyway.
+     */
+    private static final int BATCH_PAGES = 256;
     private static final int WIRE_BYTES_PER_PAGE = Gfn.PAGE_SIZE + 8;
 
     private final String session;
@@ -58,7 +63,13 @@ final class Checkpointer {
     private ByteBuffer pages = ByteBuffer.allocate(0);
     private long[] gfns = new long[0];
     private int count;
+    /** The last checkpoint the source committed. */
     private long seq;
+    /**
+     * The number the next one takes: every attempt a new one, so a checkpoint whose commit reached the source but
+     * whose reply was lost is never sent again under the number the source has already committed.
+     */
+    private long nextSeq = 1;
     private volatile SourcePeer channel;
     private volatile boolean stop;
     private final AtomicLong committed = new AtomicLong();
@@ -143,7 +154,7 @@ final class Checkpointer {
         closeChannel();
     }
 
-    /** Builds checkpoint {@code seq + 1} into {@link #pages}. */
+    /** Builds the next checkpoint into {@link #pages}. */
     Checkpoint take() {
         count = 0;
         GfnBitmap live = host.dirtyLog().readAndClear(domain);
@@ -167,7 +178,7 @@ final class Checkpointer {
             host.domains().unpause(domain);
             pauseNanos.addAndGet(System.nanoTime() - t0);
         }
-        return new Checkpoint(seq + 1, vcpus, holes, count, ops);
+        return new Checkpoint(nextSeq++, vcpus, holes, count, ops);
     }
 
     /** Copies every populated gfn of {@code dirty} into the checkpoint (again, if it is in it already). */
@@ -235,7 +246,7 @@ final class Checkpointer {
         if (channel == null) {
             channel = connect.get();
         }
-        int batch = link.batchPages(BATCH_PAGES, WIRE_BYTES_PER_PAGE);
+        int batch = BATCH_PAGES;
         for (int from = 0; from < count; from += batch) {
             int n = Math.min(batch, count - from);
             long[] g = new long[n];
@@ -270,7 +281,7 @@ final class Checkpointer {
         if (!failing && !stop) {
             failing = true;
             LOG.log(Level.WARNING, "session {0}: checkpoint {1} did not reach the source ({2}); its pages go with the"
-                    + " next", session, seq + 1, e instanceof MigrationException ? e.getMessage() : e.toString());
+                    + " next", session, nextSeq - 1, e instanceof MigrationException ? e.getMessage() : e.toString());
         }
     }
 
