@@ -36,8 +36,6 @@ enum TErrorCode {
   NOT_RESUMED = 8,
   /** the source runs the guest again from its copy and the last checkpoint: the destination's copy must go */
   TAKEN_BACK = 9,
-  /** the destination's copy is held paused and will not run again (its daemon restarted): the source takes it back */
-  FENCED = 10,
 }
 
 exception TMigrationError {

@@ -31,11 +31,6 @@ public enum RemoteError {
      */
     TAKEN_BACK,
     /**
-     * The destination holds its copy paused for good (its daemon restarted and lost the pager): the source takes
-     * the guest back.
-     */
-    FENCED,
-    /**
      * Caller side only: the other end could not be reached, or the connection broke mid-call, so its state is
      * unknown. The one failure a recovery may retry; never sent by a daemon.
      */

@@ -63,9 +63,9 @@ class DestinationLostTest {
             GuestProbe.Verification v = back.verification().orElseThrow();
             assertTrue(v.clean(), String.join("; ", v.problems()));
             assertTrue(back.getMessage().contains("runs here again"), back.getMessage());
-            System.out.printf(Locale.ROOT, "DEST-LOST checkpoint=%d pagesRestored=%d leaseWaitMs=%.0f"
+            System.out.printf(Locale.ROOT, "DEST-LOST checkpoint=%d pagesRestored=%d sinceLastWordMs=%.0f"
                             + " opsRestored=%d opsAtDestination=%d lostOps=%d%n", back.checkpointSeq(),
-                    back.pagesRestored(), back.leaseWaitMs(), back.guestOpsRestored(), opsThere,
+                    back.pagesRestored(), back.sinceLastWordMs(), back.guestOpsRestored(), opsThere,
                     opsThere - back.guestOpsRestored());
 
             // The link heals: the destination hears the guest was taken back and destroys its copy.

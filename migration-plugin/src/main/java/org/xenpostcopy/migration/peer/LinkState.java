@@ -26,9 +26,4 @@ public record LinkState(String phase, long pagesSettled, long pagesExpected, lon
     public boolean guestLost() {
         return "LOST".equals(phase);
     }
-
-    /** The destination holds its copy paused for good (its daemon restarted): the guest may come back. */
-    public boolean fenced() {
-        return "FENCED".equals(phase);
-    }
 }

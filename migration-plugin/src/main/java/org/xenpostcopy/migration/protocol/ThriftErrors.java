@@ -31,7 +31,6 @@ final class ThriftErrors {
             case NO_SUCH_DOMAIN -> TErrorCode.NO_SUCH_DOMAIN;
             case NOT_RESUMED -> TErrorCode.NOT_RESUMED;
             case TAKEN_BACK -> TErrorCode.TAKEN_BACK;
-            case FENCED -> TErrorCode.FENCED;
             // A daemon's own onward connection failing is, to its caller, that host failing.
             case HOST_ERROR, CONNECTION -> TErrorCode.HOST_ERROR;
         };
@@ -67,7 +66,6 @@ final class ThriftErrors {
             case NO_SUCH_DOMAIN -> RemoteError.NO_SUCH_DOMAIN;
             case NOT_RESUMED -> RemoteError.NOT_RESUMED;
             case TAKEN_BACK -> RemoteError.TAKEN_BACK;
-            case FENCED -> RemoteError.FENCED;
         };
     }
 }

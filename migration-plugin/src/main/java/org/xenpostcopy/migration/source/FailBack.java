@@ -19,8 +19,8 @@ import org.xenpostcopy.xen.XenHost;
  * Brings the guest back to the source after its destination died: the paused copy here, amended by the last whole
  * reverse checkpoint, is the guest as it was at that checkpoint's instant, and it resumes here.
  *
- * <p>Never while the destination's copy may still run. Unless the destination said it holds its copy paused for
- * good, the source first stops granting the lease and waits until every lease it granted has run out — the last
+ * <p>Never while the destination's copy may still run: the source first stops granting the lease and waits until
+ * every lease it granted has run out — the last
  * grant plus the lease, stretched by {@link #CLOCK_RATE_SLACK} and {@link #MARGIN_MS} for the two clocks' rates
  * and the destination's sweep — by which time a live destination has paused its copy and a dead one runs nothing.
  */
@@ -40,6 +40,7 @@ final class FailBack {
     /**
      * What the fail-back did.
      *
+     * @param sinceLastGrantMs from the destination's last word (the last grant of its lease) to the resume here
      * @param checkpointSeq    the checkpoint restored (0: none had been committed; the guest resumes as it was at
      *                         the switch)
      * @param checkpointAgeMs  from that checkpoint's commit here to the resume here
@@ -48,16 +49,17 @@ final class FailBack {
      * @param waitedMs         how long the source waited out the destination's lease
      * @param verification     the guest's memory check after the restore, if the host can do one and it was asked
      */
-    record Result(long checkpointSeq, double checkpointAgeMs, long pagesRestored, long guestOps, double waitedMs,
+    record Result(double sinceLastGrantMs, long checkpointSeq, double checkpointAgeMs, long pagesRestored, long guestOps, double waitedMs,
                   Optional<GuestProbe.Verification> verification) {
         String summary() {
             String checked = verification.map(v -> v.clean() ? "; memory checked clean (" + v.pagesChecked()
                     + " pages)" : "; memory check FAILED: " + String.join("; ", v.problems().subList(0,
                     Math.min(3, v.problems().size())))).orElse("");
-            return checkpointSeq == 0
-                    ? "restored as it was at the switch (no checkpoint had been committed)" + checked
+            String resumed = String.format(Locale.ROOT, ", %.0f ms after the destination's last word", sinceLastGrantMs);
+            return (checkpointSeq == 0
+                    ? "restored as it was at the switch (no checkpoint had been committed)"
                     : String.format(Locale.ROOT, "restored from checkpoint %d (%d pages, committed %.0f ms before the"
-                    + " resume here)", checkpointSeq, pagesRestored, checkpointAgeMs) + checked;
+                    + " resume here)", checkpointSeq, pagesRestored, checkpointAgeMs)) + resumed + checked;
         }
     }
 
@@ -69,20 +71,14 @@ final class FailBack {
         this.verify = verify;
     }
 
-    /**
-     * @param fencedThere the destination said its copy is held paused for good: no lease to wait out
-     */
-    Result run(boolean fencedThere) {
+    Result run() {
         long lastGrant = session.grants.revoke();
         long t0 = System.nanoTime();
-        if (!fencedThere) {
-            long leaseNanos = TimeUnit.MILLISECONDS.toNanos(checkpointing.leaseMs());
-            long until = lastGrant + (long) (leaseNanos * (1 + CLOCK_RATE_SLACK))
-                    + TimeUnit.MILLISECONDS.toNanos(MARGIN_MS);
-            long left;
-            while ((left = until - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(left);      // waiting out a lease is the point, not a condition to poll
-            }
+        long leaseNanos = TimeUnit.MILLISECONDS.toNanos(checkpointing.leaseMs());
+        long until = lastGrant + (long) (leaseNanos * (1 + CLOCK_RATE_SLACK)) + TimeUnit.MILLISECONDS.toNanos(MARGIN_MS);
+        long left;
+        while ((left = until - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);      // waiting out a lease is the point, not a condition to poll
         }
         double waitedMs = (System.nanoTime() - t0) / 1e6;
         Optional<CheckpointStore.Committed> cp = session.checkpoints.freeze();
@@ -108,7 +104,7 @@ final class FailBack {
         session.grants.takenBack("the guest runs on the source again, "
                 + cp.map(c -> "from checkpoint " + c.seq()).orElse("as it was at the switch"));
         Optional<GuestProbe.Verification> v = verify ? host.guestProbe().map(p -> p.verify(domain)) : Optional.empty();
-        Result r = new Result(cp.map(CheckpointStore.Committed::seq).orElse(0L),
+        Result r = new Result((resumedAt - lastGrant) / 1e6, cp.map(CheckpointStore.Committed::seq).orElse(0L),
                 cp.map(c -> (resumedAt - c.committedAt()) / 1e6).orElse(0.0), restored[0],
                 cp.map(CheckpointStore.Committed::guestOps).orElse(-1L), waitedMs, v);
         LOG.log(Level.WARNING, "outgoing {0}: the guest runs here again, {1}", domain, r.summary());

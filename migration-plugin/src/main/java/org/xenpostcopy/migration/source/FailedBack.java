@@ -26,6 +26,11 @@ public final class FailedBack extends MigrationException {
         return result.guestOps();
     }
 
+    /** From the destination's last word (its last lease grant) to the guest's resume here. */
+    public double sinceLastWordMs() {
+        return result.sinceLastGrantMs();
+    }
+
     /** How long the source waited out the destination's lease before restoring. */
     public double leaseWaitMs() {
         return result.waitedMs();

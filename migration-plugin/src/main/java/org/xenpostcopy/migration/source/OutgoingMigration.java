@@ -251,7 +251,7 @@ public final class OutgoingMigration {
         phase.advanceTo(SourcePhase.FAILING_BACK);
         progress.update("failing back", s.pagesSent(), s.sent.toSend(), s.demandRequests.get());
         FailBack.Result r = new FailBack(host, domain, s, options.checkpointing(), options.verify())
-                .run(why.fencedThere());
+                .run();
         handedOver = false;
         try (DestinationPeer again = peers.destination(destination, sessionId, Math.min(options.timeoutMs(),
                 options.stallMs()), options.stallMs())) {

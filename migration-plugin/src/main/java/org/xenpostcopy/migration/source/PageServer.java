@@ -1,5 +1,7 @@
 package org.xenpostcopy.migration.source;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +26,7 @@ import org.xenpostcopy.xen.XenException;
  * a while after the session itself has gone, so a destination that comes back late still hears it.
  */
 public final class PageServer {
+    private static final Logger LOG = System.getLogger(PageServer.class.getName());
     private static final Duration TAKEN_BACK_KEPT = Duration.ofMinutes(10);
 
     private final ConcurrentHashMap<String, SourceSession> sessions = new ConcurrentHashMap<>();
@@ -95,7 +98,12 @@ public final class PageServer {
 
     /** Commits a reverse checkpoint whose pages are all staged. */
     public void checkpointCommit(String sessionId, Checkpoint checkpoint) {
-        checkpointsOf(sessionId).commit(checkpoint);
+        CheckpointStore store = checkpointsOf(sessionId);
+        store.commit(checkpoint);
+        if (store.commits() == 1) {
+            LOG.log(Level.INFO, "outgoing session {0}: first checkpoint committed ({1} pages): should the destination"
+                    + " die, the guest comes back here", sessionId, checkpoint.pageCount());
+        }
     }
 
     private CheckpointStore checkpointsOf(String sessionId) {

@@ -22,7 +22,7 @@ import org.xenpostcopy.migration.peer.Reattachment;
  * {@link #retryNow} cuts a wait short ({@code xlpc migrate --resume}).
  *
  * <p>With reverse checkpoints the wait has a second end: a destination that has had no grant of its lease for the
- * lease's length, or that says it holds its copy paused for good, is given up on and the guest comes back here
+ * lease's length is given up on and the guest comes back here
  * ({@link FailBackDue}, then {@link FailBack}).
  */
 final class Reconnector {
@@ -79,19 +79,11 @@ final class Reconnector {
 
     /**
      * The destination is given up on and the guest must come back here: it has had no grant of its lease for the
-     * lease's length (dead, or cut off), or it said it holds its copy paused for good.
+     * lease's length (dead, or cut off).
      */
     static final class FailBackDue extends MigrationException {
-        private final boolean fencedThere;
-
-        FailBackDue(String why, boolean fencedThere, Throwable cause) {
-            super(why, cause);
-            this.fencedThere = fencedThere;
-        }
-
-        /** The destination holds its copy paused for good: no lease to wait out. */
-        boolean fencedThere() {
-            return fencedThere;
+        FailBackDue(String why) {
+            super(why);
         }
     }
 
@@ -147,10 +139,7 @@ final class Reconnector {
                 if (e.error() == RemoteError.NOT_RESUMED) {
                     throw new NeverResumed(e);
                 }
-                if (e.error() == RemoteError.FENCED && leaseMs > 0) {
-                    throw new FailBackDue("the destination holds its copy paused for good (" + e.getMessage() + ")",
-                            true, e);
-                }
+
                 if (e.error() != RemoteError.CONNECTION && e.error() != RemoteError.WRONG_STATE) {
                     // The destination answered, and not with "try again" (WRONG_STATE: it paused again between
                     // reconnect and recovered, a new cut): it lost the session (a daemon restart forgets it) or
@@ -167,7 +156,7 @@ final class Reconnector {
             long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - session.grants.lastGrant());
             if (leaseMs > 0 && silentMs >= leaseMs) {
                 throw new FailBackDue("no word from the destination for " + silentMs + " ms, past its " + leaseMs
-                        + " ms lease (last: " + last + ")", false, null);
+                        + " ms lease (last: " + last + ")");
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {

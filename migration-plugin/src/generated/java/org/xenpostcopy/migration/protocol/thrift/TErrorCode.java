@@ -25,11 +25,7 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
   /**
    * the source runs the guest again from its copy and the last checkpoint: the destination's copy must go
    */
-  TAKEN_BACK(9),
-  /**
-   * the destination's copy is held paused and will not run again (its daemon restarted): the source takes it back
-   */
-  FENCED(10);
+  TAKEN_BACK(9);
 
   private final int value;
 
@@ -70,8 +66,6 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
         return NOT_RESUMED;
       case 9:
         return TAKEN_BACK;
-      case 10:
-        return FENCED;
       default:
         return null;
     }
