@@ -1,9 +1,7 @@
 package org.xenpostcopy.migration.source;
 
 import java.nio.ByteBuffer;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.Checkpoint;
@@ -22,9 +20,9 @@ import org.xenpostcopy.xen.VcpuState;
 final class CheckpointStore {
     private final long gfnCount;
     private long stagingSeq;
-    private Map<Long, byte[]> staging = new HashMap<>();
+    private final PageSlots staging;
     /** Every page changed at the destination as of the last commit: the newest copy of each. */
-    private final Map<Long, byte[]> overlay = new HashMap<>();
+    private final PageSlots overlay;
     private Committed latest;
     private long pagesReceived;
     private long bytesReceived;
@@ -43,6 +41,8 @@ final class CheckpointStore {
 
     CheckpointStore(long gfnCount) {
         this.gfnCount = gfnCount;
+        this.staging = new PageSlots(gfnCount);
+        this.overlay = new PageSlots(gfnCount);
     }
 
     /** Stages pages of checkpoint {@code seq}; a newer seq drops what was staged for an older one. */
@@ -54,7 +54,7 @@ final class CheckpointStore {
         }
         if (seq > stagingSeq) {
             stagingSeq = seq;
-            staging = new HashMap<>();
+            staging.clear();
         }
         for (int i = 0; i < batch.count(); i++) {
             if (batch.gfns()[i] < 0 || batch.gfns()[i] >= gfnCount) {
@@ -64,9 +64,7 @@ final class CheckpointStore {
         }
         ByteBuffer src = batch.pages().duplicate();
         for (int i = 0; i < batch.count(); i++) {
-            byte[] page = new byte[Gfn.PAGE_SIZE];
-            src.get(page);
-            staging.put(batch.gfns()[i], page);
+            staging.put(batch.gfns()[i], src);
         }
         pagesReceived += batch.count();
         bytesReceived += (long) batch.count() * (Gfn.PAGE_SIZE + 8);
@@ -89,7 +87,7 @@ final class CheckpointStore {
         for (long g = c.unpopulated().nextSet(0); g >= 0; g = c.unpopulated().nextSet(g + 1)) {
             overlay.remove(g);
         }
-        staging = new HashMap<>();
+        staging.clear();
         commits++;
         latest = new Committed(c.seq(), c.vcpus(), c.unpopulated(), overlay.size(), c.guestOps(), System.nanoTime());
     }
@@ -112,13 +110,7 @@ final class CheckpointStore {
         if (!frozen) {
             throw new IllegalStateException("freeze the checkpoints before restoring them");
         }
-        long[] gfns = overlay.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
-        ByteBuffer page = ByteBuffer.allocate(Gfn.PAGE_SIZE);
-        for (long g : gfns) {
-            page.clear();
-            page.put(overlay.get(g)).flip();
-            write.write(g, page);
-        }
+        overlay.forEach(write);
     }
 
     /** Where a restored page goes. */
