@@ -10,12 +10,18 @@ import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
 import org.xenpostcopy.migration.source.PageServer;
 
-/** The source's demand service on the wire: unpacks the gfns, asks the {@link PageServer}, packs its answer. */
+/**
+ * The source's demand service on the wire: checks the caller is the destination the session was sent to, unpacks
+ * the gfns, asks the {@link PageServer}, packs its answer.
+ */
 final class SourcePagesHandler implements SourcePages.Iface {
     private final PageServer pages;
+    /** Which destination each outgoing session went to: only that identity may fetch its pages. */
+    private final SessionOwners fetchers;
 
-    SourcePagesHandler(PageServer pages) {
+    SourcePagesHandler(PageServer pages, SessionOwners fetchers) {
         this.pages = pages;
+        this.fetchers = fetchers;
     }
 
     @Override
@@ -27,6 +33,7 @@ final class SourcePagesHandler implements SourcePages.Iface {
                 return new TFetchReply(new TPages(ByteBuffer.allocate(0), ByteBuffer.allocate(0)),
                         ByteBuffer.allocate(0));
             }
+            fetchers.check(sessionId, "fetch");
             long[] wanted = Wire.unpackGfns(gfns, migrationConstants.MAX_BATCH_PAGES, pages.gfnCount(sessionId));
             Fetched f = pages.fetch(sessionId, wanted, wanted.length);
             TPages sent = new TPages();

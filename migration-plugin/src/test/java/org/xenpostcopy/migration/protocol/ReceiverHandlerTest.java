@@ -33,7 +33,7 @@ import org.xenpostcopy.xen.GfnBitmap;
 /** The destination's handler converts and delegates: what it hands on, what it refuses unread, how errors map. */
 class ReceiverHandlerTest {
     private final IncomingMigrations incoming = mock(IncomingMigrations.class);
-    private final ReceiverHandler handler = new ReceiverHandler(incoming);
+    private final ReceiverHandler handler = new ReceiverHandler(incoming, new SessionOwners(id -> true));
 
     private static TPrepare prepare(long gfns) {
         TPrepare p = new TPrepare("s1", new TDomainSpec("vm", 128, 1, "idle", 7, 512), "10.0.0.1", 7410, 0, 0,
