@@ -36,7 +36,6 @@ public final class ChannelTransport extends TEndpointTransport {
     private final ServerLimits limits;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private boolean firstRequestRead;
     /** Bytes of the current request handed to the protocol so far. */
     private long consumed;
 
@@ -46,10 +45,10 @@ public final class ChannelTransport extends TEndpointTransport {
     }
 
     /**
-     * Wraps an accepted channel, held to {@code limits}: the TLS handshake and the first whole request must arrive
-     * within {@link ServerLimits#firstMessage()}; later, each request may be waited for {@link ServerLimits#idle()}
-     * and, once begun, may pause {@link ServerLimits#messageStall()}; no request may exceed
-     * {@link ServerLimits#MAX_MESSAGE_TOTAL}. {@code onClose} runs once, when the connection closes.
+     * Wraps an accepted channel, held to {@code limits}: a TLS handshake must end within
+     * {@link ServerLimits#handshake()}; each request may be waited for {@link ServerLimits#idle()} and, once begun,
+     * may pause {@link ServerLimits#messageStall()}; no request may exceed {@link ServerLimits#MAX_MESSAGE_TOTAL}.
+     * {@code onClose} runs once, when the connection closes.
      */
     ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls, ServerLimits limits,
                      Runnable onClose) throws TTransportException {
@@ -66,20 +65,21 @@ public final class ChannelTransport extends TEndpointTransport {
             channel.setOption(StandardSocketOptions.SO_RCVBUF, ThriftConnection.SOCKET_BUFFER);
             channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             if (limits != null) {
-                long first = limits.firstMessage().toMillis();
-                socket.setTimeout((int) first);
-                socket.setDeadline(System.nanoTime() + limits.firstMessage().toNanos(),
-                        "no whole first request within " + first + " ms of connecting (limits.first-message-s)");
+                socket.setTimeout((int) limits.idle().toMillis());
+                if (tls != null) {
+                    socket.setDeadline(System.nanoTime() + limits.handshake().toNanos(), "no TLS handshake within "
+                            + limits.handshake().toMillis() + " ms of connecting (limits.handshake-s)");
+                }
             }
         } catch (IOException e) {
             throw new TTransportException(TTransportException.UNKNOWN, e);
         }
     }
 
-    /** A request is about to be read: from here until its header arrives, the connection is idle. */
+    /** A request is about to be read: until its header arrives, the connection is idle. */
     void requestBegins() throws TTransportException {
         consumed = 0;
-        if (limits != null && firstRequestRead) {
+        if (limits != null) {
             setTimeout((int) limits.idle().toMillis());
         }
     }
@@ -87,16 +87,13 @@ public final class ChannelTransport extends TEndpointTransport {
     /** A request's header has arrived: the rest must keep coming. */
     void requestHeaderRead() throws TTransportException {
         if (limits != null) {
-            setTimeout((int) Math.min(limits.messageStall().toMillis(),
-                    firstRequestRead ? Long.MAX_VALUE : limits.firstMessage().toMillis()));
+            setTimeout((int) limits.messageStall().toMillis());
         }
     }
 
-    /** A whole request has been read: the first-request deadline no longer applies. */
+    /** A whole request has been read: the handler's reply is written under the idle timeout. */
     void requestRead() throws TTransportException {
-        if (limits != null && !firstRequestRead) {
-            firstRequestRead = true;
-            socket.setDeadline(0, null);
+        if (limits != null) {
             setTimeout((int) limits.idle().toMillis());
         }
     }
@@ -168,6 +165,7 @@ public final class ChannelTransport extends TEndpointTransport {
         }
         try {
             peer = Optional.of(tls.handshake());
+            socket.setDeadline(0, null);
             return peer;
         } catch (IOException e) {
             throw failure(e);

@@ -11,16 +11,17 @@ import java.time.Duration;
  *                              per connection, so this is also its thread bound
  * @param maxConnectionsPerPeer open connections from one address ({@code limits.connections-per-peer}); a migration
  *                              needs four (control, push, heartbeat, demand), an {@code xlpc} command one
- * @param firstMessage          from accept to the first whole request, TLS handshake included
- *                              ({@code limits.first-message-s}): a deadline, so a peer that trickles a byte at a
- *                              time gains nothing
- * @param idle                  how long a connection may wait for its next request ({@code limits.idle-s}); above
- *                              every silence a migration has: heartbeats and demand pings come every stall/5
- *                              (at most 2 minutes), and a prepared session is reaped after 10 minutes
+ * @param handshake             from accept to the end of the TLS handshake ({@code limits.handshake-s}): a
+ *                              deadline, so a peer that trickles a byte at a time gains nothing; until it ends
+ *                              nobody knows who the peer is
+ * @param idle                  how long a connection may wait for its first request and between requests
+ *                              ({@code limits.idle-s}); above every silence a migration has: a push connection is
+ *                              opened before prepare and first used after the switch, heartbeats and demand pings
+ *                              come every stall/5 (at most 2 minutes), a prepared session is reaped after 10 minutes
  * @param messageStall          how long a request, once begun, may go without a byte arriving
  *                              ({@code limits.message-stall-s})
  */
-public record ServerLimits(int maxConnections, int maxConnectionsPerPeer, Duration firstMessage, Duration idle,
+public record ServerLimits(int maxConnections, int maxConnectionsPerPeer, Duration handshake, Duration idle,
                            Duration messageStall) {
     /** The largest request in all, its fields together: a resume's two bitmaps of the largest physmap, and room. */
     public static final long MAX_MESSAGE_TOTAL = 48L << 20;
@@ -33,7 +34,7 @@ public record ServerLimits(int maxConnections, int maxConnectionsPerPeer, Durati
 
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_PEER = 64;
-    public static final Duration DEFAULT_FIRST_MESSAGE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_HANDSHAKE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_IDLE = Duration.ofMinutes(15);
     public static final Duration DEFAULT_MESSAGE_STALL = Duration.ofSeconds(60);
 
@@ -42,7 +43,7 @@ public record ServerLimits(int maxConnections, int maxConnectionsPerPeer, Durati
             throw new IllegalArgumentException("connection limits must be 1 <= per peer (" + maxConnectionsPerPeer
                     + ") <= in all (" + maxConnections + ")");
         }
-        for (Duration d : new Duration[] {firstMessage, idle, messageStall}) {
+        for (Duration d : new Duration[] {handshake, idle, messageStall}) {
             if (d.toMillis() < 1 || d.toMillis() > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("a connection timeout of " + d + " is outside 1 ms..24 days");
             }
@@ -50,15 +51,15 @@ public record ServerLimits(int maxConnections, int maxConnectionsPerPeer, Durati
     }
 
     public static ServerLimits defaults() {
-        return new ServerLimits(DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_PEER, DEFAULT_FIRST_MESSAGE,
+        return new ServerLimits(DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_PEER, DEFAULT_HANDSHAKE,
                 DEFAULT_IDLE, DEFAULT_MESSAGE_STALL);
     }
 
     public ServerLimits withConnections(int all, int perPeer) {
-        return new ServerLimits(all, perPeer, firstMessage, idle, messageStall);
+        return new ServerLimits(all, perPeer, handshake, idle, messageStall);
     }
 
-    public ServerLimits withTimeouts(Duration first, Duration betweenMessages, Duration stall) {
-        return new ServerLimits(maxConnections, maxConnectionsPerPeer, first, betweenMessages, stall);
+    public ServerLimits withTimeouts(Duration tlsHandshake, Duration betweenMessages, Duration stall) {
+        return new ServerLimits(maxConnections, maxConnectionsPerPeer, tlsHandshake, betweenMessages, stall);
     }
 }
