@@ -21,8 +21,8 @@ final class Admission {
         long needKiB = domain.memoryPages() * (Gfn.PAGE_SIZE / 1024);
         if (freeKiB.isPresent() && needKiB > freeKiB.getAsLong()) {
             throw new PeerException(RemoteError.HOST_ERROR, String.format(Locale.ROOT,
-                    "refused: %s needs %d MiB and this host has %d MiB free", domain.name(), needKiB / 1024,
-                    freeKiB.getAsLong() / 1024));
+                    "refused: %s needs %.1f MiB and this host has %.1f MiB free", domain.name(), needKiB / 1024.0,
+                    freeKiB.getAsLong() / 1024.0));
         }
     }
 }

@@ -30,7 +30,7 @@ public record ServerLimits(int maxConnections, int maxConnectionsPerPeer, Durati
     /** The longest list a request may carry (vCPU states: Xen's own limit is lower). */
     public static final int MAX_REQUEST_LIST = 4096;
     /** A {@code binary} field announced larger than this is read into memory as it arrives, not allocated at once. */
-    static final int ALLOCATE_AHEAD = 1 << 20;
+    static final int ALLOCATE_AHEAD = 256 << 10;
 
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_PEER = 64;
