@@ -91,10 +91,11 @@ class ServerLimitsTransportTest {
     @Test
     void aRequestHeavierThanTheCapInAllIsRefusedBeforeItsLastFieldIsRead() throws Exception {
         byte[] field = new byte[ThriftConnection.MAX_MESSAGE];
+        byte[] twoWhole = request(true, field, field);   // built before the clock of the idle limit starts
         Thread writer = new Thread(() -> {
             try {
                 OutputStream out = client.getOutputStream();
-                out.write(request(true, field, field));
+                out.write(twoWhole);
                 new java.io.DataOutputStream(out).writeInt(field.length);   // a third announced: over 48 MiB in all
                 out.flush();
             } catch (Exception ignored) {
