@@ -102,7 +102,7 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
                             seconds(p, "limits.idle-s", d.idle(), file),
                             seconds(p, "limits.message-stall-s", d.messageStall(), file));
         } catch (IllegalArgumentException e) {
-            throw new CliException("limits in " + file + ": " + e.getMessage());
+            throw new CliException("limits in " + (file == null ? "the config" : file) + ": " + e.getMessage());
         }
     }
 
@@ -114,7 +114,8 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
         try {
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
-            throw new CliException(key + " in " + file + " is not a whole number: '" + v + "'");
+            throw new CliException(key + " in " + (file == null ? "the config" : file) + " is not a whole number: '"
+                    + v + "'");
         }
     }
 
