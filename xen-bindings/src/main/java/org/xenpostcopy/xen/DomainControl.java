@@ -2,6 +2,7 @@ package org.xenpostcopy.xen;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Domain control, after libxenctrl's {@code xc_domain_*} calls. Every method naming a domain throws
@@ -26,6 +27,14 @@ public interface DomainControl {
 
     /** The configuration the domain was created with. */
     DomainConfig config(DomainId domain);
+
+    /**
+     * Memory the host can still give a new domain, in KiB ({@code xc_physinfo}'s {@code free_pages}); empty if the
+     * host cannot tell, and then nothing is refused for want of it.
+     */
+    default OptionalLong freeMemoryKiB() {
+        return OptionalLong.empty();
+    }
 
     /** Destroys the domain and frees its memory ({@code xc_domain_destroy}). */
     void destroy(DomainId domain);

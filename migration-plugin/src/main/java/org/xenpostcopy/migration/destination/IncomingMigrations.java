@@ -135,6 +135,11 @@ public final class IncomingMigrations implements AutoCloseable {
         return Set.copyOf(sessions.keySet());
     }
 
+    /** Whether a session of this id is coming in, or completed lately and its answer is kept. */
+    public boolean knows(String sessionId) {
+        return sessionId != null && (sessions.containsKey(sessionId) || finished.peek(sessionId) != null);
+    }
+
     /** Push batches refused outright (unknown session, malformed, wrong phase), across all sessions. */
     public long refusedBatches() {
         return refusedBatches.get();

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.xenpostcopy.migration.Checkpointing;
+import org.xenpostcopy.migration.LogText;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
@@ -47,9 +48,12 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     private static final int MAX_STALL_MS = 600_000;
 
     private final IncomingMigrations incoming;
+    /** Who prepared each session: every later call of it must come from the same TLS identity. */
+    private final SessionOwners owners;
 
-    ReceiverHandler(IncomingMigrations incoming) {
+    ReceiverHandler(IncomingMigrations incoming, SessionOwners owners) {
         this.incoming = incoming;
+        this.owners = owners;
     }
 
     @Override
@@ -57,13 +61,16 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
         if (request.getDomain() == null) {
             throw Wire.badRequest("prepare needs a session id and a domain");
         }
+        String sessionId = RequestBounds.sessionId(request.getSessionId());
         TDomainSpec d = request.getDomain();
+        RequestBounds.domainName(d.getName());
         DomainConfig config;
         try {
             config = new DomainConfig(d.getName(), d.getMemoryPages(), d.getVcpus(), d.getGuest(), d.getSeed());
         } catch (IllegalArgumentException | NullPointerException e) {
             throw Wire.badRequest("bad domain spec: " + e.getMessage());
         }
+        RequestBounds.host(request.getSourceHost());
         if (request.getSourcePort() <= 0 || request.getSourcePort() > 65535 || request.getSourceHost() == null) {
             throw Wire.badRequest("bad source address " + request.getSourceHost() + ":" + request.getSourcePort());
         }
@@ -76,7 +83,7 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
         try {
             mode = MigrationMode.valueOf(request.getMode().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw Wire.badRequest("unknown migration mode '" + request.getMode() + "' (postcopy, precopy or hybrid)");
+            throw Wire.badRequest("unknown migration mode '" + LogText.escape(request.getMode()) + "' (postcopy, precopy or hybrid)");
         }
         InetSocketAddress source = InetSocketAddress.createUnresolved(request.getSourceHost(), request.getSourcePort());
         int stallMs = request.isSetStallMs() ? request.getStallMs() : MigrationOptions.DEFAULT_STALL_MS;
@@ -95,18 +102,26 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
                 throw Wire.badRequest(e.getMessage());
             }
         }
+        boolean claimed = false;
         try {
-            Prepare.Reply r = incoming.prepare(request.getSessionId(), new Prepare(config, d.getTargetKiB(), source,
+            claimed = owners.claim(sessionId, "prepare");
+            Prepare.Reply r = incoming.prepare(sessionId, new Prepare(config, d.getTargetKiB(), source,
                     request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode, stallMs, checkpointing));
+            claimed = false;
             return new TPrepareReply(r.destinationDomid(), r.prepareMs());
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
+        } finally {
+            if (claimed) {
+                owners.release(sessionId);   // nothing was prepared: the id belongs to no one
+            }
         }
     }
 
     @Override
     public TResumeReply resume(TResume request) throws TMigrationError {
         try {
+            owners.check(request.getSessionId(), "resume");
             long span = incoming.gfnCount(request.getSessionId());
             GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), span);
             Optional<GfnBitmap> outstanding = request.isSetOutstanding()
@@ -123,6 +138,9 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public void pushPages(String sessionId, TPages pages) {
         // oneway: nothing can be answered, so a batch that cannot be read is handed over as refused
+        if (!owners.allows(sessionId, "pushPages")) {
+            return;     // another identity's session (or no session id at all): dropped, and logged
+        }
         long[] gfns;
         try {
             long span = incoming.gfnCount(sessionId);
@@ -143,6 +161,7 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     public TCompletion complete(String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB,
                                 long pagesResent) throws TMigrationError {
         try {
+            owners.check(sessionId, "complete");
             Completion c = incoming.complete(sessionId, new Complete(pagesSent, verify, timeoutMs, restoreTargetKiB,
                     pagesResent));
             TCompletion t = new TCompletion();
@@ -170,6 +189,7 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public TLinkState heartbeat(String sessionId) throws TMigrationError {
         try {
+            owners.check(sessionId, "heartbeat");
             LinkState state = incoming.heartbeat(sessionId);
             TLinkState t = new TLinkState(state.phase(), state.pagesSettled(), state.pagesExpected());
             t.setGuestOps(state.guestOps());
@@ -182,9 +202,11 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public TReconnectReply reconnect(String sessionId, String sourceHost, int sourcePort) throws TMigrationError {
         if (sourceHost == null || sourceHost.isBlank() || sourcePort <= 0 || sourcePort > 65535) {
-            throw Wire.badRequest("bad source address " + sourceHost + ":" + sourcePort);
+            throw Wire.badRequest("bad source address " + LogText.escape(sourceHost) + ":" + sourcePort);
         }
+        RequestBounds.host(sourceHost);
         try {
+            owners.check(sessionId, "reconnect");
             IncomingMigrations.Reattached r = incoming.reconnect(sessionId,
                     InetSocketAddress.createUnresolved(sourceHost, sourcePort));
             return new TReconnectReply(Wire.packBitmap(r.missing()), r.phase(), r.pagesSettled(), r.pagesReceived());
@@ -196,6 +218,7 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public void recovered(String sessionId) throws TMigrationError {
         try {
+            owners.check(sessionId, "recovered");
             incoming.recovered(sessionId);
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
@@ -205,7 +228,8 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public void takenBack(String sessionId, String reason) throws TMigrationError {
         try {
-            incoming.takenBack(sessionId, reason == null ? "" : reason);
+            owners.check(sessionId, "takenBack");
+            incoming.takenBack(sessionId, LogText.escape(reason == null ? "" : reason));
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }
@@ -214,7 +238,8 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public void abort(String sessionId, String reason) throws TMigrationError {
         try {
-            incoming.abort(sessionId, reason);
+            owners.check(sessionId, "abort");
+            incoming.abort(sessionId, LogText.escape(reason));
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }

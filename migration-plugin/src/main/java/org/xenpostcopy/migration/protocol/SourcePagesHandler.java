@@ -13,17 +13,25 @@ import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
 import org.xenpostcopy.migration.source.PageServer;
 
-/** The source's demand service on the wire: unpacks the gfns, asks the {@link PageServer}, packs its answer. */
+/**
+ * The source's demand service on the wire: checks the caller is the destination the session was sent to, unpacks
+ * the gfns, asks the {@link PageServer}, packs its answer.
+ */
 final class SourcePagesHandler implements SourcePages.Iface {
     private final PageServer pages;
+    /** Which destination each outgoing session went to: only that identity may fetch its pages. */
+    private final SessionOwners fetchers;
 
-    SourcePagesHandler(PageServer pages) {
+    SourcePagesHandler(PageServer pages, SessionOwners fetchers) {
         this.pages = pages;
+        this.fetchers = fetchers;
     }
 
     @Override
     public TFetchReply fetch(String sessionId, ByteBuffer gfns) throws TMigrationError {
         try {
+            // Pings too: their answer grants the destination's lease, and the source fails back on the last grant.
+            fetchers.check(sessionId, "fetch");
             if (gfns == null || !gfns.hasRemaining()) {
                 // A ping on an idle demand channel: it proves the channel and asks for nothing. Answered even
                 // before the session is registered here (the destination opens its channel at prepare).
@@ -50,6 +58,7 @@ final class SourcePagesHandler implements SourcePages.Iface {
     @Override
     public void checkpointPages(String sessionId, long seq, TPages batch) throws TMigrationError {
         try {
+            fetchers.check(sessionId, "checkpointPages");
             if (batch == null) {
                 throw Wire.badRequest("no pages");
             }
@@ -64,6 +73,7 @@ final class SourcePagesHandler implements SourcePages.Iface {
     @Override
     public void checkpointCommit(String sessionId, TCheckpoint c) throws TMigrationError {
         try {
+            fetchers.check(sessionId, "checkpointCommit");
             if (c == null || c.unpopulated == null) {
                 throw Wire.badRequest("a checkpoint commit without its hole map");
             }

@@ -74,6 +74,11 @@ final class ThriftDestinationPeer implements DestinationPeer {
         this.pusher = bulk.receiver();
     }
 
+    /** The identity the destination's certificate proved; empty on plain connections. */
+    java.util.Optional<org.xenpostcopy.migration.tls.PeerIdentity> identity() {
+        return control.peer();
+    }
+
     @Override
     public Prepare.Reply prepare(Prepare r) {
         TDomainSpec spec = new TDomainSpec(r.domain().name(), r.domain().memoryPages(), r.domain().vcpus(),

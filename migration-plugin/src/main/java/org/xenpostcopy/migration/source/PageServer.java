@@ -45,6 +45,11 @@ public final class PageServer {
         sessions.remove(s.id, s);
     }
 
+    /** Whether an outgoing session of this id is served here now. */
+    public boolean serves(String sessionId) {
+        return sessionId != null && sessions.containsKey(sessionId);
+    }
+
     /** The physmap span of an outgoing session, which every gfn asked for must be below. */
     public long gfnCount(String sessionId) {
         return session(sessionId).gfnCount;

@@ -31,6 +31,12 @@ final class EmulatedDomainControl implements DomainControl {
         this.state = state;
     }
 
+    /** What this machine can still give a guest: an emulated guest's memory is the machine's own. */
+    @Override
+    public java.util.OptionalLong freeMemoryKiB() {
+        return MachineMemory.freeKiB(state == null ? null : state.path());
+    }
+
     /** The domain {@code id}, or {@link NoSuchDomainException} naming {@code call}. */
     EmulatedDomain domain(String call, DomainId id) {
         EmulatedDomain d = domains.get(id.value());
