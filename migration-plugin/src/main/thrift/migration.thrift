@@ -179,6 +179,8 @@ struct TCompletion {
   /** reverse checkpoints taken, and the time the guest spent paused for them (ms) */
   14: optional i64 checkpoints,
   15: optional double checkpointPauseMs,
+  /** checkpoints put off because pausing the guest for them would have taken too long */
+  16: optional i64 checkpointsDeferred,
 }
 
 /** The destination's side of a post-copy session, as a heartbeat reports it. */

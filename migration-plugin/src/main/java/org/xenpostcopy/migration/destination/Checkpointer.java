@@ -49,6 +49,12 @@ final class Checkpointer {
     private static final long PAUSE_AT_PAGES = 256;
     /** Taking checkpoints may use at most one part in this of the time (see {@link #run}). */
     private static final long TAKE_SHARE = 20;
+    /**
+     * A checkpoint may pause the guest for a twentieth of the interval: one whose pause would be longer (a guest
+     * that dirties pages faster than they are copied) is put off — unless none has been committed for this many
+     * intervals; then it is taken whatever it costs, so the copy a fail-back restores is never older than that.
+     */
+    private static final long OVERDUE_INTERVALS = 60;
 
     private final String session;
     private final XenHost host;
@@ -82,6 +88,10 @@ final class Checkpointer {
     private final AtomicLong pagesSent = new AtomicLong();
     private final AtomicLong pauseNanos = new AtomicLong();
     private boolean failing;
+    /** What copying one page cost in the last live round, for the pause's estimate. */
+    private long nanosPerPage = 2_000;
+    private long lastCommitAt = System.nanoTime();
+    private final AtomicLong deferred = new AtomicLong();
 
     /**
      * @param mayTake whether a checkpoint may be taken now (the guest runs here, the link is up, the lease holds)
@@ -119,6 +129,11 @@ final class Checkpointer {
         return pagesSent.get();
     }
 
+    /** Checkpoints put off because their pause would have been too long. */
+    long deferred() {
+        return deferred.get();
+    }
+
     double pauseMs() {
         return pauseNanos.get() / 1e6;
     }
@@ -142,6 +157,9 @@ final class Checkpointer {
                 // Taking one costs the guest (its pause, and the copying beside it): at most 1/TAKE_SHARE of its
                 // time. A guest that dirties more than that allows is checkpointed less often, not slowed more.
                 next = Math.max(next, t1 + (TAKE_SHARE - 1) * (t1 - t0));
+                if (c == null) {
+                    continue;
+                }
                 if (!stop) {
                     send(c);
                 }
@@ -168,21 +186,33 @@ final class Checkpointer {
      * keeps shrinking (as pre-copy converges), then the pause for the rest.
      */
     Checkpoint take() {
-        count = 0;
+        dropBuilt();
         GfnBitmap live = host.dirtyLog().readAndClear(domain);
         live.or(owed);
         owed = live;       // owed from here until the source commits it, whatever fails on the way
-        copy(live);
+        timedCopy(live);
         long previous = live.cardinality();
         for (int round = 1; round < MAX_LIVE_ROUNDS && previous > PAUSE_AT_PAGES; round++) {
             GfnBitmap again = host.dirtyLog().readAndClear(domain);
             owed.or(again);
-            copy(again);
+            timedCopy(again);
             long n = again.cardinality();
             if (n >= previous) {
                 break;        // the guest dirties as fast as it is copied: more rounds would not shorten the pause
             }
             previous = n;
+        }
+        long pauseEstimate = previous * nanosPerPage;
+        boolean overdue = System.nanoTime() - lastCommitAt > OVERDUE_INTERVALS * intervalNanos;
+        if (pauseEstimate > intervalNanos / TAKE_SHARE && !overdue) {
+            // Its pages stay owed and go with the next one.
+            if (deferred.getAndIncrement() == 0) {
+                LOG.log(Level.INFO, "session {0}: checkpoint put off: the guest dirtied {1} pages during the last"
+                        + " copy, and pausing it for them would take about {2} ms; checkpoints stretch to at most"
+                        + " {3} intervals apart", session, previous, pauseEstimate / 1_000_000, OVERDUE_INTERVALS);
+            }
+            dropBuilt();
+            return null;
         }
         long t0 = System.nanoTime();
         host.domains().pause(domain);
@@ -206,6 +236,16 @@ final class Checkpointer {
             pauseNanos.addAndGet(System.nanoTime() - t0);
         }
         return new Checkpoint(nextSeq++, vcpus, holes, count, ops);
+    }
+
+    /** {@link #copy}, measuring what a page costs. */
+    private void timedCopy(GfnBitmap dirty) {
+        long n = dirty.cardinality();
+        long t0 = System.nanoTime();
+        copy(dirty);
+        if (n >= 64) {
+            nanosPerPage = Math.max(1, (System.nanoTime() - t0) / n);
+        }
     }
 
     /** Copies every populated gfn of {@code dirty} into the checkpoint (again, if it is in it already). */
@@ -285,13 +325,11 @@ final class Checkpointer {
         }
         channel.checkpointCommit(c);
         seq = c.seq();
+        lastCommitAt = System.nanoTime();
         committed.incrementAndGet();
         pagesSent.addAndGet(count);
         owed = new GfnBitmap(gfnCount);
-        for (int i = 0; i < count; i++) {
-            slotOf[(int) gfns[i]] = 0;
-        }
-        count = 0;
+        dropBuilt();
         if (failing) {
             failing = false;
             LOG.log(Level.INFO, "session {0}: checkpoints reach the source again (checkpoint {1})", session, seq);
@@ -300,16 +338,21 @@ final class Checkpointer {
 
     /** A checkpoint that failed: its pages stay owed (they go with the next one), the channel is opened anew. */
     private void giveBackAndReport(RuntimeException e) {
-        for (int i = 0; i < count; i++) {
-            slotOf[(int) gfns[i]] = 0;
-        }
-        count = 0;
+        dropBuilt();
         closeChannel();
         if (!failing && !stop) {
             failing = true;
             LOG.log(Level.WARNING, "session {0}: checkpoint {1} did not reach the source ({2}); its pages go with the"
                     + " next", session, nextSeq - 1, e instanceof MigrationException ? e.getMessage() : e.toString());
         }
+    }
+
+    /** Forgets the pages of the checkpoint built (sent, put off or failed: owed says what is still to go). */
+    private void dropBuilt() {
+        for (int i = 0; i < count; i++) {
+            slotOf[(int) gfns[i]] = 0;
+        }
+        count = 0;
     }
 
     private synchronized void closeChannel() {

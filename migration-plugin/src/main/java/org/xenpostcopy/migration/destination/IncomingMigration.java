@@ -514,6 +514,10 @@ final class IncomingMigration {
         return checkpointer == null ? 0 : checkpointer.committed();
     }
 
+    long checkpointsDeferred() {
+        return checkpointer == null ? 0 : checkpointer.deferred();
+    }
+
     double checkpointPauseMs() {
         return checkpointer == null ? 0 : checkpointer.pauseMs();
     }

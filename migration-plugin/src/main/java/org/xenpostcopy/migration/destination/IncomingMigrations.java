@@ -338,7 +338,7 @@ public final class IncomingMigrations implements AutoCloseable {
             notes.add("could not restore memory/target: " + e.getMessage());
         }
         return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes)
-                .withCheckpoints(m.checkpointsTaken(), m.checkpointPauseMs());
+                .withCheckpoints(m.checkpointsTaken(), m.checkpointPauseMs(), m.checkpointsDeferred());
     }
 
     /** A heartbeat from a session's source: it is alive; here is this side's view. Never waits. */

@@ -9,11 +9,12 @@ package org.xenpostcopy.migration.peer;
  * @param guestPagesTouched    distinct pages the guest touched from resume to the last page (-1 if unknown)
  * @param checkpoints          reverse checkpoints the destination took
  * @param checkpointPauseMs    the time its guest stood paused for them, in all
+ * @param checkpointsDeferred  checkpoints put off because their pause would have been too long
  */
 public record Completion(long pagesReceived, long duplicatePages, long networkFaults, long prepagedHits,
                          Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
                          long guestPagesTouched, boolean verified, long mismatchedPages, String verificationNote,
-                         int destinationDomid, long checkpoints, double checkpointPauseMs) {
+                         int destinationDomid, long checkpoints, double checkpointPauseMs, long checkpointsDeferred) {
 
     public Completion(long pagesReceived, long duplicatePages, long networkFaults, long prepagedHits,
                       Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
@@ -21,14 +22,14 @@ public record Completion(long pagesReceived, long duplicatePages, long networkFa
                       int destinationDomid) {
         this(pagesReceived, duplicatePages, networkFaults, prepagedHits, faultLatency, postCopyNanos, guestOpsAtResume,
                 guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote, destinationDomid,
-                0, 0);
+                0, 0, 0);
     }
 
     /** This record with the destination's checkpoint counts. */
-    public Completion withCheckpoints(long taken, double pauseMs) {
+    public Completion withCheckpoints(long taken, double pauseMs, long deferred) {
         return new Completion(pagesReceived, duplicatePages, networkFaults, prepagedHits, faultLatency, postCopyNanos,
                 guestOpsAtResume, guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote,
-                destinationDomid, taken, pauseMs);
+                destinationDomid, taken, pauseMs, deferred);
     }
 
     /** Percentiles in microseconds. */

@@ -180,6 +180,7 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             t.setDestinationDomid(c.destinationDomid());
             t.setCheckpoints(c.checkpoints());
             t.setCheckpointPauseMs(c.checkpointPauseMs());
+            t.setCheckpointsDeferred(c.checkpointsDeferred());
             return t;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);

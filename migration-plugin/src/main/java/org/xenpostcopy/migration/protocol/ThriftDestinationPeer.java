@@ -144,7 +144,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
                     c.getFaultLatency().getP99Us(), c.getFaultLatency().getMaxUs()), c.getPostCopyNanos(),
                     c.getGuestOpsAtResume(), c.getGuestOpsAtCompletion(), c.getGuestPagesTouched(), c.isVerified(),
                     c.getMismatchedPages(), c.getVerificationNote(), c.getDestinationDomid(), c.getCheckpoints(),
-                    c.getCheckpointPauseMs());
+                    c.getCheckpointPauseMs(), c.getCheckpointsDeferred());
         } catch (TException e) {
             throw ThriftErrors.fromWire("complete", "the destination", address, e);
         }

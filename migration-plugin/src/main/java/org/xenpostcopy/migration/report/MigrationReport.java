@@ -79,17 +79,19 @@ public record MigrationReport(
      * @param checkpointPages pages those carried (a page dirtied between two of them counts in each)
      * @param checkpointBytes bytes of checkpoint pages received, at 4104 per page
      * @param checkpointPauseMs time the guest stood paused at the destination for its checkpoints, in all
+     * @param checkpointsDeferred checkpoints put off because the guest dirtied pages too fast for a short pause
      */
     public record Recovery(@JsonProperty("cuts") int cuts, @JsonProperty("pausedMs") double pausedMs,
                            @JsonProperty("pagesResent") long pagesResent,
                            @JsonProperty("checkpoints") long checkpoints,
                            @JsonProperty("checkpointPages") long checkpointPages,
                            @JsonProperty("checkpointBytes") long checkpointBytes,
-                           @JsonProperty("checkpointPauseMs") double checkpointPauseMs) {
+                           @JsonProperty("checkpointPauseMs") double checkpointPauseMs,
+                           @JsonProperty("checkpointsDeferred") long checkpointsDeferred) {
         public static final Recovery NONE = new Recovery(0, 0, 0);
 
         public Recovery(int cuts, double pausedMs, long pagesResent) {
-            this(cuts, pausedMs, pagesResent, 0, 0, 0, 0);
+            this(cuts, pausedMs, pagesResent, 0, 0, 0, 0, 0);
         }
     }
 

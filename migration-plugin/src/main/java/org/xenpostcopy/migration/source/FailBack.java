@@ -48,14 +48,21 @@ final class FailBack {
      * @param guestOps         guest operations at that checkpoint (-1 if unknown)
      * @param waitedMs         how long the source waited out the destination's lease
      * @param verification     the guest's memory check after the restore, if the host can do one and it was asked
+     * @param lastHeardOps     guest operations at the destination as its last heartbeat said (-1 if unknown)
      */
-    record Result(double sinceLastGrantMs, long checkpointSeq, double checkpointAgeMs, long pagesRestored, long guestOps, double waitedMs,
-                  Optional<GuestProbe.Verification> verification) {
+    record Result(double sinceLastGrantMs, long checkpointSeq, double checkpointAgeMs, long pagesRestored, long guestOps,
+                  double waitedMs, Optional<GuestProbe.Verification> verification, long lastHeardOps) {
+        /** Guest operations done at the destination after the restored checkpoint, at least (-1 if unknown). */
+        long opsLost() {
+            return guestOps >= 0 && lastHeardOps >= 0 ? Math.max(0, lastHeardOps - guestOps) : -1;
+        }
+
         String summary() {
             String checked = verification.map(v -> v.clean() ? "; memory checked clean (" + v.pagesChecked()
                     + " pages)" : "; memory check FAILED: " + String.join("; ", v.problems().subList(0,
                     Math.min(3, v.problems().size())))).orElse("");
-            String resumed = String.format(Locale.ROOT, ", %.0f ms after the destination's last word", sinceLastGrantMs);
+            String resumed = String.format(Locale.ROOT, ", %.0f ms after the destination's last word", sinceLastGrantMs)
+                    + (opsLost() >= 0 ? "; at least " + opsLost() + " guest operations done there since are lost" : "");
             return (checkpointSeq == 0
                     ? "restored as it was at the switch (no checkpoint had been committed)"
                     : String.format(Locale.ROOT, "restored from checkpoint %d (%d pages, committed %.0f ms before the"
@@ -106,7 +113,7 @@ final class FailBack {
         Optional<GuestProbe.Verification> v = verify ? host.guestProbe().map(p -> p.verify(domain)) : Optional.empty();
         Result r = new Result((resumedAt - lastGrant) / 1e6, cp.map(CheckpointStore.Committed::seq).orElse(0L),
                 cp.map(c -> (resumedAt - c.committedAt()) / 1e6).orElse(0.0), restored[0],
-                cp.map(CheckpointStore.Committed::guestOps).orElse(-1L), waitedMs, v);
+                cp.map(CheckpointStore.Committed::guestOps).orElse(-1L), waitedMs, v, session.destinationGuestOps);
         LOG.log(Level.WARNING, "outgoing {0}: the guest runs here again, {1}", domain, r.summary());
         return r;
     }

@@ -40,6 +40,11 @@ public final class FailedBack extends MigrationException {
         return result.pagesRestored();
     }
 
+    /** Guest operations done at the destination after the restored checkpoint, at least (-1 if unknown). */
+    public long guestOpsLost() {
+        return result.opsLost();
+    }
+
     /** The memory check of the restored guest, if one ran. */
     public Optional<GuestProbe.Verification> verification() {
         return result.verification();

@@ -75,6 +75,9 @@ final class Heartbeats implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
+            if (state.guestOps() >= 0) {
+                session.destinationGuestOps = state.guestOps();
+            }
             if (state.guestLost()) {
                 // Not a cut, but the same move ends the push at once; the reconnect hears why and fails for good.
                 declare("the destination reports its guest lost");

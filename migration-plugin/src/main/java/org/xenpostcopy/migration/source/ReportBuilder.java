@@ -62,6 +62,7 @@ final class ReportBuilder {
                 done.mismatchedPages(), done.verificationNote(), prepareMs, postCopyMs, sourceDomid, destinationDomid,
                 rounds + (sw.stopAndCopy() ? 1 : 0), new MigrationReport.Recovery(cuts, pausedMs, pagesResent,
                 checkpoints == null ? 0 : checkpoints.commits(), checkpoints == null ? 0 : checkpoints.pagesReceived(),
-                checkpoints == null ? 0 : checkpoints.bytesReceived(), done.checkpointPauseMs()));
+                checkpoints == null ? 0 : checkpoints.bytesReceived(), done.checkpointPauseMs(),
+                done.checkpointsDeferred()));
     }
 }

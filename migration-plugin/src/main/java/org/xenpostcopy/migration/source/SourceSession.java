@@ -33,6 +33,8 @@ final class SourceSession {
     final AtomicLong resentPages = new AtomicLong();
     /** Demand requests being answered now: the push steps aside for them (QEMU drains its urgent queue first). */
     final AtomicInteger urgentInProgress = new AtomicInteger();
+    /** Guest operations at the destination, as its last heartbeat answer said (-1: unknown). */
+    volatile long destinationGuestOps = -1;
     /** The destination's lease on the guest, as granted from here. */
     final LeaseGrants grants = new LeaseGrants();
     /** The destination's reverse checkpoints; null without checkpointing. */

@@ -25,6 +25,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField GUEST_PAGES_TOUCHED_FIELD_DESC = new org.apache.thrift.protocol.TField("guestPagesTouched", org.apache.thrift.protocol.TType.I64, (short)13);
   private static final org.apache.thrift.protocol.TField CHECKPOINTS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpoints", org.apache.thrift.protocol.TType.I64, (short)14);
   private static final org.apache.thrift.protocol.TField CHECKPOINT_PAUSE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointPauseMs", org.apache.thrift.protocol.TType.DOUBLE, (short)15);
+  private static final org.apache.thrift.protocol.TField CHECKPOINTS_DEFERRED_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointsDeferred", org.apache.thrift.protocol.TType.I64, (short)16);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
@@ -56,6 +57,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
    */
   public long checkpoints; // optional
   public double checkpointPauseMs; // optional
+  /**
+   * checkpoints put off because pausing the guest for them would have taken too long
+   */
+  public long checkpointsDeferred; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -85,7 +90,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
      * reverse checkpoints taken, and the time the guest spent paused for them (ms)
      */
     CHECKPOINTS((short)14, "checkpoints"),
-    CHECKPOINT_PAUSE_MS((short)15, "checkpointPauseMs");
+    CHECKPOINT_PAUSE_MS((short)15, "checkpointPauseMs"),
+    /**
+     * checkpoints put off because pausing the guest for them would have taken too long
+     */
+    CHECKPOINTS_DEFERRED((short)16, "checkpointsDeferred");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -131,6 +140,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return CHECKPOINTS;
         case 15: // CHECKPOINT_PAUSE_MS
           return CHECKPOINT_PAUSE_MS;
+        case 16: // CHECKPOINTS_DEFERRED
+          return CHECKPOINTS_DEFERRED;
         default:
           return null;
       }
@@ -187,8 +198,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __GUESTPAGESTOUCHED_ISSET_ID = 10;
   private static final int __CHECKPOINTS_ISSET_ID = 11;
   private static final int __CHECKPOINTPAUSEMS_ISSET_ID = 12;
+  private static final int __CHECKPOINTSDEFERRED_ISSET_ID = 13;
   private short __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS};
+  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS,_Fields.CHECKPOINTS_DEFERRED};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -222,6 +234,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.CHECKPOINT_PAUSE_MS, new org.apache.thrift.meta_data.FieldMetaData("checkpointPauseMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.DOUBLE)));
+    tmpMap.put(_Fields.CHECKPOINTS_DEFERRED, new org.apache.thrift.meta_data.FieldMetaData("checkpointsDeferred", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TCompletion.class, metaDataMap);
   }
@@ -295,6 +309,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.guestPagesTouched = other.guestPagesTouched;
     this.checkpoints = other.checkpoints;
     this.checkpointPauseMs = other.checkpointPauseMs;
+    this.checkpointsDeferred = other.checkpointsDeferred;
   }
 
   @Override
@@ -332,6 +347,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.checkpoints = 0;
     setCheckpointPauseMsIsSet(false);
     this.checkpointPauseMs = 0.0;
+    setCheckpointsDeferredIsSet(false);
+    this.checkpointsDeferred = 0;
   }
 
   public long getPagesReceived() {
@@ -707,6 +724,35 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTPAUSEMS_ISSET_ID, value);
   }
 
+  /**
+   * checkpoints put off because pausing the guest for them would have taken too long
+   */
+  public long getCheckpointsDeferred() {
+    return this.checkpointsDeferred;
+  }
+
+  /**
+   * checkpoints put off because pausing the guest for them would have taken too long
+   */
+  public TCompletion setCheckpointsDeferred(long checkpointsDeferred) {
+    this.checkpointsDeferred = checkpointsDeferred;
+    setCheckpointsDeferredIsSet(true);
+    return this;
+  }
+
+  public void unsetCheckpointsDeferred() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __CHECKPOINTSDEFERRED_ISSET_ID);
+  }
+
+  /** Returns true if field checkpointsDeferred is set (has been assigned a value) and false otherwise */
+  public boolean isSetCheckpointsDeferred() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __CHECKPOINTSDEFERRED_ISSET_ID);
+  }
+
+  public void setCheckpointsDeferredIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTSDEFERRED_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -830,6 +876,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case CHECKPOINTS_DEFERRED:
+      if (value == null) {
+        unsetCheckpointsDeferred();
+      } else {
+        setCheckpointsDeferred((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -882,6 +936,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case CHECKPOINT_PAUSE_MS:
       return getCheckpointPauseMs();
 
+    case CHECKPOINTS_DEFERRED:
+      return getCheckpointsDeferred();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -924,6 +981,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetCheckpoints();
     case CHECKPOINT_PAUSE_MS:
       return isSetCheckpointPauseMs();
+    case CHECKPOINTS_DEFERRED:
+      return isSetCheckpointsDeferred();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -1076,6 +1135,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_checkpointsDeferred = true && this.isSetCheckpointsDeferred();
+    boolean that_present_checkpointsDeferred = true && that.isSetCheckpointsDeferred();
+    if (this_present_checkpointsDeferred || that_present_checkpointsDeferred) {
+      if (!(this_present_checkpointsDeferred && that_present_checkpointsDeferred))
+        return false;
+      if (this.checkpointsDeferred != that.checkpointsDeferred)
+        return false;
+    }
+
     return true;
   }
 
@@ -1120,6 +1188,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + ((isSetCheckpointPauseMs()) ? 131071 : 524287);
     if (isSetCheckpointPauseMs())
       hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(checkpointPauseMs);
+
+    hashCode = hashCode * 8191 + ((isSetCheckpointsDeferred()) ? 131071 : 524287);
+    if (isSetCheckpointsDeferred())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(checkpointsDeferred);
 
     return hashCode;
   }
@@ -1282,6 +1354,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetCheckpointsDeferred(), other.isSetCheckpointsDeferred());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetCheckpointsDeferred()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.checkpointsDeferred, other.checkpointsDeferred);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1375,6 +1457,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (!first) sb.append(", ");
       sb.append("checkpointPauseMs:");
       sb.append(this.checkpointPauseMs);
+      first = false;
+    }
+    if (isSetCheckpointsDeferred()) {
+      if (!first) sb.append(", ");
+      sb.append("checkpointsDeferred:");
+      sb.append(this.checkpointsDeferred);
       first = false;
     }
     sb.append(")");
@@ -1548,6 +1636,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 16: // CHECKPOINTS_DEFERRED
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.checkpointsDeferred = iprot.readI64();
+              struct.setCheckpointsDeferredIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1617,6 +1713,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         oprot.writeDouble(struct.checkpointPauseMs);
         oprot.writeFieldEnd();
       }
+      if (struct.isSetCheckpointsDeferred()) {
+        oprot.writeFieldBegin(CHECKPOINTS_DEFERRED_FIELD_DESC);
+        oprot.writeI64(struct.checkpointsDeferred);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1681,7 +1782,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetCheckpointPauseMs()) {
         optionals.set(14);
       }
-      oprot.writeBitSet(optionals, 15);
+      if (struct.isSetCheckpointsDeferred()) {
+        optionals.set(15);
+      }
+      oprot.writeBitSet(optionals, 16);
       if (struct.isSetPagesReceived()) {
         oprot.writeI64(struct.pagesReceived);
       }
@@ -1727,12 +1831,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetCheckpointPauseMs()) {
         oprot.writeDouble(struct.checkpointPauseMs);
       }
+      if (struct.isSetCheckpointsDeferred()) {
+        oprot.writeI64(struct.checkpointsDeferred);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TCompletion struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(15);
+      java.util.BitSet incoming = iprot.readBitSet(16);
       if (incoming.get(0)) {
         struct.pagesReceived = iprot.readI64();
         struct.setPagesReceivedIsSet(true);
@@ -1793,6 +1900,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (incoming.get(14)) {
         struct.checkpointPauseMs = iprot.readDouble();
         struct.setCheckpointPauseMsIsSet(true);
+      }
+      if (incoming.get(15)) {
+        struct.checkpointsDeferred = iprot.readI64();
+        struct.setCheckpointsDeferredIsSet(true);
       }
     }
   }
