@@ -12,6 +12,12 @@
 # Run `tests/cluster/run.sh --help` for every option.
 set -euo pipefail
 
+# A shell started in the background by a non-interactive one inherits SIGINT ignored, and bash cannot trap a signal
+# ignored at entry: start again with SIGINT at its default, so Ctrl-C or kill -INT always tears the lab down.
+if [ -z "${XLPC_CLUSTER_SIGINT_RESET:-}" ] && (( 16#$(awk '/^SigIgn:/ {print $2}' /proc/$$/status) & 2 )); then
+    XLPC_CLUSTER_SIGINT_RESET=1 exec env --default-signal=INT "$0" "$@"
+fi
+
 here="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
