@@ -137,7 +137,7 @@ final class DaemonCommand implements Callable<Integer> {
     }
 
     /** {@code --check}: the table on stdout; exit 1 when a required item is missing. */
-    int check(XlpcConfig config, InetSocketAddress bind, HostProbes probes) {
+    private int check(XlpcConfig config, InetSocketAddress bind, HostProbes probes) {
         Optional<Path> state = nativeHost ? Optional.of(NATIVE_STATE_DIR) : stateDirectory(config);
         List<HostCheck.Item> items = new HostCheck(probes, new HostCheck.Setup(nativeHost,
                 bind.getHostString() + ":" + bind.getPort(), SecurityChoice.isLoopback(bind), config.tlsDir(),
