@@ -4,6 +4,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -21,12 +22,17 @@ import org.xenpostcopy.xen.nativehost.NativeXenHost;
 import org.xenpostcopy.xen.nativehost.XlToolstack;
 import org.xenpostcopy.xen.xswire.XsWireServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code xlpc daemon}: one host's agent, serving migrations and the control commands until SIGTERM. */
 @Command(name = "daemon", description = "Run this host's agent: serves migrations and xlpc commands until stopped.")
 final class DaemonCommand implements Callable<Integer> {
+    /** Where a native host keeps its session journal (Xen keeps the domains). */
+    private static final Path NATIVE_STATE_DIR = Path.of("/var/lib/xlpc");
+
     @ParentCommand
     Xlpc top;
 
@@ -70,10 +76,21 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Self-ballooning interval (default: ${DEFAULT-VALUE}; the paper found 4-10 s best).")
     long dsbIntervalMs;
 
+    @Option(names = "--check", description = "Check what this host lacks for the daemon as configured by these flags "
+            + "and the config (hypervisor, its paging support, xenstored, free memory, TLS credentials, state "
+            + "directory), print a table and exit: 0 if nothing required is missing, else 1. Starts nothing.")
+    boolean check;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws InterruptedException {
         XlpcConfig config = top.config();
         InetSocketAddress bind = listen == null ? config.listen() : XlpcConfig.address(listen, "--listen");
+        if (check) {
+            return check(config, bind, new LiveHostProbes());
+        }
         // Before the host is opened: a daemon that may not listen here must not touch the hypervisor either.
         ChannelSecurity security = SecurityChoice.forDaemon(config, bind, insecure);
         XenHost host = openHost(config);
@@ -125,6 +142,17 @@ final class DaemonCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --check}: the table on stdout; exit 1 when a required item is missing. */
+    private int check(XlpcConfig config, InetSocketAddress bind, HostProbes probes) {
+        Optional<Path> state = nativeHost ? Optional.of(NATIVE_STATE_DIR) : stateDirectory(config);
+        List<HostCheck.Item> items = new HostCheck(probes, new HostCheck.Setup(nativeHost,
+                bind.getHostString() + ":" + bind.getPort(), SecurityChoice.isLoopback(bind), config.tlsDir(),
+                config.tlsAllow(), state)).run();
+        spec.commandLine().getOut().print(HostCheck.format(items));
+        spec.commandLine().getOut().flush();
+        return HostCheck.passed(items) ? 0 : 1;
+    }
+
     private XenHost openHost(XlpcConfig config) {
         if (!nativeHost) {
             return openEmulatedHost(config);
@@ -150,7 +178,7 @@ final class DaemonCommand implements Callable<Integer> {
      * Xen keeps the paused domain.
      */
     private SessionJournal journal(XlpcConfig config) {
-        Optional<Path> home = nativeHost ? Optional.of(Path.of("/var/lib/xlpc")) : stateDirectory(config);
+        Optional<Path> home = nativeHost ? Optional.of(NATIVE_STATE_DIR) : stateDirectory(config);
         if (home.isEmpty()) {
             return SessionJournal.none();
         }

@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# The cluster lab: N `xlpc daemon` processes, each in its own network namespace, joined by veth pairs on a bridge
+# that lives in a namespace of its own, every host's link shaped by tc (rate, latency, loss). Nothing of it is in
+# the namespace this script runs in: the lab's traffic never leaves its namespaces, and deleting them deletes
+# every veth and the bridge with them. Needs root, iproute2 (ip, tc) and a kernel with network namespaces.
+#
+#   tests/cluster/run.sh --hosts 4                 # start, print how to reach each daemon, stay up until Ctrl-C
+#   tests/cluster/run.sh --scenario                # 3 hosts: create a guest on h1, post-copy it to h2, pre-copy
+#                                                  #   it to h3, check both migrations verified; exit 0 on PASS
+#   tests/cluster/run.sh --down                    # remove what runs no longer alive left behind (after kill -9)
+#   tests/cluster/run.sh --check                   # can the lab run here? exit 0, or 3 with the reason
+# Run `tests/cluster/run.sh --help` for every option.
+set -euo pipefail
+
+# A shell started in the background by a non-interactive one inherits SIGINT ignored, and bash cannot trap a signal
+# ignored at entry: start again with SIGINT at its default, so Ctrl-C or kill -INT always tears the lab down.
+if [ -z "${XLPC_CLUSTER_SIGINT_RESET:-}" ] && (( 16#$(awk '/^SigIgn:/ {print $2}' /proc/$$/status) & 2 )); then
+    XLPC_CLUSTER_SIGINT_RESET=1 exec env --default-signal=INT "$0" "$@"
+fi
+
+here="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+# Every namespace of a run is named xlpc-<run>-sw (the bridge) or xlpc-<run>-h<i> (host i); <run> is unique per
+# run, so parallel runs and leftovers never collide. Owner files say which process a run belongs to, for --down.
+PREFIX=xlpc
+OWNERS=/run/xlpc-cluster
+SUBNET=10.77.0           # the same in every run: each run's bridge is in a namespace of its own
+PORT=7410
+
+hosts=""
+rate=1gbit
+delay=0.2ms
+loss=0%
+delay_given=0
+loss_given=0
+mode=up
+run=""
+down_target=""
+memory=128
+workload=stress-write:32M
+keep=0
+
+usage() {
+    cat <<EOF
+Usage: tests/cluster/run.sh [--hosts N] [--rate R] [--delay D] [--loss P] [--scenario] [--run-id ID] [--keep-work]
+       tests/cluster/run.sh --down [RUN-ID]
+       tests/cluster/run.sh --check
+
+Starts N xlpc daemons (default 3; at most 200), each in its own network namespace (xlpc-<run>-h<i>, address
+$SUBNET.<i>:$PORT), joined by veth pairs on a bridge in namespace xlpc-<run>-sw, with mutual TLS (a lab CA from
+xlpc tls init). Each host's outgoing link is shaped by tc: netem for latency and loss, tbf for the rate.
+Everything is torn down on exit, Ctrl-C or SIGTERM.
+
+  --hosts N       number of hosts (default 3)
+  --rate R        link rate, tc units: 100mbit, 1gbit, 10gbit (default $rate)
+  --delay D       one-way latency each host adds to what it sends, tc units: 0.2ms, 1ms, 500us (default $delay)
+  --loss P        packet loss on each host's outgoing link, percent: 0%, 0.1% (default $loss)
+  --scenario      run the scripted scenario on hosts h1..h3 (needs --hosts >= 3), then tear down; exit 0 on PASS
+  --memory MiB    the scenario guest's memory (default $memory)
+  --workload W    the scenario guest's workload (default $workload)
+  --run-id ID     name this run (letters, digits; default: random); namespaces are xlpc-ID-*
+  --keep-work     keep the work directory (logs, TLS credentials, configs) after teardown
+  --down [ID]     tear down run ID, or without ID every run whose script is no longer alive
+  --check         exit 0 if the lab can run here, else print why and exit 3
+
+Environment: XLPC_JAR=path/to/xlpc.jar runs that jar with this JDK instead of ./xlpc (which builds if needed).
+Without a netem qdisc in the kernel (CONFIG_NET_SCH_NETEM), only the rate is applied: an explicit --delay or
+--loss is then an error, the defaults are dropped with a warning.
+EOF
+}
+
+die() { echo "cluster: $*" >&2; exit 1; }
+usage_error() { echo "cluster: $*" >&2; echo "run tests/cluster/run.sh --help for the options" >&2; exit 2; }
+say() { echo "cluster: $*"; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --hosts) hosts="${2:?--hosts needs a number}"; shift 2 ;;
+        --rate) rate="${2:?--rate needs a value}"; shift 2 ;;
+        --delay) delay="${2:?--delay needs a value}"; delay_given=1; shift 2 ;;
+        --loss) loss="${2:?--loss needs a value}"; loss_given=1; shift 2 ;;
+        --scenario) mode=scenario; shift ;;
+        --memory) memory="${2:?--memory needs MiB}"; shift 2 ;;
+        --workload) workload="${2:?--workload needs a spec}"; shift 2 ;;
+        --run-id) run="${2:?--run-id needs an id}"; shift 2 ;;
+        --keep-work) keep=1; shift ;;
+        --down) mode=down; if [ $# -gt 1 ] && [ "${2#-}" = "$2" ]; then down_target="$2"; shift; fi; shift ;;
+        --check) mode=check; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage_error "unknown option '$1'" ;;
+    esac
+done
+
+# ---------------------------------------------------------------------------------------------------------------
+# Can it run here?
+
+# Prints the reason the lab cannot run here and returns 1, or returns 0.
+prerequisites() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "the cluster lab needs root (network namespaces, veth, tc); run it as root or under sudo"; return 1
+    fi
+    local tool
+    for tool in ip tc; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "'$tool' is missing: install iproute2 (apt-get install iproute2)"; return 1
+        fi
+    done
+    local probe="$PREFIX-probe$$"
+    if ! ip netns add "$probe" 2>/dev/null; then
+        echo "network namespaces are not permitted here ('ip netns add' failed)"; return 1
+    fi
+    local why=""
+    if ! ip -n "$probe" link add br0 type bridge 2>/dev/null; then
+        why="the kernel refuses a bridge inside a network namespace (CONFIG_BRIDGE)"
+    elif ! ip -n "$probe" link add v0 type veth peer name v1 2>/dev/null; then
+        why="the kernel refuses veth pairs (CONFIG_VETH)"
+    elif ! tc -n "$probe" qdisc add dev v0 root tbf rate 1gbit burst 128k latency 50ms 2>/dev/null; then
+        why="the kernel has no tbf qdisc (CONFIG_NET_SCH_TBF), so links cannot be rate-limited"
+    fi
+    ip netns del "$probe" 2>/dev/null || true
+    if [ -n "$why" ]; then
+        echo "$why"; return 1
+    fi
+    return 0
+}
+
+if [ "$mode" = check ]; then
+    if reason="$(prerequisites)"; then
+        echo "cluster: the lab can run here"; exit 0
+    fi
+    echo "cluster: cannot run here: $reason"; exit 3
+fi
+
+if ! reason="$(prerequisites)"; then
+    die "cannot run here: $reason"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# Teardown: by run id, from what the kernel knows (namespaces, the processes in them), so it works as well for
+# this run's own trap as for --down after a kill -9.
+
+namespaces_of() {   # every namespace of run $1
+    ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$PREFIX-$1-(sw|h[0-9]+)\$" || true
+}
+
+all_runs() {   # every run id that has a namespace or an owner file
+    {
+        ip netns list 2>/dev/null | awk '{print $1}' | sed -nE "s/^$PREFIX-([A-Za-z0-9]+)-(sw|h[0-9]+)\$/\1/p"
+        if [ -d "$OWNERS" ]; then
+            find "$OWNERS" -maxdepth 1 -name '*.owner' -printf '%f\n' | sed 's/\.owner$//'
+        fi
+    } | sort -u
+}
+
+owner_alive() {   # is the script that made run $1 still running?
+    local file="$OWNERS/$1.owner" pid
+    [ -f "$file" ] || return 1
+    pid="$(awk 'NR==1 {print $1}' "$file")"
+    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'cluster/run.sh'
+}
+
+teardown_run() {   # stop the daemons of run $1, delete its namespaces, its owner file and its work directory
+    local id="$1" ns pids=() p deadline
+    for ns in $(namespaces_of "$id"); do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do pids+=("$p"); done
+    done
+    if [ ${#pids[@]} -gt 0 ]; then
+        # SIGTERM first: a daemon detaches its domains and closes its connections; SIGKILL whatever is left.
+        kill -TERM "${pids[@]}" 2>/dev/null || true
+        deadline=$(( $(date +%s) + 30 ))
+        for p in "${pids[@]}"; do
+            while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
+            kill -KILL "$p" 2>/dev/null || true
+        done
+    fi
+    for ns in $(namespaces_of "$id"); do
+        ip netns del "$ns" 2>/dev/null || echo "cluster: could not delete namespace $ns" >&2
+    done
+    local owner="$OWNERS/$id.owner" work
+    if [ -f "$owner" ]; then
+        work="$(awk 'NR==1 {print $2}' "$owner")"
+        if [ -n "$work" ] && [ -d "$work" ] && [ "$(awk 'NR==1 {print $3}' "$owner")" != keep ]; then
+            rm -rf "$work"
+        fi
+        rm -f "$owner"
+    fi
+}
+
+if [ "$mode" = down ]; then
+    removed=0
+    for id in $(all_runs); do
+        if [ -n "$down_target" ] && [ "$id" != "$down_target" ]; then continue; fi
+        if [ -z "$down_target" ] && owner_alive "$id"; then
+            say "run $id is still running (its script is alive); leaving it"; continue
+        fi
+        teardown_run "$id"
+        say "removed run $id"
+        removed=$((removed + 1))
+    done
+    [ "$removed" -gt 0 ] || say "nothing to remove"
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# Options, checked before anything is made.
+
+if [ -z "$hosts" ]; then hosts=3; fi
+[[ "$hosts" =~ ^[0-9]+$ ]] && [ "$hosts" -ge 1 ] && [ "$hosts" -le 200 ] || usage_error "--hosts must be 1..200, not '$hosts'"
+if [ "$mode" = scenario ] && [ "$hosts" -lt 3 ]; then usage_error "--scenario needs at least 3 hosts"; fi
+[[ "$rate" =~ ^([0-9]+)(bit|kbit|mbit|gbit)$ ]] || usage_error "--rate must look like 100mbit or 1gbit, not '$rate'"
+case "${BASH_REMATCH[2]}" in
+    bit) unit=1 ;;
+    kbit) unit=1000 ;;
+    mbit) unit=1000000 ;;
+    gbit) unit=1000000000 ;;
+esac
+rate_bits=$(( BASH_REMATCH[1] * unit ))
+[ "$rate_bits" -gt 0 ] || usage_error "--rate must be above 0"
+[[ "$delay" =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] || usage_error "--delay must look like 0.2ms, 1ms or 500us, not '$delay'"
+[[ "$loss" =~ ^[0-9]+(\.[0-9]+)?%$ ]] || usage_error "--loss must look like 0% or 0.5%, not '$loss'"
+[[ "$memory" =~ ^[0-9]+$ ]] || usage_error "--memory must be MiB, not '$memory'"
+if [ -z "$run" ]; then run="r$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"; fi
+[[ "$run" =~ ^[A-Za-z0-9]{1,20}$ ]] || usage_error "--run-id must be 1-20 letters or digits, not '$run'"
+if [ -n "$(namespaces_of "$run")" ]; then die "run $run exists already (tests/cluster/run.sh --down $run removes it)"; fi
+
+is_zero() { [[ "$1" =~ ^0+(\.0+)?(us|ms|s|%)$ ]]; }
+
+# tbf's bucket: 1 ms of the rate, at least 64 KiB (so a full GSO packet over veth passes whole), at most 16 MiB.
+burst=$(( rate_bits / 8 / 1000 ))
+if [ "$burst" -lt 65536 ]; then burst=65536; fi
+if [ "$burst" -gt 16777216 ]; then burst=16777216; fi
+
+# The xlpc command: the jar a caller names, else the repository's wrapper, which builds on first use.
+if [ -n "${XLPC_JAR:-}" ]; then
+    [ -f "$XLPC_JAR" ] || die "XLPC_JAR=$XLPC_JAR does not exist"
+    xlpc=(java "${XLPC_JAVA_OPTS:--Xmx512m}" -jar "$(readlink -f "$XLPC_JAR")")
+else
+    xlpc=(env "XLPC_JAVA_OPTS=${XLPC_JAVA_OPTS:--Xmx512m}" "$repo/xlpc")
+    "$repo/xlpc" --version >/dev/null   # build now, once, not in N namespaces at the same time
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# Up.
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/xlpc-cluster-$run.XXXXXX")"
+mkdir -p "$OWNERS"
+echo "$$ $work $([ "$keep" = 1 ] && echo keep || echo remove)" >"$OWNERS/$run.owner"
+daemon_pids=()
+
+on_exit() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ "$rc" != 0 ] && [ "$mode" = scenario ]; then
+        for log in "$work"/h*/daemon.log; do
+            [ -f "$log" ] || continue
+            echo "---- last lines of $log" >&2
+            tail -n 20 "$log" >&2 || true
+        done
+    fi
+    teardown_run "$run"
+    if [ "$keep" = 1 ]; then say "work directory kept: $work"; fi
+    say "run $run torn down"
+    exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+sw="$PREFIX-$run-sw"
+host_ns() { echo "$PREFIX-$run-h$1"; }
+host_names="$(seq -s, -f 'h%g' 1 "$hosts")"
+
+ip netns add "$sw"
+ip -n "$sw" link set lo up
+ip -n "$sw" link add br0 type bridge
+ip -n "$sw" link set br0 up
+
+# Latency and loss need netem; without it only the rate is applied (see --help).
+netem=1
+command -v modprobe >/dev/null 2>&1 && modprobe sch_netem 2>/dev/null || true
+if ! tc -n "$sw" qdisc add dev lo root netem delay 0ms 2>/dev/null; then
+    netem=0
+    if { [ "$delay_given" = 1 ] && ! is_zero "$delay"; } || { [ "$loss_given" = 1 ] && ! is_zero "$loss"; }; then
+        die "this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM, module sch_netem): --delay and --loss cannot be applied"
+    fi
+    if ! is_zero "$delay" || ! is_zero "$loss"; then
+        echo "cluster: warning: this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): links get the rate only," \
+             "not the default $delay latency and $loss loss" >&2
+    fi
+    delay=0ms
+    loss=0%
+else
+    tc -n "$sw" qdisc del dev lo root
+fi
+
+for i in $(seq 1 "$hosts"); do
+    ns="$(host_ns "$i")"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip -n "$sw" link add "p$i" type veth peer name eth0 netns "$ns"
+    ip -n "$sw" link set "p$i" master br0 up
+    ip -n "$ns" addr add "$SUBNET.$i/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    # Each host shapes what it sends: host to host is one --delay one way, at most --rate per sender.
+    if [ "$netem" = 1 ]; then
+        tc -n "$ns" qdisc add dev eth0 root handle 1: netem delay "$delay" loss "$loss" limit 100000
+        tc -n "$ns" qdisc add dev eth0 parent 1:1 handle 10: tbf rate "$rate" burst "$burst" latency 50ms
+    else
+        tc -n "$ns" qdisc add dev eth0 root handle 10: tbf rate "$rate" burst "$burst" latency 50ms
+    fi
+done
+
+"${xlpc[@]}" tls init "$work/tls" --hosts "$host_names" >/dev/null
+
+mkdir -p "$work/bin"
+for i in $(seq 1 "$hosts"); do
+    mkdir -p "$work/h$i"
+    {
+        echo "# host h$i of cluster lab run $run (tests/cluster/run.sh)"
+        echo "listen = $SUBNET.$i:$PORT"
+        echo "daemon = $SUBNET.$i:$PORT"
+        echo "tls.dir = $work/tls/h$i"
+        echo "tls.allow = $host_names"
+        for j in $(seq 1 "$hosts"); do echo "host.h$j = $SUBNET.$j:$PORT"; done
+    } >"$work/h$i/xlpc.conf"
+    # A command as a user on host i would type it: in its namespace, with its config.
+    {
+        echo '#!/bin/sh'
+        printf 'exec ip netns exec %q' "$(host_ns "$i")"
+        printf ' %q' "${xlpc[@]}" --config "$work/h$i/xlpc.conf"
+        echo ' "$@"'
+    } >"$work/bin/h$i"
+    chmod +x "$work/bin/h$i"
+    ip netns exec "$(host_ns "$i")" "${xlpc[@]}" --config "$work/h$i/xlpc.conf" daemon --name "h$i" --ephemeral \
+        --dsb-interval-ms 500 >"$work/h$i/daemon.out" 2>"$work/h$i/daemon.log" &
+    daemon_pids+=($!)
+done
+
+# A daemon is up once it prints its "listening on" line; one that exits first has failed.
+for i in $(seq 1 "$hosts"); do
+    deadline=$(( $(date +%s) + 120 ))
+    until grep -q '^listening on ' "$work/h$i/daemon.out" 2>/dev/null; do
+        if ! kill -0 "${daemon_pids[$((i - 1))]}" 2>/dev/null; then
+            cat "$work/h$i/daemon.log" >&2
+            die "daemon h$i exited before it listened"
+        fi
+        [ "$(date +%s)" -lt "$deadline" ] || die "daemon h$i did not listen within 120 s (log: $work/h$i/daemon.log)"
+        sleep 0.1
+    done
+done
+
+say "run $run: $hosts hosts on $SUBNET.0/24, links $rate, delay $delay, loss $loss$([ "$netem" = 1 ] || echo ' (no netem in this kernel: rate only)'), mutual TLS"
+for i in $(seq 1 "$hosts"); do
+    say "  h$i  $SUBNET.$i:$PORT  namespace $(host_ns "$i")  pid ${daemon_pids[$((i - 1))]}  log $work/h$i/daemon.log"
+done
+say "reach a daemon as a user on that host: $work/bin/h1 list   (or: $work/bin/h1 create vm1 --memory 256;"
+say "  $work/bin/h1 migrate vm1 h2)"
+
+if [ "$mode" = up ]; then
+    say "ready; Ctrl-C tears it down"
+    # Up until a signal, or until a daemon dies on its own (then the lab is broken: say so and tear down).
+    set +e
+    wait -n "${daemon_pids[@]}"
+    rc=$?
+    set -e
+    die "a daemon exited (status $rc) on its own; see the logs in $work (--keep-work keeps them)"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# The scenario: a guest created on h1, post-copy to h2, pre-copy to h3; each migration must verify.
+
+h() { local host="$1"; shift; "$work/bin/$host" "$@"; }
+
+field() {   # field NAME FILE: a number or boolean of the report's JSON
+    sed -nE "s/^  \"$1\" : ([^,]*),?\$/\1/p" "$2" | head -n 1
+}
+
+migrate_step() {   # migrate_step FROM TO MODE-FLAG LABEL
+    local from="$1" to="$2" flag="$3" label="$4" json start end
+    json="$work/$label.json"
+    start=$(date +%s%N)
+    if ! h "$from" migrate --json $flag vm1 "$to" >"$json" 2>"$work/$label.err"; then
+        cat "$work/$label.err" >&2
+        die "$label: xlpc migrate vm1 $from -> $to failed"
+    fi
+    end=$(date +%s%N)
+    local verified total downtime mismatched
+    verified="$(field verified "$json")"
+    total="$(field totalMigrationMs "$json")"
+    downtime="$(field downtimeMs "$json")"
+    mismatched="$(field mismatchedPages "$json")"
+    say "SCENARIO $label $from->$to: verified=$verified totalMigrationMs=$total downtimeMs=$downtime mismatchedPages=$mismatched commandMs=$(( (end - start) / 1000000 ))"
+    [ "$verified" = true ] || die "$label: the guest did not verify at $to (mismatchedPages=$mismatched; report: $json)"
+}
+
+sent_bytes() {   # sent_bytes HOST-INDEX: bytes host i has sent through its shaped link so far
+    tc -n "$(host_ns "$1")" -s qdisc show dev eth0 | sed -nE 's/^ *Sent ([0-9]+) bytes.*/\1/p' | head -n 1
+}
+
+lists() {   # lists HOST: does HOST's daemon list vm1?
+    local out
+    out="$(h "$1" list)" || die "xlpc list on $1 failed"
+    awk 'NR > 1 {print $1}' <<<"$out" | grep -cx vm1 >/dev/null
+}
+
+scenario_start=$(date +%s%N)
+h h1 create vm1 --memory "$memory" --workload "$workload" --seed 17 >/dev/null
+lists h1 || die "vm1 is not on h1 after xlpc create"
+before=$(sent_bytes 1)
+migrate_step h1 h2 --postcopy postcopy
+# The guest's every page crossed h1's shaped link (no DSB here, so none stayed behind as a free page).
+sent=$(( $(sent_bytes 1) - before ))
+say "SCENARIO h1 sent $(( sent / 1048576 )) MiB through its shaped link for a $memory MiB guest"
+[ "$sent" -ge $(( memory * 1048576 )) ] || die "h1 sent only $sent bytes through its link: the migration did not cross it"
+lists h2 || die "vm1 is not on h2 after the post-copy migration"
+! lists h1 || die "vm1 is still on h1 after it migrated to h2"
+migrate_step h2 h3 --precopy precopy
+lists h3 || die "vm1 is not on h3 after the pre-copy migration"
+! lists h2 || die "vm1 is still on h2 after it migrated to h3"
+say "SCENARIO: PASS in $(( ($(date +%s%N) - scenario_start) / 1000000 )) ms (guest $memory MiB, $workload; links $rate, delay $delay, loss $loss)"
