@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
@@ -33,11 +35,14 @@ class DestinationLostTest {
     private static final int STALL_MS = 500;
     private static final int LEASE_MS = 1500;
 
-    @Test
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5})
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void theGuestComesBackFromTheLastCheckpointAndNeverRunsTwice() throws Exception {
+    void theGuestComesBackFromTheLastCheckpointAndNeverRunsTwice(long seed) throws Exception {
+        // where in the post-copy the destination drops off: 40 to 56 MiB into the traffic
+        long trigger = (40L << 20) + new Random(seed).nextInt(16 << 20);
         try (TwoHosts hosts = new TwoHosts();
-             FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, 48 << 20, 600_000)) {
+             FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, trigger, 600_000)) {
             hosts.source.advertiseAs(link.toSource(hosts.source.address()));
             InetSocketAddress destination = link.toDestination(hosts.destination.address());
             DomainId d = hosts.bootGuest("vm", 64, "stress-write:4M", 200);
@@ -63,8 +68,8 @@ class DestinationLostTest {
             GuestProbe.Verification v = back.verification().orElseThrow();
             assertTrue(v.clean(), String.join("; ", v.problems()));
             assertTrue(back.getMessage().contains("runs here again"), back.getMessage());
-            System.out.printf(Locale.ROOT, "DEST-LOST checkpoint=%d pagesRestored=%d sinceLastWordMs=%.0f"
-                            + " opsRestored=%d opsAtDestination=%d lostOps=%d%n", back.checkpointSeq(),
+            System.out.printf(Locale.ROOT, "DEST-LOST seed=%d checkpoint=%d pagesRestored=%d sinceLastWordMs=%.0f"
+                            + " opsRestored=%d opsAtDestination=%d lostOps=%d%n", seed, back.checkpointSeq(),
                     back.pagesRestored(), back.sinceLastWordMs(), back.guestOpsRestored(), opsThere,
                     opsThere - back.guestOpsRestored());
 
