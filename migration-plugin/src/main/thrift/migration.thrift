@@ -95,6 +95,11 @@ struct TPrepareReply {
   1: i32 destinationDomid,
   /** milliseconds the destination spent creating the domain and paging every gfn out */
   2: double prepareMs,
+  /**
+   * the lease the destination will run the guest on (TPrepare.leaseMs, echoed); absent: none. A source fails back
+   * only on a destination that echoed it: one that ignored it would keep running its copy.
+   */
+  3: optional i32 leaseMs,
 }
 
 struct TVcpuState {
@@ -137,6 +142,8 @@ struct TFetchReply {
   2: binary alreadySent,
   /** the source still lets the guest run at the destination: its lease runs leaseMs from this request's sending */
   3: optional bool granted,
+  /** the source destroyed its copy after the completion: the guest runs at the destination on no lease */
+  4: optional bool released,
 }
 /**
  * One reverse checkpoint, committed after its pages (checkpointPages with the same seq): the guest's state at one
@@ -234,6 +241,11 @@ service MigrationReceiver {
    * (paused by then: its lease ran out, or its restarted daemon holds it) is destroyed.
    */
   void takenBack(1: string sessionId, 2: string reason) throws (1: TMigrationError error),
+  /**
+   * After the completion, once the source destroyed its copy: the guest is the destination's alone and runs on no
+   * lease (until this arrives, or a ping's answer says so, the destination keeps the lease going).
+   */
+  void released(1: string sessionId) throws (1: TMigrationError error),
 }
 
 /** The source's demand service (named apart from the engine's PageServer class, which it is served by). */

@@ -92,6 +92,8 @@ final class Checkpointer {
     private long nanosPerPage = 2_000;
     private long lastCommitAt = System.nanoTime();
     private final AtomicLong deferred = new AtomicLong();
+    /** Gfns of the checkpoint being built whose read failed: each must be a hole by the pause, or it fails. */
+    private GfnBitmap unread;
 
     /**
      * @param mayTake whether a checkpoint may be taken now (the guest runs here, the link is up, the lease holds)
@@ -166,7 +168,8 @@ final class Checkpointer {
                 LOG.log(Level.DEBUG, "session {0}: checkpoint {1}: {2} pages, taken in {3} ms, sent in {4} ms", session,
                         c.seq(), c.pageCount(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
             } catch (PeerException e) {
-                if (e.error() != RemoteError.CONNECTION && e.error() != RemoteError.TIMEOUT) {
+                if (e.error() == RemoteError.WRONG_STATE || e.error() == RemoteError.UNKNOWN_SESSION
+                        || e.error() == RemoteError.TAKEN_BACK || e.error() == RemoteError.UNAUTHORIZED) {
                     // The source refuses them (a restarted source keeps none, or it took the guest back): asking
                     // again would only pause the guest for nothing.
                     LOG.log(Level.WARNING, "session {0}: the source refuses checkpoints ({1}); none are taken from"
@@ -176,6 +179,10 @@ final class Checkpointer {
                 giveBackAndReport(e);
             } catch (RuntimeException e) {
                 giveBackAndReport(e);
+            } catch (Error e) {
+                // Out of direct memory for the copy, say: no checkpoints from here on, and loudly.
+                LOG.log(Level.ERROR, "session " + session + ": checkpoints stop", e);
+                break;
             }
         }
         closeChannel();
@@ -187,6 +194,7 @@ final class Checkpointer {
      */
     Checkpoint take() {
         dropBuilt();
+        unread = new GfnBitmap(gfnCount);
         GfnBitmap live = host.dirtyLog().readAndClear(domain);
         live.or(owed);
         owed = live;       // owed from here until the source commits it, whatever fails on the way
@@ -230,6 +238,12 @@ final class Checkpointer {
             vcpus = host.domains().vcpuStates(domain);
             holes = GfnBitmap.full(gfnCount);
             holes.andNot(host.domains().populated(domain));
+            unread.andNot(holes);
+            if (!unread.isEmpty()) {
+                throw new XenException("xenforeignmemory_map", org.xenpostcopy.xen.Errno.EFAULT, domain + ": gfn 0x"
+                        + Long.toHexString(unread.nextSet(0)) + " could not be read though populated; checkpoint "
+                        + (nextSeq) + " is not taken");
+            }
             ops = host.guestProbe().map((GuestProbe p) -> p.operations(domain)).orElse(-1L);
         } finally {
             host.domains().unpause(domain);
@@ -267,11 +281,15 @@ final class Checkpointer {
                     count++;
                 }
             } catch (XenException unpopulated) {
-                // Given back by the guest's balloon since it was dirtied: the hole map says so.
+                // Given back by the guest's balloon since it was dirtied, most likely: the pause round checks it
+                // against the hole map, and an older copy of it must not go in its place either way.
+                unread.set(g);
                 if (!fresh) {
                     removeSlot(slot, g);
                 }
+                continue;
             }
+            unread.clear(g);
         }
     }
 

@@ -34,6 +34,7 @@ final class DemandFetcher {
     private final Consumer<String> failed;
     private final LongConsumer granted;
     private final Consumer<String> takenBack;
+    private final Runnable released;
     private final long pingNanos;
     private final Thread thread;
     private final Object lock = new Object();
@@ -58,10 +59,12 @@ final class DemandFetcher {
      * @param granted  told, with the {@code System.nanoTime()} a request was sent at, when the source's reply lets
      *                 the guest run on (the lease runs from then)
      * @param takenBack told, in one sentence, when the source answers that it took the guest back
+     * @param released  told when the source answers that it released the guest (it destroyed its copy)
      */
     DemandFetcher(String name, Supplier<SourcePeer> connect, PageBatch.PageVisitor arrivals, LinkShaper link,
                   Consumer<String> cut, Consumer<String> failed, long pingMs, LongConsumer granted,
-                  Consumer<String> takenBack) {
+                  Consumer<String> takenBack, Runnable released) {
+        this.released = released;
         this.granted = granted;
         this.takenBack = takenBack;
         this.connect = connect;
@@ -187,6 +190,9 @@ final class DemandFetcher {
                 inFlightSince = 0;
                 if (reply.granted()) {
                     granted.accept(sentAt);
+                }
+                if (reply.released()) {
+                    released.run();
                 }
                 reply.pages().forEach(arrivals);
                 // Pages named in alreadySent are on the push connection; they are answered when they land.

@@ -82,6 +82,8 @@ final class IncomingMigration {
     /** Told, off the caller's thread, once the source took the guest back: the session is torn down. */
     private final Consumer<IncomingMigration> takenBackHook;
     private volatile String takenBackWhy;
+    /** The source released the guest after completion: no lease binds it any more. */
+    private volatile boolean released;
 
     IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
                       DomainPreparer.PreparedDomain prepared, long stallMs) {
@@ -126,7 +128,7 @@ final class IncomingMigration {
         fetcher = new DemandFetcher(domain.toString(), () -> connect.apply(this.source), ledger::deliver, link,
                 this::linkCut,
                 this::demandFailed, Math.max(20, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 5), this::leaseGranted,
-                this::takenBackBySource);
+                this::takenBackBySource, this::releasedBySource);
         if (checkpointing.enabled()) {
             checkpointer = new Checkpointer(id, host, domain, gfnCount, () -> connect.apply(this.source),
                     checkpointing.intervalMs(), () -> phase.phase() == DestinationPhase.RUNNING && !fenced, link);
@@ -153,11 +155,12 @@ final class IncomingMigration {
      */
     long resume(Resume request, long precopyWaitMs) {
         lastActivity = System.nanoTime();
+        long arrived = lastActivity;
         if (phase.phase() != DestinationPhase.PREPARED || !switching.compareAndSet(false, true)) {
             throw new IllegalStateException("session " + id + " is " + phase.phase() + " or already switching");
         }
         try {
-            return switchHere(request, precopyWaitMs);
+            return switchHere(request, precopyWaitMs, arrived);
         } finally {
             switching.set(false);
         }
@@ -167,7 +170,7 @@ final class IncomingMigration {
      * Everything that can fail happens while the phase is still PREPARED, so a failed resume leaves a session the
      * source can abort (and then resume its own copy); the move to RUNNING comes just before the unpause.
      */
-    private long switchHere(Resume request, long precopyWaitMs) {
+    private long switchHere(Resume request, long precopyWaitMs, long arrived) {
         precopy.awaitWritten(request.pagesSentBefore(), precopyWaitMs);
         long t0 = System.nanoTime();
         GfnBitmap toCome = new HoleMirror(host, domain, prepared.paging(), mode).mirror(prepared.holes(),
@@ -180,7 +183,9 @@ final class IncomingMigration {
         writeTarget(request.targetKiB());
         if (checkpointer != null) {
             checkpointer.armBeforeResume();
-            lease = new SourceLease(checkpointing.leaseMs(), System.nanoTime());
+            // From the resume's arrival, not the unpause: the source counts its first grant from the call, and the
+            // switch here may wait long for pre-copy pages in flight. A lease run out by then is fenced at once.
+            lease = new SourceLease(checkpointing.leaseMs(), arrived);
         }
         phase.advance(DestinationPhase.PREPARED, DestinationPhase.RUNNING);
         resumedAt = System.nanoTime();
@@ -294,7 +299,53 @@ final class IncomingMigration {
                 Thread.currentThread().interrupt();
             }
         }
-        stopPaging();
+        if (to == DestinationPhase.COMPLETED && lease != null && !released) {
+            // The source still holds its copy until it hears the completion: the lease (and the pings that renew
+            // it) go on until it says it released the guest, or a fail-back of that copy could run beside this one.
+            stopPagingButPing();
+        } else {
+            stopPaging();
+        }
+    }
+
+    /** Whether the lease still binds this session's guest: until the source released it after completion. */
+    boolean holdsLease() {
+        return lease != null && !released && (isLive() || phase.phase() == DestinationPhase.COMPLETED);
+    }
+
+    /**
+     * The source destroyed its copy after the completion: the guest is this host's alone and runs on no lease.
+     * Idempotent; said by the source's {@code released} call or its answer to a ping.
+     */
+    void releasedBySource() {
+        synchronized (this) {
+            if (released || lease == null) {
+                return;
+            }
+            released = true;
+            if (fenced) {
+                host.domains().unpause(domain);
+                fenced = false;
+            }
+            notifyAll();
+        }
+        LOG.log(Level.INFO, "session {0}: the source released the guest; it runs here on no lease", id);
+        if (phase.phase() == DestinationPhase.COMPLETED && fetcher != null) {
+            // Not on the fetcher's own thread: it is told so on that thread, and the join would wait for itself.
+            Thread t = new Thread(fetcher::stop, "release-" + id);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /** Waits while the guest is held for want of a lease; true once it is not. */
+    synchronized boolean awaitUnfenced(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        long left;
+        while (fenced && (left = deadline - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return !fenced;
     }
 
     /**
@@ -304,7 +355,10 @@ final class IncomingMigration {
     LinkState heartbeat() {
         lastActivity = System.nanoTime();
         // A guest that died here is news the source must hear now, not after pushing pages nobody will load.
-        String phaseName = isLive() && guestLost() != null ? DestinationPhase.LOST.name() : phase.phase().name();
+        String phaseName = isLive() && guestLost() != null ? DestinationPhase.LOST.name()
+                // Held for want of a lease while the source still speaks: its pings stopped (a demand channel that
+                // failed for good). PAUSED makes the source reconnect, which opens a new one.
+                : isLive() && fenced ? DestinationPhase.PAUSED.name() : phase.phase().name();
         long ops = host.guestProbe().map(p -> p.operations(domain)).orElse(-1L);
         return new LinkState(phaseName, ledger.settled(), Math.max(0, ledger.expectedCount()), ops);
     }
@@ -347,7 +401,7 @@ final class IncomingMigration {
      */
     private void checkLease(long now) {
         SourceLease l = lease;
-        if (l == null || !isLive()) {
+        if (l == null || !holdsLease()) {
             return;
         }
         synchronized (this) {
@@ -359,6 +413,7 @@ final class IncomingMigration {
             } else if (fenced && l.valid(now) && takenBackWhy == null) {
                 host.domains().unpause(domain);
                 fenced = false;
+                notifyAll();
                 LOG.log(Level.INFO, "session {0}: the source renewed the lease; {1} runs again", id, domain);
             }
         }
@@ -442,6 +497,19 @@ final class IncomingMigration {
         host.domains().destroy(domain);
     }
 
+    /** Stops everything but the demand channel's pings, which keep renewing the lease after completion. */
+    private void stopPagingButPing() {
+        if (checkpointer != null) {
+            checkpointer.stop();
+        }
+        if (loop != null) {
+            loop.close();
+        }
+        if (prepared.paging() != null) {
+            prepared.paging().close();
+        }
+    }
+
     private void stopPaging() {
         if (checkpointer != null) {
             checkpointer.stop();
@@ -512,6 +580,11 @@ final class IncomingMigration {
 
     long checkpointsTaken() {
         return checkpointer == null ? 0 : checkpointer.committed();
+    }
+
+    /** The lease the guest will run on here (0: none). */
+    int leaseMs() {
+        return checkpointing.enabled() ? checkpointing.leaseMs() : 0;
     }
 
     long checkpointsDeferred() {

@@ -45,6 +45,8 @@ public final class IncomingMigrations implements AutoCloseable {
     private final XenHost host;
     private final PeerConnector peers;
     private final ConcurrentHashMap<String, IncomingMigration> sessions = new ConcurrentHashMap<>();
+    /** Completed sessions whose guest still runs on the lease, until the source says it released it. */
+    private final ConcurrentHashMap<String, IncomingMigration> holdingLease = new ConcurrentHashMap<>();
     private final FinishedSessions finished = new FinishedSessions();
     /** Names of the domains coming in: claimed before prepare starts, so two prepares cannot both pass. */
     private final Set<String> namesComingIn = ConcurrentHashMap.newKeySet();
@@ -91,9 +93,25 @@ public final class IncomingMigrations implements AutoCloseable {
     /** Pauses every live session whose source went silent; forgets completion records kept long enough. */
     void checkLinks(long now) {
         for (IncomingMigration m : sessions.values()) {
-            m.checkLink(now);
+            checkOne(m, now);
+        }
+        for (IncomingMigration m : holdingLease.values()) {
+            if (m.holdsLease()) {
+                checkOne(m, now);
+            } else {
+                holdingLease.remove(m.id, m);
+            }
         }
         finished.prune(now);
+    }
+
+    /** One session's check; a failure is its own, and the others are still checked (and fenced) this round. */
+    private static void checkOne(IncomingMigration m, long now) {
+        try {
+            m.checkLink(now);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "session " + m.id + ": checking its link and lease failed", e);
+        }
     }
 
     /** A session as a reconnecting source finds it: the pages it still misses, and its phase. */
@@ -214,7 +232,7 @@ public final class IncomingMigrations implements AutoCloseable {
         LOG.log(Level.INFO, "session {0}: {1} prepared as {2} for {3} from {4} in {5} ms", sessionId,
                 request.domain().name(), m.domain, request.mode().wireName(), request.source().getHostString(),
                 String.format(Locale.ROOT, "%.0f", ms));
-        return new Prepare.Reply(m.domain.value(), ms);
+        return new Prepare.Reply(m.domain.value(), ms, m.leaseMs());
     }
 
     public Resume.Reply resume(String sessionId, Resume request) {
@@ -312,13 +330,27 @@ public final class IncomingMigrations implements AutoCloseable {
                     + " pages loaded after " + request.timeoutMs() + " ms" + why
                     + "; the guest runs here and waits for the rest");
         }
+        try {
+            // A guest held for want of a lease is not handed over by completing: the source may be restoring it.
+            m.awaitUnfenced(Math.max(1, request.timeoutMs()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PeerException(RemoteError.TIMEOUT, "interrupted");
+        }
         synchronized (m) {
             // Two completes may wait at once (the first one's connection was cut): one closes the books.
             done = finished.peek(sessionId);
             if (done != null) {
                 return done.completion();
             }
+            if (m.fenced()) {
+                throw new PeerException(RemoteError.TIMEOUT, "session " + sessionId + ": every page is here but the"
+                        + " guest is held paused, its lease run out; the source must reconnect before it completes");
+            }
             Completion c = closeBooks(m, m.newestComplete);
+            if (m.holdsLease()) {
+                holdingLease.put(m.id, m);
+            }
             finished.put(sessionId, m.gfnCount, c);
             end(m);
             return c;
@@ -436,7 +468,8 @@ public final class IncomingMigrations implements AutoCloseable {
      * thread (the news may come on the demand channel's own thread, which the teardown stops).
      */
     private void takenBackLater(IncomingMigration m) {
-        reaper.execute(() -> {
+        // A thread of its own: the teardown joins threads and destroys a domain, and the lease sweep must not wait.
+        Thread t = new Thread(() -> {
             try {
                 m.tearDownTakenBack();
             } catch (RuntimeException e) {
@@ -444,7 +477,18 @@ public final class IncomingMigrations implements AutoCloseable {
             } finally {
                 end(m);
             }
-        });
+        }, "taken-back-" + m.id);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The source destroyed its copy after the completion: the guest here runs on no lease from now on. */
+    public void released(String sessionId) {
+        IncomingMigration m = sessionId == null ? null : holdingLease.remove(sessionId);
+        if (m == null) {
+            m = session(sessionId);
+        }
+        m.releasedBySource();
     }
 
     /**

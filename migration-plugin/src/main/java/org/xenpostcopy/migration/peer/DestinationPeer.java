@@ -50,6 +50,9 @@ public interface DestinationPeer extends AutoCloseable {
      */
     void takenBack(String reason);
 
+    /** After the completion, once the copy here is destroyed: the guest runs at the destination on no lease. */
+    void released();
+
     @Override
     void close();
 }

@@ -6,6 +6,10 @@ package org.xenpostcopy.migration.peer;
  *
  * @param granted the source still lets the guest run at the destination: the destination's lease runs from the
  *                moment this request was sent
+ * @param released the source has destroyed its copy after the completion: no lease binds the guest any more
  */
-public record Fetched(PageBatch pages, long[] alreadySent, int alreadySentCount, boolean granted) {
+public record Fetched(PageBatch pages, long[] alreadySent, int alreadySentCount, boolean granted, boolean released) {
+    public Fetched(PageBatch pages, long[] alreadySent, int alreadySentCount, boolean granted) {
+        this(pages, alreadySent, alreadySentCount, granted, false);
+    }
 }

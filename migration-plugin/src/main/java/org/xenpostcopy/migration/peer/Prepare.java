@@ -26,7 +26,13 @@ public record Prepare(DomainConfig domain, long targetKiB, InetSocketAddress sou
         this(domain, targetKiB, source, linkMbps, linkLatencyMs, unpopulated, mode, stallMs, Checkpointing.off());
     }
 
-    /** The destination's answer: its domain id and how long creating it took there. */
-    public record Reply(int destinationDomid, double prepareMs) {
+    /**
+     * The destination's answer: its domain id, how long creating it took there, and the lease it will run the
+     * guest on (0: none — checkpoints off, or a destination that does not know them).
+     */
+    public record Reply(int destinationDomid, double prepareMs, int leaseMs) {
+        public Reply(int destinationDomid, double prepareMs) {
+            this(destinationDomid, prepareMs, 0);
+        }
     }
 }

@@ -108,7 +108,11 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             Prepare.Reply r = incoming.prepare(sessionId, new Prepare(config, d.getTargetKiB(), source,
                     request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode, stallMs, checkpointing));
             claimed = false;
-            return new TPrepareReply(r.destinationDomid(), r.prepareMs());
+            TPrepareReply reply = new TPrepareReply(r.destinationDomid(), r.prepareMs());
+            if (r.leaseMs() > 0) {
+                reply.setLeaseMs(r.leaseMs());
+            }
+            return reply;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         } finally {
@@ -231,6 +235,16 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
         try {
             owners.check(sessionId, "takenBack");
             incoming.takenBack(sessionId, LogText.escape(reason == null ? "" : reason));
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
+    public void released(String sessionId) throws TMigrationError {
+        try {
+            owners.check(sessionId, "released");
+            incoming.released(sessionId);
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }

@@ -37,7 +37,9 @@ final class SourcePagesHandler implements SourcePages.Iface {
                 // before the session is registered here (the destination opens its channel at prepare).
                 TFetchReply ping = new TFetchReply(new TPages(ByteBuffer.allocate(0), ByteBuffer.allocate(0)),
                         ByteBuffer.allocate(0));
-                ping.setGranted(pages.fetch(sessionId, new long[0], 0).granted());
+                Fetched answer = pages.fetch(sessionId, new long[0], 0);
+                ping.setGranted(answer.granted());
+                ping.setReleased(answer.released());
                 return ping;
             }
             long[] wanted = Wire.unpackGfns(gfns, migrationConstants.MAX_BATCH_PAGES, pages.gfnCount(sessionId));
@@ -49,6 +51,7 @@ final class SourcePagesHandler implements SourcePages.Iface {
             reply.pages = sent;
             reply.alreadySent = Wire.packGfns(f.alreadySent(), f.alreadySentCount());
             reply.setGranted(f.granted());
+            reply.setReleased(f.released());
             return reply;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);

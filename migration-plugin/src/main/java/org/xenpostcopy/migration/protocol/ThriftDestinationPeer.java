@@ -93,7 +93,8 @@ final class ThriftDestinationPeer implements DestinationPeer {
         }
         try {
             TPrepareReply reply = receiver.prepare(wire);
-            return new Prepare.Reply(reply.getDestinationDomid(), reply.getPrepareMs());
+            return new Prepare.Reply(reply.getDestinationDomid(), reply.getPrepareMs(),
+                    reply.isSetLeaseMs() ? reply.getLeaseMs() : 0);
         } catch (TException e) {
             throw ThriftErrors.fromWire("prepare", "the destination", address, e);
         }
@@ -212,6 +213,15 @@ final class ThriftDestinationPeer implements DestinationPeer {
             receiver.takenBack(sessionId, reason);
         } catch (TException e) {
             throw ThriftErrors.fromWire("takenBack", "the destination", address, e);
+        }
+    }
+
+    @Override
+    public void released() {
+        try {
+            receiver.released(sessionId);
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("released", "the destination", address, e);
         }
     }
 

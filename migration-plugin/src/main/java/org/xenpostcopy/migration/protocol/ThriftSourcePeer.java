@@ -49,7 +49,7 @@ final class ThriftSourcePeer implements SourcePeer {
             long[] already = reply.alreadySent == null ? new long[0]
                     : Wire.unpackGfns(reply.alreadySent, migrationConstants.MAX_BATCH_PAGES, gfnCount);
             return new Fetched(new PageBatch(got, got.length, payload), already, already.length,
-                    reply.isSetGranted() && reply.isGranted());
+                    reply.isSetGranted() && reply.isGranted(), reply.isSetReleased() && reply.isReleased());
         } catch (TException e) {
             throw ThriftErrors.fromWire("fetch", "the source", address, e);
         }

@@ -10,6 +10,7 @@ final class LeaseGrants {
     private long lastGrant;
     private boolean revoked;
     private String takenBack;
+    private boolean released;
 
     LeaseGrants() {
         this.lastGrant = System.nanoTime();
@@ -25,6 +26,9 @@ final class LeaseGrants {
 
     /** Lets the guest run on there, if not revoked; true if granted. */
     synchronized boolean grant() {
+        if (released) {
+            return true;
+        }
         if (revoked) {
             return false;
         }
@@ -46,6 +50,15 @@ final class LeaseGrants {
     synchronized void takenBack(String why) {
         revoked = true;
         takenBack = why;
+    }
+
+    /** The copy here is destroyed after the completion: every lease is granted from now on, for good. */
+    synchronized void released() {
+        released = true;
+    }
+
+    synchronized boolean isReleased() {
+        return released;
     }
 
     /** Why the guest was taken back, or null. */

@@ -138,12 +138,20 @@ public final class OutgoingMigration {
         MigrationMode mode = options.mode();
         int batch = link.batchPages(options.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE);
         // Pre-copy hands over a whole guest: nothing to checkpoint.
-        Checkpointing checkpointing = mode == MigrationMode.PRECOPY ? Checkpointing.off() : options.checkpointing();
+        Checkpointing asked = mode == MigrationMode.PRECOPY ? Checkpointing.off() : options.checkpointing();
         try (DestinationPeer peer = peers.destination(destination, sessionId, options.timeoutMs(), options.stallMs())) {
             progress.update("prepare", 0, 0, 0);
             long target = readKiB(home + "/memory/target").orElse(config.memoryKiB());
             Prepare.Reply prepared = peer.prepare(new Prepare(config, target, self, options.linkMbps(),
-                    options.linkLatencyMs(), holes.now(), mode, options.stallMs(), checkpointing));
+                    options.linkLatencyMs(), holes.now(), mode, options.stallMs(), asked));
+            // A destination that does not run the guest on our lease would never pause it: no fail-back then.
+            Checkpointing checkpointing = asked.enabled() && prepared.leaseMs() != asked.leaseMs()
+                    ? Checkpointing.off() : asked;
+            if (asked.enabled() && !checkpointing.enabled()) {
+                LOG.log(Level.WARNING, "outgoing {0}: the destination did not take the {1} ms lease (it answered {2});"
+                        + " no checkpoints, and no fail-back should it die", domain, asked.leaseMs(),
+                        prepared.leaseMs());
+            }
             PreCopySender sender = new PreCopySender(host, domain, peer, link, batch);
             PreCopyRounds.Result rounds = PreCopyRounds.Result.none(holes.gfnCount());
             if (mode != MigrationMode.POSTCOPY) {
@@ -207,6 +215,7 @@ public final class OutgoingMigration {
                 }
                 long pagesSent = sender.pagesSent() + s.pagesSent();
                 host.domains().destroy(domain);
+                release(sessionId, s);
                 progress.update("done", pagesSent, pagesSent, done.networkFaults());
                 return report.build(sw, rounds.rounds(), prepared.destinationDomid(), pagesSent,
                         sender.bytesSent() + s.wireBytes.get(), done, driver.cuts(), driver.pausedMs(),
@@ -262,6 +271,24 @@ public final class OutgoingMigration {
                     e.getMessage());
         }
         return new FailedBack(why.getMessage() + "; " + domain + " runs here again, " + r.summary(), r, why);
+    }
+
+    /**
+     * The copy here is gone: the destination's guest runs on no lease from now on. Told directly, and to its
+     * pings (which keep its lease going until they hear it), so a lost call costs nothing.
+     */
+    private void release(String sessionId, SourceSession s) {
+        pageServer.released(sessionId);
+        if (s.checkpoints == null) {
+            return;
+        }
+        try (DestinationPeer again = peers.destination(destination, sessionId, Math.min(options.timeoutMs(),
+                options.stallMs()), options.stallMs())) {
+            again.released();
+        } catch (MigrationException e) {
+            LOG.log(Level.INFO, "outgoing {0}: the destination did not hear the release ({1}); its next ping will",
+                    domain, e.getMessage());
+        }
     }
 
     /** The live rounds; on failure log-dirty is turned off and the destination's domain given up. */

@@ -32,6 +32,9 @@ public final class PageServer {
     private final ConcurrentHashMap<String, SourceSession> sessions = new ConcurrentHashMap<>();
     private final Cache<String, String> takenBack = CacheBuilder.newBuilder().expireAfterWrite(TAKEN_BACK_KEPT)
             .maximumSize(10_000).build();
+    /** Sessions whose copy here was destroyed after completion: their destination's pings hear it. */
+    private final Cache<String, Boolean> released = CacheBuilder.newBuilder().expireAfterWrite(TAKEN_BACK_KEPT)
+            .maximumSize(10_000).build();
 
     void register(SourceSession s) {
         sessions.put(s.id, s);
@@ -41,6 +44,9 @@ public final class PageServer {
         String why = s.grants.takenBack();
         if (why != null) {
             takenBack.put(s.id, why);
+        }
+        if (s.grants.isReleased()) {
+            released.put(s.id, true);
         }
         sessions.remove(s.id, s);
     }
@@ -60,8 +66,11 @@ public final class PageServer {
             // The destination's ping on an idle demand channel: it proves the channel, it asks for nothing. Answered
             // even for a session not registered (yet, or any more), but then it grants nothing.
             SourceSession s = sessionId == null ? null : sessions.get(sessionId);
-            boolean granted = s != null ? grant(s) : refuseIfTakenBack(sessionId);
-            return new Fetched(new PageBatch(new long[0], 0, ByteBuffer.allocate(0)), new long[0], 0, granted);
+            boolean wasReleased = s != null ? s.grants.isReleased()
+                    : sessionId != null && released.getIfPresent(sessionId) != null;
+            boolean granted = wasReleased || (s != null ? grant(s) : refuseIfTakenBack(sessionId));
+            return new Fetched(new PageBatch(new long[0], 0, ByteBuffer.allocate(0)), new long[0], 0, granted,
+                    wasReleased);
         }
         SourceSession s = session(sessionId);
         boolean granted = grant(s);
@@ -94,6 +103,18 @@ public final class PageServer {
     private static PeerException takenBackError(String id, String why) {
         return new PeerException(RemoteError.TAKEN_BACK, "the source took the guest of session " + id + " back: "
                 + why);
+    }
+
+    /**
+     * The copy of this session here is destroyed after its completion: its destination's pings are granted for
+     * good and told so, registered or not.
+     */
+    void released(String sessionId) {
+        SourceSession s = sessions.get(sessionId);
+        if (s != null) {
+            s.grants.released();
+        }
+        released.put(sessionId, true);
     }
 
     /** Stages pages of a reverse checkpoint. */

@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.source;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.PhaseMachine;
@@ -54,6 +55,23 @@ final class ResumedMigration {
      * Runs to the end; never throws (nobody waits for it): the outcome goes to the log. Returns whether the guest
      * had been handed over (any copy still here is then out of date).
      */
+    /**
+     * The copy here is gone: the destination's guest, which a checkpointed session runs on a lease, runs on none
+     * from now on (its pings hear it too, should this call be lost).
+     */
+    private void release() {
+        pageServer.released(entry.sessionId());
+        try (DestinationPeer peer = peers.destination(destination, entry.sessionId(), Math.min(entry.timeoutMs(),
+                entry.stallMs()), entry.stallMs())) {
+            peer.released();
+        } catch (MigrationException e) {
+            LOG.log(Level.INFO, "session {0}: the destination did not hear the release ({1}); its next ping will",
+                    entry.sessionId(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "session " + entry.sessionId() + ": telling the destination of the release failed", e);
+        }
+    }
+
     boolean run() {
         boolean handedOver = true;
         try {
@@ -68,6 +86,7 @@ final class ResumedMigration {
             } else {
                 Completion done = finish();
                 host.domains().destroy(domain);
+                release();
                 LOG.log(Level.INFO, "session {0}: finished after the daemon restarted: {1} runs at {2}:{3}, {4}",
                         entry.sessionId(), domain, entry.destinationHost(), String.valueOf(entry.destinationPort()),
                         done.verified() ? "verified" : "NOT verified (" + done.verificationNote() + ")");

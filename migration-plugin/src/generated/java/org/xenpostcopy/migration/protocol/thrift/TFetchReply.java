@@ -13,6 +13,7 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
   private static final org.apache.thrift.protocol.TField PAGES_FIELD_DESC = new org.apache.thrift.protocol.TField("pages", org.apache.thrift.protocol.TType.STRUCT, (short)1);
   private static final org.apache.thrift.protocol.TField ALREADY_SENT_FIELD_DESC = new org.apache.thrift.protocol.TField("alreadySent", org.apache.thrift.protocol.TType.STRING, (short)2);
   private static final org.apache.thrift.protocol.TField GRANTED_FIELD_DESC = new org.apache.thrift.protocol.TField("granted", org.apache.thrift.protocol.TType.BOOL, (short)3);
+  private static final org.apache.thrift.protocol.TField RELEASED_FIELD_DESC = new org.apache.thrift.protocol.TField("released", org.apache.thrift.protocol.TType.BOOL, (short)4);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TFetchReplyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TFetchReplyTupleSchemeFactory();
@@ -29,6 +30,10 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
    * the source still lets the guest run at the destination: its lease runs leaseMs from this request's sending
    */
   public boolean granted; // optional
+  /**
+   * the source destroyed its copy after the completion: the guest runs at the destination on no lease
+   */
+  public boolean released; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -43,7 +48,11 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     /**
      * the source still lets the guest run at the destination: its lease runs leaseMs from this request's sending
      */
-    GRANTED((short)3, "granted");
+    GRANTED((short)3, "granted"),
+    /**
+     * the source destroyed its copy after the completion: the guest runs at the destination on no lease
+     */
+    RELEASED((short)4, "released");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -65,6 +74,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
           return ALREADY_SENT;
         case 3: // GRANTED
           return GRANTED;
+        case 4: // RELEASED
+          return RELEASED;
         default:
           return null;
       }
@@ -109,8 +120,9 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
 
   // isset id assignments
   private static final int __GRANTED_ISSET_ID = 0;
+  private static final int __RELEASED_ISSET_ID = 1;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.GRANTED};
+  private static final _Fields optionals[] = {_Fields.GRANTED,_Fields.RELEASED};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -119,6 +131,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     tmpMap.put(_Fields.ALREADY_SENT, new org.apache.thrift.meta_data.FieldMetaData("alreadySent", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
     tmpMap.put(_Fields.GRANTED, new org.apache.thrift.meta_data.FieldMetaData("granted", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.BOOL)));
+    tmpMap.put(_Fields.RELEASED, new org.apache.thrift.meta_data.FieldMetaData("released", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.BOOL)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TFetchReply.class, metaDataMap);
@@ -148,6 +162,7 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       this.alreadySent = org.apache.thrift.TBaseHelper.copyBinary(other.alreadySent);
     }
     this.granted = other.granted;
+    this.released = other.released;
   }
 
   @Override
@@ -161,6 +176,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     this.alreadySent = null;
     setGrantedIsSet(false);
     this.granted = false;
+    setReleasedIsSet(false);
+    this.released = false;
   }
 
   /**
@@ -263,6 +280,35 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GRANTED_ISSET_ID, value);
   }
 
+  /**
+   * the source destroyed its copy after the completion: the guest runs at the destination on no lease
+   */
+  public boolean isReleased() {
+    return this.released;
+  }
+
+  /**
+   * the source destroyed its copy after the completion: the guest runs at the destination on no lease
+   */
+  public TFetchReply setReleased(boolean released) {
+    this.released = released;
+    setReleasedIsSet(true);
+    return this;
+  }
+
+  public void unsetReleased() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __RELEASED_ISSET_ID);
+  }
+
+  /** Returns true if field released is set (has been assigned a value) and false otherwise */
+  public boolean isSetReleased() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __RELEASED_ISSET_ID);
+  }
+
+  public void setReleasedIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __RELEASED_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -294,6 +340,14 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       }
       break;
 
+    case RELEASED:
+      if (value == null) {
+        unsetReleased();
+      } else {
+        setReleased((java.lang.Boolean)value);
+      }
+      break;
+
     }
   }
 
@@ -309,6 +363,9 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
 
     case GRANTED:
       return isGranted();
+
+    case RELEASED:
+      return isReleased();
 
     }
     throw new java.lang.IllegalStateException();
@@ -328,6 +385,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       return isSetAlreadySent();
     case GRANTED:
       return isSetGranted();
+    case RELEASED:
+      return isSetReleased();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -372,6 +431,15 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
         return false;
     }
 
+    boolean this_present_released = true && this.isSetReleased();
+    boolean that_present_released = true && that.isSetReleased();
+    if (this_present_released || that_present_released) {
+      if (!(this_present_released && that_present_released))
+        return false;
+      if (this.released != that.released)
+        return false;
+    }
+
     return true;
   }
 
@@ -390,6 +458,10 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     hashCode = hashCode * 8191 + ((isSetGranted()) ? 131071 : 524287);
     if (isSetGranted())
       hashCode = hashCode * 8191 + ((granted) ? 131071 : 524287);
+
+    hashCode = hashCode * 8191 + ((isSetReleased()) ? 131071 : 524287);
+    if (isSetReleased())
+      hashCode = hashCode * 8191 + ((released) ? 131071 : 524287);
 
     return hashCode;
   }
@@ -428,6 +500,16 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     }
     if (isSetGranted()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.granted, other.granted);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetReleased(), other.isSetReleased());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetReleased()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.released, other.released);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -475,6 +557,12 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       if (!first) sb.append(", ");
       sb.append("granted:");
       sb.append(this.granted);
+      first = false;
+    }
+    if (isSetReleased()) {
+      if (!first) sb.append(", ");
+      sb.append("released:");
+      sb.append(this.released);
       first = false;
     }
     sb.append(")");
@@ -552,6 +640,14 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 4: // RELEASED
+            if (schemeField.type == org.apache.thrift.protocol.TType.BOOL) {
+              struct.released = iprot.readBool();
+              struct.setReleasedIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -583,6 +679,11 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
         oprot.writeBool(struct.granted);
         oprot.writeFieldEnd();
       }
+      if (struct.isSetReleased()) {
+        oprot.writeFieldBegin(RELEASED_FIELD_DESC);
+        oprot.writeBool(struct.released);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -611,7 +712,10 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       if (struct.isSetGranted()) {
         optionals.set(2);
       }
-      oprot.writeBitSet(optionals, 3);
+      if (struct.isSetReleased()) {
+        optionals.set(3);
+      }
+      oprot.writeBitSet(optionals, 4);
       if (struct.isSetPages()) {
         struct.pages.write(oprot);
       }
@@ -621,12 +725,15 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       if (struct.isSetGranted()) {
         oprot.writeBool(struct.granted);
       }
+      if (struct.isSetReleased()) {
+        oprot.writeBool(struct.released);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TFetchReply struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(3);
+      java.util.BitSet incoming = iprot.readBitSet(4);
       if (incoming.get(0)) {
         struct.pages = new TPages();
         struct.pages.read(iprot);
@@ -639,6 +746,10 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       if (incoming.get(2)) {
         struct.granted = iprot.readBool();
         struct.setGrantedIsSet(true);
+      }
+      if (incoming.get(3)) {
+        struct.released = iprot.readBool();
+        struct.setReleasedIsSet(true);
       }
     }
   }

@@ -12,6 +12,7 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
 
   private static final org.apache.thrift.protocol.TField DESTINATION_DOMID_FIELD_DESC = new org.apache.thrift.protocol.TField("destinationDomid", org.apache.thrift.protocol.TType.I32, (short)1);
   private static final org.apache.thrift.protocol.TField PREPARE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("prepareMs", org.apache.thrift.protocol.TType.DOUBLE, (short)2);
+  private static final org.apache.thrift.protocol.TField LEASE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("leaseMs", org.apache.thrift.protocol.TType.I32, (short)3);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TPrepareReplyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TPrepareReplyTupleSchemeFactory();
@@ -21,6 +22,11 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
    * milliseconds the destination spent creating the domain and paging every gfn out
    */
   public double prepareMs; // required
+  /**
+   * the lease the destination will run the guest on (TPrepare.leaseMs, echoed); absent: none. A source fails back
+   * only on a destination that echoed it: one that ignored it would keep running its copy.
+   */
+  public int leaseMs; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -28,7 +34,12 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
     /**
      * milliseconds the destination spent creating the domain and paging every gfn out
      */
-    PREPARE_MS((short)2, "prepareMs");
+    PREPARE_MS((short)2, "prepareMs"),
+    /**
+     * the lease the destination will run the guest on (TPrepare.leaseMs, echoed); absent: none. A source fails back
+     * only on a destination that echoed it: one that ignored it would keep running its copy.
+     */
+    LEASE_MS((short)3, "leaseMs");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -48,6 +59,8 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
           return DESTINATION_DOMID;
         case 2: // PREPARE_MS
           return PREPARE_MS;
+        case 3: // LEASE_MS
+          return LEASE_MS;
         default:
           return null;
       }
@@ -93,7 +106,9 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
   // isset id assignments
   private static final int __DESTINATIONDOMID_ISSET_ID = 0;
   private static final int __PREPAREMS_ISSET_ID = 1;
+  private static final int __LEASEMS_ISSET_ID = 2;
   private byte __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.LEASE_MS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -101,6 +116,8 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.PREPARE_MS, new org.apache.thrift.meta_data.FieldMetaData("prepareMs", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.DOUBLE)));
+    tmpMap.put(_Fields.LEASE_MS, new org.apache.thrift.meta_data.FieldMetaData("leaseMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TPrepareReply.class, metaDataMap);
   }
@@ -126,6 +143,7 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
     __isset_bitfield = other.__isset_bitfield;
     this.destinationDomid = other.destinationDomid;
     this.prepareMs = other.prepareMs;
+    this.leaseMs = other.leaseMs;
   }
 
   @Override
@@ -139,6 +157,8 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
     this.destinationDomid = 0;
     setPrepareMsIsSet(false);
     this.prepareMs = 0.0;
+    setLeaseMsIsSet(false);
+    this.leaseMs = 0;
   }
 
   public int getDestinationDomid() {
@@ -193,6 +213,37 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PREPAREMS_ISSET_ID, value);
   }
 
+  /**
+   * the lease the destination will run the guest on (TPrepare.leaseMs, echoed); absent: none. A source fails back
+   * only on a destination that echoed it: one that ignored it would keep running its copy.
+   */
+  public int getLeaseMs() {
+    return this.leaseMs;
+  }
+
+  /**
+   * the lease the destination will run the guest on (TPrepare.leaseMs, echoed); absent: none. A source fails back
+   * only on a destination that echoed it: one that ignored it would keep running its copy.
+   */
+  public TPrepareReply setLeaseMs(int leaseMs) {
+    this.leaseMs = leaseMs;
+    setLeaseMsIsSet(true);
+    return this;
+  }
+
+  public void unsetLeaseMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __LEASEMS_ISSET_ID);
+  }
+
+  /** Returns true if field leaseMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetLeaseMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __LEASEMS_ISSET_ID);
+  }
+
+  public void setLeaseMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __LEASEMS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -212,6 +263,14 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
       }
       break;
 
+    case LEASE_MS:
+      if (value == null) {
+        unsetLeaseMs();
+      } else {
+        setLeaseMs((java.lang.Integer)value);
+      }
+      break;
+
     }
   }
 
@@ -224,6 +283,9 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
 
     case PREPARE_MS:
       return getPrepareMs();
+
+    case LEASE_MS:
+      return getLeaseMs();
 
     }
     throw new java.lang.IllegalStateException();
@@ -241,6 +303,8 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
       return isSetDestinationDomid();
     case PREPARE_MS:
       return isSetPrepareMs();
+    case LEASE_MS:
+      return isSetLeaseMs();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -276,6 +340,15 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
         return false;
     }
 
+    boolean this_present_leaseMs = true && this.isSetLeaseMs();
+    boolean that_present_leaseMs = true && that.isSetLeaseMs();
+    if (this_present_leaseMs || that_present_leaseMs) {
+      if (!(this_present_leaseMs && that_present_leaseMs))
+        return false;
+      if (this.leaseMs != that.leaseMs)
+        return false;
+    }
+
     return true;
   }
 
@@ -286,6 +359,10 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
     hashCode = hashCode * 8191 + destinationDomid;
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(prepareMs);
+
+    hashCode = hashCode * 8191 + ((isSetLeaseMs()) ? 131071 : 524287);
+    if (isSetLeaseMs())
+      hashCode = hashCode * 8191 + leaseMs;
 
     return hashCode;
   }
@@ -314,6 +391,16 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
     }
     if (isSetPrepareMs()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.prepareMs, other.prepareMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetLeaseMs(), other.isSetLeaseMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetLeaseMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.leaseMs, other.leaseMs);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -349,6 +436,12 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
     sb.append("prepareMs:");
     sb.append(this.prepareMs);
     first = false;
+    if (isSetLeaseMs()) {
+      if (!first) sb.append(", ");
+      sb.append("leaseMs:");
+      sb.append(this.leaseMs);
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -412,6 +505,14 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 3: // LEASE_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.leaseMs = iprot.readI32();
+              struct.setLeaseMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -434,6 +535,11 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
       oprot.writeFieldBegin(PREPARE_MS_FIELD_DESC);
       oprot.writeDouble(struct.prepareMs);
       oprot.writeFieldEnd();
+      if (struct.isSetLeaseMs()) {
+        oprot.writeFieldBegin(LEASE_MS_FIELD_DESC);
+        oprot.writeI32(struct.leaseMs);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -459,19 +565,25 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
       if (struct.isSetPrepareMs()) {
         optionals.set(1);
       }
-      oprot.writeBitSet(optionals, 2);
+      if (struct.isSetLeaseMs()) {
+        optionals.set(2);
+      }
+      oprot.writeBitSet(optionals, 3);
       if (struct.isSetDestinationDomid()) {
         oprot.writeI32(struct.destinationDomid);
       }
       if (struct.isSetPrepareMs()) {
         oprot.writeDouble(struct.prepareMs);
       }
+      if (struct.isSetLeaseMs()) {
+        oprot.writeI32(struct.leaseMs);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TPrepareReply struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(2);
+      java.util.BitSet incoming = iprot.readBitSet(3);
       if (incoming.get(0)) {
         struct.destinationDomid = iprot.readI32();
         struct.setDestinationDomidIsSet(true);
@@ -479,6 +591,10 @@ public class TPrepareReply implements org.apache.thrift.TBase<TPrepareReply, TPr
       if (incoming.get(1)) {
         struct.prepareMs = iprot.readDouble();
         struct.setPrepareMsIsSet(true);
+      }
+      if (incoming.get(2)) {
+        struct.leaseMs = iprot.readI32();
+        struct.setLeaseMsIsSet(true);
       }
     }
   }
