@@ -132,8 +132,9 @@ struct TLatency {
 struct TCompletion {
   1: i64 pagesReceived,
   2: i64 duplicatePages,
+  /** first guest touches of post-copy pages that had to be fetched from the source */
   3: i64 networkFaults,
-  4: i64 prepagedHits,
+  // 4: prepagedHits, retired (it counted only faults a push answered while they sat on the ring); never reused
   5: TLatency faultLatency,
   /** nanoseconds from resume to the last page loaded, measured at the destination */
   6: i64 postCopyNanos,
@@ -146,6 +147,8 @@ struct TCompletion {
   12: i32 destinationDomid,
   /** distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell) */
   13: i64 guestPagesTouched,
+  /** first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown */
+  14: i64 minorFaults = -1,
 }
 
 /** The destination's side of a post-copy session, as a heartbeat reports it. */

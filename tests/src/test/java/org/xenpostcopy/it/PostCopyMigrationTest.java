@@ -65,7 +65,7 @@ class PostCopyMigrationTest {
             assertEquals("postcopy", r.mode());
             assertEquals(policy.wireName(), r.prepaging());
             assertTrue(r.appThroughputBaseline() > 0, "baseline measured");
-            if (!workload.equals("idle") && policy == PrePaging.NONE) {
+            if (!workload.equals("idle") && policy == PrePaging.DEMAND) {
                 assertTrue(r.networkFaults() > 0, "demand paging served faults");
             }
             assertTrue(phases.contains("prepare") && phases.contains("done"), phases.toString());

@@ -70,6 +70,7 @@ final class IncomingMigration {
     private volatile long opsAtResume = -1;
     private volatile long opsAtCompletion = -1;
     private volatile long touchedAtCompletion = -1;
+    private volatile long minorFaultsAtCompletion = -1;
 
     IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
                       DomainPreparer.PreparedDomain prepared, long stallMs) {
@@ -212,10 +213,12 @@ final class IncomingMigration {
         }
     }
 
+    /** Takes the guest's counts as the last page lands: the post-copy span ends here, for every figure at once. */
     private void lastPageLoaded() {
         host.guestProbe().ifPresent(p -> {
             opsAtCompletion = p.operations(domain);
             touchedAtCompletion = p.pagesTouched(domain);
+            minorFaultsAtCompletion = p.touchedPages(domain).map(ledger::minorFaults).orElse(-1L);
         });
     }
 
@@ -364,7 +367,7 @@ final class IncomingMigration {
     CompletionRecord.Tally tally() {
         return new CompletionRecord.Tally(ledger.loaded() + ledger.released() + precopy.pagesWritten(), ledger.loaded(),
                 ledger.released(),
-                ledger.duplicates(), ledger.rejected(), ledger.networkFaults(), ledger.prepagedHits(),
+                ledger.duplicates(), ledger.rejected(), ledger.networkFaults(), minorFaultsAtCompletion,
                 ledger.faultLatency(), ledger.lastLoadedAt() - resumedAt, opsAtResume, opsAtCompletion,
                 touchedAtCompletion, domain.value());
     }

@@ -6,9 +6,11 @@ package org.xenpostcopy.migration.peer;
  * @param postCopyNanos        from resume to the last page loaded, at the destination
  * @param guestOpsAtResume     guest operations counted at resume (-1 if the host cannot tell)
  * @param guestOpsAtCompletion likewise when the last page was loaded
+ * @param networkFaults        first touches of post-copy pages that had to be fetched from the source
+ * @param minorFaults          first touches of post-copy pages that pre-paging had brought (-1 if unknown)
  * @param guestPagesTouched    distinct pages the guest touched from resume to the last page (-1 if unknown)
  */
-public record Completion(long pagesReceived, long duplicatePages, long networkFaults, long prepagedHits,
+public record Completion(long pagesReceived, long duplicatePages, long networkFaults, long minorFaults,
                          Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
                          long guestPagesTouched, boolean verified, long mismatchedPages, String verificationNote,
                          int destinationDomid) {

@@ -57,7 +57,8 @@ final class ReportBuilder {
                 mode == MigrationMode.PRECOPY ? "none" : options.prepaging().wireName(), options.dsb(), vmPages,
                 prepareMs + downtimeMs + postCopyMs, downtimeMs, pagesSent, bytesSent + sw.vcpuBytes(),
                 done.duplicatePages(), Math.max(0, vmPages - populatedAtSwitch), freeAtStart, done.networkFaults(),
-                done.prepagedHits(), done.guestPagesTouched(),
+                done.minorFaults(), done.guestPagesTouched(),
+                MigrationReport.networkFaultRatio(done.networkFaults(), done.guestPagesTouched()),
                 new MigrationReport.FaultLatency(l.p50Us(), l.p99Us(), l.maxUs()), baseline, during, done.verified(),
                 done.mismatchedPages(), done.verificationNote(), prepareMs, postCopyMs, sourceDomid, destinationDomid,
                 rounds + (sw.stopAndCopy() ? 1 : 0), new MigrationReport.Recovery(cuts, pausedMs, pagesResent));

@@ -13,7 +13,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField PAGES_RECEIVED_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesReceived", org.apache.thrift.protocol.TType.I64, (short)1);
   private static final org.apache.thrift.protocol.TField DUPLICATE_PAGES_FIELD_DESC = new org.apache.thrift.protocol.TField("duplicatePages", org.apache.thrift.protocol.TType.I64, (short)2);
   private static final org.apache.thrift.protocol.TField NETWORK_FAULTS_FIELD_DESC = new org.apache.thrift.protocol.TField("networkFaults", org.apache.thrift.protocol.TType.I64, (short)3);
-  private static final org.apache.thrift.protocol.TField PREPAGED_HITS_FIELD_DESC = new org.apache.thrift.protocol.TField("prepagedHits", org.apache.thrift.protocol.TType.I64, (short)4);
   private static final org.apache.thrift.protocol.TField FAULT_LATENCY_FIELD_DESC = new org.apache.thrift.protocol.TField("faultLatency", org.apache.thrift.protocol.TType.STRUCT, (short)5);
   private static final org.apache.thrift.protocol.TField POST_COPY_NANOS_FIELD_DESC = new org.apache.thrift.protocol.TField("postCopyNanos", org.apache.thrift.protocol.TType.I64, (short)6);
   private static final org.apache.thrift.protocol.TField GUEST_OPS_AT_COMPLETION_FIELD_DESC = new org.apache.thrift.protocol.TField("guestOpsAtCompletion", org.apache.thrift.protocol.TType.I64, (short)7);
@@ -23,14 +22,17 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField VERIFICATION_NOTE_FIELD_DESC = new org.apache.thrift.protocol.TField("verificationNote", org.apache.thrift.protocol.TType.STRING, (short)11);
   private static final org.apache.thrift.protocol.TField DESTINATION_DOMID_FIELD_DESC = new org.apache.thrift.protocol.TField("destinationDomid", org.apache.thrift.protocol.TType.I32, (short)12);
   private static final org.apache.thrift.protocol.TField GUEST_PAGES_TOUCHED_FIELD_DESC = new org.apache.thrift.protocol.TField("guestPagesTouched", org.apache.thrift.protocol.TType.I64, (short)13);
+  private static final org.apache.thrift.protocol.TField MINOR_FAULTS_FIELD_DESC = new org.apache.thrift.protocol.TField("minorFaults", org.apache.thrift.protocol.TType.I64, (short)14);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
 
   public long pagesReceived; // required
   public long duplicatePages; // required
+  /**
+   * first guest touches of post-copy pages that had to be fetched from the source
+   */
   public long networkFaults; // required
-  public long prepagedHits; // required
   public @org.apache.thrift.annotation.Nullable TLatency faultLatency; // required
   /**
    * nanoseconds from resume to the last page loaded, measured at the destination
@@ -49,13 +51,19 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
    * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
    */
   public long guestPagesTouched; // required
+  /**
+   * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
+   */
+  public long minorFaults; // required
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
     PAGES_RECEIVED((short)1, "pagesReceived"),
     DUPLICATE_PAGES((short)2, "duplicatePages"),
+    /**
+     * first guest touches of post-copy pages that had to be fetched from the source
+     */
     NETWORK_FAULTS((short)3, "networkFaults"),
-    PREPAGED_HITS((short)4, "prepagedHits"),
     FAULT_LATENCY((short)5, "faultLatency"),
     /**
      * nanoseconds from resume to the last page loaded, measured at the destination
@@ -73,7 +81,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     /**
      * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
      */
-    GUEST_PAGES_TOUCHED((short)13, "guestPagesTouched");
+    GUEST_PAGES_TOUCHED((short)13, "guestPagesTouched"),
+    /**
+     * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
+     */
+    MINOR_FAULTS((short)14, "minorFaults");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -95,8 +107,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return DUPLICATE_PAGES;
         case 3: // NETWORK_FAULTS
           return NETWORK_FAULTS;
-        case 4: // PREPAGED_HITS
-          return PREPAGED_HITS;
         case 5: // FAULT_LATENCY
           return FAULT_LATENCY;
         case 6: // POST_COPY_NANOS
@@ -115,6 +125,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return DESTINATION_DOMID;
         case 13: // GUEST_PAGES_TOUCHED
           return GUEST_PAGES_TOUCHED;
+        case 14: // MINOR_FAULTS
+          return MINOR_FAULTS;
         default:
           return null;
       }
@@ -161,14 +173,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __PAGESRECEIVED_ISSET_ID = 0;
   private static final int __DUPLICATEPAGES_ISSET_ID = 1;
   private static final int __NETWORKFAULTS_ISSET_ID = 2;
-  private static final int __PREPAGEDHITS_ISSET_ID = 3;
-  private static final int __POSTCOPYNANOS_ISSET_ID = 4;
-  private static final int __GUESTOPSATCOMPLETION_ISSET_ID = 5;
-  private static final int __GUESTOPSATRESUME_ISSET_ID = 6;
-  private static final int __VERIFIED_ISSET_ID = 7;
-  private static final int __MISMATCHEDPAGES_ISSET_ID = 8;
-  private static final int __DESTINATIONDOMID_ISSET_ID = 9;
-  private static final int __GUESTPAGESTOUCHED_ISSET_ID = 10;
+  private static final int __POSTCOPYNANOS_ISSET_ID = 3;
+  private static final int __GUESTOPSATCOMPLETION_ISSET_ID = 4;
+  private static final int __GUESTOPSATRESUME_ISSET_ID = 5;
+  private static final int __VERIFIED_ISSET_ID = 6;
+  private static final int __MISMATCHEDPAGES_ISSET_ID = 7;
+  private static final int __DESTINATIONDOMID_ISSET_ID = 8;
+  private static final int __GUESTPAGESTOUCHED_ISSET_ID = 9;
+  private static final int __MINORFAULTS_ISSET_ID = 10;
   private short __isset_bitfield = 0;
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
@@ -178,8 +190,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     tmpMap.put(_Fields.DUPLICATE_PAGES, new org.apache.thrift.meta_data.FieldMetaData("duplicatePages", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.NETWORK_FAULTS, new org.apache.thrift.meta_data.FieldMetaData("networkFaults", org.apache.thrift.TFieldRequirementType.DEFAULT, 
-        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
-    tmpMap.put(_Fields.PREPAGED_HITS, new org.apache.thrift.meta_data.FieldMetaData("prepagedHits", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.FAULT_LATENCY, new org.apache.thrift.meta_data.FieldMetaData("faultLatency", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TLatency.class)));
@@ -199,18 +209,21 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.GUEST_PAGES_TOUCHED, new org.apache.thrift.meta_data.FieldMetaData("guestPagesTouched", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.MINOR_FAULTS, new org.apache.thrift.meta_data.FieldMetaData("minorFaults", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TCompletion.class, metaDataMap);
   }
 
   public TCompletion() {
+    this.minorFaults = -1L;
+
   }
 
   public TCompletion(
     long pagesReceived,
     long duplicatePages,
     long networkFaults,
-    long prepagedHits,
     TLatency faultLatency,
     long postCopyNanos,
     long guestOpsAtCompletion,
@@ -219,7 +232,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     long mismatchedPages,
     java.lang.String verificationNote,
     int destinationDomid,
-    long guestPagesTouched)
+    long guestPagesTouched,
+    long minorFaults)
   {
     this();
     this.pagesReceived = pagesReceived;
@@ -228,8 +242,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     setDuplicatePagesIsSet(true);
     this.networkFaults = networkFaults;
     setNetworkFaultsIsSet(true);
-    this.prepagedHits = prepagedHits;
-    setPrepagedHitsIsSet(true);
     this.faultLatency = faultLatency;
     this.postCopyNanos = postCopyNanos;
     setPostCopyNanosIsSet(true);
@@ -246,6 +258,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     setDestinationDomidIsSet(true);
     this.guestPagesTouched = guestPagesTouched;
     setGuestPagesTouchedIsSet(true);
+    this.minorFaults = minorFaults;
+    setMinorFaultsIsSet(true);
   }
 
   /**
@@ -256,7 +270,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.pagesReceived = other.pagesReceived;
     this.duplicatePages = other.duplicatePages;
     this.networkFaults = other.networkFaults;
-    this.prepagedHits = other.prepagedHits;
     if (other.isSetFaultLatency()) {
       this.faultLatency = new TLatency(other.faultLatency);
     }
@@ -270,6 +283,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     }
     this.destinationDomid = other.destinationDomid;
     this.guestPagesTouched = other.guestPagesTouched;
+    this.minorFaults = other.minorFaults;
   }
 
   @Override
@@ -285,8 +299,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.duplicatePages = 0;
     setNetworkFaultsIsSet(false);
     this.networkFaults = 0;
-    setPrepagedHitsIsSet(false);
-    this.prepagedHits = 0;
     this.faultLatency = null;
     setPostCopyNanosIsSet(false);
     this.postCopyNanos = 0;
@@ -303,6 +315,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.destinationDomid = 0;
     setGuestPagesTouchedIsSet(false);
     this.guestPagesTouched = 0;
+    this.minorFaults = -1L;
+
   }
 
   public long getPagesReceived() {
@@ -351,10 +365,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __DUPLICATEPAGES_ISSET_ID, value);
   }
 
+  /**
+   * first guest touches of post-copy pages that had to be fetched from the source
+   */
   public long getNetworkFaults() {
     return this.networkFaults;
   }
 
+  /**
+   * first guest touches of post-copy pages that had to be fetched from the source
+   */
   public TCompletion setNetworkFaults(long networkFaults) {
     this.networkFaults = networkFaults;
     setNetworkFaultsIsSet(true);
@@ -372,29 +392,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
 
   public void setNetworkFaultsIsSet(boolean value) {
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __NETWORKFAULTS_ISSET_ID, value);
-  }
-
-  public long getPrepagedHits() {
-    return this.prepagedHits;
-  }
-
-  public TCompletion setPrepagedHits(long prepagedHits) {
-    this.prepagedHits = prepagedHits;
-    setPrepagedHitsIsSet(true);
-    return this;
-  }
-
-  public void unsetPrepagedHits() {
-    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __PREPAGEDHITS_ISSET_ID);
-  }
-
-  /** Returns true if field prepagedHits is set (has been assigned a value) and false otherwise */
-  public boolean isSetPrepagedHits() {
-    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __PREPAGEDHITS_ISSET_ID);
-  }
-
-  public void setPrepagedHitsIsSet(boolean value) {
-    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PREPAGEDHITS_ISSET_ID, value);
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -626,6 +623,35 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GUESTPAGESTOUCHED_ISSET_ID, value);
   }
 
+  /**
+   * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
+   */
+  public long getMinorFaults() {
+    return this.minorFaults;
+  }
+
+  /**
+   * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
+   */
+  public TCompletion setMinorFaults(long minorFaults) {
+    this.minorFaults = minorFaults;
+    setMinorFaultsIsSet(true);
+    return this;
+  }
+
+  public void unsetMinorFaults() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __MINORFAULTS_ISSET_ID);
+  }
+
+  /** Returns true if field minorFaults is set (has been assigned a value) and false otherwise */
+  public boolean isSetMinorFaults() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __MINORFAULTS_ISSET_ID);
+  }
+
+  public void setMinorFaultsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __MINORFAULTS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -650,14 +676,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         unsetNetworkFaults();
       } else {
         setNetworkFaults((java.lang.Long)value);
-      }
-      break;
-
-    case PREPAGED_HITS:
-      if (value == null) {
-        unsetPrepagedHits();
-      } else {
-        setPrepagedHits((java.lang.Long)value);
       }
       break;
 
@@ -733,6 +751,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case MINOR_FAULTS:
+      if (value == null) {
+        unsetMinorFaults();
+      } else {
+        setMinorFaults((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -748,9 +774,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
 
     case NETWORK_FAULTS:
       return getNetworkFaults();
-
-    case PREPAGED_HITS:
-      return getPrepagedHits();
 
     case FAULT_LATENCY:
       return getFaultLatency();
@@ -779,6 +802,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case GUEST_PAGES_TOUCHED:
       return getGuestPagesTouched();
 
+    case MINOR_FAULTS:
+      return getMinorFaults();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -797,8 +823,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetDuplicatePages();
     case NETWORK_FAULTS:
       return isSetNetworkFaults();
-    case PREPAGED_HITS:
-      return isSetPrepagedHits();
     case FAULT_LATENCY:
       return isSetFaultLatency();
     case POST_COPY_NANOS:
@@ -817,6 +841,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetDestinationDomid();
     case GUEST_PAGES_TOUCHED:
       return isSetGuestPagesTouched();
+    case MINOR_FAULTS:
+      return isSetMinorFaults();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -858,15 +884,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (!(this_present_networkFaults && that_present_networkFaults))
         return false;
       if (this.networkFaults != that.networkFaults)
-        return false;
-    }
-
-    boolean this_present_prepagedHits = true;
-    boolean that_present_prepagedHits = true;
-    if (this_present_prepagedHits || that_present_prepagedHits) {
-      if (!(this_present_prepagedHits && that_present_prepagedHits))
-        return false;
-      if (this.prepagedHits != that.prepagedHits)
         return false;
     }
 
@@ -951,6 +968,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_minorFaults = true;
+    boolean that_present_minorFaults = true;
+    if (this_present_minorFaults || that_present_minorFaults) {
+      if (!(this_present_minorFaults && that_present_minorFaults))
+        return false;
+      if (this.minorFaults != that.minorFaults)
+        return false;
+    }
+
     return true;
   }
 
@@ -963,8 +989,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(duplicatePages);
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(networkFaults);
-
-    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(prepagedHits);
 
     hashCode = hashCode * 8191 + ((isSetFaultLatency()) ? 131071 : 524287);
     if (isSetFaultLatency())
@@ -987,6 +1011,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + destinationDomid;
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(guestPagesTouched);
+
+    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(minorFaults);
 
     return hashCode;
   }
@@ -1025,16 +1051,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     }
     if (isSetNetworkFaults()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.networkFaults, other.networkFaults);
-      if (lastComparison != 0) {
-        return lastComparison;
-      }
-    }
-    lastComparison = java.lang.Boolean.compare(isSetPrepagedHits(), other.isSetPrepagedHits());
-    if (lastComparison != 0) {
-      return lastComparison;
-    }
-    if (isSetPrepagedHits()) {
-      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.prepagedHits, other.prepagedHits);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -1129,6 +1145,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetMinorFaults(), other.isSetMinorFaults());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetMinorFaults()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.minorFaults, other.minorFaults);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1163,10 +1189,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     if (!first) sb.append(", ");
     sb.append("networkFaults:");
     sb.append(this.networkFaults);
-    first = false;
-    if (!first) sb.append(", ");
-    sb.append("prepagedHits:");
-    sb.append(this.prepagedHits);
     first = false;
     if (!first) sb.append(", ");
     sb.append("faultLatency:");
@@ -1211,6 +1233,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     if (!first) sb.append(", ");
     sb.append("guestPagesTouched:");
     sb.append(this.guestPagesTouched);
+    first = false;
+    if (!first) sb.append(", ");
+    sb.append("minorFaults:");
+    sb.append(this.minorFaults);
     first = false;
     sb.append(")");
     return sb.toString();
@@ -1282,14 +1308,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
             if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
               struct.networkFaults = iprot.readI64();
               struct.setNetworkFaultsIsSet(true);
-            } else { 
-              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
-            }
-            break;
-          case 4: // PREPAGED_HITS
-            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
-              struct.prepagedHits = iprot.readI64();
-              struct.setPrepagedHitsIsSet(true);
             } else { 
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
@@ -1367,6 +1385,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 14: // MINOR_FAULTS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.minorFaults = iprot.readI64();
+              struct.setMinorFaultsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1391,9 +1417,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       oprot.writeFieldEnd();
       oprot.writeFieldBegin(NETWORK_FAULTS_FIELD_DESC);
       oprot.writeI64(struct.networkFaults);
-      oprot.writeFieldEnd();
-      oprot.writeFieldBegin(PREPAGED_HITS_FIELD_DESC);
-      oprot.writeI64(struct.prepagedHits);
       oprot.writeFieldEnd();
       if (struct.faultLatency != null) {
         oprot.writeFieldBegin(FAULT_LATENCY_FIELD_DESC);
@@ -1426,6 +1449,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       oprot.writeFieldBegin(GUEST_PAGES_TOUCHED_FIELD_DESC);
       oprot.writeI64(struct.guestPagesTouched);
       oprot.writeFieldEnd();
+      oprot.writeFieldBegin(MINOR_FAULTS_FIELD_DESC);
+      oprot.writeI64(struct.minorFaults);
+      oprot.writeFieldEnd();
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1454,34 +1480,34 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetNetworkFaults()) {
         optionals.set(2);
       }
-      if (struct.isSetPrepagedHits()) {
+      if (struct.isSetFaultLatency()) {
         optionals.set(3);
       }
-      if (struct.isSetFaultLatency()) {
+      if (struct.isSetPostCopyNanos()) {
         optionals.set(4);
       }
-      if (struct.isSetPostCopyNanos()) {
+      if (struct.isSetGuestOpsAtCompletion()) {
         optionals.set(5);
       }
-      if (struct.isSetGuestOpsAtCompletion()) {
+      if (struct.isSetGuestOpsAtResume()) {
         optionals.set(6);
       }
-      if (struct.isSetGuestOpsAtResume()) {
+      if (struct.isSetVerified()) {
         optionals.set(7);
       }
-      if (struct.isSetVerified()) {
+      if (struct.isSetMismatchedPages()) {
         optionals.set(8);
       }
-      if (struct.isSetMismatchedPages()) {
+      if (struct.isSetVerificationNote()) {
         optionals.set(9);
       }
-      if (struct.isSetVerificationNote()) {
+      if (struct.isSetDestinationDomid()) {
         optionals.set(10);
       }
-      if (struct.isSetDestinationDomid()) {
+      if (struct.isSetGuestPagesTouched()) {
         optionals.set(11);
       }
-      if (struct.isSetGuestPagesTouched()) {
+      if (struct.isSetMinorFaults()) {
         optionals.set(12);
       }
       oprot.writeBitSet(optionals, 13);
@@ -1493,9 +1519,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       if (struct.isSetNetworkFaults()) {
         oprot.writeI64(struct.networkFaults);
-      }
-      if (struct.isSetPrepagedHits()) {
-        oprot.writeI64(struct.prepagedHits);
       }
       if (struct.isSetFaultLatency()) {
         struct.faultLatency.write(oprot);
@@ -1524,6 +1547,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetGuestPagesTouched()) {
         oprot.writeI64(struct.guestPagesTouched);
       }
+      if (struct.isSetMinorFaults()) {
+        oprot.writeI64(struct.minorFaults);
+      }
     }
 
     @Override
@@ -1543,45 +1569,45 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         struct.setNetworkFaultsIsSet(true);
       }
       if (incoming.get(3)) {
-        struct.prepagedHits = iprot.readI64();
-        struct.setPrepagedHitsIsSet(true);
-      }
-      if (incoming.get(4)) {
         struct.faultLatency = new TLatency();
         struct.faultLatency.read(iprot);
         struct.setFaultLatencyIsSet(true);
       }
-      if (incoming.get(5)) {
+      if (incoming.get(4)) {
         struct.postCopyNanos = iprot.readI64();
         struct.setPostCopyNanosIsSet(true);
       }
-      if (incoming.get(6)) {
+      if (incoming.get(5)) {
         struct.guestOpsAtCompletion = iprot.readI64();
         struct.setGuestOpsAtCompletionIsSet(true);
       }
-      if (incoming.get(7)) {
+      if (incoming.get(6)) {
         struct.guestOpsAtResume = iprot.readI64();
         struct.setGuestOpsAtResumeIsSet(true);
       }
-      if (incoming.get(8)) {
+      if (incoming.get(7)) {
         struct.verified = iprot.readBool();
         struct.setVerifiedIsSet(true);
       }
-      if (incoming.get(9)) {
+      if (incoming.get(8)) {
         struct.mismatchedPages = iprot.readI64();
         struct.setMismatchedPagesIsSet(true);
       }
-      if (incoming.get(10)) {
+      if (incoming.get(9)) {
         struct.verificationNote = iprot.readString();
         struct.setVerificationNoteIsSet(true);
       }
-      if (incoming.get(11)) {
+      if (incoming.get(10)) {
         struct.destinationDomid = iprot.readI32();
         struct.setDestinationDomidIsSet(true);
       }
-      if (incoming.get(12)) {
+      if (incoming.get(11)) {
         struct.guestPagesTouched = iprot.readI64();
         struct.setGuestPagesTouchedIsSet(true);
+      }
+      if (incoming.get(12)) {
+        struct.minorFaults = iprot.readI64();
+        struct.setMinorFaultsIsSet(true);
       }
     }
   }
