@@ -6,6 +6,7 @@
  *   push       source -> destination  MigrationReceiver.pushPages (oneway, bulk)
  *   heartbeat  source -> destination  MigrationReceiver.heartbeat (after the switch, every stall/5)
  *   demand     destination -> source  SourcePages.fetch (urgent; never queued behind push; an empty fetch pings)
+ *   checkpoint destination -> source  SourcePages.checkpointPages / checkpointCommit (reverse checkpoints)
  *
  * Every call names its session, so after a cut the source opens fresh connections and recovers the session:
  * reconnect (the destination names the pages it still misses), then recovered (it reopens its demand channel).
@@ -33,6 +34,8 @@ enum TErrorCode {
   NO_SUCH_DOMAIN = 7,
   /** recovery of a session the destination prepared but never resumed: the source may take the guest back */
   NOT_RESUMED = 8,
+  /** the source runs the guest again from its copy and the last checkpoint: the destination's copy must go */
+  TAKEN_BACK = 9,
 }
 
 exception TMigrationError {
@@ -75,6 +78,17 @@ struct TPrepare {
    * that does not move) and pauses the session until the source reconnects; absent = 5000
    */
   10: optional i32 stallMs,
+  /**
+   * reverse checkpoints: every checkpointMs the destination sends the source the pages its guest dirtied and its
+   * vCPU state; absent or 0 = none (and no fail-back: a dead destination then loses the guest)
+   */
+  11: optional i32 checkpointMs,
+  /**
+   * with checkpoints: the destination runs the guest only while a reply of the source, to a request sent less than
+   * leaseMs ago, says it may (TFetchReply.granted); past that it pauses it. The source restores the guest from
+   * its last checkpoint only once every lease it granted has run out.
+   */
+  12: optional i32 leaseMs,
 }
 
 struct TPrepareReply {
@@ -121,6 +135,22 @@ struct TFetchReply {
   1: TPages pages,
   /** gfns that were already sent on the push connection: they are on their way */
   2: binary alreadySent,
+  /** the source still lets the guest run at the destination: its lease runs leaseMs from this request's sending */
+  3: optional bool granted,
+}
+/**
+ * One reverse checkpoint, committed after its pages (checkpointPages with the same seq): the guest's state at one
+ * instant of its run at the destination, as a change to the source's paused copy.
+ */
+struct TCheckpoint {
+  1: i64 seq,
+  2: list<TVcpuState> vcpus,
+  /** gfns unpopulated at the destination at that instant (bitmap as in TPrepare) */
+  3: binary unpopulated,
+  /** pages sent for this seq: the source commits only if it holds exactly these */
+  4: i64 pageCount,
+  /** guest operations at that instant (-1 if the host cannot tell) */
+  5: i64 guestOps,
 }
 
 struct TLatency {
@@ -147,8 +177,11 @@ struct TCompletion {
   12: i32 destinationDomid,
   /** distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell) */
   13: i64 guestPagesTouched,
+  /** reverse checkpoints taken, and the time the guest spent paused for them (ms) */
+  14: optional i64 checkpoints,
+  15: optional double checkpointPauseMs,
   /** first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown */
-  14: i64 minorFaults = -1,
+  16: i64 minorFaults = -1,
 }
 
 /** The destination's side of a post-copy session, as a heartbeat reports it. */
@@ -157,6 +190,8 @@ struct TLinkState {
   1: string phase,
   2: i64 pagesSettled,
   3: i64 pagesExpected,
+  /** guest operations at the destination now (-1 if the host cannot tell) */
+  4: optional i64 guestOps,
 }
 
 struct TReconnectReply {
@@ -195,11 +230,20 @@ service MigrationReceiver {
   void recovered(1: string sessionId) throws (1: TMigrationError error),
   /** Gives up a session: the destination domain is destroyed (only before resume; after it the guest lives here). */
   void abort(1: string sessionId, 2: string reason) throws (1: TMigrationError error),
+  /**
+   * After a fail-back: the source runs the guest again from its copy and last checkpoint, so the destination's copy
+   * (paused by then: its lease ran out, or its restarted daemon holds it) is destroyed.
+   */
+  void takenBack(1: string sessionId, 2: string reason) throws (1: TMigrationError error),
 }
 
 /** The source's demand service (named apart from the engine's PageServer class, which it is served by). */
 service SourcePages {
   TFetchReply fetch(1: string sessionId, 2: binary gfns) throws (1: TMigrationError error),
+  /** Pages of reverse checkpoint seq (a new seq drops an older one not committed). */
+  void checkpointPages(1: string sessionId, 2: i64 seq, 3: TPages pages) throws (1: TMigrationError error),
+  /** Commits checkpoint seq: from now on a fail-back restores the guest to it. */
+  void checkpointCommit(1: string sessionId, 2: TCheckpoint checkpoint) throws (1: TMigrationError error),
 }
 
 /* ---- host control: what the xlpc command line asks of a daemon ------------------------------------------- */
@@ -236,6 +280,10 @@ struct TMigrateRequest {
   12: optional i32 stallMs,
   /** post-copy: how long the source keeps reconnecting after a cut before it fails (absent: 600000) */
   13: optional i64 giveUpMs,
+  /** post-copy: reverse checkpoint interval (absent: 1000; 0 = none) */
+  14: optional i32 checkpointMs,
+  /** post-copy with checkpoints: the destination's lease, after which a silent destination's guest comes back (absent: stallMs) */
+  15: optional i32 failBackMs,
 }
 
 struct TMigrationStatus {

@@ -26,6 +26,11 @@ public enum RemoteError {
      */
     NOT_RESUMED,
     /**
+     * The source took the guest back (it runs there again from its copy and last checkpoint): the destination's
+     * copy must never run again.
+     */
+    TAKEN_BACK,
+    /**
      * Caller side only: the other end could not be reached, or the connection broke mid-call, so its state is
      * unknown. The one failure a recovery may retry; never sent by a daemon.
      */

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * chosen by the test (from a seed), not by timing, so a run names exactly what it did.
  *
  * <p>Connections are classed by the first call they carry (Thrift's binary protocol names it: {@code pushPages}
- * is a push connection, {@code heartbeat} a heartbeat one, {@code fetch} a demand one, the rest control), so a
+ * is a push connection, {@code heartbeat} a heartbeat one, {@code fetch} a demand one, {@code checkpointPages} a
+ * checkpoint one, the rest control), so a
  * fault hits the same kind of connection whatever order they were opened in.
  */
 final class FaultyLink implements AutoCloseable {
@@ -39,7 +40,7 @@ final class FaultyLink implements AutoCloseable {
 
     /** Which connections the fault hits. */
     enum Target {
-        ALL, CONTROL, PUSH, HEARTBEAT, DEMAND;
+        ALL, CONTROL, PUSH, HEARTBEAT, DEMAND, CHECKPOINT;
 
         boolean hits(Role role) {
             return this == ALL || name().equals(role.name());
@@ -47,7 +48,7 @@ final class FaultyLink implements AutoCloseable {
     }
 
     /** A connection's job, by the first call it carries. */
-    enum Role { CONTROL, PUSH, HEARTBEAT, DEMAND }
+    enum Role { CONTROL, PUSH, HEARTBEAT, DEMAND, CHECKPOINT }
 
     private static final int TRICKLE_BYTES_PER_SECOND = 4096;
 
@@ -86,6 +87,11 @@ final class FaultyLink implements AutoCloseable {
         relays.add(r);
         r.start();
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), r.server.getLocalPort());
+    }
+
+    /** Ends the outage now (the link heals). */
+    void heal() {
+        outageEndsAt = System.nanoTime();
     }
 
     /** Whether the fault has struck. */
@@ -270,6 +276,8 @@ final class FaultyLink implements AutoCloseable {
                 role = Role.HEARTBEAT;
             } else if (method.endsWith(":fetch")) {
                 role = Role.DEMAND;
+            } else if (method.endsWith(":checkpointPages") || method.endsWith(":checkpointCommit")) {
+                role = Role.CHECKPOINT;
             }
         }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.report.MigrationReport;
@@ -101,7 +102,10 @@ class LinkFaultTest {
         InetSocketAddress destination = link.toDestination(hosts.destination.address());
         DomainId d = hosts.bootGuest("vm", GUEST_MIB, "stress-write:8M", 200);
         MigrationOptions options = MigrationOptions.defaults().withLink(mbps, 0).withBaselineMs(0)
-                .withRecovery(STALL_MS, 60_000).withTimeoutMs(120_000);
+                .withRecovery(STALL_MS, 60_000).withTimeoutMs(120_000)
+                // Checkpoints go on through the faults, on a lease longer than any outage here: every cut is
+                // mended by a reconnect, none ends in a fail-back (DestinationLostTest has those).
+                .withCheckpointing(new Checkpointing(250, 30_000));
         return hosts.source.migrate(d, destination, options, MigrationProgress.NONE);
     }
 

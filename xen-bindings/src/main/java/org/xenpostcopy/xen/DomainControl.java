@@ -2,6 +2,7 @@ package org.xenpostcopy.xen;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Domain control, after libxenctrl's {@code xc_domain_*} calls. Every method naming a domain throws
@@ -27,6 +28,14 @@ public interface DomainControl {
     /** The configuration the domain was created with. */
     DomainConfig config(DomainId domain);
 
+    /**
+     * Memory the host can still give a new domain, in KiB ({@code xc_physinfo}'s {@code free_pages}); empty if the
+     * host cannot tell, and then nothing is refused for want of it.
+     */
+    default OptionalLong freeMemoryKiB() {
+        return OptionalLong.empty();
+    }
+
     /** Destroys the domain and frees its memory ({@code xc_domain_destroy}). */
     void destroy(DomainId domain);
 
@@ -34,6 +43,16 @@ public interface DomainControl {
     void pause(DomainId domain);
 
     void unpause(DomainId domain);
+
+    /**
+     * Pauses every vCPU without waiting for one blocked on a paged-out gfn: it stops before it runs again. Xen's
+     * pause does not wait for a blocked vCPU either; the emulated host's {@link #pause} does (its vCPUs stop
+     * between guest operations), so this is the call for a guest that must stop even though its pages may never
+     * come. Nests with {@link #pause}; undone by {@link #unpause}.
+     */
+    default void pauseWithoutWaiting(DomainId domain) {
+        pause(domain);
+    }
 
     /**
      * Stops the guest for the switch of a migration. The emulated host pauses it; a real guest is asked to

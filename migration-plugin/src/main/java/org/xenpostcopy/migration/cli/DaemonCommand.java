@@ -57,6 +57,11 @@ final class DaemonCommand implements Callable<Integer> {
             + "this unix socket, in xenstored's protocol (for xenstore-* tools: XENSTORED_PATH=PATH).")
     Path xenstoreSocket;
 
+    @Option(names = "--xenstore-allow", paramLabel = "USERS", description = "Users (comma-separated) who may use "
+            + "the xenstore socket besides root and the daemon's own user (default: the config's xenstore.allow). "
+            + "The socket is created 0600 and each connection's peer is checked with SO_PEERCRED.")
+    String xenstoreAllow;
+
     @Option(names = "--insecure", description = "Plain TCP on purpose, without TLS credentials: loopback addresses "
             + "only (a lab); any other listen address refuses to start without --tls-dir.")
     boolean insecure;
@@ -81,7 +86,7 @@ final class DaemonCommand implements Callable<Integer> {
         HostAgent agent;
         try {
             agent = new HostAgent(host, new InetSocketAddress(bind.getHostString(), bind.getPort()), policy,
-                    config.token(), security, journal(config));
+                    config.token(), security, journal(config), config.limits());
         } catch (IllegalStateException e) {
             host.close();
             throw new CliException(e.getMessage());
@@ -89,7 +94,8 @@ final class DaemonCommand implements Callable<Integer> {
         XsWireServer xenstored = null;
         if (xenstoreSocket != null) {
             try {
-                xenstored = new XsWireServer(host.store(), xenstoreSocket);
+                xenstored = new XsWireServer(host.store(), xenstoreSocket, xenstoreAllow == null
+                        ? config.xenstoreAllow() : XlpcConfig.users(xenstoreAllow));
             } catch (java.io.IOException e) {
                 agent.close();
                 host.close();

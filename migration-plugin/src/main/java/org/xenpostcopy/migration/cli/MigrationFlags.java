@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.cli;
 
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.PrePaging;
@@ -58,6 +59,18 @@ final class MigrationFlags {
                     + " (default: ${DEFAULT-VALUE}).")
     long giveUpS;
 
+    @Option(names = "--checkpoint-ms", paramLabel = "MS", defaultValue = "" + Checkpointing.DEFAULT_INTERVAL_MS,
+            description = "Post-copy: the destination sends the source what its guest changed this often, so a"
+                    + " destination that dies does not take the guest with it; 0 turns checkpoints (and fail-back)"
+                    + " off (default: ${DEFAULT-VALUE}).")
+    int checkpointMs;
+
+    @Option(names = "--fail-back-ms", paramLabel = "MS",
+            description = "Post-copy with checkpoints: a destination the source has not heard from this long holds"
+                    + " its guest paused, and the guest resumes on the source from the last checkpoint"
+                    + " (default: the stall limit).")
+    Integer failBackMs;
+
     MigrationMode mode() {
         if (mode == null || mode.postcopy) {
             return MigrationMode.POSTCOPY;
@@ -69,7 +82,9 @@ final class MigrationFlags {
         try {
             return MigrationOptions.defaults().withMode(mode()).withPrePaging(PrePaging.parse(prepaging)).withDsb(dsb)
                     .withLink(linkMbps, linkLatencyMs).withPrecopyRounds(precopyRounds).withVerify(!noVerify)
-                    .withBaselineMs(baselineMs).withRecovery(stallMs, giveUpS * 1000);
+                    .withBaselineMs(baselineMs).withRecovery(stallMs, giveUpS * 1000)
+                    .withCheckpointing(checkpointMs == 0 ? Checkpointing.off()
+                            : new Checkpointing(checkpointMs, failBackMs == null ? stallMs : failBackMs));
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2, e);
         }

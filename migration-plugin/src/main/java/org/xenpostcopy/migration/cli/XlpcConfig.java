@@ -5,10 +5,14 @@ import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.xenpostcopy.migration.protocol.ServerLimits;
 import org.xenpostcopy.migration.tls.PeerAllowList;
 
 /**
@@ -24,6 +28,12 @@ import org.xenpostcopy.migration.tls.PeerAllowList;
  *   state-dir = /dev/shm/xlpc/a    # where xlpc daemon keeps its emulated domains; none = in memory only
  *   tls.dir = /etc/xlpc/tls        # TLS credentials (ca-cert.pem, server-*.pem, client-*.pem); none = plain TCP
  *   tls.allow = alpha,beta         # peers let in, by certificate name (CN or DNS SAN); empty = any the CA signed
+ *   limits.connections = 256       # the daemon's open connections in all (one thread each)
+ *   limits.connections-per-peer = 64   # ... from one address
+ *   limits.handshake-s = 10        # from accept to the end of the TLS handshake
+ *   limits.idle-s = 900            # how long a connection may wait for a request
+ *   limits.message-stall-s = 60    # how long a begun request may pause
+ *   xenstore.allow = alice,bob     # users besides root (and the daemon's own) who may use --xenstore-socket
  * </pre>
  * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}, {@code XLPC_STATE_DIR},
  * {@code XLPC_TLS_DIR}. The token is never a command-line argument (argv is visible to every user of the host):
@@ -32,7 +42,8 @@ import org.xenpostcopy.migration.tls.PeerAllowList;
  * @param stateDir the {@code state-dir} setting as written (empty: not set, the daemon's default applies)
  */
 record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String token, Map<String, InetSocketAddress> hosts,
-                  Path source, Optional<String> stateDir, Optional<Path> tlsDir, PeerAllowList tlsAllow) {
+                  Path source, Optional<String> stateDir, Optional<Path> tlsDir, PeerAllowList tlsAllow,
+                  ServerLimits limits, Set<String> xenstoreAllow) {
     /** The {@code state-dir} value that keeps an emulated host's domains in memory only. */
     static final String NO_STATE_DIR = "none";
 
@@ -77,7 +88,51 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
         return new XlpcConfig(address(listen, "listen"), address(daemon, "daemon"), token.trim(), Map.copyOf(hosts), file,
                 stateDir.isEmpty() ? Optional.empty() : Optional.of(stateDir),
                 tlsDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(tlsDir)),
-                PeerAllowList.parse(p.getProperty("tls.allow", "")));
+                PeerAllowList.parse(p.getProperty("tls.allow", "")), limits(p, file), users(p.getProperty(
+                        "xenstore.allow", "")));
+    }
+
+    /** The {@code limits.*} keys over {@link ServerLimits#defaults()}. */
+    private static ServerLimits limits(Properties p, Path file) {
+        ServerLimits d = ServerLimits.defaults();
+        try {
+            return d.withConnections(number(p, "limits.connections", d.maxConnections(), file),
+                            number(p, "limits.connections-per-peer", d.maxConnectionsPerPeer(), file))
+                    .withTimeouts(seconds(p, "limits.handshake-s", d.handshake(), file),
+                            seconds(p, "limits.idle-s", d.idle(), file),
+                            seconds(p, "limits.message-stall-s", d.messageStall(), file));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("limits in " + (file == null ? "the config" : file) + ": " + e.getMessage());
+        }
+    }
+
+    private static int number(Properties p, String key, int otherwise, Path file) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            return otherwise;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new CliException(key + " in " + (file == null ? "the config" : file) + " is not a whole number: '"
+                    + v + "'");
+        }
+    }
+
+    private static Duration seconds(Properties p, String key, Duration otherwise, Path file) {
+        String v = p.getProperty(key);
+        return v == null ? otherwise : Duration.ofSeconds(number(p, key, 0, file));
+    }
+
+    /** A comma-separated list of user names. */
+    static Set<String> users(String list) {
+        Set<String> users = new LinkedHashSet<>();
+        for (String u : list.split(",")) {
+            if (!u.isBlank()) {
+                users.add(u.trim());
+            }
+        }
+        return Set.copyOf(users);
     }
 
     /** {@code HOST[:PORT]} (port 7410 if absent; IPv6 in brackets). */

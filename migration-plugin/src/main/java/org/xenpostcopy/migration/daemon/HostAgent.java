@@ -12,6 +12,8 @@ import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.protocol.MigrationServer;
+import org.xenpostcopy.migration.protocol.ServerLimits;
+import org.xenpostcopy.migration.protocol.SessionOwners;
 import org.xenpostcopy.migration.protocol.ThriftPeerConnector;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.source.PageServer;
@@ -62,8 +64,16 @@ public final class HostAgent implements AutoCloseable {
      */
     public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
                      ChannelSecurity security, SessionJournal journal) {
+        this(host, bind, balloonPolicy, token, security, journal, ServerLimits.defaults());
+    }
+
+    /** With the limits its server holds every connection to (connections per peer and in all, timeouts). */
+    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
+                     ChannelSecurity security, SessionJournal journal, ServerLimits limits) {
         this.host = host;
-        this.peers = new ThriftPeerConnector(security);
+        // Each session sent from here records the destination it reached; only that identity may fetch its pages.
+        SessionOwners fetchers = new SessionOwners(pageServer::serves);
+        this.peers = new ThriftPeerConnector(security, fetchers);
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers);
         this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
@@ -81,7 +91,8 @@ public final class HostAgent implements AutoCloseable {
                 return outgoing.retryNow(domain);
             }
         });
-        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security).start();
+        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security,
+                fetchers, limits).start();
         outgoing.resumeJournaled();
     }
 

@@ -2,6 +2,7 @@ package org.xenpostcopy.migration.destination;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.RemoteError;
@@ -31,6 +32,8 @@ final class DemandFetcher {
     private final LinkShaper link;
     private final Consumer<String> cut;
     private final Consumer<String> failed;
+    private final LongConsumer granted;
+    private final Consumer<String> takenBack;
     private final long pingNanos;
     private final Thread thread;
     private final Object lock = new Object();
@@ -52,9 +55,15 @@ final class DemandFetcher {
      * @param failed   told, in one sentence, when fetching fails in a way no reconnect mends (a page that cannot be
      *                 loaded, a source that no longer knows the session)
      * @param pingMs   how long the channel may stay idle before an empty request checks it
+     * @param granted  told, with the {@code System.nanoTime()} a request was sent at, when the source's reply lets
+     *                 the guest run on (the lease runs from then)
+     * @param takenBack told, in one sentence, when the source answers that it took the guest back
      */
     DemandFetcher(String name, Supplier<SourcePeer> connect, PageBatch.PageVisitor arrivals, LinkShaper link,
-                  Consumer<String> cut, Consumer<String> failed, long pingMs) {
+                  Consumer<String> cut, Consumer<String> failed, long pingMs, LongConsumer granted,
+                  Consumer<String> takenBack) {
+        this.granted = granted;
+        this.takenBack = takenBack;
         this.connect = connect;
         this.arrivals = arrivals;
         this.link = link;
@@ -172,9 +181,13 @@ final class DemandFetcher {
                     link.transmit(8L * n, true);
                     link.propagate();
                 }
-                inFlightSince = System.nanoTime();
+                long sentAt = System.nanoTime();
+                inFlightSince = sentAt;
                 Fetched reply = source.fetch(gfns, n);
                 inFlightSince = 0;
+                if (reply.granted()) {
+                    granted.accept(sentAt);
+                }
                 reply.pages().forEach(arrivals);
                 // Pages named in alreadySent are on the push connection; they are answered when they land.
             }
@@ -182,6 +195,10 @@ final class DemandFetcher {
             inFlightSince = 0;
             if (e.error() == RemoteError.CONNECTION) {
                 reportCut(gen, e.getMessage());
+            } else if (e.error() == RemoteError.TAKEN_BACK) {
+                if (!stop) {
+                    takenBack.accept(e.getMessage());
+                }
             } else {
                 reportFailure(e);
             }

@@ -10,7 +10,8 @@ import org.xenpostcopy.migration.PhaseMachine;
  * <pre>
  * PREPARED → RUNNING → COMPLETED
  *    │          ├──→ LOST      (the guest stopped here before its last page arrived)
- *    │          └──→ PAUSED → RECOVERING → RUNNING   (the source unreachable; vCPUs that fault wait)
+ *    │          ├──→ PAUSED → RECOVERING → RUNNING   (the source unreachable; vCPUs that fault wait)
+ *    │          └──→ TAKEN_BACK (also from PAUSED, RECOVERING: the source restored the guest from a checkpoint)
  *    │               (RUNNING → RECOVERING when the source reconnects before the cut is seen here;
  *    │                PAUSED, RECOVERING → COMPLETED when the last page had landed before the cut)
  *    └──→ ABORTED              (the source gave up before the switch; the domain is destroyed)
@@ -27,16 +28,18 @@ public enum DestinationPhase implements PhaseMachine.Phase<DestinationPhase> {
     RECOVERING,
     COMPLETED,
     ABORTED,
-    LOST;
+    LOST,
+    /** The source runs the guest again from its copy and the last checkpoint; the copy here is destroyed. */
+    TAKEN_BACK;
 
     @Override
     public Set<DestinationPhase> next() {
         return switch (this) {
             case PREPARED -> EnumSet.of(RUNNING, ABORTED);
-            case RUNNING -> EnumSet.of(COMPLETED, PAUSED, RECOVERING, LOST);
-            case PAUSED -> EnumSet.of(RECOVERING, COMPLETED, LOST);
-            case RECOVERING -> EnumSet.of(RUNNING, PAUSED, COMPLETED, LOST);
-            case COMPLETED, ABORTED, LOST -> EnumSet.noneOf(DestinationPhase.class);
+            case RUNNING -> EnumSet.of(COMPLETED, PAUSED, RECOVERING, LOST, TAKEN_BACK);
+            case PAUSED -> EnumSet.of(RECOVERING, COMPLETED, LOST, TAKEN_BACK);
+            case RECOVERING -> EnumSet.of(RUNNING, PAUSED, COMPLETED, LOST, TAKEN_BACK);
+            case COMPLETED, ABORTED, LOST, TAKEN_BACK -> EnumSet.noneOf(DestinationPhase.class);
         };
     }
 }

@@ -28,6 +28,7 @@ final class DomainPreparer {
     }
 
     PreparedDomain prepare(DomainConfig config, long targetKiB, GfnBitmap holes, MigrationMode mode) {
+        Admission.check(config, host.domains().freeMemoryKiB());
         DomainId domain = host.domains().create(config, false);
         PagingSession paging = null;
         try {

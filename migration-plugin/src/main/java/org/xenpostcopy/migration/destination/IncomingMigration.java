@@ -7,7 +7,9 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.PhaseMachine;
 import org.xenpostcopy.migration.link.LinkShaper;
@@ -28,7 +30,8 @@ import org.xenpostcopy.xen.pager.PagerLoop;
  * One incoming migration: its phases ({@link DestinationPhase}) and the parts that run in each — the
  * {@link PrecopyWriter} before the switch, the {@link HoleMirror} at it, and after it the {@link ArrivalLedger}
  * fed by pushed and fetched pages, the {@link PagerLoop} on the ring and the {@link DemandFetcher} on the urgent
- * channel.
+ * channel; with checkpoints, the {@link Checkpointer} sending the guest's changes back, and the
+ * {@link SourceLease} the guest runs on.
  */
 final class IncomingMigration {
     private static final Logger LOG = System.getLogger(IncomingMigration.class.getName());
@@ -71,9 +74,30 @@ final class IncomingMigration {
     private volatile long opsAtCompletion = -1;
     private volatile long touchedAtCompletion = -1;
     private volatile long minorFaultsAtCompletion = -1;
+    private final Checkpointing checkpointing;
+    private Checkpointer checkpointer;
+    /** Set at the switch when checkpointing: the guest runs here only while it holds. */
+    private volatile SourceLease lease;
+    /** The guest is held paused because its lease ran out (the source may be restoring it from a checkpoint). */
+    private volatile boolean fenced;
+    /** Told, off the caller's thread, once the source took the guest back: the session is torn down. */
+    private final Consumer<IncomingMigration> takenBackHook;
+    private volatile String takenBackWhy;
 
     IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
                       DomainPreparer.PreparedDomain prepared, long stallMs) {
+        this(id, domainName, host, mode, prepared, stallMs, Checkpointing.off(), m -> { });
+    }
+
+    /**
+     * @param takenBack told when the source answers that it took the guest back; it must tear the session down
+     *                  with {@link #tearDownTakenBack} on a thread of its own
+     */
+    IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
+                      DomainPreparer.PreparedDomain prepared, long stallMs, Checkpointing checkpointing,
+                      Consumer<IncomingMigration> takenBack) {
+        this.checkpointing = checkpointing;
+        this.takenBackHook = takenBack;
         this.id = id;
         this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMs);
         this.domainName = domainName;
@@ -102,7 +126,12 @@ final class IncomingMigration {
         // passing through the session.
         fetcher = new DemandFetcher(domain.toString(), () -> connect.apply(this.source), ledger::deliver, link,
                 this::linkCut,
-                this::demandFailed, Math.max(20, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 5));
+                this::demandFailed, Math.max(20, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 5), this::leaseGranted,
+                this::takenBackBySource);
+        if (checkpointing.enabled()) {
+            checkpointer = new Checkpointer(id, host, domain, gfnCount, () -> connect.apply(this.source),
+                    checkpointing.intervalMs(), () -> phase.phase() == DestinationPhase.RUNNING && !fenced, link);
+        }
         loop = new PagerLoop(prepared.paging(), ledger, this::watchGuest, WATCH_NANOS);
         ledger.connect(fetcher::request, loop::answer);
         loop.start();
@@ -150,11 +179,18 @@ final class IncomingMigration {
         Optional<GuestProbe> probe = host.guestProbe();
         probe.ifPresent(p -> opsAtResume = p.operations(domain));
         writeTarget(request.targetKiB());
+        if (checkpointer != null) {
+            checkpointer.armBeforeResume();
+            lease = new SourceLease(checkpointing.leaseMs(), System.nanoTime());
+        }
         phase.advance(DestinationPhase.PREPARED, DestinationPhase.RUNNING);
         resumedAt = System.nanoTime();
         ledger.expect(toCome, this::lastPageLoaded);
         host.domains().unpause(domain);
         long nanos = System.nanoTime() - t0;
+        if (checkpointer != null) {
+            checkpointer.start();
+        }
         if (cutBeforeSwitch != null) {
             linkCut("the demand channel failed before the switch: " + cutBeforeSwitch);
         }
@@ -272,8 +308,8 @@ final class IncomingMigration {
         lastActivity = System.nanoTime();
         // A guest that died here is news the source must hear now, not after pushing pages nobody will load.
         String phaseName = isLive() && guestLost() != null ? DestinationPhase.LOST.name() : phase.phase().name();
-        return new LinkState(phaseName, ledger.settled(),
-                Math.max(0, ledger.expectedCount()));
+        long ops = host.guestProbe().map(p -> p.operations(domain)).orElse(-1L);
+        return new LinkState(phaseName, ledger.settled(), Math.max(0, ledger.expectedCount()), ops);
     }
 
     /**
@@ -296,6 +332,7 @@ final class IncomingMigration {
 
     /** Pauses a running session whose source has gone silent, or whose demand reply is overdue. */
     void checkLink(long now) {
+        checkLease(now);
         DestinationPhase p = phase.phase();
         if (p != DestinationPhase.RUNNING && p != DestinationPhase.RECOVERING) {
             return;
@@ -305,6 +342,70 @@ final class IncomingMigration {
         } else if (fetcher != null && fetcher.inFlightNanos(now) > stallNanos) {
             linkCut("a demand reply overdue by " + TimeUnit.NANOSECONDS.toMillis(fetcher.inFlightNanos(now)) + " ms");
         }
+    }
+
+    /**
+     * Holds the guest paused while its lease has run out, and lets it run again once a reply renews it: a source
+     * that heard nothing for a lease may be restoring it from a checkpoint, and two copies must never run.
+     */
+    private void checkLease(long now) {
+        SourceLease l = lease;
+        if (l == null || !isLive()) {
+            return;
+        }
+        synchronized (this) {
+            if (!fenced && !l.valid(now)) {
+                host.domains().pauseWithoutWaiting(domain);
+                fenced = true;
+                LOG.log(Level.WARNING, "session {0}: no grant from the source for {1} ms; {2} held paused, since the"
+                        + " source may take it back", id, checkpointing.leaseMs() - l.leftMs(now), domain);
+            } else if (fenced && l.valid(now) && takenBackWhy == null) {
+                host.domains().unpause(domain);
+                fenced = false;
+                LOG.log(Level.INFO, "session {0}: the source renewed the lease; {1} runs again", id, domain);
+            }
+        }
+    }
+
+    private void leaseGranted(long sentAt) {
+        SourceLease l = lease;
+        if (l != null) {
+            l.renew(sentAt);
+        }
+    }
+
+    /** Whether the guest is held paused for want of a lease. */
+    boolean fenced() {
+        return fenced;
+    }
+
+    /** The source says it took the guest back (on a fetch, or its own call): the copy here must never run. */
+    void takenBackBySource(String why) {
+        synchronized (this) {
+            if (takenBackWhy != null || !isLive()) {
+                return;
+            }
+            takenBackWhy = why;
+            if (!fenced) {
+                // Should not happen (the source waits out every lease it granted), but if the clocks ran apart
+                // further than it allows for, this ends the overlap now.
+                LOG.log(Level.ERROR, "session {0}: the source took the guest back while its lease here held", id);
+                host.domains().pauseWithoutWaiting(domain);
+                fenced = true;
+            }
+        }
+        takenBackHook.accept(this);
+    }
+
+    /** Destroys the copy here after the source took the guest back; idempotent. */
+    void tearDownTakenBack() {
+        if (!phase.advanceTo(DestinationPhase.TAKEN_BACK)) {
+            return;
+        }
+        LOG.log(Level.WARNING, "session {0}: the source took the guest back ({1}); {2} destroyed here", id,
+                takenBackWhy, domain);
+        stopPaging();
+        host.domains().destroy(domain);
     }
 
     /**
@@ -345,6 +446,9 @@ final class IncomingMigration {
     }
 
     private void stopPaging() {
+        if (checkpointer != null) {
+            checkpointer.stop();
+        }
         if (loop != null) {
             loop.close();
         }
@@ -407,5 +511,13 @@ final class IncomingMigration {
 
     String demandFailure() {
         return demandFailure;
+    }
+
+    long checkpointsTaken() {
+        return checkpointer == null ? 0 : checkpointer.committed();
+    }
+
+    double checkpointPauseMs() {
+        return checkpointer == null ? 0 : checkpointer.pauseMs();
     }
 }

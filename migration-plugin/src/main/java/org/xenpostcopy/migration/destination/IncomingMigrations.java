@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.peer.Complete;
@@ -134,6 +135,11 @@ public final class IncomingMigrations implements AutoCloseable {
         return Set.copyOf(sessions.keySet());
     }
 
+    /** Whether a session of this id is coming in, or completed lately and its answer is kept. */
+    public boolean knows(String sessionId) {
+        return sessionId != null && (sessions.containsKey(sessionId) || finished.peek(sessionId) != null);
+    }
+
     /** Push batches refused outright (unknown session, malformed, wrong phase), across all sessions. */
     public long refusedBatches() {
         return refusedBatches.get();
@@ -181,7 +187,9 @@ public final class IncomingMigrations implements AutoCloseable {
         try {
             DomainPreparer.PreparedDomain d = new DomainPreparer(host).prepare(request.domain(), request.targetKiB(),
                     request.unpopulated(), request.mode());
-            m = new IncomingMigration(sessionId, name, host, request.mode(), d, request.stallMs());
+            m = new IncomingMigration(sessionId, name, host, request.mode(), d, request.stallMs(),
+                    request.mode() == MigrationMode.PRECOPY ? Checkpointing.off() : request.checkpointing(),
+                    this::takenBackLater);
         } catch (XenException e) {
             throw new PeerException(RemoteError.HOST_ERROR, "creating " + request.domain().name() + " failed: "
                     + e.getMessage(), e);
@@ -329,7 +337,8 @@ public final class IncomingMigrations implements AutoCloseable {
         } catch (XenException e) {
             notes.add("could not restore memory/target: " + e.getMessage());
         }
-        return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes);
+        return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes)
+                .withCheckpoints(m.checkpointsTaken(), m.checkpointPauseMs());
     }
 
     /** A heartbeat from a session's source: it is alive; here is this side's view. Never waits. */
@@ -420,6 +429,35 @@ public final class IncomingMigrations implements AutoCloseable {
             throw new PeerException(RemoteError.HOST_ERROR, "abort failed: " + e.getMessage(), e);
         }
         end(m);
+    }
+
+    /**
+     * The source took the guest back: the copy here is already held paused; it is destroyed on the sweeper's
+     * thread (the news may come on the demand channel's own thread, which the teardown stops).
+     */
+    private void takenBackLater(IncomingMigration m) {
+        reaper.execute(() -> {
+            try {
+                m.tearDownTakenBack();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "session " + m.id + ": destroying the copy the source took back failed", e);
+            } finally {
+                end(m);
+            }
+        });
+    }
+
+    /**
+     * The source restored the guest from its copy and last checkpoint (it waited out the lease first): the copy
+     * here, held paused, is destroyed.
+     */
+    public void takenBack(String sessionId, String reason) {
+        IncomingMigration m = session(sessionId);
+        if (!m.isLive()) {
+            throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " is " + m.phase()
+                    + ": no guest here to give up");
+        }
+        m.takenBackBySource(reason);
     }
 
     /** Forgets a session that has ended (completed, lost, aborted, reaped). */

@@ -9,11 +9,29 @@ package org.xenpostcopy.migration.peer;
  * @param networkFaults        first touches of post-copy pages that had to be fetched from the source
  * @param minorFaults          first touches of post-copy pages that pre-paging had brought (-1 if unknown)
  * @param guestPagesTouched    distinct pages the guest touched from resume to the last page (-1 if unknown)
+ * @param checkpoints          reverse checkpoints the destination took
+ * @param checkpointPauseMs    the time its guest stood paused for them, in all
  */
 public record Completion(long pagesReceived, long duplicatePages, long networkFaults, long minorFaults,
                          Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
                          long guestPagesTouched, boolean verified, long mismatchedPages, String verificationNote,
-                         int destinationDomid) {
+                         int destinationDomid, long checkpoints, double checkpointPauseMs) {
+
+    public Completion(long pagesReceived, long duplicatePages, long networkFaults, long minorFaults,
+                      Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
+                      long guestPagesTouched, boolean verified, long mismatchedPages, String verificationNote,
+                      int destinationDomid) {
+        this(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos, guestOpsAtResume,
+                guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote, destinationDomid,
+                0, 0);
+    }
+
+    /** This record with the destination's checkpoint counts. */
+    public Completion withCheckpoints(long taken, double pauseMs) {
+        return new Completion(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos,
+                guestOpsAtResume, guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote,
+                destinationDomid, taken, pauseMs);
+    }
 
     /** Percentiles in microseconds. */
     public record Latency(double p50Us, double p99Us, double maxUs) {

@@ -44,6 +44,12 @@ public interface DestinationPeer extends AutoCloseable {
     /** Gives the session up; the destination destroys its domain (refused once the guest runs there). */
     void abort(String reason);
 
+    /**
+     * After a fail-back (the guest runs here again from the last checkpoint): the destination destroys its copy,
+     * which its lease or its restarted daemon holds paused.
+     */
+    void takenBack(String reason);
+
     @Override
     void close();
 }

@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.protocol;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
@@ -13,17 +14,23 @@ import org.xenpostcopy.migration.tls.ChannelSecurity;
 /**
  * Accepts connections as {@link ChannelTransport}s, each with its own TLS engine when the security is TLS. The
  * handshake is left to the connection's own server thread ({@link IdentifiedConnection}), so a slow or hostile
- * client never holds up the accept loop.
+ * client never holds up the accept loop. A connection over the caps of {@link ServerLimits} (in all, per peer
+ * address) is closed at once; each admitted one is held to its timeouts and size cap.
  */
 final class ChannelServerTransport extends TServerTransport {
     private final ServerSocketChannel server;
     private final TConfiguration config;
     private final ChannelSecurity security;
+    private final ServerLimits limits;
+    private final PeerLimits peers;
     private final java.util.Set<ChannelTransport> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    ChannelServerTransport(InetSocketAddress bind, TConfiguration config, ChannelSecurity security) throws IOException {
+    ChannelServerTransport(InetSocketAddress bind, TConfiguration config, ChannelSecurity security,
+                           ServerLimits limits) throws IOException {
         this.config = config;
         this.security = security;
+        this.limits = limits;
+        this.peers = new PeerLimits(limits.maxConnections(), limits.maxConnectionsPerPeer());
         server = ServerSocketChannel.open();
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.setOption(StandardSocketOptions.SO_RCVBUF, ThriftConnection.SOCKET_BUFFER);
@@ -39,17 +46,42 @@ final class ChannelServerTransport extends TServerTransport {
         // bound in the constructor, so the port is known before serving starts
     }
 
+    /** Waits for the next connection within the caps; those above them are closed as they come. */
     @Override
     public ChannelTransport accept() throws TTransportException {
         try {
-            SocketChannel ch = server.accept();
-            ChannelTransport t = new ChannelTransport(config, ch, security.isTls() ? security.serverEngine() : null);
-            accepted.add(t);
-            accepted.removeIf(c -> !c.isOpen());
-            return t;
+            while (true) {
+                SocketChannel ch = server.accept();
+                InetAddress from = ((InetSocketAddress) ch.getRemoteAddress()).getAddress();
+                if (!peers.admit(from, System.nanoTime())) {
+                    ch.close();
+                    continue;
+                }
+                ChannelTransport t;
+                try {
+                    t = new ChannelTransport(config, ch, security.isTls() ? security.serverEngine() : null, limits,
+                            () -> peers.release(from));
+                } catch (TTransportException | RuntimeException e) {
+                    peers.release(from);
+                    ch.close();
+                    throw e;
+                }
+                accepted.add(t);
+                accepted.removeIf(c -> !c.isOpen());
+                return t;
+            }
         } catch (IOException e) {
             throw new TTransportException(TTransportException.NOT_OPEN, e.getMessage(), e);
         }
+    }
+
+    /** Connections open now, in all and from {@code peer} (for tests and status). */
+    int open() {
+        return peers.open();
+    }
+
+    int open(InetAddress peer) {
+        return peers.open(peer);
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLEngine;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.transport.TEndpointTransport;
@@ -30,10 +31,30 @@ public final class ChannelTransport extends TEndpointTransport {
     private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER);
     private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER);
     private boolean firstRead = true;
+    private Optional<PeerIdentity> peer = Optional.empty();
+    /** What an accepted connection may hold before and between requests; null on a connection this host opened. */
+    private final ServerLimits limits;
+    private final Runnable onClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Bytes of the current request handed to the protocol so far. */
+    private long consumed;
 
-    /** Wraps an accepted or connected channel; {@code tls} is the connection's engine, or null for plain TCP. */
+    /** Wraps a connected channel; {@code tls} is the connection's engine, or null for plain TCP. */
     ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls) throws TTransportException {
+        this(config, channel, tls, null, () -> { });
+    }
+
+    /**
+     * Wraps an accepted channel, held to {@code limits}: a TLS handshake must end within
+     * {@link ServerLimits#handshake()}; each request may be waited for {@link ServerLimits#idle()} and, once begun,
+     * may pause {@link ServerLimits#messageStall()}; no request may exceed {@link ServerLimits#MAX_MESSAGE_TOTAL}.
+     * {@code onClose} runs once, when the connection closes.
+     */
+    ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls, ServerLimits limits,
+                     Runnable onClose) throws TTransportException {
         super(config);
+        this.limits = limits;
+        this.onClose = onClose;
         this.socket = new SocketStream(channel);
         this.tls = tls == null ? null : new TlsStream(socket, tls);
         this.stream = this.tls == null ? socket : this.tls;
@@ -43,9 +64,62 @@ public final class ChannelTransport extends TEndpointTransport {
             channel.setOption(StandardSocketOptions.SO_SNDBUF, ThriftConnection.SOCKET_BUFFER);
             channel.setOption(StandardSocketOptions.SO_RCVBUF, ThriftConnection.SOCKET_BUFFER);
             channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            if (limits != null) {
+                socket.setTimeout((int) limits.idle().toMillis());
+                if (tls != null) {
+                    socket.setDeadline(System.nanoTime() + limits.handshake().toNanos(), "no TLS handshake within "
+                            + limits.handshake().toMillis() + " ms of connecting (limits.handshake-s)");
+                }
+            }
         } catch (IOException e) {
             throw new TTransportException(TTransportException.UNKNOWN, e);
         }
+    }
+
+    /** A request is about to be read: until its header arrives, the connection is idle. */
+    void requestBegins() throws TTransportException {
+        consumed = 0;
+        if (limits != null) {
+            setTimeout((int) limits.idle().toMillis());
+        }
+    }
+
+    /** A request's header has arrived: the rest must keep coming. */
+    void requestHeaderRead() throws TTransportException {
+        if (limits != null) {
+            setTimeout((int) limits.messageStall().toMillis());
+        }
+    }
+
+    /** A whole request has been read: the handler's reply is written under the idle timeout. */
+    void requestRead() throws TTransportException {
+        if (limits != null) {
+            setTimeout((int) limits.idle().toMillis());
+        }
+    }
+
+    /**
+     * Refuses to read a field that would take the request past {@link ServerLimits#MAX_MESSAGE_TOTAL} — before
+     * anything is allocated for it.
+     */
+    @Override
+    public void checkReadBytesAvailable(long numBytes) throws TTransportException {
+        if (limits != null && consumed + numBytes > ServerLimits.MAX_MESSAGE_TOTAL) {
+            throw tooLarge(consumed + numBytes);
+        }
+        super.checkReadBytesAvailable(numBytes);
+    }
+
+    private void consume(long n) throws TTransportException {
+        consumed += n;
+        if (limits != null && consumed > ServerLimits.MAX_MESSAGE_TOTAL) {
+            throw tooLarge(consumed);
+        }
+    }
+
+    private static TTransportException tooLarge(long bytes) {
+        return new TTransportException(TTransportException.CORRUPTED_DATA, "a request of more than "
+                + (ServerLimits.MAX_MESSAGE_TOTAL >> 20) + " MiB (at least " + bytes + " bytes)");
     }
 
     /**
@@ -90,10 +164,17 @@ public final class ChannelTransport extends TEndpointTransport {
             return Optional.empty();
         }
         try {
-            return Optional.of(tls.handshake());
+            peer = Optional.of(tls.handshake());
+            socket.setDeadline(0, null);
+            return peer;
         } catch (IOException e) {
             throw failure(e);
         }
+    }
+
+    /** The peer's verified identity once the handshake is done; empty on a plain connection. */
+    Optional<PeerIdentity> peer() {
+        return peer;
     }
 
     /** The peer's address, for log lines. */
@@ -131,6 +212,9 @@ public final class ChannelTransport extends TEndpointTransport {
     @Override
     public void close() {
         socket.close();
+        if (closed.compareAndSet(false, true)) {
+            onClose.run();
+        }
     }
 
     @Override
@@ -140,6 +224,7 @@ public final class ChannelTransport extends TEndpointTransport {
         }
         int n = Math.min(len, in.remaining());
         in.get(buf, off, n);
+        consume(n);
         return n;
     }
 
@@ -147,6 +232,7 @@ public final class ChannelTransport extends TEndpointTransport {
     @Override
     public int read(ByteBuffer dst) throws TTransportException {
         int want = dst.remaining();
+        consume(want);
         if (in.hasRemaining()) {
             int n = Math.min(in.remaining(), dst.remaining());
             ByteBuffer slice = in.duplicate();

@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.protocol;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Optional;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.PrePaging;
@@ -61,6 +62,8 @@ final class ControlWire {
                 o.precopyRounds(), o.baselineMs());
         t.setStallMs(o.stallMs());
         t.setGiveUpMs(o.giveUpMs());
+        t.setCheckpointMs(o.checkpointing().intervalMs());
+        t.setFailBackMs(o.checkpointing().leaseMs());
         return t;
     }
 
@@ -78,6 +81,11 @@ final class ControlWire {
                     .withBaselineMs(r.getBaselineMs())
                     .withRecovery(r.isSetStallMs() ? r.getStallMs() : MigrationOptions.DEFAULT_STALL_MS,
                             r.isSetGiveUpMs() ? r.getGiveUpMs() : MigrationOptions.DEFAULT_GIVE_UP_MS);
+            if (r.isSetCheckpointMs()) {
+                options = options.withCheckpointing(r.getCheckpointMs() == 0 ? Checkpointing.off()
+                        : new Checkpointing(r.getCheckpointMs(), r.isSetFailBackMs() ? r.getFailBackMs()
+                        : options.stallMs()));
+            }
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new ControlException(RemoteError.BAD_REQUEST, String.valueOf(e.getMessage()), e);
         }

@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.protocol;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import org.apache.thrift.TException;
+import org.xenpostcopy.migration.LogText;
 import org.apache.thrift.TProcessor;
 import org.apache.thrift.protocol.TProtocol;
 import org.apache.thrift.protocol.TProtocolException;
@@ -24,9 +25,18 @@ final class GuardedProcessor implements TProcessor {
     public void process(TProtocol in, TProtocol out) throws TException {
         try {
             delegate.process(in, out);
+        } catch (TTransportException e) {
+            throw e;
         } catch (TProtocolException e) {
-            LOG.log(Level.WARNING, "dropped a connection that sent a malformed message: {0}", e.getMessage());
+            LOG.log(Level.WARNING, "dropped a connection that sent a malformed message: {0}",
+                    LogText.escape(e.getMessage()));
             throw new TTransportException(TTransportException.END_OF_FILE, "malformed message", e);
+        } catch (TException e) {
+            // The multiplexer's refusals (a service name it does not serve, a message that is no call) quote
+            // what the peer sent: one escaped line, not the library's stack trace.
+            LOG.log(Level.WARNING, "dropped a connection that sent a request no service here takes: {0}",
+                    LogText.escape(e.getMessage()));
+            throw new TTransportException(TTransportException.END_OF_FILE, "unserviceable request", e);
         }
     }
 }

@@ -4,6 +4,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Optional;
 import org.apache.thrift.TException;
+import org.xenpostcopy.migration.LogText;
 import org.apache.thrift.TProcessor;
 import org.apache.thrift.TProcessorFactory;
 import org.apache.thrift.protocol.TProtocol;
@@ -50,7 +51,7 @@ final class IdentifiedConnection implements TProcessor {
                 peer = transport.handshake();
             } catch (TTransportException e) {
                 LOG.log(Level.WARNING, "refused a connection from {0}: {1}", transport.remote(),
-                        ThriftConnection.rootMessage(e));
+                        LogText.escape(ThriftConnection.rootMessage(e)));
                 throw new TTransportException(TTransportException.END_OF_FILE, "TLS handshake failed", e);
             }
             peer.ifPresent(p -> LOG.log(Level.DEBUG, "TLS peer {0} from {1}", p.describe(), transport.remote()));
@@ -58,6 +59,15 @@ final class IdentifiedConnection implements TProcessor {
         CallingPeer.set(peer);
         try {
             delegate.process(in, out);
+        } catch (TTransportException e) {
+            if (e.getType() == TTransportException.TIMED_OUT || e.getType() == TTransportException.CORRUPTED_DATA) {
+                // A limit of ServerLimits: one line, and the connection closes quietly.
+                LOG.log(Level.WARNING, "closed the connection from {0}{1}: {2}", transport.remote(),
+                        peer.map(p -> " (" + LogText.escape(p.describe()) + ")").orElse(""),
+                        ThriftConnection.rootMessage(e));
+                throw new TTransportException(TTransportException.END_OF_FILE, "closed at a limit", e);
+            }
+            throw e;
         } finally {
             CallingPeer.clear();
         }

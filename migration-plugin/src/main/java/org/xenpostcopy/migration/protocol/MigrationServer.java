@@ -41,10 +41,22 @@ public final class MigrationServer implements AutoCloseable {
      */
     public MigrationServer(InetSocketAddress bind, IncomingMigrations incoming, PageServer pages,
                            DaemonControl controlService, SharedToken token, ChannelSecurity security) {
+        this(bind, incoming, pages, controlService, token, security, new SessionOwners(pages::serves),
+                ServerLimits.defaults());
+    }
+
+    /**
+     * @param fetchers which destination may fetch each outgoing session's pages, as the {@link ThriftPeerConnector}
+     *                 this host sends with recorded it
+     * @param limits   what any one connection, and any one peer, may hold of this server
+     */
+    public MigrationServer(InetSocketAddress bind, IncomingMigrations incoming, PageServer pages,
+                           DaemonControl controlService, SharedToken token, ChannelSecurity security,
+                           SessionOwners fetchers, ServerLimits limits) {
         // The control service is domain-typed; its Thrift face is built here, at the edge.
         HostControl.Iface control = new HostControlHandler(controlService, token);
         try {
-            transport = new ChannelServerTransport(bind, ThriftConnection.config(), security);
+            transport = new ChannelServerTransport(bind, ThriftConnection.config(), security, limits);
             address = transport.localAddress();
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen on " + bind.getHostString() + ":" + bind.getPort() + ": "
@@ -52,18 +64,21 @@ public final class MigrationServer implements AutoCloseable {
         }
         TMultiplexedProcessor processor = new TMultiplexedProcessor();
         processor.registerProcessor(ThriftConnection.RECEIVER,
-                new MigrationReceiver.Processor<>(new ReceiverHandler(incoming)));
-        processor.registerProcessor(ThriftConnection.PAGES, new SourcePages.Processor<>(new SourcePagesHandler(pages)));
+                new MigrationReceiver.Processor<>(new ReceiverHandler(incoming,
+                        new SessionOwners(id -> incoming != null && incoming.knows(id)))));
+        processor.registerProcessor(ThriftConnection.PAGES,
+                new SourcePages.Processor<>(new SourcePagesHandler(pages, fetchers)));
         processor.registerProcessor(ThriftConnection.CONTROL, new HostControl.Processor<>(control));
         AtomicInteger n = new AtomicInteger();
-        workers = new ThreadPoolExecutor(1, 256, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        // One thread per admitted connection: the transport admits no more than the limit.
+        workers = new ThreadPoolExecutor(1, limits.maxConnections() + 1, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "thrift-conn-" + address.getPort() + "-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
         server = new TThreadPoolServer(new TThreadPoolServer.Args(transport)
                 .processorFactory(IdentifiedConnection.factory(new GuardedProcessor(processor)))
-                .protocolFactory(new PooledBinaryProtocol.Factory(ThriftConnection.MAX_MESSAGE))
+                .protocolFactory(PooledBinaryProtocol.Factory.forRequests(ThriftConnection.MAX_MESSAGE))
                 .executorService(workers));
         thread = new Thread(server::serve, "thrift-accept-" + address.getPort());
         thread.setDaemon(true);

@@ -23,16 +23,45 @@ public final class PooledBinaryProtocol extends TBinaryProtocol {
     private final List<ByteBuffer> pool = new ArrayList<>();
     private int next;
     private final boolean direct;
+    private final ChannelTransport channel;   // null on other transports
+    private final long maxBinary;
 
+    /** A client's protocol: strings, lists and binaries each up to {@code maxMessage}. */
     public PooledBinaryProtocol(TTransport transport, long maxMessage) {
-        super(transport, maxMessage, maxMessage, false, true);
-        this.direct = transport instanceof ChannelTransport;
+        this(transport, maxMessage, maxMessage, maxMessage);
+    }
+
+    /**
+     * @param maxBinary the largest {@code binary} field
+     * @param maxString the longest string
+     * @param maxList   the most elements of a list, set or map
+     */
+    PooledBinaryProtocol(TTransport transport, long maxBinary, long maxString, long maxList) {
+        super(transport, maxString, maxList, false, true);
+        this.channel = transport instanceof ChannelTransport c ? c : null;
+        this.direct = channel != null;
+        this.maxBinary = maxBinary;
     }
 
     @Override
     public TMessage readMessageBegin() throws TException {
         next = 0;   // buffers handed out for the previous message may be reused from here on
-        return super.readMessageBegin();
+        if (channel != null) {
+            channel.requestBegins();
+        }
+        TMessage m = super.readMessageBegin();
+        if (channel != null) {
+            channel.requestHeaderRead();
+        }
+        return m;
+    }
+
+    @Override
+    public void readMessageEnd() throws TException {
+        super.readMessageEnd();
+        if (channel != null) {
+            channel.requestRead();
+        }
     }
 
     @Override
@@ -42,28 +71,48 @@ public final class PooledBinaryProtocol extends TBinaryProtocol {
             throw new org.apache.thrift.protocol.TProtocolException(
                     org.apache.thrift.protocol.TProtocolException.NEGATIVE_SIZE, "negative binary length " + size);
         }
+        if (size > maxBinary) {
+            throw new org.apache.thrift.protocol.TProtocolException(
+                    org.apache.thrift.protocol.TProtocolException.SIZE_LIMIT, "a binary field of " + size
+                    + " bytes (the limit is " + maxBinary + ")");
+        }
         getTransport().checkReadBytesAvailable(size);
-        ByteBuffer buf;
-        if (next < pool.size() && pool.get(next).capacity() >= size) {
-            buf = pool.get(next);
-        } else {
-            int cap = Math.max(size, 64);
-            buf = direct ? ByteBuffer.allocateDirect(cap) : ByteBuffer.allocate(cap);
-            if (next < pool.size()) {
-                pool.set(next, buf);
-            } else {
-                pool.add(buf);
+        ByteBuffer buf = next < pool.size() ? pool.get(next) : null;
+        if (buf == null || buf.capacity() < Math.min(size, ServerLimits.ALLOCATE_AHEAD)) {
+            buf = allocate(Math.max(Math.min(size, ServerLimits.ALLOCATE_AHEAD), 64));
+        }
+        buf.clear();
+        // What the peer announced is allocated only as its bytes arrive (at most twice what came): a length field
+        // alone, from a peer that then stalls, costs at most ALLOCATE_AHEAD.
+        while (buf.position() < size) {
+            if (!buf.hasRemaining()) {
+                ByteBuffer bigger = allocate((int) Math.min(size, 2L * buf.capacity()));
+                buf.flip();
+                bigger.put(buf);
+                buf = bigger;
             }
+            int part = Math.min(size - buf.position(), buf.remaining());
+            if (direct) {
+                ByteBuffer into = buf.duplicate();
+                into.limit(into.position() + part);
+                getTransport().read(into);    // straight from the channel into the direct buffer
+            } else {
+                getTransport().readAll(buf.array(), buf.position(), part);
+            }
+            buf.position(buf.position() + part);
+        }
+        if (next < pool.size()) {
+            pool.set(next, buf);
+        } else {
+            pool.add(buf);
         }
         next++;
-        buf.clear().limit(size);
-        if (direct) {
-            getTransport().read(buf);    // straight from the channel into the direct buffer
-            buf.flip();
-        } else {
-            getTransport().readAll(buf.array(), 0, size);
-        }
+        buf.flip();
         return buf.slice();
+    }
+
+    private ByteBuffer allocate(int capacity) {
+        return direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
     }
 
     /** A direct payload goes to the channel as it is; anything else through the usual path. */
@@ -79,15 +128,29 @@ public final class PooledBinaryProtocol extends TBinaryProtocol {
 
     /** Makes one per connection. */
     public static final class Factory implements TProtocolFactory {
-        private final long maxMessage;
+        private final long maxBinary;
+        private final long maxString;
+        private final long maxList;
 
+        /** For clients: every field up to {@code maxMessage}. */
         public Factory(long maxMessage) {
-            this.maxMessage = maxMessage;
+            this(maxMessage, maxMessage, maxMessage);
+        }
+
+        Factory(long maxBinary, long maxString, long maxList) {
+            this.maxBinary = maxBinary;
+            this.maxString = maxString;
+            this.maxList = maxList;
+        }
+
+        /** For a server: requests carry short strings and short lists (see {@link ServerLimits}). */
+        static Factory forRequests(long maxBinary) {
+            return new Factory(maxBinary, ServerLimits.MAX_REQUEST_STRING, ServerLimits.MAX_REQUEST_LIST);
         }
 
         @Override
         public TProtocol getProtocol(TTransport transport) {
-            return new PooledBinaryProtocol(transport, maxMessage);
+            return new PooledBinaryProtocol(transport, maxBinary, maxString, maxList);
         }
     }
 }

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.xenpostcopy.migration.Checkpointing;
+import org.xenpostcopy.migration.LogText;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
@@ -42,14 +44,16 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     /** 2^28 gfns = 1 TiB of guest physical address space: far above any guest here, and a 32 MiB bitmap. */
     static final long MAX_GFNS = 1L << 28;
     /** The largest vCPU context accepted (a real HVM context is a few KiB). */
-    private static final int MAX_VCPU_CONTEXT = 1 << 20;
     /** The longest silence a source may ask to be tolerated before a cut is declared. */
     private static final int MAX_STALL_MS = 600_000;
 
     private final IncomingMigrations incoming;
+    /** Who prepared each session: every later call of it must come from the same TLS identity. */
+    private final SessionOwners owners;
 
-    ReceiverHandler(IncomingMigrations incoming) {
+    ReceiverHandler(IncomingMigrations incoming, SessionOwners owners) {
         this.incoming = incoming;
+        this.owners = owners;
     }
 
     @Override
@@ -57,13 +61,16 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
         if (request.getDomain() == null) {
             throw Wire.badRequest("prepare needs a session id and a domain");
         }
+        String sessionId = RequestBounds.sessionId(request.getSessionId());
         TDomainSpec d = request.getDomain();
+        RequestBounds.domainName(d.getName());
         DomainConfig config;
         try {
             config = new DomainConfig(d.getName(), d.getMemoryPages(), d.getVcpus(), d.getGuest(), d.getSeed());
         } catch (IllegalArgumentException | NullPointerException e) {
             throw Wire.badRequest("bad domain spec: " + e.getMessage());
         }
+        RequestBounds.host(request.getSourceHost());
         if (request.getSourcePort() <= 0 || request.getSourcePort() > 65535 || request.getSourceHost() == null) {
             throw Wire.badRequest("bad source address " + request.getSourceHost() + ":" + request.getSourcePort());
         }
@@ -76,31 +83,51 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
         try {
             mode = MigrationMode.valueOf(request.getMode().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw Wire.badRequest("unknown migration mode '" + request.getMode() + "' (postcopy, precopy or hybrid)");
+            throw Wire.badRequest("unknown migration mode '" + LogText.escape(request.getMode()) + "' (postcopy, precopy or hybrid)");
         }
         InetSocketAddress source = InetSocketAddress.createUnresolved(request.getSourceHost(), request.getSourcePort());
         int stallMs = request.isSetStallMs() ? request.getStallMs() : MigrationOptions.DEFAULT_STALL_MS;
         if (stallMs < 100 || stallMs > MAX_STALL_MS) {
             throw Wire.badRequest("a stall limit of " + stallMs + " ms is outside 100.." + MAX_STALL_MS);
         }
+        Checkpointing checkpointing = Checkpointing.off();
+        if (request.isSetCheckpointMs() && request.getCheckpointMs() > 0) {
+            int lease = request.isSetLeaseMs() ? request.getLeaseMs() : stallMs;
+            if (request.getCheckpointMs() > MAX_STALL_MS || lease > MAX_STALL_MS) {
+                throw Wire.badRequest("a checkpoint interval or lease above " + MAX_STALL_MS + " ms");
+            }
+            try {
+                checkpointing = new Checkpointing(request.getCheckpointMs(), lease);
+            } catch (IllegalArgumentException e) {
+                throw Wire.badRequest(e.getMessage());
+            }
+        }
+        boolean claimed = false;
         try {
-            Prepare.Reply r = incoming.prepare(request.getSessionId(), new Prepare(config, d.getTargetKiB(), source,
-                    request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode, stallMs));
+            claimed = owners.claim(sessionId, "prepare");
+            Prepare.Reply r = incoming.prepare(sessionId, new Prepare(config, d.getTargetKiB(), source,
+                    request.getLinkMbps(), request.getLinkLatencyMs(), holes, mode, stallMs, checkpointing));
+            claimed = false;
             return new TPrepareReply(r.destinationDomid(), r.prepareMs());
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
+        } finally {
+            if (claimed) {
+                owners.release(sessionId);   // nothing was prepared: the id belongs to no one
+            }
         }
     }
 
     @Override
     public TResumeReply resume(TResume request) throws TMigrationError {
         try {
+            owners.check(request.getSessionId(), "resume");
             long span = incoming.gfnCount(request.getSessionId());
             GfnBitmap holes = Wire.unpackBitmap(request.bufferForUnpopulated(), span);
             Optional<GfnBitmap> outstanding = request.isSetOutstanding()
                     ? Optional.of(Wire.unpackBitmap(request.bufferForOutstanding(), span)) : Optional.empty();
             Resume.Reply r = incoming.resume(request.getSessionId(),
-                    new Resume(vcpus(request.getVcpus()), holes, request.getPagesSentBefore(), outstanding,
+                    new Resume(Wire.vcpus(request.getVcpus()), holes, request.getPagesSentBefore(), outstanding,
                             request.isSetTargetKiB() ? request.getTargetKiB() : 0));
             return new TResumeReply(r.resumeMs(), r.handlerMs());
         } catch (PeerException e) {
@@ -108,27 +135,12 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
         }
     }
 
-    private static List<VcpuState> vcpus(List<TVcpuState> wire) throws TMigrationError {
-        List<VcpuState> vcpus = new ArrayList<>();
-        for (TVcpuState v : wire == null ? List.<TVcpuState>of() : wire) {
-            ByteBuffer b = v.bufferForContext();
-            if (b == null || b.remaining() > MAX_VCPU_CONTEXT) {
-                throw Wire.badRequest("vCPU " + v.getVcpu() + " context is missing or larger than 1 MiB");
-            }
-            byte[] ctx = new byte[b.remaining()];
-            b.duplicate().get(ctx);
-            try {
-                vcpus.add(new VcpuState(v.getVcpu(), ctx));
-            } catch (IllegalArgumentException e) {
-                throw Wire.badRequest(e.getMessage());
-            }
-        }
-        return vcpus;
-    }
-
     @Override
     public void pushPages(String sessionId, TPages pages) {
         // oneway: nothing can be answered, so a batch that cannot be read is handed over as refused
+        if (!owners.allows(sessionId, "pushPages")) {
+            return;     // another identity's session (or no session id at all): dropped, and logged
+        }
         long[] gfns;
         try {
             long span = incoming.gfnCount(sessionId);
@@ -149,6 +161,7 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     public TCompletion complete(String sessionId, long pagesSent, boolean verify, int timeoutMs, long restoreTargetKiB,
                                 long pagesResent) throws TMigrationError {
         try {
+            owners.check(sessionId, "complete");
             Completion c = incoming.complete(sessionId, new Complete(pagesSent, verify, timeoutMs, restoreTargetKiB,
                     pagesResent));
             TCompletion t = new TCompletion();
@@ -165,6 +178,8 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             t.setMismatchedPages(c.mismatchedPages());
             t.setVerificationNote(c.verificationNote());
             t.setDestinationDomid(c.destinationDomid());
+            t.setCheckpoints(c.checkpoints());
+            t.setCheckpointPauseMs(c.checkpointPauseMs());
             return t;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
@@ -174,8 +189,11 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public TLinkState heartbeat(String sessionId) throws TMigrationError {
         try {
+            owners.check(sessionId, "heartbeat");
             LinkState state = incoming.heartbeat(sessionId);
-            return new TLinkState(state.phase(), state.pagesSettled(), state.pagesExpected());
+            TLinkState t = new TLinkState(state.phase(), state.pagesSettled(), state.pagesExpected());
+            t.setGuestOps(state.guestOps());
+            return t;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }
@@ -184,9 +202,11 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public TReconnectReply reconnect(String sessionId, String sourceHost, int sourcePort) throws TMigrationError {
         if (sourceHost == null || sourceHost.isBlank() || sourcePort <= 0 || sourcePort > 65535) {
-            throw Wire.badRequest("bad source address " + sourceHost + ":" + sourcePort);
+            throw Wire.badRequest("bad source address " + LogText.escape(sourceHost) + ":" + sourcePort);
         }
+        RequestBounds.host(sourceHost);
         try {
+            owners.check(sessionId, "reconnect");
             IncomingMigrations.Reattached r = incoming.reconnect(sessionId,
                     InetSocketAddress.createUnresolved(sourceHost, sourcePort));
             return new TReconnectReply(Wire.packBitmap(r.missing()), r.phase(), r.pagesSettled(), r.pagesReceived());
@@ -198,7 +218,18 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public void recovered(String sessionId) throws TMigrationError {
         try {
+            owners.check(sessionId, "recovered");
             incoming.recovered(sessionId);
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
+    public void takenBack(String sessionId, String reason) throws TMigrationError {
+        try {
+            owners.check(sessionId, "takenBack");
+            incoming.takenBack(sessionId, LogText.escape(reason == null ? "" : reason));
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }
@@ -207,7 +238,8 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
     @Override
     public void abort(String sessionId, String reason) throws TMigrationError {
         try {
-            incoming.abort(sessionId, reason);
+            owners.check(sessionId, "abort");
+            incoming.abort(sessionId, LogText.escape(reason));
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }

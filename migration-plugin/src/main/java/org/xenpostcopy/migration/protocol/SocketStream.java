@@ -9,6 +9,7 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link SocketChannel} as a blocking stream with a timeout. A channel in blocking mode ignores SO_TIMEOUT, so with
@@ -19,6 +20,9 @@ final class SocketStream implements ChannelStream {
     private Selector selector;
     private SelectionKey key;
     private int timeoutMs;
+    /** System.nanoTime() by which the current wait must end whatever the timeout, or 0 for none. */
+    private long deadline;
+    private String deadlineWhat;
 
     SocketStream(SocketChannel channel) {
         this.channel = channel;
@@ -36,6 +40,15 @@ final class SocketStream implements ChannelStream {
             channel.configureBlocking(false);
             key = channel.register(selector, 0);
         }
+    }
+
+    /**
+     * Sets a moment by which every wait must end, however often bytes trickle in (0 = none); {@code what} says in
+     * the timeout's message what was due by then. Needs a timeout set, so waits go through the selector.
+     */
+    void setDeadline(long nanoTime, String what) {
+        this.deadline = nanoTime;
+        this.deadlineWhat = what;
     }
 
     @Override
@@ -68,9 +81,19 @@ final class SocketStream implements ChannelStream {
 
     private void await(int op, String what) throws IOException {
         int ready;
+        long waitMs = timeoutMs;
+        boolean deadlineFirst = false;
+        if (deadline != 0) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new SocketTimeoutException(deadlineWhat);
+            }
+            deadlineFirst = waitMs == 0 || left < waitMs;
+            waitMs = deadlineFirst ? left : waitMs;
+        }
         try {
             key.interestOps(op);
-            ready = selector.select(timeoutMs);
+            ready = selector.select(waitMs);
             selector.selectedKeys().clear();
             key.interestOps(0);
         } catch (ClosedSelectorException | CancelledKeyException e) {
@@ -80,6 +103,9 @@ final class SocketStream implements ChannelStream {
             throw closed;
         }
         if (ready == 0) {
+            if (deadlineFirst) {
+                throw new SocketTimeoutException(deadlineWhat);
+            }
             throw new SocketTimeoutException("the peer did not answer a " + what + " within " + timeoutMs + " ms");
         }
     }

@@ -74,6 +74,11 @@ public final class ThriftConnection implements AutoCloseable {
         return new SourcePages.Client(new TMultiplexedProtocol(protocol, PAGES));
     }
 
+    /** The identity the daemon's certificate proved in the handshake; empty on a plain connection. */
+    public java.util.Optional<org.xenpostcopy.migration.tls.PeerIdentity> peer() {
+        return transport.peer();
+    }
+
     /** Sets the read and write timeout (0 = wait for ever). */
     public void setTimeout(int timeoutMs) {
         try {

@@ -74,6 +74,11 @@ final class ThriftDestinationPeer implements DestinationPeer {
         this.pusher = bulk.receiver();
     }
 
+    /** The identity the destination's certificate proved; empty on plain connections. */
+    java.util.Optional<org.xenpostcopy.migration.tls.PeerIdentity> identity() {
+        return control.peer();
+    }
+
     @Override
     public Prepare.Reply prepare(Prepare r) {
         TDomainSpec spec = new TDomainSpec(r.domain().name(), r.domain().memoryPages(), r.domain().vcpus(),
@@ -82,6 +87,10 @@ final class ThriftDestinationPeer implements DestinationPeer {
                 r.linkLatencyMs(), Wire.packBitmap(r.unpopulated()), r.mode().wireName());
         wire.setGfnCount(r.unpopulated().size());
         wire.setStallMs(r.stallMs());
+        if (r.checkpointing().enabled()) {
+            wire.setCheckpointMs(r.checkpointing().intervalMs());
+            wire.setLeaseMs(r.checkpointing().leaseMs());
+        }
         try {
             TPrepareReply reply = receiver.prepare(wire);
             return new Prepare.Reply(reply.getDestinationDomid(), reply.getPrepareMs());
@@ -134,7 +143,8 @@ final class ThriftDestinationPeer implements DestinationPeer {
                     c.getMinorFaults(), new Completion.Latency(c.getFaultLatency().getP50Us(),
                     c.getFaultLatency().getP99Us(), c.getFaultLatency().getMaxUs()), c.getPostCopyNanos(),
                     c.getGuestOpsAtResume(), c.getGuestOpsAtCompletion(), c.getGuestPagesTouched(), c.isVerified(),
-                    c.getMismatchedPages(), c.getVerificationNote(), c.getDestinationDomid());
+                    c.getMismatchedPages(), c.getVerificationNote(), c.getDestinationDomid(), c.getCheckpoints(),
+                    c.getCheckpointPauseMs());
         } catch (TException e) {
             throw ThriftErrors.fromWire("complete", "the destination", address, e);
         }
@@ -144,7 +154,8 @@ final class ThriftDestinationPeer implements DestinationPeer {
     public LinkState heartbeat() {
         try {
             TLinkState t = heartbeatClient().heartbeat(sessionId);
-            return new LinkState(t.getPhase(), t.getPagesSettled(), t.getPagesExpected());
+            return new LinkState(t.getPhase(), t.getPagesSettled(), t.getPagesExpected(),
+                    t.isSetGuestOps() ? t.getGuestOps() : -1);
         } catch (TException e) {
             throw ThriftErrors.fromWire("heartbeat", "the destination", address, e);
         }
@@ -192,6 +203,15 @@ final class ThriftDestinationPeer implements DestinationPeer {
             receiver.abort(sessionId, reason);
         } catch (TException e) {
             throw ThriftErrors.fromWire("abort", "the destination", address, e);
+        }
+    }
+
+    @Override
+    public void takenBack(String reason) {
+        try {
+            receiver.takenBack(sessionId, reason);
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("takenBack", "the destination", address, e);
         }
     }
 

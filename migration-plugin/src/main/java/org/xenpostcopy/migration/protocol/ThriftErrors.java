@@ -30,6 +30,7 @@ final class ThriftErrors {
             case UNAUTHORIZED -> TErrorCode.UNAUTHORIZED;
             case NO_SUCH_DOMAIN -> TErrorCode.NO_SUCH_DOMAIN;
             case NOT_RESUMED -> TErrorCode.NOT_RESUMED;
+            case TAKEN_BACK -> TErrorCode.TAKEN_BACK;
             // A daemon's own onward connection failing is, to its caller, that host failing.
             case HOST_ERROR, CONNECTION -> TErrorCode.HOST_ERROR;
         };
@@ -64,6 +65,7 @@ final class ThriftErrors {
             case UNAUTHORIZED -> RemoteError.UNAUTHORIZED;
             case NO_SUCH_DOMAIN -> RemoteError.NO_SUCH_DOMAIN;
             case NOT_RESUMED -> RemoteError.NOT_RESUMED;
+            case TAKEN_BACK -> RemoteError.TAKEN_BACK;
         };
     }
 }

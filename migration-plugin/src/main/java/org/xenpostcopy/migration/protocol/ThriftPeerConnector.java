@@ -9,15 +9,33 @@ import org.xenpostcopy.migration.tls.ChannelSecurity;
 /** Opens peers over Thrift connections, every one of them secured as this daemon's {@link ChannelSecurity} says. */
 public final class ThriftPeerConnector implements PeerConnector {
     private final ChannelSecurity security;
+    private final SessionOwners fetchers;
 
+    /** For a host that serves no pages of its own sessions to anyone checking who fetches them. */
     public ThriftPeerConnector(ChannelSecurity security) {
+        this(security, new SessionOwners(id -> false));
+    }
+
+    /**
+     * @param fetchers where each session sent from here records the destination it reached, so the page server
+     *                 lets only that identity fetch its pages
+     */
+    public ThriftPeerConnector(ChannelSecurity security, SessionOwners fetchers) {
         this.security = security;
+        this.fetchers = fetchers;
     }
 
     @Override
     public DestinationPeer destination(InetSocketAddress address, String sessionId, long controlTimeoutMs,
                                        int stallMs) {
-        return new ThriftDestinationPeer(address, sessionId, controlTimeoutMs, stallMs, security);
+        ThriftDestinationPeer peer = new ThriftDestinationPeer(address, sessionId, controlTimeoutMs, stallMs, security);
+        try {
+            fetchers.expect(sessionId, peer.identity());
+        } catch (RuntimeException e) {
+            peer.close();
+            throw e;
+        }
+        return peer;
     }
 
     @Override

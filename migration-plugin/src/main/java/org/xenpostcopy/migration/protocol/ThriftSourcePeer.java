@@ -3,11 +3,14 @@ package org.xenpostcopy.migration.protocol;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import org.apache.thrift.TException;
+import org.xenpostcopy.migration.peer.Checkpoint;
 import org.xenpostcopy.migration.peer.Fetched;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.SourcePeer;
 import org.xenpostcopy.migration.protocol.thrift.SourcePages;
+import org.xenpostcopy.migration.protocol.thrift.TCheckpoint;
 import org.xenpostcopy.migration.protocol.thrift.TFetchReply;
+import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.migrationConstants;
 
 /** {@link SourcePeer} over its own Thrift connection, so demand requests never queue behind pushed pages. */
@@ -45,9 +48,32 @@ final class ThriftSourcePeer implements SourcePeer {
             Wire.checkPages(payload, got.length);
             long[] already = reply.alreadySent == null ? new long[0]
                     : Wire.unpackGfns(reply.alreadySent, migrationConstants.MAX_BATCH_PAGES, gfnCount);
-            return new Fetched(new PageBatch(got, got.length, payload), already, already.length);
+            return new Fetched(new PageBatch(got, got.length, payload), already, already.length,
+                    reply.isSetGranted() && reply.isGranted());
         } catch (TException e) {
             throw ThriftErrors.fromWire("fetch", "the source", address, e);
+        }
+    }
+
+    @Override
+    public void checkpointPages(long seq, PageBatch batch) {
+        try {
+            TPages wire = new TPages();
+            wire.gfns = Wire.packGfns(batch.gfns(), batch.count());      // set directly: the setters copy
+            wire.pages = batch.pages();
+            pages.checkpointPages(sessionId, seq, wire);
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("checkpointPages", "the source", address, e);
+        }
+    }
+
+    @Override
+    public void checkpointCommit(Checkpoint c) {
+        try {
+            pages.checkpointCommit(sessionId, new TCheckpoint(c.seq(), Wire.vcpusToWire(c.vcpus()),
+                    Wire.packBitmap(c.unpopulated()), c.pageCount(), c.guestOps()));
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("checkpointCommit", "the source", address, e);
         }
     }
 

@@ -2,12 +2,46 @@ package org.xenpostcopy.migration.protocol;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
 import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.VcpuState;
 
 /** Packing and checking of the protocol's bulk fields. Everything that arrives is checked before use. */
 public final class Wire {
+    private static final int MAX_VCPU_CONTEXT = 1 << 20;
+
+    /** vCPU contexts off the wire, each at most 1 MiB. */
+    static List<VcpuState> vcpus(List<TVcpuState> wire) throws TMigrationError {
+        List<VcpuState> vcpus = new ArrayList<>();
+        for (TVcpuState v : wire == null ? List.<TVcpuState>of() : wire) {
+            ByteBuffer b = v.bufferForContext();
+            if (b == null || b.remaining() > MAX_VCPU_CONTEXT) {
+                throw Wire.badRequest("vCPU " + v.getVcpu() + " context is missing or larger than 1 MiB");
+            }
+            byte[] ctx = new byte[b.remaining()];
+            b.duplicate().get(ctx);
+            try {
+                vcpus.add(new VcpuState(v.getVcpu(), ctx));
+            } catch (IllegalArgumentException e) {
+                throw Wire.badRequest(e.getMessage());
+            }
+        }
+        return vcpus;
+    }
+
+    /** vCPU contexts for the wire. */
+    static List<TVcpuState> vcpusToWire(List<VcpuState> vcpus) {
+        List<TVcpuState> out = new ArrayList<>();
+        for (VcpuState v : vcpus) {
+            out.add(new TVcpuState(v.vcpu(), ByteBuffer.wrap(v.context())));
+        }
+        return out;
+    }
+
     private Wire() {
     }
 

@@ -74,15 +74,28 @@ public record MigrationReport(
     }
 
     /**
-     * Cuts of the link after the switch, each mended by a reconnect.
+     * Cuts of the link after the switch, each mended by a reconnect, and the reverse checkpoints that would have
+     * brought the guest back had the destination died.
      *
      * @param cuts        times the session paused (a connection failed, or heartbeats called a cut)
      * @param pausedMs    time spent paused and reconnecting, all cuts together
      * @param pagesResent pages sent again because the destination missed them after a cut
+     * @param checkpoints reverse checkpoints the source committed
+     * @param checkpointPages pages those carried (a page dirtied between two of them counts in each)
+     * @param checkpointBytes bytes of checkpoint pages received, at 4104 per page
+     * @param checkpointPauseMs time the guest stood paused at the destination for its checkpoints, in all
      */
     public record Recovery(@JsonProperty("cuts") int cuts, @JsonProperty("pausedMs") double pausedMs,
-                           @JsonProperty("pagesResent") long pagesResent) {
+                           @JsonProperty("pagesResent") long pagesResent,
+                           @JsonProperty("checkpoints") long checkpoints,
+                           @JsonProperty("checkpointPages") long checkpointPages,
+                           @JsonProperty("checkpointBytes") long checkpointBytes,
+                           @JsonProperty("checkpointPauseMs") double checkpointPauseMs) {
         public static final Recovery NONE = new Recovery(0, 0, 0);
+
+        public Recovery(int cuts, double pausedMs, long pagesResent) {
+            this(cuts, pausedMs, pagesResent, 0, 0, 0, 0);
+        }
     }
 
     /** {@code networkFaults / guestPagesTouched}, or -1 if the host could not count the guest's touches. */

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.xenpostcopy.balloon.GuestMemoryStats;
 import org.xenpostcopy.balloon.SelfBallooningController;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
@@ -136,11 +137,13 @@ public final class OutgoingMigration {
         LinkShaper link = new LinkShaper(options.linkMbps(), options.linkLatencyMs());
         MigrationMode mode = options.mode();
         int batch = link.batchPages(options.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE);
+        // Pre-copy hands over a whole guest: nothing to checkpoint.
+        Checkpointing checkpointing = mode == MigrationMode.PRECOPY ? Checkpointing.off() : options.checkpointing();
         try (DestinationPeer peer = peers.destination(destination, sessionId, options.timeoutMs(), options.stallMs())) {
             progress.update("prepare", 0, 0, 0);
             long target = readKiB(home + "/memory/target").orElse(config.memoryKiB());
             Prepare.Reply prepared = peer.prepare(new Prepare(config, target, self, options.linkMbps(),
-                    options.linkLatencyMs(), holes.now(), mode, options.stallMs()));
+                    options.linkLatencyMs(), holes.now(), mode, options.stallMs(), checkpointing));
             PreCopySender sender = new PreCopySender(host, domain, peer, link, batch);
             PreCopyRounds.Result rounds = PreCopyRounds.Result.none(holes.gfnCount());
             if (mode != MigrationMode.POSTCOPY) {
@@ -168,7 +171,7 @@ public final class OutgoingMigration {
                     sw = new SourceSwitch(host, domain, mode, holes, peer).run(rounds, sender, atPause, outstanding -> {
                         SentPages sent = new SentPages(holes.gfnCount(), complement(outstanding));
                         session[0] = new SourceSession(sessionId, host, domain, holes.gfnCount(), sent,
-                                PrePagingPolicies.create(options, sent), link);
+                                PrePagingPolicies.create(options, sent), link, checkpointing.enabled());
                         pageServer.register(session[0]);
                     }, progress);
                     journal.write(journaled.handedOverNow());
@@ -179,9 +182,10 @@ public final class OutgoingMigration {
                 }
                 handedOver = true;
                 SourceSession s = session[0];
+                s.grants.handedOver();
                 PostCopyDriver driver = new PostCopyDriver(s, phase, reconnector = new Reconnector(peers, destination,
-                        self, s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs(), false),
-                        progress, batch, options.stallMs());
+                        self, s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs(), false,
+                        checkpointing.leaseMs()), progress, batch, options.stallMs());
                 Completion done;
                 java.util.function.LongFunction<Complete> completeRequest = resent -> new Complete(sender.pagesSent()
                         + s.pagesSent(), options.verify(), (int) Math.min(Integer.MAX_VALUE, options.timeoutMs()),
@@ -192,6 +196,8 @@ public final class OutgoingMigration {
                 } catch (Reconnector.NeverResumed e) {
                     handedOver = false;
                     throw takeBack(sessionId, e);
+                } catch (Reconnector.FailBackDue e) {
+                    throw failBack(sessionId, s, e);
                 } catch (MigrationException e) {
                     // The guest has run on the destination since the switch: this copy is out of date, and resuming
                     // it would roll the guest back under its peers. It is kept paused, with every page not yet sent.
@@ -204,7 +210,7 @@ public final class OutgoingMigration {
                 progress.update("done", pagesSent, pagesSent, done.networkFaults());
                 return report.build(sw, rounds.rounds(), prepared.destinationDomid(), pagesSent,
                         sender.bytesSent() + s.wireBytes.get(), done, driver.cuts(), driver.pausedMs(),
-                        driver.resentPages());
+                        driver.resentPages(), s.checkpoints);
             } finally {
                 if (session[0] != null) {
                     pageServer.unregister(session[0]);
@@ -235,6 +241,27 @@ public final class OutgoingMigration {
         host.domains().resumeAfterFailedMigration(domain);
         return new MigrationException(why.getMessage() + "; the destination gave the session up and " + domain
                 + " keeps running here", why);
+    }
+
+    /**
+     * The destination died or was cut off past its lease: the guest resumes here from the last checkpoint, and the
+     * destination, if it can hear, destroys its copy. Returns the exception to throw (the migration failed).
+     */
+    private MigrationException failBack(String sessionId, SourceSession s, Reconnector.FailBackDue why) {
+        phase.advanceTo(SourcePhase.FAILING_BACK);
+        progress.update("failing back", s.pagesSent(), s.sent.toSend(), s.demandRequests.get());
+        FailBack.Result r = new FailBack(host, domain, s, options.checkpointing(), options.verify())
+                .run();
+        handedOver = false;
+        try (DestinationPeer again = peers.destination(destination, sessionId, Math.min(options.timeoutMs(),
+                options.stallMs()), options.stallMs())) {
+            again.takenBack("the source runs the guest again: " + r.summary());
+        } catch (MigrationException e) {
+            // It learns on its next call to the page server; until then its lease holds its copy paused.
+            LOG.log(Level.INFO, "outgoing {0}: the destination did not hear the take-back ({1})", domain,
+                    e.getMessage());
+        }
+        return new FailedBack(why.getMessage() + "; " + domain + " runs here again, " + r.summary(), r, why);
     }
 
     /** The live rounds; on failure log-dirty is turned off and the destination's domain given up. */

@@ -1,7 +1,13 @@
 package org.xenpostcopy.migration.source;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import org.xenpostcopy.migration.peer.Checkpoint;
 import org.xenpostcopy.migration.peer.Fetched;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.RemoteError;
@@ -14,16 +20,34 @@ import org.xenpostcopy.xen.XenException;
  * sent is claimed and sent in the reply, at the head of the link's queue; one already sent (by push) is named as
  * such — it is on its way, and sending it twice would break the once-only rule. Every request moves the
  * pre-paging pivot to where the guest faulted.
+ *
+ * <p>With checkpointing, every answer carries the lease: whether the guest may run on at the destination. Once
+ * the guest has been taken back here, every call of its session is answered {@link RemoteError#TAKEN_BACK} — for
+ * a while after the session itself has gone, so a destination that comes back late still hears it.
  */
 public final class PageServer {
+    private static final Logger LOG = System.getLogger(PageServer.class.getName());
+    private static final Duration TAKEN_BACK_KEPT = Duration.ofMinutes(10);
+
     private final ConcurrentHashMap<String, SourceSession> sessions = new ConcurrentHashMap<>();
+    private final Cache<String, String> takenBack = CacheBuilder.newBuilder().expireAfterWrite(TAKEN_BACK_KEPT)
+            .maximumSize(10_000).build();
 
     void register(SourceSession s) {
         sessions.put(s.id, s);
     }
 
     void unregister(SourceSession s) {
+        String why = s.grants.takenBack();
+        if (why != null) {
+            takenBack.put(s.id, why);
+        }
         sessions.remove(s.id, s);
+    }
+
+    /** Whether an outgoing session of this id is served here now. */
+    public boolean serves(String sessionId) {
+        return sessionId != null && sessions.containsKey(sessionId);
     }
 
     /** The physmap span of an outgoing session, which every gfn asked for must be below. */
@@ -33,20 +57,74 @@ public final class PageServer {
 
     public Fetched fetch(String sessionId, long[] wanted, int count) {
         if (count == 0) {
-            // The destination's ping on an idle demand channel: it proves the channel, it asks for nothing.
-            return new Fetched(new PageBatch(new long[0], 0, ByteBuffer.allocate(0)), new long[0], 0);
+            // The destination's ping on an idle demand channel: it proves the channel, it asks for nothing. Answered
+            // even for a session not registered (yet, or any more), but then it grants nothing.
+            SourceSession s = sessionId == null ? null : sessions.get(sessionId);
+            boolean granted = s != null ? grant(s) : refuseIfTakenBack(sessionId);
+            return new Fetched(new PageBatch(new long[0], 0, ByteBuffer.allocate(0)), new long[0], 0, granted);
         }
         SourceSession s = session(sessionId);
+        boolean granted = grant(s);
         s.demandRequests.incrementAndGet();
         s.urgentInProgress.incrementAndGet();
         try {
-            return answer(s, wanted, count);
+            return answer(s, wanted, count, granted);
         } finally {
             s.urgentInProgress.decrementAndGet();
         }
     }
 
-    private Fetched answer(SourceSession s, long[] wanted, int count) {
+    /** The lease for one answer: granted unless revoked; a session taken back is refused outright. */
+    private static boolean grant(SourceSession s) {
+        String why = s.grants.takenBack();
+        if (why != null) {
+            throw takenBackError(s.id, why);
+        }
+        return s.grants.grant();
+    }
+
+    private boolean refuseIfTakenBack(String sessionId) {
+        String why = sessionId == null ? null : takenBack.getIfPresent(sessionId);
+        if (why != null) {
+            throw takenBackError(sessionId, why);
+        }
+        return false;
+    }
+
+    private static PeerException takenBackError(String id, String why) {
+        return new PeerException(RemoteError.TAKEN_BACK, "the source took the guest of session " + id + " back: "
+                + why);
+    }
+
+    /** Stages pages of a reverse checkpoint. */
+    public void checkpointPages(String sessionId, long seq, PageBatch pages) {
+        checkpointsOf(sessionId).pages(seq, pages);
+    }
+
+    /** Commits a reverse checkpoint whose pages are all staged. */
+    public void checkpointCommit(String sessionId, Checkpoint checkpoint) {
+        CheckpointStore store = checkpointsOf(sessionId);
+        store.commit(checkpoint);
+        if (store.commits() == 1) {
+            LOG.log(Level.INFO, "outgoing session {0}: first checkpoint committed ({1} pages): should the destination"
+                    + " die, the guest comes back here", sessionId, checkpoint.pageCount());
+        }
+    }
+
+    private CheckpointStore checkpointsOf(String sessionId) {
+        SourceSession s = session(sessionId);
+        String why = s.grants.takenBack();
+        if (why != null) {
+            throw takenBackError(s.id, why);
+        }
+        if (s.checkpoints == null) {
+            throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " was started without"
+                    + " checkpoints");
+        }
+        return s.checkpoints;
+    }
+
+    private Fetched answer(SourceSession s, long[] wanted, int count, boolean granted) {
         ByteBuffer pages = ByteBuffer.allocate(count * Gfn.PAGE_SIZE);
         long[] sentNow = new long[count];
         long[] onTheirWay = new long[count];
@@ -89,12 +167,13 @@ public final class PageServer {
         s.alreadySentAnswers.addAndGet(already);
         s.wireBytes.addAndGet(bytes);
         pages.flip();
-        return new Fetched(new PageBatch(sentNow, n, pages), onTheirWay, already);
+        return new Fetched(new PageBatch(sentNow, n, pages), onTheirWay, already, granted);
     }
 
     private SourceSession session(String id) {
         SourceSession s = id == null ? null : sessions.get(id);
         if (s == null) {
+            refuseIfTakenBack(id);
             throw new PeerException(RemoteError.UNKNOWN_SESSION, "no outgoing migration with session id '" + id + "'");
         }
         return s;

@@ -20,6 +20,10 @@ import org.xenpostcopy.migration.peer.Reattachment;
  * and its second copy is dropped) — then {@code recovered}, and the destination reopens its demand channel and
  * asks again for every fault still waiting. Attempts back off from 100 ms to 1 s until the give-up time;
  * {@link #retryNow} cuts a wait short ({@code xlpc migrate --resume}).
+ *
+ * <p>With reverse checkpoints the wait has a second end: a destination that has had no grant of its lease for the
+ * lease's length is given up on and the guest comes back here
+ * ({@link FailBackDue}, then {@link FailBack}).
  */
 final class Reconnector {
     private static final Logger LOG = System.getLogger(Reconnector.class.getName());
@@ -36,6 +40,8 @@ final class Reconnector {
     private final long controlTimeoutMs;
     private final int stallMs;
     private final long giveUpMs;
+    /** The destination's lease with checkpointing (0: no checkpoints, no fail-back). */
+    private final long leaseMs;
     private final Object retry = new Object();
     /** Set for a session a restarted daemon took over, until its first reconnect has set its books. */
     private boolean firstAfterRestart;
@@ -44,6 +50,14 @@ final class Reconnector {
     Reconnector(PeerConnector peers, InetSocketAddress destination, InetSocketAddress self, SourceSession session,
                 PhaseMachine<SourcePhase> phase, MigrationProgress progress, long controlTimeoutMs, int stallMs,
                 long giveUpMs, boolean restarted) {
+        this(peers, destination, self, session, phase, progress, controlTimeoutMs, stallMs, giveUpMs, restarted, 0);
+    }
+
+    /** @param leaseMs the destination's lease when the session is checkpointed, else 0 */
+    Reconnector(PeerConnector peers, InetSocketAddress destination, InetSocketAddress self, SourceSession session,
+                PhaseMachine<SourcePhase> phase, MigrationProgress progress, long controlTimeoutMs, int stallMs,
+                long giveUpMs, boolean restarted, long leaseMs) {
+        this.leaseMs = session.checkpoints == null ? 0 : leaseMs;
         this.firstAfterRestart = restarted;
         this.peers = peers;
         this.destination = destination;
@@ -60,6 +74,16 @@ final class Reconnector {
     static final class NeverResumed extends MigrationException {
         NeverResumed(PeerException cause) {
             super("the destination never resumed the guest: " + cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * The destination is given up on and the guest must come back here: it has had no grant of its lease for the
+     * lease's length (dead, or cut off).
+     */
+    static final class FailBackDue extends MigrationException {
+        FailBackDue(String why) {
+            super(why);
         }
     }
 
@@ -115,6 +139,7 @@ final class Reconnector {
                 if (e.error() == RemoteError.NOT_RESUMED) {
                     throw new NeverResumed(e);
                 }
+
                 if (e.error() != RemoteError.CONNECTION && e.error() != RemoteError.WRONG_STATE) {
                     // The destination answered, and not with "try again" (WRONG_STATE: it paused again between
                     // reconnect and recovered, a new cut): it lost the session (a daemon restart forgets it) or
@@ -128,12 +153,22 @@ final class Reconnector {
                 phase.tryAdvance(SourcePhase.RECOVERING, SourcePhase.PAUSED);
                 last = e.getMessage();
             }
+            long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - session.grants.lastGrant());
+            if (leaseMs > 0 && silentMs >= leaseMs) {
+                throw new FailBackDue("no word from the destination for " + silentMs + " ms, past its " + leaseMs
+                        + " ms lease (last: " + last + ")");
+            }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new MigrationException("gave up reconnecting to the destination after " + giveUpMs / 1000
                         + " s and " + attempt + " attempts (last: " + last + ")");
             }
-            awaitRetry(Math.min(TimeUnit.MILLISECONDS.toNanos(backoff), left));
+            long wait = Math.min(TimeUnit.MILLISECONDS.toNanos(backoff), left);
+            if (leaseMs > 0) {
+                // Wake when the lease runs out, not a back-off later.
+                wait = Math.max(1, Math.min(wait, TimeUnit.MILLISECONDS.toNanos(leaseMs - silentMs)));
+            }
+            awaitRetry(wait);
             backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
     }

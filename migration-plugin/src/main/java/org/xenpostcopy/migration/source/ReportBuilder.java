@@ -42,7 +42,7 @@ final class ReportBuilder {
     }
 
     MigrationReport build(SourceSwitch.Switched sw, int rounds, int destinationDomid, long pagesSent, long bytesSent,
-                          Completion done, int cuts, double pausedMs, long pagesResent) {
+                          Completion done, int cuts, double pausedMs, long pagesResent, CheckpointStore checkpoints) {
         MigrationMode mode = options.mode();
         double prepareMs = (sw.pausedAt() - startedAt) / 1e6;
         double downtimeMs = sw.downtimeNanos() / 1e6;
@@ -61,6 +61,8 @@ final class ReportBuilder {
                 MigrationReport.networkFaultRatio(done.networkFaults(), done.guestPagesTouched()),
                 new MigrationReport.FaultLatency(l.p50Us(), l.p99Us(), l.maxUs()), baseline, during, done.verified(),
                 done.mismatchedPages(), done.verificationNote(), prepareMs, postCopyMs, sourceDomid, destinationDomid,
-                rounds + (sw.stopAndCopy() ? 1 : 0), new MigrationReport.Recovery(cuts, pausedMs, pagesResent));
+                rounds + (sw.stopAndCopy() ? 1 : 0), new MigrationReport.Recovery(cuts, pausedMs, pagesResent,
+                checkpoints == null ? 0 : checkpoints.commits(), checkpoints == null ? 0 : checkpoints.pagesReceived(),
+                checkpoints == null ? 0 : checkpoints.bytesReceived(), done.checkpointPauseMs()));
     }
 }

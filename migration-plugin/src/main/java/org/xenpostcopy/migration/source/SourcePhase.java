@@ -14,6 +14,7 @@ import org.xenpostcopy.migration.PhaseMachine;
  *     └─────────────┴──────────────┴──────→ FAILED ←── POSTCOPY, PAUSED, RECOVERING
  * POSTCOPY ⇄ PAUSED → RECOVERING → POSTCOPY   (connection lost / re-established; the source keeps its copy)
  * SWITCHING → PAUSED                           (pre-copy: cut while the destination confirms the last pages)
+ * PAUSED, RECOVERING → FAILING_BACK → FAILED  (the destination died: the guest resumes here from a checkpoint)
  * </pre>
  */
 public enum SourcePhase implements PhaseMachine.Phase<SourcePhase> {
@@ -29,6 +30,8 @@ public enum SourcePhase implements PhaseMachine.Phase<SourcePhase> {
     PAUSED,
     /** Reconnected: what was in flight is sent again before the push goes on. */
     RECOVERING,
+    /** The destination is given up on: its lease runs out, then the guest resumes here from the last checkpoint. */
+    FAILING_BACK,
     COMPLETED,
     FAILED;
 
@@ -39,8 +42,9 @@ public enum SourcePhase implements PhaseMachine.Phase<SourcePhase> {
             case PRECOPY_ROUNDS -> EnumSet.of(SWITCHING, FAILED);
             case SWITCHING -> EnumSet.of(POSTCOPY, PAUSED, COMPLETED, FAILED);
             case POSTCOPY -> EnumSet.of(COMPLETED, PAUSED, FAILED);
-            case PAUSED -> EnumSet.of(RECOVERING, FAILED);
-            case RECOVERING -> EnumSet.of(POSTCOPY, PAUSED, FAILED);
+            case PAUSED -> EnumSet.of(RECOVERING, FAILING_BACK, FAILED);
+            case RECOVERING -> EnumSet.of(POSTCOPY, PAUSED, FAILING_BACK, FAILED);
+            case FAILING_BACK -> EnumSet.of(FAILED);
             case COMPLETED, FAILED -> EnumSet.noneOf(SourcePhase.class);
         };
     }

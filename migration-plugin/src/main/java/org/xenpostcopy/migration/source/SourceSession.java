@@ -33,9 +33,19 @@ final class SourceSession {
     final AtomicLong resentPages = new AtomicLong();
     /** Demand requests being answered now: the push steps aside for them (QEMU drains its urgent queue first). */
     final AtomicInteger urgentInProgress = new AtomicInteger();
+    /** The destination's lease on the guest, as granted from here. */
+    final LeaseGrants grants = new LeaseGrants();
+    /** The destination's reverse checkpoints; null without checkpointing. */
+    final CheckpointStore checkpoints;
 
     SourceSession(String id, XenHost host, DomainId domain, long gfnCount, SentPages sent, PrePagingPolicy policy,
                   LinkShaper link) {
+        this(id, host, domain, gfnCount, sent, policy, link, false);
+    }
+
+    SourceSession(String id, XenHost host, DomainId domain, long gfnCount, SentPages sent, PrePagingPolicy policy,
+                  LinkShaper link, boolean checkpointed) {
+        this.checkpoints = checkpointed ? new CheckpointStore(gfnCount) : null;
         this.id = id;
         this.host = host;
         this.domain = domain;

@@ -93,4 +93,15 @@ class IncomingMigrationsTest {
         assertEquals(RemoteError.UNKNOWN_SESSION, assertThrows(PeerException.class,
                 () -> incoming.abort("s1", "late")).error());
     }
+
+    @Test
+    void aPrepareLargerThanTheHostsFreeMemoryIsRefusedBeforeAnythingIsCreated() {
+        when(domains.freeMemoryKiB()).thenReturn(java.util.OptionalLong.of(PAGES * 4 - 4));
+        PeerException e = assertThrows(PeerException.class, () -> incoming.prepare("s1", precopy(config)));
+        assertEquals(RemoteError.HOST_ERROR, e.error());
+        assertEquals("refused: vm needs 0.3 MiB and this host has 0.2 MiB free", e.getMessage());
+        verify(domains, never()).create(any(), any(Boolean.class));
+        when(domains.freeMemoryKiB()).thenReturn(java.util.OptionalLong.of(PAGES * 4));
+        incoming.prepare("s2", precopy(config));   // it fits now, and the name was not left claimed
+    }
 }

@@ -97,6 +97,18 @@ class HostControlHandlerTest {
     }
 
     @Test
+    void aNameThatWouldForgeALogLineOrRunOnIsRefusedBeforeTheService() {
+        for (String name : List.of("vm\nWARNING: forged", "v".repeat(RequestBounds.MAX_DOMAIN_NAME + 1))) {
+            org.xenpostcopy.migration.protocol.thrift.TMigrationError e = assertThrows(
+                    org.xenpostcopy.migration.protocol.thrift.TMigrationError.class,
+                    () -> handler.create(TOKEN, name, 256, "idle", 9));
+            assertEquals(TErrorCode.BAD_REQUEST, e.getCode());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+        verifyNoInteractions(service);
+    }
+
+    @Test
     void aMigrateRequestArrivesAsDomainOptions() throws Exception {
         when(service.startMigration(any())).thenReturn("id-1");
         TMigrateRequest wire = new TMigrateRequest("vm", "10.0.0.2", 7410, "hybrid", "multibubble", true, 1000, 5,

@@ -33,7 +33,7 @@ import org.xenpostcopy.xen.GfnBitmap;
 /** The destination's handler converts and delegates: what it hands on, what it refuses unread, how errors map. */
 class ReceiverHandlerTest {
     private final IncomingMigrations incoming = mock(IncomingMigrations.class);
-    private final ReceiverHandler handler = new ReceiverHandler(incoming);
+    private final ReceiverHandler handler = new ReceiverHandler(incoming, new SessionOwners(id -> true));
 
     private static TPrepare prepare(long gfns) {
         TPrepare p = new TPrepare("s1", new TDomainSpec("vm", 128, 1, "idle", 7, 512), "10.0.0.1", 7410, 0, 0,
@@ -110,5 +110,65 @@ class ReceiverHandlerTest {
         verify(incoming).push(eq("s1"), got.capture());
         assertEquals(2, got.getValue().count());
         assertEquals(6, got.getValue().gfns()[1]);
+    }
+
+    @Test
+    void anotherIdentitysCallsAreRefusedBeforeTheEngineSeesThem() throws Exception {
+        when(incoming.prepare(eq("s1"), any())).thenReturn(new Prepare.Reply(9, 1.5));
+        when(incoming.gfnCount("s1")).thenReturn(256L);
+        as("source", () -> handler.prepare(prepare(256)));
+        as("mallory", () -> {
+            TResume resume = new TResume("s1", List.of(new TVcpuState(0, ByteBuffer.wrap(new byte[4]))),
+                    Wire.packBitmap(new GfnBitmap(256)), 0);
+            for (Call c : List.<Call>of(() -> handler.resume(resume), () -> handler.complete("s1", 0, true, 1, 0, 0),
+                    () -> handler.abort("s1", "mine now"), () -> handler.heartbeat("s1"),
+                    () -> handler.reconnect("s1", "10.0.0.66", 7410), () -> handler.recovered("s1"),
+                    () -> handler.prepare(prepare(256)))) {
+                TMigrationError e = assertThrows(TMigrationError.class, c::run);
+                assertEquals(TErrorCode.UNAUTHORIZED, e.getCode(), e.getMessage());
+            }
+            handler.pushPages("s1", new TPages(Wire.packGfns(new long[] {5}, 1), ByteBuffer.allocate(4096)));
+        });
+        verify(incoming, never()).resume(anyString(), any());
+        verify(incoming, never()).complete(anyString(), any());
+        verify(incoming, never()).abort(anyString(), anyString());
+        verify(incoming, never()).heartbeat(anyString());
+        verify(incoming, never()).reconnect(anyString(), any());
+        verify(incoming, never()).recovered(anyString());
+        verify(incoming, never()).push(anyString(), any());
+        verify(incoming, never()).refuseBatch(anyString(), anyString());
+        verify(incoming, org.mockito.Mockito.times(1)).prepare(anyString(), any());
+        as("source", () -> handler.abort("s1", "changed my mind"));
+        verify(incoming).abort("s1", "changed my mind");
+    }
+
+    @Test
+    void aReasonThatWouldForgeALogLineReachesTheEngineEscaped() throws Exception {
+        handler.abort("s1", "bye\nINFO: all is well");
+        verify(incoming).abort("s1", "bye\\nINFO: all is well");
+    }
+
+    @Test
+    void aPrepareWithANameOrIdOutOfBoundsIsRefusedUnread() {
+        TPrepare longName = prepare(256);
+        longName.getDomain().setName("v".repeat(RequestBounds.MAX_DOMAIN_NAME + 1));
+        assertEquals(TErrorCode.BAD_REQUEST, assertThrows(TMigrationError.class, () -> handler.prepare(longName)).getCode());
+        TPrepare forgedId = prepare(256).setSessionId("s1\nWARNING: forged");
+        assertEquals(TErrorCode.BAD_REQUEST, assertThrows(TMigrationError.class, () -> handler.prepare(forgedId)).getCode());
+        verify(incoming, never()).prepare(anyString(), any());
+    }
+
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} as a handler thread serving a TLS peer of that name does. */
+    private static void as(String cn, Call body) throws Exception {
+        CallingPeer.set(java.util.Optional.of(new org.xenpostcopy.migration.tls.PeerIdentity(cn, List.of(), "CN=" + cn)));
+        try {
+            body.run();
+        } finally {
+            CallingPeer.clear();
+        }
     }
 }

@@ -74,4 +74,37 @@ class PageServerTest {
         assertEquals(RemoteError.BAD_REQUEST, e.error());
         assertFalse(sent.isSent(3));
     }
+
+    @Test
+    void answersGrantTheLeaseUntilRevokedAndATakenBackSessionIsRefusedEvenAfterItEnds() {
+        SourceSession s = new SourceSession("c", host, DOM, 16, new SentPages(16, new GfnBitmap(16)),
+                mock(PrePagingPolicy.class), LinkShaper.unshaped(), true);
+        server.register(s);
+        assertTrue(server.fetch("c", new long[0], 0).granted(), "a ping grants");
+        assertTrue(server.fetch("c", new long[] {1}, 1).granted(), "a fetch grants");
+        assertFalse(server.fetch("nobody", new long[0], 0).granted(), "a ping for no session here grants nothing");
+
+        s.grants.revoke();
+        assertFalse(server.fetch("c", new long[0], 0).granted());
+        Fetched f = server.fetch("c", new long[] {2}, 1);
+        assertFalse(f.granted(), "pages still go while the lease runs out, but grant nothing");
+        assertEquals(1, f.pages().count());
+
+        s.grants.takenBack("restored from checkpoint 3");
+        assertEquals(RemoteError.TAKEN_BACK,
+                assertThrows(PeerException.class, () -> server.fetch("c", new long[0], 0)).error());
+        server.unregister(s);
+        PeerException late = assertThrows(PeerException.class, () -> server.fetch("c", new long[0], 0));
+        assertEquals(RemoteError.TAKEN_BACK, late.error(), "a destination that comes back late must still hear it");
+        assertTrue(late.getMessage().contains("checkpoint 3"), late.getMessage());
+        assertEquals(RemoteError.TAKEN_BACK,
+                assertThrows(PeerException.class, () -> server.fetch("c", new long[] {3}, 1)).error());
+    }
+
+    @Test
+    void checkpointsOfASessionStartedWithoutThemAreRefused() {
+        PeerException e = assertThrows(PeerException.class, () -> server.checkpointPages("s", 1,
+                new org.xenpostcopy.migration.peer.PageBatch(new long[0], 0, ByteBuffer.allocate(0))));
+        assertEquals(RemoteError.WRONG_STATE, e.error());
+    }
 }

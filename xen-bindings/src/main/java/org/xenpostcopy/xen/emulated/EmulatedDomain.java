@@ -1,5 +1,7 @@
 package org.xenpostcopy.xen.emulated;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +29,7 @@ import org.xenpostcopy.xen.emulated.guest.WorkloadSpec;
  * (what dom0's calls act on, through the parts it hands out).
  */
 final class EmulatedDomain implements GuestPlatform {
+    private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final long DETACH_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
@@ -110,8 +113,18 @@ final class EmulatedDomain implements GuestPlatform {
             }
             regs = new VcpuRegisters(0, config.guest(), config.seed());
         }
-        this.vcpu = new EmulatedVcpu(id, config, kernel, balloon, workload, regs, restored == null || restored.paused(),
-                restored == null ? null : restored.crash(), persistence == null ? VcpuRecord.NONE : persistence);
+        // A domain re-attached with gfns paged out lost its pager with the process that died: it would crash on
+        // the first one it touched. Held paused instead, for the toolstack to decide — it was the receiving end of
+        // a migration that did not finish, whose source may by now run the guest again from its own copy, so it
+        // must not run on its own.
+        boolean heldForPager = restored != null && !restored.paused() && p2m.pagedPages() > 0;
+        if (heldForPager) {
+            LOG.log(Level.WARNING, "{0} re-attached paused: {1} gfns are paged out and their pager died with the"
+                    + " process that held them", id, p2m.pagedPages());
+        }
+        this.vcpu = new EmulatedVcpu(id, config, kernel, balloon, workload, regs,
+                restored == null || restored.paused() || heldForPager, restored == null ? null : restored.crash(),
+                persistence == null ? VcpuRecord.NONE : persistence);
         this.targetWatch = store.watch(home + "/" + BalloonDriver.TARGET, "balloon-" + id.value(), (p, t) -> {
             balloon.onTargetEvent();
             vcpu.kick();

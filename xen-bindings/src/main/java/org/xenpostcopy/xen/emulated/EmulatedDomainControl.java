@@ -31,6 +31,12 @@ final class EmulatedDomainControl implements DomainControl {
         this.state = state;
     }
 
+    /** What this machine can still give a guest: an emulated guest's memory is the machine's own. */
+    @Override
+    public java.util.OptionalLong freeMemoryKiB() {
+        return MachineMemory.freeKiB(state == null ? null : state.path());
+    }
+
     /** The domain {@code id}, or {@link NoSuchDomainException} naming {@code call}. */
     EmulatedDomain domain(String call, DomainId id) {
         EmulatedDomain d = domains.get(id.value());
@@ -128,6 +134,11 @@ final class EmulatedDomainControl implements DomainControl {
     @Override
     public void pause(DomainId id) {
         domain("xc_domain_pause", id).vcpu.pause();
+    }
+
+    @Override
+    public void pauseWithoutWaiting(DomainId id) {
+        domain("xc_domain_pause", id).vcpu.pauseWithoutWaiting();
     }
 
     @Override

@@ -228,6 +228,19 @@ final class EmulatedVcpu {
         }
     }
 
+    /** Counts a pause and returns: a vCPU inside an operation (perhaps blocked on a fault) parks when it ends. */
+    void pauseWithoutWaiting() {
+        sched.lock();
+        try {
+            checkAlive("xc_domain_pause");
+            pauseCount++;
+            schedChanged.signalAll();
+        } finally {
+            sched.unlock();
+        }
+        record.runStateChanged();
+    }
+
     void unpause() {
         sched.lock();
         try {

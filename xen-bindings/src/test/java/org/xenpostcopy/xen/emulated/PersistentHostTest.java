@@ -142,6 +142,28 @@ class PersistentHostTest {
     }
 
     @Test
+    void aRunningDomainWithPagedOutGfnsIsReattachedPaused() {
+        DomainId d;
+        try (EmulatedXenHost h = EmulatedXenHost.persistent("a", dir)) {
+            d = h.domains().create(DomainConfig.ofMiB("vm", 32, "stress-write:4M@0", 5), true);
+            try (PagingSession s = h.paging().enable(d)) {
+                // the receiving end of a post-copy: gfns wait for a pager that dies with the process
+                for (long g : new long[] {8150, 8151}) {
+                    s.nominate(Gfn.of(g));
+                    s.evict(Gfn.of(g));
+                }
+            }
+            h.domains().unpause(d);
+            Await.until(() -> h.guestOps(d) >= 1_000, WAIT, () -> "guest progress");
+        }
+        try (EmulatedXenHost h = EmulatedXenHost.persistent("a", dir)) {
+            assertEquals(DomainInfo.State.PAUSED, h.domains().info(d).state(),
+                    "a domain whose pager died must not run on its own");
+            assertEquals(P2mType.PAGED, h.memory().typeOf(d, Gfn.of(8150)));
+        }
+    }
+
+    @Test
     void twoHostsCannotShareADirectory() {
         try (EmulatedXenHost h = EmulatedXenHost.persistent("a", dir)) {
             IllegalStateException e = assertThrows(IllegalStateException.class,

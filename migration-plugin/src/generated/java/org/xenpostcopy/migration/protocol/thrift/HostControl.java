@@ -3571,14 +3571,14 @@ public class HostControl {
             case 0: // SUCCESS
               if (schemeField.type == org.apache.thrift.protocol.TType.LIST) {
                 {
-                  org.apache.thrift.protocol.TList _list8 = iprot.readListBegin();
-                  struct.success = new java.util.ArrayList<TDomainInfo>(_list8.size);
-                  @org.apache.thrift.annotation.Nullable TDomainInfo _elem9;
-                  for (int _i10 = 0; _i10 < _list8.size; ++_i10)
+                  org.apache.thrift.protocol.TList _list16 = iprot.readListBegin();
+                  struct.success = new java.util.ArrayList<TDomainInfo>(_list16.size);
+                  @org.apache.thrift.annotation.Nullable TDomainInfo _elem17;
+                  for (int _i18 = 0; _i18 < _list16.size; ++_i18)
                   {
-                    _elem9 = new TDomainInfo();
-                    _elem9.read(iprot);
-                    struct.success.add(_elem9);
+                    _elem17 = new TDomainInfo();
+                    _elem17.read(iprot);
+                    struct.success.add(_elem17);
                   }
                   iprot.readListEnd();
                 }
@@ -3616,9 +3616,9 @@ public class HostControl {
           oprot.writeFieldBegin(SUCCESS_FIELD_DESC);
           {
             oprot.writeListBegin(new org.apache.thrift.protocol.TList(org.apache.thrift.protocol.TType.STRUCT, struct.success.size()));
-            for (TDomainInfo _iter11 : struct.success)
+            for (TDomainInfo _iter19 : struct.success)
             {
-              _iter11.write(oprot);
+              _iter19.write(oprot);
             }
             oprot.writeListEnd();
           }
@@ -3658,9 +3658,9 @@ public class HostControl {
         if (struct.isSetSuccess()) {
           {
             oprot.writeI32(struct.success.size());
-            for (TDomainInfo _iter12 : struct.success)
+            for (TDomainInfo _iter20 : struct.success)
             {
-              _iter12.write(oprot);
+              _iter20.write(oprot);
             }
           }
         }
@@ -3675,14 +3675,14 @@ public class HostControl {
         java.util.BitSet incoming = iprot.readBitSet(2);
         if (incoming.get(0)) {
           {
-            org.apache.thrift.protocol.TList _list13 = iprot.readListBegin(org.apache.thrift.protocol.TType.STRUCT);
-            struct.success = new java.util.ArrayList<TDomainInfo>(_list13.size);
-            @org.apache.thrift.annotation.Nullable TDomainInfo _elem14;
-            for (int _i15 = 0; _i15 < _list13.size; ++_i15)
+            org.apache.thrift.protocol.TList _list21 = iprot.readListBegin(org.apache.thrift.protocol.TType.STRUCT);
+            struct.success = new java.util.ArrayList<TDomainInfo>(_list21.size);
+            @org.apache.thrift.annotation.Nullable TDomainInfo _elem22;
+            for (int _i23 = 0; _i23 < _list21.size; ++_i23)
             {
-              _elem14 = new TDomainInfo();
-              _elem14.read(iprot);
-              struct.success.add(_elem14);
+              _elem22 = new TDomainInfo();
+              _elem22.read(iprot);
+              struct.success.add(_elem22);
             }
           }
           struct.setSuccessIsSet(true);

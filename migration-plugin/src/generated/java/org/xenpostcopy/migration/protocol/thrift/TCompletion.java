@@ -22,7 +22,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField VERIFICATION_NOTE_FIELD_DESC = new org.apache.thrift.protocol.TField("verificationNote", org.apache.thrift.protocol.TType.STRING, (short)11);
   private static final org.apache.thrift.protocol.TField DESTINATION_DOMID_FIELD_DESC = new org.apache.thrift.protocol.TField("destinationDomid", org.apache.thrift.protocol.TType.I32, (short)12);
   private static final org.apache.thrift.protocol.TField GUEST_PAGES_TOUCHED_FIELD_DESC = new org.apache.thrift.protocol.TField("guestPagesTouched", org.apache.thrift.protocol.TType.I64, (short)13);
-  private static final org.apache.thrift.protocol.TField MINOR_FAULTS_FIELD_DESC = new org.apache.thrift.protocol.TField("minorFaults", org.apache.thrift.protocol.TType.I64, (short)14);
+  private static final org.apache.thrift.protocol.TField CHECKPOINTS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpoints", org.apache.thrift.protocol.TType.I64, (short)14);
+  private static final org.apache.thrift.protocol.TField CHECKPOINT_PAUSE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointPauseMs", org.apache.thrift.protocol.TType.DOUBLE, (short)15);
+  private static final org.apache.thrift.protocol.TField MINOR_FAULTS_FIELD_DESC = new org.apache.thrift.protocol.TField("minorFaults", org.apache.thrift.protocol.TType.I64, (short)16);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
@@ -51,6 +53,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
    * distinct pages the guest touched here from resume to the last page loaded (-1 if the host cannot tell)
    */
   public long guestPagesTouched; // required
+  /**
+   * reverse checkpoints taken, and the time the guest spent paused for them (ms)
+   */
+  public long checkpoints; // optional
+  public double checkpointPauseMs; // optional
   /**
    * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
    */
@@ -83,9 +90,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
      */
     GUEST_PAGES_TOUCHED((short)13, "guestPagesTouched"),
     /**
+     * reverse checkpoints taken, and the time the guest spent paused for them (ms)
+     */
+    CHECKPOINTS((short)14, "checkpoints"),
+    CHECKPOINT_PAUSE_MS((short)15, "checkpointPauseMs"),
+    /**
      * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
      */
-    MINOR_FAULTS((short)14, "minorFaults");
+    MINOR_FAULTS((short)16, "minorFaults");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -125,7 +137,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return DESTINATION_DOMID;
         case 13: // GUEST_PAGES_TOUCHED
           return GUEST_PAGES_TOUCHED;
-        case 14: // MINOR_FAULTS
+        case 14: // CHECKPOINTS
+          return CHECKPOINTS;
+        case 15: // CHECKPOINT_PAUSE_MS
+          return CHECKPOINT_PAUSE_MS;
+        case 16: // MINOR_FAULTS
           return MINOR_FAULTS;
         default:
           return null;
@@ -180,8 +196,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __MISMATCHEDPAGES_ISSET_ID = 7;
   private static final int __DESTINATIONDOMID_ISSET_ID = 8;
   private static final int __GUESTPAGESTOUCHED_ISSET_ID = 9;
-  private static final int __MINORFAULTS_ISSET_ID = 10;
+  private static final int __CHECKPOINTS_ISSET_ID = 10;
+  private static final int __CHECKPOINTPAUSEMS_ISSET_ID = 11;
+  private static final int __MINORFAULTS_ISSET_ID = 12;
   private short __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -209,6 +228,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.GUEST_PAGES_TOUCHED, new org.apache.thrift.meta_data.FieldMetaData("guestPagesTouched", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.CHECKPOINTS, new org.apache.thrift.meta_data.FieldMetaData("checkpoints", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.CHECKPOINT_PAUSE_MS, new org.apache.thrift.meta_data.FieldMetaData("checkpointPauseMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.DOUBLE)));
     tmpMap.put(_Fields.MINOR_FAULTS, new org.apache.thrift.meta_data.FieldMetaData("minorFaults", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
@@ -283,6 +306,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     }
     this.destinationDomid = other.destinationDomid;
     this.guestPagesTouched = other.guestPagesTouched;
+    this.checkpoints = other.checkpoints;
+    this.checkpointPauseMs = other.checkpointPauseMs;
     this.minorFaults = other.minorFaults;
   }
 
@@ -315,6 +340,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.destinationDomid = 0;
     setGuestPagesTouchedIsSet(false);
     this.guestPagesTouched = 0;
+    setCheckpointsIsSet(false);
+    this.checkpoints = 0;
+    setCheckpointPauseMsIsSet(false);
+    this.checkpointPauseMs = 0.0;
     this.minorFaults = -1L;
 
   }
@@ -624,6 +653,58 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   }
 
   /**
+   * reverse checkpoints taken, and the time the guest spent paused for them (ms)
+   */
+  public long getCheckpoints() {
+    return this.checkpoints;
+  }
+
+  /**
+   * reverse checkpoints taken, and the time the guest spent paused for them (ms)
+   */
+  public TCompletion setCheckpoints(long checkpoints) {
+    this.checkpoints = checkpoints;
+    setCheckpointsIsSet(true);
+    return this;
+  }
+
+  public void unsetCheckpoints() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __CHECKPOINTS_ISSET_ID);
+  }
+
+  /** Returns true if field checkpoints is set (has been assigned a value) and false otherwise */
+  public boolean isSetCheckpoints() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __CHECKPOINTS_ISSET_ID);
+  }
+
+  public void setCheckpointsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTS_ISSET_ID, value);
+  }
+
+  public double getCheckpointPauseMs() {
+    return this.checkpointPauseMs;
+  }
+
+  public TCompletion setCheckpointPauseMs(double checkpointPauseMs) {
+    this.checkpointPauseMs = checkpointPauseMs;
+    setCheckpointPauseMsIsSet(true);
+    return this;
+  }
+
+  public void unsetCheckpointPauseMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __CHECKPOINTPAUSEMS_ISSET_ID);
+  }
+
+  /** Returns true if field checkpointPauseMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetCheckpointPauseMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __CHECKPOINTPAUSEMS_ISSET_ID);
+  }
+
+  public void setCheckpointPauseMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTPAUSEMS_ISSET_ID, value);
+  }
+
+  /**
    * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
    */
   public long getMinorFaults() {
@@ -751,6 +832,22 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case CHECKPOINTS:
+      if (value == null) {
+        unsetCheckpoints();
+      } else {
+        setCheckpoints((java.lang.Long)value);
+      }
+      break;
+
+    case CHECKPOINT_PAUSE_MS:
+      if (value == null) {
+        unsetCheckpointPauseMs();
+      } else {
+        setCheckpointPauseMs((java.lang.Double)value);
+      }
+      break;
+
     case MINOR_FAULTS:
       if (value == null) {
         unsetMinorFaults();
@@ -802,6 +899,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case GUEST_PAGES_TOUCHED:
       return getGuestPagesTouched();
 
+    case CHECKPOINTS:
+      return getCheckpoints();
+
+    case CHECKPOINT_PAUSE_MS:
+      return getCheckpointPauseMs();
+
     case MINOR_FAULTS:
       return getMinorFaults();
 
@@ -841,6 +944,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetDestinationDomid();
     case GUEST_PAGES_TOUCHED:
       return isSetGuestPagesTouched();
+    case CHECKPOINTS:
+      return isSetCheckpoints();
+    case CHECKPOINT_PAUSE_MS:
+      return isSetCheckpointPauseMs();
     case MINOR_FAULTS:
       return isSetMinorFaults();
     }
@@ -968,6 +1075,24 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_checkpoints = true && this.isSetCheckpoints();
+    boolean that_present_checkpoints = true && that.isSetCheckpoints();
+    if (this_present_checkpoints || that_present_checkpoints) {
+      if (!(this_present_checkpoints && that_present_checkpoints))
+        return false;
+      if (this.checkpoints != that.checkpoints)
+        return false;
+    }
+
+    boolean this_present_checkpointPauseMs = true && this.isSetCheckpointPauseMs();
+    boolean that_present_checkpointPauseMs = true && that.isSetCheckpointPauseMs();
+    if (this_present_checkpointPauseMs || that_present_checkpointPauseMs) {
+      if (!(this_present_checkpointPauseMs && that_present_checkpointPauseMs))
+        return false;
+      if (this.checkpointPauseMs != that.checkpointPauseMs)
+        return false;
+    }
+
     boolean this_present_minorFaults = true;
     boolean that_present_minorFaults = true;
     if (this_present_minorFaults || that_present_minorFaults) {
@@ -1011,6 +1136,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + destinationDomid;
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(guestPagesTouched);
+
+    hashCode = hashCode * 8191 + ((isSetCheckpoints()) ? 131071 : 524287);
+    if (isSetCheckpoints())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(checkpoints);
+
+    hashCode = hashCode * 8191 + ((isSetCheckpointPauseMs()) ? 131071 : 524287);
+    if (isSetCheckpointPauseMs())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(checkpointPauseMs);
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(minorFaults);
 
@@ -1145,6 +1278,26 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetCheckpoints(), other.isSetCheckpoints());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetCheckpoints()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.checkpoints, other.checkpoints);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetCheckpointPauseMs(), other.isSetCheckpointPauseMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetCheckpointPauseMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.checkpointPauseMs, other.checkpointPauseMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     lastComparison = java.lang.Boolean.compare(isSetMinorFaults(), other.isSetMinorFaults());
     if (lastComparison != 0) {
       return lastComparison;
@@ -1234,6 +1387,18 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     sb.append("guestPagesTouched:");
     sb.append(this.guestPagesTouched);
     first = false;
+    if (isSetCheckpoints()) {
+      if (!first) sb.append(", ");
+      sb.append("checkpoints:");
+      sb.append(this.checkpoints);
+      first = false;
+    }
+    if (isSetCheckpointPauseMs()) {
+      if (!first) sb.append(", ");
+      sb.append("checkpointPauseMs:");
+      sb.append(this.checkpointPauseMs);
+      first = false;
+    }
     if (!first) sb.append(", ");
     sb.append("minorFaults:");
     sb.append(this.minorFaults);
@@ -1385,7 +1550,23 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
-          case 14: // MINOR_FAULTS
+          case 14: // CHECKPOINTS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.checkpoints = iprot.readI64();
+              struct.setCheckpointsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 15: // CHECKPOINT_PAUSE_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.DOUBLE) {
+              struct.checkpointPauseMs = iprot.readDouble();
+              struct.setCheckpointPauseMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 16: // MINOR_FAULTS
             if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
               struct.minorFaults = iprot.readI64();
               struct.setMinorFaultsIsSet(true);
@@ -1449,6 +1630,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       oprot.writeFieldBegin(GUEST_PAGES_TOUCHED_FIELD_DESC);
       oprot.writeI64(struct.guestPagesTouched);
       oprot.writeFieldEnd();
+      if (struct.isSetCheckpoints()) {
+        oprot.writeFieldBegin(CHECKPOINTS_FIELD_DESC);
+        oprot.writeI64(struct.checkpoints);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetCheckpointPauseMs()) {
+        oprot.writeFieldBegin(CHECKPOINT_PAUSE_MS_FIELD_DESC);
+        oprot.writeDouble(struct.checkpointPauseMs);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldBegin(MINOR_FAULTS_FIELD_DESC);
       oprot.writeI64(struct.minorFaults);
       oprot.writeFieldEnd();
@@ -1507,10 +1698,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetGuestPagesTouched()) {
         optionals.set(11);
       }
-      if (struct.isSetMinorFaults()) {
+      if (struct.isSetCheckpoints()) {
         optionals.set(12);
       }
-      oprot.writeBitSet(optionals, 13);
+      if (struct.isSetCheckpointPauseMs()) {
+        optionals.set(13);
+      }
+      if (struct.isSetMinorFaults()) {
+        optionals.set(14);
+      }
+      oprot.writeBitSet(optionals, 15);
       if (struct.isSetPagesReceived()) {
         oprot.writeI64(struct.pagesReceived);
       }
@@ -1547,6 +1744,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetGuestPagesTouched()) {
         oprot.writeI64(struct.guestPagesTouched);
       }
+      if (struct.isSetCheckpoints()) {
+        oprot.writeI64(struct.checkpoints);
+      }
+      if (struct.isSetCheckpointPauseMs()) {
+        oprot.writeDouble(struct.checkpointPauseMs);
+      }
       if (struct.isSetMinorFaults()) {
         oprot.writeI64(struct.minorFaults);
       }
@@ -1555,7 +1758,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TCompletion struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(13);
+      java.util.BitSet incoming = iprot.readBitSet(15);
       if (incoming.get(0)) {
         struct.pagesReceived = iprot.readI64();
         struct.setPagesReceivedIsSet(true);
@@ -1606,6 +1809,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         struct.setGuestPagesTouchedIsSet(true);
       }
       if (incoming.get(12)) {
+        struct.checkpoints = iprot.readI64();
+        struct.setCheckpointsIsSet(true);
+      }
+      if (incoming.get(13)) {
+        struct.checkpointPauseMs = iprot.readDouble();
+        struct.setCheckpointPauseMsIsSet(true);
+      }
+      if (incoming.get(14)) {
         struct.minorFaults = iprot.readI64();
         struct.setMinorFaultsIsSet(true);
       }

@@ -21,7 +21,11 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
   /**
    * recovery of a session the destination prepared but never resumed: the source may take the guest back
    */
-  NOT_RESUMED(8);
+  NOT_RESUMED(8),
+  /**
+   * the source runs the guest again from its copy and the last checkpoint: the destination's copy must go
+   */
+  TAKEN_BACK(9);
 
   private final int value;
 
@@ -60,6 +64,8 @@ public enum TErrorCode implements org.apache.thrift.TEnum {
         return NO_SUCH_DOMAIN;
       case 8:
         return NOT_RESUMED;
+      case 9:
+        return TAKEN_BACK;
       default:
         return null;
     }

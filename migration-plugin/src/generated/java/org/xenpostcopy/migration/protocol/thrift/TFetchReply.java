@@ -12,6 +12,7 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
 
   private static final org.apache.thrift.protocol.TField PAGES_FIELD_DESC = new org.apache.thrift.protocol.TField("pages", org.apache.thrift.protocol.TType.STRUCT, (short)1);
   private static final org.apache.thrift.protocol.TField ALREADY_SENT_FIELD_DESC = new org.apache.thrift.protocol.TField("alreadySent", org.apache.thrift.protocol.TType.STRING, (short)2);
+  private static final org.apache.thrift.protocol.TField GRANTED_FIELD_DESC = new org.apache.thrift.protocol.TField("granted", org.apache.thrift.protocol.TType.BOOL, (short)3);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TFetchReplyStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TFetchReplyTupleSchemeFactory();
@@ -24,6 +25,10 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
    * gfns that were already sent on the push connection: they are on their way
    */
   public @org.apache.thrift.annotation.Nullable java.nio.ByteBuffer alreadySent; // required
+  /**
+   * the source still lets the guest run at the destination: its lease runs leaseMs from this request's sending
+   */
+  public boolean granted; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -34,7 +39,11 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     /**
      * gfns that were already sent on the push connection: they are on their way
      */
-    ALREADY_SENT((short)2, "alreadySent");
+    ALREADY_SENT((short)2, "alreadySent"),
+    /**
+     * the source still lets the guest run at the destination: its lease runs leaseMs from this request's sending
+     */
+    GRANTED((short)3, "granted");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -54,6 +63,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
           return PAGES;
         case 2: // ALREADY_SENT
           return ALREADY_SENT;
+        case 3: // GRANTED
+          return GRANTED;
         default:
           return null;
       }
@@ -97,6 +108,9 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
   }
 
   // isset id assignments
+  private static final int __GRANTED_ISSET_ID = 0;
+  private byte __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.GRANTED};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -104,6 +118,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TPages.class)));
     tmpMap.put(_Fields.ALREADY_SENT, new org.apache.thrift.meta_data.FieldMetaData("alreadySent", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING        , true)));
+    tmpMap.put(_Fields.GRANTED, new org.apache.thrift.meta_data.FieldMetaData("granted", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.BOOL)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TFetchReply.class, metaDataMap);
   }
@@ -124,12 +140,14 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
    * Performs a deep copy on <i>other</i>.
    */
   public TFetchReply(TFetchReply other) {
+    __isset_bitfield = other.__isset_bitfield;
     if (other.isSetPages()) {
       this.pages = new TPages(other.pages);
     }
     if (other.isSetAlreadySent()) {
       this.alreadySent = org.apache.thrift.TBaseHelper.copyBinary(other.alreadySent);
     }
+    this.granted = other.granted;
   }
 
   @Override
@@ -141,6 +159,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
   public void clear() {
     this.pages = null;
     this.alreadySent = null;
+    setGrantedIsSet(false);
+    this.granted = false;
   }
 
   /**
@@ -214,6 +234,35 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     }
   }
 
+  /**
+   * the source still lets the guest run at the destination: its lease runs leaseMs from this request's sending
+   */
+  public boolean isGranted() {
+    return this.granted;
+  }
+
+  /**
+   * the source still lets the guest run at the destination: its lease runs leaseMs from this request's sending
+   */
+  public TFetchReply setGranted(boolean granted) {
+    this.granted = granted;
+    setGrantedIsSet(true);
+    return this;
+  }
+
+  public void unsetGranted() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __GRANTED_ISSET_ID);
+  }
+
+  /** Returns true if field granted is set (has been assigned a value) and false otherwise */
+  public boolean isSetGranted() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __GRANTED_ISSET_ID);
+  }
+
+  public void setGrantedIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GRANTED_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -237,6 +286,14 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       }
       break;
 
+    case GRANTED:
+      if (value == null) {
+        unsetGranted();
+      } else {
+        setGranted((java.lang.Boolean)value);
+      }
+      break;
+
     }
   }
 
@@ -249,6 +306,9 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
 
     case ALREADY_SENT:
       return getAlreadySent();
+
+    case GRANTED:
+      return isGranted();
 
     }
     throw new java.lang.IllegalStateException();
@@ -266,6 +326,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       return isSetPages();
     case ALREADY_SENT:
       return isSetAlreadySent();
+    case GRANTED:
+      return isSetGranted();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -301,6 +363,15 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
         return false;
     }
 
+    boolean this_present_granted = true && this.isSetGranted();
+    boolean that_present_granted = true && that.isSetGranted();
+    if (this_present_granted || that_present_granted) {
+      if (!(this_present_granted && that_present_granted))
+        return false;
+      if (this.granted != that.granted)
+        return false;
+    }
+
     return true;
   }
 
@@ -315,6 +386,10 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     hashCode = hashCode * 8191 + ((isSetAlreadySent()) ? 131071 : 524287);
     if (isSetAlreadySent())
       hashCode = hashCode * 8191 + alreadySent.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetGranted()) ? 131071 : 524287);
+    if (isSetGranted())
+      hashCode = hashCode * 8191 + ((granted) ? 131071 : 524287);
 
     return hashCode;
   }
@@ -343,6 +418,16 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
     }
     if (isSetAlreadySent()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.alreadySent, other.alreadySent);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetGranted(), other.isSetGranted());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetGranted()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.granted, other.granted);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -386,6 +471,12 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       org.apache.thrift.TBaseHelper.toString(this.alreadySent, sb);
     }
     first = false;
+    if (isSetGranted()) {
+      if (!first) sb.append(", ");
+      sb.append("granted:");
+      sb.append(this.granted);
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -408,6 +499,8 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
 
   private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, java.lang.ClassNotFoundException {
     try {
+      // it doesn't seem like you should have to do this, but java serialization is wacky, and doesn't call the default constructor.
+      __isset_bitfield = 0;
       read(new org.apache.thrift.protocol.TCompactProtocol(new org.apache.thrift.transport.TIOStreamTransport(in)));
     } catch (org.apache.thrift.TException te) {
       throw new java.io.IOException(te);
@@ -451,6 +544,14 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 3: // GRANTED
+            if (schemeField.type == org.apache.thrift.protocol.TType.BOOL) {
+              struct.granted = iprot.readBool();
+              struct.setGrantedIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -475,6 +576,11 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       if (struct.alreadySent != null) {
         oprot.writeFieldBegin(ALREADY_SENT_FIELD_DESC);
         oprot.writeBinary(struct.alreadySent);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetGranted()) {
+        oprot.writeFieldBegin(GRANTED_FIELD_DESC);
+        oprot.writeBool(struct.granted);
         oprot.writeFieldEnd();
       }
       oprot.writeFieldStop();
@@ -502,19 +608,25 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       if (struct.isSetAlreadySent()) {
         optionals.set(1);
       }
-      oprot.writeBitSet(optionals, 2);
+      if (struct.isSetGranted()) {
+        optionals.set(2);
+      }
+      oprot.writeBitSet(optionals, 3);
       if (struct.isSetPages()) {
         struct.pages.write(oprot);
       }
       if (struct.isSetAlreadySent()) {
         oprot.writeBinary(struct.alreadySent);
       }
+      if (struct.isSetGranted()) {
+        oprot.writeBool(struct.granted);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TFetchReply struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(2);
+      java.util.BitSet incoming = iprot.readBitSet(3);
       if (incoming.get(0)) {
         struct.pages = new TPages();
         struct.pages.read(iprot);
@@ -523,6 +635,10 @@ public class TFetchReply implements org.apache.thrift.TBase<TFetchReply, TFetchR
       if (incoming.get(1)) {
         struct.alreadySent = iprot.readBinary();
         struct.setAlreadySentIsSet(true);
+      }
+      if (incoming.get(2)) {
+        struct.granted = iprot.readBool();
+        struct.setGrantedIsSet(true);
       }
     }
   }

@@ -16,6 +16,7 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
   private static final org.apache.thrift.protocol.TField PHASE_FIELD_DESC = new org.apache.thrift.protocol.TField("phase", org.apache.thrift.protocol.TType.STRING, (short)1);
   private static final org.apache.thrift.protocol.TField PAGES_SETTLED_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesSettled", org.apache.thrift.protocol.TType.I64, (short)2);
   private static final org.apache.thrift.protocol.TField PAGES_EXPECTED_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesExpected", org.apache.thrift.protocol.TType.I64, (short)3);
+  private static final org.apache.thrift.protocol.TField GUEST_OPS_FIELD_DESC = new org.apache.thrift.protocol.TField("guestOps", org.apache.thrift.protocol.TType.I64, (short)4);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TLinkStateStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TLinkStateTupleSchemeFactory();
@@ -26,6 +27,10 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
   public @org.apache.thrift.annotation.Nullable java.lang.String phase; // required
   public long pagesSettled; // required
   public long pagesExpected; // required
+  /**
+   * guest operations at the destination now (-1 if the host cannot tell)
+   */
+  public long guestOps; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -34,7 +39,11 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
      */
     PHASE((short)1, "phase"),
     PAGES_SETTLED((short)2, "pagesSettled"),
-    PAGES_EXPECTED((short)3, "pagesExpected");
+    PAGES_EXPECTED((short)3, "pagesExpected"),
+    /**
+     * guest operations at the destination now (-1 if the host cannot tell)
+     */
+    GUEST_OPS((short)4, "guestOps");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -56,6 +65,8 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
           return PAGES_SETTLED;
         case 3: // PAGES_EXPECTED
           return PAGES_EXPECTED;
+        case 4: // GUEST_OPS
+          return GUEST_OPS;
         default:
           return null;
       }
@@ -101,7 +112,9 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
   // isset id assignments
   private static final int __PAGESSETTLED_ISSET_ID = 0;
   private static final int __PAGESEXPECTED_ISSET_ID = 1;
+  private static final int __GUESTOPS_ISSET_ID = 2;
   private byte __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.GUEST_OPS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -110,6 +123,8 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
     tmpMap.put(_Fields.PAGES_SETTLED, new org.apache.thrift.meta_data.FieldMetaData("pagesSettled", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.PAGES_EXPECTED, new org.apache.thrift.meta_data.FieldMetaData("pagesExpected", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.GUEST_OPS, new org.apache.thrift.meta_data.FieldMetaData("guestOps", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TLinkState.class, metaDataMap);
@@ -141,6 +156,7 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
     }
     this.pagesSettled = other.pagesSettled;
     this.pagesExpected = other.pagesExpected;
+    this.guestOps = other.guestOps;
   }
 
   @Override
@@ -155,6 +171,8 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
     this.pagesSettled = 0;
     setPagesExpectedIsSet(false);
     this.pagesExpected = 0;
+    setGuestOpsIsSet(false);
+    this.guestOps = 0;
   }
 
   /**
@@ -234,6 +252,35 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PAGESEXPECTED_ISSET_ID, value);
   }
 
+  /**
+   * guest operations at the destination now (-1 if the host cannot tell)
+   */
+  public long getGuestOps() {
+    return this.guestOps;
+  }
+
+  /**
+   * guest operations at the destination now (-1 if the host cannot tell)
+   */
+  public TLinkState setGuestOps(long guestOps) {
+    this.guestOps = guestOps;
+    setGuestOpsIsSet(true);
+    return this;
+  }
+
+  public void unsetGuestOps() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __GUESTOPS_ISSET_ID);
+  }
+
+  /** Returns true if field guestOps is set (has been assigned a value) and false otherwise */
+  public boolean isSetGuestOps() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __GUESTOPS_ISSET_ID);
+  }
+
+  public void setGuestOpsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GUESTOPS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -261,6 +308,14 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
       }
       break;
 
+    case GUEST_OPS:
+      if (value == null) {
+        unsetGuestOps();
+      } else {
+        setGuestOps((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -276,6 +331,9 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
 
     case PAGES_EXPECTED:
       return getPagesExpected();
+
+    case GUEST_OPS:
+      return getGuestOps();
 
     }
     throw new java.lang.IllegalStateException();
@@ -295,6 +353,8 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
       return isSetPagesSettled();
     case PAGES_EXPECTED:
       return isSetPagesExpected();
+    case GUEST_OPS:
+      return isSetGuestOps();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -339,6 +399,15 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
         return false;
     }
 
+    boolean this_present_guestOps = true && this.isSetGuestOps();
+    boolean that_present_guestOps = true && that.isSetGuestOps();
+    if (this_present_guestOps || that_present_guestOps) {
+      if (!(this_present_guestOps && that_present_guestOps))
+        return false;
+      if (this.guestOps != that.guestOps)
+        return false;
+    }
+
     return true;
   }
 
@@ -353,6 +422,10 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(pagesSettled);
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(pagesExpected);
+
+    hashCode = hashCode * 8191 + ((isSetGuestOps()) ? 131071 : 524287);
+    if (isSetGuestOps())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(guestOps);
 
     return hashCode;
   }
@@ -391,6 +464,16 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
     }
     if (isSetPagesExpected()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pagesExpected, other.pagesExpected);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetGuestOps(), other.isSetGuestOps());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetGuestOps()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.guestOps, other.guestOps);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -434,6 +517,12 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
     sb.append("pagesExpected:");
     sb.append(this.pagesExpected);
     first = false;
+    if (isSetGuestOps()) {
+      if (!first) sb.append(", ");
+      sb.append("guestOps:");
+      sb.append(this.guestOps);
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -505,6 +594,14 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 4: // GUEST_OPS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.guestOps = iprot.readI64();
+              struct.setGuestOpsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -532,6 +629,11 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
       oprot.writeFieldBegin(PAGES_EXPECTED_FIELD_DESC);
       oprot.writeI64(struct.pagesExpected);
       oprot.writeFieldEnd();
+      if (struct.isSetGuestOps()) {
+        oprot.writeFieldBegin(GUEST_OPS_FIELD_DESC);
+        oprot.writeI64(struct.guestOps);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -560,7 +662,10 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
       if (struct.isSetPagesExpected()) {
         optionals.set(2);
       }
-      oprot.writeBitSet(optionals, 3);
+      if (struct.isSetGuestOps()) {
+        optionals.set(3);
+      }
+      oprot.writeBitSet(optionals, 4);
       if (struct.isSetPhase()) {
         oprot.writeString(struct.phase);
       }
@@ -570,12 +675,15 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
       if (struct.isSetPagesExpected()) {
         oprot.writeI64(struct.pagesExpected);
       }
+      if (struct.isSetGuestOps()) {
+        oprot.writeI64(struct.guestOps);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TLinkState struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(3);
+      java.util.BitSet incoming = iprot.readBitSet(4);
       if (incoming.get(0)) {
         struct.phase = iprot.readString();
         struct.setPhaseIsSet(true);
@@ -587,6 +695,10 @@ public class TLinkState implements org.apache.thrift.TBase<TLinkState, TLinkStat
       if (incoming.get(2)) {
         struct.pagesExpected = iprot.readI64();
         struct.setPagesExpectedIsSet(true);
+      }
+      if (incoming.get(3)) {
+        struct.guestOps = iprot.readI64();
+        struct.setGuestOpsIsSet(true);
       }
     }
   }

@@ -23,6 +23,8 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
   private static final org.apache.thrift.protocol.TField BASELINE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("baselineMs", org.apache.thrift.protocol.TType.I64, (short)11);
   private static final org.apache.thrift.protocol.TField STALL_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("stallMs", org.apache.thrift.protocol.TType.I32, (short)12);
   private static final org.apache.thrift.protocol.TField GIVE_UP_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("giveUpMs", org.apache.thrift.protocol.TType.I64, (short)13);
+  private static final org.apache.thrift.protocol.TField CHECKPOINT_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointMs", org.apache.thrift.protocol.TType.I32, (short)14);
+  private static final org.apache.thrift.protocol.TField FAIL_BACK_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("failBackMs", org.apache.thrift.protocol.TType.I32, (short)15);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TMigrateRequestStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TMigrateRequestTupleSchemeFactory();
@@ -49,6 +51,14 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
    * post-copy: how long the source keeps reconnecting after a cut before it fails (absent: 600000)
    */
   public long giveUpMs; // optional
+  /**
+   * post-copy: reverse checkpoint interval (absent: 1000; 0 = none)
+   */
+  public int checkpointMs; // optional
+  /**
+   * post-copy with checkpoints: the destination's lease, after which a silent destination's guest comes back (absent: stallMs)
+   */
+  public int failBackMs; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -73,7 +83,15 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     /**
      * post-copy: how long the source keeps reconnecting after a cut before it fails (absent: 600000)
      */
-    GIVE_UP_MS((short)13, "giveUpMs");
+    GIVE_UP_MS((short)13, "giveUpMs"),
+    /**
+     * post-copy: reverse checkpoint interval (absent: 1000; 0 = none)
+     */
+    CHECKPOINT_MS((short)14, "checkpointMs"),
+    /**
+     * post-copy with checkpoints: the destination's lease, after which a silent destination's guest comes back (absent: stallMs)
+     */
+    FAIL_BACK_MS((short)15, "failBackMs");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -115,6 +133,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
           return STALL_MS;
         case 13: // GIVE_UP_MS
           return GIVE_UP_MS;
+        case 14: // CHECKPOINT_MS
+          return CHECKPOINT_MS;
+        case 15: // FAIL_BACK_MS
+          return FAIL_BACK_MS;
         default:
           return null;
       }
@@ -167,8 +189,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
   private static final int __BASELINEMS_ISSET_ID = 6;
   private static final int __STALLMS_ISSET_ID = 7;
   private static final int __GIVEUPMS_ISSET_ID = 8;
+  private static final int __CHECKPOINTMS_ISSET_ID = 9;
+  private static final int __FAILBACKMS_ISSET_ID = 10;
   private short __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.STALL_MS,_Fields.GIVE_UP_MS};
+  private static final _Fields optionals[] = {_Fields.STALL_MS,_Fields.GIVE_UP_MS,_Fields.CHECKPOINT_MS,_Fields.FAIL_BACK_MS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -198,6 +222,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.GIVE_UP_MS, new org.apache.thrift.meta_data.FieldMetaData("giveUpMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.CHECKPOINT_MS, new org.apache.thrift.meta_data.FieldMetaData("checkpointMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.FAIL_BACK_MS, new org.apache.thrift.meta_data.FieldMetaData("failBackMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TMigrateRequest.class, metaDataMap);
   }
@@ -265,6 +293,8 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     this.baselineMs = other.baselineMs;
     this.stallMs = other.stallMs;
     this.giveUpMs = other.giveUpMs;
+    this.checkpointMs = other.checkpointMs;
+    this.failBackMs = other.failBackMs;
   }
 
   @Override
@@ -296,6 +326,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     this.stallMs = 0;
     setGiveUpMsIsSet(false);
     this.giveUpMs = 0;
+    setCheckpointMsIsSet(false);
+    this.checkpointMs = 0;
+    setFailBackMsIsSet(false);
+    this.failBackMs = 0;
   }
 
   /**
@@ -623,6 +657,64 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __GIVEUPMS_ISSET_ID, value);
   }
 
+  /**
+   * post-copy: reverse checkpoint interval (absent: 1000; 0 = none)
+   */
+  public int getCheckpointMs() {
+    return this.checkpointMs;
+  }
+
+  /**
+   * post-copy: reverse checkpoint interval (absent: 1000; 0 = none)
+   */
+  public TMigrateRequest setCheckpointMs(int checkpointMs) {
+    this.checkpointMs = checkpointMs;
+    setCheckpointMsIsSet(true);
+    return this;
+  }
+
+  public void unsetCheckpointMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __CHECKPOINTMS_ISSET_ID);
+  }
+
+  /** Returns true if field checkpointMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetCheckpointMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __CHECKPOINTMS_ISSET_ID);
+  }
+
+  public void setCheckpointMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTMS_ISSET_ID, value);
+  }
+
+  /**
+   * post-copy with checkpoints: the destination's lease, after which a silent destination's guest comes back (absent: stallMs)
+   */
+  public int getFailBackMs() {
+    return this.failBackMs;
+  }
+
+  /**
+   * post-copy with checkpoints: the destination's lease, after which a silent destination's guest comes back (absent: stallMs)
+   */
+  public TMigrateRequest setFailBackMs(int failBackMs) {
+    this.failBackMs = failBackMs;
+    setFailBackMsIsSet(true);
+    return this;
+  }
+
+  public void unsetFailBackMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __FAILBACKMS_ISSET_ID);
+  }
+
+  /** Returns true if field failBackMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetFailBackMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __FAILBACKMS_ISSET_ID);
+  }
+
+  public void setFailBackMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __FAILBACKMS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -730,6 +822,22 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       }
       break;
 
+    case CHECKPOINT_MS:
+      if (value == null) {
+        unsetCheckpointMs();
+      } else {
+        setCheckpointMs((java.lang.Integer)value);
+      }
+      break;
+
+    case FAIL_BACK_MS:
+      if (value == null) {
+        unsetFailBackMs();
+      } else {
+        setFailBackMs((java.lang.Integer)value);
+      }
+      break;
+
     }
   }
 
@@ -776,6 +884,12 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     case GIVE_UP_MS:
       return getGiveUpMs();
 
+    case CHECKPOINT_MS:
+      return getCheckpointMs();
+
+    case FAIL_BACK_MS:
+      return getFailBackMs();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -814,6 +928,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       return isSetStallMs();
     case GIVE_UP_MS:
       return isSetGiveUpMs();
+    case CHECKPOINT_MS:
+      return isSetCheckpointMs();
+    case FAIL_BACK_MS:
+      return isSetFailBackMs();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -948,6 +1066,24 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         return false;
     }
 
+    boolean this_present_checkpointMs = true && this.isSetCheckpointMs();
+    boolean that_present_checkpointMs = true && that.isSetCheckpointMs();
+    if (this_present_checkpointMs || that_present_checkpointMs) {
+      if (!(this_present_checkpointMs && that_present_checkpointMs))
+        return false;
+      if (this.checkpointMs != that.checkpointMs)
+        return false;
+    }
+
+    boolean this_present_failBackMs = true && this.isSetFailBackMs();
+    boolean that_present_failBackMs = true && that.isSetFailBackMs();
+    if (this_present_failBackMs || that_present_failBackMs) {
+      if (!(this_present_failBackMs && that_present_failBackMs))
+        return false;
+      if (this.failBackMs != that.failBackMs)
+        return false;
+    }
+
     return true;
   }
 
@@ -992,6 +1128,14 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     hashCode = hashCode * 8191 + ((isSetGiveUpMs()) ? 131071 : 524287);
     if (isSetGiveUpMs())
       hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(giveUpMs);
+
+    hashCode = hashCode * 8191 + ((isSetCheckpointMs()) ? 131071 : 524287);
+    if (isSetCheckpointMs())
+      hashCode = hashCode * 8191 + checkpointMs;
+
+    hashCode = hashCode * 8191 + ((isSetFailBackMs()) ? 131071 : 524287);
+    if (isSetFailBackMs())
+      hashCode = hashCode * 8191 + failBackMs;
 
     return hashCode;
   }
@@ -1134,6 +1278,26 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetCheckpointMs(), other.isSetCheckpointMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetCheckpointMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.checkpointMs, other.checkpointMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetFailBackMs(), other.isSetFailBackMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetFailBackMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.failBackMs, other.failBackMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1227,6 +1391,18 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (!first) sb.append(", ");
       sb.append("giveUpMs:");
       sb.append(this.giveUpMs);
+      first = false;
+    }
+    if (isSetCheckpointMs()) {
+      if (!first) sb.append(", ");
+      sb.append("checkpointMs:");
+      sb.append(this.checkpointMs);
+      first = false;
+    }
+    if (isSetFailBackMs()) {
+      if (!first) sb.append(", ");
+      sb.append("failBackMs:");
+      sb.append(this.failBackMs);
       first = false;
     }
     sb.append(")");
@@ -1380,6 +1556,22 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 14: // CHECKPOINT_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.checkpointMs = iprot.readI32();
+              struct.setCheckpointMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 15: // FAIL_BACK_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.failBackMs = iprot.readI32();
+              struct.setFailBackMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1447,6 +1639,16 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         oprot.writeI64(struct.giveUpMs);
         oprot.writeFieldEnd();
       }
+      if (struct.isSetCheckpointMs()) {
+        oprot.writeFieldBegin(CHECKPOINT_MS_FIELD_DESC);
+        oprot.writeI32(struct.checkpointMs);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetFailBackMs()) {
+        oprot.writeFieldBegin(FAIL_BACK_MS_FIELD_DESC);
+        oprot.writeI32(struct.failBackMs);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1505,7 +1707,13 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (struct.isSetGiveUpMs()) {
         optionals.set(12);
       }
-      oprot.writeBitSet(optionals, 13);
+      if (struct.isSetCheckpointMs()) {
+        optionals.set(13);
+      }
+      if (struct.isSetFailBackMs()) {
+        optionals.set(14);
+      }
+      oprot.writeBitSet(optionals, 15);
       if (struct.isSetDomain()) {
         oprot.writeString(struct.domain);
       }
@@ -1545,12 +1753,18 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (struct.isSetGiveUpMs()) {
         oprot.writeI64(struct.giveUpMs);
       }
+      if (struct.isSetCheckpointMs()) {
+        oprot.writeI32(struct.checkpointMs);
+      }
+      if (struct.isSetFailBackMs()) {
+        oprot.writeI32(struct.failBackMs);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TMigrateRequest struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(13);
+      java.util.BitSet incoming = iprot.readBitSet(15);
       if (incoming.get(0)) {
         struct.domain = iprot.readString();
         struct.setDomainIsSet(true);
@@ -1602,6 +1816,14 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (incoming.get(12)) {
         struct.giveUpMs = iprot.readI64();
         struct.setGiveUpMsIsSet(true);
+      }
+      if (incoming.get(13)) {
+        struct.checkpointMs = iprot.readI32();
+        struct.setCheckpointMsIsSet(true);
+      }
+      if (incoming.get(14)) {
+        struct.failBackMs = iprot.readI32();
+        struct.setFailBackMsIsSet(true);
       }
     }
   }

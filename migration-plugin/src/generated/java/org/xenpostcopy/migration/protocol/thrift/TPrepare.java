@@ -20,6 +20,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
   private static final org.apache.thrift.protocol.TField MODE_FIELD_DESC = new org.apache.thrift.protocol.TField("mode", org.apache.thrift.protocol.TType.STRING, (short)8);
   private static final org.apache.thrift.protocol.TField GFN_COUNT_FIELD_DESC = new org.apache.thrift.protocol.TField("gfnCount", org.apache.thrift.protocol.TType.I64, (short)9);
   private static final org.apache.thrift.protocol.TField STALL_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("stallMs", org.apache.thrift.protocol.TType.I32, (short)10);
+  private static final org.apache.thrift.protocol.TField CHECKPOINT_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointMs", org.apache.thrift.protocol.TType.I32, (short)11);
+  private static final org.apache.thrift.protocol.TField LEASE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("leaseMs", org.apache.thrift.protocol.TType.I32, (short)12);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TPrepareStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TPrepareTupleSchemeFactory();
@@ -54,6 +56,17 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
    * that does not move) and pauses the session until the source reconnects; absent = 5000
    */
   public int stallMs; // optional
+  /**
+   * reverse checkpoints: every checkpointMs the destination sends the source the pages its guest dirtied and its
+   * vCPU state; absent or 0 = none (and no fail-back: a dead destination then loses the guest)
+   */
+  public int checkpointMs; // optional
+  /**
+   * with checkpoints: the destination runs the guest only while a reply of the source, to a request sent less than
+   * leaseMs ago, says it may (TFetchReply.granted); past that it pauses it. The source restores the guest from
+   * its last checkpoint only once every lease it granted has run out.
+   */
+  public int leaseMs; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -86,7 +99,18 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
      * milliseconds of silence after which either side counts the link as cut (no heartbeat, no reply, a write
      * that does not move) and pauses the session until the source reconnects; absent = 5000
      */
-    STALL_MS((short)10, "stallMs");
+    STALL_MS((short)10, "stallMs"),
+    /**
+     * reverse checkpoints: every checkpointMs the destination sends the source the pages its guest dirtied and its
+     * vCPU state; absent or 0 = none (and no fail-back: a dead destination then loses the guest)
+     */
+    CHECKPOINT_MS((short)11, "checkpointMs"),
+    /**
+     * with checkpoints: the destination runs the guest only while a reply of the source, to a request sent less than
+     * leaseMs ago, says it may (TFetchReply.granted); past that it pauses it. The source restores the guest from
+     * its last checkpoint only once every lease it granted has run out.
+     */
+    LEASE_MS((short)12, "leaseMs");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -122,6 +146,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
           return GFN_COUNT;
         case 10: // STALL_MS
           return STALL_MS;
+        case 11: // CHECKPOINT_MS
+          return CHECKPOINT_MS;
+        case 12: // LEASE_MS
+          return LEASE_MS;
         default:
           return null;
       }
@@ -170,8 +198,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
   private static final int __LINKLATENCYMS_ISSET_ID = 2;
   private static final int __GFNCOUNT_ISSET_ID = 3;
   private static final int __STALLMS_ISSET_ID = 4;
+  private static final int __CHECKPOINTMS_ISSET_ID = 5;
+  private static final int __LEASEMS_ISSET_ID = 6;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.GFN_COUNT,_Fields.STALL_MS};
+  private static final _Fields optionals[] = {_Fields.GFN_COUNT,_Fields.STALL_MS,_Fields.CHECKPOINT_MS,_Fields.LEASE_MS};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -194,6 +224,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     tmpMap.put(_Fields.GFN_COUNT, new org.apache.thrift.meta_data.FieldMetaData("gfnCount", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.STALL_MS, new org.apache.thrift.meta_data.FieldMetaData("stallMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.CHECKPOINT_MS, new org.apache.thrift.meta_data.FieldMetaData("checkpointMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.LEASE_MS, new org.apache.thrift.meta_data.FieldMetaData("leaseMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TPrepare.class, metaDataMap);
@@ -253,6 +287,8 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     }
     this.gfnCount = other.gfnCount;
     this.stallMs = other.stallMs;
+    this.checkpointMs = other.checkpointMs;
+    this.leaseMs = other.leaseMs;
   }
 
   @Override
@@ -278,6 +314,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     this.gfnCount = 0;
     setStallMsIsSet(false);
     this.stallMs = 0;
+    setCheckpointMsIsSet(false);
+    this.checkpointMs = 0;
+    setLeaseMsIsSet(false);
+    this.leaseMs = 0;
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -569,6 +609,70 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __STALLMS_ISSET_ID, value);
   }
 
+  /**
+   * reverse checkpoints: every checkpointMs the destination sends the source the pages its guest dirtied and its
+   * vCPU state; absent or 0 = none (and no fail-back: a dead destination then loses the guest)
+   */
+  public int getCheckpointMs() {
+    return this.checkpointMs;
+  }
+
+  /**
+   * reverse checkpoints: every checkpointMs the destination sends the source the pages its guest dirtied and its
+   * vCPU state; absent or 0 = none (and no fail-back: a dead destination then loses the guest)
+   */
+  public TPrepare setCheckpointMs(int checkpointMs) {
+    this.checkpointMs = checkpointMs;
+    setCheckpointMsIsSet(true);
+    return this;
+  }
+
+  public void unsetCheckpointMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __CHECKPOINTMS_ISSET_ID);
+  }
+
+  /** Returns true if field checkpointMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetCheckpointMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __CHECKPOINTMS_ISSET_ID);
+  }
+
+  public void setCheckpointMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTMS_ISSET_ID, value);
+  }
+
+  /**
+   * with checkpoints: the destination runs the guest only while a reply of the source, to a request sent less than
+   * leaseMs ago, says it may (TFetchReply.granted); past that it pauses it. The source restores the guest from
+   * its last checkpoint only once every lease it granted has run out.
+   */
+  public int getLeaseMs() {
+    return this.leaseMs;
+  }
+
+  /**
+   * with checkpoints: the destination runs the guest only while a reply of the source, to a request sent less than
+   * leaseMs ago, says it may (TFetchReply.granted); past that it pauses it. The source restores the guest from
+   * its last checkpoint only once every lease it granted has run out.
+   */
+  public TPrepare setLeaseMs(int leaseMs) {
+    this.leaseMs = leaseMs;
+    setLeaseMsIsSet(true);
+    return this;
+  }
+
+  public void unsetLeaseMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __LEASEMS_ISSET_ID);
+  }
+
+  /** Returns true if field leaseMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetLeaseMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __LEASEMS_ISSET_ID);
+  }
+
+  public void setLeaseMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __LEASEMS_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -656,6 +760,22 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       }
       break;
 
+    case CHECKPOINT_MS:
+      if (value == null) {
+        unsetCheckpointMs();
+      } else {
+        setCheckpointMs((java.lang.Integer)value);
+      }
+      break;
+
+    case LEASE_MS:
+      if (value == null) {
+        unsetLeaseMs();
+      } else {
+        setLeaseMs((java.lang.Integer)value);
+      }
+      break;
+
     }
   }
 
@@ -693,6 +813,12 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     case STALL_MS:
       return getStallMs();
 
+    case CHECKPOINT_MS:
+      return getCheckpointMs();
+
+    case LEASE_MS:
+      return getLeaseMs();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -725,6 +851,10 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       return isSetGfnCount();
     case STALL_MS:
       return isSetStallMs();
+    case CHECKPOINT_MS:
+      return isSetCheckpointMs();
+    case LEASE_MS:
+      return isSetLeaseMs();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -832,6 +962,24 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         return false;
     }
 
+    boolean this_present_checkpointMs = true && this.isSetCheckpointMs();
+    boolean that_present_checkpointMs = true && that.isSetCheckpointMs();
+    if (this_present_checkpointMs || that_present_checkpointMs) {
+      if (!(this_present_checkpointMs && that_present_checkpointMs))
+        return false;
+      if (this.checkpointMs != that.checkpointMs)
+        return false;
+    }
+
+    boolean this_present_leaseMs = true && this.isSetLeaseMs();
+    boolean that_present_leaseMs = true && that.isSetLeaseMs();
+    if (this_present_leaseMs || that_present_leaseMs) {
+      if (!(this_present_leaseMs && that_present_leaseMs))
+        return false;
+      if (this.leaseMs != that.leaseMs)
+        return false;
+    }
+
     return true;
   }
 
@@ -872,6 +1020,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
     hashCode = hashCode * 8191 + ((isSetStallMs()) ? 131071 : 524287);
     if (isSetStallMs())
       hashCode = hashCode * 8191 + stallMs;
+
+    hashCode = hashCode * 8191 + ((isSetCheckpointMs()) ? 131071 : 524287);
+    if (isSetCheckpointMs())
+      hashCode = hashCode * 8191 + checkpointMs;
+
+    hashCode = hashCode * 8191 + ((isSetLeaseMs()) ? 131071 : 524287);
+    if (isSetLeaseMs())
+      hashCode = hashCode * 8191 + leaseMs;
 
     return hashCode;
   }
@@ -984,6 +1140,26 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetCheckpointMs(), other.isSetCheckpointMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetCheckpointMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.checkpointMs, other.checkpointMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetLeaseMs(), other.isSetLeaseMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetLeaseMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.leaseMs, other.leaseMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1069,6 +1245,18 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (!first) sb.append(", ");
       sb.append("stallMs:");
       sb.append(this.stallMs);
+      first = false;
+    }
+    if (isSetCheckpointMs()) {
+      if (!first) sb.append(", ");
+      sb.append("checkpointMs:");
+      sb.append(this.checkpointMs);
+      first = false;
+    }
+    if (isSetLeaseMs()) {
+      if (!first) sb.append(", ");
+      sb.append("leaseMs:");
+      sb.append(this.leaseMs);
       first = false;
     }
     sb.append(")");
@@ -1202,6 +1390,22 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 11: // CHECKPOINT_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.checkpointMs = iprot.readI32();
+              struct.setCheckpointMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 12: // LEASE_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.leaseMs = iprot.readI32();
+              struct.setLeaseMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1262,6 +1466,16 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
         oprot.writeI32(struct.stallMs);
         oprot.writeFieldEnd();
       }
+      if (struct.isSetCheckpointMs()) {
+        oprot.writeFieldBegin(CHECKPOINT_MS_FIELD_DESC);
+        oprot.writeI32(struct.checkpointMs);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetLeaseMs()) {
+        oprot.writeFieldBegin(LEASE_MS_FIELD_DESC);
+        oprot.writeI32(struct.leaseMs);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1311,7 +1525,13 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (struct.isSetStallMs()) {
         optionals.set(9);
       }
-      oprot.writeBitSet(optionals, 10);
+      if (struct.isSetCheckpointMs()) {
+        optionals.set(10);
+      }
+      if (struct.isSetLeaseMs()) {
+        optionals.set(11);
+      }
+      oprot.writeBitSet(optionals, 12);
       if (struct.isSetSessionId()) {
         oprot.writeString(struct.sessionId);
       }
@@ -1342,12 +1562,18 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (struct.isSetStallMs()) {
         oprot.writeI32(struct.stallMs);
       }
+      if (struct.isSetCheckpointMs()) {
+        oprot.writeI32(struct.checkpointMs);
+      }
+      if (struct.isSetLeaseMs()) {
+        oprot.writeI32(struct.leaseMs);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TPrepare struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(10);
+      java.util.BitSet incoming = iprot.readBitSet(12);
       if (incoming.get(0)) {
         struct.sessionId = iprot.readString();
         struct.setSessionIdIsSet(true);
@@ -1388,6 +1614,14 @@ public class TPrepare implements org.apache.thrift.TBase<TPrepare, TPrepare._Fie
       if (incoming.get(9)) {
         struct.stallMs = iprot.readI32();
         struct.setStallMsIsSet(true);
+      }
+      if (incoming.get(10)) {
+        struct.checkpointMs = iprot.readI32();
+        struct.setCheckpointMsIsSet(true);
+      }
+      if (incoming.get(11)) {
+        struct.leaseMs = iprot.readI32();
+        struct.setLeaseMsIsSet(true);
       }
     }
   }

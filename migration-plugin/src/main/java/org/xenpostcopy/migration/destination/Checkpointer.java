@@ -1,0 +1,338 @@
+package org.xenpostcopy.migration.destination;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.peer.Checkpoint;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.migration.peer.SourcePeer;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestProbe;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.XenHost;
+
+/**
+ * Reverse incremental checkpoints (PostCopyFT): while the guest runs here and the source still holds its paused
+ * copy, every interval the pages the guest dirtied since the last committed checkpoint, its vCPU state and its hole
+ * map go back to the source, on a connection of their own, so a destination that dies can be replaced by the
+ * source's copy plus the last whole checkpoint.
+ *
+ * <p>Each checkpoint is one consistent instant, taken the way pre-copy takes its last round: the dirty pages are
+ * copied while the guest runs, then the guest is paused, the pages it dirtied meanwhile are copied again with its
+ * vCPU state, and it runs on — so the pause lasts as long as the copy of what one round dirtied, not of all of it.
+ * A checkpoint that does not reach the source whole is not lost: its pages stay owed and go with the next one.
+ */
+final class Checkpointer {
+    private static final Logger LOG = System.getLogger(Checkpointer.class.getName());
+    /**
+     * Pages per call. Not the push's link-sized batches (a few pages on a slow link, so urgent pages never queue
+     * behind one): each call here waits for its answer, and the demand requests this direction carries are a few
+     * bytes that the shaper lets ahead anyway.
+     */
+    private static final int BATCH_PAGES = 256;
+    private static final int WIRE_BYTES_PER_PAGE = Gfn.PAGE_SIZE + 8;
+    /** Live rounds before the pause, at most. */
+    private static final int MAX_LIVE_ROUNDS = 5;
+    /** A round that leaves no more dirty pages than this goes straight to the pause. */
+    private static final long PAUSE_AT_PAGES = 256;
+    /** Taking checkpoints may use at most one part in this of the time (see {@link #run}). */
+    private static final long TAKE_SHARE = 20;
+
+    private final String session;
+    private final XenHost host;
+    private final DomainId domain;
+    private final long gfnCount;
+    private final Supplier<SourcePeer> connect;
+    private final long intervalNanos;
+    private final BooleanSupplier mayTake;
+    private final LinkShaper link;
+    private final Thread thread;
+    /**
+     * Read from log-dirty since the last committed checkpoint: what the next checkpoint carries besides what
+     * log-dirty holds now (a checkpoint that failed leaves its pages here).
+     */
+    private GfnBitmap owed;
+    /** Where each gfn of the checkpoint being built sits in {@link #pages}, +1 (0: not in it). */
+    private final int[] slotOf;
+    private ByteBuffer pages = ByteBuffer.allocate(0);
+    private long[] gfns = new long[0];
+    private int count;
+    /** The last checkpoint the source committed. */
+    private long seq;
+    /**
+     * The number the next one takes: every attempt a new one, so a checkpoint whose commit reached the source but
+     * whose reply was lost is never sent again under the number the source has already committed.
+     */
+    private long nextSeq = 1;
+    private volatile SourcePeer channel;
+    private volatile boolean stop;
+    private final AtomicLong committed = new AtomicLong();
+    private final AtomicLong pagesSent = new AtomicLong();
+    private final AtomicLong pauseNanos = new AtomicLong();
+    private boolean failing;
+
+    /**
+     * @param mayTake whether a checkpoint may be taken now (the guest runs here, the link is up, the lease holds)
+     */
+    Checkpointer(String session, XenHost host, DomainId domain, long gfnCount, Supplier<SourcePeer> connect,
+                 long intervalMs, BooleanSupplier mayTake, LinkShaper link) {
+        this.session = session;
+        this.host = host;
+        this.domain = domain;
+        this.gfnCount = gfnCount;
+        this.connect = connect;
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+        this.mayTake = mayTake;
+        this.link = link;
+        this.owed = new GfnBitmap(gfnCount);
+        this.slotOf = new int[Math.toIntExact(gfnCount)];
+        this.thread = new Thread(this::run, "checkpoints-" + domain);
+        thread.setDaemon(true);
+    }
+
+    /** Turns log-dirty on; call with the guest paused, before it first runs here, so no write goes unseen. */
+    void armBeforeResume() {
+        host.dirtyLog().enable(domain);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    long committed() {
+        return committed.get();
+    }
+
+    long pagesSent() {
+        return pagesSent.get();
+    }
+
+    double pauseMs() {
+        return pauseNanos.get() / 1e6;
+    }
+
+    private void run() {
+        long next = System.nanoTime() + intervalNanos;
+        while (!stop) {
+            long left = next - System.nanoTime();
+            if (left > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+                continue;
+            }
+            long t0 = System.nanoTime();
+            next = t0 + intervalNanos;
+            if (!mayTake.getAsBoolean()) {
+                continue;
+            }
+            try {
+                Checkpoint c = take();
+                long t1 = System.nanoTime();
+                // Taking one costs the guest (its pause, and the copying beside it): at most 1/TAKE_SHARE of its
+                // time. A guest that dirties more than that allows is checkpointed less often, not slowed more.
+                next = Math.max(next, t1 + (TAKE_SHARE - 1) * (t1 - t0));
+                if (!stop) {
+                    send(c);
+                }
+                LOG.log(Level.DEBUG, "session {0}: checkpoint {1}: {2} pages, taken in {3} ms, sent in {4} ms", session,
+                        c.seq(), c.pageCount(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+            } catch (PeerException e) {
+                if (e.error() != RemoteError.CONNECTION && e.error() != RemoteError.TIMEOUT) {
+                    // The source refuses them (a restarted source keeps none, or it took the guest back): asking
+                    // again would only pause the guest for nothing.
+                    LOG.log(Level.WARNING, "session {0}: the source refuses checkpoints ({1}); none are taken from"
+                            + " now on", session, e.getMessage());
+                    break;
+                }
+                giveBackAndReport(e);
+            } catch (RuntimeException e) {
+                giveBackAndReport(e);
+            }
+        }
+        closeChannel();
+    }
+
+    /**
+     * Builds the next checkpoint into {@link #pages}: live rounds while what the guest dirtied during the last one
+     * keeps shrinking (as pre-copy converges), then the pause for the rest.
+     */
+    Checkpoint take() {
+        count = 0;
+        GfnBitmap live = host.dirtyLog().readAndClear(domain);
+        live.or(owed);
+        owed = live;       // owed from here until the source commits it, whatever fails on the way
+        copy(live);
+        long previous = live.cardinality();
+        for (int round = 1; round < MAX_LIVE_ROUNDS && previous > PAUSE_AT_PAGES; round++) {
+            GfnBitmap again = host.dirtyLog().readAndClear(domain);
+            owed.or(again);
+            copy(again);
+            long n = again.cardinality();
+            if (n >= previous) {
+                break;        // the guest dirties as fast as it is copied: more rounds would not shorten the pause
+            }
+            previous = n;
+        }
+        long t0 = System.nanoTime();
+        host.domains().pause(domain);
+        long tPaused = System.nanoTime();
+        List<VcpuState> vcpus;
+        GfnBitmap holes;
+        long ops;
+        try {
+            GfnBitmap meanwhile = host.dirtyLog().readAndClear(domain);
+            owed.or(meanwhile);
+            copy(meanwhile);
+            LOG.log(Level.DEBUG, "session {0}: checkpoint {1}: {2} pages copied with the guest paused ({3} ms to pause"
+                    + " it), {4} dirtied in the last live round", session, nextSeq, meanwhile.cardinality(),
+                    (tPaused - t0) / 1_000_000, previous);
+            vcpus = host.domains().vcpuStates(domain);
+            holes = GfnBitmap.full(gfnCount);
+            holes.andNot(host.domains().populated(domain));
+            ops = host.guestProbe().map((GuestProbe p) -> p.operations(domain)).orElse(-1L);
+        } finally {
+            host.domains().unpause(domain);
+            pauseNanos.addAndGet(System.nanoTime() - t0);
+        }
+        return new Checkpoint(nextSeq++, vcpus, holes, count, ops);
+    }
+
+    /** Copies every populated gfn of {@code dirty} into the checkpoint (again, if it is in it already). */
+    private void copy(GfnBitmap dirty) {
+        for (long g = dirty.nextSet(0); g >= 0; g = dirty.nextSet(g + 1)) {
+            int slot = slotOf[(int) g] - 1;
+            boolean fresh = slot < 0;
+            if (fresh) {
+                grow(count + 1);
+                slot = count;
+            }
+            ByteBuffer dst = pages.duplicate();
+            dst.position(slot * Gfn.PAGE_SIZE);
+            try {
+                host.memory().read(domain, Gfn.of(g), dst);
+                if (fresh) {
+                    gfns[slot] = g;
+                    slotOf[(int) g] = slot + 1;
+                    count++;
+                }
+            } catch (XenException unpopulated) {
+                // Given back by the guest's balloon since it was dirtied: the hole map says so.
+                if (!fresh) {
+                    removeSlot(slot, g);
+                }
+            }
+        }
+    }
+
+    /** Drops {@code g}'s slot, moving the last slot into it. */
+    private void removeSlot(int slot, long g) {
+        int last = count - 1;
+        if (slot != last) {
+            long moved = gfns[last];
+            ByteBuffer src = pages.duplicate();
+            src.position(last * Gfn.PAGE_SIZE).limit((last + 1) * Gfn.PAGE_SIZE);
+            ByteBuffer dst = pages.duplicate();
+            dst.position(slot * Gfn.PAGE_SIZE);
+            dst.put(src);
+            gfns[slot] = moved;
+            slotOf[(int) moved] = slot + 1;
+        }
+        slotOf[(int) g] = 0;
+        count--;
+    }
+
+    private void grow(int slots) {
+        if (slots <= gfns.length) {
+            return;
+        }
+        int cap = Math.max(slots, Math.max(64, gfns.length * 2));
+        long[] g = new long[cap];
+        System.arraycopy(gfns, 0, g, 0, count);
+        gfns = g;
+        ByteBuffer p = ByteBuffer.allocateDirect(cap * Gfn.PAGE_SIZE);
+        ByteBuffer old = pages.duplicate();
+        old.position(0).limit(count * Gfn.PAGE_SIZE);
+        p.put(old);
+        p.clear();
+        pages = p;
+    }
+
+    /** Sends the checkpoint just taken and commits it; its pages stop being owed once the source holds it. */
+    void send(Checkpoint c) {
+        if (channel == null) {
+            channel = connect.get();
+        }
+        int batch = BATCH_PAGES;
+        for (int from = 0; from < count; from += batch) {
+            int n = Math.min(batch, count - from);
+            long[] g = new long[n];
+            System.arraycopy(gfns, from, g, 0, n);
+            ByteBuffer slice = pages.duplicate();
+            slice.position(from * Gfn.PAGE_SIZE).limit((from + n) * Gfn.PAGE_SIZE);
+            link.transmit((long) n * WIRE_BYTES_PER_PAGE, false);
+            channel.checkpointPages(c.seq(), new PageBatch(g, n, slice.slice()));
+        }
+        channel.checkpointCommit(c);
+        seq = c.seq();
+        committed.incrementAndGet();
+        pagesSent.addAndGet(count);
+        owed = new GfnBitmap(gfnCount);
+        for (int i = 0; i < count; i++) {
+            slotOf[(int) gfns[i]] = 0;
+        }
+        count = 0;
+        if (failing) {
+            failing = false;
+            LOG.log(Level.INFO, "session {0}: checkpoints reach the source again (checkpoint {1})", session, seq);
+        }
+    }
+
+    /** A checkpoint that failed: its pages stay owed (they go with the next one), the channel is opened anew. */
+    private void giveBackAndReport(RuntimeException e) {
+        for (int i = 0; i < count; i++) {
+            slotOf[(int) gfns[i]] = 0;
+        }
+        count = 0;
+        closeChannel();
+        if (!failing && !stop) {
+            failing = true;
+            LOG.log(Level.WARNING, "session {0}: checkpoint {1} did not reach the source ({2}); its pages go with the"
+                    + " next", session, nextSeq - 1, e instanceof MigrationException ? e.getMessage() : e.toString());
+        }
+    }
+
+    private synchronized void closeChannel() {
+        SourcePeer c = channel;
+        channel = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    void stop() {
+        stop = true;
+        java.util.concurrent.locks.LockSupport.unpark(thread);
+        closeChannel();      // a send blocked on it fails at once
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            host.dirtyLog().disable(domain);
+        } catch (RuntimeException alreadyGone) {
+            // the domain may be destroyed already (lost, taken back): nothing to turn off
+        }
+    }
+}

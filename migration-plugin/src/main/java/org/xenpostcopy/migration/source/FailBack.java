@@ -1,0 +1,134 @@
+package org.xenpostcopy.migration.source;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.xenpostcopy.migration.Checkpointing;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestProbe;
+import org.xenpostcopy.xen.VcpuState;
+import org.xenpostcopy.xen.XenHost;
+
+/**
+ * Brings the guest back to the source after its destination died: the paused copy here, amended by the last whole
+ * reverse checkpoint, is the guest as it was at that checkpoint's instant, and it resumes here.
+ *
+ * <p>Never while the destination's copy may still run: the source first stops granting the lease and waits until
+ * every lease it granted has run out — the last
+ * grant plus the lease, stretched by {@link #CLOCK_RATE_SLACK} and {@link #MARGIN_MS} for the two clocks' rates
+ * and the destination's sweep — by which time a live destination has paused its copy and a dead one runs nothing.
+ */
+final class FailBack {
+    private static final Logger LOG = System.getLogger(FailBack.class.getName());
+    /** How much faster the source's clock may run than the destination's (monotonic clocks drift far less). */
+    static final double CLOCK_RATE_SLACK = 0.10;
+    /** Added for the destination's lease sweep (every 100 ms) and a scheduling delay there. */
+    static final long MARGIN_MS = 500;
+
+    private final XenHost host;
+    private final DomainId domain;
+    private final SourceSession session;
+    private final Checkpointing checkpointing;
+    private final boolean verify;
+
+    /**
+     * What the fail-back did.
+     *
+     * @param sinceLastGrantMs from the destination's last word (the last grant of its lease) to the resume here
+     * @param checkpointSeq    the checkpoint restored (0: none had been committed; the guest resumes as it was at
+     *                         the switch)
+     * @param checkpointAgeMs  from that checkpoint's commit here to the resume here
+     * @param pagesRestored    checkpoint pages written over the paused copy
+     * @param guestOps         guest operations at that checkpoint (-1 if unknown)
+     * @param waitedMs         how long the source waited out the destination's lease
+     * @param verification     the guest's memory check after the restore, if the host can do one and it was asked
+     */
+    record Result(double sinceLastGrantMs, long checkpointSeq, double checkpointAgeMs, long pagesRestored, long guestOps, double waitedMs,
+                  Optional<GuestProbe.Verification> verification) {
+        String summary() {
+            String checked = verification.map(v -> v.clean() ? "; memory checked clean (" + v.pagesChecked()
+                    + " pages)" : "; memory check FAILED: " + String.join("; ", v.problems().subList(0,
+                    Math.min(3, v.problems().size())))).orElse("");
+            String resumed = String.format(Locale.ROOT, ", %.0f ms after the destination's last word", sinceLastGrantMs);
+            return (checkpointSeq == 0
+                    ? "restored as it was at the switch (no checkpoint had been committed)"
+                    : String.format(Locale.ROOT, "restored from checkpoint %d (%d pages, committed %.0f ms before the"
+                    + " resume here)", checkpointSeq, pagesRestored, checkpointAgeMs)) + resumed + checked;
+        }
+    }
+
+    FailBack(XenHost host, DomainId domain, SourceSession session, Checkpointing checkpointing, boolean verify) {
+        this.host = host;
+        this.domain = domain;
+        this.session = session;
+        this.checkpointing = checkpointing;
+        this.verify = verify;
+    }
+
+    Result run() {
+        long lastGrant = session.grants.revoke();
+        long t0 = System.nanoTime();
+        long leaseNanos = TimeUnit.MILLISECONDS.toNanos(checkpointing.leaseMs());
+        long until = lastGrant + (long) (leaseNanos * (1 + CLOCK_RATE_SLACK)) + TimeUnit.MILLISECONDS.toNanos(MARGIN_MS);
+        long left;
+        while ((left = until - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);      // waiting out a lease is the point, not a condition to poll
+        }
+        double waitedMs = (System.nanoTime() - t0) / 1e6;
+        Optional<CheckpointStore.Committed> cp = session.checkpoints.freeze();
+        long[] restored = {0};
+        try {
+            cp.ifPresent(c -> {
+                restoreHoles(c.unpopulated());
+                session.checkpoints.forEachPage((gfn, page) -> {
+                    host.memory().write(domain, Gfn.of(gfn), page);
+                    restored[0]++;
+                });
+                for (VcpuState v : c.vcpus()) {
+                    host.domains().setVcpuState(domain, v);
+                }
+            });
+        } catch (RuntimeException e) {
+            throw new MigrationException("restoring " + domain + " from checkpoint " + cp.map(c -> c.seq()).orElse(0L)
+                    + " failed (" + e.getMessage() + "); it stays paused here, and the destination's copy, if it"
+                    + " lives, is held paused by its lease", e);
+        }
+        host.domains().resumeAfterFailedMigration(domain);
+        long resumedAt = System.nanoTime();
+        session.grants.takenBack("the guest runs on the source again, "
+                + cp.map(c -> "from checkpoint " + c.seq()).orElse("as it was at the switch"));
+        Optional<GuestProbe.Verification> v = verify ? host.guestProbe().map(p -> p.verify(domain)) : Optional.empty();
+        Result r = new Result((resumedAt - lastGrant) / 1e6, cp.map(CheckpointStore.Committed::seq).orElse(0L),
+                cp.map(c -> (resumedAt - c.committedAt()) / 1e6).orElse(0.0), restored[0],
+                cp.map(CheckpointStore.Committed::guestOps).orElse(-1L), waitedMs, v);
+        LOG.log(Level.WARNING, "outgoing {0}: the guest runs here again, {1}", domain, r.summary());
+        return r;
+    }
+
+    /** Makes the paused copy's holes those of the checkpoint: the guest's balloon moved at the destination. */
+    private void restoreHoles(GfnBitmap unpopulatedThere) {
+        GfnBitmap populatedHere = host.domains().populated(domain);
+        GfnBitmap release = populatedHere.copy();
+        GfnBitmap stillPopulatedThere = GfnBitmap.full(unpopulatedThere.size());
+        stillPopulatedThere.andNot(unpopulatedThere);
+        release.andNot(stillPopulatedThere);
+        GfnBitmap populate = stillPopulatedThere;
+        populate.andNot(populatedHere);
+        for (Gfn g : host.domains().toolstackPages(domain)) {
+            release.clear(g.value());
+            populate.clear(g.value());
+        }
+        if (!release.isEmpty()) {
+            host.domains().decreaseReservation(domain, release);
+        }
+        if (!populate.isEmpty()) {
+            host.domains().populate(domain, populate);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.xenpostcopy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.xenpostcopy.migration.Checkpointing;
+import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.migration.source.FailedBack;
+import org.xenpostcopy.xen.Await;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.GuestProbe;
+
+/**
+ * The destination drops off the network for good in the middle of post-copy (to the source, a dead destination
+ * and a lasting partition are the same thing). With reverse checkpoints the guest must come back to the source,
+ * whole as of the last checkpoint, and must never run on both hosts: the destination's copy stands paused by the
+ * time the source resumes, and is destroyed once the destination hears it was taken back.
+ */
+class DestinationLostTest {
+    private static final int STALL_MS = 500;
+    private static final int LEASE_MS = 1500;
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void theGuestComesBackFromTheLastCheckpointAndNeverRunsTwice() throws Exception {
+        try (TwoHosts hosts = new TwoHosts();
+             FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, 48 << 20, 600_000)) {
+            hosts.source.advertiseAs(link.toSource(hosts.source.address()));
+            InetSocketAddress destination = link.toDestination(hosts.destination.address());
+            DomainId d = hosts.bootGuest("vm", 64, "stress-write:4M", 200);
+            // 100 Mbit/s: 64 MiB take about 5 s; with the checkpoints (up to 4 MiB each) the blackhole strikes a second
+            // or two into post-copy, after several checkpoints.
+            MigrationOptions options = MigrationOptions.defaults().withLink(100, 0).withBaselineMs(0)
+                    .withRecovery(STALL_MS, 60_000).withCheckpointing(new Checkpointing(200, LEASE_MS));
+            CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(
+                    () -> hosts.source.migrate(d, destination, options, MigrationProgress.NONE));
+            DomainId there = hosts.awaitRunningAtDestination("vm", migration);
+
+            ExecutionException failed = assertThrows(ExecutionException.class,
+                    () -> migration.get(120, TimeUnit.SECONDS));
+            FailedBack back = assertInstanceOf(FailedBack.class, failed.getCause(), failed.getCause().toString());
+            // The moment the source resumed: the destination's copy must already be held still.
+            DomainInfo.State atDestination = hosts.destinationHost.domains().info(there).state();
+            long opsThere = hosts.destinationHost.guestOps(there);
+
+            assertTrue(link.fired());
+            assertEquals(DomainInfo.State.PAUSED, atDestination, "the destination's copy still ran");
+            assertEquals(DomainInfo.State.RUNNING, hosts.sourceHost.domains().info(d).state(), back.getMessage());
+            assertTrue(back.checkpointSeq() >= 1, "no checkpoint had been committed: " + back.getMessage());
+            GuestProbe.Verification v = back.verification().orElseThrow();
+            assertTrue(v.clean(), String.join("; ", v.problems()));
+            assertTrue(back.getMessage().contains("runs here again"), back.getMessage());
+            System.out.printf(Locale.ROOT, "DEST-LOST checkpoint=%d pagesRestored=%d sinceLastWordMs=%.0f"
+                            + " opsRestored=%d opsAtDestination=%d lostOps=%d%n", back.checkpointSeq(),
+                    back.pagesRestored(), back.sinceLastWordMs(), back.guestOpsRestored(), opsThere,
+                    opsThere - back.guestOpsRestored());
+
+            // The link heals: the destination hears the guest was taken back and destroys its copy.
+            link.heal();
+            Await.until(() -> hosts.destinationHost.domains().lookup("vm").isEmpty(), Duration.ofSeconds(60),
+                    () -> "the destination to destroy the copy the source took back");
+            Await.until(() -> hosts.destination.receiver().activeSessions().isEmpty(), Duration.ofSeconds(10),
+                    () -> "the destination to end the session");
+            long ops = hosts.sourceHost.guestOps(d);
+            Await.until(() -> hosts.sourceHost.guestOps(d) > ops, Duration.ofSeconds(30),
+                    () -> "the restored guest to make progress on the source");
+        }
+    }
+}
