@@ -169,8 +169,9 @@ struct TLatency {
 struct TCompletion {
   1: i64 pagesReceived,
   2: i64 duplicatePages,
+  /** first guest touches of post-copy pages that had to be fetched from the source */
   3: i64 networkFaults,
-  4: i64 prepagedHits,
+  // 4: prepagedHits, retired (it counted only faults a push answered while they sat on the ring); never reused
   5: TLatency faultLatency,
   /** nanoseconds from resume to the last page loaded, measured at the destination */
   6: i64 postCopyNanos,
@@ -186,8 +187,10 @@ struct TCompletion {
   /** reverse checkpoints taken, and the time the guest spent paused for them (ms) */
   14: optional i64 checkpoints,
   15: optional double checkpointPauseMs,
+  /** first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown */
+  16: i64 minorFaults = -1,
   /** checkpoints put off because pausing the guest for them would have taken too long */
-  16: optional i64 checkpointsDeferred,
+  17: optional i64 checkpointsDeferred,
 }
 
 /** The destination's side of a post-copy session, as a heartbeat reports it. */

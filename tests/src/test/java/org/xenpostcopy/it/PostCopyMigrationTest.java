@@ -65,7 +65,9 @@ class PostCopyMigrationTest {
             assertEquals("postcopy", r.mode());
             assertEquals(policy.wireName(), r.prepaging());
             assertTrue(r.appThroughputBaseline() > 0, "baseline measured");
-            if (!workload.equals("idle") && policy == PrePaging.NONE) {
+            assertEquals(r.guestPagesTouched(), r.networkFaults() + r.minorFaults(),
+                    "each page the guest touched is a network or a minor fault");
+            if (!workload.equals("idle") && policy == PrePaging.DEMAND) {
                 assertTrue(r.networkFaults() > 0, "demand paging served faults");
             }
             assertTrue(phases.contains("prepare") && phases.contains("done"), phases.toString());

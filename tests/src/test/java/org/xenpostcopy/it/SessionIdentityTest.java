@@ -86,7 +86,7 @@ class SessionIdentityTest {
             DomainId d = hosts.bootGuest("vm", 128, "stress-write:16M", 2_000);
             // Demand paging only for a while, so pages are still owed while mallory tries.
             CompletableFuture<MigrationReport> migration = hosts.startMigration(d, MigrationOptions.defaults()
-                    .withPrePaging(PrePaging.NONE).withDemandOnlyMs(1_500).withBaselineMs(0));
+                    .withPrePaging(PrePaging.DEMAND).withDemandOnlyMs(1_500).withBaselineMs(0));
             Await.until(() -> !hosts.destination.receiver().activeSessions().isEmpty() || migration.isDone(),
                     Duration.ofSeconds(60), () -> "the session to be prepared");
             String session = hosts.destination.receiver().activeSessions().iterator().next();

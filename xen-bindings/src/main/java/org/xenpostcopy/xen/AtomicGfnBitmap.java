@@ -99,4 +99,26 @@ public final class AtomicGfnBitmap {
             w = ~words.get(i);
         }
     }
+
+    /** The last gfn at or before {@code from} whose bit is clear, or -1 (the backward twin of {@link #nextClear}). */
+    public long previousClear(long from) {
+        if (from < 0) {
+            return -1;
+        }
+        if (from >= size) {
+            from = size - 1;
+        }
+        int i = (int) (from >>> 6);
+        // bits 0..(from % 64) of the word: a shift by 63 - (from % 64) keeps them
+        long w = ~words.get(i) & (-1L >>> (63 - (from & 63)));
+        while (true) {
+            if (w != 0) {
+                return ((long) i << 6) + 63 - Long.numberOfLeadingZeros(w);
+            }
+            if (--i < 0) {
+                return -1;
+            }
+            w = ~words.get(i);
+        }
+    }
 }

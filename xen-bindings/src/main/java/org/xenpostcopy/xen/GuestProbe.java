@@ -1,6 +1,7 @@
 package org.xenpostcopy.xen;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a host can tell about the program inside a guest, for measurements: how much work it has done and
@@ -16,6 +17,15 @@ public interface GuestProbe {
      * on a migration's receiver, its first touches. -1 if unknown.
      */
     long pagesTouched(DomainId domain);
+
+    /**
+     * Which pages the guest itself has touched (read or written) since the domain was created on this host: the
+     * bitmap behind {@link #pagesTouched}, taken now. Empty if the host cannot tell. A host's accessed bits (or a
+     * first-access trap) give this; dom0's own mappings of guest pages do not count as touches.
+     */
+    default Optional<GfnBitmap> touchedPages(DomainId domain) {
+        return Optional.empty();
+    }
 
     /** Pauses the domain, checks every page of guest memory, unpauses it. */
     Verification verify(DomainId domain);

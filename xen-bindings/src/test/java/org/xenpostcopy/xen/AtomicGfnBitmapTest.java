@@ -14,6 +14,24 @@ import org.junit.jupiter.api.Test;
 
 class AtomicGfnBitmapTest {
     @Test
+    void findsThePreviousClearBitAcrossWords() {
+        GfnBitmap initial = new GfnBitmap(200);
+        initial.setRange(3, 190);
+        AtomicGfnBitmap b = new AtomicGfnBitmap(initial);
+        assertEquals(2, b.previousClear(189));
+        assertEquals(2, b.previousClear(2));
+        assertEquals(199, b.previousClear(500), "from beyond the end: the last gfn");
+        assertEquals(190, b.previousClear(190));
+        assertTrue(b.setIfClear(2));
+        assertEquals(1, b.previousClear(150));
+        assertTrue(b.setIfClear(0));
+        assertTrue(b.setIfClear(1));
+        assertEquals(-1, b.previousClear(189));
+        assertEquals(-1, b.previousClear(-1));
+        assertEquals(63, new AtomicGfnBitmap(64).previousClear(63));
+    }
+
+    @Test
     void startsFromTheGivenBitsAndFindsTheNextClearOne() {
         GfnBitmap initial = new GfnBitmap(130);
         initial.setRange(0, 65);

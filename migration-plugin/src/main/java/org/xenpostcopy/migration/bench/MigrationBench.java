@@ -283,11 +283,11 @@ public final class MigrationBench {
         out.printf("## Fault latency, 1 GiB stress-write:256M, %s%n%n", mbps == 0 ? "unshaped loopback" : mbps + " Mbit/s link");
         out.println("| background push | network faults | p50 us | p99 us | max us |");
         out.println("|---|---|---|---|---|");
-        for (PrePaging p : new PrePaging[] {PrePaging.NONE, PrePaging.PUSH}) {
+        for (PrePaging p : new PrePaging[] {PrePaging.DEMAND, PrePaging.PUSH}) {
             MigrationReport r = migrateOnce(new Run(1024, "stress-write:256M", 70_000,
                     MigrationOptions.defaults().withPrePaging(p).withLink(mbps, 0).withBaselineMs(0).withVerify(false)
-                            .withDemandOnlyMs(p == PrePaging.NONE ? 3000 : 0)));
-            out.printf("| %s | %d | %.1f | %.1f | %.1f |%n", p == PrePaging.NONE ? "none (idle link for 3 s)" : "full push",
+                            .withDemandOnlyMs(p == PrePaging.DEMAND ? 3000 : 0)));
+            out.printf("| %s | %d | %.1f | %.1f | %.1f |%n", p == PrePaging.DEMAND ? "demand (idle link for 3 s)" : "full push",
                     r.networkFaults(), r.faultLatencyUs().p50(), r.faultLatencyUs().p99(), r.faultLatencyUs().max());
         }
         out.println();
@@ -295,7 +295,7 @@ public final class MigrationBench {
 
     public void faultsPerPolicy(String workload, long warmup, long mbps) {
         out.printf("## Network faults per policy, 1 GiB %s, %s%n%n", workload, mbps == 0 ? "unshaped" : mbps + " Mbit/s");
-        out.println("| policy | network faults | first touches | faults / touches | prepaged hits | total ms "
+        out.println("| policy | network faults | first touches | faults / touches | minor faults | total ms "
                 + "| app ops/s before | during | verified |");
         out.println("|---|---|---|---|---|---|---|---|---|");
         for (PrePaging p : PrePaging.values()) {
@@ -303,7 +303,7 @@ public final class MigrationBench {
                     MigrationOptions.defaults().withPrePaging(p).withLink(mbps, 0).withBaselineMs(1000).withVerify(true)));
             out.printf("| %s | %d | %d | %.1f %% | %d | %.0f | %.0f | %.0f | %s |%n", p.wireName(), r.networkFaults(),
                     r.guestPagesTouched(), 100.0 * r.networkFaults() / Math.max(1, r.guestPagesTouched()),
-                    r.prepagedHits(), r.totalMigrationMs(), r.appThroughputBaseline(), r.appThroughputDuring(),
+                    r.minorFaults(), r.totalMigrationMs(), r.appThroughputBaseline(), r.appThroughputDuring(),
                     r.verified());
         }
         out.println();

@@ -46,6 +46,10 @@ final class LabCommand implements Callable<Integer> {
     @Option(names = "--warmup-ms", defaultValue = "2000", description = "How long the guest runs before migrating.")
     long warmupMs;
 
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the guest program's random choices (where "
+            + "a stress sweep starts, what a compile touches), so a run can be repeated (default: ${DEFAULT-VALUE}).")
+    long seed;
+
     @Option(names = "--no-dsb", description = "Do not self-balloon (DSB is on by default in the lab).")
     boolean noDsb;
 
@@ -77,7 +81,7 @@ final class LabCommand implements Callable<Integer> {
             }
             DomainId d;
             try {
-                d = xen.get(0).domains().create(DomainConfig.ofMiB("lab-guest", memoryMiB, workload, 1), true);
+                d = xen.get(0).domains().create(DomainConfig.ofMiB("lab-guest", memoryMiB, workload, seed), true);
             } catch (XenException e) {
                 throw new CliException("cannot boot the guest: " + e.getMessage(), 2, e);
             }

@@ -22,7 +22,9 @@ final class MigrationFlags {
     ModeChoice mode;
 
     @Option(names = "--prepaging", paramLabel = "POLICY", defaultValue = "bubble",
-            description = "none, push, bubble or multibubble (default: ${DEFAULT-VALUE}).")
+            description = "demand (demand paging only; 'none' is the same), push (linear), bubble-forward (our first "
+                    + "bubble: edges stop at sent pages), bubble (the paper's dual-direction bubble) or multibubble "
+                    + "(the paper's multi-pivot bubble) (default: ${DEFAULT-VALUE}).")
     String prepaging;
 
     @Option(names = "--dsb", description = "Self-balloon the guest first, so its free pages are not sent.")

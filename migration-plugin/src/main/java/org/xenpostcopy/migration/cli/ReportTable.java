@@ -2,6 +2,7 @@ package org.xenpostcopy.migration.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.xenpostcopy.migration.PrePaging;
 import org.xenpostcopy.migration.report.MigrationReport;
 
 /** The migration report as a short aligned table for people (--json gives the object itself). */
@@ -11,7 +12,7 @@ final class ReportTable {
 
     static String format(MigrationReport r) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"mode", r.mode() + (r.mode().equals("precopy") ? "" : " (" + r.prepaging() + ")")
+        rows.add(new String[] {"mode", r.mode() + (r.mode().equals("precopy") ? "" : " (" + policy(r.prepaging()) + ")")
                 + (r.dsb() ? " + DSB" : "")});
         rows.add(new String[] {"domain", "dom" + r.sourceDomain() + " -> dom" + r.destinationDomain()});
         rows.add(new String[] {"verified", r.verified() ? "yes, " + r.mismatchedPages() + " mismatched pages"
@@ -26,10 +27,12 @@ final class ReportTable {
         }
         rows.add(new String[] {"ballooned, not sent", r.pagesSkippedBallooned() + " pages"
                 + (r.pagesFreeAtStart() >= 0 ? " (guest had " + r.pagesFreeAtStart() + " free)" : "")});
-        rows.add(new String[] {"network faults", r.networkFaults() + (r.guestPagesTouched() > 0
-                ? String.format(" (%.1f%% of %d first touches), pre-paged hits %d",
-                100.0 * r.networkFaults() / r.guestPagesTouched(), r.guestPagesTouched(), r.prepagedHits())
-                : ", pre-paged hits " + r.prepagedHits())});
+        rows.add(new String[] {"network faults", r.networkFaults() + (r.networkFaultRatio() >= 0
+                ? String.format(" (%.1f%% of %d pages the guest touched)", 100.0 * r.networkFaultRatio(),
+                r.guestPagesTouched()) : "")});
+        if (r.minorFaults() >= 0) {
+            rows.add(new String[] {"minor faults", r.minorFaults() + " (first touches of pre-paged pages)"});
+        }
         rows.add(new String[] {"fault latency", String.format("p50 %.0f us, p99 %.0f us, max %.0f us",
                 r.faultLatencyUs().p50(), r.faultLatencyUs().p99(), r.faultLatencyUs().max())});
         if (r.appThroughputBaseline() >= 0) {
@@ -48,5 +51,11 @@ final class ReportTable {
             sb.append(String.format("%-" + width + "s  %s%n", row[0], row[1]));
         }
         return sb.toString();
+    }
+
+    /** The policy's name and, for people, what it is. */
+    private static String policy(String name) {
+        PrePaging p = PrePaging.fromReport(name);
+        return p == null ? name : name + ": " + p.description();
     }
 }

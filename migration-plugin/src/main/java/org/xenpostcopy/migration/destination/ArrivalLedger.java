@@ -61,7 +61,8 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong networkFaults = new AtomicLong();
-    private final AtomicLong prepagedHits = new AtomicLong();
+    /** The gfns of network faults: every first touch of a post-copy page not among them was a minor fault. */
+    private final AtomicGfnBitmap networkFaulted;
     private final LatencyRecorder faultLatency = new LatencyRecorder();
     private volatile long lastLoadedAt;
     private volatile Runnable onLastPage = () -> { };
@@ -76,6 +77,7 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
         this.paging = paging;
         this.gfnCount = gfnCount;
         this.loadedBits = new AtomicGfnBitmap(gfnCount);
+        this.networkFaulted = new AtomicGfnBitmap(gfnCount);
         for (int i = 0; i < STRIPES; i++) {
             stripes.add(new HashMap<>());
         }
@@ -174,8 +176,9 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     }
 
     /**
-     * A request off the ring. True if its page is here (a pre-paged hit: the loop answers it now); otherwise it
-     * waits for the page and, if it is the first to want it, the source is asked (a network fault).
+     * A request off the ring. True if its page is here (a push brought it while the request was on the ring: the
+     * loop answers it now); otherwise it waits for the page and, if it is the first to want it, the source is asked
+     * (a network fault).
      */
     @Override
     public boolean onFault(PagingRequest r, long takenAt) {
@@ -205,12 +208,12 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
                 pf.since.add(takenAt);
                 if (first) {
                     networkFaults.incrementAndGet();
+                    networkFaulted.setIfClear(gfn);
                     fetch.accept(gfn);
                 }
                 return false;
             }
         }
-        prepagedHits.incrementAndGet();
         faultLatency.record(System.nanoTime() - takenAt);
         return true;
     }
@@ -301,8 +304,25 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
         return networkFaults.get();
     }
 
-    long prepagedHits() {
-        return prepagedHits.get();
+    /**
+     * The paper's minor faults: post-copy pages whose first touch by the guest found them brought by pre-paging —
+     * touched, expected, and never the page of a network fault. Most were loaded before the guest came (on the
+     * paper's guest, a page in the swap cache waiting to be mapped); a few arrived by push while the guest's request
+     * sat on the ring. With the network faults they add up to the post-copy pages the guest touched.
+     *
+     * @param touched the pages the guest has touched here (its host's accessed bits)
+     */
+    long minorFaults(GfnBitmap touched) {
+        GfnBitmap exp = expected;
+        if (exp == null) {
+            return 0;
+        }
+        GfnBitmap minor = touched.copy();
+        minor.andNot(networkFaulted.snapshot());
+        GfnBitmap notExpected = GfnBitmap.full(gfnCount);
+        notExpected.andNot(exp);
+        minor.andNot(notExpected);
+        return minor.cardinality();
     }
 
     LatencyRecorder.Percentiles faultLatency() {

@@ -20,7 +20,7 @@ final class CompletionRecord {
 
     /** A session's counts when its last page loaded. */
     record Tally(long pagesReceived, long loadedAfterSwitch, long releasedByGuest, long duplicates, long rejected, long networkFaults,
-                 long prepagedHits, LatencyRecorder.Percentiles faultLatency, long postCopyNanos, long opsAtResume,
+                 long minorFaults, LatencyRecorder.Percentiles faultLatency, long postCopyNanos, long opsAtResume,
                  long opsAtCompletion, long touchedAtCompletion, int destinationDomid) {
     }
 
@@ -66,7 +66,7 @@ final class CompletionRecord {
         }
         notes.addAll(extraNotes);
         LatencyRecorder.Percentiles p = t.faultLatency();
-        return new Completion(t.pagesReceived(), t.duplicates(), t.networkFaults(), t.prepagedHits(),
+        return new Completion(t.pagesReceived(), t.duplicates(), t.networkFaults(), t.minorFaults(),
                 new Completion.Latency(p.p50(), p.p99(), p.max()), t.postCopyNanos(), t.opsAtResume(),
                 t.opsAtCompletion(), t.touchedAtCompletion(), verified, mismatched, String.join("; ", notes),
                 t.destinationDomid());

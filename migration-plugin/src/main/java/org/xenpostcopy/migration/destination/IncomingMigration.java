@@ -73,6 +73,7 @@ final class IncomingMigration {
     private volatile long opsAtResume = -1;
     private volatile long opsAtCompletion = -1;
     private volatile long touchedAtCompletion = -1;
+    private volatile long minorFaultsAtCompletion = -1;
     private final Checkpointing checkpointing;
     private Checkpointer checkpointer;
     /** Set at the switch when checkpointing: the guest runs here only while it holds. */
@@ -253,10 +254,12 @@ final class IncomingMigration {
         }
     }
 
+    /** Takes the guest's counts as the last page lands: the post-copy span ends here, for every figure at once. */
     private void lastPageLoaded() {
         host.guestProbe().ifPresent(p -> {
             opsAtCompletion = p.operations(domain);
             touchedAtCompletion = p.pagesTouched(domain);
+            minorFaultsAtCompletion = p.touchedPages(domain).map(ledger::minorFaults).orElse(-1L);
         });
     }
 
@@ -536,7 +539,7 @@ final class IncomingMigration {
     CompletionRecord.Tally tally() {
         return new CompletionRecord.Tally(ledger.loaded() + ledger.released() + precopy.pagesWritten(), ledger.loaded(),
                 ledger.released(),
-                ledger.duplicates(), ledger.rejected(), ledger.networkFaults(), ledger.prepagedHits(),
+                ledger.duplicates(), ledger.rejected(), ledger.networkFaults(), minorFaultsAtCompletion,
                 ledger.faultLatency(), ledger.lastLoadedAt() - resumedAt, opsAtResume, opsAtCompletion,
                 touchedAtCompletion, domain.value());
     }

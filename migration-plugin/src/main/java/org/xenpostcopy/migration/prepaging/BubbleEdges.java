@@ -1,11 +1,10 @@
 package org.xenpostcopy.migration.prepaging;
 
 /**
- * One bubble: a pivot and its two edges growing outward, forward and backward in turn. An edge stops where it
- * meets a page already sent (or the end of memory); the bubble is spent when both have stopped.
+ * One bubble of {@link ForwardBubble}: two edges growing outward from a pivot, forward and backward in turn. An
+ * edge stops where it meets a page already sent (or the end of memory); the bubble is spent when both have stopped.
  */
 final class BubbleEdges {
-    final long pivot;
     private long forward;
     private long backward;
     private boolean forwardOpen = true;
@@ -13,7 +12,6 @@ final class BubbleEdges {
     private boolean forwardTurn = true;
 
     BubbleEdges(long pivot) {
-        this.pivot = pivot;
         this.forward = pivot + 1;
         this.backward = pivot - 1;
     }
@@ -37,9 +35,5 @@ final class BubbleEdges {
             return backward--;
         }
         return -1;
-    }
-
-    boolean spent() {
-        return !forwardOpen && !backwardOpen;
     }
 }

@@ -1,21 +1,26 @@
 package org.xenpostcopy.migration.prepaging;
 
 import java.util.ArrayDeque;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Bubbling around several pivots at once: the last {@code k} faults each keep a bubble, served round-robin, so a
- * guest working in several regions gets all of them pre-paged (the paper's best was about 7 pivots). A new fault's
- * bubble is served first (the pages right after a fault are the likeliest next touches) and replaces the oldest
- * bubble; spent bubbles drop out. With no bubble left it continues from the newest pivot.
+ * The paper's bubbling with multiple pivots ({@code --prepaging multibubble}; VEE'09 §3.2): the last {@code k}
+ * network faults each keep a bubble widening both ways in lock-step ({@link WideningBubble}), and an edge stops
+ * where it meets another bubble's territory, so no two bubbles push the same region. The bubbles take turns, one
+ * page each (a new fault's bubble first: the pages right around a fault are the likeliest next touches); a
+ * {@code k+1}-th fault retires the oldest bubble, whose territory then no longer stops anyone. As in
+ * {@link DualBubble}, only a fault on a page not yet sent is a pivot, and with no bubble left the push starts one
+ * at the next unsent gfn.
  */
 public final class MultiBubble implements PrePagingPolicy {
     private final SentView sent;
     private final int pivots;
-    private final ArrayDeque<BubbleEdges> bubbles = new ArrayDeque<>();
-    private final java.util.IdentityHashMap<BubbleEdges, Long> born = new java.util.IdentityHashMap<>();
-    private long faults;
-    private long lastPivot;
+    /** Oldest first: the one a new fault retires. */
+    private final List<WideningBubble> byAge = new ArrayList<>();
+    /** Whose turn it is: the head pushes next. */
+    private final ArrayDeque<WideningBubble> turns = new ArrayDeque<>();
+    private long cursor;
 
     public MultiBubble(SentView sent, int pivots) {
         if (pivots < 1) {
@@ -27,53 +32,66 @@ public final class MultiBubble implements PrePagingPolicy {
 
     @Override
     public synchronized long next() {
-        while (!bubbles.isEmpty()) {
-            BubbleEdges b = bubbles.pollFirst();
-            long g = b.next(sent);
-            if (g >= 0) {
-                bubbles.addLast(b);   // round-robin
-                return g;
+        while (true) {
+            while (!turns.isEmpty()) {
+                WideningBubble b = turns.pollFirst();
+                long g = nextOf(b);
+                if (g >= 0) {
+                    turns.addLast(b);
+                    return g;
+                }
+                byAge.remove(b);
             }
-            born.remove(b);
+            long unsent = sent.nextUnsent(cursor);
+            if (unsent < 0) {
+                unsent = sent.nextUnsent(0);
+            }
+            if (unsent < 0) {
+                return -1;
+            }
+            cursor = unsent;
+            add(new WideningBubble(unsent));
         }
-        long g = sent.nextUnsent(lastPivot);
-        if (g < 0) {
-            g = sent.nextUnsent(0);
+    }
+
+    /** The next page of {@code b}, its edges limited by the others' territories; -1 if it is spent. */
+    private long nextOf(WideningBubble b) {
+        long lowest = 0;
+        long highest = sent.size() - 1;
+        for (WideningBubble o : byAge) {
+            if (o == b) {
+                continue;
+            }
+            if (o.contains(b.pivot)) {
+                return -1;     // swallowed: another bubble already covers where this one began
+            }
+            if (o.high() < b.pivot) {
+                lowest = Math.max(lowest, o.high() + 1);
+            } else if (o.low() > b.pivot) {
+                highest = Math.min(highest, o.low() - 1);
+            }
         }
-        if (g < 0) {
-            return -1;
-        }
-        lastPivot = g;
-        BubbleEdges fresh = new BubbleEdges(g);
-        born.put(fresh, faults);
-        bubbles.addLast(fresh);
-        return g;
+        return b.next(sent, lowest, highest);
     }
 
     @Override
     public synchronized void onFault(long gfn) {
-        if (gfn < 0 || gfn >= sent.size()) {
+        if (gfn < 0 || gfn >= sent.size() || sent.isSent(gfn)) {
             return;
         }
-        for (Iterator<BubbleEdges> it = bubbles.iterator(); it.hasNext(); ) {
-            BubbleEdges b = it.next();
-            if (b.pivot == gfn) {
-                it.remove();
-                born.remove(b);
-            }
+        add(new WideningBubble(gfn));
+    }
+
+    private void add(WideningBubble fresh) {
+        if (byAge.size() == pivots) {
+            WideningBubble oldest = byAge.remove(0);
+            turns.remove(oldest);
         }
-        if (bubbles.size() == pivots) {
-            BubbleEdges oldest = bubbles.stream().min(java.util.Comparator.comparingLong(born::get)).orElseThrow();
-            bubbles.remove(oldest);
-            born.remove(oldest);
-        }
-        BubbleEdges fresh = new BubbleEdges(gfn);
-        born.put(fresh, ++faults);
-        bubbles.addFirst(fresh);
-        lastPivot = gfn;
+        byAge.add(fresh);
+        turns.addFirst(fresh);
     }
 
     synchronized int activeBubbles() {
-        return bubbles.size();
+        return byAge.size();
     }
 }

@@ -10,9 +10,10 @@ public final class PrePagingPolicies {
 
     public static PrePagingPolicy create(MigrationOptions options, SentView sent) {
         return switch (options.prepaging()) {
-            case NONE -> new DemandOnly(sent, TimeUnit.MILLISECONDS.toNanos(options.demandOnlyMs()), System::nanoTime);
+            case DEMAND -> new DemandOnly(sent, TimeUnit.MILLISECONDS.toNanos(options.demandOnlyMs()), System::nanoTime);
             case PUSH -> new LinearPush(sent);
-            case BUBBLE -> new Bubble(sent);
+            case BUBBLE_FORWARD -> new ForwardBubble(sent);
+            case BUBBLE -> new DualBubble(sent);
             case MULTIBUBBLE -> new MultiBubble(sent, options.pivots());
         };
     }

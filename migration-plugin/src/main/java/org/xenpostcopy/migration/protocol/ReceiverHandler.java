@@ -172,7 +172,7 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             t.setPagesReceived(c.pagesReceived());
             t.setDuplicatePages(c.duplicatePages());
             t.setNetworkFaults(c.networkFaults());
-            t.setPrepagedHits(c.prepagedHits());
+            t.setMinorFaults(c.minorFaults());
             t.setFaultLatency(new TLatency(c.faultLatency().p50Us(), c.faultLatency().p99Us(), c.faultLatency().maxUs()));
             t.setPostCopyNanos(c.postCopyNanos());
             t.setGuestOpsAtResume(c.guestOpsAtResume());

@@ -141,7 +141,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
                 throw new PeerException(RemoteError.BAD_REQUEST, "the destination's completion carries no latency");
             }
             return new Completion(c.getPagesReceived(), c.getDuplicatePages(), c.getNetworkFaults(),
-                    c.getPrepagedHits(), new Completion.Latency(c.getFaultLatency().getP50Us(),
+                    c.getMinorFaults(), new Completion.Latency(c.getFaultLatency().getP50Us(),
                     c.getFaultLatency().getP99Us(), c.getFaultLatency().getMaxUs()), c.getPostCopyNanos(),
                     c.getGuestOpsAtResume(), c.getGuestOpsAtCompletion(), c.getGuestPagesTouched(), c.isVerified(),
                     c.getMismatchedPages(), c.getVerificationNote(), c.getDestinationDomid(), c.getCheckpoints(),

@@ -13,11 +13,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param duplicatePages  pages that reached the destination more than once (0 unless the protocol is broken)
  * @param pagesFreeAtStart pages free inside the guest when the migration started, as its balloon driver reported
  *                        (-1 if unknown)
- * @param networkFaults   faults the destination had to fetch from the source
- * @param prepagedHits    faults on pages that had already arrived by push (served at once, no network)
+ * @param prepaging       the pre-paging policy by its {@code --prepaging} name ({@code none} for pre-copy)
+ * @param networkFaults   the paper's network faults: first guest touches of post-copy pages that were not here and
+ *                        had to be fetched from the source
+ * @param minorFaults     the paper's minor faults: first guest touches of post-copy pages that pre-paging had
+ *                        already brought (-1 if the host cannot tell which pages the guest touched)
  * @param guestPagesTouched distinct pages the guest touched at the destination during post-copy — its first
- *                        touches; {@code networkFaults / guestPagesTouched} is the paper's share of network faults
- *                        (-1 if the host cannot tell)
+ *                        touches (-1 if the host cannot tell)
+ * @param networkFaultRatio {@code networkFaults / guestPagesTouched}, the paper's share of network faults
+ *                        (-1 if unknown)
  * @param faultLatencyUs  how long faulting vCPUs stayed blocked: from the request on the ring to its answer
  * @param appThroughputBaseline guest operations per second before the migration (-1 if the host cannot tell)
  * @param appThroughputDuring   guest operations per second from resume to the last page loaded (-1 likewise)
@@ -27,7 +31,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param recovery        cuts of the link after the switch and what mending them cost
  */
 @JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "pagesTransferred",
-        "bytesTransferred", "duplicatePages", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "prepagedHits", "guestPagesTouched",
+        "bytesTransferred", "duplicatePages", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "minorFaults", "guestPagesTouched", "networkFaultRatio",
         "faultLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
         "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds", "recovery"})
 public record MigrationReport(
@@ -43,8 +47,9 @@ public record MigrationReport(
         long pagesSkippedBallooned,
         long pagesFreeAtStart,
         long networkFaults,
-        long prepagedHits,
+        long minorFaults,
         long guestPagesTouched,
+        double networkFaultRatio,
         FaultLatency faultLatencyUs,
         double appThroughputBaseline,
         double appThroughputDuring,
@@ -93,6 +98,11 @@ public record MigrationReport(
         public Recovery(int cuts, double pausedMs, long pagesResent) {
             this(cuts, pausedMs, pagesResent, 0, 0, 0, 0, 0);
         }
+    }
+
+    /** {@code networkFaults / guestPagesTouched}, or -1 if the host could not count the guest's touches. */
+    public static double networkFaultRatio(long networkFaults, long guestPagesTouched) {
+        return guestPagesTouched > 0 ? (double) networkFaults / guestPagesTouched : -1;
     }
 
     public String toJson() {

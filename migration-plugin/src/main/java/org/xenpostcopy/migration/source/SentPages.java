@@ -89,6 +89,11 @@ public final class SentPages implements SentView {
         return sent.nextClear(from);
     }
 
+    @Override
+    public long previousUnsent(long from) {
+        return sent.previousClear(from);
+    }
+
     /** Pages claimed for sending so far. */
     public long claimed() {
         return claimed.get();

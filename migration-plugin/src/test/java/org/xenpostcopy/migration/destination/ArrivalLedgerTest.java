@@ -71,8 +71,24 @@ class ArrivalLedgerTest {
         assertEquals(2, answered.size(), "a duplicate answers nobody twice");
 
         assertEquals(true, ledger.onFault(fault(12), System.nanoTime()), "page here: answered at once");
-        assertEquals(1, ledger.prepagedHits());
         assertEquals(1, ledger.networkFaults());
+    }
+
+    @Test
+    void firstTouchesOfPushedPagesAreMinorFaultsAndFetchedOnesAreNot() {
+        expectAllBut(40);
+        assertEquals(false, ledger.onFault(fault(3), System.nanoTime()));     // network fault: fetched
+        ledger.deliver(3, ByteBuffer.allocate(4096));
+        ledger.deliver(4, ByteBuffer.allocate(4096));                         // pushed, then touched
+        ledger.deliver(5, ByteBuffer.allocate(4096));                         // pushed, never touched
+        ledger.deliver(6, ByteBuffer.allocate(4096));                         // pushed while its fault was on the ring
+        assertEquals(true, ledger.onFault(fault(6), System.nanoTime()));
+        GfnBitmap touched = new GfnBitmap(PAGES);
+        for (long g : new long[] {3, 4, 6, 40}) {                             // 40: a hole, no post-copy page
+            touched.set(g);
+        }
+        assertEquals(1, ledger.networkFaults());
+        assertEquals(2, ledger.minorFaults(touched), "gfns 4 and 6");
     }
 
     @Test

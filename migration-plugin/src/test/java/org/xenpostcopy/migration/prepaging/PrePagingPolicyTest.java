@@ -40,10 +40,12 @@ class PrePagingPolicyTest {
         assertEquals(List.of(0L, 1L, 4L, 5L, 6L, 7L, 8L, 9L), push(new LinearPush(s), s, 100));
     }
 
+    // ---- bubble-forward: our first bubble ----------------------------------------------------------------
+
     @Test
-    void bubbleGrowsBothWaysFromTheFaultAndEachFaultBecomesThePivot() {
+    void forwardBubbleGrowsBothWaysFromTheFaultAndEachFaultBecomesThePivot() {
         SentPages s = sent(100);
-        Bubble b = new Bubble(s);
+        ForwardBubble b = new ForwardBubble(s);
         s.claim(50);            // the faulted page went by demand
         b.onFault(50);
         assertEquals(List.of(51L, 49L, 52L, 48L, 53L, 47L), push(b, s, 6));
@@ -53,47 +55,123 @@ class PrePagingPolicyTest {
     }
 
     @Test
-    void aBubbleEdgeStopsWhereItMeetsSentPages() {
+    void aForwardBubbleEdgeStopsWhereItMeetsSentPages() {
         SentPages s = sent(100);
         for (long g = 40; g < 50; g++) {
             s.claim(g);          // already pushed
         }
         s.claim(50);
-        Bubble b = new Bubble(s);
+        ForwardBubble b = new ForwardBubble(s);
         b.onFault(50);
         // the backward edge meets gfn 49 (sent) at once and stops; the forward edge takes all the bandwidth
         assertEquals(List.of(51L, 52L, 53L, 54L), push(b, s, 4));
     }
 
     @Test
-    void bubbleSendsEveryPageExactlyOnceInTheEnd() {
-        SentPages s = sent(1000);
-        Bubble b = new Bubble(s);
-        List<Long> order = new ArrayList<>();
-        for (long fault : new long[] {500, 10, 999, 0, 731}) {
-            if (s.claim(fault)) {
-                order.add(fault);
-            }
-            b.onFault(fault);
-            order.addAll(push(b, s, 37));
+    void aSpentForwardBubbleGoesOnForwardFromItsPivotNeverBack() {
+        SentPages s = sent(20);
+        for (long g : new long[] {4, 6}) {
+            s.claim(g);
         }
-        order.addAll(push(b, s, 10_000));
-        Set<Long> unique = new HashSet<>(order);
-        assertEquals(1000, order.size());
-        assertEquals(1000, unique.size());
-        assertTrue(s.allClaimed());
+        ForwardBubble b = new ForwardBubble(s);
+        s.claim(5);
+        b.onFault(5);
+        // both edges stop at once (4 and 6 are sent); the next bubble starts at the next unsent page after 5, and
+        // its backward edge stops at 6: gfns 0..3 wait until the push wraps around
+        assertEquals(List.of(7L, 8L, 9L), push(b, s, 3));
     }
 
     @Test
-    void multiBubbleServesSeveralPivotsRoundRobin() {
+    void forwardBubbleSendsEveryPageExactlyOnceInTheEnd() {
+        assertEverySentOnce(sent(1000), ForwardBubble::new, 1);
+    }
+
+    // ---- bubble: the paper's dual-direction bubble ----------------------------------------------------------
+
+    @Test
+    void dualBubbleStartsAtGfnZeroBeforeAnyFault() {
+        SentPages s = sent(10);
+        assertEquals(List.of(0L, 1L, 2L, 3L), push(new DualBubble(s), s, 4));
+    }
+
+    @Test
+    void dualBubbleWidensBothWaysInLockStepBackwardFirst() {
+        SentPages s = sent(100);
+        DualBubble b = new DualBubble(s);
+        b.onFault(50);
+        s.claim(50);            // the page server sends the faulted page itself
+        assertEquals(List.of(49L, 51L, 48L, 52L, 47L, 53L), push(b, s, 6));
+        b.onFault(80);
+        s.claim(80);
+        assertEquals(List.of(79L, 81L, 78L, 82L), push(b, s, 4));
+    }
+
+    @Test
+    void dualBubbleSkipsSentPagesAndItsEdgesKeepWidening() {
+        SentPages s = sent(100);
+        for (long g = 40; g < 50; g++) {
+            s.claim(g);          // the guest swept here: all sent
+        }
+        DualBubble b = new DualBubble(s);
+        b.onFault(50);
+        s.claim(50);
+        // distances 1..10 behind the pivot are sent: the forward edge gets them all, then the backward edge, still
+        // widening, finds 39 at distance 11 — where our forward-only bubble stopped for good
+        List<Long> expected = new ArrayList<>();
+        for (long g = 51; g <= 60; g++) {
+            expected.add(g);
+        }
+        expected.addAll(List.of(39L, 61L, 38L, 62L));
+        assertEquals(expected, push(b, s, 14));
+    }
+
+    @Test
+    void aFaultOnAPageAlreadySentDoesNotMoveThePivot() {
+        SentPages s = sent(100);
+        DualBubble b = new DualBubble(s);
+        b.onFault(50);
+        s.claim(50);
+        assertEquals(List.of(49L, 51L), push(b, s, 2));
+        b.onFault(51);           // on its way already: the guest is where the bubble is
+        assertEquals(50, b.pivot());
+        assertEquals(List.of(48L, 52L), push(b, s, 2));
+    }
+
+    @Test
+    void dualBubbleSendsEveryPageExactlyOnceEvenWhenClaimsAreGivenBack() {
+        SentPages s = sent(1000);
+        DualBubble b = new DualBubble(s);
+        List<Long> first = push(b, s, 600);
+        s.unclaim(first.get(17));            // lost in a cut: behind the bubble's edges now
+        s.unclaim(first.get(300));
+        assertEverySentOnce(s, x -> b, 2);
+    }
+
+    // ---- multibubble: the paper's multi-pivot bubble -------------------------------------------------------
+
+    @Test
+    void multiBubbleServesSeveralPivotsInTurnNewestFirst() {
         SentPages s = sent(1000);
         MultiBubble m = new MultiBubble(s, 3);
         for (long f : new long[] {100, 500, 900}) {
-            s.claim(f);
             m.onFault(f);
+            s.claim(f);
         }
-        // the newest fault's bubble first, then round-robin
-        assertEquals(List.of(901L, 501L, 101L, 899L, 499L, 99L), push(m, s, 6));
+        assertEquals(List.of(899L, 499L, 99L, 901L, 501L, 101L), push(m, s, 6));
+    }
+
+    @Test
+    void multiBubbleEdgesStopWhereTheyMeetAnotherBubble() {
+        SentPages s = sent(100);
+        MultiBubble m = new MultiBubble(s, 2);
+        for (long f : new long[] {20, 30}) {
+            m.onFault(f);
+            s.claim(f);
+        }
+        // 30's bubble takes 25 and 20's takes 24: they meet, and from then on 30 grows only up and 20 only down
+        assertEquals(List.of(29L, 19L, 31L, 21L, 28L, 18L, 32L, 22L, 27L, 17L, 33L, 23L, 26L, 16L, 34L, 24L, 25L,
+                15L, 35L, 14L, 36L, 13L), push(m, s, 22));
+        assertEquals(2, m.activeBubbles());
     }
 
     @Test
@@ -101,11 +179,49 @@ class PrePagingPolicyTest {
         SentPages s = sent(1000);
         MultiBubble m = new MultiBubble(s, 2);
         for (long f : new long[] {100, 500, 900}) {
-            s.claim(f);
             m.onFault(f);
+            s.claim(f);
         }
         assertEquals(2, m.activeBubbles());
-        assertEquals(List.of(901L, 501L, 899L, 499L), push(m, s, 4));
+        assertEquals(List.of(899L, 499L, 901L, 501L), push(m, s, 4));
+    }
+
+    @Test
+    void multiBubbleTakesNoPivotFromAFaultOnASentPage() {
+        SentPages s = sent(1000);
+        MultiBubble m = new MultiBubble(s, 7);
+        m.onFault(100);
+        s.claim(100);
+        assertEquals(List.of(99L, 101L), push(m, s, 2));
+        m.onFault(101);
+        assertEquals(1, m.activeBubbles());
+    }
+
+    @Test
+    void multiBubbleSendsEveryPageExactlyOnceInTheEnd() {
+        assertEverySentOnce(sent(1000), x -> new MultiBubble(x, 7), 3);
+        assertEverySentOnce(sent(1000), x -> new MultiBubble(x, 1), 4);
+    }
+
+    /** Random faults (seeded) between pushes, as the page server makes them; then the push to the end. */
+    private static void assertEverySentOnce(SentPages s, java.util.function.Function<SentPages, PrePagingPolicy> make,
+                                            long seed) {
+        PrePagingPolicy p = make.apply(s);
+        java.util.Random random = new java.util.Random(seed);
+        long before = s.claimed();
+        List<Long> order = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            long fault = random.nextInt((int) s.size());
+            p.onFault(fault);
+            if (s.claim(fault)) {
+                order.add(fault);
+            }
+            order.addAll(push(p, s, random.nextInt(30)));
+        }
+        order.addAll(push(p, s, 100_000));
+        assertEquals(s.size() - before, order.size(), "every page once");
+        assertEquals(order.size(), new HashSet<>(order).size(), "no page twice");
+        assertTrue(s.allClaimed());
     }
 
     @Test

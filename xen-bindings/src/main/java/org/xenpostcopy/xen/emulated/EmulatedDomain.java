@@ -9,6 +9,7 @@ import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenStore;
 import org.xenpostcopy.xen.XenStoreWatch;
@@ -286,6 +287,15 @@ final class EmulatedDomain implements GuestPlatform {
 
     long pagesTouched() {
         return pagesTouched.get();
+    }
+
+    /** The pages the guest has touched here, word by word (each word read atomically, as the guest sets them). */
+    GfnBitmap touchedPages() {
+        long[] copy = new long[touchedWords.length];
+        for (int i = 0; i < copy.length; i++) {
+            copy[i] = (long) WORDS.getVolatile(touchedWords, i);
+        }
+        return GfnBitmap.fromWords(p2m.size(), copy);
     }
 
     long vcpuFaults() {

@@ -58,6 +58,11 @@ public final class EmulatedXenHost implements XenHost {
         }
 
         @Override
+        public Optional<GfnBitmap> touchedPages(DomainId id) {
+            return Optional.of(domain("touchedPages", id).touchedPages());
+        }
+
+        @Override
         public Verification verify(DomainId id) {
             GuestOracle.Verdict v = verifyGuest(id);
             long consoleMismatches = guestConsole(id).mismatches();

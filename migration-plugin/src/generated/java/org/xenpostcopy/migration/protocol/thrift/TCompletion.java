@@ -13,7 +13,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField PAGES_RECEIVED_FIELD_DESC = new org.apache.thrift.protocol.TField("pagesReceived", org.apache.thrift.protocol.TType.I64, (short)1);
   private static final org.apache.thrift.protocol.TField DUPLICATE_PAGES_FIELD_DESC = new org.apache.thrift.protocol.TField("duplicatePages", org.apache.thrift.protocol.TType.I64, (short)2);
   private static final org.apache.thrift.protocol.TField NETWORK_FAULTS_FIELD_DESC = new org.apache.thrift.protocol.TField("networkFaults", org.apache.thrift.protocol.TType.I64, (short)3);
-  private static final org.apache.thrift.protocol.TField PREPAGED_HITS_FIELD_DESC = new org.apache.thrift.protocol.TField("prepagedHits", org.apache.thrift.protocol.TType.I64, (short)4);
   private static final org.apache.thrift.protocol.TField FAULT_LATENCY_FIELD_DESC = new org.apache.thrift.protocol.TField("faultLatency", org.apache.thrift.protocol.TType.STRUCT, (short)5);
   private static final org.apache.thrift.protocol.TField POST_COPY_NANOS_FIELD_DESC = new org.apache.thrift.protocol.TField("postCopyNanos", org.apache.thrift.protocol.TType.I64, (short)6);
   private static final org.apache.thrift.protocol.TField GUEST_OPS_AT_COMPLETION_FIELD_DESC = new org.apache.thrift.protocol.TField("guestOpsAtCompletion", org.apache.thrift.protocol.TType.I64, (short)7);
@@ -25,15 +24,18 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField GUEST_PAGES_TOUCHED_FIELD_DESC = new org.apache.thrift.protocol.TField("guestPagesTouched", org.apache.thrift.protocol.TType.I64, (short)13);
   private static final org.apache.thrift.protocol.TField CHECKPOINTS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpoints", org.apache.thrift.protocol.TType.I64, (short)14);
   private static final org.apache.thrift.protocol.TField CHECKPOINT_PAUSE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointPauseMs", org.apache.thrift.protocol.TType.DOUBLE, (short)15);
-  private static final org.apache.thrift.protocol.TField CHECKPOINTS_DEFERRED_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointsDeferred", org.apache.thrift.protocol.TType.I64, (short)16);
+  private static final org.apache.thrift.protocol.TField MINOR_FAULTS_FIELD_DESC = new org.apache.thrift.protocol.TField("minorFaults", org.apache.thrift.protocol.TType.I64, (short)16);
+  private static final org.apache.thrift.protocol.TField CHECKPOINTS_DEFERRED_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointsDeferred", org.apache.thrift.protocol.TType.I64, (short)17);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
 
   public long pagesReceived; // required
   public long duplicatePages; // required
+  /**
+   * first guest touches of post-copy pages that had to be fetched from the source
+   */
   public long networkFaults; // required
-  public long prepagedHits; // required
   public @org.apache.thrift.annotation.Nullable TLatency faultLatency; // required
   /**
    * nanoseconds from resume to the last page loaded, measured at the destination
@@ -58,6 +60,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   public long checkpoints; // optional
   public double checkpointPauseMs; // optional
   /**
+   * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
+   */
+  public long minorFaults; // required
+  /**
    * checkpoints put off because pausing the guest for them would have taken too long
    */
   public long checkpointsDeferred; // optional
@@ -66,8 +72,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
     PAGES_RECEIVED((short)1, "pagesReceived"),
     DUPLICATE_PAGES((short)2, "duplicatePages"),
+    /**
+     * first guest touches of post-copy pages that had to be fetched from the source
+     */
     NETWORK_FAULTS((short)3, "networkFaults"),
-    PREPAGED_HITS((short)4, "prepagedHits"),
     FAULT_LATENCY((short)5, "faultLatency"),
     /**
      * nanoseconds from resume to the last page loaded, measured at the destination
@@ -92,9 +100,13 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     CHECKPOINTS((short)14, "checkpoints"),
     CHECKPOINT_PAUSE_MS((short)15, "checkpointPauseMs"),
     /**
+     * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
+     */
+    MINOR_FAULTS((short)16, "minorFaults"),
+    /**
      * checkpoints put off because pausing the guest for them would have taken too long
      */
-    CHECKPOINTS_DEFERRED((short)16, "checkpointsDeferred");
+    CHECKPOINTS_DEFERRED((short)17, "checkpointsDeferred");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -116,8 +128,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return DUPLICATE_PAGES;
         case 3: // NETWORK_FAULTS
           return NETWORK_FAULTS;
-        case 4: // PREPAGED_HITS
-          return PREPAGED_HITS;
         case 5: // FAULT_LATENCY
           return FAULT_LATENCY;
         case 6: // POST_COPY_NANOS
@@ -140,7 +150,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return CHECKPOINTS;
         case 15: // CHECKPOINT_PAUSE_MS
           return CHECKPOINT_PAUSE_MS;
-        case 16: // CHECKPOINTS_DEFERRED
+        case 16: // MINOR_FAULTS
+          return MINOR_FAULTS;
+        case 17: // CHECKPOINTS_DEFERRED
           return CHECKPOINTS_DEFERRED;
         default:
           return null;
@@ -188,16 +200,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __PAGESRECEIVED_ISSET_ID = 0;
   private static final int __DUPLICATEPAGES_ISSET_ID = 1;
   private static final int __NETWORKFAULTS_ISSET_ID = 2;
-  private static final int __PREPAGEDHITS_ISSET_ID = 3;
-  private static final int __POSTCOPYNANOS_ISSET_ID = 4;
-  private static final int __GUESTOPSATCOMPLETION_ISSET_ID = 5;
-  private static final int __GUESTOPSATRESUME_ISSET_ID = 6;
-  private static final int __VERIFIED_ISSET_ID = 7;
-  private static final int __MISMATCHEDPAGES_ISSET_ID = 8;
-  private static final int __DESTINATIONDOMID_ISSET_ID = 9;
-  private static final int __GUESTPAGESTOUCHED_ISSET_ID = 10;
-  private static final int __CHECKPOINTS_ISSET_ID = 11;
-  private static final int __CHECKPOINTPAUSEMS_ISSET_ID = 12;
+  private static final int __POSTCOPYNANOS_ISSET_ID = 3;
+  private static final int __GUESTOPSATCOMPLETION_ISSET_ID = 4;
+  private static final int __GUESTOPSATRESUME_ISSET_ID = 5;
+  private static final int __VERIFIED_ISSET_ID = 6;
+  private static final int __MISMATCHEDPAGES_ISSET_ID = 7;
+  private static final int __DESTINATIONDOMID_ISSET_ID = 8;
+  private static final int __GUESTPAGESTOUCHED_ISSET_ID = 9;
+  private static final int __CHECKPOINTS_ISSET_ID = 10;
+  private static final int __CHECKPOINTPAUSEMS_ISSET_ID = 11;
+  private static final int __MINORFAULTS_ISSET_ID = 12;
   private static final int __CHECKPOINTSDEFERRED_ISSET_ID = 13;
   private short __isset_bitfield = 0;
   private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS,_Fields.CHECKPOINTS_DEFERRED};
@@ -209,8 +221,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     tmpMap.put(_Fields.DUPLICATE_PAGES, new org.apache.thrift.meta_data.FieldMetaData("duplicatePages", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.NETWORK_FAULTS, new org.apache.thrift.meta_data.FieldMetaData("networkFaults", org.apache.thrift.TFieldRequirementType.DEFAULT, 
-        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
-    tmpMap.put(_Fields.PREPAGED_HITS, new org.apache.thrift.meta_data.FieldMetaData("prepagedHits", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.FAULT_LATENCY, new org.apache.thrift.meta_data.FieldMetaData("faultLatency", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TLatency.class)));
@@ -234,6 +244,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.CHECKPOINT_PAUSE_MS, new org.apache.thrift.meta_data.FieldMetaData("checkpointPauseMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.DOUBLE)));
+    tmpMap.put(_Fields.MINOR_FAULTS, new org.apache.thrift.meta_data.FieldMetaData("minorFaults", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.CHECKPOINTS_DEFERRED, new org.apache.thrift.meta_data.FieldMetaData("checkpointsDeferred", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
@@ -241,13 +253,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   }
 
   public TCompletion() {
+    this.minorFaults = -1L;
+
   }
 
   public TCompletion(
     long pagesReceived,
     long duplicatePages,
     long networkFaults,
-    long prepagedHits,
     TLatency faultLatency,
     long postCopyNanos,
     long guestOpsAtCompletion,
@@ -256,7 +269,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     long mismatchedPages,
     java.lang.String verificationNote,
     int destinationDomid,
-    long guestPagesTouched)
+    long guestPagesTouched,
+    long minorFaults)
   {
     this();
     this.pagesReceived = pagesReceived;
@@ -265,8 +279,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     setDuplicatePagesIsSet(true);
     this.networkFaults = networkFaults;
     setNetworkFaultsIsSet(true);
-    this.prepagedHits = prepagedHits;
-    setPrepagedHitsIsSet(true);
     this.faultLatency = faultLatency;
     this.postCopyNanos = postCopyNanos;
     setPostCopyNanosIsSet(true);
@@ -283,6 +295,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     setDestinationDomidIsSet(true);
     this.guestPagesTouched = guestPagesTouched;
     setGuestPagesTouchedIsSet(true);
+    this.minorFaults = minorFaults;
+    setMinorFaultsIsSet(true);
   }
 
   /**
@@ -293,7 +307,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.pagesReceived = other.pagesReceived;
     this.duplicatePages = other.duplicatePages;
     this.networkFaults = other.networkFaults;
-    this.prepagedHits = other.prepagedHits;
     if (other.isSetFaultLatency()) {
       this.faultLatency = new TLatency(other.faultLatency);
     }
@@ -309,6 +322,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.guestPagesTouched = other.guestPagesTouched;
     this.checkpoints = other.checkpoints;
     this.checkpointPauseMs = other.checkpointPauseMs;
+    this.minorFaults = other.minorFaults;
     this.checkpointsDeferred = other.checkpointsDeferred;
   }
 
@@ -325,8 +339,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.duplicatePages = 0;
     setNetworkFaultsIsSet(false);
     this.networkFaults = 0;
-    setPrepagedHitsIsSet(false);
-    this.prepagedHits = 0;
     this.faultLatency = null;
     setPostCopyNanosIsSet(false);
     this.postCopyNanos = 0;
@@ -347,6 +359,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.checkpoints = 0;
     setCheckpointPauseMsIsSet(false);
     this.checkpointPauseMs = 0.0;
+    this.minorFaults = -1L;
+
     setCheckpointsDeferredIsSet(false);
     this.checkpointsDeferred = 0;
   }
@@ -397,10 +411,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __DUPLICATEPAGES_ISSET_ID, value);
   }
 
+  /**
+   * first guest touches of post-copy pages that had to be fetched from the source
+   */
   public long getNetworkFaults() {
     return this.networkFaults;
   }
 
+  /**
+   * first guest touches of post-copy pages that had to be fetched from the source
+   */
   public TCompletion setNetworkFaults(long networkFaults) {
     this.networkFaults = networkFaults;
     setNetworkFaultsIsSet(true);
@@ -418,29 +438,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
 
   public void setNetworkFaultsIsSet(boolean value) {
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __NETWORKFAULTS_ISSET_ID, value);
-  }
-
-  public long getPrepagedHits() {
-    return this.prepagedHits;
-  }
-
-  public TCompletion setPrepagedHits(long prepagedHits) {
-    this.prepagedHits = prepagedHits;
-    setPrepagedHitsIsSet(true);
-    return this;
-  }
-
-  public void unsetPrepagedHits() {
-    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __PREPAGEDHITS_ISSET_ID);
-  }
-
-  /** Returns true if field prepagedHits is set (has been assigned a value) and false otherwise */
-  public boolean isSetPrepagedHits() {
-    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __PREPAGEDHITS_ISSET_ID);
-  }
-
-  public void setPrepagedHitsIsSet(boolean value) {
-    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __PREPAGEDHITS_ISSET_ID, value);
   }
 
   @org.apache.thrift.annotation.Nullable
@@ -725,6 +722,35 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   }
 
   /**
+   * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
+   */
+  public long getMinorFaults() {
+    return this.minorFaults;
+  }
+
+  /**
+   * first guest touches of post-copy pages that pre-paging had brought (the paper's minor faults); -1 unknown
+   */
+  public TCompletion setMinorFaults(long minorFaults) {
+    this.minorFaults = minorFaults;
+    setMinorFaultsIsSet(true);
+    return this;
+  }
+
+  public void unsetMinorFaults() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __MINORFAULTS_ISSET_ID);
+  }
+
+  /** Returns true if field minorFaults is set (has been assigned a value) and false otherwise */
+  public boolean isSetMinorFaults() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __MINORFAULTS_ISSET_ID);
+  }
+
+  public void setMinorFaultsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __MINORFAULTS_ISSET_ID, value);
+  }
+
+  /**
    * checkpoints put off because pausing the guest for them would have taken too long
    */
   public long getCheckpointsDeferred() {
@@ -777,14 +803,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         unsetNetworkFaults();
       } else {
         setNetworkFaults((java.lang.Long)value);
-      }
-      break;
-
-    case PREPAGED_HITS:
-      if (value == null) {
-        unsetPrepagedHits();
-      } else {
-        setPrepagedHits((java.lang.Long)value);
       }
       break;
 
@@ -876,6 +894,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case MINOR_FAULTS:
+      if (value == null) {
+        unsetMinorFaults();
+      } else {
+        setMinorFaults((java.lang.Long)value);
+      }
+      break;
+
     case CHECKPOINTS_DEFERRED:
       if (value == null) {
         unsetCheckpointsDeferred();
@@ -899,9 +925,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
 
     case NETWORK_FAULTS:
       return getNetworkFaults();
-
-    case PREPAGED_HITS:
-      return getPrepagedHits();
 
     case FAULT_LATENCY:
       return getFaultLatency();
@@ -936,6 +959,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case CHECKPOINT_PAUSE_MS:
       return getCheckpointPauseMs();
 
+    case MINOR_FAULTS:
+      return getMinorFaults();
+
     case CHECKPOINTS_DEFERRED:
       return getCheckpointsDeferred();
 
@@ -957,8 +983,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetDuplicatePages();
     case NETWORK_FAULTS:
       return isSetNetworkFaults();
-    case PREPAGED_HITS:
-      return isSetPrepagedHits();
     case FAULT_LATENCY:
       return isSetFaultLatency();
     case POST_COPY_NANOS:
@@ -981,6 +1005,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetCheckpoints();
     case CHECKPOINT_PAUSE_MS:
       return isSetCheckpointPauseMs();
+    case MINOR_FAULTS:
+      return isSetMinorFaults();
     case CHECKPOINTS_DEFERRED:
       return isSetCheckpointsDeferred();
     }
@@ -1024,15 +1050,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (!(this_present_networkFaults && that_present_networkFaults))
         return false;
       if (this.networkFaults != that.networkFaults)
-        return false;
-    }
-
-    boolean this_present_prepagedHits = true;
-    boolean that_present_prepagedHits = true;
-    if (this_present_prepagedHits || that_present_prepagedHits) {
-      if (!(this_present_prepagedHits && that_present_prepagedHits))
-        return false;
-      if (this.prepagedHits != that.prepagedHits)
         return false;
     }
 
@@ -1135,6 +1152,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_minorFaults = true;
+    boolean that_present_minorFaults = true;
+    if (this_present_minorFaults || that_present_minorFaults) {
+      if (!(this_present_minorFaults && that_present_minorFaults))
+        return false;
+      if (this.minorFaults != that.minorFaults)
+        return false;
+    }
+
     boolean this_present_checkpointsDeferred = true && this.isSetCheckpointsDeferred();
     boolean that_present_checkpointsDeferred = true && that.isSetCheckpointsDeferred();
     if (this_present_checkpointsDeferred || that_present_checkpointsDeferred) {
@@ -1156,8 +1182,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(duplicatePages);
 
     hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(networkFaults);
-
-    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(prepagedHits);
 
     hashCode = hashCode * 8191 + ((isSetFaultLatency()) ? 131071 : 524287);
     if (isSetFaultLatency())
@@ -1188,6 +1212,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + ((isSetCheckpointPauseMs()) ? 131071 : 524287);
     if (isSetCheckpointPauseMs())
       hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(checkpointPauseMs);
+
+    hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(minorFaults);
 
     hashCode = hashCode * 8191 + ((isSetCheckpointsDeferred()) ? 131071 : 524287);
     if (isSetCheckpointsDeferred())
@@ -1230,16 +1256,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     }
     if (isSetNetworkFaults()) {
       lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.networkFaults, other.networkFaults);
-      if (lastComparison != 0) {
-        return lastComparison;
-      }
-    }
-    lastComparison = java.lang.Boolean.compare(isSetPrepagedHits(), other.isSetPrepagedHits());
-    if (lastComparison != 0) {
-      return lastComparison;
-    }
-    if (isSetPrepagedHits()) {
-      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.prepagedHits, other.prepagedHits);
       if (lastComparison != 0) {
         return lastComparison;
       }
@@ -1354,6 +1370,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetMinorFaults(), other.isSetMinorFaults());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetMinorFaults()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.minorFaults, other.minorFaults);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     lastComparison = java.lang.Boolean.compare(isSetCheckpointsDeferred(), other.isSetCheckpointsDeferred());
     if (lastComparison != 0) {
       return lastComparison;
@@ -1398,10 +1424,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     if (!first) sb.append(", ");
     sb.append("networkFaults:");
     sb.append(this.networkFaults);
-    first = false;
-    if (!first) sb.append(", ");
-    sb.append("prepagedHits:");
-    sb.append(this.prepagedHits);
     first = false;
     if (!first) sb.append(", ");
     sb.append("faultLatency:");
@@ -1459,6 +1481,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       sb.append(this.checkpointPauseMs);
       first = false;
     }
+    if (!first) sb.append(", ");
+    sb.append("minorFaults:");
+    sb.append(this.minorFaults);
+    first = false;
     if (isSetCheckpointsDeferred()) {
       if (!first) sb.append(", ");
       sb.append("checkpointsDeferred:");
@@ -1535,14 +1561,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
             if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
               struct.networkFaults = iprot.readI64();
               struct.setNetworkFaultsIsSet(true);
-            } else { 
-              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
-            }
-            break;
-          case 4: // PREPAGED_HITS
-            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
-              struct.prepagedHits = iprot.readI64();
-              struct.setPrepagedHitsIsSet(true);
             } else { 
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
@@ -1636,7 +1654,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
-          case 16: // CHECKPOINTS_DEFERRED
+          case 16: // MINOR_FAULTS
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.minorFaults = iprot.readI64();
+              struct.setMinorFaultsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 17: // CHECKPOINTS_DEFERRED
             if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
               struct.checkpointsDeferred = iprot.readI64();
               struct.setCheckpointsDeferredIsSet(true);
@@ -1668,9 +1694,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       oprot.writeFieldEnd();
       oprot.writeFieldBegin(NETWORK_FAULTS_FIELD_DESC);
       oprot.writeI64(struct.networkFaults);
-      oprot.writeFieldEnd();
-      oprot.writeFieldBegin(PREPAGED_HITS_FIELD_DESC);
-      oprot.writeI64(struct.prepagedHits);
       oprot.writeFieldEnd();
       if (struct.faultLatency != null) {
         oprot.writeFieldBegin(FAULT_LATENCY_FIELD_DESC);
@@ -1713,6 +1736,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         oprot.writeDouble(struct.checkpointPauseMs);
         oprot.writeFieldEnd();
       }
+      oprot.writeFieldBegin(MINOR_FAULTS_FIELD_DESC);
+      oprot.writeI64(struct.minorFaults);
+      oprot.writeFieldEnd();
       if (struct.isSetCheckpointsDeferred()) {
         oprot.writeFieldBegin(CHECKPOINTS_DEFERRED_FIELD_DESC);
         oprot.writeI64(struct.checkpointsDeferred);
@@ -1746,40 +1772,40 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetNetworkFaults()) {
         optionals.set(2);
       }
-      if (struct.isSetPrepagedHits()) {
+      if (struct.isSetFaultLatency()) {
         optionals.set(3);
       }
-      if (struct.isSetFaultLatency()) {
+      if (struct.isSetPostCopyNanos()) {
         optionals.set(4);
       }
-      if (struct.isSetPostCopyNanos()) {
+      if (struct.isSetGuestOpsAtCompletion()) {
         optionals.set(5);
       }
-      if (struct.isSetGuestOpsAtCompletion()) {
+      if (struct.isSetGuestOpsAtResume()) {
         optionals.set(6);
       }
-      if (struct.isSetGuestOpsAtResume()) {
+      if (struct.isSetVerified()) {
         optionals.set(7);
       }
-      if (struct.isSetVerified()) {
+      if (struct.isSetMismatchedPages()) {
         optionals.set(8);
       }
-      if (struct.isSetMismatchedPages()) {
+      if (struct.isSetVerificationNote()) {
         optionals.set(9);
       }
-      if (struct.isSetVerificationNote()) {
+      if (struct.isSetDestinationDomid()) {
         optionals.set(10);
       }
-      if (struct.isSetDestinationDomid()) {
+      if (struct.isSetGuestPagesTouched()) {
         optionals.set(11);
       }
-      if (struct.isSetGuestPagesTouched()) {
+      if (struct.isSetCheckpoints()) {
         optionals.set(12);
       }
-      if (struct.isSetCheckpoints()) {
+      if (struct.isSetCheckpointPauseMs()) {
         optionals.set(13);
       }
-      if (struct.isSetCheckpointPauseMs()) {
+      if (struct.isSetMinorFaults()) {
         optionals.set(14);
       }
       if (struct.isSetCheckpointsDeferred()) {
@@ -1794,9 +1820,6 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       if (struct.isSetNetworkFaults()) {
         oprot.writeI64(struct.networkFaults);
-      }
-      if (struct.isSetPrepagedHits()) {
-        oprot.writeI64(struct.prepagedHits);
       }
       if (struct.isSetFaultLatency()) {
         struct.faultLatency.write(oprot);
@@ -1831,6 +1854,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetCheckpointPauseMs()) {
         oprot.writeDouble(struct.checkpointPauseMs);
       }
+      if (struct.isSetMinorFaults()) {
+        oprot.writeI64(struct.minorFaults);
+      }
       if (struct.isSetCheckpointsDeferred()) {
         oprot.writeI64(struct.checkpointsDeferred);
       }
@@ -1853,53 +1879,53 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         struct.setNetworkFaultsIsSet(true);
       }
       if (incoming.get(3)) {
-        struct.prepagedHits = iprot.readI64();
-        struct.setPrepagedHitsIsSet(true);
-      }
-      if (incoming.get(4)) {
         struct.faultLatency = new TLatency();
         struct.faultLatency.read(iprot);
         struct.setFaultLatencyIsSet(true);
       }
-      if (incoming.get(5)) {
+      if (incoming.get(4)) {
         struct.postCopyNanos = iprot.readI64();
         struct.setPostCopyNanosIsSet(true);
       }
-      if (incoming.get(6)) {
+      if (incoming.get(5)) {
         struct.guestOpsAtCompletion = iprot.readI64();
         struct.setGuestOpsAtCompletionIsSet(true);
       }
-      if (incoming.get(7)) {
+      if (incoming.get(6)) {
         struct.guestOpsAtResume = iprot.readI64();
         struct.setGuestOpsAtResumeIsSet(true);
       }
-      if (incoming.get(8)) {
+      if (incoming.get(7)) {
         struct.verified = iprot.readBool();
         struct.setVerifiedIsSet(true);
       }
-      if (incoming.get(9)) {
+      if (incoming.get(8)) {
         struct.mismatchedPages = iprot.readI64();
         struct.setMismatchedPagesIsSet(true);
       }
-      if (incoming.get(10)) {
+      if (incoming.get(9)) {
         struct.verificationNote = iprot.readString();
         struct.setVerificationNoteIsSet(true);
       }
-      if (incoming.get(11)) {
+      if (incoming.get(10)) {
         struct.destinationDomid = iprot.readI32();
         struct.setDestinationDomidIsSet(true);
       }
-      if (incoming.get(12)) {
+      if (incoming.get(11)) {
         struct.guestPagesTouched = iprot.readI64();
         struct.setGuestPagesTouchedIsSet(true);
       }
-      if (incoming.get(13)) {
+      if (incoming.get(12)) {
         struct.checkpoints = iprot.readI64();
         struct.setCheckpointsIsSet(true);
       }
-      if (incoming.get(14)) {
+      if (incoming.get(13)) {
         struct.checkpointPauseMs = iprot.readDouble();
         struct.setCheckpointPauseMsIsSet(true);
+      }
+      if (incoming.get(14)) {
+        struct.minorFaults = iprot.readI64();
+        struct.setMinorFaultsIsSet(true);
       }
       if (incoming.get(15)) {
         struct.checkpointsDeferred = iprot.readI64();

@@ -1,16 +1,19 @@
 package org.xenpostcopy.migration.prepaging;
 
 /**
- * The paper's bubbling with one pivot: the push grows outward in both directions from the latest fault; each new
- * fault becomes the pivot. Before the first fault, and once the bubble is spent, the push continues from the last
- * pivot to the next unsent page (wrapping), which starts a new bubble there.
+ * Our first bubbling ({@code --prepaging bubble-forward}), kept beside the paper's ({@link DualBubble}) to compare:
+ * from the latest fault, two edges grow outward in turn, and each edge <em>stops at the first page already
+ * sent</em> ({@link BubbleEdges}); every demand request (even for a page already sent) moves the pivot. Once both
+ * edges have stopped, the push goes <em>forward only</em>: from the last pivot to the next unsent page (wrapping),
+ * which starts a new bubble there. For a guest sweeping memory upward the backward edge stops at once (the guest
+ * has just touched what lies behind it) and the whole link goes forward.
  */
-public final class Bubble implements PrePagingPolicy {
+public final class ForwardBubble implements PrePagingPolicy {
     private final SentView sent;
     private BubbleEdges bubble;
     private long lastPivot;
 
-    public Bubble(SentView sent) {
+    public ForwardBubble(SentView sent) {
         this.sent = sent;
     }
 

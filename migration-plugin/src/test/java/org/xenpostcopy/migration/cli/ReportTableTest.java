@@ -1,0 +1,33 @@
+package org.xenpostcopy.migration.cli;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.xenpostcopy.migration.report.MigrationReport;
+
+class ReportTableTest {
+    private static MigrationReport report(String prepaging, long network, long minor, long touched) {
+        return new MigrationReport("postcopy", prepaging, false, 262_144, 9000, 40, 262_144, 1_075_000_000L, 0, 0, -1,
+                network, minor, touched, MigrationReport.networkFaultRatio(network, touched),
+                new MigrationReport.FaultLatency(400, 2000, 9000), 50_000, 40_000, true, 0, "ok", 500, 8000, 1, 1, 0,
+                MigrationReport.Recovery.NONE);
+    }
+
+    @Test
+    void namesThePolicyUsedAndThePapersFaultClasses() {
+        String table = ReportTable.format(report("bubble", 3609, 62185, 65794));
+        assertTrue(table.contains("postcopy (bubble: the paper's dual-direction bubble)"), table);
+        assertTrue(table.contains("3609 (5.5% of 65794 pages the guest touched)"), table);
+        assertTrue(table.contains("minor faults         62185 (first touches of pre-paged pages)"), table);
+    }
+
+    @Test
+    void aHostThatCannotCountTouchesShowsNoShareAndNoMinorFaults() {
+        String table = ReportTable.format(report("bubble-forward", 12, -1, -1));
+        assertTrue(table.contains("forward-only bubble"), table);
+        assertTrue(table.contains("network faults       12\n") || table.contains("network faults       12" + System.lineSeparator()),
+                table);
+        assertFalse(table.contains("minor faults"), table);
+    }
+}
