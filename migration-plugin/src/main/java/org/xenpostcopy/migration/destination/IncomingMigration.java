@@ -85,6 +85,8 @@ final class IncomingMigration {
     private volatile String takenBackWhy;
     /** The source released the guest after completion: no lease binds it any more. */
     private volatile boolean released;
+    /** Reconnects so far: a completion request older than the last one is superseded by the one to come. */
+    private final java.util.concurrent.atomic.AtomicInteger recoveries = new java.util.concurrent.atomic.AtomicInteger();
 
     IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
                       DomainPreparer.PreparedDomain prepared, long stallMs) {
@@ -429,6 +431,10 @@ final class IncomingMigration {
         }
     }
 
+    int recoveries() {
+        return recoveries.get();
+    }
+
     /** Whether the guest is held paused for want of a lease. */
     boolean fenced() {
         return fenced;
@@ -470,6 +476,7 @@ final class IncomingMigration {
     GfnBitmap reconnect(InetSocketAddress from) {
         lastActivity = System.nanoTime();
         source = from;
+        recoveries.incrementAndGet();
         if (!phase.advanceTo(DestinationPhase.RECOVERING) && phase.phase() != DestinationPhase.RECOVERING) {
             throw new IllegalStateException("session " + id + " is " + phase.phase() + ": nothing to reconnect");
         }

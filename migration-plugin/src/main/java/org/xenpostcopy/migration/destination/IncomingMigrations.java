@@ -302,6 +302,7 @@ public final class IncomingMigrations implements AutoCloseable {
                     + ", not running here");
         }
         m.newestComplete = request;
+        int recoveriesAtArrival = m.recoveries();
         boolean all;
         try {
             all = m.awaitAllLoaded(Math.max(1, request.timeoutMs()));
@@ -342,6 +343,12 @@ public final class IncomingMigrations implements AutoCloseable {
             done = finished.peek(sessionId);
             if (done != null) {
                 return done.completion();
+            }
+            if (m.recoveries() != recoveriesAtArrival) {
+                // Sent before a recovery, which re-sent pages this request does not count: the source completes
+                // again after it, and that request closes the books (this one's connection is gone anyway).
+                throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + ": this completion request"
+                        + " was overtaken by a reconnect; the source asks again");
             }
             if (m.fenced()) {
                 throw new PeerException(RemoteError.TIMEOUT, "session " + sessionId + ": every page is here but the"
