@@ -212,6 +212,45 @@ public final class MigrationBench {
                 per / eph);
     }
 
+    /**
+     * What reverse checkpoints cost a migration that meets no fault: the same post-copy (1 GiB, 1000 Mbit/s, no
+     * DSB) with checkpoints off, every second (the default) and every 5 s, in an order that rotates each round so
+     * the machine's drift falls on all three. The guest's own throughput during post-copy is taken relative to its
+     * baseline just before, so a slower round does not pass for checkpoint cost.
+     */
+    public void checkpointCost(String workload, long warmupOps, int rounds) {
+        int[] intervals = {0, 1000, 5000};
+        out.println("## Reverse checkpoint cost, 1 GiB " + workload + ", post-copy, 1000 Mbit/s, no DSB");
+        out.println();
+        out.println("| round | checkpoints every | total ms | post-copy ms | throughput during / before | checkpoints |"
+                + " put off | guest paused ms | verified |");
+        out.println("|---|---|---|---|---|---|---|---|---|");
+        double[][] total = new double[intervals.length][rounds];
+        double[][] ratio = new double[intervals.length][rounds];
+        for (int i = 0; i < rounds; i++) {
+            for (int k = 0; k < intervals.length; k++) {
+                int c = (k + i) % intervals.length;
+                MigrationOptions o = MigrationOptions.defaults().withLink(1000, 0).withBaselineMs(1000)
+                        .withCheckpointing(intervals[c] == 0 ? org.xenpostcopy.migration.Checkpointing.off()
+                                : new org.xenpostcopy.migration.Checkpointing(intervals[c],
+                                MigrationOptions.DEFAULT_STALL_MS));
+                MigrationReport r = migrateOnce(new Run(1024, workload, warmupOps, o));
+                total[c][i] = r.totalMigrationMs();
+                ratio[c][i] = r.appThroughputDuring() / Math.max(1, r.appThroughputBaseline());
+                MigrationReport.Recovery rc = r.recovery();
+                out.printf("| %d | %s | %.0f | %.0f | %.3f | %d | %d | %.1f | %s |%n", i + 1,
+                        intervals[c] == 0 ? "off" : intervals[c] + " ms", r.totalMigrationMs(), r.postCopyMs(),
+                        ratio[c][i], rc.checkpoints(), rc.checkpointsDeferred(), rc.checkpointPauseMs(), r.verified());
+            }
+        }
+        out.println();
+        for (int c = 1; c < intervals.length; c++) {
+            out.printf("Every %d ms against off, medians of %d: total time %.3f, guest throughput %.3f%n", intervals[c],
+                    rounds, median(total[c]) / median(total[0]), median(ratio[c]) / median(ratio[0]));
+        }
+        out.println();
+    }
+
     private static double median(double[] v) {
         double[] s = v.clone();
         java.util.Arrays.sort(s);
@@ -382,8 +421,12 @@ public final class MigrationBench {
                 case "precopy" -> bench.precopyVsPostcopy(1000);
                 case "dsb" -> bench.selfBallooning(1000);
                 case "persistence" -> bench.persistenceCost(5);
+                case "checkpoints" -> {
+                    bench.checkpointCost("kernel-compile", 30_000, 3);
+                    bench.checkpointCost("stress-write:256M", 70_000, 3);
+                }
                 default -> throw new IllegalArgumentException("unknown benchmark '" + w + "' (throughput, tls, "
-                        + "persistence, downtime, latency, faults, precopy, dsb)");
+                        + "persistence, checkpoints, downtime, latency, faults, precopy, dsb)");
             }
         }
     }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
 /** {@code xlpc bench [section...]}: the measurements behind docs/RESULTS.md, printed as Markdown. */
 @Command(name = "bench", description = "Run the benchmark (emulated hosts, loopback) and print Markdown tables. "
         + "Sections: throughput, tls (throughput plain vs TLS, alternating), persistence (throughput in-memory vs "
-        + "file-backed, alternating), downtime, latency, faults, precopy, dsb (default: all but tls and persistence; "
+        + "file-backed, alternating), checkpoints (reverse checkpoints off, every 1 s, every 5 s, rotating), "
+        + "downtime, latency, faults, precopy, dsb (default: all but tls, persistence and checkpoints; "
         + "takes several minutes).")
 final class BenchCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "SECTION")
