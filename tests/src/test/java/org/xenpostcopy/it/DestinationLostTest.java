@@ -57,7 +57,9 @@ class DestinationLostTest {
             ExecutionException failed = assertThrows(ExecutionException.class,
                     () -> migration.get(120, TimeUnit.SECONDS));
             FailedBack back = assertInstanceOf(FailedBack.class, failed.getCause(), failed.getCause().toString());
-            // The moment the source resumed: the destination's copy must already be held still.
+            // When the migration returns the destination's copy must be held still. (That it was so before the source
+            // resumed is the lease arithmetic's promise: its pause comes a lease after the last grant, the resume
+            // here a lease × 1.1 + 500 ms after it; both are logged with their times.)
             DomainInfo.State atDestination = hosts.destinationHost.domains().info(there).state();
             long opsThere = hosts.destinationHost.guestOps(there);
 
