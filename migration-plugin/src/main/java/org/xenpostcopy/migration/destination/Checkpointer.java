@@ -85,7 +85,6 @@ final class Checkpointer {
     private volatile SourcePeer channel;
     private volatile boolean stop;
     private final AtomicLong committed = new AtomicLong();
-    private final AtomicLong pagesSent = new AtomicLong();
     private final AtomicLong pauseNanos = new AtomicLong();
     private boolean failing;
     /** What copying one page cost in the last live round, for the pause's estimate. */
@@ -127,9 +126,6 @@ final class Checkpointer {
         return committed.get();
     }
 
-    long pagesSent() {
-        return pagesSent.get();
-    }
 
     /** Checkpoints put off because their pause would have been too long. */
     long deferred() {
@@ -345,7 +341,6 @@ final class Checkpointer {
         seq = c.seq();
         lastCommitAt = System.nanoTime();
         committed.incrementAndGet();
-        pagesSent.addAndGet(count);
         owed = new GfnBitmap(gfnCount);
         dropBuilt();
         if (failing) {

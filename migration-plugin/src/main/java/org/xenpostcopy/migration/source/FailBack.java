@@ -46,12 +46,11 @@ final class FailBack {
      * @param checkpointAgeMs  from that checkpoint's commit here to the resume here
      * @param pagesRestored    checkpoint pages written over the paused copy
      * @param guestOps         guest operations at that checkpoint (-1 if unknown)
-     * @param waitedMs         how long the source waited out the destination's lease
      * @param verification     the guest's memory check after the restore, if the host can do one and it was asked
      * @param lastHeardOps     guest operations at the destination as its last heartbeat said (-1 if unknown)
      */
     record Result(double sinceLastGrantMs, long checkpointSeq, double checkpointAgeMs, long pagesRestored, long guestOps,
-                  double waitedMs, Optional<GuestProbe.Verification> verification, long lastHeardOps) {
+                  Optional<GuestProbe.Verification> verification, long lastHeardOps) {
         /** Guest operations done at the destination after the restored checkpoint, at least (-1 if unknown). */
         long opsLost() {
             return guestOps >= 0 && lastHeardOps >= 0 ? Math.max(0, lastHeardOps - guestOps) : -1;
@@ -80,14 +79,12 @@ final class FailBack {
 
     Result run() {
         long lastGrant = session.grants.revoke();
-        long t0 = System.nanoTime();
         long leaseNanos = TimeUnit.MILLISECONDS.toNanos(checkpointing.leaseMs());
         long until = lastGrant + (long) (leaseNanos * (1 + CLOCK_RATE_SLACK)) + TimeUnit.MILLISECONDS.toNanos(MARGIN_MS);
         long left;
         while ((left = until - System.nanoTime()) > 0) {
             LockSupport.parkNanos(left);      // waiting out a lease is the point, not a condition to poll
         }
-        double waitedMs = (System.nanoTime() - t0) / 1e6;
         Optional<CheckpointStore.Committed> cp = session.checkpoints.freeze();
         long[] restored = {0};
         try {
@@ -113,7 +110,7 @@ final class FailBack {
         Optional<GuestProbe.Verification> v = verify ? host.guestProbe().map(p -> p.verify(domain)) : Optional.empty();
         Result r = new Result((resumedAt - lastGrant) / 1e6, cp.map(CheckpointStore.Committed::seq).orElse(0L),
                 cp.map(c -> (resumedAt - c.committedAt()) / 1e6).orElse(0.0), restored[0],
-                cp.map(CheckpointStore.Committed::guestOps).orElse(-1L), waitedMs, v, session.destinationGuestOps);
+                cp.map(CheckpointStore.Committed::guestOps).orElse(-1L), v, session.destinationGuestOps);
         LOG.log(Level.WARNING, "outgoing {0}: the guest runs here again, {1}", domain, r.summary());
         return r;
     }

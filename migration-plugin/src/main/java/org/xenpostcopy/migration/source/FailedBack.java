@@ -31,18 +31,8 @@ public final class FailedBack extends MigrationException {
         return result.sinceLastGrantMs();
     }
 
-    /** How long the source waited out the destination's lease before restoring. */
-    public double leaseWaitMs() {
-        return result.waitedMs();
-    }
-
     public long pagesRestored() {
         return result.pagesRestored();
-    }
-
-    /** Guest operations done at the destination after the restored checkpoint, at least (-1 if unknown). */
-    public long guestOpsLost() {
-        return result.opsLost();
     }
 
     /** The memory check of the restored guest, if one ran. */

@@ -42,10 +42,6 @@ final class LeaseGrants {
         return lastGrant;
     }
 
-    synchronized boolean revoked() {
-        return revoked;
-    }
-
     /** The guest runs here again: the destination's copy must go (it is told so on its next call). */
     synchronized void takenBack(String why) {
         revoked = true;
