@@ -45,6 +45,12 @@ final class ReportTable {
             rows.add(new String[] {"link cuts", String.format("%d, paused %.0f ms in all, %d pages sent again",
                     cut.cuts(), cut.pausedMs(), cut.pagesResent())});
         }
+        if (cut != null && (cut.checkpoints() > 0 || cut.checkpointsDeferred() > 0)) {
+            rows.add(new String[] {"checkpoints", String.format("%d committed (%d pages, %.1f MB), guest paused %.1f ms"
+                    + " for them%s", cut.checkpoints(), cut.checkpointPages(), cut.checkpointBytes() / 1e6,
+                    cut.checkpointPauseMs(), cut.checkpointsDeferred() > 0 ? ", " + cut.checkpointsDeferred()
+                    + " put off (the guest dirtied too fast for a short pause)" : "")});
+        }
         int width = rows.stream().mapToInt(row -> row[0].length()).max().orElse(0);
         StringBuilder sb = new StringBuilder();
         for (String[] row : rows) {

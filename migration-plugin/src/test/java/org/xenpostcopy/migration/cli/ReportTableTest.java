@@ -8,10 +8,24 @@ import org.xenpostcopy.migration.report.MigrationReport;
 
 class ReportTableTest {
     private static MigrationReport report(String prepaging, long network, long minor, long touched) {
+        return report(prepaging, network, minor, touched, MigrationReport.Recovery.NONE);
+    }
+
+    private static MigrationReport report(String prepaging, long network, long minor, long touched,
+                                          MigrationReport.Recovery recovery) {
         return new MigrationReport("postcopy", prepaging, false, 262_144, 9000, 40, 262_144, 1_075_000_000L, 0, 0, -1,
                 network, minor, touched, MigrationReport.networkFaultRatio(network, touched),
                 new MigrationReport.FaultLatency(400, 2000, 9000), 50_000, 40_000, true, 0, "ok", 500, 8000, 1, 1, 0,
-                MigrationReport.Recovery.NONE);
+                recovery);
+    }
+
+    @Test
+    void checkpointsShowOnlyWhenThereWereAny() {
+        assertFalse(ReportTable.format(report("bubble", 1, 1, 2)).contains("checkpoints"));
+        String table = ReportTable.format(report("bubble", 1, 1, 2,
+                new MigrationReport.Recovery(0, 0, 0, 3, 4000, 16_416_000, 12.5, 2)));
+        assertTrue(table.contains("3 committed (4000 pages, 16.4 MB), guest paused 12.5 ms for them, 2 put off"), table);
+        assertFalse(table.contains("link cuts"), table);
     }
 
     @Test
