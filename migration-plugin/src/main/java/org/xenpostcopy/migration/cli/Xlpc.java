@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
                 CommandLine.HelpCommand.class})
 public final class Xlpc implements Runnable {
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: $XLPC_CONFIG, "
-            + "~/.config/xlpc/xlpc.conf, /etc/xlpc.conf; none needed).")
+            + "~/.config/xlpc/xlpc.conf, /etc/xlpc/xlpc.conf, /etc/xlpc.conf; none needed).")
     Path configFile;
 
     @Option(names = {"-H", "--daemon"}, paramLabel = "HOST[:PORT]",

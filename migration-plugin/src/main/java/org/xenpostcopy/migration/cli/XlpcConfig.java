@@ -19,7 +19,8 @@ import org.xenpostcopy.migration.tls.PeerAllowList;
  * The configuration, built once: defaults &lt; config file &lt; environment &lt; command-line flags.
  *
  * <p>The file is Java properties, looked for at {@code --config}, else {@code $XLPC_CONFIG}, else
- * {@code ~/.config/xlpc/xlpc.conf}, else {@code /etc/xlpc.conf}; none is needed. Keys:
+ * {@code ~/.config/xlpc/xlpc.conf}, else {@code /etc/xlpc/xlpc.conf} (where the install puts it, beside its TLS
+ * credentials), else {@code /etc/xlpc.conf}; none is needed. Keys:
  * <pre>
  *   listen = 127.0.0.1:7410        # where xlpc daemon listens
  *   daemon = 127.0.0.1:7410        # which daemon the other commands talk to
@@ -60,7 +61,8 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
         }
         if (file == null) {
             for (Path candidate : new Path[] {
-                    Path.of(System.getProperty("user.home"), ".config", "xlpc", "xlpc.conf"), Path.of("/etc/xlpc.conf")}) {
+                    Path.of(System.getProperty("user.home"), ".config", "xlpc", "xlpc.conf"), Path.of("/etc/xlpc/xlpc.conf"),
+                    Path.of("/etc/xlpc.conf")}) {
                 if (Files.isReadable(candidate)) {
                     file = candidate;
                     break;
