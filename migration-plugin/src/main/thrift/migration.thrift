@@ -191,6 +191,14 @@ struct TCompletion {
   16: i64 minorFaults = -1,
   /** checkpoints put off because pausing the guest for them would have taken too long */
   17: optional i64 checkpointsDeferred,
+  /** how long faulting vCPUs stayed blocked, as the guest lived it (absent: the host cannot tell); faultLatency
+      is the pager's side, from the ring to the answer */
+  18: optional TLatency vcpuBlockedLatency,
+  /** ms from the resume call's arrival to the guest's first instant here (absent: the host cannot tell) */
+  19: optional double firstRanMs,
+  /** bytes through the sockets of the connections the destination opened (demand, checkpoints), each way */
+  20: optional i64 wireBytesToSource,
+  21: optional i64 wireBytesToDestination,
 }
 
 /** The destination's side of a post-copy session, as a heartbeat reports it. */

@@ -27,6 +27,31 @@ public interface GuestProbe {
         return Optional.empty();
     }
 
+    /**
+     * How long each fault of the guest on a paged-out gfn kept the faulting vCPU from running, in nanoseconds, one
+     * sample per fault since the domain was created on this host: from the vCPU's access (before it waits for a
+     * ring slot) to the moment it runs again. Empty if the host cannot tell (Xen does not timestamp a blocked
+     * vCPU; a pager sees only when a request reached the ring).
+     */
+    default Optional<long[]> faultWaitNanos(DomainId domain) {
+        return Optional.empty();
+    }
+
+    /**
+     * The guest's last and first instants on this host, in {@link System#nanoTime()}: the bounds of a downtime as
+     * the guest lives it, rather than as dom0's pause and unpause calls return. Empty if the host cannot tell.
+     */
+    default Optional<RunBounds> runBounds(DomainId domain) {
+        return Optional.empty();
+    }
+
+    /**
+     * @param firstRanAt when a vCPU of the domain first ran on this host (-1: not yet)
+     * @param stoppedAt  when its vCPUs last stopped for a pause, having run (-1: running, or never ran)
+     */
+    record RunBounds(long firstRanAt, long stoppedAt) {
+    }
+
     /** Pauses the domain, checks every page of guest memory, unpauses it. */
     Verification verify(DomainId domain);
 

@@ -26,6 +26,19 @@ public interface PagingSession extends AutoCloseable {
     /** {@code xc_mem_paging_evict}: drop the nominated page; its contents are gone. {@code EBUSY} if touched since. */
     void evict(Gfn gfn);
 
+    /**
+     * Pages every gfn of {@code gfns} out, their contents dropped unread: a migration's receiver, whose pages will
+     * all come from the source, starts so. Xen has no bulk call, so this nominates and evicts each gfn in turn; a
+     * host that can set the whole p2m at once does. On failure the gfns before the one named are paged out.
+     */
+    default void evictAll(GfnBitmap gfns) {
+        gfns.forEach(g -> {
+            Gfn gfn = Gfn.of(g);
+            nominate(gfn);
+            evict(gfn);
+        });
+    }
+
     /** {@code xc_mem_paging_load}: fill a paged-out gfn with 4096 bytes from {@code src} and make it present. */
     void load(Gfn gfn, ByteBuffer src);
 

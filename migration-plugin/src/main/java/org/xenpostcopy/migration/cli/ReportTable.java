@@ -17,11 +17,13 @@ final class ReportTable {
         rows.add(new String[] {"domain", "dom" + r.sourceDomain() + " -> dom" + r.destinationDomain()});
         rows.add(new String[] {"verified", r.verified() ? "yes, " + r.mismatchedPages() + " mismatched pages"
                 : "NO: " + r.verificationNote()});
-        rows.add(new String[] {"downtime", String.format("%.2f ms", r.downtimeMs())});
+        rows.add(new String[] {"downtime", String.format("%.2f ms%s", r.downtimeMs(), "pause-unpause".equals(
+                r.downtimeFrom()) ? " (pause call to unpause: the hosts could not tell the guest's own instants)" : "")});
         rows.add(new String[] {"total time", String.format("%.0f ms (prepare %.0f, post-copy %.0f)", r.totalMigrationMs(),
                 r.prepareMs(), r.postCopyMs())});
-        rows.add(new String[] {"pages sent", String.format("%d of %d (%.1f MB on the wire)", r.pagesTransferred(),
-                r.vmPages(), r.bytesTransferred() / 1e6)});
+        rows.add(new String[] {"pages sent", String.format("%d of %d", r.pagesTransferred(), r.vmPages())});
+        rows.add(new String[] {"on the wire", String.format("%.1f MB at the sockets (%.1f MB to the destination, %.1f MB"
+                + " back)", r.bytesTransferred() / 1e6, r.bytesToDestination() / 1e6, r.bytesToSource() / 1e6)});
         if (r.rounds() > 0) {
             rows.add(new String[] {"pre-copy rounds", Long.toString(r.rounds())});
         }
@@ -33,8 +35,14 @@ final class ReportTable {
         if (r.minorFaults() >= 0) {
             rows.add(new String[] {"minor faults", r.minorFaults() + " (first touches of pre-paged pages)"});
         }
-        rows.add(new String[] {"fault latency", String.format("p50 %.0f us, p99 %.0f us, max %.0f us",
-                r.faultLatencyUs().p50(), r.faultLatencyUs().p99(), r.faultLatencyUs().max())});
+        if (r.networkFaults() > 0 || r.minorFaults() > 0) {
+            rows.add(new String[] {"fault latency", r.faultLatencyUs() == null || !r.faultLatencyUs().known()
+                    ? "unknown (the host cannot tell how long a vCPU stayed blocked)"
+                    : percentiles(r.faultLatencyUs()) + " (vCPU blocked)"});
+            if (r.pagerLatencyUs() != null) {
+                rows.add(new String[] {"pager latency", percentiles(r.pagerLatencyUs()) + " (ring to answer)"});
+            }
+        }
         if (r.appThroughputBaseline() >= 0) {
             rows.add(new String[] {"guest throughput", String.format("%.0f ops/s before, %.0f ops/s during post-copy",
                     r.appThroughputBaseline(), r.appThroughputDuring())});
@@ -57,6 +65,10 @@ final class ReportTable {
             sb.append(String.format("%-" + width + "s  %s%n", row[0], row[1]));
         }
         return sb.toString();
+    }
+
+    private static String percentiles(MigrationReport.FaultLatency l) {
+        return String.format("p50 %.0f us, p99 %.0f us, max %.0f us", l.p50(), l.p99(), l.max());
     }
 
     /** The policy's name and, for people, what it is. */

@@ -70,12 +70,8 @@ final class DomainPreparer {
         }
     }
 
-    /** Nominates and evicts each gfn: its contents are gone here, and the first access asks the pager. */
+    /** Pages each gfn out: its contents are gone here, and the first access asks the pager. */
     static void pageOut(PagingSession paging, GfnBitmap gfns) {
-        gfns.forEach(g -> {
-            Gfn gfn = Gfn.of(g);
-            paging.nominate(gfn);
-            paging.evict(gfn);
-        });
+        paging.evictAll(gfns);
     }
 }

@@ -14,10 +14,13 @@ import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.PhaseMachine;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.peer.Complete;
+import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.LinkState;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.migration.peer.SourcePeer;
+import org.xenpostcopy.migration.peer.WireBytes;
+import org.xenpostcopy.migration.report.LatencyRecorder;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestProbe;
@@ -60,6 +63,10 @@ final class IncomingMigration {
     private DemandFetcher fetcher;
     private volatile String demandFailure;
     private volatile long resumedAt;
+    /** When the resume call arrived: the guest's downtime here runs from it to its first instant. */
+    private volatile long resumeArrivedAt = -1;
+    /** What the connections this side opens (demand, checkpoints) carry. */
+    private final WireBytes wire = new WireBytes();
     private final AtomicBoolean switching = new AtomicBoolean();
     /** When the source last did something with this session (prepare, a pushed batch, resume, a heartbeat). */
     private volatile long lastActivity = System.nanoTime();
@@ -174,8 +181,9 @@ final class IncomingMigration {
      * source can abort (and then resume its own copy); the move to RUNNING comes just before the unpause.
      */
     private long switchHere(Resume request, long precopyWaitMs, long arrived) {
+        resumeArrivedAt = arrived;
+        // Part of the downtime: the guest is stopped while the stop-and-copy's last pages are still on their way.
         precopy.awaitWritten(request.pagesSentBefore(), precopyWaitMs);
-        long t0 = System.nanoTime();
         GfnBitmap toCome = new HoleMirror(host, domain, prepared.paging(), mode).mirror(prepared.holes(),
                 precopy.refilled(), request.unpopulated(), request.outstanding().orElse(null));
         for (VcpuState v : request.vcpus()) {
@@ -194,7 +202,7 @@ final class IncomingMigration {
         resumedAt = System.nanoTime();
         ledger.expect(toCome, this::lastPageLoaded);
         host.domains().unpause(domain);
-        long nanos = System.nanoTime() - t0;
+        long nanos = System.nanoTime() - arrived;
         if (checkpointer != null) {
             checkpointer.start();
         }
@@ -540,6 +548,25 @@ final class IncomingMigration {
         if (kib > 0) {
             host.store().write(org.xenpostcopy.xen.XenStore.domainPath(domain) + "/memory/target", Long.toString(kib));
         }
+    }
+
+    /** What the connections this side opened for the session have carried. */
+    WireBytes wire() {
+        return wire;
+    }
+
+    /** How the guest lived the migration here, as far as the host can tell. */
+    Completion.GuestTime guestTime() {
+        Optional<GuestProbe> probe = host.guestProbe();
+        if (probe.isEmpty()) {
+            return Completion.GuestTime.UNKNOWN;
+        }
+        Completion.Latency blocked = probe.get().faultWaitNanos(domain).map(LatencyRecorder::percentiles)
+                .map(p -> new Completion.Latency(p.p50(), p.p99(), p.max())).orElse(null);
+        long firstRan = probe.get().runBounds(domain).map(GuestProbe.RunBounds::firstRanAt).orElse(-1L);
+        long arrived = resumeArrivedAt;
+        double firstRanMs = firstRan >= 0 && arrived >= 0 ? Math.max(0, firstRan - arrived) / 1e6 : -1;
+        return new Completion.GuestTime(blocked, firstRanMs);
     }
 
     /** What the completion record is built from. */

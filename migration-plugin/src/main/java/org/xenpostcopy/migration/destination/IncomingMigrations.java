@@ -214,8 +214,9 @@ public final class IncomingMigrations implements AutoCloseable {
         }
         try {
             if (request.mode() != MigrationMode.PRECOPY) {
-                m.startPaging(request.source(), source -> peers.source(source, sessionId, span, request.stallMs()),
-                        link);
+                IncomingMigration paged = m;
+                m.startPaging(request.source(), source -> peers.source(source, sessionId, span, request.stallMs(),
+                        paged.wire()), link);
             }
             if (sessions.putIfAbsent(sessionId, m) != null) {
                 throw new PeerException(RemoteError.WRONG_STATE, "session " + sessionId + " exists already");
@@ -377,7 +378,8 @@ public final class IncomingMigrations implements AutoCloseable {
             notes.add("could not restore memory/target: " + e.getMessage());
         }
         return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes)
-                .withCheckpoints(m.checkpointsTaken(), m.checkpointPauseMs(), m.checkpointsDeferred());
+                .withCheckpoints(m.checkpointsTaken(), m.checkpointPauseMs(), m.checkpointsDeferred())
+                .withMeasures(m.guestTime(), new Completion.Wire(m.wire().sent(), m.wire().received()));
     }
 
     /** A heartbeat from a session's source: it is alive; here is this side's view. Never waits. */

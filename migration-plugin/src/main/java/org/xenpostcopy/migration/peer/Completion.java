@@ -12,11 +12,15 @@ package org.xenpostcopy.migration.peer;
  * @param checkpoints          reverse checkpoints the destination took
  * @param checkpointPauseMs    the time its guest stood paused for them, in all
  * @param checkpointsDeferred  checkpoints put off because their pause would have been too long
+ * @param faultLatency         the pager's side of a fault: from its request leaving the ring to its answer
+ * @param guest                what the guest lived through here, where the host can tell
+ * @param wire                 what the destination's own connections (demand, checkpoints) carried
  */
 public record Completion(long pagesReceived, long duplicatePages, long networkFaults, long minorFaults,
                          Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
                          long guestPagesTouched, boolean verified, long mismatchedPages, String verificationNote,
-                         int destinationDomid, long checkpoints, double checkpointPauseMs, long checkpointsDeferred) {
+                         int destinationDomid, long checkpoints, double checkpointPauseMs, long checkpointsDeferred,
+                         GuestTime guest, Wire wire) {
 
     public Completion(long pagesReceived, long duplicatePages, long networkFaults, long minorFaults,
                       Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
@@ -24,14 +28,41 @@ public record Completion(long pagesReceived, long duplicatePages, long networkFa
                       int destinationDomid) {
         this(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos, guestOpsAtResume,
                 guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote, destinationDomid,
-                0, 0, 0);
+                0, 0, 0, GuestTime.UNKNOWN, Wire.NONE);
     }
 
     /** This record with the destination's checkpoint counts. */
     public Completion withCheckpoints(long taken, double pauseMs, long deferred) {
         return new Completion(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos,
                 guestOpsAtResume, guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote,
-                destinationDomid, taken, pauseMs, deferred);
+                destinationDomid, taken, pauseMs, deferred, guest, wire);
+    }
+
+    /** This record with what the guest lived through and what the destination's connections carried. */
+    public Completion withMeasures(GuestTime guestTime, Wire wireBytes) {
+        return new Completion(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos,
+                guestOpsAtResume, guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote,
+                destinationDomid, checkpoints, checkpointPauseMs, checkpointsDeferred, guestTime, wireBytes);
+    }
+
+    /**
+     * The migration as the guest saw it at the destination.
+     *
+     * @param vcpuBlocked how long its vCPUs stayed blocked per fault on a page not yet here (null: the host cannot tell)
+     * @param firstRanMs  from the resume call's arrival to the guest's first instant here (-1: the host cannot tell)
+     */
+    public record GuestTime(Latency vcpuBlocked, double firstRanMs) {
+        public static final GuestTime UNKNOWN = new GuestTime(null, -1);
+    }
+
+    /**
+     * Bytes through the sockets of the connections the destination opened.
+     *
+     * @param toSource   written by the destination (fetch requests, checkpoints)
+     * @param toDestination read by it (the pages those fetches brought)
+     */
+    public record Wire(long toSource, long toDestination) {
+        public static final Wire NONE = new Wire(0, 0);
     }
 
     /** Percentiles in microseconds. */

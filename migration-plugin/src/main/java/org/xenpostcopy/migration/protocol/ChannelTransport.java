@@ -12,6 +12,7 @@ import javax.net.ssl.SSLEngine;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.transport.TEndpointTransport;
 import org.apache.thrift.transport.TTransportException;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.migration.tls.PeerIdentity;
 
@@ -39,9 +40,13 @@ public final class ChannelTransport extends TEndpointTransport {
     /** Bytes of the current request handed to the protocol so far. */
     private long consumed;
 
-    /** Wraps a connected channel; {@code tls} is the connection's engine, or null for plain TCP. */
-    ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls) throws TTransportException {
-        this(config, channel, tls, null, () -> { });
+    /**
+     * Wraps a channel this host connected; {@code tls} is the connection's engine, or null for plain TCP; {@code wire}
+     * counts the bytes through its socket.
+     */
+    ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls, WireBytes wire)
+            throws TTransportException {
+        this(config, channel, tls, null, () -> { }, wire);
     }
 
     /**
@@ -52,10 +57,15 @@ public final class ChannelTransport extends TEndpointTransport {
      */
     ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls, ServerLimits limits,
                      Runnable onClose) throws TTransportException {
+        this(config, channel, tls, limits, onClose, WireBytes.uncounted());   // the opener counts a connection
+    }
+
+    private ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls, ServerLimits limits,
+                             Runnable onClose, WireBytes wire) throws TTransportException {
         super(config);
         this.limits = limits;
         this.onClose = onClose;
-        this.socket = new SocketStream(channel);
+        this.socket = new SocketStream(channel, wire);
         this.tls = tls == null ? null : new TlsStream(socket, tls);
         this.stream = this.tls == null ? socket : this.tls;
         in.flip();   // empty
@@ -126,15 +136,15 @@ public final class ChannelTransport extends TEndpointTransport {
      * Connects to {@code peer}, giving up after {@code timeoutMs}, and with TLS completes the handshake within it, so
      * a server this host does not trust is refused here.
      */
-    static ChannelTransport connect(TConfiguration config, InetSocketAddress peer, int timeoutMs, ChannelSecurity security)
-            throws TTransportException {
+    static ChannelTransport connect(TConfiguration config, InetSocketAddress peer, int timeoutMs, ChannelSecurity security,
+                                    WireBytes wire) throws TTransportException {
         SocketChannel ch = null;
         ChannelTransport t = null;
         try {
             ch = SocketChannel.open();
             ch.socket().connect(peer, timeoutMs);
             t = new ChannelTransport(config, ch, security.isTls()
-                    ? security.clientEngine(peer.getHostString(), peer.getPort()) : null);
+                    ? security.clientEngine(peer.getHostString(), peer.getPort()) : null, wire);
             t.setTimeout(timeoutMs);
             t.handshake();
             return t;

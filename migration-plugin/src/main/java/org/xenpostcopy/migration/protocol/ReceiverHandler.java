@@ -185,6 +185,15 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             t.setCheckpoints(c.checkpoints());
             t.setCheckpointPauseMs(c.checkpointPauseMs());
             t.setCheckpointsDeferred(c.checkpointsDeferred());
+            Completion.Latency blocked = c.guest().vcpuBlocked();
+            if (blocked != null) {
+                t.setVcpuBlockedLatency(new TLatency(blocked.p50Us(), blocked.p99Us(), blocked.maxUs()));
+            }
+            if (c.guest().firstRanMs() >= 0) {
+                t.setFirstRanMs(c.guest().firstRanMs());
+            }
+            t.setWireBytesToSource(c.wire().toSource());
+            t.setWireBytesToDestination(c.wire().toDestination());
             return t;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);

@@ -10,6 +10,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
+import org.xenpostcopy.migration.peer.WireBytes;
 
 /**
  * A {@link SocketChannel} as a blocking stream with a timeout. A channel in blocking mode ignores SO_TIMEOUT, so with
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class SocketStream implements ChannelStream {
     private final SocketChannel channel;
+    private final WireBytes wire;
     private Selector selector;
     private SelectionKey key;
     private int timeoutMs;
@@ -24,8 +26,9 @@ final class SocketStream implements ChannelStream {
     private long deadline;
     private String deadlineWhat;
 
-    SocketStream(SocketChannel channel) {
+    SocketStream(SocketChannel channel, WireBytes wire) {
         this.channel = channel;
+        this.wire = wire;
     }
 
     SocketChannel channel() {
@@ -51,6 +54,12 @@ final class SocketStream implements ChannelStream {
         this.deadlineWhat = what;
     }
 
+    private void counted(int read) {
+        if (read > 0) {
+            wire.received(read);
+        }
+    }
+
     @Override
     public int readSome(ByteBuffer dst) throws IOException {
         if (selector == null) {
@@ -58,11 +67,13 @@ final class SocketStream implements ChannelStream {
             do {
                 n = channel.read(dst);
             } while (n == 0);
+            counted(n);
             return n;
         }
         while (true) {
             int n = channel.read(dst);
             if (n != 0) {
+                counted(n);
                 return n;
             }
             await(SelectionKey.OP_READ, "read");
@@ -73,6 +84,7 @@ final class SocketStream implements ChannelStream {
     public void writeFully(ByteBuffer src) throws IOException {
         while (src.hasRemaining()) {
             int n = channel.write(src);
+            wire.sent(n);
             if (n == 0 && selector != null) {
                 await(SelectionKey.OP_WRITE, "write");
             }

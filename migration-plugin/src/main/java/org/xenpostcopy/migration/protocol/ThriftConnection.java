@@ -5,6 +5,7 @@ import org.apache.thrift.TConfiguration;
 import org.apache.thrift.protocol.TMultiplexedProtocol;
 import org.apache.thrift.transport.TTransportException;
 import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.SourcePages;
@@ -27,14 +28,14 @@ public final class ThriftConnection implements AutoCloseable {
     private final ChannelTransport transport;
     private final PooledBinaryProtocol protocol;
 
-    private ThriftConnection(InetSocketAddress given, int timeoutMs, ChannelSecurity security) {
+    private ThriftConnection(InetSocketAddress given, int timeoutMs, ChannelSecurity security, WireBytes wire) {
         InetSocketAddress peer = given.isUnresolved() ? new InetSocketAddress(given.getHostString(), given.getPort()) : given;
         if (peer.isUnresolved()) {
             throw new MigrationException("cannot reach the daemon at " + given.getHostString() + ":" + given.getPort()
                     + " (unknown host)");
         }
         try {
-            transport = ChannelTransport.connect(config(), peer, timeoutMs, security);
+            transport = ChannelTransport.connect(config(), peer, timeoutMs, security, wire);
             protocol = new PooledBinaryProtocol(transport, MAX_MESSAGE);
         } catch (TTransportException e) {
             String where = peer.getHostString() + ":" + peer.getPort();
@@ -50,7 +51,12 @@ public final class ThriftConnection implements AutoCloseable {
      *                            failed (why)" if the daemon was reached but the handshake failed
      */
     public static ThriftConnection open(InetSocketAddress peer, int timeoutMs, ChannelSecurity security) {
-        return new ThriftConnection(peer, timeoutMs, security);
+        return new ThriftConnection(peer, timeoutMs, security, WireBytes.uncounted());
+    }
+
+    /** As {@link #open(InetSocketAddress, int, ChannelSecurity)}, its socket's bytes counted in {@code wire}. */
+    static ThriftConnection open(InetSocketAddress peer, int timeoutMs, ChannelSecurity security, WireBytes wire) {
+        return new ThriftConnection(peer, timeoutMs, security, wire);
     }
 
     private static boolean isTls(Throwable t) {

@@ -16,8 +16,10 @@ import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
 import org.xenpostcopy.migration.peer.Reattachment;
 import org.xenpostcopy.migration.peer.Resume;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.TCompletion;
+import org.xenpostcopy.migration.protocol.thrift.TLatency;
 import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
 import org.xenpostcopy.migration.protocol.thrift.TLinkState;
 import org.xenpostcopy.migration.protocol.thrift.TReconnectReply;
@@ -44,6 +46,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
     private final String sessionId;
     private final int stallMs;
     private final org.xenpostcopy.migration.tls.ChannelSecurity security;
+    private final WireBytes counted;   // what this peer's connections carry
     private final ThriftConnection control;
     private final ThriftConnection bulk;
     private final MigrationReceiver.Client receiver;
@@ -53,15 +56,16 @@ final class ThriftDestinationPeer implements DestinationPeer {
     private volatile boolean closed;
 
     ThriftDestinationPeer(InetSocketAddress address, String sessionId, long controlTimeoutMs, int stallMs,
-                          org.xenpostcopy.migration.tls.ChannelSecurity security) {
+                          org.xenpostcopy.migration.tls.ChannelSecurity security, WireBytes wire) {
         this.address = address;
         this.sessionId = sessionId;
         this.stallMs = stallMs;
         this.security = security;
+        this.counted = wire;
         int connectMs = Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000));
-        this.control = ThriftConnection.open(address, connectMs, security);
+        this.control = ThriftConnection.open(address, connectMs, security, wire);
         try {
-            this.bulk = ThriftConnection.open(address, connectMs, security);
+            this.bulk = ThriftConnection.open(address, connectMs, security, wire);
         } catch (MigrationException e) {
             control.close();
             throw e;
@@ -145,10 +149,18 @@ final class ThriftDestinationPeer implements DestinationPeer {
                     c.getFaultLatency().getP99Us(), c.getFaultLatency().getMaxUs()), c.getPostCopyNanos(),
                     c.getGuestOpsAtResume(), c.getGuestOpsAtCompletion(), c.getGuestPagesTouched(), c.isVerified(),
                     c.getMismatchedPages(), c.getVerificationNote(), c.getDestinationDomid(), c.getCheckpoints(),
-                    c.getCheckpointPauseMs(), c.getCheckpointsDeferred());
+                    c.getCheckpointPauseMs(), c.getCheckpointsDeferred(), guestTime(c),
+                    new Completion.Wire(c.getWireBytesToSource(), c.getWireBytesToDestination()));
         } catch (TException e) {
             throw ThriftErrors.fromWire("complete", "the destination", address, e);
         }
+    }
+
+    /** Absent fields (an older destination, or a host that cannot tell) read as unknown. */
+    private static Completion.GuestTime guestTime(TCompletion c) {
+        TLatency b = c.getVcpuBlockedLatency();
+        return new Completion.GuestTime(b == null ? null : new Completion.Latency(b.getP50Us(), b.getP99Us(),
+                b.getMaxUs()), c.isSetFirstRanMs() ? c.getFirstRanMs() : -1);
     }
 
     @Override
@@ -168,7 +180,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
                 throw new PeerException(RemoteError.CONNECTION, "the connections to the destination are closed");
             }
             heartbeatConnection = ThriftConnection.open(address, Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000)),
-                    security);
+                    security, counted);
             heartbeatConnection.setTimeout(stallMs);
             heartbeats = heartbeatConnection.receiver();
         }

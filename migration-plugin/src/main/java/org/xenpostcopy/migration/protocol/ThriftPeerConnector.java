@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.SourcePeer;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 
 /** Opens peers over Thrift connections, every one of them secured as this daemon's {@link ChannelSecurity} says. */
@@ -27,8 +28,9 @@ public final class ThriftPeerConnector implements PeerConnector {
 
     @Override
     public DestinationPeer destination(InetSocketAddress address, String sessionId, long controlTimeoutMs,
-                                       int stallMs) {
-        ThriftDestinationPeer peer = new ThriftDestinationPeer(address, sessionId, controlTimeoutMs, stallMs, security);
+                                       int stallMs, WireBytes wire) {
+        ThriftDestinationPeer peer = new ThriftDestinationPeer(address, sessionId, controlTimeoutMs, stallMs, security,
+                wire);
         try {
             fetchers.expect(sessionId, peer.identity());
         } catch (RuntimeException e) {
@@ -39,7 +41,8 @@ public final class ThriftPeerConnector implements PeerConnector {
     }
 
     @Override
-    public SourcePeer source(InetSocketAddress address, String sessionId, long gfnCount, int stallMs) {
-        return new ThriftSourcePeer(address, sessionId, gfnCount, stallMs, security);
+    public SourcePeer source(InetSocketAddress address, String sessionId, long gfnCount, int stallMs,
+                             WireBytes wire) {
+        return new ThriftSourcePeer(address, sessionId, gfnCount, stallMs, security, wire);
     }
 }

@@ -7,6 +7,7 @@ import org.xenpostcopy.migration.peer.Checkpoint;
 import org.xenpostcopy.migration.peer.Fetched;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.SourcePeer;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.protocol.thrift.SourcePages;
 import org.xenpostcopy.migration.protocol.thrift.TCheckpoint;
 import org.xenpostcopy.migration.protocol.thrift.TFetchReply;
@@ -25,12 +26,12 @@ final class ThriftSourcePeer implements SourcePeer {
 
     /** @param stallMs a reply that does not come within this long is a cut */
     ThriftSourcePeer(InetSocketAddress address, String sessionId, long gfnCount, int stallMs,
-                     org.xenpostcopy.migration.tls.ChannelSecurity security) {
+                     org.xenpostcopy.migration.tls.ChannelSecurity security, WireBytes wire) {
         this.address = address;
         this.sessionId = sessionId;
         this.gfnCount = gfnCount;
         this.connection = ThriftConnection.open(address, Math.min(CONNECT_TIMEOUT_MS, Math.max(stallMs, 1000)),
-                security);
+                security, wire);
         connection.setTimeout(stallMs);
         this.pages = connection.pages();
     }

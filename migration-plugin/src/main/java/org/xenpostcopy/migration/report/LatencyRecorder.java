@@ -36,6 +36,14 @@ public final class LatencyRecorder {
         return Math.round(nanos / 100.0) / 10.0;
     }
 
+    /** Percentiles of samples recorded elsewhere (e.g. by the host, per fault), in nanoseconds. */
+    public static Percentiles percentiles(long[] nanos) {
+        LatencyRecorder r = new LatencyRecorder();
+        r.samples = nanos.length == 0 ? new long[1] : nanos.clone();
+        r.count = nanos.length;
+        return r.percentiles();
+    }
+
     public record Percentiles(double p50, double p99, double max) {
     }
 }

@@ -22,17 +22,29 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  *                        touches (-1 if the host cannot tell)
  * @param networkFaultRatio {@code networkFaults / guestPagesTouched}, the paper's share of network faults
  *                        (-1 if unknown)
- * @param faultLatencyUs  how long faulting vCPUs stayed blocked: from the request on the ring to its answer
+ * @param totalMigrationMs the migration from its start to the destination's completion, on the source's clock
+ * @param downtimeMs      from the guest's last instant on the source to its first on the destination
+ * @param downtimeFrom    {@code guest} if the hosts told those instants; {@code pause-unpause} if the source's pause
+ *                        call and the destination's unpause stand in for them (then an upper bound)
+ * @param bytesTransferred bytes through the sockets of every connection of the migration, both ways: TLS records
+ *                        and protocol framing included, TCP/IP headers not
+ * @param bytesToDestination of those, the bytes that went from the source to the destination
+ * @param bytesToSource   and those that went back (fetch requests, checkpoints, replies)
+ * @param faultLatencyUs  how long faulting vCPUs stayed blocked, as the guest lived it: from its access to a page not
+ *                        there (waiting for a ring slot included) to running again; all -1 if the host cannot tell
+ * @param pagerLatencyUs  the pager's side of the same faults: from the request leaving the ring to its answer
  * @param appThroughputBaseline guest operations per second before the migration (-1 if the host cannot tell)
  * @param appThroughputDuring   guest operations per second from resume to the last page loaded (-1 likewise)
  * @param verified        the destination's memory check passed (false if it failed or could not run)
- * @param prepareMs       start to source pause: the destination creating the domain with every page paged out
+ * @param prepareMs       the destination creating the domain (post-copy: with every page paged out), as the
+ *                        source's prepare call took
  * @param postCopyMs      destination unpause to the last page loaded
  * @param recovery        cuts of the link after the switch and what mending them cost
  */
-@JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "pagesTransferred",
-        "bytesTransferred", "duplicatePages", "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "minorFaults", "guestPagesTouched", "networkFaultRatio",
-        "faultLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
+@JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "downtimeFrom",
+        "pagesTransferred", "bytesTransferred", "bytesToDestination", "bytesToSource", "duplicatePages",
+        "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "minorFaults", "guestPagesTouched",
+        "networkFaultRatio", "faultLatencyUs", "pagerLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
         "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds", "recovery"})
 public record MigrationReport(
         String mode,
@@ -41,8 +53,11 @@ public record MigrationReport(
         long vmPages,
         double totalMigrationMs,
         double downtimeMs,
+        String downtimeFrom,
         long pagesTransferred,
         long bytesTransferred,
+        long bytesToDestination,
+        long bytesToSource,
         long duplicatePages,
         long pagesSkippedBallooned,
         long pagesFreeAtStart,
@@ -51,6 +66,7 @@ public record MigrationReport(
         long guestPagesTouched,
         double networkFaultRatio,
         FaultLatency faultLatencyUs,
+        FaultLatency pagerLatencyUs,
         double appThroughputBaseline,
         double appThroughputDuring,
         boolean verified,
@@ -65,9 +81,15 @@ public record MigrationReport(
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Fault latency percentiles in microseconds. */
+    /** Fault latency percentiles in microseconds; all -1 if unknown. */
     public record FaultLatency(@JsonProperty("p50") double p50, @JsonProperty("p99") double p99,
                                @JsonProperty("max") double max) {
+        public static final FaultLatency UNKNOWN = new FaultLatency(-1, -1, -1);
+
+        public boolean known() {
+            return max >= 0;
+        }
+
         public static FaultLatency of(LatencyRecorder.Percentiles p) {
             return new FaultLatency(p.p50(), p.p99(), p.max());
         }

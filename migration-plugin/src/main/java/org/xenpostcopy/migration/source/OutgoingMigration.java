@@ -21,6 +21,7 @@ import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.PeerConnector;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
 import org.xenpostcopy.migration.prepaging.PrePagingPolicies;
@@ -50,6 +51,8 @@ public final class OutgoingMigration {
     private final XenHost host;
     private final PageServer pageServer;
     private final PeerConnector peers;
+    /** What this migration's connections to the destination carry, at the socket. */
+    private final WireBytes wire = new WireBytes();
     private final InetSocketAddress self;
     private final DomainId domain;
     private final InetSocketAddress destination;
@@ -139,11 +142,14 @@ public final class OutgoingMigration {
         int batch = link.batchPages(options.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE);
         // Pre-copy hands over a whole guest: nothing to checkpoint.
         Checkpointing asked = mode == MigrationMode.PRECOPY ? Checkpointing.off() : options.checkpointing();
-        try (DestinationPeer peer = peers.destination(destination, sessionId, options.timeoutMs(), options.stallMs())) {
+        try (DestinationPeer peer = peers.destination(destination, sessionId, options.timeoutMs(), options.stallMs(),
+                wire)) {
             progress.update("prepare", 0, 0, 0);
             long target = readKiB(home + "/memory/target").orElse(config.memoryKiB());
+            long prepareCalled = System.nanoTime();
             Prepare.Reply prepared = peer.prepare(new Prepare(config, target, self, options.linkMbps(),
                     options.linkLatencyMs(), holes.now(), mode, options.stallMs(), asked));
+            report.prepared(System.nanoTime() - prepareCalled);
             // A destination that does not run the guest on our lease would never pause it: no fail-back then.
             Checkpointing checkpointing = asked.enabled() && prepared.leaseMs() != asked.leaseMs()
                     ? Checkpointing.off() : asked;
@@ -160,6 +166,8 @@ public final class OutgoingMigration {
             }
             phase.advanceTo(SourcePhase.SWITCHING);
             SourceSession[] session = new SourceSession[1];
+            // Made before the pause, so the guest's downtime does not pay for it.
+            CheckpointStore checkpointStore = checkpointing.enabled() ? new CheckpointStore(holes.gfnCount()) : null;
             SessionJournal.Entry journaled = new SessionJournal.Entry(sessionId, domain.value(),
                     destination.getHostString(), destination.getPort(), holes.gfnCount(),
                     options.prepaging().wireName(), options.batchPages(), options.linkMbps(), options.linkLatencyMs(),
@@ -179,7 +187,7 @@ public final class OutgoingMigration {
                     sw = new SourceSwitch(host, domain, mode, holes, peer).run(rounds, sender, atPause, outstanding -> {
                         SentPages sent = new SentPages(holes.gfnCount(), complement(outstanding));
                         session[0] = new SourceSession(sessionId, host, domain, holes.gfnCount(), sent,
-                                PrePagingPolicies.create(options, sent), link, checkpointing.enabled());
+                                PrePagingPolicies.create(options, sent), link, checkpointStore, wire);
                         pageServer.register(session[0]);
                     }, progress);
                     journal.write(journaled.handedOverNow());
@@ -213,13 +221,13 @@ public final class OutgoingMigration {
                             + s.pagesSent() + " pages had been sent after the switch): the guest ran on the"
                             + " destination, so this copy is out of date and is not resumed", e);
                 }
+                long completedAt = System.nanoTime();
                 long pagesSent = sender.pagesSent() + s.pagesSent();
                 host.domains().destroy(domain);
                 release(sessionId, s);
                 progress.update("done", pagesSent, pagesSent, done.networkFaults());
-                return report.build(sw, rounds.rounds(), prepared.destinationDomid(), pagesSent,
-                        sender.bytesSent() + s.wireBytes.get(), done, driver.cuts(), driver.pausedMs(),
-                        driver.resentPages(), s.checkpoints);
+                return report.build(sw, rounds.rounds(), prepared.destinationDomid(), pagesSent, wire, done,
+                        completedAt, driver.cuts(), driver.pausedMs(), driver.resentPages(), s.checkpoints);
             } finally {
                 if (session[0] != null) {
                     pageServer.unregister(session[0]);
@@ -240,7 +248,7 @@ public final class OutgoingMigration {
      */
     private MigrationException takeBack(String sessionId, Reconnector.NeverResumed why) {
         try (DestinationPeer again = peers.destination(destination, sessionId, options.timeoutMs(),
-                options.stallMs())) {
+                options.stallMs(), wire)) {
             again.abort("the resume never arrived: the source takes the guest back");
         } catch (MigrationException e) {
             handedOver = true;      // not confirmed: the copy here stays paused rather than risk two guests
@@ -263,7 +271,7 @@ public final class OutgoingMigration {
                 .run();
         handedOver = false;
         try (DestinationPeer again = peers.destination(destination, sessionId, Math.min(options.timeoutMs(),
-                options.stallMs()), options.stallMs())) {
+                options.stallMs()), options.stallMs(), wire)) {
             again.takenBack("the source runs the guest again: " + r.summary());
         } catch (MigrationException e) {
             // It learns on its next call to the page server; until then its lease holds its copy paused.
@@ -283,7 +291,7 @@ public final class OutgoingMigration {
             return;
         }
         try (DestinationPeer again = peers.destination(destination, sessionId, Math.min(options.timeoutMs(),
-                options.stallMs()), options.stallMs())) {
+                options.stallMs()), options.stallMs(), wire)) {
             again.released();
         } catch (MigrationException e) {
             LOG.log(Level.INFO, "outgoing {0}: the destination did not hear the release ({1}); its next ping will",

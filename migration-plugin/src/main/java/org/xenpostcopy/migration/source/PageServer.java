@@ -186,7 +186,6 @@ public final class PageServer {
         s.link.propagate();
         s.demandPages.addAndGet(n);
         s.alreadySentAnswers.addAndGet(already);
-        s.wireBytes.addAndGet(bytes);
         pages.flip();
         return new Fetched(new PageBatch(sentNow, n, pages), onTheirWay, already, granted);
     }

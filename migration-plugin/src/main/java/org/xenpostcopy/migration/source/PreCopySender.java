@@ -28,7 +28,6 @@ final class PreCopySender {
     private final ByteBuffer pages;
     private final long[] gfns;
     private long pagesSent;
-    private long bytesSent;
 
     PreCopySender(XenHost host, DomainId domain, DestinationPeer destination, LinkShaper link, int batchPages) {
         this.host = host;
@@ -75,7 +74,6 @@ final class PreCopySender {
             link.transmit(bytes, false);
             destination.push(new PageBatch(gfns, n, pages));
             sent += n;
-            bytesSent += bytes;
             afterBatch.run();
         }
         pagesSent += sent;
@@ -84,9 +82,5 @@ final class PreCopySender {
 
     long pagesSent() {
         return pagesSent;
-    }
-
-    long bytesSent() {
-        return bytesSent;
     }
 }

@@ -82,7 +82,6 @@ final class PushScheduler {
             // Counted before it goes: once claimed, the batch is as sent as it will be until a recovery asks the
             // destination what it has (some of it may land even if the write fails).
             session.pushedPages.addAndGet(n);
-            session.wireBytes.addAndGet(bytes);
             try {
                 destination.push(new PageBatch(gfns, n, pages));
             } catch (PeerException e) {

@@ -114,7 +114,8 @@ final class Reconnector {
             try {
                 // reconnect and recovered answer at once: a few stall limits, not the control timeout (minutes),
                 // bound an attempt, so a hung one neither eats the give-up time nor outlasts a --resume.
-                peer = peers.destination(destination, session.id, Math.min(controlTimeoutMs, 4L * stallMs), stallMs);
+                peer = peers.destination(destination, session.id, Math.min(controlTimeoutMs, 4L * stallMs), stallMs,
+                        session.wire);
                 phase.advance(SourcePhase.PAUSED, SourcePhase.RECOVERING);
                 progress.update("recovering", session.pagesSent(), session.sent.toSend(), session.demandRequests.get());
                 Reattachment r = peer.reconnect(session.gfnCount, self);

@@ -14,6 +14,7 @@ import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.PeerConnector;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.prepaging.PrePagingPolicies;
 import org.xenpostcopy.xen.DomainId;
@@ -62,7 +63,7 @@ final class ResumedMigration {
     private void release() {
         pageServer.released(entry.sessionId());
         try (DestinationPeer peer = peers.destination(destination, entry.sessionId(), Math.min(entry.timeoutMs(),
-                entry.stallMs()), entry.stallMs())) {
+                entry.stallMs()), entry.stallMs(), WireBytes.uncounted())) {
             peer.released();
         } catch (MigrationException e) {
             LOG.log(Level.INFO, "session {0}: the destination did not hear the release ({1}); its next ping will",
@@ -103,7 +104,7 @@ final class ResumedMigration {
     /** Whether the destination gave the session up: true only if the guest never ran there. */
     private boolean abortedAtDestination() {
         try (DestinationPeer peer = peers.destination(destination, entry.sessionId(), entry.timeoutMs(),
-                entry.stallMs())) {
+                entry.stallMs(), WireBytes.uncounted())) {
             peer.abort("the source daemon restarted before the switch completed");
             return true;
         } catch (PeerException e) {
@@ -127,7 +128,7 @@ final class ResumedMigration {
         LinkShaper link = new LinkShaper(entry.linkMbps(), entry.linkLatencyMs());
         SentPages sent = SentPages.allSent(entry.gfnCount());
         SourceSession session = new SourceSession(entry.sessionId(), host, domain, entry.gfnCount(), sent,
-                PrePagingPolicies.create(options, sent), link);
+                PrePagingPolicies.create(options, sent), link, null, WireBytes.uncounted());
         pageServer.register(session);
         try {
             PhaseMachine<SourcePhase> phase = new PhaseMachine<>("outgoing " + domain + " (resumed)",

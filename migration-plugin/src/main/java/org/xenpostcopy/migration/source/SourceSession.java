@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.prepaging.PrePagingPolicy;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Gfn;
@@ -22,7 +23,8 @@ final class SourceSession {
     final AtomicLong demandPages = new AtomicLong();
     final AtomicLong demandRequests = new AtomicLong();
     final AtomicLong alreadySentAnswers = new AtomicLong();
-    final AtomicLong wireBytes = new AtomicLong();
+    /** What the connections this side opens to the destination carry, from prepare on (reconnects included). */
+    final WireBytes wire;
     /**
      * For a session a restarted daemon took over: what the destination had settled (post-copy) and received (in
      * all) when it did; 0 otherwise. This daemon's own counts start after them.
@@ -42,12 +44,13 @@ final class SourceSession {
 
     SourceSession(String id, XenHost host, DomainId domain, long gfnCount, SentPages sent, PrePagingPolicy policy,
                   LinkShaper link) {
-        this(id, host, domain, gfnCount, sent, policy, link, false);
+        this(id, host, domain, gfnCount, sent, policy, link, null, new WireBytes());
     }
 
     SourceSession(String id, XenHost host, DomainId domain, long gfnCount, SentPages sent, PrePagingPolicy policy,
-                  LinkShaper link, boolean checkpointed) {
-        this.checkpoints = checkpointed ? new CheckpointStore(gfnCount) : null;
+                  LinkShaper link, CheckpointStore checkpoints, WireBytes wire) {
+        this.wire = wire;
+        this.checkpoints = checkpoints;
         this.id = id;
         this.host = host;
         this.domain = domain;

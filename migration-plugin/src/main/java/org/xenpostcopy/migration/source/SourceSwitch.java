@@ -15,6 +15,7 @@ import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestProbe;
 import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
@@ -35,13 +36,31 @@ final class SourceSwitch {
     private static final Logger LOG = System.getLogger(SourceSwitch.class.getName());
 
     /**
-     * The switch as it happened.
+     * The switch as it happened. The downtime runs from the guest's last instant here to its first there; the two
+     * hosts share no clock, so it is this host's part ({@code handOverNanos}: from the guest's last instant to the
+     * resume call's arrival there, counting half the call's network time) plus the destination's part, which its
+     * completion reports (from the call's arrival to the guest's first instant there).
      *
-     * @param outstanding gfns still to send after the switch (post-copy, hybrid)
-     * @param downtimeNanos from the pause here to the unpause there, estimated without a shared clock
+     * @param pausedAt       when the pause was asked for
+     * @param handOverNanos  the guest's last instant here to the resume's arrival there
+     * @param lastInstantSeen whether the host told the guest's last instant (else the pause call's start stands in:
+     *                       the downtime is then over-, never under-stated)
+     * @param resumeMs       the destination's time from the call's arrival to its unpause, for a destination whose
+     *                       host cannot tell the guest's first instant
+     * @param outstanding    gfns still to send after the switch (post-copy, hybrid)
      */
-    record Switched(long pausedAt, long downtimeNanos, GfnBitmap holes, GfnBitmap outstanding, long vcpuBytes,
-                    boolean stopAndCopy) {
+    record Switched(long pausedAt, long handOverNanos, boolean lastInstantSeen, double resumeMs, GfnBitmap holes,
+                    GfnBitmap outstanding, long vcpuBytes, boolean stopAndCopy) {
+
+        /** The downtime, given the destination's account of the guest's first instant there ({@code -1}: none). */
+        long downtimeNanos(double firstRanMs) {
+            return handOverNanos + (long) ((firstRanMs >= 0 ? firstRanMs : resumeMs) * 1e6);
+        }
+
+        /** Whether both ends of the downtime are the guest's own instants, not dom0's pause and unpause calls. */
+        boolean downtimeFromGuest(double firstRanMs) {
+            return lastInstantSeen && firstRanMs >= 0;
+        }
     }
 
     /**
@@ -89,9 +108,15 @@ final class SourceSwitch {
         GfnBitmap finalHoles;
         List<VcpuState> vcpus;
         GfnBitmap outstanding;
+        long tLast;
+        boolean lastSeen;
         try {
             host.domains().suspendForMigration(domain);
             tPaused = System.nanoTime();
+            long stopped = host.guestProbe().flatMap(p -> p.runBounds(domain)).map(GuestProbe.RunBounds::stoppedAt)
+                    .orElse(-1L);
+            lastSeen = stopped >= tPause && stopped <= tPaused;
+            tLast = lastSeen ? stopped : tPause;
             atPause.run();
             finalHoles = holes.now();
             vcpus = host.domains().vcpuStates(domain);
@@ -123,20 +148,20 @@ final class SourceSwitch {
                         + "); it keeps running here", e);
             }
             // Unknown: the resume may have run there (its reply lost) or not. Recovery finds out.
-            throw new Unconfirmed(new Switched(tPause, System.nanoTime() - tPause, finalHoles, outstanding, vcpuBytes,
-                    mode == MigrationMode.PRECOPY), e);
+            throw new Unconfirmed(new Switched(tPause, System.nanoTime() - tLast, lastSeen, 0, finalHoles, outstanding,
+                    vcpuBytes, mode == MigrationMode.PRECOPY), e);
         }
         long tReply = System.nanoTime();
-        // Downtime ends when the destination unpauses. Without a shared clock, that moment is the call's send time
-        // plus half the network time of the call (its round trip less the destination's handling) plus the
-        // destination's own time to unpause.
+        // Without a shared clock, the call arrived there half its network time (its round trip less the
+        // destination's handling) after it left here.
         double networkMs = Math.max(0, (tReply - tSend) / 1e6 - resumed.handlerMs());
-        long tResumed = tSend + (long) ((networkMs / 2 + resumed.resumeMs()) * 1e6);
-        LOG.log(Level.DEBUG, "{0}: downtime {1} ms = pause {2} + state and last pages {3} + network {4} + destination {5}",
-                domain, ms(tResumed - tPause), ms(tPaused - tPause), ms(tSend - tPaused),
-                String.format(Locale.ROOT, "%.3f", networkMs / 2), String.format(Locale.ROOT, "%.3f", resumed.resumeMs()));
-        return new Switched(tPause, tResumed - tPause, finalHoles, outstanding, vcpuBytes,
-                mode == MigrationMode.PRECOPY);
+        long tArrived = tSend + (long) (networkMs / 2 * 1e6);
+        LOG.log(Level.DEBUG, "{0}: downtime here {1} ms = pause {2} + state and last pages {3} + network {4}; then the"
+                + " destination's {5} ms to unpause", domain, ms(tArrived - tLast), ms(tPaused - tLast),
+                ms(tSend - tPaused), String.format(Locale.ROOT, "%.3f", networkMs / 2),
+                String.format(Locale.ROOT, "%.3f", resumed.resumeMs()));
+        return new Switched(tPause, tArrived - tLast, lastSeen, resumed.resumeMs(), finalHoles, outstanding,
+                vcpuBytes, mode == MigrationMode.PRECOPY);
     }
 
     /** The guest's memory/target now, in KiB (0 if it has none readable): the balloon may have moved it. */

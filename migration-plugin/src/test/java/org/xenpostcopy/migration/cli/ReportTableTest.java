@@ -13,9 +13,11 @@ class ReportTableTest {
 
     private static MigrationReport report(String prepaging, long network, long minor, long touched,
                                           MigrationReport.Recovery recovery) {
-        return new MigrationReport("postcopy", prepaging, false, 262_144, 9000, 40, 262_144, 1_075_000_000L, 0, 0, -1,
+        return new MigrationReport("postcopy", prepaging, false, 262_144, 9000, 40, "guest", 262_144,
+                1_075_000_000L, 1_070_000_000L, 5_000_000L, 0, 0, -1,
                 network, minor, touched, MigrationReport.networkFaultRatio(network, touched),
-                new MigrationReport.FaultLatency(400, 2000, 9000), 50_000, 40_000, true, 0, "ok", 500, 8000, 1, 1, 0,
+                new MigrationReport.FaultLatency(400, 2000, 9000), new MigrationReport.FaultLatency(300, 1900, 8000),
+                50_000, 40_000, true, 0, "ok", 500, 8000, 1, 1, 0,
                 recovery);
     }
 

@@ -88,8 +88,8 @@ class HostControlServiceTest {
     @Test
     void aFinishedMigrationHandsOverItsReport() {
         service.create("vm", 16, "idle", 1);
-        MigrationReport report = new MigrationReport("postcopy", "bubble", false, 1, 1, 1, 1, 1, 0, 0, -1, 0, 0, -1, -1,
-                new MigrationReport.FaultLatency(0, 0, 0), -1, -1, true, 0, "", 0, 0, 1, 2, 0, MigrationReport.Recovery.NONE);
+        MigrationReport report = new MigrationReport("postcopy", "bubble", false, 1, 1, 1, "guest", 1, 1, 1, 0, 0, 0,
+                -1, 0, 0, -1, -1, new MigrationReport.FaultLatency(0, 0, 0), MigrationReport.FaultLatency.UNKNOWN, -1, -1, true, 0, "", 0, 0, 1, 2, 0, MigrationReport.Recovery.NONE);
         migrator.set((domain, destination, options, progress) -> report);
         String id = service.startMigration(new MigrateRequest("vm", DEST, MigrationOptions.defaults()));
         MigrationStatus s = awaitFinished(id);

@@ -91,14 +91,9 @@ class IncomingMigrationTest {
         order.verify(store).write("/local/domain/7/memory/target", "200000");
         order.verify(pagingChannel).enable(DOM);
         order.verify(domains).decreaseReservation(DOM, h);
-        for (long g = 0; g < PAGES; g++) {
-            if (g == 3 || g == 60) {
-                continue;
-            }
-            order.verify(paging).nominate(Gfn.of(g));
-            order.verify(paging).evict(Gfn.of(g));
-        }
-        verify(paging, never()).nominate(Gfn.of(3));
+        GfnBitmap rest = GfnBitmap.full(PAGES);
+        rest.andNot(h);
+        order.verify(paging).evictAll(rest);     // every gfn but the holes, in one call
         verify(domains, never()).unpause(any());
     }
 
@@ -107,9 +102,9 @@ class IncomingMigrationTest {
         when(domains.toolstackPages(DOM)).thenReturn(List.of(Gfn.of(62), Gfn.of(63)));
         prepared(holes(3, 62, 63));     // the source counts its own toolstack pages as holes
         verify(domains).decreaseReservation(DOM, holes(3));
-        verify(paging, never()).nominate(Gfn.of(62));
-        verify(paging, never()).nominate(Gfn.of(63));
-        verify(paging).evict(Gfn.of(61));
+        GfnBitmap rest = GfnBitmap.full(PAGES);
+        rest.andNot(holes(3, 62, 63));
+        verify(paging).evictAll(rest);
     }
 
     @Test
@@ -117,13 +112,13 @@ class IncomingMigrationTest {
         when(memory.gfnCount(DOM)).thenReturn(PAGES + 1);
         XenException e = assertThrows(XenException.class, () -> prepared(holes()));
         assertEquals(true, e.getMessage().contains("spans 65 gfns here"), e.getMessage());
-        verify(paging, never()).evict(any());
+        verify(paging, never()).evictAll(any());
         verify(domains).destroy(DOM);
     }
 
     @Test
     void aFailedPrepareGivesUpThePagerAndDestroysTheDomain() {
-        doThrow(new XenException("xc_mem_paging_evict", Errno.EBUSY, "test")).when(paging).evict(Gfn.of(5));
+        doThrow(new XenException("xc_mem_paging_evict", Errno.EBUSY, "test")).when(paging).evictAll(any());
         assertThrows(XenException.class, () -> prepared(holes()));
         verify(paging).close();
         verify(domains).destroy(DOM);
@@ -170,8 +165,7 @@ class IncomingMigrationTest {
         m.resume(resume(holes(3)), 0);
         InOrder order = inOrder(domains, paging);
         order.verify(domains).populate(DOM, holes(9));
-        order.verify(paging).nominate(Gfn.of(9));
-        order.verify(paging).evict(Gfn.of(9));
+        order.verify(paging).evictAll(holes(9));
         assertEquals(63, m.expectedCount());
     }
 

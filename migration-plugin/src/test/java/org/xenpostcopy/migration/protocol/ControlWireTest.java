@@ -46,8 +46,9 @@ class ControlWireTest {
 
     @Test
     void aFinishedStatusCarriesTheReport() {
-        MigrationReport report = new MigrationReport("postcopy", "bubble", false, 100, 12.5, 1.25, 100, 409_600, 0, 0,
-                -1, 3, 4, 50, 0.06, new MigrationReport.FaultLatency(10, 20, 30), -1, -1, true, 0, "ok", 2.5, 8.0, 1, 2, 0, MigrationReport.Recovery.NONE);
+        MigrationReport report = new MigrationReport("postcopy", "bubble", false, 100, 12.5, 1.25, "pause-unpause", 100,
+                409_600, 400_000, 9_600, 0, 0, -1, 3, 4, 50, 0.06, new MigrationReport.FaultLatency(10, 20, 30),
+                new MigrationReport.FaultLatency(5, 15, 25), -1, -1, true, 0, "ok", 2.5, 8.0, 1, 2, 0, MigrationReport.Recovery.NONE);
         MigrationStatus done = new MigrationStatus("done", 100, 100, 3, true, Optional.of(report), Optional.empty());
         MigrationStatus back = ControlWire.toDomain(ControlWire.toWire(done));
         assertEquals(done.phase(), back.phase());

@@ -20,11 +20,12 @@ class LatencyRecorderTest {
 
     @Test
     void reportJsonRoundTripsWithThePublicFieldNames() {
-        MigrationReport m = new MigrationReport("postcopy", "bubble", true, 10, 1.5, 0.5, 9, 36_936, 0, 1, 3, 2, 1, 5, 0.4,
-                new MigrationReport.FaultLatency(10, 20, 30), 100, 90, true, 0, "ok", 1, 2, 3, 4, 0, MigrationReport.Recovery.NONE);
+        MigrationReport m = new MigrationReport("postcopy", "bubble", true, 10, 1.5, 0.5, "guest", 9, 36_936, 36_000,
+                936, 0, 1, 3, 2, 1, 5, 0.4, new MigrationReport.FaultLatency(10, 20, 30),
+                new MigrationReport.FaultLatency(8, 18, 28), 100, 90, true, 0, "ok", 1, 2, 3, 4, 0, MigrationReport.Recovery.NONE);
         String json = m.toJson();
         for (String field : new String[] {"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs",
-                "pagesTransferred", "bytesTransferred", "pagesSkippedBallooned", "networkFaults", "minorFaults", "guestPagesTouched", "networkFaultRatio",
+                "downtimeFrom", "pagesTransferred", "bytesTransferred", "bytesToDestination", "bytesToSource", "pagerLatencyUs", "pagesSkippedBallooned", "networkFaults", "minorFaults", "guestPagesTouched", "networkFaultRatio",
                 "faultLatencyUs", "p50", "p99", "max", "appThroughputBaseline", "appThroughputDuring", "verified",
                 "mismatchedPages"}) {
             assertEquals(true, json.contains("\"" + field + "\""), field);

@@ -21,6 +21,7 @@ import org.mockito.InOrder;
 import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.peer.Checkpoint;
 import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.prepaging.PrePagingPolicy;
@@ -46,7 +47,8 @@ class FailBackTest {
     private final DomainControl domains = mock(DomainControl.class);
     private final GuestMemory memory = mock(GuestMemory.class);
     private final SourceSession session = new SourceSession("s", host, DOM, SPAN,
-            new SentPages(SPAN, new GfnBitmap(SPAN)), mock(PrePagingPolicy.class), LinkShaper.unshaped(), true);
+            new SentPages(SPAN, new GfnBitmap(SPAN)), mock(PrePagingPolicy.class), LinkShaper.unshaped(),
+            new CheckpointStore(SPAN), WireBytes.uncounted());
     // the shortest lease there is, so the wait it imposes stays short
     private final Checkpointing checkpointing = new Checkpointing(10, 100);
 

@@ -91,7 +91,7 @@ class OutgoingMigrationTest {
         GfnBitmap oneDirty = new GfnBitmap(PAGES);
         oneDirty.set(4);
         when(dirty.readAndClear(DOM)).thenReturn(oneDirty);
-        when(peers.destination(any(), anyString(), anyLong(), anyInt())).thenReturn(peer);
+        when(peers.destination(any(), anyString(), anyLong(), anyInt(), any())).thenReturn(peer);
         when(peer.prepare(any())).thenReturn(new Prepare.Reply(9, 1.0));
         // Nothing expected: the heartbeats' progress watch has nothing to hold against a mock that loads nothing.
         when(peer.heartbeat()).thenReturn(new LinkState("RUNNING", 0, 0));
@@ -179,7 +179,7 @@ class OutgoingMigrationTest {
                 () -> outgoing.migrate(DOM, dest, options, MigrationProgress.NONE));
         assertTrue(again.getMessage().contains("was handed over to another host"), again.getMessage());
         // The first migration and its one reconnect attempt; the refused second migration opens nothing.
-        verify(peers, org.mockito.Mockito.times(2)).destination(any(), anyString(), anyLong(), anyInt());
+        verify(peers, org.mockito.Mockito.times(2)).destination(any(), anyString(), anyLong(), anyInt(), any());
     }
 
     @Test
@@ -230,7 +230,7 @@ class OutgoingMigrationTest {
         DestinationPeer first = peer;
         when(peer.complete(any())).thenThrow(new PeerException(RemoteError.CONNECTION, "complete failed: reset"));
         AtomicInteger attempts = new AtomicInteger();
-        when(peers.destination(any(), anyString(), anyLong(), anyInt())).thenAnswer(inv -> {
+        when(peers.destination(any(), anyString(), anyLong(), anyInt(), any())).thenAnswer(inv -> {
             if (attempts.incrementAndGet() == 1) {
                 return first;
             }

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.peer.Fetched;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.prepaging.PrePagingPolicy;
@@ -78,7 +79,7 @@ class PageServerTest {
     @Test
     void answersGrantTheLeaseUntilRevokedAndATakenBackSessionIsRefusedEvenAfterItEnds() {
         SourceSession s = new SourceSession("c", host, DOM, 16, new SentPages(16, new GfnBitmap(16)),
-                mock(PrePagingPolicy.class), LinkShaper.unshaped(), true);
+                mock(PrePagingPolicy.class), LinkShaper.unshaped(), new CheckpointStore(16), WireBytes.uncounted());
         server.register(s);
         assertTrue(server.fetch("c", new long[0], 0).granted(), "a ping grants");
         assertTrue(server.fetch("c", new long[] {1}, 1).granted(), "a fetch grants");

@@ -65,7 +65,7 @@ class ResumedMigrationTest {
             dst.position(dst.position() + Gfn.PAGE_SIZE);
             return null;
         }).when(memory).read(eq(DOM), any(), any());
-        when(peers.destination(any(), anyString(), anyLong(), anyInt())).thenReturn(peer);
+        when(peers.destination(any(), anyString(), anyLong(), anyInt(), any())).thenReturn(peer);
         // Nothing expected: the heartbeats' progress watch has nothing to hold against a mock that loads nothing.
         when(peer.heartbeat()).thenReturn(new LinkState("RUNNING", 0, 0));
         when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", PAGES, PAGES, 0, 1, DomainInfo.State.PAUSED));

@@ -10,6 +10,7 @@ import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestProbe;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenStore;
 import org.xenpostcopy.xen.XenStoreWatch;
@@ -56,6 +57,7 @@ final class EmulatedDomain implements GuestPlatform {
     // what the host shows of the guest's activity
     private final AtomicLong vcpuFaults = new AtomicLong();
     private final AtomicLong vcpuBlockedNanos = new AtomicLong();
+    private final FaultWaitLog faultWaits = new FaultWaitLog();
 
     EmulatedDomain(DomainId id, DomainConfig config, XenStore store, boolean boot) {
         this(id, config, store, boot, null, null);
@@ -80,7 +82,11 @@ final class EmulatedDomain implements GuestPlatform {
         long pages = config.memoryPages();
         this.memory = persistence == null ? new GuestPhysicalMemory(pages) : persistence.memory(pages, restored);
         this.p2m = persistence == null ? new P2mTable(id, pages, P2mTable.RAM_RW) : persistence.p2m(id, pages, restored);
-        if (restored == null) {
+        if (restored == null && boot) {
+            // A booted guest's memory is backed at once, as Xen populates a domain's physmap when it creates it. A
+            // domain created to receive a migration is backed as its pages arrive, as Xen's restore populates each
+            // batch it receives: backing (and zeroing) memory that every page then overwrites, or that post-copy
+            // pages straight out, would only lengthen the prepare.
             memory.populateAll();
         }
         this.touchedWords = new long[(int) ((pages + 63) >>> 6)];
@@ -190,7 +196,9 @@ final class EmulatedDomain implements GuestPlatform {
             long t0 = System.nanoTime();
             paging.faultAndWait(vcpu, gfn, P2mTable.toPublic(type).code(), this.vcpu::checkAlive);
             vcpuFaults.incrementAndGet();
-            vcpuBlockedNanos.addAndGet(System.nanoTime() - t0);
+            long waited = System.nanoTime() - t0;
+            vcpuBlockedNanos.addAndGet(waited);
+            faultWaits.record(waited);
         }
     }
 
@@ -304,6 +312,14 @@ final class EmulatedDomain implements GuestPlatform {
 
     long vcpuBlockedNanos() {
         return vcpuBlockedNanos.get();
+    }
+
+    long[] faultWaitNanos() {
+        return faultWaits.snapshot();
+    }
+
+    GuestProbe.RunBounds runBounds() {
+        return vcpu.runBounds();
     }
 
     long droppedPagingResponses() {

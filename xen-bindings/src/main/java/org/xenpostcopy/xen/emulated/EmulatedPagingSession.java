@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
 import org.xenpostcopy.xen.XenException;
@@ -74,6 +75,24 @@ final class EmulatedPagingSession implements PagingSession {
             memory.scrub(g);
             p2m.set(g, P2mTable.PAGED);
         }
+    }
+
+    /** One pass over the p2m: each gfn nominated and evicted under one hold of its lock. */
+    @Override
+    public void evictAll(GfnBitmap gfns) {
+        gfns.forEach(g -> {
+            p2m.checkRange("xc_mem_paging_nominate", g);
+            synchronized (p2m.lock(g)) {
+                p2m.checkNotFreed("xc_mem_paging_nominate");
+                byte t = p2m.get(g);
+                if (t != P2mTable.RAM_RW) {
+                    throw new XenException("xc_mem_paging_nominate", Errno.EBUSY,
+                            String.format("%s gfn 0x%x is %s", id, g, P2mTable.toPublic(t)));
+                }
+                memory.scrub(g);
+                p2m.set(g, P2mTable.PAGED);
+            }
+        });
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.GuestProbe;
 import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.emulated.guest.BalloonDriver;
@@ -49,6 +50,9 @@ final class EmulatedVcpu {
     private final Thread vcpuThread;
 
     private final AtomicLong opsCompleted = new AtomicLong();
+    /** System.nanoTime() when the vCPU first left its park on this host, and when it last parked for a pause. */
+    private volatile long firstRanAt = -1;
+    private volatile long stoppedAt = -1;
 
     /**
      * A vCPU with {@code regs} (null: none yet, it waits for a context), paused or not, crashed ({@code crash} not
@@ -145,15 +149,24 @@ final class EmulatedVcpu {
             while (!dying && (pauseCount > 0 || regs == null)) {
                 if (!vcpuParked) {
                     vcpuParked = true;
+                    stoppedAt = System.nanoTime();   // the guest's last instant before this pause
                     schedChanged.signalAll();
                 }
                 schedChanged.await();
             }
             vcpuParked = false;
+            if (firstRanAt < 0 && !dying) {
+                firstRanAt = System.nanoTime();
+            }
             return !dying;
         } finally {
             sched.unlock();
         }
+    }
+
+    /** The guest's first instant on this host and its last before the latest pause (-1 where none yet). */
+    GuestProbe.RunBounds runBounds() {
+        return new GuestProbe.RunBounds(firstRanAt, vcpuParked ? stoppedAt : -1);
     }
 
     /** Halts the vCPU for up to {@code nanos}, waking early for a pause or kernel work. */

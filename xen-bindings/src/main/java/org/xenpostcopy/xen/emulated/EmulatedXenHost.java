@@ -63,6 +63,16 @@ public final class EmulatedXenHost implements XenHost {
         }
 
         @Override
+        public Optional<long[]> faultWaitNanos(DomainId id) {
+            return Optional.of(domain("faultWaitNanos", id).faultWaitNanos());
+        }
+
+        @Override
+        public Optional<RunBounds> runBounds(DomainId id) {
+            return Optional.of(domain("runBounds", id).runBounds());
+        }
+
+        @Override
         public Verification verify(DomainId id) {
             GuestOracle.Verdict v = verifyGuest(id);
             long consoleMismatches = guestConsole(id).mismatches();

@@ -17,6 +17,8 @@ import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestProbe;
 import org.xenpostcopy.xen.NoSuchDomainException;
 import org.xenpostcopy.xen.P2mType;
 import org.xenpostcopy.xen.PagingRequest;
@@ -164,6 +166,70 @@ class EmulatedPagingTest {
             assertTrue(foreign.get(0).foreign() && !foreign.get(0).vcpuPaused());
         }
         assertThrows(NoSuchDomainException.class, () -> host.paging().enable(DomainId.of(99)));
+    }
+
+    @Test
+    void evictAllPagesAReceiverOutInOneCallAndRefusesWhatNominateRefuses() {
+        DomainId d = host.domains().create(DomainConfig.ofMiB("receiver", 16, "idle", 42), false);
+        try (PagingSession s = host.paging().enable(d)) {
+            GfnBitmap all = GfnBitmap.full(host.memory().gfnCount(d));
+            s.evictAll(all);
+            assertEquals(4096, host.domains().info(d).pagedPages());
+            XenException again = assertThrows(XenException.class, () -> s.evictAll(all));
+            assertTrue(again.is(Errno.EBUSY) && again.getMessage().contains("gfn 0x0 is PAGED"), again.getMessage());
+            GfnBitmap beyond = new GfnBitmap(4097);
+            beyond.set(4096);
+            assertTrue(assertThrows(XenException.class, () -> s.evictAll(beyond)).is(Errno.EINVAL));
+            ByteBuffer page = ByteBuffer.allocateDirect(4096);
+            page.putLong(0, 0xC0FFEE);
+            s.load(Gfn.of(7), page);
+            ByteBuffer back = ByteBuffer.allocateDirect(4096);
+            host.memory().read(d, Gfn.of(7), back);
+            assertEquals(0xC0FFEE, back.getLong(0), "a page loaded into a receiver that was never backed");
+        }
+    }
+
+    @Test
+    void aVcpuHeldOnAPagedOutGfnShowsThatWaitAsItsFaultLatency() throws Exception {
+        DomainId d = runningGuest("stress-write:1M@0", 16, 500);
+        host.domains().pause(d);
+        try (TestPager pager = new TestPager(host, d, TestPager.inMemory())) {
+            pager.pageOutAll();
+            host.domains().unpause(d);
+            PagingSession session = pager.session();
+            List<PagingRequest> reqs = new ArrayList<>();
+            while (reqs.isEmpty()) {
+                session.awaitRequests(reqs, 1, TimeUnit.SECONDS);
+            }
+            long heldUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+            // The fault under test is a page held back for 50 ms: the hold is the input, not a wait for a condition.
+            while (System.nanoTime() < heldUntil) {
+                java.util.concurrent.locks.LockSupport.parkNanos(heldUntil - System.nanoTime());
+            }
+            PagingRequest r = reqs.get(0);
+            pager.pageIn(r.gfn().value(), ByteBuffer.allocateDirect(4096));
+            session.respond(r);
+            session.pushResponses();
+            Await.until(() -> host.guestProbe().orElseThrow().faultWaitNanos(d).orElseThrow().length >= 1, WAIT,
+                    () -> "the vCPU running again");
+            long[] waits = host.guestProbe().orElseThrow().faultWaitNanos(d).orElseThrow();
+            assertTrue(waits[0] >= TimeUnit.MILLISECONDS.toNanos(50), "waited " + waits[0] + " ns");
+            host.domains().destroy(d);
+        }
+    }
+
+    @Test
+    void theGuestsFirstAndLastInstantsBoundItsPause() {
+        DomainId d = runningGuest("idle", 16, 5);
+        GuestProbe probe = host.guestProbe().orElseThrow();
+        GuestProbe.RunBounds running = probe.runBounds(d).orElseThrow();
+        assertTrue(running.firstRanAt() > 0 && running.stoppedAt() == -1, running.toString());
+        long before = System.nanoTime();
+        host.domains().pause(d);
+        long after = System.nanoTime();
+        long stopped = probe.runBounds(d).orElseThrow().stoppedAt();
+        assertTrue(stopped >= before && stopped <= after, "stopped at " + stopped + ", paused in " + before + ".." + after);
+        assertEquals(running.firstRanAt(), probe.runBounds(d).orElseThrow().firstRanAt(), "the first instant stays");
     }
 
     private long firstDataGfnWithVersionAtLeast(DomainId d, long version) {

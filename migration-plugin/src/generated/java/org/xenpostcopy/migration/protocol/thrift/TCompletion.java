@@ -26,6 +26,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField CHECKPOINT_PAUSE_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointPauseMs", org.apache.thrift.protocol.TType.DOUBLE, (short)15);
   private static final org.apache.thrift.protocol.TField MINOR_FAULTS_FIELD_DESC = new org.apache.thrift.protocol.TField("minorFaults", org.apache.thrift.protocol.TType.I64, (short)16);
   private static final org.apache.thrift.protocol.TField CHECKPOINTS_DEFERRED_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointsDeferred", org.apache.thrift.protocol.TType.I64, (short)17);
+  private static final org.apache.thrift.protocol.TField VCPU_BLOCKED_LATENCY_FIELD_DESC = new org.apache.thrift.protocol.TField("vcpuBlockedLatency", org.apache.thrift.protocol.TType.STRUCT, (short)18);
+  private static final org.apache.thrift.protocol.TField FIRST_RAN_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("firstRanMs", org.apache.thrift.protocol.TType.DOUBLE, (short)19);
+  private static final org.apache.thrift.protocol.TField WIRE_BYTES_TO_SOURCE_FIELD_DESC = new org.apache.thrift.protocol.TField("wireBytesToSource", org.apache.thrift.protocol.TType.I64, (short)20);
+  private static final org.apache.thrift.protocol.TField WIRE_BYTES_TO_DESTINATION_FIELD_DESC = new org.apache.thrift.protocol.TField("wireBytesToDestination", org.apache.thrift.protocol.TType.I64, (short)21);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
@@ -67,6 +71,20 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
    * checkpoints put off because pausing the guest for them would have taken too long
    */
   public long checkpointsDeferred; // optional
+  /**
+   * how long faulting vCPUs stayed blocked, as the guest lived it (absent: the host cannot tell); faultLatency
+   * is the pager's side, from the ring to the answer
+   */
+  public @org.apache.thrift.annotation.Nullable TLatency vcpuBlockedLatency; // optional
+  /**
+   * ms from the resume call's arrival to the guest's first instant here (absent: the host cannot tell)
+   */
+  public double firstRanMs; // optional
+  /**
+   * bytes through the sockets of the connections the destination opened (demand, checkpoints), each way
+   */
+  public long wireBytesToSource; // optional
+  public long wireBytesToDestination; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -106,7 +124,21 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     /**
      * checkpoints put off because pausing the guest for them would have taken too long
      */
-    CHECKPOINTS_DEFERRED((short)17, "checkpointsDeferred");
+    CHECKPOINTS_DEFERRED((short)17, "checkpointsDeferred"),
+    /**
+     * how long faulting vCPUs stayed blocked, as the guest lived it (absent: the host cannot tell); faultLatency
+     * is the pager's side, from the ring to the answer
+     */
+    VCPU_BLOCKED_LATENCY((short)18, "vcpuBlockedLatency"),
+    /**
+     * ms from the resume call's arrival to the guest's first instant here (absent: the host cannot tell)
+     */
+    FIRST_RAN_MS((short)19, "firstRanMs"),
+    /**
+     * bytes through the sockets of the connections the destination opened (demand, checkpoints), each way
+     */
+    WIRE_BYTES_TO_SOURCE((short)20, "wireBytesToSource"),
+    WIRE_BYTES_TO_DESTINATION((short)21, "wireBytesToDestination");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -154,6 +186,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return MINOR_FAULTS;
         case 17: // CHECKPOINTS_DEFERRED
           return CHECKPOINTS_DEFERRED;
+        case 18: // VCPU_BLOCKED_LATENCY
+          return VCPU_BLOCKED_LATENCY;
+        case 19: // FIRST_RAN_MS
+          return FIRST_RAN_MS;
+        case 20: // WIRE_BYTES_TO_SOURCE
+          return WIRE_BYTES_TO_SOURCE;
+        case 21: // WIRE_BYTES_TO_DESTINATION
+          return WIRE_BYTES_TO_DESTINATION;
         default:
           return null;
       }
@@ -211,8 +251,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __CHECKPOINTPAUSEMS_ISSET_ID = 11;
   private static final int __MINORFAULTS_ISSET_ID = 12;
   private static final int __CHECKPOINTSDEFERRED_ISSET_ID = 13;
-  private short __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS,_Fields.CHECKPOINTS_DEFERRED};
+  private static final int __FIRSTRANMS_ISSET_ID = 14;
+  private static final int __WIREBYTESTOSOURCE_ISSET_ID = 15;
+  private static final int __WIREBYTESTODESTINATION_ISSET_ID = 16;
+  private int __isset_bitfield = 0;
+  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS,_Fields.CHECKPOINTS_DEFERRED,_Fields.VCPU_BLOCKED_LATENCY,_Fields.FIRST_RAN_MS,_Fields.WIRE_BYTES_TO_SOURCE,_Fields.WIRE_BYTES_TO_DESTINATION};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -247,6 +290,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     tmpMap.put(_Fields.MINOR_FAULTS, new org.apache.thrift.meta_data.FieldMetaData("minorFaults", org.apache.thrift.TFieldRequirementType.DEFAULT, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.CHECKPOINTS_DEFERRED, new org.apache.thrift.meta_data.FieldMetaData("checkpointsDeferred", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.VCPU_BLOCKED_LATENCY, new org.apache.thrift.meta_data.FieldMetaData("vcpuBlockedLatency", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TLatency.class)));
+    tmpMap.put(_Fields.FIRST_RAN_MS, new org.apache.thrift.meta_data.FieldMetaData("firstRanMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.DOUBLE)));
+    tmpMap.put(_Fields.WIRE_BYTES_TO_SOURCE, new org.apache.thrift.meta_data.FieldMetaData("wireBytesToSource", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.WIRE_BYTES_TO_DESTINATION, new org.apache.thrift.meta_data.FieldMetaData("wireBytesToDestination", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TCompletion.class, metaDataMap);
@@ -324,6 +375,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.checkpointPauseMs = other.checkpointPauseMs;
     this.minorFaults = other.minorFaults;
     this.checkpointsDeferred = other.checkpointsDeferred;
+    if (other.isSetVcpuBlockedLatency()) {
+      this.vcpuBlockedLatency = new TLatency(other.vcpuBlockedLatency);
+    }
+    this.firstRanMs = other.firstRanMs;
+    this.wireBytesToSource = other.wireBytesToSource;
+    this.wireBytesToDestination = other.wireBytesToDestination;
   }
 
   @Override
@@ -363,6 +420,13 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
 
     setCheckpointsDeferredIsSet(false);
     this.checkpointsDeferred = 0;
+    this.vcpuBlockedLatency = null;
+    setFirstRanMsIsSet(false);
+    this.firstRanMs = 0.0;
+    setWireBytesToSourceIsSet(false);
+    this.wireBytesToSource = 0;
+    setWireBytesToDestinationIsSet(false);
+    this.wireBytesToDestination = 0;
   }
 
   public long getPagesReceived() {
@@ -779,6 +843,120 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __CHECKPOINTSDEFERRED_ISSET_ID, value);
   }
 
+  /**
+   * how long faulting vCPUs stayed blocked, as the guest lived it (absent: the host cannot tell); faultLatency
+   * is the pager's side, from the ring to the answer
+   */
+  @org.apache.thrift.annotation.Nullable
+  public TLatency getVcpuBlockedLatency() {
+    return this.vcpuBlockedLatency;
+  }
+
+  /**
+   * how long faulting vCPUs stayed blocked, as the guest lived it (absent: the host cannot tell); faultLatency
+   * is the pager's side, from the ring to the answer
+   */
+  public TCompletion setVcpuBlockedLatency(@org.apache.thrift.annotation.Nullable TLatency vcpuBlockedLatency) {
+    this.vcpuBlockedLatency = vcpuBlockedLatency;
+    return this;
+  }
+
+  public void unsetVcpuBlockedLatency() {
+    this.vcpuBlockedLatency = null;
+  }
+
+  /** Returns true if field vcpuBlockedLatency is set (has been assigned a value) and false otherwise */
+  public boolean isSetVcpuBlockedLatency() {
+    return this.vcpuBlockedLatency != null;
+  }
+
+  public void setVcpuBlockedLatencyIsSet(boolean value) {
+    if (!value) {
+      this.vcpuBlockedLatency = null;
+    }
+  }
+
+  /**
+   * ms from the resume call's arrival to the guest's first instant here (absent: the host cannot tell)
+   */
+  public double getFirstRanMs() {
+    return this.firstRanMs;
+  }
+
+  /**
+   * ms from the resume call's arrival to the guest's first instant here (absent: the host cannot tell)
+   */
+  public TCompletion setFirstRanMs(double firstRanMs) {
+    this.firstRanMs = firstRanMs;
+    setFirstRanMsIsSet(true);
+    return this;
+  }
+
+  public void unsetFirstRanMs() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __FIRSTRANMS_ISSET_ID);
+  }
+
+  /** Returns true if field firstRanMs is set (has been assigned a value) and false otherwise */
+  public boolean isSetFirstRanMs() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __FIRSTRANMS_ISSET_ID);
+  }
+
+  public void setFirstRanMsIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __FIRSTRANMS_ISSET_ID, value);
+  }
+
+  /**
+   * bytes through the sockets of the connections the destination opened (demand, checkpoints), each way
+   */
+  public long getWireBytesToSource() {
+    return this.wireBytesToSource;
+  }
+
+  /**
+   * bytes through the sockets of the connections the destination opened (demand, checkpoints), each way
+   */
+  public TCompletion setWireBytesToSource(long wireBytesToSource) {
+    this.wireBytesToSource = wireBytesToSource;
+    setWireBytesToSourceIsSet(true);
+    return this;
+  }
+
+  public void unsetWireBytesToSource() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __WIREBYTESTOSOURCE_ISSET_ID);
+  }
+
+  /** Returns true if field wireBytesToSource is set (has been assigned a value) and false otherwise */
+  public boolean isSetWireBytesToSource() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __WIREBYTESTOSOURCE_ISSET_ID);
+  }
+
+  public void setWireBytesToSourceIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __WIREBYTESTOSOURCE_ISSET_ID, value);
+  }
+
+  public long getWireBytesToDestination() {
+    return this.wireBytesToDestination;
+  }
+
+  public TCompletion setWireBytesToDestination(long wireBytesToDestination) {
+    this.wireBytesToDestination = wireBytesToDestination;
+    setWireBytesToDestinationIsSet(true);
+    return this;
+  }
+
+  public void unsetWireBytesToDestination() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __WIREBYTESTODESTINATION_ISSET_ID);
+  }
+
+  /** Returns true if field wireBytesToDestination is set (has been assigned a value) and false otherwise */
+  public boolean isSetWireBytesToDestination() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __WIREBYTESTODESTINATION_ISSET_ID);
+  }
+
+  public void setWireBytesToDestinationIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __WIREBYTESTODESTINATION_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -910,6 +1088,38 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case VCPU_BLOCKED_LATENCY:
+      if (value == null) {
+        unsetVcpuBlockedLatency();
+      } else {
+        setVcpuBlockedLatency((TLatency)value);
+      }
+      break;
+
+    case FIRST_RAN_MS:
+      if (value == null) {
+        unsetFirstRanMs();
+      } else {
+        setFirstRanMs((java.lang.Double)value);
+      }
+      break;
+
+    case WIRE_BYTES_TO_SOURCE:
+      if (value == null) {
+        unsetWireBytesToSource();
+      } else {
+        setWireBytesToSource((java.lang.Long)value);
+      }
+      break;
+
+    case WIRE_BYTES_TO_DESTINATION:
+      if (value == null) {
+        unsetWireBytesToDestination();
+      } else {
+        setWireBytesToDestination((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -965,6 +1175,18 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case CHECKPOINTS_DEFERRED:
       return getCheckpointsDeferred();
 
+    case VCPU_BLOCKED_LATENCY:
+      return getVcpuBlockedLatency();
+
+    case FIRST_RAN_MS:
+      return getFirstRanMs();
+
+    case WIRE_BYTES_TO_SOURCE:
+      return getWireBytesToSource();
+
+    case WIRE_BYTES_TO_DESTINATION:
+      return getWireBytesToDestination();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -1009,6 +1231,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetMinorFaults();
     case CHECKPOINTS_DEFERRED:
       return isSetCheckpointsDeferred();
+    case VCPU_BLOCKED_LATENCY:
+      return isSetVcpuBlockedLatency();
+    case FIRST_RAN_MS:
+      return isSetFirstRanMs();
+    case WIRE_BYTES_TO_SOURCE:
+      return isSetWireBytesToSource();
+    case WIRE_BYTES_TO_DESTINATION:
+      return isSetWireBytesToDestination();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -1170,6 +1400,42 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_vcpuBlockedLatency = true && this.isSetVcpuBlockedLatency();
+    boolean that_present_vcpuBlockedLatency = true && that.isSetVcpuBlockedLatency();
+    if (this_present_vcpuBlockedLatency || that_present_vcpuBlockedLatency) {
+      if (!(this_present_vcpuBlockedLatency && that_present_vcpuBlockedLatency))
+        return false;
+      if (!this.vcpuBlockedLatency.equals(that.vcpuBlockedLatency))
+        return false;
+    }
+
+    boolean this_present_firstRanMs = true && this.isSetFirstRanMs();
+    boolean that_present_firstRanMs = true && that.isSetFirstRanMs();
+    if (this_present_firstRanMs || that_present_firstRanMs) {
+      if (!(this_present_firstRanMs && that_present_firstRanMs))
+        return false;
+      if (this.firstRanMs != that.firstRanMs)
+        return false;
+    }
+
+    boolean this_present_wireBytesToSource = true && this.isSetWireBytesToSource();
+    boolean that_present_wireBytesToSource = true && that.isSetWireBytesToSource();
+    if (this_present_wireBytesToSource || that_present_wireBytesToSource) {
+      if (!(this_present_wireBytesToSource && that_present_wireBytesToSource))
+        return false;
+      if (this.wireBytesToSource != that.wireBytesToSource)
+        return false;
+    }
+
+    boolean this_present_wireBytesToDestination = true && this.isSetWireBytesToDestination();
+    boolean that_present_wireBytesToDestination = true && that.isSetWireBytesToDestination();
+    if (this_present_wireBytesToDestination || that_present_wireBytesToDestination) {
+      if (!(this_present_wireBytesToDestination && that_present_wireBytesToDestination))
+        return false;
+      if (this.wireBytesToDestination != that.wireBytesToDestination)
+        return false;
+    }
+
     return true;
   }
 
@@ -1218,6 +1484,22 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + ((isSetCheckpointsDeferred()) ? 131071 : 524287);
     if (isSetCheckpointsDeferred())
       hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(checkpointsDeferred);
+
+    hashCode = hashCode * 8191 + ((isSetVcpuBlockedLatency()) ? 131071 : 524287);
+    if (isSetVcpuBlockedLatency())
+      hashCode = hashCode * 8191 + vcpuBlockedLatency.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetFirstRanMs()) ? 131071 : 524287);
+    if (isSetFirstRanMs())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(firstRanMs);
+
+    hashCode = hashCode * 8191 + ((isSetWireBytesToSource()) ? 131071 : 524287);
+    if (isSetWireBytesToSource())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(wireBytesToSource);
+
+    hashCode = hashCode * 8191 + ((isSetWireBytesToDestination()) ? 131071 : 524287);
+    if (isSetWireBytesToDestination())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(wireBytesToDestination);
 
     return hashCode;
   }
@@ -1390,6 +1672,46 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetVcpuBlockedLatency(), other.isSetVcpuBlockedLatency());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetVcpuBlockedLatency()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.vcpuBlockedLatency, other.vcpuBlockedLatency);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetFirstRanMs(), other.isSetFirstRanMs());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetFirstRanMs()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.firstRanMs, other.firstRanMs);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetWireBytesToSource(), other.isSetWireBytesToSource());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetWireBytesToSource()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.wireBytesToSource, other.wireBytesToSource);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetWireBytesToDestination(), other.isSetWireBytesToDestination());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetWireBytesToDestination()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.wireBytesToDestination, other.wireBytesToDestination);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1491,6 +1813,34 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       sb.append(this.checkpointsDeferred);
       first = false;
     }
+    if (isSetVcpuBlockedLatency()) {
+      if (!first) sb.append(", ");
+      sb.append("vcpuBlockedLatency:");
+      if (this.vcpuBlockedLatency == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.vcpuBlockedLatency);
+      }
+      first = false;
+    }
+    if (isSetFirstRanMs()) {
+      if (!first) sb.append(", ");
+      sb.append("firstRanMs:");
+      sb.append(this.firstRanMs);
+      first = false;
+    }
+    if (isSetWireBytesToSource()) {
+      if (!first) sb.append(", ");
+      sb.append("wireBytesToSource:");
+      sb.append(this.wireBytesToSource);
+      first = false;
+    }
+    if (isSetWireBytesToDestination()) {
+      if (!first) sb.append(", ");
+      sb.append("wireBytesToDestination:");
+      sb.append(this.wireBytesToDestination);
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -1500,6 +1850,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     // check for sub-struct validity
     if (faultLatency != null) {
       faultLatency.validate();
+    }
+    if (vcpuBlockedLatency != null) {
+      vcpuBlockedLatency.validate();
     }
   }
 
@@ -1670,6 +2023,39 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 18: // VCPU_BLOCKED_LATENCY
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+              struct.vcpuBlockedLatency = new TLatency();
+              struct.vcpuBlockedLatency.read(iprot);
+              struct.setVcpuBlockedLatencyIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 19: // FIRST_RAN_MS
+            if (schemeField.type == org.apache.thrift.protocol.TType.DOUBLE) {
+              struct.firstRanMs = iprot.readDouble();
+              struct.setFirstRanMsIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 20: // WIRE_BYTES_TO_SOURCE
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.wireBytesToSource = iprot.readI64();
+              struct.setWireBytesToSourceIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 21: // WIRE_BYTES_TO_DESTINATION
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.wireBytesToDestination = iprot.readI64();
+              struct.setWireBytesToDestinationIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1744,6 +2130,28 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         oprot.writeI64(struct.checkpointsDeferred);
         oprot.writeFieldEnd();
       }
+      if (struct.vcpuBlockedLatency != null) {
+        if (struct.isSetVcpuBlockedLatency()) {
+          oprot.writeFieldBegin(VCPU_BLOCKED_LATENCY_FIELD_DESC);
+          struct.vcpuBlockedLatency.write(oprot);
+          oprot.writeFieldEnd();
+        }
+      }
+      if (struct.isSetFirstRanMs()) {
+        oprot.writeFieldBegin(FIRST_RAN_MS_FIELD_DESC);
+        oprot.writeDouble(struct.firstRanMs);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetWireBytesToSource()) {
+        oprot.writeFieldBegin(WIRE_BYTES_TO_SOURCE_FIELD_DESC);
+        oprot.writeI64(struct.wireBytesToSource);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetWireBytesToDestination()) {
+        oprot.writeFieldBegin(WIRE_BYTES_TO_DESTINATION_FIELD_DESC);
+        oprot.writeI64(struct.wireBytesToDestination);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1811,7 +2219,19 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetCheckpointsDeferred()) {
         optionals.set(15);
       }
-      oprot.writeBitSet(optionals, 16);
+      if (struct.isSetVcpuBlockedLatency()) {
+        optionals.set(16);
+      }
+      if (struct.isSetFirstRanMs()) {
+        optionals.set(17);
+      }
+      if (struct.isSetWireBytesToSource()) {
+        optionals.set(18);
+      }
+      if (struct.isSetWireBytesToDestination()) {
+        optionals.set(19);
+      }
+      oprot.writeBitSet(optionals, 20);
       if (struct.isSetPagesReceived()) {
         oprot.writeI64(struct.pagesReceived);
       }
@@ -1860,12 +2280,24 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetCheckpointsDeferred()) {
         oprot.writeI64(struct.checkpointsDeferred);
       }
+      if (struct.isSetVcpuBlockedLatency()) {
+        struct.vcpuBlockedLatency.write(oprot);
+      }
+      if (struct.isSetFirstRanMs()) {
+        oprot.writeDouble(struct.firstRanMs);
+      }
+      if (struct.isSetWireBytesToSource()) {
+        oprot.writeI64(struct.wireBytesToSource);
+      }
+      if (struct.isSetWireBytesToDestination()) {
+        oprot.writeI64(struct.wireBytesToDestination);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TCompletion struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(16);
+      java.util.BitSet incoming = iprot.readBitSet(20);
       if (incoming.get(0)) {
         struct.pagesReceived = iprot.readI64();
         struct.setPagesReceivedIsSet(true);
@@ -1930,6 +2362,23 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (incoming.get(15)) {
         struct.checkpointsDeferred = iprot.readI64();
         struct.setCheckpointsDeferredIsSet(true);
+      }
+      if (incoming.get(16)) {
+        struct.vcpuBlockedLatency = new TLatency();
+        struct.vcpuBlockedLatency.read(iprot);
+        struct.setVcpuBlockedLatencyIsSet(true);
+      }
+      if (incoming.get(17)) {
+        struct.firstRanMs = iprot.readDouble();
+        struct.setFirstRanMsIsSet(true);
+      }
+      if (incoming.get(18)) {
+        struct.wireBytesToSource = iprot.readI64();
+        struct.setWireBytesToSourceIsSet(true);
+      }
+      if (incoming.get(19)) {
+        struct.wireBytesToDestination = iprot.readI64();
+        struct.setWireBytesToDestinationIsSet(true);
       }
     }
   }
