@@ -101,4 +101,14 @@ final class LayerRules {
                 .because("TLS is the JDK's: BouncyCastle only reads and writes PEM and makes lab certificates, in "
                         + "migration.tls, so no other code grows a second crypto stack or a provider dependency");
     }
+
+    /** (h) The metrics library (Prometheus' client) only in {@code migration.daemon}. */
+    static ArchRule metricsStayInTheDaemon(String root) {
+        return noClasses().that().resideInAPackage(root + "..")
+                .and().resideOutsideOfPackage(root + ".migration.daemon..")
+                .should().dependOnClassesThat().resideInAPackage("io.prometheus..")
+                .because("the engine speaks plain Java: its migrations tell a MigrationWatcher, and only the daemon's "
+                        + "DaemonMetrics and MetricsEndpoint know the metrics library, so tests, labs and the "
+                        + "benchmark run the engine without it");
+    }
 }

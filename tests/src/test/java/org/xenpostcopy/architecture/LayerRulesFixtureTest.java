@@ -47,6 +47,12 @@ class LayerRulesFixtureTest {
     }
 
     @Test
+    void metricsStayInTheDaemonReportsTheEngineCountingItself() {
+        assertReports(LayerRules.metricsStayInTheDaemon(FIXTURE), "migration.engine.CountsItself",
+                "migration.daemon.Metrics");
+    }
+
+    @Test
     void engineDoesNotKnowWhichHostReportsTheEngineAndTheBalloonNamingAHost() {
         ArchRule rule = LayerRules.engineDoesNotKnowWhichHost(FIXTURE);
         assertReports(rule, "migration.engine.Engine", "migration.cli.Wiring");

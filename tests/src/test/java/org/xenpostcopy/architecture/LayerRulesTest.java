@@ -66,6 +66,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void metricsStayInTheDaemon() {
+        LayerRules.metricsStayInTheDaemon(LayerRules.ROOT).check(classes);
+    }
+
+    @Test
     void engineDoesNotKnowWhichHost() {
         LayerRules.engineDoesNotKnowWhichHost(LayerRules.ROOT).check(classes);
     }

@@ -6,7 +6,11 @@ import java.util.concurrent.CompletableFuture;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.daemon.HostAgent;
+import org.xenpostcopy.migration.daemon.MigrationWatcher;
+import org.xenpostcopy.migration.protocol.ServerLimits;
+import org.xenpostcopy.migration.source.SessionJournal;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainConfig;
@@ -30,6 +34,17 @@ final class TwoHosts implements AutoCloseable {
     TwoHosts(ChannelSecurity sourceSecurity, ChannelSecurity destinationSecurity) {
         source = new HostAgent(sourceHost, new InetSocketAddress("127.0.0.1", 0), sourceSecurity);
         destination = new HostAgent(destinationHost, new InetSocketAddress("127.0.0.1", 0), destinationSecurity);
+    }
+
+    /** Plain TCP, each agent telling its watcher of its migrations (a daemon's metrics). */
+    TwoHosts(MigrationWatcher sourceWatcher, MigrationWatcher destinationWatcher) {
+        source = agent(sourceHost, sourceWatcher);
+        destination = agent(destinationHost, destinationWatcher);
+    }
+
+    private static HostAgent agent(EmulatedXenHost host, MigrationWatcher watcher) {
+        return new HostAgent(host, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(), "",
+                ChannelSecurity.plain(), SessionJournal.none(), ServerLimits.defaults(), watcher);
     }
 
     /** Boots a guest on the source and waits until its program has done {@code warmupOps} operations. */

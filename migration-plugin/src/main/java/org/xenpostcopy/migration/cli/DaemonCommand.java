@@ -11,7 +11,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.balloon.BalloonPolicy;
 import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.daemon.DaemonMetrics;
 import org.xenpostcopy.migration.daemon.HostAgent;
+import org.xenpostcopy.migration.daemon.MetricsEndpoint;
 import org.xenpostcopy.migration.source.SessionJournal;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.DomainInfo;
@@ -39,6 +41,11 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to serve on (default from the config, "
             + "else 127.0.0.1:7410; port 0 picks a free one).")
     String listen;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT|off", description = "Serve GET /metrics (Prometheus "
+            + "text format, plain HTTP) here; off serves none (default from the config's metrics.listen, else "
+            + "127.0.0.1 on the daemon's port + 1). The page names domains and phases: firewall it off loopback.")
+    String metricsListen;
 
     @Option(names = "--name", defaultValue = "xlpc", description = "Name of the emulated host (default: ${DEFAULT-VALUE}).")
     String name;
@@ -88,6 +95,9 @@ final class DaemonCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         XlpcConfig config = top.config();
         InetSocketAddress bind = listen == null ? config.listen() : XlpcConfig.address(listen, "--listen");
+        Optional<InetSocketAddress> metricsBind = metricsListen != null
+                ? XlpcConfig.metricsAddress(metricsListen, bind, "--metrics-listen")
+                : XlpcConfig.metricsAddress(config.metricsListen(), bind, "metrics.listen");
         if (check) {
             return check(config, bind, new LiveHostProbes());
         }
@@ -100,20 +110,36 @@ final class DaemonCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException("--dsb-interval-ms: " + e.getMessage(), 2, e);
         }
+        DaemonMetrics metrics = new DaemonMetrics();
         HostAgent agent;
         try {
             agent = new HostAgent(host, new InetSocketAddress(bind.getHostString(), bind.getPort()), policy,
-                    config.token(), security, journal(config), config.limits());
+                    config.token(), security, journal(config), config.limits(), metrics);
         } catch (IllegalStateException e) {
             host.close();
             throw new CliException(e.getMessage());
         }
+        metrics.countPhases(agent::census);
+        MetricsEndpoint endpoint = null;
+        if (metricsBind.isPresent()) {
+            try {
+                endpoint = MetricsEndpoint.serve(metrics, metricsBind.get());
+            } catch (UncheckedIOException e) {
+                agent.close();
+                host.close();
+                throw new CliException(e.getMessage() + " (--metrics-listen HOST:PORT elsewhere, or off)");
+            }
+        }
+        MetricsEndpoint served = endpoint;
         XsWireServer xenstored = null;
         if (xenstoreSocket != null) {
             try {
                 xenstored = new XsWireServer(host.store(), xenstoreSocket, xenstoreAllow == null
                         ? config.xenstoreAllow() : XlpcConfig.users(xenstoreAllow));
             } catch (java.io.IOException e) {
+                if (served != null) {
+                    served.close();
+                }
                 agent.close();
                 host.close();
                 throw new CliException("cannot serve xenstore on " + xenstoreSocket + ": " + e.getMessage());
@@ -126,6 +152,9 @@ final class DaemonCommand implements Callable<Integer> {
             if (xs != null) {
                 xs.close();
             }
+            if (served != null) {
+                served.close();
+            }
             agent.close();
             host.close();
             stopped.countDown();
@@ -137,7 +166,9 @@ final class DaemonCommand implements Callable<Integer> {
         System.out.flush();
         System.err.println("xlpc daemon: " + host.describe() + ", " + SecurityChoice.describe(config, security)
                 + (config.token().isEmpty() ? ", no token" : ", token required")
-                + (xs == null ? "" : ", xenstore on " + xs.path()));
+                + (xs == null ? "" : ", xenstore on " + xs.path())
+                + (served == null ? ", no metrics" : ", metrics on http://" + served.address().getHostString() + ":"
+                        + served.address().getPort() + "/metrics"));
         stopped.await();
         return 0;
     }

@@ -65,7 +65,8 @@ public final class Xlpc implements Runnable {
             config = new XlpcConfig(c.listen(), daemon == null ? c.daemon() : XlpcConfig.address(daemon, "--daemon"),
                     tokenFile == null ? c.token() : readToken(tokenFile), c.hosts(), c.source(), c.stateDir(),
                     tlsDir == null ? c.tlsDir() : Optional.of(tlsDir),
-                    tlsAllow == null ? c.tlsAllow() : PeerAllowList.parse(tlsAllow), c.limits(), c.xenstoreAllow());
+                    tlsAllow == null ? c.tlsAllow() : PeerAllowList.parse(tlsAllow), c.limits(), c.xenstoreAllow(),
+                    c.metricsListen());
         }
         return config;
     }

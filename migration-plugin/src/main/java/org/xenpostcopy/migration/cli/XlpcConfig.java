@@ -35,20 +35,26 @@ import org.xenpostcopy.migration.tls.PeerAllowList;
  *   limits.idle-s = 900            # how long a connection may wait for a request
  *   limits.message-stall-s = 60    # how long a begun request may pause
  *   xenstore.allow = alice,bob     # users besides root (and the daemon's own) who may use --xenstore-socket
+ *   metrics.listen = 127.0.0.1:7411   # where xlpc daemon serves GET /metrics; off = nowhere (default: loopback,
+ *                                     # the daemon's port + 1)
  * </pre>
  * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}, {@code XLPC_STATE_DIR},
  * {@code XLPC_TLS_DIR}. The token is never a command-line argument (argv is visible to every user of the host):
  * {@code --token-file FILE} reads it.
  *
  * @param stateDir the {@code state-dir} setting as written (empty: not set, the daemon's default applies)
+ * @param metricsListen the {@code metrics.listen} setting as written (empty: not set; see {@link #metricsAddress})
  */
 record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String token, Map<String, InetSocketAddress> hosts,
                   Path source, Optional<String> stateDir, Optional<Path> tlsDir, PeerAllowList tlsAllow,
-                  ServerLimits limits, Set<String> xenstoreAllow) {
+                  ServerLimits limits, Set<String> xenstoreAllow, String metricsListen) {
     /** The {@code state-dir} value that keeps an emulated host's domains in memory only. */
     static final String NO_STATE_DIR = "none";
 
     static final int DEFAULT_PORT = 7410;
+
+    /** The {@code metrics.listen} / {@code --metrics-listen} value that serves no metrics. */
+    static final String METRICS_OFF = "off";
 
     static XlpcConfig load(Path explicit, Map<String, String> env) {
         Properties p = new Properties();
@@ -91,7 +97,7 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
                 stateDir.isEmpty() ? Optional.empty() : Optional.of(stateDir),
                 tlsDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(tlsDir)),
                 PeerAllowList.parse(p.getProperty("tls.allow", "")), limits(p, file), users(p.getProperty(
-                        "xenstore.allow", "")));
+                        "xenstore.allow", "")), p.getProperty("metrics.listen", "").trim());
     }
 
     /** The {@code limits.*} keys over {@link ServerLimits#defaults()}. */
@@ -171,6 +177,34 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
         } catch (NumberFormatException e) {
             throw new CliException("bad port in '" + text + "' for " + what);
         }
+    }
+
+    /**
+     * Where the daemon serves {@code /metrics}, or empty for nowhere: {@code setting} ({@code --metrics-listen} over
+     * {@code metrics.listen}) as {@code HOST:PORT} or {@value #METRICS_OFF}; unset, loopback on the port after the
+     * daemon's own — so every daemon of a host (labs run several) has its own without a word of configuration, and
+     * the page, which names domains, stays on the host until an administrator opens it. A daemon on port 0 gets its
+     * metrics on port 0 too (any free one).
+     *
+     * @param what names the setting in an error ("--metrics-listen", "metrics.listen")
+     */
+    static Optional<InetSocketAddress> metricsAddress(String setting, InetSocketAddress daemon, String what) {
+        String s = setting == null ? "" : setting.trim();
+        if (s.equalsIgnoreCase(METRICS_OFF)) {
+            return Optional.empty();
+        }
+        if (!s.isEmpty()) {
+            if (s.indexOf(':') < 0 || s.endsWith("]")) {
+                throw new CliException(what + " needs HOST:PORT (or " + METRICS_OFF + "), not '" + s + "'", 2, null);
+            }
+            return Optional.of(address(s, what));
+        }
+        if (daemon.getPort() == 65535) {
+            throw new CliException("the daemon listens on port 65535, so there is no next port for its metrics: "
+                    + "set --metrics-listen HOST:PORT or metrics.listen", 2, null);
+        }
+        return Optional.of(InetSocketAddress.createUnresolved("127.0.0.1", daemon.getPort() == 0 ? 0
+                : daemon.getPort() + 1));
     }
 
     /** A migration target: a configured host name, or {@code HOST[:PORT]}. */

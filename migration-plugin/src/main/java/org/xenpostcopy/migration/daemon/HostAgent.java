@@ -36,6 +36,7 @@ public final class HostAgent implements AutoCloseable {
     private final OutgoingMigrations outgoing;
     private final HostControlService control;
     private final MigrationServer server;
+    private final MigrationWatcher watcher;
     /** Where destinations are told to reach this host's page server, if not where it listens. */
     private volatile InetSocketAddress advertised;
 
@@ -70,12 +71,20 @@ public final class HostAgent implements AutoCloseable {
     /** With the limits its server holds every connection to (connections per peer and in all, timeouts). */
     public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
                      ChannelSecurity security, SessionJournal journal, ServerLimits limits) {
+        this(host, bind, balloonPolicy, token, security, journal, limits, MigrationWatcher.NONE);
+    }
+
+    /** With a watcher told of every migration's faults and end, both ways (the daemon's metrics). */
+    public HostAgent(XenHost host, InetSocketAddress bind, BalloonPolicy balloonPolicy, String token,
+                     ChannelSecurity security, SessionJournal journal, ServerLimits limits,
+                     MigrationWatcher watcher) {
         this.host = host;
+        this.watcher = watcher;
         // Each session sent from here records the destination it reached; only that identity may fetch its pages.
         SessionOwners fetchers = new SessionOwners(pageServer::serves);
         this.peers = new ThriftPeerConnector(security, fetchers);
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
-        this.receiver = new IncomingMigrations(host, peers);
+        this.receiver = new IncomingMigrations(host, peers, IncomingMigrations.DEFAULT_PREPARED_IDLE_LIMIT, watcher);
         this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
                 journal);
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
@@ -130,7 +139,20 @@ public final class HostAgent implements AutoCloseable {
     /** Migrates a domain of this host to the agent at {@code destination}; returns the report when done. */
     public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
                                    MigrationProgress progress) {
-        return outgoing.migrate(domain, destination, options, progress);
+        MigrationReport report;
+        try {
+            report = outgoing.migrate(domain, destination, options, progress);
+        } catch (RuntimeException e) {
+            watcher.outgoingFailed(domain, e);
+            throw e;
+        }
+        watcher.outgoingCompleted(domain, report);
+        return report;
+    }
+
+    /** How many migrations, out and in, are in each phase now. */
+    public MigrationCensus census() {
+        return new MigrationCensus(outgoing.phases(), receiver.phases());
     }
 
     @Override

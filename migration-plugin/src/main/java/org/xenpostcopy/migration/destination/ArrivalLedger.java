@@ -64,6 +64,8 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     /** The gfns of network faults: every first touch of a post-copy page not among them was a minor fault. */
     private final AtomicGfnBitmap networkFaulted;
     private final LatencyRecorder faultLatency = new LatencyRecorder();
+    /** Told each fault's latency as it is recorded (the daemon's live histogram). */
+    private final LongConsumer faultAnswered;
     private volatile long lastLoadedAt;
     private volatile Runnable onLastPage = () -> { };
 
@@ -73,6 +75,12 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     }
 
     ArrivalLedger(String session, PagingSession paging, long gfnCount) {
+        this(session, paging, gfnCount, nanos -> { });
+    }
+
+    /** @param faultAnswered told each fault's latency in nanoseconds, on the thread that answered it */
+    ArrivalLedger(String session, PagingSession paging, long gfnCount, LongConsumer faultAnswered) {
+        this.faultAnswered = faultAnswered;
         this.session = session;
         this.paging = paging;
         this.gfnCount = gfnCount;
@@ -139,6 +147,7 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
             long now = System.nanoTime();
             for (long t : waiting.since) {
                 faultLatency.record(now - t);
+                faultAnswered.accept(now - t);
             }
         }
         (here ? loaded : released).incrementAndGet();
@@ -214,7 +223,9 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
                 return false;
             }
         }
-        faultLatency.record(System.nanoTime() - takenAt);
+        long waited = System.nanoTime() - takenAt;
+        faultLatency.record(waited);
+        faultAnswered.accept(waited);
         return true;
     }
 

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Function;
 import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
@@ -97,16 +98,17 @@ final class IncomingMigration {
 
     IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
                       DomainPreparer.PreparedDomain prepared, long stallMs) {
-        this(id, domainName, host, mode, prepared, stallMs, Checkpointing.off(), m -> { });
+        this(id, domainName, host, mode, prepared, stallMs, Checkpointing.off(), m -> { }, nanos -> { });
     }
 
     /**
      * @param takenBack told when the source answers that it took the guest back; it must tear the session down
      *                  with {@link #tearDownTakenBack} on a thread of its own
+     * @param faultAnswered told each fault's latency in nanoseconds as the fault is answered
      */
     IncomingMigration(String id, String domainName, XenHost host, MigrationMode mode,
                       DomainPreparer.PreparedDomain prepared, long stallMs, Checkpointing checkpointing,
-                      Consumer<IncomingMigration> takenBack) {
+                      Consumer<IncomingMigration> takenBack, LongConsumer faultAnswered) {
         this.checkpointing = checkpointing;
         this.takenBackHook = takenBack;
         this.id = id;
@@ -120,7 +122,7 @@ final class IncomingMigration {
         this.phase = new PhaseMachine<>("session " + id, DestinationPhase.PREPARED);
         this.precopy = new PrecopyWriter(host, domain, prepared.holes());
         this.watch = new GuestWatch(host, domain, id);
-        this.ledger = new ArrivalLedger(id, prepared.paging(), gfnCount);
+        this.ledger = new ArrivalLedger(id, prepared.paging(), gfnCount, faultAnswered);
     }
 
     /**

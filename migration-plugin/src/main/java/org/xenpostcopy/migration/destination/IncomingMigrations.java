@@ -5,7 +5,10 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,6 +56,7 @@ public final class IncomingMigrations implements AutoCloseable {
     private final AtomicLong refusedBatches = new AtomicLong();
     private final Duration preparedIdleLimit;
     private final ScheduledExecutorService reaper;
+    private final IncomingEvents events;
 
     /** @param peers opens each session's demand channel back to its source */
     public IncomingMigrations(XenHost host, PeerConnector peers) {
@@ -64,6 +68,12 @@ public final class IncomingMigrations implements AutoCloseable {
      *                          domain is destroyed (a source that died before the switch never comes back for it)
      */
     public IncomingMigrations(XenHost host, PeerConnector peers, Duration preparedIdleLimit) {
+        this(host, peers, preparedIdleLimit, IncomingEvents.NONE);
+    }
+
+    /** @param events told of every fault answered and every session that ends (the daemon's metrics) */
+    public IncomingMigrations(XenHost host, PeerConnector peers, Duration preparedIdleLimit, IncomingEvents events) {
+        this.events = events;
         this.host = host;
         this.peers = peers;
         this.preparedIdleLimit = preparedIdleLimit;
@@ -153,6 +163,18 @@ public final class IncomingMigrations implements AutoCloseable {
         return Set.copyOf(sessions.keySet());
     }
 
+    /** How many migrations coming in now are in each phase; every phase is a key, most with 0. */
+    public Map<DestinationPhase, Long> phases() {
+        Map<DestinationPhase, Long> counts = new EnumMap<>(DestinationPhase.class);
+        for (DestinationPhase p : DestinationPhase.values()) {
+            counts.put(p, 0L);
+        }
+        for (IncomingMigration m : sessions.values()) {
+            counts.merge(m.phase(), 1L, Long::sum);
+        }
+        return counts;
+    }
+
     /** Whether a session of this id is coming in, or completed lately and its answer is kept. */
     public boolean knows(String sessionId) {
         return sessionId != null && (sessions.containsKey(sessionId) || finished.peek(sessionId) != null);
@@ -207,7 +229,7 @@ public final class IncomingMigrations implements AutoCloseable {
                     request.unpopulated(), request.mode());
             m = new IncomingMigration(sessionId, name, host, request.mode(), d, request.stallMs(),
                     request.mode() == MigrationMode.PRECOPY ? Checkpointing.off() : request.checkpointing(),
-                    this::takenBackLater);
+                    this::takenBackLater, events::faultAnswered);
         } catch (XenException e) {
             throw new PeerException(RemoteError.HOST_ERROR, "creating " + request.domain().name() + " failed: "
                     + e.getMessage(), e);
@@ -517,6 +539,13 @@ public final class IncomingMigrations implements AutoCloseable {
     private void end(IncomingMigration m) {
         if (sessions.remove(m.id, m)) {
             namesComingIn.remove(m.domainName);
+            FinishedSessions.Finished done = finished.peek(m.id);
+            try {
+                events.sessionEnded(m.phase(), Optional.ofNullable(done).map(FinishedSessions.Finished::completion));
+            } catch (RuntimeException e) {
+                // An observer's bug must not leave a session half-forgotten.
+                LOG.log(Level.ERROR, "session " + m.id + ": telling the observer of its end failed", e);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.source;
 
 import java.net.InetSocketAddress;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -129,6 +130,23 @@ public final class OutgoingMigrations {
     public boolean retryNow(DomainId domain) {
         OutgoingMigration m = running.get(domain);
         return m != null && m.retryNow();
+    }
+
+    /**
+     * How many migrations from here are in each phase now; every phase is a key, most with 0. A migration still
+     * being set up (before its session exists) counts as {@link SourcePhase#PREPARING}; one a restarted daemon
+     * finishes from its journal is not counted.
+     */
+    public Map<SourcePhase, Long> phases() {
+        Map<SourcePhase, Long> counts = new EnumMap<>(SourcePhase.class);
+        for (SourcePhase p : SourcePhase.values()) {
+            counts.put(p, 0L);
+        }
+        for (DomainId d : inFlight) {
+            OutgoingMigration m = running.get(d);
+            counts.merge(m == null ? SourcePhase.PREPARING : m.phase(), 1L, Long::sum);
+        }
+        return counts;
     }
 
     /** Whether a migration of {@code domain} is running now. */

@@ -104,4 +104,26 @@ class IncomingMigrationsTest {
         when(domains.freeMemoryKiB()).thenReturn(java.util.OptionalLong.of(PAGES * 4));
         incoming.prepare("s2", precopy(config));   // it fits now, and the name was not left claimed
     }
+
+    @Test
+    void theSessionsPhasesAreCountedAndEachEndIsToldOnceWithItsOutcome() {
+        IncomingEvents events = mock(IncomingEvents.class);
+        IncomingMigrations watched = new IncomingMigrations(host, mock(PeerConnector.class), idleLimit, events);
+        try {
+            watched.prepare("s1", precopy(config));
+            watched.prepare("s2", precopy(new DomainConfig("vm2", PAGES, 1, "idle", 1)));
+            assertEquals(2L, watched.phases().get(DestinationPhase.PREPARED));
+            assertEquals(0L, watched.phases().get(DestinationPhase.RUNNING));
+
+            watched.abort("s1", "test");
+            long later = System.nanoTime() + idleLimit.toNanos() + TimeUnit.SECONDS.toNanos(1);
+            assertEquals(1, watched.reapIdle(later));
+
+            verify(events, org.mockito.Mockito.times(2)).sessionEnded(DestinationPhase.ABORTED, Optional.empty());
+            assertEquals(0L, watched.phases().get(DestinationPhase.PREPARED));
+            assertEquals(DestinationPhase.values().length, watched.phases().size());
+        } finally {
+            watched.close();
+        }
+    }
 }
