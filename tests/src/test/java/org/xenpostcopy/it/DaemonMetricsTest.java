@@ -104,10 +104,10 @@ class DaemonMetricsTest {
             assertTrue(r.networkFaults() > 0, "the held push left no fault to the network: " + r.toJson());
             // The histogram holds the report's samples: at least one per network fault, and all of them at or
             // below the bucket that holds the report's slowest.
-            double faults = atDestination.value("xlpc_fault_latency_seconds_count");
+            double faults = atDestination.value("xlpc_pager_latency_seconds_count");
             assertTrue(faults >= r.networkFaults(), faults + " latency samples, " + r.networkFaults() + " faults");
-            assertEquals(faults, atDestination.value("xlpc_fault_latency_seconds_bucket{le=\""
-                    + bucketAbove(atDestination, r.faultLatencyUs().max() / 1e6) + "\"}"));
+            assertEquals(faults, atDestination.value("xlpc_pager_latency_seconds_bucket{le=\""
+                    + bucketAbove(atDestination, r.pagerLatencyUs().max() / 1e6) + "\"}"));
             // Each figure on the host that owns it: the destination sends nothing, the source takes no fault.
             assertEquals(0, atDestination.value("xlpc_pages_sent_total"));
             assertEquals(0, atSource.value("xlpc_network_faults_total"));
@@ -125,7 +125,7 @@ class DaemonMetricsTest {
 
     /** The smallest {@code le} bound at or above {@code seconds}, as the scrape spells it. */
     private static String bucketAbove(Scrape s, double seconds) {
-        String prefix = "xlpc_fault_latency_seconds_bucket{le=\"";
+        String prefix = "xlpc_pager_latency_seconds_bucket{le=\"";
         String best = "+Inf";
         double bestBound = Double.POSITIVE_INFINITY;
         for (String series : s.series().keySet()) {

@@ -83,9 +83,10 @@ public final class DaemonMetrics implements MigrationWatcher {
     private final Counter minorFaults = counter("xlpc_minor_faults",
             "Destination: first guest touches of pages pre-paging had already brought, in completed migrations "
                     + "(hosts that cannot tell add nothing).");
-    private final Histogram faultLatency = histogram("xlpc_fault_latency_seconds",
-            "Destination: how long a faulting vCPU stayed blocked, from its request on the ring to the answer; "
-                    + "observed as each fault is answered.", FAULT_LATENCY_BOUNDS);
+    private final Histogram faultLatency = histogram("xlpc_pager_latency_seconds",
+            "Destination: the pager's side of each fault, from its request leaving the ring to the answer, observed "
+                    + "as each fault is answered (the report's pagerLatencyUs; the vCPU's own wait, faultLatencyUs, "
+                    + "is known only when the migration ends).", FAULT_LATENCY_BOUNDS);
 
     public DaemonMetrics() {
         GaugeWithCallback.builder()

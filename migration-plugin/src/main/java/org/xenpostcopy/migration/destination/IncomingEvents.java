@@ -15,7 +15,7 @@ public interface IncomingEvents {
 
     /**
      * A guest vCPU that faulted on a missing page runs again: {@code nanos} from its request on the ring to the
-     * answer, the same samples as the report's {@code faultLatencyUs}.
+     * answer, the same samples as the report's {@code pagerLatencyUs}.
      */
     default void faultAnswered(long nanos) {
     }

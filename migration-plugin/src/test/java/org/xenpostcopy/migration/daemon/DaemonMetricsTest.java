@@ -113,11 +113,11 @@ class DaemonMetricsTest {
         assertEquals(5100, s.value("xlpc_pages_received_total"));
         assertEquals(43, s.value("xlpc_network_faults_total"));
         assertEquals(12, s.value("xlpc_minor_faults_total"), "an unknown count (-1) adds nothing");
-        assertEquals(2, s.value("xlpc_fault_latency_seconds_count"));
-        assertEquals(0.00308, s.value("xlpc_fault_latency_seconds_sum"), 1e-12);
-        assertEquals(0, s.value("xlpc_fault_latency_seconds_bucket{le=\"5.0E-5\"}"));
-        assertEquals(1, s.value("xlpc_fault_latency_seconds_bucket{le=\"1.0E-4\"}"));
-        assertEquals(2, s.value("xlpc_fault_latency_seconds_bucket{le=\"0.005\"}"));
+        assertEquals(2, s.value("xlpc_pager_latency_seconds_count"));
+        assertEquals(0.00308, s.value("xlpc_pager_latency_seconds_sum"), 1e-12);
+        assertEquals(0, s.value("xlpc_pager_latency_seconds_bucket{le=\"5.0E-5\"}"));
+        assertEquals(1, s.value("xlpc_pager_latency_seconds_bucket{le=\"1.0E-4\"}"));
+        assertEquals(2, s.value("xlpc_pager_latency_seconds_bucket{le=\"0.005\"}"));
         assertEquals(0, s.value("xlpc_pages_sent_total"), "the source's figure");
     }
 
