@@ -193,6 +193,9 @@ enum Mutation {
         }
     };
 
+    /** 16 MiB a frame is slow to build and send: one frame in this many is {@link #OVERSIZED}. */
+    static final int OVERSIZED_ODDS = 400;
+
     /** Announced lengths: just over each limit the daemon has, and far beyond them. */
     private static final int[] HUGE = {(64 << 10) + 1, (16 << 20) + 1, (48 << 20) + 1, 1 << 30, Integer.MAX_VALUE};
 
@@ -220,9 +223,6 @@ enum Mutation {
         }
         throw new AssertionError("weights");
     }
-
-    /** 16 MiB a frame is slow to build and send: one frame in this many. */
-    static final int OVERSIZED_ODDS = 400;
 
     private static Mark pick(MarkedFrame f, Random r, Kind kind) {
         List<Mark> marks = f.all(kind);

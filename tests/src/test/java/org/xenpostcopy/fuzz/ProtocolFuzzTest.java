@@ -94,11 +94,10 @@ class ProtocolFuzzTest {
     }
 
     private static void run(long seed, int connections) throws Exception {
-        ServerLimits limits = ServerLimits.defaults();
         try (EmulatedXenHost sourceHost = new EmulatedXenHost("fuzz-source");
              EmulatedXenHost destinationHost = new EmulatedXenHost("fuzz-destination");
-             HostAgent source = agent(sourceHost, limits);
-             HostAgent destination = agent(destinationHost, limits);
+             HostAgent source = agent(sourceHost);
+             HostAgent destination = agent(destinationHost);
              SevereLog severe = new SevereLog()) {
             DomainId d = sourceHost.domains().create(DomainConfig.ofMiB("vm", 256, "stress-write:64M", 42), true);
             sourceHost.domains().unpause(d);
@@ -128,65 +127,71 @@ class ProtocolFuzzTest {
                 Await.until(() -> source.openConnections() == 0 && destination.openConnections() == 0,
                         Duration.ofSeconds(30), () -> "every connection closed: the source holds "
                                 + source.openConnections() + ", the destination " + destination.openConnections());
-                // Direct buffers are freed by their cleaners after a collection, not during it: wait for them.
-                long[][] memoryAfter = new long[1][];
-                try {
-                    Await.until(() -> {
-                        memoryAfter[0] = memoryInUse();
-                        return memoryAfter[0][0] - memoryBefore[0] < HEAP_BOUND
-                                && memoryAfter[0][1] - memoryBefore[1] < HEAP_BOUND;
-                    }, Duration.ofSeconds(30), () -> "heap and direct buffers back within the bound");
-                } catch (AssertionError | RuntimeException stillAbove) {
-                    // reported below, with the figures
-                }
-                long heap = memoryAfter[0][0] - memoryBefore[0];
-                long direct = memoryAfter[0][1] - memoryBefore[1];
+                long[] growth = settledGrowth(memoryBefore);
                 System.out.printf(Locale.ROOT, "fuzz: seed %d: %d frames on %d connections in %.1f s (%.0f frames/s), "
-                                + "migration %s (%d cuts); %d replies, %d connections dropped early; heap %+.1f MiB, "
-                                + "direct %+.1f MiB; mutations %s%n", seed, tally.frames.get(), connections + BURST,
-                        seconds, tally.frames.get() / seconds,
+                                + "migration %s (%d cuts); %d replies, %d connections dropped early, %d well-formed "
+                                + "prepares, %d domains prepared; heap %+.1f MiB, direct %+.1f MiB; mutations %s%n",
+                        seed, tally.frames.get(), connections + BURST, seconds, tally.frames.get() / seconds,
                         overlapped ? "still running at the end" : "done before the end", r.recovery().cuts(),
-                        tally.replies.get(), tally.refusedEarly.get(), heap / 1048576.0, direct / 1048576.0,
-                        tally.mutations);
+                        tally.replies.get(), tally.refusedEarly.get(), tally.preparedDomains.size(),
+                        names(destinationHost).stream().filter(n -> n.startsWith(ValidCalls.PREPARED_PREFIX)).count(),
+                        growth[0] / 1048576.0, growth[1] / 1048576.0, tally.mutations);
 
                 assertEquals(List.of(), tally.findings.stream().limit(10).toList(), "findings");
                 assertEquals(List.of(), severe.lines(), "error lines logged");
                 assertEquals(List.of(), uncaught.stream().map(Throwable::toString).toList(), "threads that died");
-                for (HostAgent a : List.of(source, destination)) {
-                    assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive()
-                            && t.getName().equals("thrift-accept-" + a.address().getPort())), "the accept thread lives");
-                    try (DaemonConnection c = DaemonConnection.open(a.address(), TOKEN, ChannelSecurity.plain())) {
-                        assertTrue(c.describe() != null, "the daemon answers");
-                        c.listDomains();
-                    }
-                }
-                assertTrue(heap < HEAP_BOUND, "heap grew " + heap + " bytes");
-                assertTrue(direct < HEAP_BOUND, "direct buffers grew " + direct + " bytes");
-
-                assertTrue(r.verified(), r.verificationNote());
-                assertEquals(0, r.mismatchedPages());
-                // A loaded machine can starve the lease and cut the link; a reconnect then resends what was in flight.
-                long resent = r.recovery().pagesResent();
-                assertEquals(r.vmPages() - r.pagesSkippedBallooned() + resent, r.pagesTransferred(),
-                        "every page sent once, bar those sent again after a cut");
-                assertTrue(r.duplicatePages() <= resent, r.duplicatePages() + " duplicates");
-                List<String> sourceAfter = new ArrayList<>(sourceBefore);
-                sourceAfter.remove("vm");
-                assertEquals(sourceAfter, names(sourceHost), "the source keeps what it had but the guest");
-                Set<String> allowed = new HashSet<>(tally.preparedDomains);
-                allowed.addAll(destinationBefore);
-                allowed.add("vm");
-                List<String> appeared = names(destinationHost);
-                assertTrue(appeared.contains("vm"), "the migrated guest runs on");
-                assertTrue(allowed.containsAll(appeared), "domains no well-formed prepare made: " + appeared);
-                assertTrue(tally.preparedSessions.containsAll(destination.receiver().activeSessions()),
-                        "sessions no well-formed prepare made: " + destination.receiver().activeSessions());
-                assertTrue(destinationHost.domains().info(destinationHost.domains().lookup("vm").orElseThrow()).state()
-                        == DomainInfo.State.RUNNING);
+                assertServesOn(source);
+                assertServesOn(destination);
+                assertTrue(growth[0] < HEAP_BOUND, "heap grew " + growth[0] + " bytes");
+                assertTrue(growth[1] < HEAP_BOUND, "direct buffers grew " + growth[1] + " bytes");
+                assertIntact(r);
+                assertNothingFromGarbage(tally, sourceBefore, sourceHost, destinationBefore, destination);
             } finally {
                 Thread.setDefaultUncaughtExceptionHandler(before);
             }
         }
+    }
+
+    /** Its accept thread lives and its control service answers. */
+    private static void assertServesOn(HostAgent a) {
+        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive()
+                && t.getName().equals("thrift-accept-" + a.address().getPort())), "the accept thread lives");
+        try (DaemonConnection c = DaemonConnection.open(a.address(), TOKEN, ChannelSecurity.plain())) {
+            assertTrue(c.describe() != null, "the daemon answers");
+            c.listDomains();
+        }
+    }
+
+    /** Verified, nothing mismatched, every page sent once. */
+    private static void assertIntact(MigrationReport r) {
+        assertTrue(r.verified(), r.verificationNote());
+        assertEquals(0, r.mismatchedPages());
+        // A loaded machine can starve the lease and cut the link; a reconnect then resends what was in flight.
+        long resent = r.recovery().pagesResent();
+        assertEquals(r.vmPages() - r.pagesSkippedBallooned() + resent, r.pagesTransferred(),
+                "every page sent once, bar those sent again after a cut");
+        assertTrue(r.duplicatePages() <= resent, r.duplicatePages() + " duplicates");
+    }
+
+    /**
+     * The source kept what it had but the migrated guest; the destination holds nothing more than the guest and what
+     * well-formed prepares among the fuzzed frames made.
+     */
+    private static void assertNothingFromGarbage(Tally tally, List<String> sourceBefore, EmulatedXenHost sourceHost,
+                                                 List<String> destinationBefore, HostAgent destination) {
+        EmulatedXenHost destinationHost = (EmulatedXenHost) destination.host();
+        List<String> sourceAfter = new ArrayList<>(sourceBefore);
+        sourceAfter.remove("vm");
+        assertEquals(sourceAfter, names(sourceHost), "the source keeps what it had but the guest");
+        Set<String> allowed = new HashSet<>(tally.preparedDomains);
+        allowed.addAll(destinationBefore);
+        allowed.add("vm");
+        List<String> appeared = names(destinationHost);
+        assertEquals(DomainInfo.State.RUNNING, destinationHost.domains().lookup("vm")
+                .map(id -> destinationHost.domains().info(id).state()).orElse(null), "the migrated guest runs on");
+        assertTrue(allowed.containsAll(appeared), "domains no well-formed prepare made: " + appeared);
+        assertTrue(tally.preparedSessions.containsAll(destination.receiver().activeSessions()),
+                "sessions no well-formed prepare made: " + destination.receiver().activeSessions());
     }
 
     /** What the fuzzer saw. */
@@ -289,13 +294,31 @@ class ProtocolFuzzTest {
         return c.toSource() ? source.address() : destination.address();
     }
 
-    private static HostAgent agent(EmulatedXenHost host, ServerLimits limits) {
+    /** A daemon with the default limits and a control token (the fuzzer uses it only where a call reads). */
+    private static HostAgent agent(EmulatedXenHost host) {
         return new HostAgent(host, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(), TOKEN,
-                ChannelSecurity.plain(), SessionJournal.none(), limits);
+                ChannelSecurity.plain(), SessionJournal.none(), ServerLimits.defaults());
     }
 
     private static List<String> names(EmulatedXenHost host) {
         return host.domains().list().stream().map(DomainInfo::name).sorted().collect(Collectors.toList());
+    }
+
+    /**
+     * How much more heap and direct buffers are in use than {@code before}, once back within the bound or after 30 s:
+     * direct buffers are freed by their cleaners after a collection, not during it.
+     */
+    private static long[] settledGrowth(long[] before) {
+        long[][] now = new long[1][];
+        try {
+            Await.until(() -> {
+                now[0] = memoryInUse();
+                return now[0][0] - before[0] < HEAP_BOUND && now[0][1] - before[1] < HEAP_BOUND;
+            }, Duration.ofSeconds(30), () -> "heap and direct buffers back within the bound");
+        } catch (AssertionError stillAbove) {
+            // the caller reports the figures
+        }
+        return new long[] {now[0][0] - before[0], now[0][1] - before[1]};
     }
 
     /** Heap in use and direct buffers in use, each after a collection. */
