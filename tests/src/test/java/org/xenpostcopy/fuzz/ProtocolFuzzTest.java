@@ -24,10 +24,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.xenpostcopy.balloon.BalloonPolicy;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.PrePaging;
@@ -47,8 +49,9 @@ import org.xenpostcopy.xen.emulated.EmulatedXenHost;
  * Thousands of seeded, broken frames against both daemons of a post-copy migration while it runs, as raw bytes on
  * their one port (plain TCP on loopback, as the tests and labs run; TLS would only wrap the same bytes). Afterwards:
  * both daemons still answer {@code list}; no reply was an internal error and no connection hung; nothing was logged
- * as an error and no thread died; every fuzzed connection was closed, and the heap holds no more than
- * {@link #HEAP_BOUND} beyond what it held before; the only domains and sessions that appeared are those of fuzzed
+ * as an error (but about a session the fuzzer itself prepared) and no thread died; every fuzzed connection was
+ * closed, and heap and direct buffers each hold no more than {@link #HEAP_BOUND} beyond what they held before, plus
+ * {@link #PER_PREPARED_SESSION} per live session; the only domains and sessions that appeared are those of fuzzed
  * frames that were still well-formed prepares (anyone may prepare on a plain daemon); and the migration completed
  * verified, every page sent once and none mismatched.
  *
@@ -64,6 +67,13 @@ class ProtocolFuzzTest {
     static final int BURST = 100;
     /** What the daemons may hold after the fuzzing beyond what they held before (heap and direct buffers each). */
     static final long HEAP_BOUND = 32L << 20;
+    /**
+     * What each session a well-formed fuzzed prepare made may hold on top: its own pager, ring and demand connection
+     * (measured: about 1.4 MiB of direct buffers each).
+     */
+    static final long PER_PREPARED_SESSION = 2L << 20;
+    /** The migration's stall limit: far above any pause a loaded machine gives a heartbeat. */
+    private static final int STARVED_STALL_MS = 60_000;
     private static final String TOKEN = "fuzz-token-0123456789abcdef";
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(20);
 
@@ -109,9 +119,13 @@ class ProtocolFuzzTest {
             List<String> destinationBefore = names(destinationHost);
             long[] memoryBefore = memoryInUse();
             try {
-                // A shaped link keeps the migration going while the fuzzer sends.
+                // A shaped link keeps the migration going while the fuzzer sends. This test is about the server, not
+                // about recovery's timing (LinkFaultTest and DestinationLostTest are): a machine starved by other
+                // jobs (load 60 on 2 cores seen) must not turn a late heartbeat into a cut, nor a late lease into a
+                // fail-back, so the stall limit is long and there are no reverse checkpoints to fail back to.
                 MigrationOptions options = MigrationOptions.defaults().withPrePaging(PrePaging.BUBBLE).withLink(400, 0)
-                        .withBaselineMs(0);
+                        .withBaselineMs(0).withRecovery(STARVED_STALL_MS, MigrationOptions.DEFAULT_GIVE_UP_MS)
+                        .withCheckpointing(Checkpointing.off());
                 CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(() -> source.migrate(d,
                         destination.address(), options, MigrationProgress.NONE));
 
@@ -127,29 +141,43 @@ class ProtocolFuzzTest {
                 Await.until(() -> source.openConnections() == 0 && destination.openConnections() == 0,
                         Duration.ofSeconds(30), () -> "every connection closed: the source holds "
                                 + source.openConnections() + ", the destination " + destination.openConnections());
-                long[] growth = settledGrowth(memoryBefore);
+                long bound = HEAP_BOUND + PER_PREPARED_SESSION * (source.receiver().activeSessions().size()
+                        + destination.receiver().activeSessions().size());
+                long[] growth = settledGrowth(memoryBefore, bound);
                 System.out.printf(Locale.ROOT, "fuzz: seed %d: %d frames on %d connections in %.1f s (%.0f frames/s), "
                                 + "migration %s (%d cuts); %d replies, %d connections dropped early, %d well-formed "
                                 + "prepares, %d domains prepared; heap %+.1f MiB, direct %+.1f MiB; mutations %s%n",
                         seed, tally.frames.get(), connections + BURST, seconds, tally.frames.get() / seconds,
                         overlapped ? "still running at the end" : "done before the end", r.recovery().cuts(),
                         tally.replies.get(), tally.refusedEarly.get(), tally.preparedDomains.size(),
-                        names(destinationHost).stream().filter(n -> n.startsWith(ValidCalls.PREPARED_PREFIX)).count(),
+                        Stream.concat(names(sourceHost).stream(), names(destinationHost).stream())
+                                .filter(n -> n.startsWith(ValidCalls.PREPARED_PREFIX)).count(),
                         growth[0] / 1048576.0, growth[1] / 1048576.0, tally.mutations);
 
                 assertEquals(List.of(), tally.findings.stream().limit(10).toList(), "findings");
-                assertEquals(List.of(), severe.lines(), "error lines logged");
+                assertEquals(List.of(), errorsBeyondFuzzedSessions(severe, tally), "error lines logged");
                 assertEquals(List.of(), uncaught.stream().map(Throwable::toString).toList(), "threads that died");
                 assertServesOn(source);
                 assertServesOn(destination);
-                assertTrue(growth[0] < HEAP_BOUND, "heap grew " + growth[0] + " bytes");
-                assertTrue(growth[1] < HEAP_BOUND, "direct buffers grew " + growth[1] + " bytes");
+                assertTrue(growth[0] < bound, "heap grew " + growth[0] + " bytes, above " + bound);
+                assertTrue(growth[1] < bound, "direct buffers grew " + growth[1] + " bytes, above " + bound);
                 assertIntact(r);
-                assertNothingFromGarbage(tally, sourceBefore, sourceHost, destinationBefore, destination);
+                assertNothingFromGarbage(tally, sourceBefore, source, destinationBefore, destination);
             } finally {
                 Thread.setDefaultUncaughtExceptionHandler(before);
             }
         }
+    }
+
+    /**
+     * The error lines, but those about a session a well-formed fuzzed prepare made: its source (a port nobody listens
+     * on) is unreachable, and saying so is the engine's job, not a fault of the server.
+     */
+    private static List<String> errorsBeyondFuzzedSessions(SevereLog severe, Tally tally) {
+        return severe.lines().stream()
+                .filter(line -> tally.preparedSessions.stream().noneMatch(line::contains))
+                .limit(10)
+                .toList();
     }
 
     /** Its accept thread lives and its control service answers. */
@@ -174,24 +202,33 @@ class ProtocolFuzzTest {
     }
 
     /**
-     * The source kept what it had but the migrated guest; the destination holds nothing more than the guest and what
-     * well-formed prepares among the fuzzed frames made.
+     * Each host holds what it had (the source less the migrated guest, the destination with it) and nothing more but
+     * what well-formed prepares among the fuzzed frames made: both daemons receive migrations.
      */
-    private static void assertNothingFromGarbage(Tally tally, List<String> sourceBefore, EmulatedXenHost sourceHost,
+    private static void assertNothingFromGarbage(Tally tally, List<String> sourceBefore, HostAgent source,
                                                  List<String> destinationBefore, HostAgent destination) {
+        EmulatedXenHost sourceHost = (EmulatedXenHost) source.host();
         EmulatedXenHost destinationHost = (EmulatedXenHost) destination.host();
         List<String> sourceAfter = new ArrayList<>(sourceBefore);
         sourceAfter.remove("vm");
-        assertEquals(sourceAfter, names(sourceHost), "the source keeps what it had but the guest");
-        Set<String> allowed = new HashSet<>(tally.preparedDomains);
-        allowed.addAll(destinationBefore);
-        allowed.add("vm");
-        List<String> appeared = names(destinationHost);
+        assertHolds(sourceHost, sourceAfter, tally);
+        List<String> destinationAfter = new ArrayList<>(destinationBefore);
+        destinationAfter.add("vm");
+        assertHolds(destinationHost, destinationAfter, tally);
         assertEquals(DomainInfo.State.RUNNING, destinationHost.domains().lookup("vm")
                 .map(id -> destinationHost.domains().info(id).state()).orElse(null), "the migrated guest runs on");
-        assertTrue(allowed.containsAll(appeared), "domains no well-formed prepare made: " + appeared);
-        assertTrue(tally.preparedSessions.containsAll(destination.receiver().activeSessions()),
-                "sessions no well-formed prepare made: " + destination.receiver().activeSessions());
+        for (HostAgent a : List.of(source, destination)) {
+            assertTrue(tally.preparedSessions.containsAll(a.receiver().activeSessions()),
+                    "sessions no well-formed prepare made: " + a.receiver().activeSessions());
+        }
+    }
+
+    private static void assertHolds(EmulatedXenHost host, List<String> expected, Tally tally) {
+        List<String> held = names(host);
+        assertTrue(held.containsAll(expected), "domains gone: " + held + " of " + expected);
+        Set<String> allowed = new HashSet<>(expected);
+        allowed.addAll(tally.preparedDomains);
+        assertTrue(allowed.containsAll(held), "domains no well-formed prepare made: " + held);
     }
 
     /** What the fuzzer saw. */
@@ -305,15 +342,15 @@ class ProtocolFuzzTest {
     }
 
     /**
-     * How much more heap and direct buffers are in use than {@code before}, once back within the bound or after 30 s:
+     * How much more heap and direct buffers are in use than {@code before}, once back within {@code bound} or after 30 s:
      * direct buffers are freed by their cleaners after a collection, not during it.
      */
-    private static long[] settledGrowth(long[] before) {
+    private static long[] settledGrowth(long[] before, long bound) {
         long[][] now = new long[1][];
         try {
             Await.until(() -> {
                 now[0] = memoryInUse();
-                return now[0][0] - before[0] < HEAP_BOUND && now[0][1] - before[1] < HEAP_BOUND;
+                return now[0][0] - before[0] < bound && now[0][1] - before[1] < bound;
             }, Duration.ofSeconds(30), () -> "heap and direct buffers back within the bound");
         } catch (AssertionError stillAbove) {
             // the caller reports the figures

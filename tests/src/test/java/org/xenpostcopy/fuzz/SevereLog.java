@@ -6,6 +6,7 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 
 /**
  * Every SEVERE line logged in this JVM while open: the daemon's own ERROR lines and libthrift's (through
@@ -13,6 +14,7 @@ import java.util.logging.Logger;
  * exception escapes a connection's processing. The daemon logs a refused peer as a WARNING; an error is a finding.
  */
 final class SevereLog extends Handler implements AutoCloseable {
+    private static final SimpleFormatter FORMAT = new SimpleFormatter();
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
     SevereLog() {
@@ -27,7 +29,7 @@ final class SevereLog extends Handler implements AutoCloseable {
     @Override
     public void publish(LogRecord r) {
         if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {
-            lines.add(r.getLoggerName() + ": " + r.getMessage()
+            lines.add(r.getLoggerName() + ": " + FORMAT.formatMessage(r)
                     + (r.getThrown() == null ? "" : " (" + r.getThrown() + ")"));
         }
     }

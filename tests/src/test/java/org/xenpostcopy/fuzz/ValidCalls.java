@@ -11,6 +11,7 @@ import java.util.function.Function;
 import org.apache.thrift.TBase;
 import org.apache.thrift.protocol.TMessageType;
 import org.xenpostcopy.migration.protocol.ThriftConnection;
+import org.xenpostcopy.migration.protocol.Wire;
 import org.xenpostcopy.migration.protocol.thrift.HostControl;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.SourcePages;
@@ -21,6 +22,7 @@ import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.TPrepare;
 import org.xenpostcopy.migration.protocol.thrift.TResume;
 import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
+import org.xenpostcopy.xen.GfnBitmap;
 
 /**
  * One well-formed call of every method of the daemon's three services, built with the generated {@code *_args}
@@ -121,9 +123,9 @@ final class ValidCalls {
         return new TVcpuState(0, ByteBuffer.wrap(context));
     }
 
-    /** The hole map of a {@link #PREPARE_PAGES}-gfn physmap: none unpopulated. */
+    /** The hole map of a {@link #PREPARE_PAGES}-gfn physmap, in whole 64-bit words: none unpopulated. */
     private static ByteBuffer bitmap() {
-        return ByteBuffer.wrap(new byte[PREPARE_PAGES / 8]);
+        return Wire.packBitmap(new GfnBitmap(PREPARE_PAGES));
     }
 
     private static TPages pages(Random x) {

@@ -35,7 +35,7 @@ final class WellFormedPrepares {
                     false, true);
             while (in.getBytesRemainingInBuffer() > 0) {
                 TMessage m = p.readMessageBegin();
-                if (m.type != TMessageType.CALL && m.type != TMessageType.ONEWAY || !served(m.name)) {
+                if ((m.type != TMessageType.CALL && m.type != TMessageType.ONEWAY) || !served(m.name)) {
                     return;   // the daemon drops the connection here
                 }
                 if (m.name.equals(ThriftConnection.RECEIVER + ":prepare")) {
