@@ -114,6 +114,11 @@ public final class HostAgent implements AutoCloseable {
         return server.address();
     }
 
+    /** Connections its server holds open now, in all. */
+    public int openConnections() {
+        return server.openConnections();
+    }
+
     /**
      * Tells destinations to open their demand connections to {@code address} instead of where this agent listens:
      * a relay or a NAT in between (and the fault-injection tests' faulty link).

@@ -26,11 +26,14 @@ final class GuardedProcessor implements TProcessor {
         try {
             delegate.process(in, out);
         } catch (TTransportException e) {
+            if (e.getType() == TTransportException.UNKNOWN && e.getCause() == null) {
+                // libthrift's decoder reports some malformed input as a transport error with no cause: "unrecognized
+                // type code" of a map, set or list it skips. The socket is fine; the message is not.
+                throw malformed(e);
+            }
             throw e;
         } catch (TProtocolException e) {
-            LOG.log(Level.WARNING, "dropped a connection that sent a malformed message: {0}",
-                    LogText.escape(e.getMessage()));
-            throw new TTransportException(TTransportException.END_OF_FILE, "malformed message", e);
+            throw malformed(e);
         } catch (TException e) {
             // The multiplexer's refusals (a service name it does not serve, a message that is no call) quote
             // what the peer sent: one escaped line, not the library's stack trace.
@@ -38,5 +41,11 @@ final class GuardedProcessor implements TProcessor {
                     LogText.escape(e.getMessage()));
             throw new TTransportException(TTransportException.END_OF_FILE, "unserviceable request", e);
         }
+    }
+
+    private static TTransportException malformed(TException e) {
+        LOG.log(Level.WARNING, "dropped a connection that sent a malformed message: {0}",
+                LogText.escape(e.getMessage()));
+        return new TTransportException(TTransportException.END_OF_FILE, "malformed message", e);
     }
 }

@@ -93,6 +93,11 @@ public final class MigrationServer implements AutoCloseable {
         return new InetSocketAddress(address.getAddress().getHostAddress(), address.getPort());
     }
 
+    /** Connections open now, in all (each holds a thread and its buffers: what a flood of peers may cost). */
+    public int openConnections() {
+        return transport.open();
+    }
+
     @Override
     public void close() {
         server.stop();

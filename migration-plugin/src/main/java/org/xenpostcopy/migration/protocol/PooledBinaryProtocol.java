@@ -64,6 +64,17 @@ public final class PooledBinaryProtocol extends TBinaryProtocol {
         }
     }
 
+    /**
+     * Checks a string's length before anything else. libthrift 0.17's {@code readString} first compares the length
+     * with the bytes its transport has buffered, and a transport without a buffer (this one) answers -1: a length of
+     * -1 or less went on to {@code new String(null, ...)}, so four bytes from any peer threw a NullPointerException
+     * out of the connection's thread and a stack trace into the log. {@code readStringBody} checks the length first.
+     */
+    @Override
+    public String readString() throws TException {
+        return readStringBody(readI32());
+    }
+
     @Override
     public ByteBuffer readBinary() throws TException {
         int size = readI32();

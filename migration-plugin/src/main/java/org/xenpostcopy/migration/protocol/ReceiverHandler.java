@@ -58,7 +58,7 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
 
     @Override
     public TPrepareReply prepare(TPrepare request) throws TMigrationError {
-        if (request.getDomain() == null) {
+        if (request == null || request.getDomain() == null) {
             throw Wire.badRequest("prepare needs a session id and a domain");
         }
         String sessionId = RequestBounds.sessionId(request.getSessionId());
@@ -124,6 +124,9 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
 
     @Override
     public TResumeReply resume(TResume request) throws TMigrationError {
+        if (request == null) {
+            throw Wire.badRequest("resume needs a session id, vCPU state and a hole map");
+        }
         try {
             owners.check(request.getSessionId(), "resume");
             long span = incoming.gfnCount(request.getSessionId());

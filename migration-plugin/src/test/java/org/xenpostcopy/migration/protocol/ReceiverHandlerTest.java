@@ -66,6 +66,15 @@ class ReceiverHandlerTest {
         verify(incoming, never()).prepare(anyString(), any());
     }
 
+    /** Found by the protocol fuzzer: a call whose struct argument is absent reached the handler as null. */
+    @Test
+    void aCallWithoutItsRequestIsABadRequestNotAnInternalError() {
+        assertEquals(TErrorCode.BAD_REQUEST, assertThrows(TMigrationError.class, () -> handler.prepare(null)).getCode());
+        assertEquals(TErrorCode.BAD_REQUEST, assertThrows(TMigrationError.class, () -> handler.resume(null)).getCode());
+        verify(incoming, never()).prepare(anyString(), any());
+        verify(incoming, never()).resume(anyString(), any());
+    }
+
     @Test
     void engineErrorsBecomeTheWireCodeWithTheSameSentence() {
         when(incoming.gfnCount("gone")).thenThrow(new PeerException(RemoteError.UNKNOWN_SESSION, "no incoming migration"));
