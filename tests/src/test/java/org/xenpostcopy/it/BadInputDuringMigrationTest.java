@@ -100,7 +100,7 @@ class BadInputDuringMigrationTest {
             MigrationReport r = migration.get();
             assertTrue(r.verified(), r.verificationNote());
             assertEquals(0, r.mismatchedPages());
-            assertEquals(r.vmPages() - r.pagesSkippedBallooned(), r.pagesTransferred());
+            assertEquals(r.vmPages() - r.pagesSkippedBallooned(), r.pagesTransferred() - r.recovery().pagesResent());
             assertEquals(0, r.duplicatePages());
         }
     }
