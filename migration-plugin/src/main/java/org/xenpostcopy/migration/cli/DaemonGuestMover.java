@@ -41,16 +41,16 @@ final class DaemonGuestMover implements GuestMover {
         try (DaemonConnection daemon = DaemonClient.connect(config, source)) {
             String id = daemon.startMigration(new MigrateRequest(guest, destinations.get(a.host()), options));
             MigrationStatus s;
-            do {
-                s = daemon.migrationStatus(id, STATUS_WAIT_MS);
+            for (s = daemon.migrationStatus(id, STATUS_WAIT_MS); !s.finished(); s = daemon.migrationStatus(id, STATUS_WAIT_MS)) {
                 view.update(guest, s.phase(), s.pagesDone(), s.pagesTotal(), s.networkFaults());
-            } while (!s.finished());
+            }
             if (s.error().isPresent()) {
                 throw new CliException(s.error().get());
             }
             MigrationReport r = s.report().orElseThrow(() -> new CliException("finished without a report"));
-            view.finished(guest, "done", String.format(Locale.ROOT, "%.1f s, downtime %.1f ms%s",
-                    r.totalMigrationMs() / 1000, r.downtimeMs(), r.verified() ? ", verified" : ", NOT verified"));
+            view.finished(guest, "done", String.format(Locale.ROOT, "%d pages in %.1f s, downtime %.1f ms, %d network "
+                    + "faults, %s", r.pagesTransferred(), r.totalMigrationMs() / 1000, r.downtimeMs(), r.networkFaults(),
+                    r.verified() ? "verified" : "NOT verified"));
             return r;
         } catch (RuntimeException e) {
             view.finished(guest, "failed", Xlpc.message(e));

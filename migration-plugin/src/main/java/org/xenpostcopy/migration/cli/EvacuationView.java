@@ -33,6 +33,8 @@ final class EvacuationView {
         long total;
         long faults;
         double mbPerS;
+        long phaseNanos = System.nanoTime();
+        long phasePages;
         long sampleNanos;
         long samplePages;
         String note = "";
@@ -69,16 +71,22 @@ final class EvacuationView {
         }
     }
 
-    /** A status of the guest's migration, as the source daemon reported it. */
+    /** A status of the guest's migration, as the source daemon reported it, while it runs. */
     synchronized void update(String guest, String phase, long done, long total, long faults) {
         GuestLine l = lines.get(guest);
         long now = System.nanoTime();
         boolean newPhase = !phase.equals(l.phase);
-        if (newPhase || now - l.sampleNanos >= RATE_WINDOW_NANOS) {
-            // The rate over the last second or so, not since the start: a post-copy push runs at the link's pace,
-            // and what a user wants to see is whether it still does.
-            double secs = (now - l.sampleNanos) / 1e9;
-            l.mbPerS = newPhase || l.sampleNanos == 0 || done < l.samplePages ? 0 : (done - l.samplePages) * 4096.0 / secs / 1e6;
+        if (newPhase) {
+            // The line printed for a phase change shows the rate of the phase that just ended: its pages over its time.
+            l.mbPerS = rate(done - l.phasePages, now - l.phaseNanos);
+            l.phaseNanos = now;
+            l.phasePages = done;
+            l.sampleNanos = now;
+            l.samplePages = done;
+        } else if (now - l.sampleNanos >= RATE_WINDOW_NANOS) {
+            // While a phase runs, the rate over the last second or so, not since its start: a push runs at the
+            // link's pace, and what a user wants to see is whether it still does.
+            l.mbPerS = rate(done - l.samplePages, now - l.sampleNanos);
             l.sampleNanos = now;
             l.samplePages = done;
         }
@@ -99,12 +107,17 @@ final class EvacuationView {
         }
     }
 
+    private static double rate(long pages, long nanos) {
+        return pages <= 0 || nanos <= 0 ? 0 : pages * 4096.0 / (nanos / 1e9) / 1e6;
+    }
+
     /** The guest's migration ended: {@code phase} is "done" or "failed", {@code note} says how. */
     synchronized void finished(String guest, String phase, String note) {
         GuestLine l = lines.get(guest);
         l.phase = phase;
         l.note = note;
         l.mbPerS = 0;
+        l.total = 0;   // the note says it all
         if (!enabled) {
             return;
         }
