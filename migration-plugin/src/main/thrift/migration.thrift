@@ -283,6 +283,8 @@ struct TDomainInfo {
   7: string guest,
   /** the outgoing migration moving this domain, as "phase (id)"; absent if none */
   8: optional string migration,
+  /** the domain's configured memory, KiB: what a destination must have free to take it (absent: unknown) */
+  9: optional i64 sizeKiB,
 }
 
 struct TMigrateRequest {
@@ -337,6 +339,8 @@ service HostControl {
   /** describes this daemon's host in one line ("emulated host 'a'") */
   string describe(1: string token) throws (1: TMigrationError error),
   list<TDomainInfo> listDomains(1: string token) throws (1: TMigrationError error),
+  /** memory this host can still give a new domain, KiB (what admission checks a prepare against); -1: cannot tell */
+  i64 freeMemoryKiB(1: string token) throws (1: TMigrationError error),
   /** emulated hosts: boots a guest running the given program and unpauses it */
   TDomainInfo create(1: string token, 2: string name, 3: i64 memoryMiB, 4: string workload, 5: i64 seed)
       throws (1: TMigrationError error),

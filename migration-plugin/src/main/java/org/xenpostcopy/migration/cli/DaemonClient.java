@@ -15,7 +15,11 @@ final class DaemonClient {
      * a hint, a TLS failure is reported as it is.
      */
     static DaemonConnection connect(XlpcConfig config) {
-        InetSocketAddress a = config.daemon();
+        return connect(config, config.daemon());
+    }
+
+    /** The daemon at {@code a} (a command that talks to several, as {@code evacuate}), as {@link #connect(XlpcConfig)}. */
+    static DaemonConnection connect(XlpcConfig config, InetSocketAddress a) {
         try {
             return DaemonConnection.open(a, config.token(), SecurityChoice.forClient(config, a));
         } catch (ControlException e) {

@@ -58,6 +58,11 @@ final class DaemonCommand implements Callable<Integer> {
             + "(default from the config's state-dir or $XLPC_STATE_DIR, else /dev/shm/xlpc/<name> where /dev/shm exists).")
     Path stateDir;
 
+    @Option(names = "--memory", paramLabel = "MiB", defaultValue = "0", description = "Emulated hosts: the host's "
+            + "memory for guests, as a real host's RAM: a domain that does not fit is refused, and the rest is the free "
+            + "memory it reports (what xlpc evacuate places by); 0: what the machine has (default: ${DEFAULT-VALUE}).")
+    long memoryMiB;
+
     @Option(names = "--ephemeral", description = "Emulated hosts: keep domains in memory only; they die with the daemon.")
     boolean ephemeral;
 
@@ -224,13 +229,16 @@ final class DaemonCommand implements Callable<Integer> {
 
     /** Persistent, in {@link #stateDirectory}, unless that is empty. Prints one line per domain it re-attached. */
     private EmulatedXenHost openEmulatedHost(XlpcConfig config) {
+        if (memoryMiB < 0) {
+            throw new CliException("--memory must be 0 (the machine's) or a number of MiB, not " + memoryMiB, 2, null);
+        }
         Optional<Path> dir = stateDirectory(config);
         if (dir.isEmpty()) {
-            return new EmulatedXenHost(name);
+            return new EmulatedXenHost(name, memoryMiB);
         }
         EmulatedXenHost host;
         try {
-            host = EmulatedXenHost.persistent(name, dir.get());
+            host = EmulatedXenHost.persistent(name, dir.get(), memoryMiB);
         } catch (IllegalStateException | UncheckedIOException e) {
             throw new CliException(e.getMessage());
         }

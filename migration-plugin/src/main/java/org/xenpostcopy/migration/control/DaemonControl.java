@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.control;
 
 import java.util.List;
+import java.util.OptionalLong;
 import org.xenpostcopy.migration.pager.PageOutResult;
 
 /**
@@ -16,6 +17,12 @@ public interface DaemonControl {
     String describe();
 
     List<DomainSummary> listDomains();
+
+    /**
+     * Memory the host can still give a new domain, in KiB: what its admission checks an incoming migration against;
+     * empty if the host cannot tell.
+     */
+    OptionalLong freeMemoryKiB();
 
     /** Emulated hosts: boots a guest running {@code workload} and unpauses it. */
     DomainSummary create(String name, long memoryMiB, String workload, long seed);

@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import org.xenpostcopy.balloon.BalloonStatus;
 import org.xenpostcopy.balloon.SelfBallooningController;
 import org.xenpostcopy.migration.pager.PageOutResult;
@@ -78,22 +79,33 @@ public final class HostControlService implements DaemonControl, AutoCloseable {
         try {
             for (DomainInfo d : host.domains().list()) {
                 String guest = "";
+                long sizeKiB = d.maxPages() * 4;
                 if (d.id().value() != 0) {
                     try {
-                        guest = host.domains().config(d.id()).guest();
+                        DomainConfig config = host.domains().config(d.id());
+                        guest = config.guest();
+                        sizeKiB = config.memoryPages() * 4;   // what a destination's admission will ask room for
                     } catch (XenException e) {
                         guest = "?";   // a domain the toolstack made without us: list it anyway
                     }
                 }
-                DomainSummary s = summary(d, guest);
+                DomainSummary s = summary(d, guest).withSizeKiB(sizeKiB);
                 String migration = migrations.describe(d.id());
-                out.add(migration.isEmpty() ? s : new DomainSummary(s.id(), s.name(), s.memoryKiB(), s.maxMemoryKiB(),
-                        s.state(), s.vcpus(), s.guest(), migration));
+                out.add(migration.isEmpty() ? s : s.withMigration(migration));
             }
         } catch (XenException e) {
             throw hostError(e);
         }
         return out;
+    }
+
+    @Override
+    public OptionalLong freeMemoryKiB() {
+        try {
+            return host.domains().freeMemoryKiB();
+        } catch (XenException e) {
+            throw hostError(e);
+        }
     }
 
     @Override

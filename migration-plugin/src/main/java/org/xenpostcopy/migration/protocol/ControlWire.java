@@ -36,12 +36,14 @@ final class ControlWire {
         if (!d.migration().isEmpty()) {
             t.setMigration(d.migration());
         }
+        t.setSizeKiB(d.sizeKiB());
         return t;
     }
 
     static DomainSummary toDomain(TDomainInfo d) {
         return new DomainSummary(DomainId.of(d.getId()), nonNull(d.getName()), d.getMemoryKiB(), d.getMaxMemoryKiB(),
-                nonNull(d.getState()), d.getVcpus(), nonNull(d.getGuest()), d.isSetMigration() ? d.getMigration() : "");
+                nonNull(d.getState()), d.getVcpus(), nonNull(d.getGuest()), d.isSetMigration() ? d.getMigration() : "",
+                d.isSetSizeKiB() ? d.getSizeKiB() : d.getMaxMemoryKiB());
     }
 
     static TPageOutResult toWire(PageOutResult r) {

@@ -2,6 +2,7 @@ package org.xenpostcopy.migration.protocol;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.OptionalLong;
 import org.apache.thrift.TException;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.RemoteError;
@@ -85,6 +86,12 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
     @Override
     public List<DomainSummary> listDomains() {
         return call(() -> control.listDomains(token).stream().map(ControlWire::toDomain).toList());
+    }
+
+    @Override
+    public OptionalLong freeMemoryKiB() {
+        long kib = call(() -> control.freeMemoryKiB(token));
+        return kib < 0 ? OptionalLong.empty() : OptionalLong.of(kib);
     }
 
     @Override

@@ -49,6 +49,11 @@ final class HostControlHandler implements HostControl.Iface {
     }
 
     @Override
+    public long freeMemoryKiB(String t) throws TMigrationError {
+        return call(t, () -> service.freeMemoryKiB().orElse(-1));
+    }
+
+    @Override
     public TDomainInfo create(String t, String name, long memoryMiB, String workload, long seed) throws TMigrationError {
         return call(t, () -> {
             if (!RequestBounds.isDomainName(name)) {

@@ -17,6 +17,7 @@ import org.xenpostcopy.migration.control.DomainSummary;
 import org.xenpostcopy.migration.control.MigrateRequest;
 import org.xenpostcopy.migration.control.MigrationStatus;
 import org.xenpostcopy.migration.pager.PageOutResult;
+import org.xenpostcopy.migration.protocol.thrift.TDomainInfo;
 import org.xenpostcopy.migration.protocol.thrift.TErrorCode;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 import org.xenpostcopy.migration.report.MigrationReport;
@@ -28,6 +29,12 @@ class ControlWireTest {
     void domainsAndPageOutResultsSurviveTheWire() {
         DomainSummary d = new DomainSummary(DomainId.of(7), "vm", 1, 2, "running", 3, "idle");
         assertEquals(d, ControlWire.toDomain(ControlWire.toWire(d)));
+        DomainSummary shrunk = d.withSizeKiB(4096).withMigration("post-copy (m1)");
+        assertEquals(shrunk, ControlWire.toDomain(ControlWire.toWire(shrunk)));
+        // A daemon from before sizeKiB: the ceiling is the best the client can do.
+        TDomainInfo older = ControlWire.toWire(shrunk);
+        older.unsetSizeKiB();
+        assertEquals(2, ControlWire.toDomain(older).sizeKiB());
         PageOutResult r = new PageOutResult(1, 2, 3, 4, 5, 6, 7, 8, 9);
         assertEquals(r, ControlWire.toDomain(ControlWire.toWire(r)));
     }

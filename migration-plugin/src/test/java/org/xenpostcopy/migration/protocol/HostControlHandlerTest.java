@@ -84,15 +84,22 @@ class HostControlHandlerTest {
                 new DomainSummary(DomainId.DOM0, "Domain-0", 1024, 2048, "running", 1, ""),
                 new DomainSummary(DomainId.of(3), "vm", 262_144, 524_288, "paused", 2, "idle")));
         List<TDomainInfo> out = handler.listDomains(TOKEN);
-        assertEquals(List.of(new TDomainInfo(0, "Domain-0", 1024, 2048, "running", 1, ""),
-                new TDomainInfo(3, "vm", 262_144, 524_288, "paused", 2, "idle")), out);
+        assertEquals(List.of(new TDomainInfo(0, "Domain-0", 1024, 2048, "running", 1, "").setSizeKiB(2048),
+                new TDomainInfo(3, "vm", 262_144, 524_288, "paused", 2, "idle").setSizeKiB(524_288)), out);
+    }
+
+    @Test
+    void freeMemoryTheHostCannotTellIsMinusOneOnTheWire() throws Exception {
+        when(service.freeMemoryKiB()).thenReturn(java.util.OptionalLong.of(4096), java.util.OptionalLong.empty());
+        assertEquals(4096, handler.freeMemoryKiB(TOKEN));
+        assertEquals(-1, handler.freeMemoryKiB(TOKEN));
     }
 
     @Test
     void createPassesItsArgumentsThrough() throws Exception {
         when(service.create("vm", 256, "idle", 9)).thenReturn(
                 new DomainSummary(DomainId.of(1), "vm", 262_144, 262_144, "running", 1, "idle"));
-        assertEquals(new TDomainInfo(1, "vm", 262_144, 262_144, "running", 1, "idle"),
+        assertEquals(new TDomainInfo(1, "vm", 262_144, 262_144, "running", 1, "idle").setSizeKiB(262_144),
                 handler.create(TOKEN, "vm", 256, "idle", 9));
     }
 

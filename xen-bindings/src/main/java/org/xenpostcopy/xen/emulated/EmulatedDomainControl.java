@@ -25,16 +25,33 @@ final class EmulatedDomainControl implements DomainControl {
     private final StateDirectory state;       // null: ephemeral
     private final ConcurrentSkipListMap<Integer, EmulatedDomain> domains = new ConcurrentSkipListMap<>();
     private final AtomicInteger nextDomid = new AtomicInteger(1);
+    private final long memoryKiB;             // 0: as much as the machine has
 
-    EmulatedDomainControl(EmulatedXenStore store, StateDirectory state) {
+    /** @param memoryKiB the host's memory for guests, as a real host has its RAM; 0: the machine's, unbounded */
+    EmulatedDomainControl(EmulatedXenStore store, StateDirectory state, long memoryKiB) {
+        if (memoryKiB < 0) {
+            throw new IllegalArgumentException("a host's memory cannot be negative: " + memoryKiB + " KiB");
+        }
         this.store = store;
         this.state = state;
+        this.memoryKiB = memoryKiB;
     }
 
-    /** What this machine can still give a guest: an emulated guest's memory is the machine's own. */
+    /**
+     * What this host can still give a guest: an emulated guest's memory is the machine's own, and a host given a
+     * memory size has no more than that size less every domain's full size. Full, not populated: a domain arriving
+     * by post-copy starts with every page out and will need each of them back, so counting only what is populated
+     * would admit two such guests into room for one.
+     */
     @Override
     public java.util.OptionalLong freeMemoryKiB() {
-        return MachineMemory.freeKiB(state == null ? null : state.path());
+        java.util.OptionalLong machine = MachineMemory.freeKiB(state == null ? null : state.path());
+        if (memoryKiB == 0) {
+            return machine;
+        }
+        long reserved = domains.values().stream().mapToLong(d -> d.config.memoryPages() * 4).sum();
+        long left = Math.max(0, memoryKiB - reserved);
+        return java.util.OptionalLong.of(machine.isPresent() ? Math.min(machine.getAsLong(), left) : left);
     }
 
     /** The domain {@code id}, or {@link NoSuchDomainException} naming {@code call}. */
@@ -93,6 +110,13 @@ final class EmulatedDomainControl implements DomainControl {
     public synchronized DomainId create(DomainConfig config, boolean boot) {
         if (lookup(config.name()).isPresent()) {
             throw new XenException("xc_domain_create", Errno.EEXIST, "a domain named '" + config.name() + "' exists");
+        }
+        if (memoryKiB > 0) {
+            long free = freeMemoryKiB().orElse(Long.MAX_VALUE);
+            if (config.memoryPages() * 4 > free) {
+                throw new XenException("xc_domain_create", Errno.ENOMEM, config.name() + " needs "
+                        + config.memoryPages() * 4 / 1024 + " MiB and the host has " + free / 1024 + " MiB free");
+            }
         }
         DomainId id = DomainId.of(nextDomid.getAndIncrement());
         EmulatedDomain d;

@@ -88,14 +88,23 @@ public final class EmulatedXenHost implements XenHost {
     };
 
     public EmulatedXenHost(String name) {
-        this(name, null);
+        this(name, null, 0);
     }
 
-    private EmulatedXenHost(String name, StateDirectory state) {
+    /**
+     * An ephemeral host with {@code memoryMiB} of memory for its guests, as a real host has its RAM: it refuses a
+     * domain that does not fit, and reports what is left as its free memory (several hosts on one machine then
+     * differ, as real ones do). 0: as much as the machine has.
+     */
+    public EmulatedXenHost(String name, long memoryMiB) {
+        this(name, null, memoryMiB);
+    }
+
+    private EmulatedXenHost(String name, StateDirectory state, long memoryMiB) {
         this.name = name;
         this.state = state;
         this.store = new EmulatedXenStore(name);
-        this.domainControl = new EmulatedDomainControl(store, state);
+        this.domainControl = new EmulatedDomainControl(store, state, memoryMiB * 1024);
     }
 
     /**
@@ -105,8 +114,13 @@ public final class EmulatedXenHost implements XenHost {
      *                               unreadable
      */
     public static EmulatedXenHost persistent(String name, Path dir) {
+        return persistent(name, dir, 0);
+    }
+
+    /** As {@link #persistent(String, Path)}, with {@code memoryMiB} of memory for guests (0: the machine's). */
+    public static EmulatedXenHost persistent(String name, Path dir, long memoryMiB) {
         StateDirectory state = StateDirectory.open(dir);
-        EmulatedXenHost host = new EmulatedXenHost(name, state);
+        EmulatedXenHost host = new EmulatedXenHost(name, state, memoryMiB);
         try {
             host.reattach();
         } catch (RuntimeException e) {

@@ -18,6 +18,7 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
   private static final org.apache.thrift.protocol.TField VCPUS_FIELD_DESC = new org.apache.thrift.protocol.TField("vcpus", org.apache.thrift.protocol.TType.I32, (short)6);
   private static final org.apache.thrift.protocol.TField GUEST_FIELD_DESC = new org.apache.thrift.protocol.TField("guest", org.apache.thrift.protocol.TType.STRING, (short)7);
   private static final org.apache.thrift.protocol.TField MIGRATION_FIELD_DESC = new org.apache.thrift.protocol.TField("migration", org.apache.thrift.protocol.TType.STRING, (short)8);
+  private static final org.apache.thrift.protocol.TField SIZE_KI_B_FIELD_DESC = new org.apache.thrift.protocol.TField("sizeKiB", org.apache.thrift.protocol.TType.I64, (short)9);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TDomainInfoStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TDomainInfoTupleSchemeFactory();
@@ -42,6 +43,10 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
    * the outgoing migration moving this domain, as "phase (id)"; absent if none
    */
   public @org.apache.thrift.annotation.Nullable java.lang.String migration; // optional
+  /**
+   * the domain's configured memory, KiB: what a destination must have free to take it (absent: unknown)
+   */
+  public long sizeKiB; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -64,7 +69,11 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     /**
      * the outgoing migration moving this domain, as "phase (id)"; absent if none
      */
-    MIGRATION((short)8, "migration");
+    MIGRATION((short)8, "migration"),
+    /**
+     * the domain's configured memory, KiB: what a destination must have free to take it (absent: unknown)
+     */
+    SIZE_KI_B((short)9, "sizeKiB");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -96,6 +105,8 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
           return GUEST;
         case 8: // MIGRATION
           return MIGRATION;
+        case 9: // SIZE_KI_B
+          return SIZE_KI_B;
         default:
           return null;
       }
@@ -143,8 +154,9 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
   private static final int __MEMORYKIB_ISSET_ID = 1;
   private static final int __MAXMEMORYKIB_ISSET_ID = 2;
   private static final int __VCPUS_ISSET_ID = 3;
+  private static final int __SIZEKIB_ISSET_ID = 4;
   private byte __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.MIGRATION};
+  private static final _Fields optionals[] = {_Fields.MIGRATION,_Fields.SIZE_KI_B};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -164,6 +176,8 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
     tmpMap.put(_Fields.MIGRATION, new org.apache.thrift.meta_data.FieldMetaData("migration", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+    tmpMap.put(_Fields.SIZE_KI_B, new org.apache.thrift.meta_data.FieldMetaData("sizeKiB", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TDomainInfo.class, metaDataMap);
   }
@@ -215,6 +229,7 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     if (other.isSetMigration()) {
       this.migration = other.migration;
     }
+    this.sizeKiB = other.sizeKiB;
   }
 
   @Override
@@ -236,6 +251,8 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     this.vcpus = 0;
     this.guest = null;
     this.migration = null;
+    setSizeKiBIsSet(false);
+    this.sizeKiB = 0;
   }
 
   public int getId() {
@@ -454,6 +471,35 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     }
   }
 
+  /**
+   * the domain's configured memory, KiB: what a destination must have free to take it (absent: unknown)
+   */
+  public long getSizeKiB() {
+    return this.sizeKiB;
+  }
+
+  /**
+   * the domain's configured memory, KiB: what a destination must have free to take it (absent: unknown)
+   */
+  public TDomainInfo setSizeKiB(long sizeKiB) {
+    this.sizeKiB = sizeKiB;
+    setSizeKiBIsSet(true);
+    return this;
+  }
+
+  public void unsetSizeKiB() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __SIZEKIB_ISSET_ID);
+  }
+
+  /** Returns true if field sizeKiB is set (has been assigned a value) and false otherwise */
+  public boolean isSetSizeKiB() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __SIZEKIB_ISSET_ID);
+  }
+
+  public void setSizeKiBIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __SIZEKIB_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -521,6 +567,14 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       }
       break;
 
+    case SIZE_KI_B:
+      if (value == null) {
+        unsetSizeKiB();
+      } else {
+        setSizeKiB((java.lang.Long)value);
+      }
+      break;
+
     }
   }
 
@@ -552,6 +606,9 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     case MIGRATION:
       return getMigration();
 
+    case SIZE_KI_B:
+      return getSizeKiB();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -580,6 +637,8 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       return isSetGuest();
     case MIGRATION:
       return isSetMigration();
+    case SIZE_KI_B:
+      return isSetSizeKiB();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -669,6 +728,15 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
         return false;
     }
 
+    boolean this_present_sizeKiB = true && this.isSetSizeKiB();
+    boolean that_present_sizeKiB = true && that.isSetSizeKiB();
+    if (this_present_sizeKiB || that_present_sizeKiB) {
+      if (!(this_present_sizeKiB && that_present_sizeKiB))
+        return false;
+      if (this.sizeKiB != that.sizeKiB)
+        return false;
+    }
+
     return true;
   }
 
@@ -699,6 +767,10 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
     hashCode = hashCode * 8191 + ((isSetMigration()) ? 131071 : 524287);
     if (isSetMigration())
       hashCode = hashCode * 8191 + migration.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetSizeKiB()) ? 131071 : 524287);
+    if (isSetSizeKiB())
+      hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(sizeKiB);
 
     return hashCode;
   }
@@ -791,6 +863,16 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetSizeKiB(), other.isSetSizeKiB());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetSizeKiB()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.sizeKiB, other.sizeKiB);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -862,6 +944,12 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       } else {
         sb.append(this.migration);
       }
+      first = false;
+    }
+    if (isSetSizeKiB()) {
+      if (!first) sb.append(", ");
+      sb.append("sizeKiB:");
+      sb.append(this.sizeKiB);
       first = false;
     }
     sb.append(")");
@@ -975,6 +1063,14 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 9: // SIZE_KI_B
+            if (schemeField.type == org.apache.thrift.protocol.TType.I64) {
+              struct.sizeKiB = iprot.readI64();
+              struct.setSizeKiBIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1025,6 +1121,11 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
           oprot.writeFieldEnd();
         }
       }
+      if (struct.isSetSizeKiB()) {
+        oprot.writeFieldBegin(SIZE_KI_B_FIELD_DESC);
+        oprot.writeI64(struct.sizeKiB);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1068,7 +1169,10 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       if (struct.isSetMigration()) {
         optionals.set(7);
       }
-      oprot.writeBitSet(optionals, 8);
+      if (struct.isSetSizeKiB()) {
+        optionals.set(8);
+      }
+      oprot.writeBitSet(optionals, 9);
       if (struct.isSetId()) {
         oprot.writeI32(struct.id);
       }
@@ -1093,12 +1197,15 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       if (struct.isSetMigration()) {
         oprot.writeString(struct.migration);
       }
+      if (struct.isSetSizeKiB()) {
+        oprot.writeI64(struct.sizeKiB);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TDomainInfo struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(8);
+      java.util.BitSet incoming = iprot.readBitSet(9);
       if (incoming.get(0)) {
         struct.id = iprot.readI32();
         struct.setIdIsSet(true);
@@ -1130,6 +1237,10 @@ public class TDomainInfo implements org.apache.thrift.TBase<TDomainInfo, TDomain
       if (incoming.get(7)) {
         struct.migration = iprot.readString();
         struct.setMigrationIsSet(true);
+      }
+      if (incoming.get(8)) {
+        struct.sizeKiB = iprot.readI64();
+        struct.setSizeKiBIsSet(true);
       }
     }
   }

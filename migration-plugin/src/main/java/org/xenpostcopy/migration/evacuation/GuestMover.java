@@ -1,0 +1,14 @@
+package org.xenpostcopy.migration.evacuation;
+
+import org.xenpostcopy.migration.report.MigrationReport;
+
+/** Moves one guest to its destination: what the scheduler runs for each assignment, K at a time. */
+@FunctionalInterface
+public interface GuestMover {
+    /**
+     * Migrates {@code assignment}'s guest to its host and returns the migration's report once it is complete.
+     *
+     * @throws RuntimeException with one sentence for the user, if the migration failed or could not start
+     */
+    MigrationReport move(Placement.Assignment assignment) throws InterruptedException;
+}
