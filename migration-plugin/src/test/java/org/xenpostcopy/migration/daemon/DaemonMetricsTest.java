@@ -144,9 +144,9 @@ class DaemonMetricsTest {
 
     private static MigrationReport report(long pages, long bytes, double downtimeMs, double totalMs,
                                           MigrationReport.Recovery recovery) {
-        return new MigrationReport("postcopy", "bubble", false, pages, totalMs, downtimeMs, pages, bytes, 0, 0, -1,
-                0, 0, -1, -1, new MigrationReport.FaultLatency(0, 0, 0), -1, -1, true, 0, "", 1, 1, 1, 2, 0,
-                recovery);
+        return new MigrationReport("postcopy", "bubble", false, pages, totalMs, downtimeMs, "guest", pages, bytes,
+                bytes, 0, 0, 0, -1, 0, 0, -1, -1, new MigrationReport.FaultLatency(0, 0, 0),
+                new MigrationReport.FaultLatency(0, 0, 0), -1, -1, true, 0, "", 1, 1, 1, 2, 0, recovery);
     }
 
     private static Completion completion(long pages, long networkFaults, long minorFaults) {
