@@ -83,13 +83,16 @@ class ProtocolFuzzTest {
         fuzz(Long.getLong("fuzz.seed", DEFAULT_SEED), Integer.getInteger("fuzz.connections", DEFAULT_CONNECTIONS));
     }
 
+    /**
+     * CI runs the slow group too: one more seed with three times the connections keeps the suite's fuzzing near
+     * 30,000 frames a run in about a tenth of CI's budget (three such seeds took 6 minutes there); more seeds by hand
+     * with {@code -Dfuzz.seed}.
+     */
     @Test
     @Tag("slow")
     @Timeout(1800)
-    void tenTimesAsManyUnderThreeMoreSeeds() throws Exception {
-        for (long seed = DEFAULT_SEED + 1; seed <= DEFAULT_SEED + 3; seed++) {
-            fuzz(seed, 10 * DEFAULT_CONNECTIONS / 3);
-        }
+    void threeTimesAsManyUnderAnotherSeed() throws Exception {
+        fuzz(DEFAULT_SEED + 1, 10 * DEFAULT_CONNECTIONS / 3);
     }
 
     private static void fuzz(long seed, int connections) throws Exception {
