@@ -517,6 +517,11 @@ final class IncomingMigration {
         host.domains().destroy(domain);
     }
 
+    /** Stops the session's threads and leaves its domain as it is: the agent is closing. */
+    void stopThreads() {
+        stopPaging();
+    }
+
     /** Stops everything but the demand channel's pings, which keep renewing the lease after completion. */
     private void stopPagingButPing() {
         if (checkpointer != null) {

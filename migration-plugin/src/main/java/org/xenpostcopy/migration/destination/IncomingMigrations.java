@@ -154,8 +154,20 @@ public final class IncomingMigrations implements AutoCloseable {
     }
 
     @Override
+    /**
+     * The agent is going away: the reaper and every session's threads (pager loop, demand channel, checkpoints)
+     * stop. The domains stay as they are, as a daemon that dies leaves them: a persistent host re-attaches them, and
+     * a prepared session nobody resumes is the next daemon's to reap.
+     */
     public void close() {
         reaper.shutdownNow();
+        for (IncomingMigration m : sessions.values()) {
+            try {
+                m.stopThreads();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "session {0}: stopping its threads failed: {1}", m.id, e.getMessage());
+            }
+        }
     }
 
     /** Ids of the migrations coming in now. */

@@ -120,7 +120,12 @@ final class EmulatedPagingSession implements PagingSession {
 
     @Override
     public boolean awaitEvent(long timeout, TimeUnit unit) throws InterruptedException {
-        return domain.paging.pagerPort().await(timeout, unit);
+        boolean fired = domain.paging.pagerPort().await(timeout, unit);
+        if (domain.paging.pagerPort().isClosed()) {
+            // A closed port never blocks again: a pager that kept waiting on it would spin for good.
+            throw new XenException("xenevtchn_pending", Errno.ESRCH, id + " is gone: its event channel was closed");
+        }
+        return fired;
     }
 
     @Override

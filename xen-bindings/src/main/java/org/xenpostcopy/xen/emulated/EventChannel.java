@@ -40,6 +40,16 @@ final class EventChannel {
         }
     }
 
+    /** Whether the port was closed: its domain is gone. */
+    boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void close() {
         lock.lock();
         try {

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.PagingRequest;
 import org.xenpostcopy.xen.PagingSession;
+import org.xenpostcopy.xen.XenException;
 
 /**
  * One domain's pager loop, on its own thread: take the requests on the ring, ask the {@link FaultHandler} whether
@@ -117,6 +119,15 @@ public final class PagerLoop implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             // stopping
+        } catch (XenException e) {
+            failure = e;
+            if (e.is(Errno.ESRCH)) {
+                // The domain was destroyed under the loop (its host closed, or the toolstack destroyed it): nothing
+                // is left to page, so the loop ends rather than wait on a port that no longer blocks.
+                LOG.log(Level.INFO, "the pager loop of {0} ends: {1}", session.domain(), e.getMessage());
+            } else {
+                LOG.log(Level.ERROR, "the pager loop of " + session.domain() + " failed", e);
+            }
         } catch (RuntimeException e) {
             failure = e;
             LOG.log(Level.ERROR, "the pager loop of " + session.domain() + " failed", e);

@@ -232,6 +232,17 @@ class EmulatedPagingTest {
         assertEquals(running.firstRanAt(), probe.runBounds(d).orElseThrow().firstRanAt(), "the first instant stays");
     }
 
+    @Test
+    void aPagerWaitingOnADestroyedDomainIsToldSoInsteadOfSpinning() throws Exception {
+        DomainId d = host.domains().create(DomainConfig.ofMiB("receiver", 16, "idle", 42), false);
+        PagingSession s = host.paging().enable(d);
+        assertEquals(false, s.awaitEvent(1, TimeUnit.MILLISECONDS), "a live port with nothing pending times out");
+        host.domains().destroy(d);
+        XenException gone = assertThrows(XenException.class, () -> s.awaitEvent(1, TimeUnit.SECONDS));
+        assertTrue(gone.is(Errno.ESRCH), gone.getMessage());
+        s.close();
+    }
+
     private long firstDataGfnWithVersionAtLeast(DomainId d, long version) {
         ByteBuffer page = ByteBuffer.allocateDirect(4096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         long count = host.memory().gfnCount(d);
