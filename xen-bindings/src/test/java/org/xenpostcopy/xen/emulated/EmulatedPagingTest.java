@@ -185,7 +185,7 @@ class EmulatedPagingTest {
             s.load(Gfn.of(7), page);
             ByteBuffer back = ByteBuffer.allocateDirect(4096);
             host.memory().read(d, Gfn.of(7), back);
-            assertEquals(0xC0FFEE, back.getLong(0), "a page loaded into a receiver that was never backed");
+            assertEquals(0xC0FFEE, back.getLong(0), "a page loaded into a receiver paged out in bulk");
         }
     }
 
