@@ -22,8 +22,8 @@ final class ReportTable {
         rows.add(new String[] {"total time", String.format("%.0f ms (prepare %.0f, post-copy %.0f)", r.totalMigrationMs(),
                 r.prepareMs(), r.postCopyMs())});
         rows.add(new String[] {"pages sent", String.format("%d of %d", r.pagesTransferred(), r.vmPages())});
-        rows.add(new String[] {"on the wire", String.format("%.1f MB at the sockets (%.1f MB to the destination, %.1f MB"
-                + " back)", r.bytesTransferred() / 1e6, r.bytesToDestination() / 1e6, r.bytesToSource() / 1e6)});
+        rows.add(new String[] {"on the wire", String.format("%s at the sockets (%s to the destination, %s back)",
+                size(r.bytesTransferred()), size(r.bytesToDestination()), size(r.bytesToSource()))});
         if (r.rounds() > 0) {
             rows.add(new String[] {"pre-copy rounds", Long.toString(r.rounds())});
         }
@@ -65,6 +65,11 @@ final class ReportTable {
             sb.append(String.format("%-" + width + "s  %s%n", row[0], row[1]));
         }
         return sb.toString();
+    }
+
+    /** MB, or kB for what would read 0.0 MB (the way back often carries only requests). */
+    private static String size(long bytes) {
+        return bytes >= 100_000 ? String.format("%.1f MB", bytes / 1e6) : String.format("%.1f kB", bytes / 1e3);
     }
 
     private static String percentiles(MigrationReport.FaultLatency l) {

@@ -31,6 +31,14 @@ class ReportTableTest {
     }
 
     @Test
+    void bytesOnTheWireShowBothWaysAndTheVcpusWaitBesideThePagers() {
+        String table = ReportTable.format(report("bubble", 1, 1, 2));
+        assertTrue(table.contains("1075.0 MB at the sockets (1070.0 MB to the destination, 5.0 MB back)"), table);
+        assertTrue(table.contains("p50 400 us, p99 2000 us, max 9000 us (vCPU blocked)"), table);
+        assertTrue(table.contains("p50 300 us, p99 1900 us, max 8000 us (ring to answer)"), table);
+    }
+
+    @Test
     void namesThePolicyUsedAndThePapersFaultClasses() {
         String table = ReportTable.format(report("bubble", 3609, 62185, 65794));
         assertTrue(table.contains("postcopy (bubble: the paper's dual-direction bubble)"), table);
