@@ -20,8 +20,8 @@ import org.xenpostcopy.xen.offheap.OffHeapMemory;
  * <pre>
  *   memory              guest RAM, 4 KiB per gfn, mapped shared: the mapping is the memory
  *   p2m                 one byte per gfn, its p2m type, mapped shared ({@link P2mTable})
- *   vcpu0               the registers of the last completed guest operation and the undo log of the one in
- *                       flight, mapped shared ({@link VcpuJournal})
+ *   vcpu0, vcpu1 ...    per vCPU: the registers of its last completed guest operation and the undo log of the
+ *                       one in flight, mapped shared ({@link VcpuJournal})
  *   domain.properties   the rest ({@link DomainRecord}), replaced whole: temp file, fsync, rename, fsync of the dir
  * </pre>
  * A directory without {@code domain.properties} is a creation that did not finish (it is written last, after
@@ -56,8 +56,9 @@ final class DomainFiles implements AutoCloseable {
         return map("p2m", pages).buffer();
     }
 
-    VcpuJournal journal() {
-        return new VcpuJournal(map("vcpu0", VcpuJournal.SIZE));
+    /** The journal of vCPU {@code vcpu}, in the file {@code vcpu<N>}. */
+    VcpuJournal journal(int vcpu) {
+        return new VcpuJournal(map("vcpu" + vcpu, VcpuJournal.SIZE));
     }
 
     private OffHeapMemory map(String name, long size) {
@@ -106,7 +107,7 @@ final class DomainFiles implements AutoCloseable {
         }
     }
 
-    /** Unmaps the p2m and vcpu0 files (the memory's blocks belong to the domain's memory, closed with it). */
+    /** Unmaps the p2m and vCPU files (the memory's blocks belong to the domain's memory, closed with it). */
     @Override
     public void close() {
         synchronized (mappings) {

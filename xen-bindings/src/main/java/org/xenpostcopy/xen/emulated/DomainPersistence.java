@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.xenpostcopy.xen.DomainId;
@@ -13,24 +15,26 @@ import org.xenpostcopy.xen.XenStore;
 import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
 
 /**
- * Keeps one domain of a persistent host on disk ({@link DomainFiles}): its vCPU's journal (registers and the undo
- * log that makes each guest operation atomic, {@link VcpuJournal}), its record whenever it changes in a way a
+ * Keeps one domain of a persistent host on disk ({@link DomainFiles}): its vCPUs' journals (registers and the undo
+ * logs that make each guest operation atomic, {@link VcpuJournal}), its record whenever it changes in a way a
  * restarted host needs — created, paused or unpaused, crashed, max memory set, its xenstore subtree written.
  * Memory and p2m need no calls: they are shared mappings of their files.
  */
 final class DomainPersistence implements VcpuRecord {
     private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());   // logs as its domain does
     private final DomainFiles files;
-    private final VcpuJournal journal;
-    /** Guards the journal against {@link #close}: never store into an unmapped file. Uncontended otherwise. */
+    private final List<VcpuJournal> journals = new ArrayList<>();
+    /** Guards the journals against {@link #close}: never store into an unmapped file. Uncontended otherwise. */
     private final Object journalLock = new Object();
     /** The domain whose record this keeps; null until it is built (nothing to save before). */
     private EmulatedDomain domain;
     private volatile boolean closed;
 
-    DomainPersistence(DomainFiles files) {
+    DomainPersistence(DomainFiles files, int vcpus) {
         this.files = files;
-        this.journal = files.journal();
+        for (int v = 0; v < vcpus; v++) {
+            journals.add(files.journal(v));
+        }
     }
 
     DomainFiles files() {
@@ -64,39 +68,46 @@ final class DomainPersistence implements VcpuRecord {
         }
     }
 
-    /** A re-attach, before the vCPU runs: undoes the guest operation the previous process did not finish. */
+    /** A re-attach, before the vCPUs run: undoes the guest operations the previous process did not finish. */
     void rollBack(DomainId id, P2mTable p2m, GuestPhysicalMemory memory) {
         synchronized (journalLock) {
-            int n = journal.pending();
-            journal.rollBack(p2m, memory);
-            if (n > 0) {
-                LOG.log(Level.INFO, "{0}: undid the guest operation cut short by the previous process ({1} gfns)",
-                        id, n);
+            for (int v = 0; v < journals.size(); v++) {
+                VcpuJournal journal = journals.get(v);
+                int n = journal.pending();
+                journal.rollBack(p2m, memory);
+                if (n > 0) {
+                    LOG.log(Level.INFO, "{0}: undid the guest operation of vcpu{1} cut short by the previous process"
+                            + " ({2} gfns)", id, v, n);
+                }
             }
         }
     }
 
-    /** The registers the vCPU committed last (null if it never had any). */
-    VcpuRegisters storedRegisters(String workload) {
+    /** The registers each vCPU committed last, vCPU 0 first (an entry null if it never had any). */
+    List<VcpuRegisters> storedRegisters(String workload) {
         synchronized (journalLock) {
-            return journal.registers(workload);
+            List<VcpuRegisters> out = new ArrayList<>();
+            for (int v = 0; v < journals.size(); v++) {
+                out.add(journals.get(v).registers(v, workload));
+            }
+            return out;
         }
     }
 
-    /** The vCPU is about to change {@code gfn} (its bytes or type): call holding the gfn's p2m lock. */
-    void beforeGuestWrite(long gfn, byte type, GuestPhysicalMemory memory) {
+    /** vCPU {@code vcpu} is about to change {@code gfn} (its bytes or type): call holding the gfn's p2m lock. */
+    void beforeGuestWrite(int vcpu, long gfn, byte type, GuestPhysicalMemory memory) {
         synchronized (journalLock) {
             if (!closed) {
-                journal.beforeWrite(gfn, type, memory);
+                journals.get(vcpu).beforeWrite(gfn, type, memory);
             }
         }
     }
 
     @Override
-    public void commit(VcpuRegisters regs) {
+    public void commit(int vcpu, VcpuRegisters regs) {
         synchronized (journalLock) {
             if (!closed) {
-                journal.commit(regs);
+                journals.get(vcpu).commit(regs);
             }
         }
     }

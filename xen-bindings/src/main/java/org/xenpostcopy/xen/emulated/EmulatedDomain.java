@@ -4,6 +4,9 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
@@ -17,6 +20,7 @@ import org.xenpostcopy.xen.XenStoreWatch;
 import org.xenpostcopy.xen.emulated.guest.BalloonDriver;
 import org.xenpostcopy.xen.emulated.guest.GuestCrashException;
 import org.xenpostcopy.xen.emulated.guest.GuestKernel;
+import org.xenpostcopy.xen.emulated.guest.GuestLayout;
 import org.xenpostcopy.xen.emulated.guest.GuestPlatform;
 import org.xenpostcopy.xen.emulated.guest.OracleLog;
 import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
@@ -36,7 +40,7 @@ final class EmulatedDomain implements GuestPlatform {
 
     final DomainId id;
     final DomainConfig config;
-    final EmulatedVcpu vcpu;
+    final EmulatedVcpus vcpus;
     final GuestPhysicalMemory memory;
     final P2mTable p2m;
     final PagingFrontEnd paging;
@@ -70,15 +74,18 @@ final class EmulatedDomain implements GuestPlatform {
      */
     EmulatedDomain(DomainId id, DomainConfig config, XenStore store, boolean boot, DomainPersistence persistence,
                    DomainRecord restored) {
-        if (config.vcpus() != 1) {
-            throw new XenException("xc_domain_create", Errno.EINVAL,
-                    "emulated guests have exactly one vCPU; config asks for " + config.vcpus());
+        if (config.vcpus() > GuestLayout.MAX_VCPUS) {
+            throw new XenException("xc_domain_create", Errno.EINVAL, "emulated guests have 1.."
+                    + GuestLayout.MAX_VCPUS + " vCPUs; config asks for " + config.vcpus());
         }
         this.id = id;
         this.config = config;
         this.store = store;
         this.persistence = persistence;
-        Workload workload = WorkloadSpec.parse(config.guest(), config.memoryPages());
+        List<Workload> workloads = new ArrayList<>();
+        for (int v = 0; v < config.vcpus(); v++) {
+            workloads.add(WorkloadSpec.parse(config.guest(), config.memoryPages(), config.vcpus(), v));
+        }
         long pages = config.memoryPages();
         this.memory = persistence == null ? new GuestPhysicalMemory(pages) : persistence.memory(pages, restored);
         this.p2m = persistence == null ? new P2mTable(id, pages, P2mTable.RAM_RW) : persistence.p2m(id, pages, restored);
@@ -94,7 +101,7 @@ final class EmulatedDomain implements GuestPlatform {
         this.paging = new PagingFrontEnd(config.name(), config.vcpus());
         this.dirty = new LogDirty(id, pages);
         this.foreign = new ForeignMemory(id, p2m, memory, dirty, paging);
-        GuestKernel kernel = new GuestKernel(this, config.seed(), console);
+        GuestKernel kernel = new GuestKernel(this, config.vcpus(), config.seed(), console);
         String home = xenstoreHome();
         if (restored == null) {
             store.write(home + "/name", config.name());
@@ -106,7 +113,7 @@ final class EmulatedDomain implements GuestPlatform {
             DomainPersistence.writeSubtree(store, home, restored.xenstore());
         }
         BalloonDriver balloon = new BalloonDriver(kernel, store, home);
-        VcpuRegisters regs = null;
+        List<VcpuRegisters> regs = new ArrayList<>(Collections.nCopies(config.vcpus(), null));
         if (restored != null) {
             persistence.rollBack(id, p2m, memory);
             regs = persistence.storedRegisters(config.guest());
@@ -117,7 +124,9 @@ final class EmulatedDomain implements GuestPlatform {
                 Thread.currentThread().interrupt();
                 throw new XenException("xc_domain_create", Errno.EINTR, "interrupted while booting " + config.name());
             }
-            regs = new VcpuRegisters(0, config.guest(), config.seed());
+            for (int v = 0; v < config.vcpus(); v++) {
+                regs.set(v, new VcpuRegisters(v, config.guest(), config.seed()));
+            }
         }
         // A domain re-attached with gfns paged out lost its pager with the process that died: it would crash on
         // the first one it touched. Held paused instead, for the toolstack to decide — it was the receiving end of
@@ -128,12 +137,12 @@ final class EmulatedDomain implements GuestPlatform {
             LOG.log(Level.WARNING, "{0} re-attached paused: {1} gfns are paged out and their pager died with the"
                     + " process that held them", id, p2m.pagedPages());
         }
-        this.vcpu = new EmulatedVcpu(id, config, kernel, balloon, workload, regs,
+        this.vcpus = new EmulatedVcpus(id, config, kernel, balloon, workloads, regs,
                 restored == null || restored.paused() || heldForPager, restored == null ? null : restored.crash(),
                 persistence == null ? VcpuRecord.NONE : persistence);
         this.targetWatch = store.watch(home + "/" + BalloonDriver.TARGET, "balloon-" + id.value(), (p, t) -> {
             balloon.onTargetEvent();
-            vcpu.kick();
+            vcpus.kick();
         });
         if (persistence != null) {
             persistence.attach(this);
@@ -141,7 +150,7 @@ final class EmulatedDomain implements GuestPlatform {
         } else {
             this.persistWatch = null;
         }
-        vcpu.start();
+        vcpus.start();
     }
 
     // ---- GuestPlatform: what the guest sees ----------------------------------------------------------------
@@ -164,8 +173,9 @@ final class EmulatedDomain implements GuestPlatform {
                 }
                 type = p2m.get(gfn);
                 if (type == P2mTable.RAM_RW || type == P2mTable.PAGING_OUT) {
-                    if (write && journaled()) {
-                        persistence.beforeGuestWrite(gfn, type, memory);
+                    int writer = write ? journaledVcpu() : -1;
+                    if (writer >= 0) {
+                        persistence.beforeGuestWrite(writer, gfn, type, memory);
                     }
                     if (type == P2mTable.PAGING_OUT) {
                         p2m.set(gfn, P2mTable.RAM_RW);    // the access cancels the nomination; evict will fail
@@ -194,7 +204,7 @@ final class EmulatedDomain implements GuestPlatform {
                         vcpu, gfn));
             }
             long t0 = System.nanoTime();
-            paging.faultAndWait(vcpu, gfn, P2mTable.toPublic(type).code(), this.vcpu::checkAlive);
+            paging.faultAndWait(vcpu, gfn, P2mTable.toPublic(type).code(), vcpus::checkAlive);
             vcpuFaults.incrementAndGet();
             long waited = System.nanoTime() - t0;
             vcpuBlockedNanos.addAndGet(waited);
@@ -211,8 +221,9 @@ final class EmulatedDomain implements GuestPlatform {
             if (t == P2mTable.INVALID) {
                 return;
             }
-            if (journaled()) {
-                persistence.beforeGuestWrite(gfn, t, memory);
+            int writer = journaledVcpu();
+            if (writer >= 0) {
+                persistence.beforeGuestWrite(writer, gfn, t, memory);
             }
             if (t != P2mTable.PAGED && t != P2mTable.PAGING_IN) {
                 memory.scrub(gfn);
@@ -235,8 +246,9 @@ final class EmulatedDomain implements GuestPlatform {
             if (p2m.populatedPages() >= maxPages) {
                 return false;
             }
-            if (journaled()) {
-                persistence.beforeGuestWrite(gfn, P2mTable.INVALID, memory);
+            int writer = journaledVcpu();
+            if (writer >= 0) {
+                persistence.beforeGuestWrite(writer, gfn, P2mTable.INVALID, memory);
             }
             memory.fill(gfn, 0);
             p2m.set(gfn, P2mTable.RAM_RW);
@@ -246,14 +258,18 @@ final class EmulatedDomain implements GuestPlatform {
 
     @Override
     public void consistentPoint(int vcpu) {
-        if (journaled()) {
-            persistence.commit(null);
+        int writer = journaledVcpu();
+        if (writer >= 0) {
+            persistence.commit(writer, null);
         }
     }
 
-    /** Whether this change is the guest's own, on a persistent host: it goes in the vCPU's undo log first. */
-    private boolean journaled() {
-        return persistence != null && vcpu != null && vcpu.isCurrentThread();
+    /**
+     * On a persistent host, the vCPU making this change (it goes in that vCPU's undo log first); -1 if the change is
+     * not the guest's own (dom0's, the boot's) or the host keeps nothing.
+     */
+    private int journaledVcpu() {
+        return persistence == null || vcpus == null ? -1 : vcpus.currentVcpu();
     }
 
     @Override
@@ -270,7 +286,7 @@ final class EmulatedDomain implements GuestPlatform {
 
     DomainInfo info() {
         return new DomainInfo(id, config.name(), p2m.populatedPages(), maxPages, p2m.pagedPages(), config.vcpus(),
-                vcpu.runState());
+                vcpus.runState());
     }
 
     void setMaxPages(long pages) {
@@ -285,7 +301,7 @@ final class EmulatedDomain implements GuestPlatform {
 
     /** What a persistent host writes of the domain besides memory, p2m and registers. */
     DomainRecord record() {
-        return new DomainRecord(id, config, maxPages, vcpu.pausedByDom0(), vcpu.crashReason(),
+        return new DomainRecord(id, config, maxPages, vcpus.pausedByDom0(), vcpus.crashReason(),
                 DomainPersistence.readSubtree(store, xenstoreHome()));
     }
 
@@ -319,7 +335,7 @@ final class EmulatedDomain implements GuestPlatform {
     }
 
     GuestProbe.RunBounds runBounds() {
-        return vcpu.runBounds();
+        return vcpus.runBounds();
     }
 
     long droppedPagingResponses() {
@@ -340,7 +356,7 @@ final class EmulatedDomain implements GuestPlatform {
      * to 5 s for one blocked on a paged-out gfn), the record is saved, the mappings go.
      */
     void detach() {
-        vcpu.detach(DETACH_WAIT_NANOS);
+        vcpus.detach(DETACH_WAIT_NANOS);
         persistence.save();
         stop();
         release();
@@ -348,9 +364,9 @@ final class EmulatedDomain implements GuestPlatform {
     }
 
     private void stop() {
-        vcpu.markDying();
+        vcpus.markDying();
         paging.wakeAll();
-        vcpu.awaitExit();
+        vcpus.awaitExit();
         targetWatch.close();
         if (persistWatch != null) {
             persistWatch.close();

@@ -15,6 +15,7 @@ import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.NoSuchDomainException;
 import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
+import org.xenpostcopy.xen.emulated.guest.GuestLayout;
 
 /**
  * The emulated hypervisor's domain table and dom0's domain calls on it: create (in a {@link StateDirectory} when the
@@ -118,9 +119,14 @@ final class EmulatedDomainControl implements DomainControl {
                         + config.memoryPages() * 4 / 1024 + " MiB and the host has " + free / 1024 + " MiB free");
             }
         }
+        if (config.vcpus() > GuestLayout.MAX_VCPUS) {
+            throw new XenException("xc_domain_create", Errno.EINVAL, "emulated guests have 1.." + GuestLayout.MAX_VCPUS
+                    + " vCPUs; " + config.name() + " asks for " + config.vcpus());
+        }
         DomainId id = DomainId.of(nextDomid.getAndIncrement());
         EmulatedDomain d;
-        DomainPersistence persistence = state == null ? null : new DomainPersistence(state.create(id));
+        DomainPersistence persistence = state == null ? null
+                : new DomainPersistence(state.create(id), config.vcpus());
         try {
             d = new EmulatedDomain(id, config, store, boot, persistence, null);
         } catch (IllegalArgumentException e) {
@@ -157,27 +163,27 @@ final class EmulatedDomainControl implements DomainControl {
 
     @Override
     public void pause(DomainId id) {
-        domain("xc_domain_pause", id).vcpu.pause();
+        domain("xc_domain_pause", id).vcpus.pause();
     }
 
     @Override
     public void pauseWithoutWaiting(DomainId id) {
-        domain("xc_domain_pause", id).vcpu.pauseWithoutWaiting();
+        domain("xc_domain_pause", id).vcpus.pauseWithoutWaiting();
     }
 
     @Override
     public void unpause(DomainId id) {
-        domain("xc_domain_unpause", id).vcpu.unpause();
+        domain("xc_domain_unpause", id).vcpus.unpause();
     }
 
     @Override
     public List<VcpuState> vcpuStates(DomainId id) {
-        return List.of(domain("xc_vcpu_getcontext", id).vcpu.vcpuState());
+        return domain("xc_vcpu_getcontext", id).vcpus.vcpuStates();
     }
 
     @Override
     public void setVcpuState(DomainId id, VcpuState state) {
-        domain("xc_vcpu_setcontext", id).vcpu.setVcpuState(state);
+        domain("xc_vcpu_setcontext", id).vcpus.setVcpuState(state);
     }
 
     @Override

@@ -32,7 +32,7 @@ final class EmulatedPagingSession implements PagingSession {
         this.id = domain.id;
         this.p2m = domain.p2m;
         this.memory = domain.memory;
-        domain.vcpu.checkAlive("xc_mem_paging_enable");
+        domain.vcpus.checkAlive("xc_mem_paging_enable");
         if (!domain.paging.attachPager()) {
             throw new XenException("xc_mem_paging_enable", Errno.EBUSY, id + " already has a pager");
         }

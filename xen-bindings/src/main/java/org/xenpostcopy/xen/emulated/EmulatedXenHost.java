@@ -190,7 +190,7 @@ public final class EmulatedXenHost implements XenHost {
 
     /** Operations the guest program has completed (carried across migrations in its registers). */
     public long guestOps(DomainId id) {
-        return domain("guestOps", id).vcpu.opsCompleted();
+        return domain("guestOps", id).vcpus.opsCompleted();
     }
 
     /** Times a vCPU blocked on a paged-out gfn, and the total time it stayed blocked. */
@@ -209,7 +209,7 @@ public final class EmulatedXenHost implements XenHost {
 
     /** Why the guest crashed, if it did. */
     public Optional<String> guestCrash(DomainId id) {
-        return Optional.ofNullable(domain("guestCrash", id).vcpu.crashReason());
+        return Optional.ofNullable(domain("guestCrash", id).vcpus.crashReason());
     }
 
     /** vm_event responses the hypervisor dropped (wrong version or reason). */

@@ -33,7 +33,7 @@ final class Reattachment {
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot re-attach the domain in " + files.dir() + ": " + e.getMessage(), e);
         }
-        DomainPersistence persistence = new DomainPersistence(files);
+        DomainPersistence persistence = new DomainPersistence(files, r.config().vcpus());
         try {
             return new EmulatedDomain(r.id(), r.config(), store, false, persistence, r);
         } catch (RuntimeException e) {

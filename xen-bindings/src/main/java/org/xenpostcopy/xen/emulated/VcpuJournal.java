@@ -7,8 +7,10 @@ import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
 import org.xenpostcopy.xen.offheap.OffHeapMemory;
 
 /**
- * Makes each guest operation atomic against the death of the process, for a persistent domain: the vCPU's
- * registers and an undo log of the operation in flight, in a shared mapping of the domain's {@code vcpu0} file.
+ * Makes each guest operation atomic against the death of the process, for a persistent domain: a vCPU's
+ * registers and an undo log of its operation in flight, in a shared mapping of the domain's {@code vcpu<N>} file.
+ * The guest kernel's locking ({@code GuestKernel}) keeps the gfns in flight in one vCPU's log out of every other's,
+ * so the logs of a domain's vCPUs roll back in any order.
  *
  * <p>Before the vCPU first changes a gfn in an operation (its bytes or its p2m type), the gfn's old type and bytes
  * go into an undo slot. When the operation completes, {@link #commit} stores the registers in the register slot not
@@ -47,13 +49,13 @@ final class VcpuJournal {
         if (magic == 0) {
             b.putLong(0, MAGIC);
         } else if (magic != MAGIC) {
-            throw new IllegalStateException("vcpu0 file has no journal magic");
+            throw new IllegalStateException("vCPU file has no journal magic");
         }
         long h = b.getLong(HEADER);
         slot = (int) (h & 0xff);
         pending = (int) ((h >>> 8) & 0xffffff);
         if (pending > CAPACITY) {
-            throw new IllegalStateException("vcpu0 journal claims " + pending + " undo entries");
+            throw new IllegalStateException("vCPU journal claims " + pending + " undo entries");
         }
         for (int i = 0; i < pending; i++) {
             logged[i] = b.getLong(ENTRIES + i * 16);
@@ -128,13 +130,13 @@ final class VcpuJournal {
         pending = 0;
     }
 
-    /** The registers last committed, for a vCPU of guest program {@code workload}; null if none ever were. */
-    VcpuRegisters registers(String workload) {
+    /** The registers last committed, for vCPU {@code vcpu} of guest program {@code workload}; null if none ever were. */
+    VcpuRegisters registers(int vcpu, String workload) {
         if (slot != 1 && slot != 2) {
             return null;
         }
         int base = slot * SLOT_SIZE;
-        VcpuRegisters regs = new VcpuRegisters(0, workload, 0);
+        VcpuRegisters regs = new VcpuRegisters(vcpu, workload, 0);
         regs.rng = b.getLong(base);
         regs.ops = b.getLong(base + 8);
         regs.writes = b.getLong(base + 16);

@@ -2,11 +2,11 @@ package org.xenpostcopy.xen.emulated;
 
 import org.xenpostcopy.xen.emulated.guest.VcpuRegisters;
 
-/** What a vCPU tells its domain's persistent record ({@link DomainPersistence}); nothing, on an ephemeral host. */
+/** What a domain's vCPUs tell its domain's persistent record ({@link DomainPersistence}); nothing, on an ephemeral host. */
 interface VcpuRecord {
     VcpuRecord NONE = new VcpuRecord() {
         @Override
-        public void commit(VcpuRegisters regs) {
+        public void commit(int vcpu, VcpuRegisters regs) {
         }
 
         @Override
@@ -15,10 +15,11 @@ interface VcpuRecord {
     };
 
     /**
-     * A guest operation (or a step of the balloon driver's work) is complete, or dom0 set the context: its registers
-     * ({@code regs}; null: unchanged) and its memory changes stand. On the vCPU thread, or with the vCPU paused; must be cheap.
+     * A guest operation of {@code vcpu} (or a step of the balloon driver's work) is complete, or dom0 set its context:
+     * its registers ({@code regs}; null: unchanged) and its memory changes stand. On that vCPU's thread, or with the
+     * domain paused; must be cheap.
      */
-    void commit(VcpuRegisters regs);
+    void commit(int vcpu, VcpuRegisters regs);
 
     /** Paused, unpaused or crashed: called holding no vCPU lock. */
     void runStateChanged();

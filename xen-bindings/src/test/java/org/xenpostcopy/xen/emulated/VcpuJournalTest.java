@@ -55,7 +55,7 @@ class VcpuJournalTest {
     @Test
     void anOperationCutShortIsUndoneAndTheLastCommittedOneStands() {
         Process before = new Process(true);
-        assertNull(before.journal.registers("idle"), "no registers before the first commit");
+        assertNull(before.journal.registers(0, "idle"), "no registers before the first commit");
         before.memory.fill(5, 0x1111);
         before.memory.fill(6, 0x2222);
         before.journal.commit(regs(10));
@@ -79,7 +79,7 @@ class VcpuJournalTest {
         after.journal.rollBack(after.p2m, after.memory);
         assertEquals(P2mTable.INVALID, after.p2m.get(7));
         assertEquals(P2mTable.INVALID, after.p2m.get(6), "a committed operation stands");
-        assertEquals(11, after.journal.registers("idle").ops);
+        assertEquals(11, after.journal.registers(0, "idle").ops);
         assertEquals(0, after.journal.pending());
 
         // an uncommitted operation over committed data: its bytes and types come back exactly
@@ -98,8 +98,8 @@ class VcpuJournalTest {
         again.journal.rollBack(again.p2m, again.memory);
         assertEquals(P2mTable.RAM_RW, again.p2m.get(6));
         assertArrayEquals(page6, again.page(6));
-        assertEquals(12, again.journal.registers("idle").ops);
-        assertEquals(13, again.journal.registers("idle").r[7]);
+        assertEquals(12, again.journal.registers(0, "idle").ops);
+        assertEquals(13, again.journal.registers(0, "idle").r[7]);
         assertEquals(0x5556L, ByteBuffer.wrap(again.page(5)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0),
                 "gfn 5 is back to what operation 11 committed");
         assertEquals(0x7777L, ByteBuffer.wrap(committed5).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0));

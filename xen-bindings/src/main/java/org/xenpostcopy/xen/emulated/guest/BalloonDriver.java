@@ -95,11 +95,12 @@ public final class BalloonDriver {
         }
     }
 
-    /** A stalled allocation: publish pressure at once rather than at the next tick, and retry the target. */
-    public void onPressure(int vcpu) throws InterruptedException {
-        GuestKernel.MemoryFigures f = kernel.figures(vcpu);
-        publish(f);
-        published = f;
+    /**
+     * A stalled allocation, on any vCPU: the driver's next round (on vCPU 0, which the caller wakes) publishes the
+     * pressure and retries the target, rather than waiting for its tick. Only vCPU 0 runs the driver, so its state
+     * needs no lock.
+     */
+    public void onPressure() {
         targetChanged = true;
     }
 

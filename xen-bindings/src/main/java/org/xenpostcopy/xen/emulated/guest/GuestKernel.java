@@ -9,20 +9,35 @@ import org.xenpostcopy.xen.Gfn;
  * The emulated guest's kernel: a page allocator over a frame table, a page table mapping the workload's virtual
  * pages to gfns, and checked reads and writes of data pages. All of its state is in guest memory (see
  * {@link GuestLayout}, read and written through {@link KernelState}); every access goes through
- * {@link GuestPlatform#access}, so it faults on paged-out gfns like any guest code. One lock serialises the kernel,
- * as a big kernel lock would.
+ * {@link GuestPlatform#access}, so it faults on paged-out gfns like any guest code.
+ *
+ * <p>Each vCPU runs its program in a slice of the virtual address space of its own ({@link GuestLayout#vpnSlice}),
+ * as a process of its own would. One kernel lock guards the shared state (superblock, frame table, page table), and
+ * a vCPU that takes it keeps it until its operation ends ({@link #endOperation}): two-phase, so no vCPU changes a
+ * kernel page that another's operation changed and has not yet committed, and on a persistent host each vCPU's
+ * undo log holds pages no other log holds. Reads and writes of a vCPU's own mapped pages run without the lock up to
+ * their last step — its page-table entries and its frames' entries change only in its own operations — so vCPUs
+ * fault on data pages in parallel, as Xen's do, while a fault inside the kernel's pages stalls every vCPU that
+ * wants the lock, as a fault under a kernel lock would.
  */
 public final class GuestKernel {
     private final GuestPlatform platform;
     private final GuestLayout layout;
+    private final int vcpus;
+    private final long slice;
     private final long seed;
     private final OracleLog console;
     private final KernelState state;
     private final ReentrantLock lock = new ReentrantLock();
 
-    public GuestKernel(GuestPlatform platform, long seed, OracleLog console) {
+    public GuestKernel(GuestPlatform platform, int vcpus, long seed, OracleLog console) {
         this.platform = platform;
         this.layout = GuestLayout.forPages(platform.pages());
+        if (vcpus < 1 || vcpus > GuestLayout.MAX_VCPUS) {
+            throw new IllegalArgumentException("an emulated guest has 1.." + GuestLayout.MAX_VCPUS + " vCPUs, not " + vcpus);
+        }
+        this.vcpus = vcpus;
+        this.slice = layout.vpnSlice(vcpus);
         this.state = new KernelState(platform, layout);
         this.seed = seed;
         this.console = console;
@@ -40,13 +55,38 @@ public final class GuestKernel {
         return console;
     }
 
-    ReentrantLock lock() {
-        return lock;
+    public int vcpus() {
+        return vcpus;
     }
 
-    private void checkVpn(long vpn) {
-        if (vpn < 0 || vpn >= layout.pages()) {
-            throw new GuestCrashException("virtual page " + vpn + " outside the address space of " + layout.pages());
+    /** Virtual pages per vCPU. */
+    public long slice() {
+        return slice;
+    }
+
+    /** The guest-wide virtual page of {@code vcpu}'s virtual page {@code vpn}. */
+    private long vpn(int vcpu, long vpn) {
+        if (vpn < 0 || vpn >= slice) {
+            throw new GuestCrashException("vcpu" + vcpu + ": virtual page " + vpn + " outside its address space of "
+                    + slice);
+        }
+        return vcpu * slice + vpn;
+    }
+
+    /** Takes the kernel lock for the rest of the calling vCPU's operation (see the class comment). */
+    private void enter() {
+        if (!lock.isHeldByCurrentThread()) {
+            lock.lock();
+        }
+    }
+
+    /**
+     * The calling vCPU's operation has ended and is committed: the kernel lock, if it took it, goes. A vCPU calls
+     * this after every operation and before it idles or parks; so does any other caller of the kernel.
+     */
+    public void endOperation() {
+        while (lock.isHeldByCurrentThread()) {
+            lock.unlock();
         }
     }
 
@@ -57,7 +97,7 @@ public final class GuestKernel {
      * page written with its version-0 pattern (a long-running guest's free memory is not zero).
      */
     public void boot() throws InterruptedException {
-        lock.lock();
+        enter();
         try {
             long pages = layout.pages();
             platform.access(0, 0, true, (b, o) -> {
@@ -70,6 +110,7 @@ public final class GuestKernel {
                 b.putLong(o + SB_FREE, layout.dataPages());
                 b.putLong(o + SB_ALLOC_HINT, layout.dataStart());
                 b.putLong(o + SB_BALLOON_HINT, pages - 1);
+                b.putLong(o + SB_VCPUS, vcpus);
                 return null;
             });
             for (long ftPage = 0; ftPage < layout.frameTablePages(); ftPage++) {
@@ -99,7 +140,7 @@ public final class GuestKernel {
                 });
             }
         } finally {
-            lock.unlock();
+            endOperation();
         }
     }
 
@@ -110,92 +151,68 @@ public final class GuestKernel {
      * is left: memory pressure, recorded in the superblock for the balloon driver to publish.
      */
     public boolean allocate(int vcpu, long vpn) throws InterruptedException {
-        checkVpn(vpn);
-        lock.lock();
-        try {
-            if (state.pte(vcpu, vpn) != 0) {
-                throw new GuestCrashException("virtual page " + vpn + " is already mapped");
-            }
-            long gfn = state.findFrame(vcpu, FREE, SB_ALLOC_HINT, +1);
-            if (gfn < 0) {
-                state.sbAdd(vcpu, SB_PRESSURE, 1);
-                return false;
-            }
-            long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
-            state.setFrame(vcpu, gfn, USED, version);
-            state.setPte(vcpu, vpn, gfn + 1);
-            writePattern(vcpu, gfn, version);
-            state.sbAdd(vcpu, SB_FREE, -1);
-            state.sbAdd(vcpu, SB_USED, 1);
-            state.sbAdd(vcpu, SB_VCPU_WRITES, 1);
-            state.sbSet(vcpu, SB_ALLOC_HINT, gfn + 1);
-            return true;
-        } finally {
-            lock.unlock();
+        vpn = vpn(vcpu, vpn);
+        enter();
+        if (state.pte(vcpu, vpn) != 0) {
+            throw new GuestCrashException("virtual page " + vpn + " is already mapped");
         }
+        long gfn = state.findFrame(vcpu, FREE, SB_ALLOC_HINT, +1);
+        if (gfn < 0) {
+            state.sbAdd(vcpu, SB_PRESSURE, 1);
+            return false;
+        }
+        long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
+        state.setFrame(vcpu, gfn, USED, version);
+        state.setPte(vcpu, vpn, gfn + 1);
+        writePattern(vcpu, gfn, version);
+        state.sbAdd(vcpu, SB_FREE, -1);
+        state.sbAdd(vcpu, SB_USED, 1);
+        state.countWrite(vcpu);
+        state.sbSet(vcpu, SB_ALLOC_HINT, gfn + 1);
+        return true;
     }
 
     /** Unmaps {@code vpn} and returns its page to the free pool (its contents stay until reused). */
     public void release(int vcpu, long vpn) throws InterruptedException {
-        checkVpn(vpn);
-        lock.lock();
-        try {
-            long gfn = state.mapped(vcpu, vpn);
-            long version = GuestLayout.version(state.frame(vcpu, gfn));
-            state.setFrame(vcpu, gfn, FREE, version);
-            state.setPte(vcpu, vpn, 0);
-            state.sbAdd(vcpu, SB_FREE, 1);
-            state.sbAdd(vcpu, SB_USED, -1);
-        } finally {
-            lock.unlock();
-        }
+        vpn = vpn(vcpu, vpn);
+        enter();
+        long gfn = state.mapped(vcpu, vpn);
+        long version = GuestLayout.version(state.frame(vcpu, gfn));
+        state.setFrame(vcpu, gfn, FREE, version);
+        state.setPte(vcpu, vpn, 0);
+        state.sbAdd(vcpu, SB_FREE, 1);
+        state.sbAdd(vcpu, SB_USED, -1);
     }
 
-    public boolean isMapped(int vcpu, long vpn) throws InterruptedException {
-        checkVpn(vpn);
-        lock.lock();
-        try {
-            return state.pte(vcpu, vpn) != 0;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Writes a new version of the page behind {@code vpn}. */
+    /**
+     * Writes a new version of the page behind {@code vpn}: the page first, without the kernel lock, then (locked)
+     * its frame entry and the write counters, so the frame table never names a version the page does not hold yet.
+     */
     public void write(int vcpu, long vpn) throws InterruptedException {
-        checkVpn(vpn);
-        lock.lock();
-        try {
-            long gfn = state.mapped(vcpu, vpn);
-            long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
-            state.setFrame(vcpu, gfn, USED, version);
-            writePattern(vcpu, gfn, version);
-            state.sbAdd(vcpu, SB_VCPU_WRITES, 1);
-        } finally {
-            lock.unlock();
-        }
+        vpn = vpn(vcpu, vpn);
+        long gfn = state.mapped(vcpu, vpn);
+        long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
+        writePattern(vcpu, gfn, version);
+        enter();
+        state.setFrame(vcpu, gfn, USED, version);
+        state.countWrite(vcpu);
     }
 
     /** Reads the page behind {@code vpn} and checks it is the version last written; a mismatch goes to the console. */
     public boolean read(int vcpu, long vpn) throws InterruptedException {
-        checkVpn(vpn);
-        lock.lock();
-        try {
-            long gfn = state.mapped(vcpu, vpn);
-            long version = GuestLayout.version(state.frame(vcpu, gfn));
-            boolean ok = platform.access(vcpu, gfn, false, (b, o) -> {
-                if (PagePattern.matches(b, o, seed, gfn, version)) {
-                    return true;
-                }
-                console.mismatch(String.format("vcpu%d read gfn 0x%x: expected version %d, page claims gfn 0x%x version %d",
-                        vcpu, gfn, version, PagePattern.claimedGfn(b, o), PagePattern.claimedVersion(b, o)));
-                return false;
-            });
-            console.checked();
-            return ok;
-        } finally {
-            lock.unlock();
-        }
+        vpn = vpn(vcpu, vpn);
+        long gfn = state.mapped(vcpu, vpn);
+        long version = GuestLayout.version(state.frame(vcpu, gfn));
+        boolean ok = platform.access(vcpu, gfn, false, (b, o) -> {
+            if (PagePattern.matches(b, o, seed, gfn, version)) {
+                return true;
+            }
+            console.mismatch(String.format("vcpu%d read gfn 0x%x: expected version %d, page claims gfn 0x%x version %d",
+                    vcpu, gfn, version, PagePattern.claimedGfn(b, o), PagePattern.claimedVersion(b, o)));
+            return false;
+        });
+        console.checked();
+        return ok;
     }
 
     private void writePattern(int vcpu, long gfn, long version) throws InterruptedException {
@@ -209,68 +226,56 @@ public final class GuestKernel {
 
     /** Gives up to {@code count} free pages back to Xen, from the top of memory down. Returns how many went. */
     int balloonOut(int vcpu, int count) throws InterruptedException {
-        lock.lock();
-        try {
-            int done = 0;
-            while (done < count) {
-                long gfn = state.findFrame(vcpu, FREE, SB_BALLOON_HINT, -1);
-                if (gfn < 0) {
-                    break;
-                }
-                state.setFrame(vcpu, gfn, BALLOONED, GuestLayout.version(state.frame(vcpu, gfn)));
-                platform.decreaseReservation(gfn);
-                state.sbAdd(vcpu, SB_FREE, -1);
-                state.sbAdd(vcpu, SB_BALLOONED, 1);
-                state.sbSet(vcpu, SB_BALLOON_HINT, gfn - 1);
-                done++;
-                platform.consistentPoint(vcpu);
+        enter();
+        int done = 0;
+        while (done < count) {
+            long gfn = state.findFrame(vcpu, FREE, SB_BALLOON_HINT, -1);
+            if (gfn < 0) {
+                break;
             }
-            return done;
-        } finally {
-            lock.unlock();
+            state.setFrame(vcpu, gfn, BALLOONED, GuestLayout.version(state.frame(vcpu, gfn)));
+            platform.decreaseReservation(gfn);
+            state.sbAdd(vcpu, SB_FREE, -1);
+            state.sbAdd(vcpu, SB_BALLOONED, 1);
+            state.sbSet(vcpu, SB_BALLOON_HINT, gfn - 1);
+            done++;
+            platform.consistentPoint(vcpu);
         }
+        return done;
     }
 
     /** Takes up to {@code count} ballooned pages back from Xen; each is written fresh and becomes free. */
     int balloonIn(int vcpu, int count) throws InterruptedException {
-        lock.lock();
-        try {
-            int done = 0;
-            while (done < count) {
-                long gfn = state.findFrame(vcpu, BALLOONED, SB_BALLOON_HINT, +1);
-                if (gfn < 0) {
-                    break;
-                }
-                if (!platform.populatePhysmap(gfn)) {
-                    break;
-                }
-                long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
-                writePattern(vcpu, gfn, version);
-                state.setFrame(vcpu, gfn, FREE, version);
-                state.sbAdd(vcpu, SB_FREE, 1);
-                state.sbAdd(vcpu, SB_BALLOONED, -1);
-                state.sbAdd(vcpu, SB_KERNEL_WRITES, 1);
-                // the next search starts past this page, not again from where ballooning out left off
-                state.sbSet(vcpu, SB_BALLOON_HINT, gfn + 1);
-                done++;
-                platform.consistentPoint(vcpu);
+        enter();
+        int done = 0;
+        while (done < count) {
+            long gfn = state.findFrame(vcpu, BALLOONED, SB_BALLOON_HINT, +1);
+            if (gfn < 0) {
+                break;
             }
-            return done;
-        } finally {
-            lock.unlock();
+            if (!platform.populatePhysmap(gfn)) {
+                break;
+            }
+            long version = GuestLayout.version(state.frame(vcpu, gfn)) + 1;
+            writePattern(vcpu, gfn, version);
+            state.setFrame(vcpu, gfn, FREE, version);
+            state.sbAdd(vcpu, SB_FREE, 1);
+            state.sbAdd(vcpu, SB_BALLOONED, -1);
+            state.sbAdd(vcpu, SB_KERNEL_WRITES, 1);
+            // the next search starts past this page, not again from where ballooning out left off
+            state.sbSet(vcpu, SB_BALLOON_HINT, gfn + 1);
+            done++;
+            platform.consistentPoint(vcpu);
         }
+        return done;
     }
 
     /** The guest's own memory figures, from its superblock. */
     public MemoryFigures figures(int vcpu) throws InterruptedException {
-        lock.lock();
-        try {
-            return platform.access(vcpu, 0, false, (b, o) -> new MemoryFigures(
-                    b.getLong(o + SB_PAGES), b.getLong(o + SB_FREE), b.getLong(o + SB_USED),
-                    b.getLong(o + SB_BALLOONED), layout.dataStart(), b.getLong(o + SB_PRESSURE)));
-        } finally {
-            lock.unlock();
-        }
+        enter();
+        return platform.access(vcpu, 0, false, (b, o) -> new MemoryFigures(
+                b.getLong(o + SB_PAGES), b.getLong(o + SB_FREE), b.getLong(o + SB_USED),
+                b.getLong(o + SB_BALLOONED), layout.dataStart(), b.getLong(o + SB_PRESSURE)));
     }
 
     /**

@@ -5,7 +5,7 @@ package org.xenpostcopy.xen.emulated.guest;
  * migration is here or in the vCPU registers; nothing lives only in the JVM.
  *
  * <pre>
- *   gfn 0                      superblock (counters below)
+ *   gfn 0                      superblock (counters below; one write counter per vCPU from byte 1024)
  *   gfn 1 ..                   frame table: one 8-byte entry per gfn, state (top 8 bits) | version (low 56)
  *   after it                   page table: one 8-byte entry per virtual page, 0 = unmapped, else gfn + 1
  *   dataStart .. pages-1       data pages, each holding {@link PagePattern}(seed, gfn, version)
@@ -28,6 +28,12 @@ public record GuestLayout(long pages, long frameTableStart, long frameTablePages
     static final int SB_PRESSURE = 64;
     static final int SB_ALLOC_HINT = 72;
     static final int SB_BALLOON_HINT = 80;
+    static final int SB_VCPUS = 88;
+    /** Per vCPU: the page writes it made (8 bytes each, vCPU 0 first), so the oracle checks each vCPU's count. */
+    static final int SB_WRITES_BY_VCPU = 1024;
+
+    /** The most vCPUs an emulated guest has (Xen allows more; the superblock has room for this many counters). */
+    public static final int MAX_VCPUS = 8;
 
     // frame states
     public static final int RESERVED = 1;
@@ -49,6 +55,14 @@ public record GuestLayout(long pages, long frameTableStart, long frameTablePages
 
     public long dataPages() {
         return pages - dataStart;
+    }
+
+    /**
+     * The virtual pages each of {@code vcpus} vCPUs has: the address space is cut in equal slices, one per vCPU, as
+     * each vCPU ran a process of its own. A vCPU's virtual page {@code v} is the guest's {@code vcpu * slice + v}.
+     */
+    public long vpnSlice(int vcpus) {
+        return dataPages() / vcpus;
     }
 
     long frameEntryGfn(long gfn) {

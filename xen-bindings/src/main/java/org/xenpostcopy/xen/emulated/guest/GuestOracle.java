@@ -19,7 +19,8 @@ import org.xenpostcopy.xen.VcpuState;
  *   <li>every populated data page holds exactly the (gfn, version) its frame-table entry records;</li>
  *   <li>every ballooned-out gfn is unpopulated, and every gfn the guest holds is populated;</li>
  *   <li>the versions in the frame table add up to the writes the superblock counted, and the superblock's
- *       count of vCPU writes equals what the vCPU registers counted (so a stale frame table or superblock shows);</li>
+ *       count of each vCPU's writes equals what that vCPU's registers counted (so a stale frame table, superblock
+ *       or context shows);</li>
  *   <li>the page table maps each used page exactly once, and the superblock's free/used/ballooned counts hold.</li>
  * </ol>
  * The domain should be paused (or its guest idle), and no gfn paged out.
@@ -60,6 +61,11 @@ public final class GuestOracle {
         long sbFree = page.getLong(SB_FREE);
         long sbUsed = page.getLong(SB_USED);
         long sbBallooned = page.getLong(SB_BALLOONED);
+        long sbVcpus = page.getLong(GuestLayout.SB_VCPUS);
+        long[] sbWritesByVcpu = new long[GuestLayout.MAX_VCPUS];
+        for (int v = 0; v < sbWritesByVcpu.length; v++) {
+            sbWritesByVcpu[v] = page.getLong(GuestLayout.SB_WRITES_BY_VCPU + v * 8);
+        }
 
         long checked = 1;
         long mismatched = 0;
@@ -116,14 +122,7 @@ public final class GuestOracle {
                     + (sbVcpuWrites + sbKernelWrites) + " writes (a stale frame table or superblock)");
         }
         if (!vcpus.isEmpty()) {
-            long regWrites = 0;
-            for (VcpuState v : vcpus) {
-                regWrites += VcpuRegisters.load(v.context()).writes;
-            }
-            if (regWrites != sbVcpuWrites) {
-                note(problems, "vCPU registers counted " + regWrites + " page writes, the superblock " + sbVcpuWrites
-                        + " (stale superblock)");
-            }
+            checkVcpuWrites(vcpus, sbVcpus, sbVcpuWrites, sbWritesByVcpu, problems);
         }
         if (free != sbFree || used != sbUsed || ballooned != sbBallooned) {
             note(problems, String.format("frame table has %d free / %d used / %d ballooned, superblock says %d / %d / %d",
@@ -152,6 +151,30 @@ public final class GuestOracle {
             note(problems, "page table maps " + mappings + " pages once, but " + used + " are used");
         }
         return new Verdict(checked, mismatched, List.copyOf(problems));
+    }
+
+    /** Each vCPU's registers counted the writes the superblock counted for it, and together the guest-wide count. */
+    private static void checkVcpuWrites(List<VcpuState> vcpus, long sbVcpus, long sbVcpuWrites, long[] sbWritesByVcpu,
+                                        List<String> problems) {
+        if (vcpus.size() != sbVcpus) {
+            note(problems, "the guest booted with " + sbVcpus + " vCPUs, " + vcpus.size() + " contexts were given");
+            return;
+        }
+        long regWrites = 0;
+        for (VcpuState v : vcpus) {
+            VcpuRegisters regs = VcpuRegisters.load(v.context());
+            regWrites += regs.writes;
+            if (regs.vcpu < 0 || regs.vcpu >= sbVcpus) {
+                note(problems, "a context of vcpu" + regs.vcpu + " in a guest of " + sbVcpus + " vCPUs");
+            } else if (regs.writes != sbWritesByVcpu[regs.vcpu]) {
+                note(problems, "vcpu" + regs.vcpu + "'s registers counted " + regs.writes + " page writes, the superblock "
+                        + sbWritesByVcpu[regs.vcpu] + " (stale superblock or registers)");
+            }
+        }
+        if (regWrites != sbVcpuWrites) {
+            note(problems, "vCPU registers counted " + regWrites + " page writes, the superblock " + sbVcpuWrites
+                    + " (stale superblock)");
+        }
     }
 
     private static void read(GuestMemory memory, DomainId domain, long gfn, ByteBuffer into) {

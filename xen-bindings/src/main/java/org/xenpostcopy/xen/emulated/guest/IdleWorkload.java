@@ -1,6 +1,6 @@
 package org.xenpostcopy.xen.emulated.guest;
 
-/** A guest with nothing to do but its timer: rewrites one of 16 pages about 50 times a second. */
+/** A guest with nothing to do but its timer: each vCPU rewrites one of its 16 pages about 50 times a second. */
 final class IdleWorkload implements Workload {
     private static final int PHASE = 0;   // registers r[0], r[1]: the phase and a cursor (see Workload)
     private static final int I = 1;
@@ -26,9 +26,8 @@ final class IdleWorkload implements Workload {
     public boolean step(GuestKernel k, VcpuRegisters regs) throws InterruptedException {
         long[] r = regs.r;
         int vcpu = regs.vcpu;
-        long base = (long) vcpu * PAGES;
         if (r[PHASE] == 0) {
-            if (!k.allocate(vcpu, base + r[I])) {
+            if (!k.allocate(vcpu, r[I])) {
                 return false;
             }
             regs.writes++;
@@ -38,7 +37,7 @@ final class IdleWorkload implements Workload {
             }
             return true;
         }
-        k.write(vcpu, base + r[I]);
+        k.write(vcpu, r[I]);
         regs.writes++;
         r[I] = (r[I] + 1) % PAGES;
         return true;

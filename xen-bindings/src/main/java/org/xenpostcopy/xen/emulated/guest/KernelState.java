@@ -5,7 +5,7 @@ import static org.xenpostcopy.xen.emulated.guest.GuestLayout.ENTRIES_PER_PAGE;
 /**
  * The guest kernel's state where it lives, in guest memory ({@link GuestLayout}): superblock fields, frame-table
  * entries and page-table entries. Every read and write goes through {@link GuestPlatform#access}, so it faults on
- * paged-out gfns like any guest code. Callers hold the kernel lock.
+ * paged-out gfns like any guest code. Callers hold the kernel lock to change anything, and to read what other vCPUs change.
  */
 final class KernelState {
     private final GuestPlatform platform;
@@ -35,6 +35,16 @@ final class KernelState {
 
     void sbAdd(int vcpu, int field, long delta) throws InterruptedException {
         platform.access(vcpu, 0, true, (b, o) -> b.putLong(o + field, b.getLong(o + field) + delta));
+    }
+
+    /** A page write by {@code vcpu}: counted guest-wide and for the vCPU, in one access to the superblock. */
+    void countWrite(int vcpu) throws InterruptedException {
+        int own = GuestLayout.SB_WRITES_BY_VCPU + vcpu * 8;
+        platform.access(vcpu, 0, true, (b, o) -> {
+            b.putLong(o + GuestLayout.SB_VCPU_WRITES, b.getLong(o + GuestLayout.SB_VCPU_WRITES) + 1);
+            b.putLong(o + own, b.getLong(o + own) + 1);
+            return null;
+        });
     }
 
     /** The frame-table entry of {@code gfn}: state and version. */

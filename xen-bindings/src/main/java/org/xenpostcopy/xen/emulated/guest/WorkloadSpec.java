@@ -6,6 +6,11 @@ import java.util.Locale;
  * Parses workload specs: {@code idle}, {@code stress-read:<WSS>}, {@code stress-write:<WSS>}, {@code kernel-compile},
  * {@code netperf}, each optionally followed by {@code @<ops/s>} to change its pace ({@code @0} = as fast as the CPU
  * goes). Sizes take K, M or G suffixes (binary units).
+ *
+ * <p>A guest of several vCPUs runs the program on each, in each vCPU's slice of the address space
+ * ({@link GuestLayout#vpnSlice}), the work shared out: a working set of 256M on 2 vCPUs is 128M swept by each, as
+ * {@code stress --vm 2} sweeps two halves; a kernel build is a {@code make -j} whose jobs each have their own
+ * sources, objects and temporaries; the network benchmark's buffers are split among them.
  */
 public final class WorkloadSpec {
     private WorkloadSpec() {
@@ -14,8 +19,13 @@ public final class WorkloadSpec {
     public static final String USAGE = "idle | stress-read:<size> | stress-write:<size> | kernel-compile | netperf, "
             + "optionally @<ops per second>, e.g. stress-write:256M or netperf@200000";
 
-    /** Builds the workload for a guest of {@code pages} pages. */
+    /** Builds the workload for a guest of {@code pages} pages and one vCPU. */
     public static Workload parse(String spec, long pages) {
+        return parse(spec, pages, 1, 0);
+    }
+
+    /** Builds the share of vCPU {@code vcpu} of the workload, for a guest of {@code pages} pages and {@code vcpus} vCPUs. */
+    public static Workload parse(String spec, long pages, int vcpus, int vcpu) {
         String s = spec.trim().toLowerCase(Locale.ROOT);
         long rate = -1;
         int at = s.indexOf('@');
@@ -24,6 +34,7 @@ public final class WorkloadSpec {
             s = s.substring(0, at);
         }
         GuestLayout layout = GuestLayout.forPages(pages);
+        long slice = layout.vpnSlice(vcpus);
         String name = s;
         String arg = null;
         int colon = s.indexOf(':');
@@ -33,22 +44,29 @@ public final class WorkloadSpec {
         }
         Workload w = switch (name) {
             case "idle" -> noArg(arg, spec, new IdleWorkload(spec));
-            case "netperf" -> noArg(arg, spec, StressWorkload.netperf(spec, Math.min(64, layout.dataPages())));
-            case "kernel-compile" -> noArg(arg, spec, new KernelCompileWorkload(spec, layout.dataPages()));
+            case "netperf" -> noArg(arg, spec, StressWorkload.netperf(spec, Math.max(1, share(Math.min(64, slice), vcpus, vcpu))));
+            case "kernel-compile" -> noArg(arg, spec, new KernelCompileWorkload(spec, slice));
             case "stress-read", "stress-write" -> {
                 if (arg == null) {
                     throw new IllegalArgumentException("workload '" + spec + "' needs a working-set size, e.g. " + name + ":256M");
                 }
-                long wss = parseSize(arg, spec) / 4096;
-                if (wss < 1 || wss > layout.dataPages()) {
-                    throw new IllegalArgumentException("working set of workload '" + spec + "' is " + wss
-                            + " pages; this guest has room for 1.." + layout.dataPages());
+                long total = parseSize(arg, spec) / 4096;
+                long wss = share(total, vcpus, vcpu);
+                if (total < vcpus || wss > slice) {
+                    throw new IllegalArgumentException("working set of workload '" + spec + "' is " + total
+                            + " pages; this guest has room for " + vcpus + ".." + slice * vcpus
+                            + (vcpus > 1 ? " (at least a page per vCPU)" : ""));
                 }
                 yield StressWorkload.stress(spec, wss, name.equals("stress-write"));
             }
             default -> throw new IllegalArgumentException("unknown workload '" + spec + "'; expected " + USAGE);
         };
         return rate < 0 ? w : new PacedWorkload(w, rate);
+    }
+
+    /** The part of {@code total} that falls to {@code vcpu} of {@code vcpus}: equal shares, the first ones a page more. */
+    private static long share(long total, int vcpus, int vcpu) {
+        return total / vcpus + (vcpu < total % vcpus ? 1 : 0);
     }
 
     private static Workload noArg(String arg, String spec, Workload w) {
