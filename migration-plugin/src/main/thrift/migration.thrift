@@ -342,7 +342,9 @@ service HostControl {
   /** memory this host can still give a new domain, KiB (what admission checks a prepare against); -1: cannot tell */
   i64 freeMemoryKiB(1: string token) throws (1: TMigrationError error),
   /** emulated hosts: boots a guest running the given program and unpauses it */
-  TDomainInfo create(1: string token, 2: string name, 3: i64 memoryMiB, 4: string workload, 5: i64 seed)
+  /** vcpus: 1..8 (0, as from an older client, is 1) */
+  TDomainInfo create(1: string token, 2: string name, 3: i64 memoryMiB, 4: string workload, 5: i64 seed,
+                     6: i32 vcpus)
       throws (1: TMigrationError error),
   void destroy(1: string token, 2: string domain) throws (1: TMigrationError error),
   /** as xl mem-set: memory/target (and max memory) in one transaction; refused above static-max */

@@ -64,7 +64,8 @@ final class ValidCalls {
         String c = ThriftConnection.CONTROL + ":";
         calls.put(c + "describe", x -> new HostControl.describe_args(token));
         calls.put(c + "listDomains", x -> new HostControl.listDomains_args(token));
-        calls.put(c + "create", x -> new HostControl.create_args(wrongToken(x), prepared(x), 16, "idle", x.nextLong()));
+        calls.put(c + "create", x -> new HostControl.create_args(wrongToken(x), prepared(x), 16, "idle", x.nextLong(),
+                x.nextInt(10) - 1));
         calls.put(c + "destroy", x -> new HostControl.destroy_args(token, absent(x)));
         calls.put(c + "memSet", x -> new HostControl.memSet_args(token, absent(x), 16 + x.nextInt(64)));
         calls.put(c + "dsb", x -> new HostControl.dsb_args(token, List.of("start", "stop", "status").get(x.nextInt(3)),

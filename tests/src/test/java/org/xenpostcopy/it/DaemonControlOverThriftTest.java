@@ -25,7 +25,7 @@ class DaemonControlOverThriftTest {
                      ChannelSecurity.plain());
              DaemonConnection daemon = DaemonConnection.open(agent.address(), "t0k", ChannelSecurity.plain())) {
             assertEquals("emulated host 'ctl'", daemon.describe());
-            DomainSummary vm = daemon.create("vm", 16, "idle", 1);
+            DomainSummary vm = daemon.create("vm", 16, 2, "idle", 1);
             assertEquals(vm, daemon.listDomains().get(1));
             assertEquals("self-ballooning is not running for vm", daemon.dsb(DsbAction.STATUS, "vm"));
 

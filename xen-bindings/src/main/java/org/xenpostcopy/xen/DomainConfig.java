@@ -28,7 +28,12 @@ public record DomainConfig(String name, long memoryPages, int vcpus, String gues
     }
 
     public static DomainConfig ofMiB(String name, long memoryMiB, String guest, long seed) {
-        return new DomainConfig(name, memoryMiB * (1 << 20) / Gfn.PAGE_SIZE, 1, guest, seed);
+        return ofMiB(name, memoryMiB, 1, guest, seed);
+    }
+
+    /** The same with {@code vcpus} virtual CPUs. */
+    public static DomainConfig ofMiB(String name, long memoryMiB, int vcpus, String guest, long seed) {
+        return new DomainConfig(name, memoryMiB * (1 << 20) / Gfn.PAGE_SIZE, vcpus, guest, seed);
     }
 
     public long memoryKiB() {

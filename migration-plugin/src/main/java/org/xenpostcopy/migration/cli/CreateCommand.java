@@ -21,6 +21,10 @@ final class CreateCommand implements Callable<Integer> {
     @Option(names = "--memory", paramLabel = "MiB", defaultValue = "1024", description = "Memory (default: ${DEFAULT-VALUE}).")
     long memoryMiB;
 
+    @Option(names = "--vcpus", paramLabel = "N", defaultValue = "2",
+            description = "Virtual CPUs, 1..8; the workload is shared out among them (default: ${DEFAULT-VALUE}).")
+    int vcpus;
+
     @Option(names = "--workload", paramLabel = "SPEC", defaultValue = "kernel-compile",
             description = WorkloadSpec.USAGE + " (default: ${DEFAULT-VALUE}).")
     String workload;
@@ -31,9 +35,9 @@ final class CreateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (DaemonConnection daemon = DaemonClient.connect(top.config())) {
-            DomainSummary d = daemon.create(name, memoryMiB, workload, seed);
-            System.out.printf("created %s (domain %d, %d MiB, %s)%n", d.name(), d.id().value(), d.maxMemoryKiB() / 1024,
-                    d.guest());
+            DomainSummary d = daemon.create(name, memoryMiB, vcpus, workload, seed);
+            System.out.printf("created %s (domain %d, %d MiB, %d vCPUs, %s)%n", d.name(), d.id().value(),
+                    d.maxMemoryKiB() / 1024, vcpus, d.guest());
             return 0;
         }
     }

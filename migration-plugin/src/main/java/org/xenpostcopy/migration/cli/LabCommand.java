@@ -39,6 +39,10 @@ final class LabCommand implements Callable<Integer> {
     @Option(names = "--memory", paramLabel = "MiB", defaultValue = "1024", description = "Guest memory (default: ${DEFAULT-VALUE}).")
     long memoryMiB;
 
+    @Option(names = "--vcpus", paramLabel = "N", defaultValue = "2",
+            description = "Guest vCPUs, 1..8; the workload is shared out among them (default: ${DEFAULT-VALUE}).")
+    int vcpus;
+
     @Option(names = "--workload", paramLabel = "SPEC", defaultValue = "kernel-compile",
             description = WorkloadSpec.USAGE + " (default: ${DEFAULT-VALUE}).")
     String workload;
@@ -77,11 +81,11 @@ final class LabCommand implements Callable<Integer> {
             if (!json) {
                 out.printf("lab: %d emulated hosts on loopback (%s)%n", hosts, agents.stream()
                         .map(a -> a.address().getHostString() + ":" + a.address().getPort()).toList());
-                out.printf("lab: booting a %d MiB guest running %s on host0%n", memoryMiB, workload);
+                out.printf("lab: booting a %d MiB guest of %d vCPUs running %s on host0%n", memoryMiB, vcpus, workload);
             }
             DomainId d;
             try {
-                d = xen.get(0).domains().create(DomainConfig.ofMiB("lab-guest", memoryMiB, workload, seed), true);
+                d = xen.get(0).domains().create(DomainConfig.ofMiB("lab-guest", memoryMiB, vcpus, workload, seed), true);
             } catch (XenException e) {
                 throw new CliException("cannot boot the guest: " + e.getMessage(), 2, e);
             }

@@ -25,7 +25,7 @@ public interface DaemonControl {
     OptionalLong freeMemoryKiB();
 
     /** Emulated hosts: boots a guest running {@code workload} and unpauses it. */
-    DomainSummary create(String name, long memoryMiB, String workload, long seed);
+    DomainSummary create(String name, long memoryMiB, int vcpus, String workload, long seed);
 
     void destroy(String domain);
 

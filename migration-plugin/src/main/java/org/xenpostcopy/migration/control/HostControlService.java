@@ -109,10 +109,10 @@ public final class HostControlService implements DaemonControl, AutoCloseable {
     }
 
     @Override
-    public DomainSummary create(String name, long memoryMiB, String workload, long seed) {
+    public DomainSummary create(String name, long memoryMiB, int vcpus, String workload, long seed) {
         DomainConfig config;
         try {
-            config = DomainConfig.ofMiB(name, memoryMiB, workload, seed);
+            config = DomainConfig.ofMiB(name, memoryMiB, vcpus, workload, seed);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw ControlException.badRequest(e.getMessage());
         }

@@ -95,8 +95,8 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
     }
 
     @Override
-    public DomainSummary create(String name, long memoryMiB, String workload, long seed) {
-        return call(() -> ControlWire.toDomain(control.create(token, name, memoryMiB, workload, seed)));
+    public DomainSummary create(String name, long memoryMiB, int vcpus, String workload, long seed) {
+        return call(() -> ControlWire.toDomain(control.create(token, name, memoryMiB, workload, seed, vcpus)));
     }
 
     @Override

@@ -54,14 +54,15 @@ final class HostControlHandler implements HostControl.Iface {
     }
 
     @Override
-    public TDomainInfo create(String t, String name, long memoryMiB, String workload, long seed) throws TMigrationError {
+    public TDomainInfo create(String t, String name, long memoryMiB, String workload, long seed, int vcpus)
+            throws TMigrationError {
         return call(t, () -> {
             if (!RequestBounds.isDomainName(name)) {
                 throw new ControlException(org.xenpostcopy.migration.RemoteError.BAD_REQUEST, "a domain name is 1.."
                         + RequestBounds.MAX_DOMAIN_NAME + " characters of A-Z a-z 0-9 . _ : + - (a letter or digit "
                         + "first), not '" + org.xenpostcopy.migration.LogText.escape(name) + "'");
             }
-            return ControlWire.toWire(service.create(name, memoryMiB, workload, seed));
+            return ControlWire.toWire(service.create(name, memoryMiB, vcpus == 0 ? 1 : vcpus, workload, seed));
         });
     }
 

@@ -37,7 +37,7 @@ class HostControlServiceTest {
 
     @Test
     void createdDomainsAreListedWithTheirGuest() {
-        DomainSummary vm = service.create("vm", 16, "idle", 1);
+        DomainSummary vm = service.create("vm", 16, 1, "idle", 1);
         assertEquals("vm", vm.name());
         assertEquals(16 * 1024, vm.maxMemoryKiB());
         List<DomainSummary> all = service.listDomains();
@@ -60,7 +60,7 @@ class HostControlServiceTest {
 
     @Test
     void memSetAboveStaticMaxIsABadRequest() {
-        service.create("vm", 16, "idle", 1);
+        service.create("vm", 16, 1, "idle", 1);
         ControlException e = assertThrows(ControlException.class, () -> service.memSet("vm", 32));
         assertEquals(RemoteError.BAD_REQUEST, e.error());
         assertEquals("32 MiB is above the domain's static-max of 16 MiB", e.getMessage());
@@ -68,7 +68,7 @@ class HostControlServiceTest {
 
     @Test
     void aFailedMigrationReportsItsSentenceOnceThenItsIdIsForgotten() {
-        DomainId vm = service.create("vm", 16, "idle", 1).id();
+        DomainId vm = service.create("vm", 16, 1, "idle", 1).id();
         AtomicReference<DomainId> asked = new AtomicReference<>();
         migrator.set((domain, destination, options, progress) -> {
             asked.set(domain);
@@ -87,7 +87,7 @@ class HostControlServiceTest {
 
     @Test
     void aFinishedMigrationHandsOverItsReport() {
-        service.create("vm", 16, "idle", 1);
+        service.create("vm", 16, 1, "idle", 1);
         MigrationReport report = new MigrationReport("postcopy", "bubble", false, 1, 1, 1, "guest", 1, 1, 1, 0, 0, 0,
                 -1, 0, 0, -1, -1, new MigrationReport.FaultLatency(0, 0, 0), MigrationReport.FaultLatency.UNKNOWN, -1, -1, true, 0, "", 0, 0, 1, 2, 0, MigrationReport.Recovery.NONE);
         migrator.set((domain, destination, options, progress) -> report);

@@ -97,10 +97,10 @@ class HostControlHandlerTest {
 
     @Test
     void createPassesItsArgumentsThrough() throws Exception {
-        when(service.create("vm", 256, "idle", 9)).thenReturn(
+        when(service.create("vm", 256, 2, "idle", 9)).thenReturn(
                 new DomainSummary(DomainId.of(1), "vm", 262_144, 262_144, "running", 1, "idle"));
         assertEquals(new TDomainInfo(1, "vm", 262_144, 262_144, "running", 1, "idle").setSizeKiB(262_144),
-                handler.create(TOKEN, "vm", 256, "idle", 9));
+                handler.create(TOKEN, "vm", 256, "idle", 9, 2));
     }
 
     @Test
@@ -108,7 +108,7 @@ class HostControlHandlerTest {
         for (String name : List.of("vm\nWARNING: forged", "v".repeat(RequestBounds.MAX_DOMAIN_NAME + 1))) {
             org.xenpostcopy.migration.protocol.thrift.TMigrationError e = assertThrows(
                     org.xenpostcopy.migration.protocol.thrift.TMigrationError.class,
-                    () -> handler.create(TOKEN, name, 256, "idle", 9));
+                    () -> handler.create(TOKEN, name, 256, "idle", 9, 2));
             assertEquals(TErrorCode.BAD_REQUEST, e.getCode());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
         }

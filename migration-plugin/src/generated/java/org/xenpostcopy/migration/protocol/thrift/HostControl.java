@@ -28,15 +28,16 @@ public class HostControl {
     public long freeMemoryKiB(java.lang.String token) throws TMigrationError, org.apache.thrift.TException;
 
     /**
-     * emulated hosts: boots a guest running the given program and unpauses it
+     * vcpus: 1..8 (0, as from an older client, is 1)
      * 
      * @param token
      * @param name
      * @param memoryMiB
      * @param workload
      * @param seed
+     * @param vcpus
      */
-    public TDomainInfo create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed) throws TMigrationError, org.apache.thrift.TException;
+    public TDomainInfo create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, int vcpus) throws TMigrationError, org.apache.thrift.TException;
 
     public void destroy(java.lang.String token, java.lang.String domain) throws TMigrationError, org.apache.thrift.TException;
 
@@ -105,7 +106,7 @@ public class HostControl {
 
     public void freeMemoryKiB(java.lang.String token, org.apache.thrift.async.AsyncMethodCallback<java.lang.Long> resultHandler) throws org.apache.thrift.TException;
 
-    public void create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, org.apache.thrift.async.AsyncMethodCallback<TDomainInfo> resultHandler) throws org.apache.thrift.TException;
+    public void create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, int vcpus, org.apache.thrift.async.AsyncMethodCallback<TDomainInfo> resultHandler) throws org.apache.thrift.TException;
 
     public void destroy(java.lang.String token, java.lang.String domain, org.apache.thrift.async.AsyncMethodCallback<Void> resultHandler) throws org.apache.thrift.TException;
 
@@ -227,13 +228,13 @@ public class HostControl {
     }
 
     @Override
-    public TDomainInfo create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed) throws TMigrationError, org.apache.thrift.TException
+    public TDomainInfo create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, int vcpus) throws TMigrationError, org.apache.thrift.TException
     {
-      send_create(token, name, memoryMiB, workload, seed);
+      send_create(token, name, memoryMiB, workload, seed, vcpus);
       return recv_create();
     }
 
-    public void send_create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed) throws org.apache.thrift.TException
+    public void send_create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, int vcpus) throws org.apache.thrift.TException
     {
       create_args args = new create_args();
       args.setToken(token);
@@ -241,6 +242,7 @@ public class HostControl {
       args.setMemoryMiB(memoryMiB);
       args.setWorkload(workload);
       args.setSeed(seed);
+      args.setVcpus(vcpus);
       sendBase("create", args);
     }
 
@@ -577,9 +579,9 @@ public class HostControl {
     }
 
     @Override
-    public void create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, org.apache.thrift.async.AsyncMethodCallback<TDomainInfo> resultHandler) throws org.apache.thrift.TException {
+    public void create(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, int vcpus, org.apache.thrift.async.AsyncMethodCallback<TDomainInfo> resultHandler) throws org.apache.thrift.TException {
       checkReady();
-      create_call method_call = new create_call(token, name, memoryMiB, workload, seed, resultHandler, this, ___protocolFactory, ___transport);
+      create_call method_call = new create_call(token, name, memoryMiB, workload, seed, vcpus, resultHandler, this, ___protocolFactory, ___transport);
       this.___currentMethod = method_call;
       ___manager.call(method_call);
     }
@@ -590,13 +592,15 @@ public class HostControl {
       private long memoryMiB;
       private java.lang.String workload;
       private long seed;
-      public create_call(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, org.apache.thrift.async.AsyncMethodCallback<TDomainInfo> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
+      private int vcpus;
+      public create_call(java.lang.String token, java.lang.String name, long memoryMiB, java.lang.String workload, long seed, int vcpus, org.apache.thrift.async.AsyncMethodCallback<TDomainInfo> resultHandler, org.apache.thrift.async.TAsyncClient client, org.apache.thrift.protocol.TProtocolFactory protocolFactory, org.apache.thrift.transport.TNonblockingTransport transport) throws org.apache.thrift.TException {
         super(client, protocolFactory, transport, resultHandler, false);
         this.token = token;
         this.name = name;
         this.memoryMiB = memoryMiB;
         this.workload = workload;
         this.seed = seed;
+        this.vcpus = vcpus;
       }
 
       @Override
@@ -608,6 +612,7 @@ public class HostControl {
         args.setMemoryMiB(memoryMiB);
         args.setWorkload(workload);
         args.setSeed(seed);
+        args.setVcpus(vcpus);
         args.write(prot);
         prot.writeMessageEnd();
       }
@@ -1054,7 +1059,7 @@ public class HostControl {
       public create_result getResult(I iface, create_args args) throws org.apache.thrift.TException {
         create_result result = new create_result();
         try {
-          result.success = iface.create(args.token, args.name, args.memoryMiB, args.workload, args.seed);
+          result.success = iface.create(args.token, args.name, args.memoryMiB, args.workload, args.seed, args.vcpus);
         } catch (TMigrationError error) {
           result.error = error;
         }
@@ -1594,7 +1599,7 @@ public class HostControl {
 
       @Override
       public void start(I iface, create_args args, org.apache.thrift.async.AsyncMethodCallback<TDomainInfo> resultHandler) throws org.apache.thrift.TException {
-        iface.create(args.token, args.name, args.memoryMiB, args.workload, args.seed,resultHandler);
+        iface.create(args.token, args.name, args.memoryMiB, args.workload, args.seed, args.vcpus,resultHandler);
       }
     }
 
@@ -4748,6 +4753,7 @@ public class HostControl {
     private static final org.apache.thrift.protocol.TField MEMORY_MI_B_FIELD_DESC = new org.apache.thrift.protocol.TField("memoryMiB", org.apache.thrift.protocol.TType.I64, (short)3);
     private static final org.apache.thrift.protocol.TField WORKLOAD_FIELD_DESC = new org.apache.thrift.protocol.TField("workload", org.apache.thrift.protocol.TType.STRING, (short)4);
     private static final org.apache.thrift.protocol.TField SEED_FIELD_DESC = new org.apache.thrift.protocol.TField("seed", org.apache.thrift.protocol.TType.I64, (short)5);
+    private static final org.apache.thrift.protocol.TField VCPUS_FIELD_DESC = new org.apache.thrift.protocol.TField("vcpus", org.apache.thrift.protocol.TType.I32, (short)6);
 
     private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new create_argsStandardSchemeFactory();
     private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new create_argsTupleSchemeFactory();
@@ -4757,6 +4763,7 @@ public class HostControl {
     public long memoryMiB; // required
     public @org.apache.thrift.annotation.Nullable java.lang.String workload; // required
     public long seed; // required
+    public int vcpus; // required
 
     /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
     public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -4764,7 +4771,8 @@ public class HostControl {
       NAME((short)2, "name"),
       MEMORY_MI_B((short)3, "memoryMiB"),
       WORKLOAD((short)4, "workload"),
-      SEED((short)5, "seed");
+      SEED((short)5, "seed"),
+      VCPUS((short)6, "vcpus");
 
       private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -4790,6 +4798,8 @@ public class HostControl {
             return WORKLOAD;
           case 5: // SEED
             return SEED;
+          case 6: // VCPUS
+            return VCPUS;
           default:
             return null;
         }
@@ -4835,6 +4845,7 @@ public class HostControl {
     // isset id assignments
     private static final int __MEMORYMIB_ISSET_ID = 0;
     private static final int __SEED_ISSET_ID = 1;
+    private static final int __VCPUS_ISSET_ID = 2;
     private byte __isset_bitfield = 0;
     public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
     static {
@@ -4849,6 +4860,8 @@ public class HostControl {
           new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
       tmpMap.put(_Fields.SEED, new org.apache.thrift.meta_data.FieldMetaData("seed", org.apache.thrift.TFieldRequirementType.DEFAULT, 
           new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+      tmpMap.put(_Fields.VCPUS, new org.apache.thrift.meta_data.FieldMetaData("vcpus", org.apache.thrift.TFieldRequirementType.DEFAULT, 
+          new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
       metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
       org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(create_args.class, metaDataMap);
     }
@@ -4861,7 +4874,8 @@ public class HostControl {
       java.lang.String name,
       long memoryMiB,
       java.lang.String workload,
-      long seed)
+      long seed,
+      int vcpus)
     {
       this();
       this.token = token;
@@ -4871,6 +4885,8 @@ public class HostControl {
       this.workload = workload;
       this.seed = seed;
       setSeedIsSet(true);
+      this.vcpus = vcpus;
+      setVcpusIsSet(true);
     }
 
     /**
@@ -4889,6 +4905,7 @@ public class HostControl {
         this.workload = other.workload;
       }
       this.seed = other.seed;
+      this.vcpus = other.vcpus;
     }
 
     @Override
@@ -4905,6 +4922,8 @@ public class HostControl {
       this.workload = null;
       setSeedIsSet(false);
       this.seed = 0;
+      setVcpusIsSet(false);
+      this.vcpus = 0;
     }
 
     @org.apache.thrift.annotation.Nullable
@@ -5028,6 +5047,29 @@ public class HostControl {
       __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __SEED_ISSET_ID, value);
     }
 
+    public int getVcpus() {
+      return this.vcpus;
+    }
+
+    public create_args setVcpus(int vcpus) {
+      this.vcpus = vcpus;
+      setVcpusIsSet(true);
+      return this;
+    }
+
+    public void unsetVcpus() {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __VCPUS_ISSET_ID);
+    }
+
+    /** Returns true if field vcpus is set (has been assigned a value) and false otherwise */
+    public boolean isSetVcpus() {
+      return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __VCPUS_ISSET_ID);
+    }
+
+    public void setVcpusIsSet(boolean value) {
+      __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __VCPUS_ISSET_ID, value);
+    }
+
     @Override
     public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
       switch (field) {
@@ -5071,6 +5113,14 @@ public class HostControl {
         }
         break;
 
+      case VCPUS:
+        if (value == null) {
+          unsetVcpus();
+        } else {
+          setVcpus((java.lang.Integer)value);
+        }
+        break;
+
       }
     }
 
@@ -5092,6 +5142,9 @@ public class HostControl {
 
       case SEED:
         return getSeed();
+
+      case VCPUS:
+        return getVcpus();
 
       }
       throw new java.lang.IllegalStateException();
@@ -5115,6 +5168,8 @@ public class HostControl {
         return isSetWorkload();
       case SEED:
         return isSetSeed();
+      case VCPUS:
+        return isSetVcpus();
       }
       throw new java.lang.IllegalStateException();
     }
@@ -5177,6 +5232,15 @@ public class HostControl {
           return false;
       }
 
+      boolean this_present_vcpus = true;
+      boolean that_present_vcpus = true;
+      if (this_present_vcpus || that_present_vcpus) {
+        if (!(this_present_vcpus && that_present_vcpus))
+          return false;
+        if (this.vcpus != that.vcpus)
+          return false;
+      }
+
       return true;
     }
 
@@ -5199,6 +5263,8 @@ public class HostControl {
         hashCode = hashCode * 8191 + workload.hashCode();
 
       hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(seed);
+
+      hashCode = hashCode * 8191 + vcpus;
 
       return hashCode;
     }
@@ -5261,6 +5327,16 @@ public class HostControl {
           return lastComparison;
         }
       }
+      lastComparison = java.lang.Boolean.compare(isSetVcpus(), other.isSetVcpus());
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+      if (isSetVcpus()) {
+        lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.vcpus, other.vcpus);
+        if (lastComparison != 0) {
+          return lastComparison;
+        }
+      }
       return 0;
     }
 
@@ -5315,6 +5391,10 @@ public class HostControl {
       if (!first) sb.append(", ");
       sb.append("seed:");
       sb.append(this.seed);
+      first = false;
+      if (!first) sb.append(", ");
+      sb.append("vcpus:");
+      sb.append(this.vcpus);
       first = false;
       sb.append(")");
       return sb.toString();
@@ -5403,6 +5483,14 @@ public class HostControl {
                 org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
               }
               break;
+            case 6: // VCPUS
+              if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+                struct.vcpus = iprot.readI32();
+                struct.setVcpusIsSet(true);
+              } else { 
+                org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+              }
+              break;
             default:
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
           }
@@ -5440,6 +5528,9 @@ public class HostControl {
         oprot.writeFieldBegin(SEED_FIELD_DESC);
         oprot.writeI64(struct.seed);
         oprot.writeFieldEnd();
+        oprot.writeFieldBegin(VCPUS_FIELD_DESC);
+        oprot.writeI32(struct.vcpus);
+        oprot.writeFieldEnd();
         oprot.writeFieldStop();
         oprot.writeStructEnd();
       }
@@ -5474,7 +5565,10 @@ public class HostControl {
         if (struct.isSetSeed()) {
           optionals.set(4);
         }
-        oprot.writeBitSet(optionals, 5);
+        if (struct.isSetVcpus()) {
+          optionals.set(5);
+        }
+        oprot.writeBitSet(optionals, 6);
         if (struct.isSetToken()) {
           oprot.writeString(struct.token);
         }
@@ -5490,12 +5584,15 @@ public class HostControl {
         if (struct.isSetSeed()) {
           oprot.writeI64(struct.seed);
         }
+        if (struct.isSetVcpus()) {
+          oprot.writeI32(struct.vcpus);
+        }
       }
 
       @Override
       public void read(org.apache.thrift.protocol.TProtocol prot, create_args struct) throws org.apache.thrift.TException {
         org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-        java.util.BitSet incoming = iprot.readBitSet(5);
+        java.util.BitSet incoming = iprot.readBitSet(6);
         if (incoming.get(0)) {
           struct.token = iprot.readString();
           struct.setTokenIsSet(true);
@@ -5515,6 +5612,10 @@ public class HostControl {
         if (incoming.get(4)) {
           struct.seed = iprot.readI64();
           struct.setSeedIsSet(true);
+        }
+        if (incoming.get(5)) {
+          struct.vcpus = iprot.readI32();
+          struct.setVcpusIsSet(true);
         }
       }
     }
