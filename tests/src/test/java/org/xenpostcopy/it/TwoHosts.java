@@ -49,7 +49,12 @@ final class TwoHosts implements AutoCloseable {
 
     /** Boots a guest on the source and waits until its program has done {@code warmupOps} operations. */
     DomainId bootGuest(String name, long memoryMiB, String workload, long warmupOps) {
-        DomainId d = sourceHost.domains().create(DomainConfig.ofMiB(name, memoryMiB, workload, 42), true);
+        return bootGuest(name, memoryMiB, 1, workload, warmupOps);
+    }
+
+    /** The same with {@code vcpus} vCPUs sharing the workload. */
+    DomainId bootGuest(String name, long memoryMiB, int vcpus, String workload, long warmupOps) {
+        DomainId d = sourceHost.domains().create(DomainConfig.ofMiB(name, memoryMiB, vcpus, workload, 42), true);
         sourceHost.domains().unpause(d);
         Await.until(() -> sourceHost.guestOps(d) >= warmupOps, Duration.ofMinutes(2),
                 () -> workload + " warming up: " + sourceHost.guestOps(d) + " of " + warmupOps + " ops");
