@@ -93,7 +93,7 @@ class DaemonRestartTest {
         try (XlpcProcess.Daemon second = daemon()) {
             Await.until(() -> second.log().contains("re-attached vm (dom1, running, 64 MiB)"), WAIT, second::log);
             XlpcProcess.Result list = xlpc(second, "list");
-            assertTrue(list.out().matches("(?s).*vm +1 +64 +1 running +kernel-compile@0.*"), list.out());
+            assertTrue(list.out().matches("(?s).*vm +1 +64 +2 running +kernel-compile@0.*"), list.out());
         }
         DomainInfo info = verifyOffline(true);
         assertEquals(DomainInfo.State.RUNNING, info.state(), "a SIGTERM detaches a running domain running");
@@ -130,7 +130,7 @@ class DaemonRestartTest {
                         restarted::log);
                 assertTrue(restarted.log().contains(", verified"), restarted.log());
                 assertFalse(xlpc(restarted, "list").out().contains("vm "), "the source's copy is gone");
-                assertTrue(xlpc(destination, "list").out().matches("(?s).*vm +\\d+ +64 +1 running .*"),
+                assertTrue(xlpc(destination, "list").out().matches("(?s).*vm +\\d+ +64 +2 running .*"),
                         "the guest runs at the destination");
                 Await.until(() -> !journalSays("sessionId"), WAIT, () -> "the journal entry to go");
             }

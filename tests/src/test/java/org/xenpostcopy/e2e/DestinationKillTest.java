@@ -71,14 +71,14 @@ class DestinationKillTest {
             assertEquals(1, migrate.exitValue(), said);
             assertTrue(said.contains("runs here again, restored from checkpoint"), said);
             assertTrue(said.contains("memory checked clean"), said);
-            assertTrue(xlpc(source, "list").out().matches("(?s).*vm +\\d+ +128 +1 running .*"),
+            assertTrue(xlpc(source, "list").out().matches("(?s).*vm +\\d+ +128 +2 running .*"),
                     "the guest runs on the source");
 
             try (XlpcProcess.Daemon restarted = new XlpcProcess.Daemon("beta", ENV, "--state-dir",
                     destinationState.toString())) {
                 Await.until(() -> restarted.log().contains("re-attached vm"), WAIT, restarted::log);
                 String list = xlpc(restarted, "list").out();
-                assertTrue(list.matches("(?s).*vm +\\d+ +128 +1 paused .*"), "the old copy must not run: " + list);
+                assertTrue(list.matches("(?s).*vm +\\d+ +128 +2 paused .*"), "the old copy must not run: " + list);
             }
         }
     }
