@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -114,7 +115,10 @@ public final class SelfBallooningController implements AutoCloseable {
         LOG.log(Level.INFO, "DSB: managing {0} (target {1} KiB)", domain, Long.toString(original));
     }
 
-    /** Stops managing a domain; with {@code restore}, puts back the target it had when managing started. */
+    /**
+     * Stops managing a domain; with {@code restore}, puts back the target it had when managing started, after any
+     * decision in flight. Not to be called on the controller's own thread.
+     */
     public void stop(DomainId domain, boolean restore) {
         Managed m = managed.remove(domain);
         if (m == null) {
@@ -127,10 +131,22 @@ public final class SelfBallooningController implements AutoCloseable {
             m.watch.close();
         }
         if (restore) {
+            // On the controller's thread, behind a decision it may be in the middle of: that decision's write
+            // would otherwise land after this one and leave the guest ballooned after the stop.
+            Runnable write = () -> {
+                try {
+                    store.write(m.home + "/" + GuestMemoryStats.TARGET, Long.toString(m.originalTargetKiB));
+                } catch (XenException e) {
+                    LOG.log(Level.WARNING, "DSB: could not restore the target of {0}: {1}", domain, e.getMessage());
+                }
+            };
             try {
-                store.write(m.home + "/" + GuestMemoryStats.TARGET, Long.toString(m.originalTargetKiB));
-            } catch (XenException e) {
-                LOG.log(Level.WARNING, "DSB: could not restore the target of {0}: {1}", domain, e.getMessage());
+                callOnThread(() -> {
+                    write.run();
+                    return null;
+                });
+            } catch (RejectedExecutionException shutDown) {
+                write.run();       // no controller thread any more: no decision can follow
             }
         }
         LOG.log(Level.INFO, "DSB: stopped managing {0}{1}", domain, restore ? " (target restored)" : "");

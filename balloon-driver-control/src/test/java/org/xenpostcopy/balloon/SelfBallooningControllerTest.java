@@ -6,17 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +71,32 @@ class SelfBallooningControllerTest {
         long expected = 1048576 - (1048576 - goal) / 8;
         verify(store).write(HOME + "memory/target", Long.toString(expected));
         assertEquals(1, dsb.status(DOM).orElseThrow().adjustments());
+    }
+
+    @Test
+    void aStopDuringADecisionLeavesTheTargetRestoredNotLowered() throws Exception {
+        List<String> targets = Collections.synchronizedList(new ArrayList<>());
+        doAnswer(inv -> targets.add(inv.getArgument(1))).when(store)
+                .write(eq(HOME + "memory/target"), anyString());
+        dsb.start(DOM);
+        CountDownLatch inDecision = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        when(store.read(HOME + "data/meminfo_free")).thenAnswer(inv -> {
+            inDecision.countDown();
+            assertTrue(goOn.await(30, TimeUnit.SECONDS));
+            return Optional.of(values.get("data/meminfo_free"));
+        });
+        CompletableFuture<Void> deciding =
+                CompletableFuture.runAsync(() -> dsb.tickNow(DOM));
+        assertTrue(inDecision.await(30, TimeUnit.SECONDS));
+        CompletableFuture<Void> stopping =
+                CompletableFuture.runAsync(() -> dsb.stop(DOM, true));
+        goOn.countDown();
+        deciding.get(30, TimeUnit.SECONDS);
+        stopping.get(30, TimeUnit.SECONDS);
+        assertEquals(2, targets.size(), targets.toString());
+        assertTrue(Long.parseLong(targets.get(0)) < 1048576, "the decision lowered the target: " + targets);
+        assertEquals("1048576", targets.get(1), "the stop's restore comes last: " + targets);
     }
 
     @Test
