@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.balloon.BalloonPolicy;
@@ -21,6 +22,7 @@ import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
 import org.xenpostcopy.xen.nativehost.NativeXenHost;
+import org.xenpostcopy.xen.nativehost.XlConfigPolicy;
 import org.xenpostcopy.xen.nativehost.XlToolstack;
 import org.xenpostcopy.xen.xswire.XsWireServer;
 import picocli.CommandLine.Command;
@@ -67,9 +69,16 @@ final class DaemonCommand implements Callable<Integer> {
     boolean ephemeral;
 
     @Option(names = "--xl-config-dir", paramLabel = "DIR", defaultValue = "/etc/xen",
-            description = "Native hosts: where a domain's xl config is, as <DIR>/<name>.cfg; it travels with a "
-                    + "migration so the destination's xl can build the domain (default: ${DEFAULT-VALUE}).")
+            description = "Native hosts: where a domain's xl config is, as <DIR>/<name>.cfg. An incoming domain is built"
+                    + " from this host's own <name>.cfg; only without one from the config that came with the migration"
+                    + " (default: ${DEFAULT-VALUE}).")
     Path xlConfigDir;
+
+    @Option(names = "--xl-allow", paramLabel = "WHAT", split = ",", description = "Native hosts: what a config that"
+            + " comes with a migration may use that reaches into dom0: bootloader, script (a device's hotplug script),"
+            + " disk, pci, usbdev, usbctrl, vtpm, p9, channel, dtdev, iomem, ioports, irqs, vdispl, vsnd, rdm,"
+            + " device_model_override, or all (default: none; such a config is refused).")
+    Set<String> xlAllow = Set.of();
 
     @Option(names = "--xenstore-socket", paramLabel = "PATH", description = "Also serve the emulated host's xenstore on "
             + "this unix socket, in xenstored's protocol (for xenstore-* tools: XENSTORED_PATH=PATH).")
@@ -198,7 +207,7 @@ final class DaemonCommand implements Callable<Integer> {
                     + "in Xen", 2, null);
         }
         try {
-            return NativeXenHost.open(new XlToolstack(xlConfigDir, "xl"));
+            return NativeXenHost.open(new XlToolstack(xlConfigDir, "xl", new XlConfigPolicy(xlAllow)));
         } catch (XenException e) {
             String m = e.getMessage();
             // "xc_interface_open: ENOENT (no Xen hypervisor: ...)" -> the sentence in the brackets

@@ -78,17 +78,18 @@ final class NativeDomainControl implements DomainControl {
     }
 
     /**
-     * Built by the toolstack from the xl configuration that travels in {@code config.guest()}: devices,
-     * special pages, xenstore introduction and all. Paused unless {@code boot}.
+     * Built by the toolstack, devices, special pages, xenstore introduction and all, from this host's own xl
+     * configuration of that name, or from the one that travels in {@code config.guest()} if the toolstack's policy
+     * accepts it ({@link XlConfigPolicy}). A name that is taken here is refused. Paused unless {@code boot}.
      */
     @Override
     public DomainId create(DomainConfig config, boolean boot) {
-        if (!config.guest().contains("=")) {
-            throw new XenException("xl create", Errno.EINVAL, "a native host builds '" + config.name()
-                    + "' from its xl configuration, and none came (the source host reads <config dir>/"
-                    + config.name() + ".cfg; see xlpc daemon --xl-config-dir)");
+        if (lookup(config.name()).isPresent()) {
+            throw new XenException("xl create", Errno.EEXIST, "a domain named '" + config.name() + "' exists here");
         }
-        DomainId id = toolstack.createPaused(config.name(), config.guest());
+        Optional<String> travelled = config.guest().contains("=") ? Optional.of(config.guest()) : Optional.empty();
+        String xlConfig = toolstack.configForIncoming(config.name(), config.memoryPages(), travelled);
+        DomainId id = toolstack.createPaused(config.name(), xlConfig);
         if (boot) {
             unpause(id);
         }

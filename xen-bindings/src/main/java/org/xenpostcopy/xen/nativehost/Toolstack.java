@@ -16,4 +16,12 @@ public interface Toolstack {
 
     /** The xl configuration of the named domain, if this host knows it. */
     Optional<String> configOf(String name);
+
+    /**
+     * The configuration to build incoming domain {@code name} ({@code pages} of memory) from: this host's own, or
+     * the one that came with the migration ({@code travelled}) if this host's policy accepts it.
+     *
+     * @throws org.xenpostcopy.xen.XenException if neither is usable (see {@link XlConfigPolicy#choose})
+     */
+    String configForIncoming(String name, long pages, Optional<String> travelled);
 }

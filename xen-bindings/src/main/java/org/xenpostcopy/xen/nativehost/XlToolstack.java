@@ -21,10 +21,22 @@ public final class XlToolstack implements Toolstack {
     private static final long TIMEOUT_S = 300;
     private final Path configDir;
     private final String xl;
+    private final XlConfigPolicy policy;
 
+    /** Takes nothing that reaches into dom0 from a configuration that comes with a migration. */
     public XlToolstack(Path configDir, String xl) {
+        this(configDir, xl, XlConfigPolicy.strict());
+    }
+
+    public XlToolstack(Path configDir, String xl, XlConfigPolicy policy) {
         this.configDir = configDir;
         this.xl = xl;
+        this.policy = policy;
+    }
+
+    @Override
+    public String configForIncoming(String name, long pages, Optional<String> travelled) {
+        return policy.choose(name, pages, configOf(name), travelled);
     }
 
     @Override

@@ -182,18 +182,37 @@ class NativeXenHostTest {
             guestLib, toolstack);
 
     @Test
-    void domainsAreBuiltByTheToolstackFromTheirXlConfig() {
-        XenException e = assertThrows(XenException.class, () -> withToolstack.domains().create(
-                org.xenpostcopy.xen.DomainConfig.ofMiB("x", 64, "native", 1), false));
-        assertTrue(e.getMessage().contains("xl configuration"), e.getMessage());
-        String cfg = "name = \"x\"\nmemory = 64\n";
-        when(toolstack.createPaused("x", cfg)).thenReturn(DomainId.of(9));
-        assertEquals(DomainId.of(9), withToolstack.domains().create(org.xenpostcopy.xen.DomainConfig.ofMiB("x", 64, cfg, 1), false));
+    void domainsAreBuiltByTheToolstackFromTheConfigItChoosesAndPaused() {
+        String travelled = "name = \"x\"\nmemory = 64\n";
+        when(toolstack.configForIncoming("x", 16384, Optional.of(travelled))).thenReturn("name = \"x\"\nmemory = 64 # own\n");
+        when(toolstack.createPaused("x", "name = \"x\"\nmemory = 64 # own\n")).thenReturn(DomainId.of(9));
+        assertEquals(DomainId.of(9), withToolstack.domains().create(
+                org.xenpostcopy.xen.DomainConfig.ofMiB("x", 64, travelled, 1), false));
+        when(toolstack.configForIncoming("y", 16384, Optional.empty())).thenThrow(new XenException("xl create",
+                org.xenpostcopy.xen.Errno.EINVAL, "no xl configuration for 'y'"));
+        XenException none = assertThrows(XenException.class, () -> withToolstack.domains().create(
+                org.xenpostcopy.xen.DomainConfig.ofMiB("y", 64, "native", 1), false));
+        assertTrue(none.getMessage().contains("no xl configuration"), none.getMessage());
         org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_domain_unpause(any(), anyInt());
         when(xc.xc_domain_pause(any(), anyInt())).thenReturn(-1);
         XenException p = assertThrows(XenException.class, () -> host.domains().pause(DomainId.of(5)));
         assertTrue(p.getMessage().startsWith("xc_domain_pause"), p.getMessage());
         verify(xc).xc_domain_pause(xch, 5);
+    }
+
+    @Test
+    void aNameTakenHereIsRefusedBeforeXlRuns() {
+        when(xc.xc_domain_getinfolist(eq(xch), eq(0), anyInt(), any())).thenAnswer(inv -> {
+            XcDomainInfo info = inv.getArgument(3);
+            info.domain = 5;
+            info.write();
+            return 1;
+        });
+        when(store.read("/local/domain/5/name")).thenReturn(Optional.of("web"));
+        XenException e = assertThrows(XenException.class, () -> withToolstack.domains().create(
+                org.xenpostcopy.xen.DomainConfig.ofMiB("web", 64, "name = \"web\"\n", 1), false));
+        assertTrue(e.getMessage().contains("EEXIST") && e.getMessage().contains("'web' exists"), e.getMessage());
+        org.mockito.Mockito.verifyNoInteractions(toolstack);
     }
 
     /** Domain 4 with the given flags (shutdown code in bits 16..23). */

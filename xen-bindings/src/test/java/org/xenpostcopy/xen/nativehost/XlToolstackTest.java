@@ -51,4 +51,14 @@ class XlToolstackTest {
         assertEquals(Optional.empty(), xl.configOf("other"));
         assertEquals(Optional.empty(), xl.configOf("../web"), "no paths out of the directory");
     }
+
+    @Test
+    void anIncomingDomainIsBuiltFromThisHostsOwnConfigWhenThereIsOne() throws Exception {
+        Files.writeString(dir.resolve("web.cfg"), "name = \"web\"\nmemory = 64\n");
+        XlToolstack xl = new XlToolstack(dir, "xl");
+        assertEquals("name = \"web\"\nmemory = 64\n", xl.configForIncoming("web", 64 * 256,
+                Optional.of("name = \"web\"\nmemory = 64\nbootloader = \"/tmp/x\"\n")));
+        assertThrows(XenException.class, () -> xl.configForIncoming("db", 64 * 256,
+                Optional.of("name = \"db\"\nbootloader = \"/tmp/x\"\n")), "no own db.cfg: the travelled one is judged");
+    }
 }
