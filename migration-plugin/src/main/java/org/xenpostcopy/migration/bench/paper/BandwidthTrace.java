@@ -59,7 +59,9 @@ final class BandwidthTrace {
         List<double[]> w = run.migrationWindows();
         for (int i = 0; i < w.size(); i++) {
             Charts.mark(chart, w.get(i)[0], i == 0 ? "out" : "back");
-            Charts.mark(chart, w.get(i)[1], "done");
+        }
+        if (!w.isEmpty()) {
+            Charts.mark(chart, w.get(w.size() - 1)[1], "both done");
         }
         Charts.save(chart, c.file(png));
 
