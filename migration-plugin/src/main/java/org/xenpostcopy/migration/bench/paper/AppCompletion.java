@@ -108,9 +108,10 @@ final class AppCompletion {
                     }
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(GuestTrace.PERIOD_MS));
                 }
-                double started = trace.samples().get(0).seconds();
-                return new Run(workload, config, seed, jobOps, trace.reached(target) - started, reports, windows,
-                        trace.samples(), outlasted);
+                double completed = trace.reached(target) - trace.samples().get(0).seconds();
+                trace.close();
+                return new Run(workload, config, seed, jobOps, completed, reports, windows, trace.samples(),
+                        outlasted);
             }
         }
     }

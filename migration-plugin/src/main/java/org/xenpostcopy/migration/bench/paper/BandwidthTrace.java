@@ -61,7 +61,7 @@ final class BandwidthTrace {
             Charts.mark(chart, w.get(i)[0], i == 0 ? "out" : "back");
         }
         if (!w.isEmpty()) {
-            Charts.mark(chart, w.get(w.size() - 1)[1], "both done");
+            Charts.mark(chart, w.get(w.size() - 1)[1], "both done", true);
         }
         Charts.save(chart, c.file(png));
 

@@ -156,14 +156,19 @@ final class Charts {
         return chart;
     }
 
-    /** A dashed vertical line at {@code x} with a label, e.g. where a migration started. */
+    /** A dashed vertical line at {@code x} with a label to its right, e.g. where a migration started. */
     static void mark(JFreeChart chart, double x, String label) {
+        mark(chart, x, label, false);
+    }
+
+    /** The same, the label to the left of the line if {@code labelLeft} (a line near the right edge). */
+    static void mark(JFreeChart chart, double x, String label, boolean labelLeft) {
         ValueMarker m = new ValueMarker(x, Color.DARK_GRAY, new BasicStroke(1f, BasicStroke.CAP_BUTT,
                 BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
         m.setLabel(label);
         m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-        m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+        m.setLabelAnchor(labelLeft ? RectangleAnchor.TOP_LEFT : RectangleAnchor.TOP_RIGHT);
+        m.setLabelTextAnchor(labelLeft ? TextAnchor.TOP_RIGHT : TextAnchor.TOP_LEFT);
         chart.getXYPlot().addDomainMarker(m);
     }
 

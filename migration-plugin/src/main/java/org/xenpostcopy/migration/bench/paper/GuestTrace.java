@@ -82,8 +82,12 @@ final class GuestTrace implements AutoCloseable {
         return Double.NaN;
     }
 
+    /** Stops sampling, after one last sample now, so the trace ends with everything counted up to here. */
     @Override
     public void close() {
+        if (stop) {
+            return;
+        }
         stop = true;
         LockSupport.unpark(thread);
         try {
@@ -91,5 +95,6 @@ final class GuestTrace implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        sample();
     }
 }
