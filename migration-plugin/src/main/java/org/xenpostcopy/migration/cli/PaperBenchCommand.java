@@ -12,12 +12,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xlpc bench paper}: the paper's evaluation reproduced, a CSV and a PNG per figure or table. */
-@Command(name = "paper", description = "Reproduce the evaluation of Hines & Gopalan (VEE 2009) on emulated hosts over a "
-        + "shaped 1 Gbit/s link: Fig. 4-6 (working-set sweep), Table 2 (network vs minor faults), the pre-paging "
-        + "policies side by side, Fig. 7-8 (kernel compile and netperf migrated out and back), Fig. 9-10 (bandwidth "
-        + "over time), Fig. 11 (DSB interval). Writes a CSV and a PNG per experiment and summary.md; a progress line "
-        + "per run on stderr. Full: a 2 GiB guest and the paper's grid (about an hour or more); --quick: 1 GiB and "
-        + "fewer points (a few minutes).")
+@Command(name = "paper", description = "Reproduce the evaluation of Hines & Gopalan (VEE 2009) on emulated hosts "
+        + "over a shaped 1 Gbit/s link: Fig. 4-6 (working-set sweep), Table 2 (network vs minor faults), the "
+        + "pre-paging policies side by side, Fig. 7-8 (kernel compile and netperf migrated out and back), Fig. 9-10 "
+        + "(bandwidth over time), Fig. 11 (DSB interval). Writes a CSV and a PNG per experiment and summary.md; a "
+        + "progress line per run on stderr. Full: a 2 GiB guest and the paper's grid (an hour or more); --quick: "
+        + "1 GiB and fewer points (about 5 minutes). See docs/PAPER.md.")
 final class PaperBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,8 +43,8 @@ final class PaperBenchCommand implements Callable<Integer> {
         }
         for (String name : only) {
             if (!PaperBench.EXPERIMENTS.contains(name)) {
-                throw new ParameterException(spec.commandLine(), "unknown experiment '" + name + "' for --only; expected one of "
-                        + String.join(", ", PaperBench.EXPERIMENTS));
+                throw new ParameterException(spec.commandLine(), "unknown experiment '" + name
+                        + "' for --only; expected one of " + String.join(", ", PaperBench.EXPERIMENTS));
             }
         }
         String summary = PaperBench.run(quick ? PaperScale.quick() : PaperScale.full(), out, runs, only, System.err);

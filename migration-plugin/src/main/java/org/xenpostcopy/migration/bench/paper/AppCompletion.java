@@ -14,8 +14,8 @@ import org.xenpostcopy.migration.report.MigrationReport;
  * Fig. 7–8 of the paper: a kernel compile's completion time and netperf's throughput with no migration, and while
  * the guest is migrated to the other host and back (post-copy or pre-copy, with or without DSB). The job is a fixed
  * number of the workload's operations (its nominal pace times {@link PaperScale#appJobSeconds()}); the first
- * migration starts a tenth into the job, the second as soon as the first is done. Every connection passes a counting relay, so the same
- * runs give Fig. 9–10's bandwidth over time.
+ * migration starts a tenth into the job, the second as soon as the first is done. Every connection passes a
+ * counting relay, so the same runs give Fig. 9–10's bandwidth over time.
  */
 final class AppCompletion {
     static final String NAME = "fig7-8";
@@ -118,16 +118,18 @@ final class AppCompletion {
 
     private static void write(PaperContext c, List<Run> runs) {
         CsvTable csv = new CsvTable("workload", "config", "mode", "dsb", "seed", "job_ops", "completion_s",
-                "ops_per_s", "netperf_mbit_s", "migrations", "total_ms_out", "total_ms_back", "downtime_ms_out",
-                "downtime_ms_back", "pages_sent_out", "pages_sent_back", "bytes_transferred_reports",
-                "bytes_relayed", "migrations_outlasted_job", "verified");
+                "ops_per_s", "netperf_mbit_s", "migrations", "total_ms_out", "total_ms_back", "prepare_ms_out",
+                "prepare_ms_back", "downtime_ms_out", "downtime_ms_back", "pages_sent_out", "pages_sent_back",
+                "bytes_transferred_reports", "bytes_relayed", "migrations_outlasted_job", "verified");
         for (Run r : runs) {
             List<MigrationReport> m = r.reports();
             long relayed = r.trace().get(r.trace().size() - 1).wireBytes();
             csv.row(r.workload(), r.config().label(), r.config().mode() == null ? "none" : r.config().mode().wireName(),
                     r.config().dsb(), r.seed(), r.jobOps(), r.completionSeconds(), r.opsPerSecond(),
                     r.workload().equals("netperf") ? r.opsPerSecond() * NETPERF_BITS_PER_OP / 1e6 : "",
-                    m.size(), leg(m, 0, MigrationReport::totalMigrationMs), leg(m, 1, MigrationReport::totalMigrationMs),
+                    m.size(), leg(m, 0, MigrationReport::totalMigrationMs),
+                    leg(m, 1, MigrationReport::totalMigrationMs),
+                    leg(m, 0, MigrationReport::prepareMs), leg(m, 1, MigrationReport::prepareMs),
                     leg(m, 0, MigrationReport::downtimeMs), leg(m, 1, MigrationReport::downtimeMs),
                     leg(m, 0, x -> (double) x.pagesTransferred()), leg(m, 1, x -> (double) x.pagesTransferred()),
                     m.stream().mapToLong(MigrationReport::bytesTransferred).sum(), relayed,
@@ -147,14 +149,17 @@ final class AppCompletion {
         }
         JFreeChart f7 = Charts.bars("Fig. 7: kernel compile, migrated out and back", "",
                 "completion time (s)", compile);
-        Charts.subtitle(f7, String.format(Locale.ROOT, "a job of %d s at its nominal pace; %s", c.scale().appJobSeconds(),
-                c.setup()));
+        Charts.subtitle(f7, jobLine(c));
         Charts.save(f7, c.file(PNG_COMPILE));
         JFreeChart f8 = Charts.bars("Fig. 8: netperf stand-in, migrated out and back", "",
                 "throughput (Mbit/s of 4 KiB buffer pages written)", netperf);
-        Charts.subtitle(f8, String.format(Locale.ROOT, "a job of %d s at its nominal pace; %s", c.scale().appJobSeconds(),
-                c.setup()));
+        Charts.subtitle(f8, jobLine(c));
         Charts.save(f8, c.file(PNG_NETPERF));
+    }
+
+    private static String jobLine(PaperContext c) {
+        return String.format(Locale.ROOT, "a job of %d s at its nominal pace; %s", c.scale().appJobSeconds(),
+                c.setup());
     }
 
     static List<Run> select(List<Run> runs, String workload, Config config) {

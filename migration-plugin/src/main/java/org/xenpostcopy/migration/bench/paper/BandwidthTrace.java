@@ -49,7 +49,8 @@ final class BandwidthTrace {
             app[i] = (b.ops() - a.ops()) * AppCompletion.NETPERF_BITS_PER_OP / dt / 1e6;
             csv.row(fig, mode.wireName(), run.config().dsb(), t[i], wire[i], app[i]);
         }
-        String label = (mode == MigrationMode.POSTCOPY ? "post-copy" : "pre-copy") + (run.config().dsb() ? ", DSB" : "");
+        String label = (mode == MigrationMode.POSTCOPY ? "post-copy" : "pre-copy")
+                + (run.config().dsb() ? ", DSB" : "");
         JFreeChart chart = Charts.twoAxes(fig + ": netperf during " + label + " migration, out and back",
                 "time (s)", "migration traffic on the wire (Mbit/s)",
                 List.of(new Charts.Series("migration bytes at the socket, both ways", t, wire)),

@@ -24,8 +24,8 @@ public final class PaperBench {
 
     /**
      * Runs the experiments named in {@code only} (all if empty) at {@code scale}, {@code runs} seeded runs per point,
-     * writing into {@code out}; a progress line per run on {@code err}. Fig. 9–10 are drawn from Fig. 7–8's runs, so
-     * asking for either runs both.
+     * writing into {@code out}; a progress line per run on {@code err}. Fig. 9–10 are drawn from Fig. 7–8's runs,
+     * so asking for either runs both.
      */
     public static String run(PaperScale scale, Path out, int runs, List<String> only, PrintStream err) {
         for (String name : only) {

@@ -21,8 +21,9 @@ import java.util.List;
  * @param dsbWindowSeconds Fig. 11: how long the guest runs with and without DSB at each interval
  * @param verify          run the guest-memory check after each migration
  */
-public record PaperScale(String name, long guestMiB, long linkMbps, List<String> sweepSizes, List<String> sweepSizesNoDsb,
-                         List<String> faultSizes, List<String> faultAppWorkloads, List<String> policyWorkloads,
+public record PaperScale(String name, long guestMiB, long linkMbps, List<String> sweepSizes,
+                         List<String> sweepSizesNoDsb, List<String> faultSizes, List<String> faultAppWorkloads,
+                         List<String> policyWorkloads,
                          int appJobSeconds, boolean appWithoutDsb, List<Integer> dsbIntervals, int dsbWindowSeconds,
                          boolean verify) {
 

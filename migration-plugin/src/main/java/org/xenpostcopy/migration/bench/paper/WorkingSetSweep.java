@@ -52,15 +52,16 @@ final class WorkingSetSweep {
         List<MigrationReport> reports = c.measure(NAME, points);
 
         CsvTable csv = new CsvTable("working_set_mib", "access", "mode", "prepaging", "dsb", "seed", "total_ms",
-                "prepare_ms", "post_copy_ms", "downtime_ms", "downtime_from", "pages_sent", "vm_pages", "pages_ballooned", "bytes_transferred",
-                "rounds", "network_faults", "minor_faults", "verified");
+                "prepare_ms", "post_copy_ms", "downtime_ms", "downtime_from", "pages_sent", "vm_pages",
+                "pages_ballooned", "bytes_transferred", "rounds", "network_faults", "minor_faults", "verified");
         Map<Line, Map<Double, List<MigrationReport>>> byLine = new LinkedHashMap<>();
         for (int i = 0; i < points.size(); i++) {
             SingleMigrations.Point p = points.get(i);
             MigrationReport r = reports.get(i);
             double mib = GuestWorkloads.mebibytes(sizes.get(i));
             csv.row(mib, lines.get(i).writes() ? "write" : "read", r.mode(), r.prepaging(), r.dsb(), p.seed(),
-                    r.totalMigrationMs(), r.prepareMs(), r.postCopyMs(), r.downtimeMs(), r.downtimeFrom(), r.pagesTransferred(), r.vmPages(),
+                    r.totalMigrationMs(), r.prepareMs(), r.postCopyMs(), r.downtimeMs(), r.downtimeFrom(),
+                    r.pagesTransferred(), r.vmPages(),
                     r.pagesSkippedBallooned(), r.bytesTransferred(), r.rounds(), r.networkFaults(), r.minorFaults(),
                     r.verified());
             byLine.computeIfAbsent(lines.get(i), k -> new LinkedHashMap<>())

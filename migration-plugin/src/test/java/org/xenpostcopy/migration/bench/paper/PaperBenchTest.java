@@ -35,7 +35,8 @@ class PaperBenchTest {
 
     private static final Map<String, List<String>> COLUMNS = Map.of(
             WorkingSetSweep.CSV, List.of("working_set_mib", "access", "mode", "prepaging", "dsb", "seed", "total_ms",
-                    "prepare_ms", "post_copy_ms", "downtime_ms", "downtime_from", "pages_sent", "vm_pages", "pages_ballooned", "bytes_transferred",
+                    "prepare_ms", "post_copy_ms", "downtime_ms", "downtime_from", "pages_sent", "vm_pages",
+                    "pages_ballooned", "bytes_transferred",
                     "rounds", "network_faults", "minor_faults", "verified"),
             FaultSplit.CSV, List.of("workload", "policy", "seed", "network_faults", "minor_faults", "pages_touched",
                     "network_fault_pct", "minor_fault_pct", "fault_p50_us", "fault_p99_us", "pages_sent",
@@ -44,7 +45,8 @@ class PaperBenchTest {
                     "pages_touched", "network_fault_pct", "minor_fault_pct", "fault_p50_us", "fault_p99_us",
                     "pages_sent", "post_copy_ms", "total_ms", "verified"),
             AppCompletion.CSV, List.of("workload", "config", "mode", "dsb", "seed", "job_ops", "completion_s",
-                    "ops_per_s", "netperf_mbit_s", "migrations", "total_ms_out", "total_ms_back", "downtime_ms_out",
+                    "ops_per_s", "netperf_mbit_s", "migrations", "total_ms_out", "total_ms_back", "prepare_ms_out",
+                    "prepare_ms_back", "downtime_ms_out",
                     "downtime_ms_back", "pages_sent_out", "pages_sent_back", "bytes_transferred_reports",
                     "bytes_relayed", "migrations_outlasted_job", "verified"),
             BandwidthTrace.CSV, List.of("figure", "mode", "dsb", "seconds", "wire_mbit_s", "netperf_mbit_s"),
