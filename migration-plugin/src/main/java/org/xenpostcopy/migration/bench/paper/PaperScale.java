@@ -47,9 +47,9 @@ public record PaperScale(String name, long guestMiB, long linkMbps, List<String>
                 List.of(), List.of("stress-write:256M"), 10, false, List.of(1, 4), 8, true);
     }
 
-    /** One point per experiment on a 160 MiB guest: what the test runs. */
+    /** One point per experiment (with DSB only) on a 160 MiB guest, 1 s jobs: what the test runs. */
     public static PaperScale tiny() {
-        return new PaperScale("tiny", 160, 1000, List.of("16M"), List.of("16M"), List.of("16M"), List.of(),
-                List.of("stress-write:16M"), 2, false, List.of(1), 2, true);
+        return new PaperScale("tiny", 160, 1000, List.of("16M"), List.of(), List.of("16M"), List.of(),
+                List.of("stress-write:16M"), 1, false, List.of(1), 2, true);
     }
 }
