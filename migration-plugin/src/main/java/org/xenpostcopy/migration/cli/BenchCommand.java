@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
         + "Sections: throughput, tls (throughput plain vs TLS, alternating), persistence (throughput in-memory vs "
         + "file-backed, alternating), checkpoints (reverse checkpoints off, every 1 s, every 5 s, rotating), "
         + "downtime, latency, faults, precopy, dsb (default: all but tls, persistence and checkpoints; "
-        + "takes several minutes).")
+        + "takes several minutes). `xlpc bench paper` reproduces the paper's figures (CSV + PNG).",
+        subcommands = PaperBenchCommand.class)
 final class BenchCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "SECTION")
     List<String> sections;
