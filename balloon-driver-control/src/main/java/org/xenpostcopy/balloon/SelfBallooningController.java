@@ -205,11 +205,18 @@ public final class SelfBallooningController implements AutoCloseable {
         }
     }
 
+    /** A decision: on the timer ({@code timer}), or on the pressure watch, where it acts only on a new stall. */
     private void tick(Managed m, boolean timer) {
         if (managed.get(m.domain) != m) {
             return;   // stopped meanwhile
         }
-        tickWith(m, GuestMemoryStats.read(m::read), timer, false);
+        GuestMemoryStats.Result r = GuestMemoryStats.read(m::read);
+        if (!timer && !(r.ok() && m.lastPressure >= 0 && r.stats().pressureEvents() > m.lastPressure)) {
+            // The guest rewrites its figures several times a second, pressure or not; deciding on each write would
+            // make the interval meaningless (the paper's Fig. 11 varies it). Only a rise is news.
+            return;
+        }
+        tickWith(m, r, timer, false);
     }
 
     private void tickWith(Managed m, GuestMemoryStats.Result r, boolean timer, boolean immediate) {

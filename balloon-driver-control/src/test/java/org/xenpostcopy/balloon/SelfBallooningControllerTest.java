@@ -100,6 +100,24 @@ class SelfBallooningControllerTest {
     }
 
     @Test
+    void thePressureWatchDecidesOnlyOnANewStallNotOnEveryRewriteOfTheFigures() throws Exception {
+        org.mockito.ArgumentCaptor<XenStore.WatchListener> watch = org.mockito.ArgumentCaptor.forClass(XenStore.WatchListener.class);
+        dsb.start(DOM);
+        verify(store).watch(eq(HOME + "data/memory_pressure"), anyString(), watch.capture());
+        dsb.tickNow(DOM);                                  // the timer's decision: inflate one step
+        assertEquals(1, dsb.status(DOM).orElseThrow().adjustments());
+        values.put("memory/target", "952320");
+        watch.getValue().onEvent(HOME + "data/memory_pressure", "dsb-3");   // the guest republished, no new stall
+        dsb.status(DOM);                                   // runs behind the watch's work on the controller thread
+        assertEquals(1, dsb.status(DOM).orElseThrow().adjustments(), "a rewrite without a rise decides nothing");
+        values.put("data/memory_pressure", "1");
+        watch.getValue().onEvent(HOME + "data/memory_pressure", "dsb-3");
+        dsb.status(DOM);
+        assertEquals(2, dsb.status(DOM).orElseThrow().adjustments(), "a new stall deflates at once");
+        assertEquals("pressure: deflate", dsb.status(DOM).orElseThrow().lastDecision());
+    }
+
+    @Test
     void badValuesAreSkippedAndNeverWrittenBack() {
         dsb.start(DOM);
         values.put("data/meminfo_used", "12 MB");
