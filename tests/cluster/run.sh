@@ -47,6 +47,7 @@ workload_given=0
 scenario=basic
 guests=8
 rounds=alone-fifo,together-fifo,alone-demand,together-demand
+migrate_flags=""
 keep=0
 
 usage() {
@@ -75,6 +76,7 @@ Everything is torn down on exit, Ctrl-C or SIGTERM.
   --guests N      the concurrent scenario's guests (default $guests)
   --rounds LIST   the concurrent scenario's rounds, in order, of alone-fifo, together-fifo, alone-demand,
                   together-demand (default $rounds)
+  --migrate-flags "F"  more flags for each round's xlpc migrate-many, e.g. "--checkpoint-ms 0"
   --memory MiB    the scenario guest's memory (default $memory)
   --workload W    the scenario guest's workload (default $workload)
   --run-id ID     name this run (letters, digits; default: random); namespaces are xlpc-ID-*
@@ -103,6 +105,7 @@ while [ $# -gt 0 ]; do
             shift ;;
         --guests) guests="${2:?--guests needs a number}"; shift 2 ;;
         --rounds) rounds="${2:?--rounds needs a list}"; shift 2 ;;
+        --migrate-flags) migrate_flags="${2?--migrate-flags needs flags}"; shift 2 ;;
         --memory) memory="${2:?--memory needs MiB}"; memory_given=1; shift 2 ;;
         --workload) workload="${2:?--workload needs a spec}"; workload_given=1; shift 2 ;;
         --run-id) run="${2:?--run-id needs an id}"; shift 2 ;;
@@ -502,7 +505,8 @@ if [ "$scenario" = concurrent ]; then
         say "ROUND $label: ${#moves[@]} migrations, $([ "$parallel" = 0 ] && echo 'all at once' || echo "$parallel at a time")"
         start=$(date +%s%N)
         # The live lines and the table as a user sees them; the JSON for the checks below.
-        h h1 migrate-many --parallel "$parallel" --baseline-ms 200 --json-file "$json" "${moves[@]}" \
+        # shellcheck disable=SC2086 # --migrate-flags are words
+        h h1 migrate-many --parallel "$parallel" --baseline-ms 200 $migrate_flags --json-file "$json" "${moves[@]}" \
             | sed -u "s/^/  $label | /" || true
         ms=$(( ($(date +%s%N) - start) / 1000000 ))
         [ -s "$json" ] || die "round $label: xlpc migrate-many wrote no report"
@@ -525,7 +529,7 @@ if [ "$scenario" = concurrent ]; then
     }
 
     scenario_start=$(date +%s%N)
-    say "SCENARIO concurrent: $guests guests of $memory MiB ($workload) on h1..h3, links $rate each; load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+    say "SCENARIO concurrent: $guests guests of $memory MiB ($workload) on h1..h3, links $rate each${migrate_flags:+, migrate-many $migrate_flags}; load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
     queue_now=""
     for r in ${rounds//,/ }; do
         if [ "${r#*-}" != "$queue_now" ]; then queue_now="${r#*-}"; link_queue "$queue_now"; fi
