@@ -420,7 +420,7 @@ sent_bytes() {   # sent_bytes HOST-INDEX: bytes host i has sent through its shap
 # ---------------------------------------------------------------------------------------------------------------
 # The concurrent scenario: guests g1..gN on h1, h2, h3, h1, ...; in each round every guest steps to the next host
 # (h1 -> h2 -> h3 -> h1), so each host sends and receives at once, as in a cluster rebalancing. Four rounds:
-#   alone-fifo       one at a time, each host's link one FIFO queue (tbf's own, as the lab has always had)
+#   alone-fifo       one at a time, each host's link one FIFO queue behind its rate limit (as tbf's in the others)
 #   together-fifo    all at once, the same link
 #   alone-demand     one at a time, each host's link queue with a first band for demand pages
 #   together-demand  all at once, the same link
