@@ -7,6 +7,8 @@
 #   tests/cluster/run.sh --hosts 4                 # start, print how to reach each daemon, stay up until Ctrl-C
 #   tests/cluster/run.sh --scenario                # 3 hosts: create a guest on h1, post-copy it to h2, pre-copy
 #                                                  #   it to h3, check both migrations verified; exit 0 on PASS
+#   tests/cluster/run.sh --scenario concurrent     # 3 hosts, 8 guests: each migrated alone, then all 8 at once, over
+#                                                  #   a FIFO link queue and over one with a band for demand pages
 #   tests/cluster/run.sh --down                    # remove what runs no longer alive left behind (after kill -9)
 #   tests/cluster/run.sh --check                   # can the lab run here? exit 0, or 3 with the reason
 # Run `tests/cluster/run.sh --help` for every option.
@@ -34,16 +36,23 @@ delay=0.2ms
 loss=0%
 delay_given=0
 loss_given=0
+rate_given=0
 mode=up
 run=""
 down_target=""
 memory=128
 workload=stress-write:32M
+memory_given=0
+workload_given=0
+scenario=basic
+guests=8
+rounds=alone-fifo,together-fifo,alone-demand,together-demand
+migrate_flags=""
 keep=0
 
 usage() {
     cat <<EOF
-Usage: tests/cluster/run.sh [--hosts N] [--rate R] [--delay D] [--loss P] [--scenario] [--run-id ID] [--keep-work]
+Usage: tests/cluster/run.sh [--hosts N] [--rate R] [--delay D] [--loss P] [--scenario [concurrent]] [--run-id ID] [--keep-work]
        tests/cluster/run.sh --down [RUN-ID]
        tests/cluster/run.sh --check
 
@@ -57,6 +66,17 @@ Everything is torn down on exit, Ctrl-C or SIGTERM.
   --delay D       one-way latency each host adds to what it sends, tc units: 0.2ms, 1ms, 500us (default $delay)
   --loss P        packet loss on each host's outgoing link, percent: 0%, 0.1% (default $loss)
   --scenario      run the scripted scenario on hosts h1..h3 (needs --hosts >= 3), then tear down; exit 0 on PASS
+  --scenario concurrent
+                  on hosts h1..h3, --guests guests (h1, h2, h3, h1, ...), each stepping to the next host (h1->h2->h3->h1)
+                  in four rounds: one at a time, then all at once, over a FIFO link queue; the same two over a link
+                  queue with a first band for demand pages (IP TOS 0x10). Prints per migration pages, MB/s, fault
+                  latency p50/p99, verified; the p99 ratio all-at-once/alone; Jain's index. Exit 0 if every migration
+                  verified and every guest is on exactly its one host after each round. Defaults there: --rate
+                  100mbit, --memory 64, --workload kernel-compile
+  --guests N      the concurrent scenario's guests (default $guests)
+  --rounds LIST   the concurrent scenario's rounds, in order, of alone-fifo, together-fifo, alone-demand,
+                  together-demand (default $rounds)
+  --migrate-flags "F"  more flags for each round's xlpc migrate-many, e.g. "--checkpoint-ms 0"
   --memory MiB    the scenario guest's memory (default $memory)
   --workload W    the scenario guest's workload (default $workload)
   --run-id ID     name this run (letters, digits; default: random); namespaces are xlpc-ID-*
@@ -77,12 +97,17 @@ say() { echo "cluster: $*"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --hosts) hosts="${2:?--hosts needs a number}"; shift 2 ;;
-        --rate) rate="${2:?--rate needs a value}"; shift 2 ;;
+        --rate) rate="${2:?--rate needs a value}"; rate_given=1; shift 2 ;;
         --delay) delay="${2:?--delay needs a value}"; delay_given=1; shift 2 ;;
         --loss) loss="${2:?--loss needs a value}"; loss_given=1; shift 2 ;;
-        --scenario) mode=scenario; shift ;;
-        --memory) memory="${2:?--memory needs MiB}"; shift 2 ;;
-        --workload) workload="${2:?--workload needs a spec}"; shift 2 ;;
+        --scenario) mode=scenario
+            if [ $# -gt 1 ] && { [ "$2" = concurrent ] || [ "$2" = basic ]; }; then scenario="$2"; shift; fi
+            shift ;;
+        --guests) guests="${2:?--guests needs a number}"; shift 2 ;;
+        --rounds) rounds="${2:?--rounds needs a list}"; shift 2 ;;
+        --migrate-flags) migrate_flags="${2?--migrate-flags needs flags}"; shift 2 ;;
+        --memory) memory="${2:?--memory needs MiB}"; memory_given=1; shift 2 ;;
+        --workload) workload="${2:?--workload needs a spec}"; workload_given=1; shift 2 ;;
         --run-id) run="${2:?--run-id needs an id}"; shift 2 ;;
         --keep-work) keep=1; shift ;;
         --down) mode=down; if [ $# -gt 1 ] && [ "${2#-}" = "$2" ]; then down_target="$2"; shift; fi; shift ;;
@@ -208,6 +233,18 @@ fi
 if [ -z "$hosts" ]; then hosts=3; fi
 [[ "$hosts" =~ ^[0-9]+$ ]] && [ "$hosts" -ge 1 ] && [ "$hosts" -le 200 ] || usage_error "--hosts must be 1..200, not '$hosts'"
 if [ "$mode" = scenario ] && [ "$hosts" -lt 3 ]; then usage_error "--scenario needs at least 3 hosts"; fi
+if [ "$mode" = scenario ] && [ "$scenario" = concurrent ]; then
+    # Slow enough links that the links, not this machine's CPUs, are what the migrations share; guests small
+    # enough that sixteen one-at-a-time migrations take a minute or two.
+    [ "$rate_given" = 1 ] || rate=100mbit
+    [ "$memory_given" = 1 ] || memory=64
+    [ "$workload_given" = 1 ] || workload=kernel-compile
+    [[ "$guests" =~ ^[0-9]+$ ]] && [ "$guests" -ge 1 ] && [ "$guests" -le 64 ] || usage_error "--guests must be 1..64, not '$guests'"
+    for r in ${rounds//,/ }; do
+        [[ "$r" =~ ^(alone|together)-(fifo|demand)$ ]] || usage_error "--rounds takes alone-fifo, together-fifo, alone-demand, together-demand, not '$r'"
+    done
+    command -v jq >/dev/null 2>&1 || die "the concurrent scenario reads the reports with jq: apt-get install jq"
+fi
 [[ "$rate" =~ ^([0-9]+)(bit|kbit|mbit|gbit)$ ]] || usage_error "--rate must look like 100mbit or 1gbit, not '$rate'"
 case "${BASH_REMATCH[2]}" in
     bit) unit=1 ;;
@@ -368,13 +405,156 @@ if [ "$mode" = up ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
-# The scenario: a guest created on h1, post-copy to h2, pre-copy to h3; each migration must verify.
+# Shared by the scenarios.
 
 h() { local host="$1"; shift; "$work/bin/$host" "$@"; }
 
 field() {   # field NAME FILE: a number or boolean of the report's JSON
     sed -nE "s/^  \"$1\" : ([^,]*),?\$/\1/p" "$2" | head -n 1
 }
+
+sent_bytes() {   # sent_bytes HOST-INDEX: bytes host i has sent through its shaped link so far
+    tc -n "$(host_ns "$1")" -s qdisc show dev eth0 | sed -nE 's/^ *Sent ([0-9]+) bytes.*/\1/p' | head -n 1
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# The concurrent scenario: guests g1..gN on h1, h2, h3, h1, ...; in each round every guest steps to the next host
+# (h1 -> h2 -> h3 -> h1), so each host sends and receives at once, as in a cluster rebalancing. Four rounds:
+#   alone-fifo       one at a time, each host's link one FIFO queue behind its rate limit (as tbf's in the others)
+#   together-fifo    all at once, the same link
+#   alone-demand     one at a time, each host's link queue with a first band for demand pages
+#   together-demand  all at once, the same link
+# The demand band: a class of the link's shaper, served first, that takes what the daemons mark IP TOS 0x10 (low
+# delay): the demand connection, both ways (fetch requests and the pages they bring back); pushes and everything else
+# wait in the other. Each queue is a byte FIFO as long as tbf's own (50 ms of the rate).
+
+if [ "$scenario" = concurrent ]; then
+    queue_bytes=$(( rate_bits / 8 / 20 + burst ))
+
+    # Both modes shape with htb at the link's rate (this kernel class has no prio qdisc; htb is everywhere) over
+    # byte FIFOs as long as tbf's queue; with netem, under it as tbf was.
+    if [ "$netem" = 1 ]; then shaper_parent="parent 1:1"; else shaper_parent="root"; fi
+    rate_kbit=$(( rate_bits / 1000 ))
+    link_queue() {   # link_queue fifo|demand: the shaper and queues of every host's link
+        local i ns
+        for i in $(seq 1 "$hosts"); do
+            ns="$(host_ns "$i")"
+            tc -n "$ns" qdisc del dev eth0 $shaper_parent 2>/dev/null || true
+            tc -n "$ns" qdisc add dev eth0 $shaper_parent handle 2: htb default 20 r2q 400
+            tc -n "$ns" class add dev eth0 parent 2: classid 2:1 htb rate "$rate" ceil "$rate" burst "$burst" cburst "$burst"
+            if [ "$1" = fifo ]; then
+                tc -n "$ns" class add dev eth0 parent 2:1 classid 2:20 htb rate "$rate" ceil "$rate" burst "$burst" \
+                    cburst "$burst" quantum 60000 prio 1
+            else
+                # Demand first: its class is served before the bulk class whenever it has a packet (prio 0), up to
+                # half the link without borrowing and all of it with; the bulk class gets the rest.
+                tc -n "$ns" class add dev eth0 parent 2:1 classid 2:10 htb rate "$(( rate_kbit / 2 ))kbit" ceil "$rate" \
+                    burst "$burst" cburst "$burst" quantum 60000 prio 0
+                tc -n "$ns" class add dev eth0 parent 2:1 classid 2:20 htb rate "$(( rate_kbit / 2 ))kbit" ceil "$rate" \
+                    burst "$burst" cburst "$burst" quantum 60000 prio 1
+                tc -n "$ns" qdisc add dev eth0 parent 2:10 handle 30: bfifo limit "$queue_bytes"
+                tc -n "$ns" filter add dev eth0 parent 2: protocol ip prio 1 u32 match ip tos 0x10 0xff flowid 2:10
+            fi
+            tc -n "$ns" qdisc add dev eth0 parent 2:20 handle 40: bfifo limit "$queue_bytes"
+        done
+    }
+
+    demand_band_bytes() {   # bytes every host sent through its demand class so far
+        local i total=0 b
+        for i in $(seq 1 "$hosts"); do
+            b="$(tc -n "$(host_ns "$i")" -s class show dev eth0 classid 2:10 | sed -nE 's/^ *Sent ([0-9]+) bytes.*/\1/p' | head -n 1)"
+            total=$(( total + ${b:-0} ))
+        done
+        echo "$total"
+    }
+
+    declare -A at    # guest -> the host it is on
+    names=()
+    for g in $(seq 1 "$guests"); do
+        name="g$g"
+        home="h$(( (g - 1) % 3 + 1 ))"
+        h "$home" create "$name" --memory "$memory" --workload "$workload" --seed "$g" >/dev/null
+        at[$name]="$home"
+        names+=("$name")
+    done
+    next_host() { echo "h$(( ${1#h} % 3 + 1 ))"; }
+
+    where_are_they() {   # every guest is on the host at[] says and on no other; dies otherwise
+        local i listed name count
+        declare -A seen=()
+        for i in 1 2 3; do
+            listed="$(h "h$i" list)" || die "xlpc list on h$i failed"
+            for name in $(awk 'NR > 1 {print $1}' <<<"$listed"); do
+                [[ "$name" =~ ^g[0-9]+$ ]] || continue
+                seen[$name]="${seen[$name]:-}h$i "
+            done
+        done
+        for name in "${names[@]}"; do
+            count=$(wc -w <<<"${seen[$name]:-}")
+            [ "$count" = 1 ] || die "$name is on ${count} hosts (${seen[$name]:-none}) after round $1"
+            [ "${seen[$name]}" = "${at[$name]} " ] || die "$name is on ${seen[$name]}, not on ${at[$name]}, after round $1"
+        done
+    }
+
+    declare -A p99 rate
+    round() {   # round NAME PARALLEL: every guest to its next host, PARALLEL at a time (0 = all at once)
+        local label="$1" parallel="$2" moves=() name json start ms band_before
+        for name in "${names[@]}"; do moves+=("$name@${at[$name]}=$(next_host "${at[$name]}")"); done
+        json="$work/$label.json"
+        band_before="$(demand_band_bytes)"
+        say "ROUND $label: ${#moves[@]} migrations, $([ "$parallel" = 0 ] && echo 'all at once' || echo "$parallel at a time")"
+        start=$(date +%s%N)
+        # The live lines and the table as a user sees them; the JSON for the checks below.
+        # shellcheck disable=SC2086 # --migrate-flags are words
+        h h1 migrate-many --parallel "$parallel" --baseline-ms 200 $migrate_flags --json-file "$json" "${moves[@]}" \
+            | sed -u "s/^/  $label | /" || true
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        [ -s "$json" ] || die "round $label: xlpc migrate-many wrote no report"
+        local rows
+        rows="$(jq -r '.migrations[] | [.guest, .from, .to, .outcome, (.report.pagesTransferred // 0), .rateMBps,
+                (.report.faultLatencyUs.p50 // -1), (.report.faultLatencyUs.p99 // -1), (.report.networkFaults // 0),
+                .verified] | @tsv' "$json")"
+        local g from to outcome pages mbps p50 p99v faults verified bad=0
+        while IFS=$'\t' read -r g from to outcome pages mbps p50 p99v faults verified; do
+            printf 'cluster: MIGRATION %-16s %-4s %s->%s %-6s pages=%-6s MB/s=%-6.1f faults=%-5s p50us=%-7.0f p99us=%-7.0f verified=%s\n' \
+                "$label" "$g" "$from" "$to" "$outcome" "$pages" "$mbps" "$faults" "$p50" "$p99v" "$verified"
+            p99[$label/$g]="$p99v"
+            rate[$label/$g]="$mbps"
+            if [ "$outcome" = moved ]; then at[$g]="$to"; fi
+            if [ "$verified" != true ]; then bad=1; fi
+        done <<<"$rows"
+        say "ROUND $label: $(jq -r '.linkShare | "rates min \(.minMBps*10|round/10) median \(.medianMBps*10|round/10) max \(.maxMBps*10|round/10) MB/s; Jain \(.jain*1000|round/1000), of fair shares \(.jainOfShares*1000|round/1000), by sender \(.jainBySender|to_entries|map("\(.key) \(.value*1000|round/1000)")|join(", "))"' "$json") in $ms ms; demand band carried $(( $(demand_band_bytes) - band_before )) bytes"
+        where_are_they "$label"
+        [ "$bad" = 0 ] || die "round $label: a migration failed or did not verify (report: $json)"
+    }
+
+    scenario_start=$(date +%s%N)
+    say "SCENARIO concurrent: $guests guests of $memory MiB ($workload) on h1..h3, links $rate each${migrate_flags:+, migrate-many $migrate_flags}; load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+    queue_now=""
+    for r in ${rounds//,/ }; do
+        if [ "${r#*-}" != "$queue_now" ]; then queue_now="${r#*-}"; link_queue "$queue_now"; fi
+        round "$r" "$([ "${r%%-*}" = alone ] && echo 1 || echo 0)"
+    done
+
+    for q in fifo demand; do
+        [ -n "${p99[alone-$q/${names[0]}]:-}" ] && [ -n "${p99[together-$q/${names[0]}]:-}" ] || continue
+        say "SUMMARY $q: p99 fault latency all at once / alone, per guest (same guests, each stepping one host on)"
+        printf 'cluster: %-6s %-6s %12s %14s %14s %7s\n' "$q" guest "MB/s at once" "p99 alone" "p99 at once" ratio
+        worst=0
+        for name in "${names[@]}"; do
+            ratio="$(awk -v a="${p99[alone-$q/$name]}" -v t="${p99[together-$q/$name]}" 'BEGIN {printf "%.2f", (a > 0 ? t / a : 0)}')"
+            printf 'cluster: %-6s %-6s %12.1f %11.0f us %11.0f us %7s\n' "$q" "$name" "${rate[together-$q/$name]}" \
+                "${p99[alone-$q/$name]}" "${p99[together-$q/$name]}" "$ratio"
+            worst="$(awk -v a="$worst" -v b="$ratio" 'BEGIN {print (b > a ? b : a)}')"
+        done
+        say "SCENARIO $q: worst p99 ratio all at once / alone $worst (target: at most 2)"
+    done
+    say "SCENARIO concurrent: PASS in $(( ($(date +%s%N) - scenario_start) / 1000000 )) ms (every migration verified, every guest on one host after each round); load $(cut -d' ' -f1-3 /proc/loadavg)"
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# The scenario: a guest created on h1, post-copy to h2, pre-copy to h3; each migration must verify.
 
 migrate_step() {   # migrate_step FROM TO MODE-FLAG LABEL
     local from="$1" to="$2" flag="$3" label="$4" json start end
@@ -392,10 +572,6 @@ migrate_step() {   # migrate_step FROM TO MODE-FLAG LABEL
     mismatched="$(field mismatchedPages "$json")"
     say "SCENARIO $label $from->$to: verified=$verified totalMigrationMs=$total downtimeMs=$downtime mismatchedPages=$mismatched commandMs=$(( (end - start) / 1000000 ))"
     [ "$verified" = true ] || die "$label: the guest did not verify at $to (mismatchedPages=$mismatched; report: $json)"
-}
-
-sent_bytes() {   # sent_bytes HOST-INDEX: bytes host i has sent through its shaped link so far
-    tc -n "$(host_ns "$1")" -s qdisc show dev eth0 | sed -nE 's/^ *Sent ([0-9]+) bytes.*/\1/p' | head -n 1
 }
 
 lists() {   # lists HOST: does HOST's daemon list vm1?

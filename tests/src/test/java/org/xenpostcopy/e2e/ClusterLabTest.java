@@ -71,6 +71,27 @@ class ClusterLabTest {
     }
 
     @Test
+    void eightGuestsMigrateAtOnceBetweenThreeHostsEachVerifiedTheirDemandMarkedAndLeaveNothingBehind() throws Exception {
+        // One round of the concurrent scenario (the full one, with each guest alone for comparison, takes ~7 min).
+        Finished r = run(List.of(SCRIPT.toString(), "--scenario", "concurrent", "--rounds", "together-demand",
+                "--memory", "32", "--run-id", runId), 900);
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("SCENARIO concurrent: PASS"), r.out());
+        Matcher moved = Pattern.compile("MIGRATION together-demand +g\\d+ +h(\\d)->h(\\d) moved .* verified=true")
+                .matcher(r.out());
+        int migrations = 0;
+        while (moved.find()) {
+            assertTrue(!moved.group(1).equals(moved.group(2)), moved.group());
+            migrations++;
+        }
+        assertEquals(8, migrations, "eight migrations, each moved and verified:\n" + r.out());
+        // The daemons marked their demand connections and the link's first class took them: the marking is on the wire.
+        Matcher band = Pattern.compile("demand band carried (\\d+) bytes").matcher(r.out());
+        assertTrue(band.find() && Long.parseLong(band.group(1)) > 0, r.out());
+        assertNothingLeft(daemonPids(r.out()));
+    }
+
+    @Test
     void ctrlCTearsTheLabDown() throws Exception {
         Started lab = start(2);
         List<Long> daemons = lab.daemons();

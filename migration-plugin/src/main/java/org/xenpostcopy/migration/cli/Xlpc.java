@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "xlpc", mixinStandardHelpOptions = true, versionProvider = Xlpc.Version.class,
         description = "Post-copy live migration for Xen (Hines & Gopalan, VEE 2009).",
         subcommands = {DaemonCommand.class, MigrateCommand.class, ListCommand.class, CreateCommand.class,
-                DestroyCommand.class, EvacuateCommand.class, MemSetCommand.class, DsbCommand.class, PageOutCommand.class, LabCommand.class, BenchCommand.class, TlsCommand.class,
+                DestroyCommand.class, EvacuateCommand.class, MigrateManyCommand.class, MemSetCommand.class, DsbCommand.class, PageOutCommand.class, LabCommand.class, BenchCommand.class, TlsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Xlpc implements Runnable {
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: $XLPC_CONFIG, "

@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.protocol;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -31,7 +32,10 @@ final class ChannelServerTransport extends TServerTransport {
         this.security = security;
         this.limits = limits;
         this.peers = new PeerLimits(limits.maxConnections(), limits.maxConnectionsPerPeer());
-        server = ServerSocketChannel.open();
+        // An IPv4 listen address (0.0.0.0 included) gets an IPv4 socket, so its connections can be marked
+        // (ChannelTransport.ipv4Socket); the JDK's dual-stack default would also take IPv6 on 0.0.0.0.
+        server = ChannelTransport.ipv4Socket(bind.getAddress()) ? ServerSocketChannel.open(StandardProtocolFamily.INET)
+                : ServerSocketChannel.open();
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.setOption(StandardSocketOptions.SO_RCVBUF, ThriftConnection.SOCKET_BUFFER);
         server.bind(bind, 64);

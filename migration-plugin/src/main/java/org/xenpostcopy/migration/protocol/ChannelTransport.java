@@ -1,7 +1,10 @@
 package org.xenpostcopy.migration.protocol;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -25,6 +28,8 @@ import org.xenpostcopy.migration.tls.PeerIdentity;
  */
 public final class ChannelTransport extends TEndpointTransport {
     private static final int BUFFER = 64 << 10;
+    /** IPTOS_LOWDELAY: "minimize delay", in the first band of Linux's default priomap. */
+    static final int LOW_DELAY = 0x10;
 
     private final SocketStream socket;
     private final ChannelStream stream;
@@ -37,6 +42,7 @@ public final class ChannelTransport extends TEndpointTransport {
     private final ServerLimits limits;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private boolean markedLowDelay;
     /** Bytes of the current request handed to the protocol so far. */
     private long consumed;
 
@@ -141,7 +147,7 @@ public final class ChannelTransport extends TEndpointTransport {
         SocketChannel ch = null;
         ChannelTransport t = null;
         try {
-            ch = SocketChannel.open();
+            ch = ipv4Socket(peer.getAddress()) ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
             ch.socket().connect(peer, timeoutMs);
             t = new ChannelTransport(config, ch, security.isTls()
                     ? security.clientEngine(peer.getHostString(), peer.getPort()) : null, wire);
@@ -179,6 +185,43 @@ public final class ChannelTransport extends TEndpointTransport {
             return peer;
         } catch (IOException e) {
             throw failure(e);
+        }
+    }
+
+    /**
+     * Whether a socket for {@code address} should be a plain IPv4 one. The JDK's default socket is dual-stack IPv6,
+     * and on one of those an IPv4 connection's {@code IP_TOS} is taken and reported but never put on a packet
+     * (only {@code IPV6_TCLASS} is set), so {@link #carriesDemand} would mark nothing.
+     */
+    static boolean ipv4Socket(InetAddress address) {
+        return address instanceof Inet4Address;
+    }
+
+    /** Sets the socket's send buffer to {@code bytes} (Linux doubles it for its own bookkeeping). */
+    void setSendBuffer(int bytes) throws TTransportException {
+        try {
+            socket.channel().setOption(StandardSocketOptions.SO_SNDBUF, bytes);
+        } catch (IOException e) {
+            throw new TTransportException(TTransportException.UNKNOWN, e);
+        }
+    }
+
+    /**
+     * This connection carries demand paging: from now on its packets leave marked IP TOS {@link #LOW_DELAY}, so a
+     * link queue with a band for them (a prio qdisc, or Linux's default pfifo_fast, whose priomap puts "minimize
+     * delay" in its first band) sends a fetch and its pages ahead of the pushed pages queued on the same link. Only
+     * the marking; the queue is the network's. Once per connection; a socket that refuses it keeps going unmarked.
+     */
+    void carriesDemand() {
+        if (markedLowDelay) {
+            return;
+        }
+        markedLowDelay = true;
+        try {
+            socket.channel().setOption(StandardSocketOptions.IP_TOS, LOW_DELAY);
+        } catch (IOException | UnsupportedOperationException e) {
+            System.getLogger(ChannelTransport.class.getName()).log(System.Logger.Level.DEBUG,
+                    "could not mark the demand connection to {0} low delay: {1}", remote(), e.getMessage());
         }
     }
 

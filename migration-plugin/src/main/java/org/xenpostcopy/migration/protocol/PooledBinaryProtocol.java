@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.thrift.TException;
 import org.apache.thrift.protocol.TBinaryProtocol;
 import org.apache.thrift.protocol.TMessage;
+import org.apache.thrift.protocol.TMultiplexedProtocol;
 import org.apache.thrift.protocol.TProtocol;
 import org.apache.thrift.protocol.TProtocolFactory;
 import org.apache.thrift.transport.TTransport;
@@ -25,6 +26,8 @@ public final class PooledBinaryProtocol extends TBinaryProtocol {
     private final boolean direct;
     private final ChannelTransport channel;   // null on other transports
     private final long maxBinary;
+    /** A demand fetch as the multiplexer names it on the wire: the connection that carries one is marked urgent. */
+    static final String DEMAND_CALL = ThriftConnection.PAGES + TMultiplexedProtocol.SEPARATOR + "fetch";
 
     /** A client's protocol: strings, lists and binaries each up to {@code maxMessage}. */
     public PooledBinaryProtocol(TTransport transport, long maxMessage) {
@@ -52,8 +55,19 @@ public final class PooledBinaryProtocol extends TBinaryProtocol {
         TMessage m = super.readMessageBegin();
         if (channel != null) {
             channel.requestHeaderRead();
+            if (DEMAND_CALL.equals(m.name)) {
+                channel.carriesDemand();   // the source's end: the replies are the pages a vCPU waits for
+            }
         }
         return m;
+    }
+
+    @Override
+    public void writeMessageBegin(TMessage m) throws TException {
+        if (channel != null && DEMAND_CALL.equals(m.name)) {
+            channel.carriesDemand();   // the destination's end: its fetch requests
+        }
+        super.writeMessageBegin(m);
     }
 
     @Override

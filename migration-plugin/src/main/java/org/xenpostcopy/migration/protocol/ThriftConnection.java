@@ -24,6 +24,15 @@ public final class ThriftConnection implements AutoCloseable {
     /** Largest message we accept: a full batch plus headroom. */
     static final int MAX_MESSAGE = 16 << 20;
     static final int SOCKET_BUFFER = 4 << 20;
+    /**
+     * The push connection's send buffer. A pushed page counts as sent once written, and a fault on it waits for it to
+     * land (the source answers "already sent") behind everything the socket still holds. At {@link #SOCKET_BUFFER}
+     * (8 MiB once Linux doubles it) that was most of a second with three pushes sharing a 100 Mbit/s link. 64 KiB
+     * (128 KiB in the kernel) is 40 ms at a third of 100 Mbit/s, still covers the bandwidth-delay product of loopback
+     * (page throughput unchanged, docs/RESULTS.md) and of 1 Gbit/s at 1 ms, and caps a single push at about 5 Gbit/s
+     * on a 0.2 ms LAN: the price of fault latency that does not grow with how many pushes share a link.
+     */
+    static final int PUSH_SEND_BUFFER = 64 << 10;
 
     private final ChannelTransport transport;
     private final PooledBinaryProtocol protocol;
@@ -89,6 +98,18 @@ public final class ThriftConnection implements AutoCloseable {
     public void setTimeout(int timeoutMs) {
         try {
             transport.setTimeout(timeoutMs);
+        } catch (TTransportException e) {
+            throw new MigrationException("connection failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * This connection carries the push: its socket holds no more than {@link #PUSH_SEND_BUFFER} of pages not yet on
+     * the wire.
+     */
+    void boundForPush() {
+        try {
+            transport.setSendBuffer(PUSH_SEND_BUFFER);
         } catch (TTransportException e) {
             throw new MigrationException("connection failed: " + e.getMessage(), e);
         }

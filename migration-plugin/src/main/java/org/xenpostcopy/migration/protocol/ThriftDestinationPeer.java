@@ -74,6 +74,7 @@ final class ThriftDestinationPeer implements DestinationPeer {
         // A push write that cannot move for this long is a cut (a host that vanished sends no reset, and TCP alone
         // would keep retrying for a quarter of an hour).
         bulk.setTimeout(stallMs);
+        bulk.boundForPush();
         this.receiver = control.receiver();
         this.pusher = bulk.receiver();
     }
