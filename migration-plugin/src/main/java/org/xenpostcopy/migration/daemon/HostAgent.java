@@ -30,7 +30,7 @@ import org.xenpostcopy.xen.XenHost;
 public final class HostAgent implements AutoCloseable {
     private final XenHost host;
     private final SelfBallooningController dsb;
-    private final PageServer pageServer = new PageServer();
+    private final PageServer pageServer;
     private final PeerConnector peers;
     private final IncomingMigrations receiver;
     private final OutgoingMigrations outgoing;
@@ -80,6 +80,7 @@ public final class HostAgent implements AutoCloseable {
                      MigrationWatcher watcher) {
         this.host = host;
         this.watcher = watcher;
+        this.pageServer = new PageServer(journal);
         // Each session sent from here records the destination it reached; only that identity may fetch its pages.
         SessionOwners fetchers = new SessionOwners(pageServer::serves);
         this.peers = new ThriftPeerConnector(security, fetchers);

@@ -20,6 +20,9 @@ import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.peer.Complete;
+import org.xenpostcopy.migration.peer.Fetched;
+import org.xenpostcopy.migration.peer.SourcePeer;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.LinkState;
 import org.xenpostcopy.migration.peer.PageBatch;
@@ -42,6 +45,8 @@ public final class IncomingMigrations implements AutoCloseable {
     private static final long LINK_CHECK_MS = 100;
     /** How long a resume waits for pre-copy pages still in flight on the push connection. */
     private static final long PRECOPY_WAIT_MS = 60_000;
+    /** How long a stale session's source may take to answer whether it took the guest back. */
+    private static final int ASK_SOURCE_MS = 5_000;
     /** Default {@link #IncomingMigrations(XenHost, PeerConnector, Duration) prepared idle limit}. */
     public static final Duration DEFAULT_PREPARED_IDLE_LIMIT = Duration.ofMinutes(10);
 
@@ -212,13 +217,60 @@ public final class IncomingMigrations implements AutoCloseable {
         }
         String name = request.domain().name();
         if (!namesComingIn.add(name)) {
-            throw new PeerException(RemoteError.WRONG_STATE, "a migration of '" + name + "' is already coming in");
+            String held = freeIfOver(name);
+            if (held != null || !namesComingIn.add(name)) {
+                throw new PeerException(RemoteError.WRONG_STATE, "a migration of '" + name + "' is already coming in"
+                        + (held == null ? "" : held));
+            }
         }
         try {
             return prepareClaimed(sessionId, request, t0);
         } catch (RuntimeException e) {
             namesComingIn.remove(name);
             throw e;
+        }
+    }
+
+    /**
+     * One migration per domain name, but only per live one: the session holding {@code name} is ended here if it is
+     * over in all but its record — its domain was destroyed here, or its guest is held paused for want of a lease
+     * and its source, asked now, answers that it took the guest back (a source whose {@code takenBack} call never
+     * arrived). Returns null if the name is free again, else what holds it ("" for a session that simply lives).
+     */
+    private String freeIfOver(String name) {
+        IncomingMigration m = sessions.values().stream().filter(s -> s.domainName.equals(name)).findFirst()
+                .orElse(null);
+        if (m == null) {
+            return "";        // another prepare of the name is under way
+        }
+        if (!m.domainExists()) {
+            m.forgetGoneDomain();
+            end(m);
+            return null;
+        }
+        if (!m.isLive() || !m.fenced()) {
+            return "";
+        }
+        InetSocketAddress source = m.source();
+        String where = source == null ? "its source" : "its source " + source.getHostString() + ":" + source.getPort();
+        try (SourcePeer peer = peers.source(source, m.id, m.gfnCount, ASK_SOURCE_MS, WireBytes.uncounted())) {
+            Fetched answer = peer.fetch(new long[0], 0);
+            return " (session " + m.id + ": its guest is held paused here for want of a lease, and " + where
+                    + (answer.granted() ? " still holds the session: it reconnects" : " does not say it took the guest"
+                    + " back; destroy " + name + " here once the guest is known to run elsewhere") + ")";
+        } catch (PeerException e) {
+            if (e.error() != RemoteError.TAKEN_BACK) {
+                return " (session " + m.id + ": its guest is held paused here for want of a lease, and " + where
+                        + " could not say whether it took the guest back: " + e.getMessage() + ")";
+            }
+            LOG.log(Level.WARNING, "session {0}: a new prepare of {1}; its source took the guest back: {2}", m.id,
+                    name, e.getMessage());
+            m.takenBackNow(e.getMessage());
+            end(m);
+            return null;
+        } catch (RuntimeException e) {
+            return " (session " + m.id + ": its guest is held paused here for want of a lease, and " + where
+                    + " could not be asked: " + e.getMessage() + ")";
         }
     }
 

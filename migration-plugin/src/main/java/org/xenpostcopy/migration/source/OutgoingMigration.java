@@ -65,6 +65,8 @@ public final class OutgoingMigration {
     /** Set at the switch: brings the session back after a cut. */
     private volatile Reconnector reconnector;
     private final SessionJournal journal;
+    /** A fail-back's restore failed: its journal entry is kept for the next daemon to finish it. */
+    private volatile boolean restoreUnfinished;
 
     public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
                              DomainId domain, InetSocketAddress destination, MigrationOptions options,
@@ -213,7 +215,7 @@ public final class OutgoingMigration {
                     handedOver = false;
                     throw takeBack(sessionId, e);
                 } catch (Reconnector.FailBackDue e) {
-                    throw failBack(sessionId, s, e);
+                    throw failBack(sessionId, s, e, journaled.handedOverNow());
                 } catch (MigrationException e) {
                     // The guest has run on the destination since the switch: this copy is out of date, and resuming
                     // it would roll the guest back under its peers. It is kept paused, with every page not yet sent.
@@ -232,7 +234,9 @@ public final class OutgoingMigration {
                 if (session[0] != null) {
                     pageServer.unregister(session[0]);
                 }
-                journal.remove(sessionId);
+                if (!restoreUnfinished) {
+                    journal.remove(sessionId);
+                }
             }
         } catch (RuntimeException e) {
             if (dsbStartedHere && dsb.get().isManaging(domain)) {
@@ -264,11 +268,20 @@ public final class OutgoingMigration {
      * The destination died or was cut off past its lease: the guest resumes here from the last checkpoint, and the
      * destination, if it can hear, destroys its copy. Returns the exception to throw (the migration failed).
      */
-    private MigrationException failBack(String sessionId, SourceSession s, Reconnector.FailBackDue why) {
+    private MigrationException failBack(String sessionId, SourceSession s, Reconnector.FailBackDue why,
+                                        SessionJournal.Entry journaled) {
         phase.advanceTo(SourcePhase.FAILING_BACK);
         progress.update("failing back", s.pagesSent(), s.sent.toSend(), s.demandRequests.get());
-        FailBack.Result r = new FailBack(host, domain, s, options.checkpointing(), options.verify())
-                .run();
+        FailBack.Result r;
+        try {
+            r = new FailBack(host, domain, s, options.checkpointing(), options.verify(),
+                    new FailBackJournal(journal, journaled)).run();
+        } catch (MigrationException e) {
+            // The copy may be half restored: its journal entry (FAILING_BACK, with the checkpoint) stays, so the
+            // next daemon restores it again rather than leave it so.
+            restoreUnfinished = true;
+            throw e;
+        }
         handedOver = false;
         try (DestinationPeer again = peers.destination(destination, sessionId, Math.min(options.timeoutMs(),
                 options.stallMs()), options.stallMs(), wire)) {

@@ -109,7 +109,12 @@ public final class OutgoingMigrations {
             }
             Thread t = new Thread(() -> {
                 try {
-                    if (new ResumedMigration(host, pageServer, peers, journal, e, self.get()).run()) {
+                    if (e.stage() != SessionJournal.Stage.MIGRATING) {
+                        // The daemon died in a fail-back: the copy is restored (again) and resumed, never served.
+                        if (!new InterruptedFailBack(host, pageServer, peers, journal, e).run()) {
+                            handedOver.add(d);  // not finished: the copy here stays paused and is not migrated
+                        }
+                    } else if (new ResumedMigration(host, pageServer, peers, journal, e, self.get()).run()) {
                         handedOver.add(d);     // a copy left here after that is out of date
                     }
                 } finally {
