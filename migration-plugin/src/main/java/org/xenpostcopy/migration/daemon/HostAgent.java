@@ -100,6 +100,16 @@ public final class HostAgent implements AutoCloseable {
             public boolean retryNow(DomainId domain) {
                 return outgoing.retryNow(domain);
             }
+
+            @Override
+            public String failBack(DomainId domain) {
+                return outgoing.failBack(domain);
+            }
+
+            @Override
+            public boolean holdsCopy(DomainId domain) {
+                return outgoing.holdsCopy(domain);
+            }
         });
         this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security,
                 fetchers, limits).start();

@@ -65,6 +65,10 @@ public final class OutgoingMigration {
     /** Set at the switch: brings the session back after a cut. */
     private volatile Reconnector reconnector;
     private final SessionJournal journal;
+    /** Set at the switch: the session the page server and the push share. */
+    private volatile SourceSession session;
+    /** Set when the migration failed after the handover: the copy kept paused here, for an ordered fail-back. */
+    private volatile OrderedFailBack.HeldCopy held;
     /** A fail-back's restore failed: its journal entry is kept for the next daemon to finish it. */
     private volatile boolean restoreUnfinished;
 
@@ -102,6 +106,38 @@ public final class OutgoingMigration {
     /** Whether the guest was handed over (it ran on the destination), whatever happened after. */
     public boolean handedOver() {
         return handedOver;
+    }
+
+    /** The copy this migration left paused here after its guest was handed over and the migration failed. */
+    Optional<OrderedFailBack.HeldCopy> heldCopy() {
+        return Optional.ofNullable(held);
+    }
+
+    /**
+     * An administrator gives the destination up while this migration reconnects to it ({@code xlpc migrate
+     * --fail-back}): the guest comes back here from the last checkpoint once the lease has run out, on the
+     * migration's own thread. Refused unless the link is cut, a checkpoint is committed and the destination does not
+     * say the guest runs there.
+     */
+    String failBackNow() {
+        SourcePhase p = phase.phase();
+        Reconnector r = reconnector;
+        SourceSession s = session;
+        if (p == SourcePhase.FAILING_BACK) {
+            throw new MigrationException(domain + " is failing back already");
+        }
+        if (r == null || s == null || p != SourcePhase.PAUSED && p != SourcePhase.RECOVERING) {
+            throw new MigrationException("refused: the migration of " + domain + " is " + p.name().toLowerCase(
+                    java.util.Locale.ROOT) + (handedOver ? ", its link to the destination up: the guest runs there"
+                    : ": the guest has not been handed over and runs here") + "; a fail-back would make two guests");
+        }
+        OrderedFailBack.refuseUnlessWhole(s, domain);
+        new OrderedFailBack(host, pageServer, peers, journal).refuseIfRunningThere(destination, s.id,
+                options.stallMs());
+        r.failBackNow("an administrator ordered a fail-back");
+        return "fail-back of " + domain + " ordered: it runs here again from checkpoint "
+                + s.checkpoints.latest().map(CheckpointStore.Committed::seq).orElse(0L) + " or newer once the"
+                + " destination's lease (" + options.checkpointing().leaseMs() + " ms) has run out";
     }
 
     /**
@@ -200,6 +236,7 @@ public final class OutgoingMigration {
                 }
                 handedOver = true;
                 SourceSession s = session[0];
+                this.session = s;
                 s.grants.handedOver();
                 PostCopyDriver driver = new PostCopyDriver(s, phase, reconnector = new Reconnector(peers, destination,
                         self, s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs(), false,
@@ -218,10 +255,14 @@ public final class OutgoingMigration {
                     throw failBack(sessionId, s, e, journaled.handedOverNow());
                 } catch (MigrationException e) {
                     // The guest has run on the destination since the switch: this copy is out of date, and resuming
-                    // it would roll the guest back under its peers. It is kept paused, with every page not yet sent.
-                    throw new MigrationException(e.getMessage() + "; " + domain + " stays paused here ("
-                            + s.pagesSent() + " pages had been sent after the switch): the guest ran on the"
-                            + " destination, so this copy is out of date and is not resumed", e);
+                    // it would roll the guest back under its peers. It is kept paused, with every page not yet sent
+                    // and the checkpoints: an administrator may order a fail-back (xlpc migrate --fail-back).
+                    String why = e.getMessage() + "; " + domain + " stays paused here (" + s.pagesSent()
+                            + " pages had been sent after the switch): the guest ran on the destination, so this copy"
+                            + " is out of date and is not resumed";
+                    held = new OrderedFailBack.HeldCopy(sessionId, domain, s, journaled.handedOverNow(), destination,
+                            checkpointing, options.verify(), options.stallMs(), why);
+                    throw new MigrationException(why, e);
                 }
                 long completedAt = System.nanoTime();
                 long pagesSent = sender.pagesSent() + s.pagesSent();
