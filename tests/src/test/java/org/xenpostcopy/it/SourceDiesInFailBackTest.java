@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +30,7 @@ import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.daemon.HostAgent;
 import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.migration.source.PageServer;
 import org.xenpostcopy.migration.source.SessionJournal;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.xen.Await;
@@ -56,8 +60,8 @@ import org.xenpostcopy.xen.emulated.EmulatedXenHost;
 class SourceDiesInFailBackTest {
     private static final int STALL_MS = 500;
     private static final int LEASE_MS = 1500;
-    /** Restored pages the dying daemon writes before it dies. */
-    private static final int WRITES_BEFORE_DEATH = 40;
+    /** Restored pages the dying daemon writes before it dies (a checkpoint of this guest has hundreds). */
+    private static final int WRITES_BEFORE_DEATH = 1;
 
     @TempDir
     Path state;
@@ -145,14 +149,33 @@ class SourceDiesInFailBackTest {
     @ValueSource(longs = {21, 22})
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void theNextDaemonRestoresTheHalfRestoredCopyAgainAndResumesItOnce(long seed) throws Exception {
-        long trigger = (40L << 20) + new Random(seed).nextInt(16 << 20);
+        Logger pageServerLog = Logger.getLogger(PageServer.class.getName());
+        AtomicBoolean checkpointed = new AtomicBoolean();
+        Handler watch = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().contains("first checkpoint committed")) {
+                    checkpointed.set(true);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        pageServerLog.addHandler(watch);
         EmulatedXenHost sourceHost = EmulatedXenHost.persistent("source", state);
         EmulatedXenHost destinationHost = new EmulatedXenHost("destination");
         DyingHost dying = new DyingHost(sourceHost, WRITES_BEFORE_DEATH);
         HostAgent destination = new HostAgent(destinationHost, new InetSocketAddress("127.0.0.1", 0));
         HostAgent oldSource = new HostAgent(dying, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(),
                 "", ChannelSecurity.plain(), SessionJournal.in(journal));
-        FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, trigger, 600_000);
+        // Struck by hand once a checkpoint is committed: a fail-back without one writes no page to die in.
+        FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, Long.MAX_VALUE, 600_000);
         HostAgent newSource = null;
         EmulatedXenHost reattached = null;
         try {
@@ -161,10 +184,14 @@ class SourceDiesInFailBackTest {
             DomainId d = sourceHost.domains().create(DomainConfig.ofMiB("vm", 64, "stress-write:4M", seed), true);
             sourceHost.domains().unpause(d);
             Await.until(() -> sourceHost.guestOps(d) >= 200, Duration.ofMinutes(2), () -> "the guest to warm up");
-            MigrationOptions options = MigrationOptions.defaults().withLink(100, 0).withBaselineMs(0)
+            // 20 Mbit/s: post-copy takes half a minute, so a checkpoint is committed well before it ends.
+            MigrationOptions options = MigrationOptions.defaults().withLink(20, 0).withBaselineMs(0)
                     .withRecovery(STALL_MS, 60_000).withCheckpointing(new Checkpointing(200, LEASE_MS));
             CompletableFuture<MigrationReport> old = CompletableFuture.supplyAsync(
                     () -> oldSource.migrate(d, throughLink, options, MigrationProgress.NONE));
+            Await.until(() -> checkpointed.get() || old.isDone(), Duration.ofSeconds(60),
+                    () -> "the first checkpoint to be committed");
+            link.strikeNow();
             ExecutionException failed = assertThrows(ExecutionException.class, () -> old.get(120, TimeUnit.SECONDS));
             assertInstanceOf(MigrationException.class, failed.getCause());
             assertTrue(link.fired());
@@ -199,6 +226,7 @@ class SourceDiesInFailBackTest {
             Await.until(() -> destinationHost.domains().lookup("vm").isEmpty(), Duration.ofSeconds(60),
                     () -> "the destination to destroy the copy the source took back");
         } finally {
+            pageServerLog.removeHandler(watch);
             if (newSource != null) {
                 newSource.close();
             }

@@ -10,6 +10,7 @@ import org.xenpostcopy.migration.control.HostControlService;
 import org.xenpostcopy.migration.control.Migrator;
 import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
+import org.xenpostcopy.migration.destination.LeaseJournal;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.protocol.MigrationServer;
 import org.xenpostcopy.migration.protocol.ServerLimits;
@@ -85,7 +86,8 @@ public final class HostAgent implements AutoCloseable {
         SessionOwners fetchers = new SessionOwners(pageServer::serves);
         this.peers = new ThriftPeerConnector(security, fetchers);
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
-        this.receiver = new IncomingMigrations(host, peers, IncomingMigrations.DEFAULT_PREPARED_IDLE_LIMIT, watcher);
+        this.receiver = new IncomingMigrations(host, peers, IncomingMigrations.DEFAULT_PREPARED_IDLE_LIMIT, watcher,
+                journal.directory().map(LeaseJournal::in).orElse(LeaseJournal.none()));
         this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
                 journal);
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.

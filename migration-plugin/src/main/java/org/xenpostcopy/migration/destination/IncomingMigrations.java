@@ -45,6 +45,8 @@ public final class IncomingMigrations implements AutoCloseable {
     private static final long LINK_CHECK_MS = 100;
     /** How long a resume waits for pre-copy pages still in flight on the push connection. */
     private static final long PRECOPY_WAIT_MS = 60_000;
+    /** How often the sources of guests a previous daemon left on a lease are asked what became of them. */
+    private static final long ASK_ORPHANS_MS = 1000;
     /** How long a stale session's source may take to answer whether it took the guest back. */
     private static final int ASK_SOURCE_MS = 5_000;
     /** Default {@link #IncomingMigrations(XenHost, PeerConnector, Duration) prepared idle limit}. */
@@ -62,6 +64,9 @@ public final class IncomingMigrations implements AutoCloseable {
     private final Duration preparedIdleLimit;
     private final ScheduledExecutorService reaper;
     private final IncomingEvents events;
+    /** Each guest running here on a lease, on disk, so a restarted daemon holds it until its source has spoken. */
+    private final LeaseJournal leases;
+    private final OrphanedLeases orphans;
 
     /** @param peers opens each session's demand channel back to its source */
     public IncomingMigrations(XenHost host, PeerConnector peers) {
@@ -78,6 +83,19 @@ public final class IncomingMigrations implements AutoCloseable {
 
     /** @param events told of every fault answered and every session that ends (the daemon's metrics) */
     public IncomingMigrations(XenHost host, PeerConnector peers, Duration preparedIdleLimit, IncomingEvents events) {
+        this(host, peers, preparedIdleLimit, events, LeaseJournal.none());
+    }
+
+    /**
+     * @param leases where each guest that runs here on a source's lease is recorded; the guests a previous daemon
+     *               left there are held paused from now until their sources say what became of them
+     */
+    public IncomingMigrations(XenHost host, PeerConnector peers, Duration preparedIdleLimit, IncomingEvents events,
+                              LeaseJournal leases) {
+        this.leases = leases;
+        this.orphans = new OrphanedLeases(host, peers, leases);
+        // First of all: a guest whose lease died with the previous daemon must not run on beside a restored one.
+        orphans.holdAll();
         this.events = events;
         this.host = host;
         this.peers = peers;
@@ -98,6 +116,13 @@ public final class IncomingMigrations implements AutoCloseable {
         }, every, every, TimeUnit.MILLISECONDS);
         reaper.scheduleWithFixedDelay(() -> {
             try {
+                orphans.askSources();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "asking the sources of held guests failed", e);
+            }
+        }, 0, ASK_ORPHANS_MS, TimeUnit.MILLISECONDS);
+        reaper.scheduleWithFixedDelay(() -> {
+            try {
                 checkLinks(System.nanoTime());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "checking the links of incoming sessions failed", e);
@@ -113,8 +138,8 @@ public final class IncomingMigrations implements AutoCloseable {
         for (IncomingMigration m : holdingLease.values()) {
             if (m.holdsLease()) {
                 checkOne(m, now);
-            } else {
-                holdingLease.remove(m.id, m);
+            } else if (holdingLease.remove(m.id, m)) {
+                leases.remove(m.id);
             }
         }
         finished.prune(now);
@@ -336,8 +361,19 @@ public final class IncomingMigrations implements AutoCloseable {
                 || request.outstanding().map(o -> o.size() != m.gfnCount).orElse(false)) {
             throw PeerException.badRequest("the resume's bitmaps do not cover the session's " + m.gfnCount + " gfns");
         }
+        if (m.leaseMs() > 0) {
+            journalLease(m);        // before the guest can first run here
+        }
         try {
-            long nanos = m.resume(request, PRECOPY_WAIT_MS);
+            long nanos;
+            try {
+                nanos = m.resume(request, PRECOPY_WAIT_MS);
+            } catch (RuntimeException e) {
+                if (m.phase() == DestinationPhase.PREPARED) {
+                    leases.remove(m.id);    // the guest never ran here: no lease to hold
+                }
+                throw e;
+            }
             LOG.log(Level.INFO, "session {0}: {1} runs here; {2} pages still to come", sessionId, m.domain,
                     m.expectedCount());
             return new Resume.Reply(nanos / 1e6, (System.nanoTime() - t0) / 1e6);
@@ -347,6 +383,14 @@ public final class IncomingMigrations implements AutoCloseable {
             throw new PeerException(RemoteError.WRONG_STATE, e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw PeerException.badRequest(e.getMessage());
+        }
+    }
+
+    private void journalLease(IncomingMigration m) {
+        InetSocketAddress source = m.source();
+        if (source != null) {
+            leases.write(new LeaseJournal.Entry(m.id, m.domainName, m.domain.value(), source.getHostString(),
+                    source.getPort(), m.gfnCount));
         }
     }
 
@@ -518,6 +562,9 @@ public final class IncomingMigrations implements AutoCloseable {
         }
         try {
             GfnBitmap missing = m.reconnect(source);
+            if (m.leaseMs() > 0) {
+                journalLease(m);    // the source's page server may answer elsewhere now
+            }
             LOG.log(Level.INFO, "session {0}: the source reconnected; {1} pages still missing", sessionId,
                     missing.cardinality());
             CompletionRecord.Tally t = m.tally();
@@ -584,6 +631,7 @@ public final class IncomingMigrations implements AutoCloseable {
             m = session(sessionId);
         }
         m.releasedBySource();
+        leases.remove(sessionId);
     }
 
     /**
@@ -601,6 +649,9 @@ public final class IncomingMigrations implements AutoCloseable {
 
     /** Forgets a session that has ended (completed, lost, aborted, reaped). */
     private void end(IncomingMigration m) {
+        if (!m.holdsLease()) {
+            leases.remove(m.id);
+        }
         if (sessions.remove(m.id, m)) {
             namesComingIn.remove(m.domainName);
             FinishedSessions.Finished done = finished.peek(m.id);

@@ -118,6 +118,11 @@ public final class SessionJournal {
         return new SessionJournal(Optional.empty());
     }
 
+    /** The journal's directory, if it is on disk (the destination's lease journal lives beside it). */
+    public Optional<Path> directory() {
+        return dir;
+    }
+
     /** Whether this journal is on disk (else nothing survives the daemon). */
     boolean durable() {
         return dir.isPresent();
