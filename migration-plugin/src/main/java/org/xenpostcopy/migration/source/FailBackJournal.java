@@ -33,7 +33,11 @@ final class FailBackJournal implements FailBack.Steps {
         seq = checkpoint.map(CheckpointStore.Committed::seq).orElse(0L);
         try {
             if (checkpoint.isPresent()) {
+                long t0 = System.nanoTime();
                 CheckpointFile.write(journal.checkpointFile(entry.sessionId()).orElseThrow(), checkpoint.get(), store);
+                LOG.log(Level.INFO, "session {0}: checkpoint {1} ({2} pages) kept on disk for the fail-back in {3} ms",
+                        entry.sessionId(), seq, checkpoint.get().pageCount(),
+                        String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e6));
             }
             kept = journal.write(entry.at(SessionJournal.Stage.FAILING_BACK, seq));
         } catch (IOException e) {
