@@ -114,12 +114,16 @@ public final class OutgoingMigrations {
         }
     }
 
-    /** Whether a failed migration left a copy of {@code domain} paused here that a fail-back could bring back. */
+    /**
+     * Whether a failed migration left a copy of {@code domain} paused here that a fail-back could bring back (with a
+     * committed checkpoint: without one {@link #failBack} refuses).
+     */
     public boolean holdsCopy(DomainId domain) {
         if (held.containsKey(domain) && !exists(domain)) {
             held.remove(domain);
         }
-        return held.containsKey(domain);
+        OrderedFailBack.HeldCopy h = held.get(domain);
+        return h != null && h.session().checkpoints != null && h.session().checkpoints.latest().isPresent();
     }
 
     private boolean exists(DomainId domain) {
