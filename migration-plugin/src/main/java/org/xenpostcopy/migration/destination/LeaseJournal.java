@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * daemon, so it dies with it; a restarted daemon that finds an entry holds the re-attached guest paused until its
  * source says it released it (then it runs) or took it back (then it is destroyed) — never beside a copy the source
  * restored meanwhile. One small file per session ({@code <session>.lease.json}), written whole (temporary file,
- * fsync, rename).
+ * rename).
  */
 public final class LeaseJournal {
     private static final Logger LOG = System.getLogger(LeaseJournal.class.getName());
@@ -69,8 +69,9 @@ public final class LeaseJournal {
             byte[] bytes = JSON.writeValueAsString(e).getBytes(StandardCharsets.UTF_8);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
+                // No fsync: written during the switch's downtime, and what it guards against is the death of the
+                // daemon, which the page cache survives (the death of the machine takes the guest with it).
                 ch.write(ByteBuffer.wrap(bytes));
-                ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException ex) {
