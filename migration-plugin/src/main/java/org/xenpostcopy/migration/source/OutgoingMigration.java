@@ -319,8 +319,11 @@ public final class OutgoingMigration {
                     new FailBackJournal(journal, journaled)).run();
         } catch (MigrationException e) {
             // The copy may be half restored: its journal entry (FAILING_BACK, with the checkpoint) stays, so the
-            // next daemon restores it again rather than leave it so.
+            // next daemon restores it again rather than leave it so; and an administrator may order the fail-back
+            // again meanwhile (the restore gives the same guest however often it runs).
             restoreUnfinished = true;
+            held = new OrderedFailBack.HeldCopy(sessionId, domain, s, journaled, destination, options.checkpointing(),
+                    options.verify(), options.stallMs(), e.getMessage());
             throw e;
         }
         handedOver = false;
