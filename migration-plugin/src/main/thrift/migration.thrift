@@ -366,4 +366,11 @@ service HostControl {
    * it was in when asked
    */
   string retryMigration(1: string token, 2: string id) throws (1: TMigrationError error),
+  /**
+   * brings the guest of a migration stuck with it dead or unreachable at the destination back to this host from its
+   * last reverse checkpoint (waiting out the destination's lease first); refused (WRONG_STATE, saying why and what to
+   * do) unless this host holds the copy and a committed checkpoint and the destination's copy is fenced; returns
+   * what was done
+   */
+  string failBackMigration(1: string token, 2: string id) throws (1: TMigrationError error),
 }

@@ -78,8 +78,20 @@ class DestinationKillTest {
                     destinationState.toString())) {
                 Await.until(() -> restarted.log().contains("re-attached vm"), WAIT, restarted::log);
                 String list = xlpc(restarted, "list").out();
-                assertTrue(list.matches("(?s).*vm +\\d+ +128 +2 paused .*"), "the old copy must not run: " + list);
+                assertTrue(!list.matches("(?s).*vm +\\d+ +128 +2 running .*"), "the old copy must not run: " + list);
+                // Its lease journal names the session: the restarted daemon held the copy and asks the source, which
+                // answers that it took the guest back; the stale copy goes.
+                Await.until(() -> !listed(restarted).contains("vm "), WAIT, restarted::log);
+                assertTrue(restarted.log().contains("was taken back by its source"), restarted.log());
             }
+        }
+    }
+
+    private String listed(XlpcProcess.Daemon daemon) {
+        try {
+            return xlpc(daemon, "list").out();
+        } catch (Exception e) {
+            throw new IllegalStateException("xlpc list failed", e);
         }
     }
 

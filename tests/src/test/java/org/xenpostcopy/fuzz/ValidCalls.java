@@ -75,6 +75,7 @@ final class ValidCalls {
                 "127.0.0.1", 9, "postcopy", "bubble", false, 0, 0, true, 0, 0)));
         calls.put(c + "migrationStatus", x -> new HostControl.migrationStatus_args(token, session(x), x.nextInt(20)));
         calls.put(c + "retryMigration", x -> new HostControl.retryMigration_args(token, session(x)));
+        calls.put(c + "failBackMigration", x -> new HostControl.failBackMigration_args(token, session(x)));
     }
 
     /** Every call's message name ("service:method"). */

@@ -86,4 +86,47 @@ class DestinationLostTest {
                     () -> "the restored guest to make progress on the source");
         }
     }
+
+    /**
+     * The link is reset for good during post-copy: the source fails back, and its {@code takenBack} call cannot
+     * arrive, so the destination keeps its session with the copy held paused. Once the link is back, the guest is
+     * migrated to that destination again: the new prepare finds the old session, asks its source, hears it was taken
+     * back, destroys the stale copy and lets the guest come in (issue 14: it answered "a migration of 'vm' is
+     * already coming in"). A session that still lives keeps refusing a second one ({@code IncomingMigrationsTest}).
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {11, 12})
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aDestinationThatNeverHeardTheTakeBackLetsTheSameGuestComeInAgain(long seed) throws Exception {
+        long trigger = (40L << 20) + new Random(seed).nextInt(16 << 20);
+        try (TwoHosts hosts = new TwoHosts();
+             FaultyLink link = new FaultyLink(FaultyLink.Fault.RESET, FaultyLink.Target.ALL, trigger, 600_000)) {
+            hosts.source.advertiseAs(link.toSource(hosts.source.address()));
+            InetSocketAddress destination = link.toDestination(hosts.destination.address());
+            DomainId d = hosts.bootGuest("vm", 64, "stress-write:4M", 200);
+            MigrationOptions options = MigrationOptions.defaults().withLink(100, 0).withBaselineMs(0)
+                    .withRecovery(STALL_MS, 60_000).withCheckpointing(new Checkpointing(200, LEASE_MS));
+            CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(
+                    () -> hosts.source.migrate(d, destination, options, MigrationProgress.NONE));
+            DomainId there = hosts.awaitRunningAtDestination("vm", migration);
+            ExecutionException failed = assertThrows(ExecutionException.class,
+                    () -> migration.get(120, TimeUnit.SECONDS));
+            assertInstanceOf(FailedBack.class, failed.getCause(), failed.getCause().toString());
+            assertEquals(DomainInfo.State.PAUSED, hosts.destinationHost.domains().info(there).state());
+            assertEquals(DomainInfo.State.RUNNING, hosts.sourceHost.domains().info(d).state());
+            assertEquals(1, hosts.destination.receiver().activeSessions().size(),
+                    "the destination never heard the take-back, so its session is still there");
+
+            link.heal();
+            MigrationReport again = hosts.source.migrate(d, destination, options, MigrationProgress.NONE);
+
+            assertTrue(again.verified(), again.verificationNote());
+            assertTrue(hosts.sourceHost.domains().lookup("vm").isEmpty(), "the source's copy must be gone");
+            DomainId now = hosts.destinationHost.domains().lookup("vm").orElseThrow();
+            assertTrue(now.value() != there.value(), "the stale copy must have been destroyed, not reused");
+            assertEquals(DomainInfo.State.RUNNING, hosts.destinationHost.domains().info(now).state());
+            GuestProbe.Verification v = hosts.destinationHost.guestProbe().orElseThrow().verify(now);
+            assertTrue(v.clean(), String.join("; ", v.problems()));
+        }
+    }
 }

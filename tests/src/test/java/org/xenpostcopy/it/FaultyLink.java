@@ -121,7 +121,17 @@ final class FaultyLink implements AutoCloseable {
 
     /** Counts bytes; the call that crosses the trigger starts the outage and strikes the connections. */
     private void count(int n) {
-        if (relayed.addAndGet(n) >= triggerBytes && fired.compareAndSet(false, true)) {
+        if (relayed.addAndGet(n) >= triggerBytes) {
+            strikeNow();
+        }
+    }
+
+    /**
+     * Starts the outage now, whatever has crossed, unless it has started already: for a test that strikes on a
+     * condition it waited for rather than at a byte count.
+     */
+    void strikeNow() {
+        if (fired.compareAndSet(false, true)) {
             outageEndsAt = System.nanoTime() + outageNanos;
             if (fault == Fault.DROP || fault == Fault.RESET) {
                 for (Pipe p : pipes) {

@@ -5,7 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Timeout;
+import org.xenpostcopy.migration.Checkpointing;
+import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.control.ControlException;
+import org.xenpostcopy.migration.control.MigrateRequest;
+import org.xenpostcopy.migration.control.MigrationStatus;
+import org.xenpostcopy.migration.protocol.DaemonConnection;
+import org.xenpostcopy.migration.source.PageServer;
+import org.xenpostcopy.migration.tls.ChannelSecurity;
+import org.xenpostcopy.xen.Await;
+import org.xenpostcopy.xen.GuestProbe;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,6 +57,81 @@ class GuestLostOnDestinationTest {
             assertEquals(DomainInfo.State.PAUSED, hosts.sourceHost.domains().info(d).state(),
                     "the source's copy must be kept, paused");
             assertTrue(hosts.destination.receiver().activeSessions().isEmpty(), "the destination's session must end");
+        }
+    }
+
+    /**
+     * The same death with reverse checkpoints on, and an administrator who orders the guest back
+     * ({@code xlpc migrate --fail-back ID}, over the daemon's control connection as the command does). Refused while
+     * the guest runs at the destination; once it died there, the migration fails with the copy held paused here and
+     * says how to fail back; the fail-back restores the last checkpoint, the guest runs here again, checked clean
+     * by the oracle, and the migration's status and the domain list say so. A second order is refused.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void anAdministratorBringsTheGuestBackFromItsLastCheckpointOnlyOnceItIsLostThere() throws Exception {
+        Logger pageServerLog = Logger.getLogger(PageServer.class.getName());
+        AtomicBoolean checkpointed = new AtomicBoolean();
+        Handler watch = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().contains("first checkpoint committed")) {
+                    checkpointed.set(true);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        pageServerLog.addHandler(watch);
+        try (TwoHosts hosts = new TwoHosts();
+             DaemonConnection daemon = DaemonConnection.open(hosts.source.address(), "", ChannelSecurity.plain())) {
+            DomainId d = hosts.bootGuest("vm", 64, "stress-write:4M", 200);
+            // 20 Mbit/s: 64 MiB take about half a minute to push, so the guest dies while pages still come.
+            MigrationOptions options = MigrationOptions.defaults().withLink(20, 0).withBaselineMs(0)
+                    .withRecovery(500, 60_000).withCheckpointing(new Checkpointing(200, 1500));
+            String id = daemon.startMigration(new MigrateRequest("vm", hosts.destination.address(), options));
+            DomainId there = hosts.awaitRunningAtDestination("vm", new CompletableFuture<>());
+            Await.until(checkpointed::get, Duration.ofSeconds(60), () -> "the first checkpoint to be committed");
+
+            ControlException live = assertThrows(ControlException.class, () -> daemon.failBackMigration(id));
+            assertEquals(RemoteError.WRONG_STATE, live.error());
+            assertTrue(live.getMessage().contains("the guest runs there"), live.getMessage());
+            assertEquals(DomainInfo.State.RUNNING, hosts.destinationHost.domains().info(there).state());
+
+            hosts.destinationHost.domains().destroy(there);
+            MigrationStatus failed;
+            do {
+                failed = daemon.migrationStatus(id, 1000);
+            } while (!failed.finished());
+            String error = failed.error().orElseThrow();
+            assertTrue(error.contains("stays paused here") && error.contains("--fail-back " + id), error);
+            assertEquals(DomainInfo.State.PAUSED, hosts.sourceHost.domains().info(d).state());
+            assertTrue(daemon.listDomains().stream().anyMatch(s -> s.name().equals("vm")
+                    && s.migration().contains("held paused")), () -> daemon.listDomains().toString());
+
+            String done = daemon.failBackMigration(id);
+
+            assertTrue(done.contains("runs here again, restored from checkpoint"), done);
+            assertTrue(done.contains("memory checked clean"), done);
+            assertEquals(DomainInfo.State.RUNNING, hosts.sourceHost.domains().info(d).state());
+            assertTrue(hosts.destinationHost.domains().lookup("vm").isEmpty(), "no second copy at the destination");
+            GuestProbe.Verification v = hosts.sourceHost.guestProbe().orElseThrow().verify(d);
+            assertTrue(v.clean(), String.join("; ", v.problems()));
+            long ops = hosts.sourceHost.guestOps(d);
+            Await.until(() -> hosts.sourceHost.guestOps(d) > ops, Duration.ofSeconds(30),
+                    () -> "the guest to run on the source again");
+            MigrationStatus after = daemon.migrationStatus(id, 0);
+            assertEquals("failed back", after.phase());
+            assertTrue(after.error().orElseThrow().contains("an administrator failed it back"), after.toString());
+            assertThrows(ControlException.class, () -> daemon.failBackMigration(id), "a second fail-back");
+        } finally {
+            pageServerLog.removeHandler(watch);
         }
     }
 }

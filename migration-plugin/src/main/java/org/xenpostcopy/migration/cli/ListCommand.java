@@ -18,7 +18,7 @@ final class ListCommand implements Callable<Integer> {
             System.out.printf("%-24s %5s %9s %5s %-9s %s%n", "Name", "ID", "Mem(MiB)", "VCPUs", "State", "Guest");
             for (DomainSummary d : daemon.listDomains()) {
                 System.out.printf("%-24s %5d %9d %5d %-9s %s%s%n", d.name(), d.id().value(), d.memoryKiB() / 1024,
-                        d.vcpus(), d.state(), d.guest(), d.migration().isEmpty() ? "" : "  migrating: " + d.migration());
+                        d.vcpus(), d.state(), d.guest(), d.migration().isEmpty() ? "" : "  migration: " + d.migration());
             }
             return 0;
         }

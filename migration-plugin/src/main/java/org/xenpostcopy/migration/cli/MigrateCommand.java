@@ -16,11 +16,14 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code xlpc migrate <domain> <host[:port]>}, as {@code xl migrate}; and, for a migration already running,
- * {@code --status ID} (where it is) and {@code --resume ID} (reconnect now after a cut, QEMU's
- * {@code migrate resume=true}).
+ * {@code --status ID} (where it is), {@code --resume ID} (reconnect now after a cut, QEMU's
+ * {@code migrate resume=true}) and {@code --fail-back ID} (give the destination up and run the guest here again from
+ * its last reverse checkpoint, when it is dead or unreachable there).
  */
 @Command(name = "migrate", description = {"Migrate a domain of the daemon's host to another host's daemon.",
-        "With --status ID or --resume ID: look at, or hurry the reconnection of, a migration already running."})
+        "With --status ID or --resume ID: look at, or hurry the reconnection of, a migration already running.",
+        "With --fail-back ID: bring the guest of a migration stuck with it dead or unreachable on the destination"
+                + " back here, from its last reverse checkpoint."})
 final class MigrateCommand implements Callable<Integer> {
     @ParentCommand
     Xlpc top;
@@ -39,6 +42,13 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Migration ID lost its link and is reconnecting: try again now, not at the end of its back-off.")
     String resume;
 
+    @Option(names = "--fail-back", paramLabel = "ID",
+            description = "Migration ID is stuck with its guest dead or unreachable on the destination: run the guest"
+                    + " here again from its last reverse checkpoint, once the destination's lease has run out. Refused,"
+                    + " with the reason, unless this host holds the copy and a committed checkpoint and the"
+                    + " destination does not say the guest runs there.")
+    String failBack;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "Name or id of the domain.")
     String domain;
 
@@ -49,14 +59,18 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         XlpcConfig config = top.config();
-        if (statusOf != null || resume != null) {
-            if (domain != null || (statusOf != null && resume != null)) {
-                throw new CliException("--status and --resume take a migration id and nothing else", 2, null);
+        int byId = (statusOf != null ? 1 : 0) + (resume != null ? 1 : 0) + (failBack != null ? 1 : 0);
+        if (byId > 0) {
+            if (domain != null || byId > 1) {
+                throw new CliException("--status, --resume and --fail-back take a migration id and nothing else", 2,
+                        null);
             }
-            return statusOf != null ? status(config, statusOf) : resume(config, resume);
+            return statusOf != null ? status(config, statusOf) : resume != null ? resume(config, resume)
+                    : failBack(config, failBack);
         }
         if (domain == null || destination == null) {
-            throw new CliException("migrate needs DOMAIN and HOST[:PORT] (or --status ID / --resume ID)", 2, null);
+            throw new CliException("migrate needs DOMAIN and HOST[:PORT] (or --status ID / --resume ID / --fail-back"
+                    + " ID)", 2, null);
         }
         MigrationOptions o = flags.options();
         InetSocketAddress dest = config.target(destination);
@@ -91,6 +105,13 @@ final class MigrateCommand implements Callable<Integer> {
                     s.pagesTotal(), s.networkFaults(), s.finished() ? s.error().map(e -> "; failed: " + e)
                             .orElse("; finished") : "");
             return s.error().isPresent() ? 1 : 0;
+        }
+    }
+
+    private static int failBack(XlpcConfig config, String id) {
+        try (DaemonConnection daemon = DaemonClient.connect(config)) {
+            System.out.println(id + ": " + daemon.failBackMigration(id));
+            return 0;
         }
     }
 

@@ -55,4 +55,12 @@ public interface DaemonControl {
      * ({@code xlpc migrate --resume}); returns the phase it was in when asked.
      */
     String retryMigration(String id);
+
+    /**
+     * Brings the guest of migration {@code id} back to this host from its last reverse checkpoint
+     * ({@code xlpc migrate --fail-back}), when the migration is stuck with the guest dead or unreachable at the
+     * destination; returns one sentence saying what was done. Refused ({@code WRONG_STATE}, saying why and what to do)
+     * unless this host holds its copy and a committed checkpoint and the destination's copy is fenced.
+     */
+    String failBackMigration(String id);
 }

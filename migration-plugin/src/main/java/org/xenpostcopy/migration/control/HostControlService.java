@@ -233,6 +233,11 @@ public final class HostControlService implements DaemonControl, AutoCloseable {
     }
 
     @Override
+    public String failBackMigration(String id) {
+        return migrations.failBack(id);
+    }
+
+    @Override
     public String retryMigration(String id) {
         return migrations.retry(id);
     }

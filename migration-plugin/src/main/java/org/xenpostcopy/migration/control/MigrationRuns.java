@@ -27,6 +27,8 @@ final class MigrationRuns implements AutoCloseable {
 
     private final Migrator migrator;
     private final Map<String, MigrationTracker> migrations = new ConcurrentHashMap<>();
+    /** What an administrator's fail-back did, by the id of the failed migration it followed. */
+    private final Map<String, String> failedBack = new ConcurrentHashMap<>();
     /** The domain each migration moves, by the migration's id. */
     private final Map<String, DomainId> domains = new ConcurrentHashMap<>();
     private final ExecutorService runner = Executors.newCachedThreadPool(r -> {
@@ -87,12 +89,55 @@ final class MigrationRuns implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new ControlException(RemoteError.TIMEOUT, "interrupted");
         }
+        String error = s.error();
+        String phase = s.phase();
         if (s.finished()) {
-            migrations.remove(id, tracker);
-            domains.remove(id);
+            DomainId domain = domains.get(id);
+            String back = failedBack.get(id);
+            if (back != null) {
+                phase = "failed back";
+                error = error + "; an administrator failed it back: " + back;
+            }
+            if (back == null && domain != null && migrator.holdsCopy(domain)) {
+                // Kept, so that the administrator can still order the fail-back by this id.
+                error = error + "; xlpc migrate --fail-back " + id + " brings the guest back here from its last"
+                        + " checkpoint";
+            } else {
+                migrations.remove(id, tracker);
+                domains.remove(id);
+                failedBack.remove(id);
+            }
         }
-        return new MigrationStatus(s.phase(), s.done(), s.total(), s.faults(), s.finished(),
-                Optional.ofNullable(s.report()), Optional.ofNullable(s.error()));
+        return new MigrationStatus(phase, s.done(), s.total(), s.faults(), s.finished(),
+                Optional.ofNullable(s.report()), Optional.ofNullable(error));
+    }
+
+    /**
+     * Brings the guest of migration {@code id} back here from its last checkpoint; returns what was done.
+     *
+     * @throws ControlException {@link RemoteError#UNKNOWN_SESSION} for an id this daemon does not know (any more),
+     *                          {@link RemoteError#WRONG_STATE} with the reason when it is not safe
+     */
+    String failBack(String id) {
+        MigrationTracker tracker = id == null ? null : migrations.get(id);
+        DomainId domain = id == null ? null : domains.get(id);
+        if (tracker == null || domain == null) {
+            throw new ControlException(RemoteError.UNKNOWN_SESSION, "no migration with id '" + id + "' on this daemon");
+        }
+        String done;
+        try {
+            done = migrator.failBack(domain);
+        } catch (MigrationException | XenException e) {
+            throw new ControlException(RemoteError.WRONG_STATE, e.getMessage(), e);
+        }
+        try {
+            if (tracker.await(-1, 0).finished()) {
+                failedBack.put(id, done);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return done;
     }
 
     /** The migration of {@code domain} this daemon runs, as "phase (id)", or empty if none. */
@@ -104,6 +149,12 @@ final class MigrationRuns implements AutoCloseable {
                     MigrationTracker.Snapshot s = tracker.await(-1, 0);
                     if (!s.finished()) {
                         return s.phase() + " (" + e.getKey() + ")";
+                    }
+                    if (failedBack.containsKey(e.getKey())) {
+                        return "failed back (" + e.getKey() + ")";
+                    }
+                    if (migrator.holdsCopy(domain)) {
+                        return "failed, copy held paused here (" + e.getKey() + "; --fail-back possible)";
                     }
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();

@@ -21,6 +21,21 @@ public interface Migrator {
     }
 
     /**
+     * Brings the guest of {@code domain} back here from its last reverse checkpoint, on an administrator's order
+     * ({@code xlpc migrate --fail-back}); returns one sentence saying what was done.
+     *
+     * @throws org.xenpostcopy.migration.MigrationException saying why it is not safe and what to do instead
+     */
+    default String failBack(DomainId domain) {
+        throw new org.xenpostcopy.migration.MigrationException("this daemon cannot fail a migration back");
+    }
+
+    /** Whether a failed migration of {@code domain} left a copy here that {@link #failBack} could bring back. */
+    default boolean holdsCopy(DomainId domain) {
+        return false;
+    }
+
+    /**
      * Migrates {@code domain} to the daemon at {@code destination}; blocks until done.
      *
      * @throws org.xenpostcopy.migration.MigrationException if it fails (the message says where the guest runs)

@@ -10,6 +10,7 @@ import org.xenpostcopy.migration.control.HostControlService;
 import org.xenpostcopy.migration.control.Migrator;
 import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
+import org.xenpostcopy.migration.destination.LeaseJournal;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.protocol.MigrationServer;
 import org.xenpostcopy.migration.protocol.ServerLimits;
@@ -30,7 +31,7 @@ import org.xenpostcopy.xen.XenHost;
 public final class HostAgent implements AutoCloseable {
     private final XenHost host;
     private final SelfBallooningController dsb;
-    private final PageServer pageServer = new PageServer();
+    private final PageServer pageServer;
     private final PeerConnector peers;
     private final IncomingMigrations receiver;
     private final OutgoingMigrations outgoing;
@@ -80,11 +81,13 @@ public final class HostAgent implements AutoCloseable {
                      MigrationWatcher watcher) {
         this.host = host;
         this.watcher = watcher;
+        this.pageServer = new PageServer(journal);
         // Each session sent from here records the destination it reached; only that identity may fetch its pages.
         SessionOwners fetchers = new SessionOwners(pageServer::serves);
         this.peers = new ThriftPeerConnector(security, fetchers);
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
-        this.receiver = new IncomingMigrations(host, peers, IncomingMigrations.DEFAULT_PREPARED_IDLE_LIMIT, watcher);
+        this.receiver = new IncomingMigrations(host, peers, IncomingMigrations.DEFAULT_PREPARED_IDLE_LIMIT, watcher,
+                journal.directory().map(LeaseJournal::in).orElse(LeaseJournal.none()));
         this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
                 journal);
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
@@ -98,6 +101,16 @@ public final class HostAgent implements AutoCloseable {
             @Override
             public boolean retryNow(DomainId domain) {
                 return outgoing.retryNow(domain);
+            }
+
+            @Override
+            public String failBack(DomainId domain) {
+                return outgoing.failBack(domain);
+            }
+
+            @Override
+            public boolean holdsCopy(DomainId domain) {
+                return outgoing.holdsCopy(domain);
             }
         });
         this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security,

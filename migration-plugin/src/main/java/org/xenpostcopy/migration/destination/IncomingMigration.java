@@ -452,20 +452,60 @@ final class IncomingMigration {
 
     /** The source says it took the guest back (on a fetch, or its own call): the copy here must never run. */
     void takenBackBySource(String why) {
-        synchronized (this) {
-            if (takenBackWhy != null || !isLive()) {
-                return;
-            }
-            takenBackWhy = why;
-            if (!fenced) {
-                // Should not happen (the source waits out every lease it granted), but if the clocks ran apart
-                // further than it allows for, this ends the overlap now.
-                LOG.log(Level.ERROR, "session {0}: the source took the guest back while its lease here held", id);
-                host.domains().pauseWithoutWaiting(domain);
-                fenced = true;
-            }
+        if (markTakenBack(why)) {
+            takenBackHook.accept(this);
         }
-        takenBackHook.accept(this);
+    }
+
+    /**
+     * As {@link #takenBackBySource}, but the copy is destroyed on the caller's thread before this returns (which
+     * must not be one of the session's own: a prepare of the same domain name that found this session stale).
+     */
+    void takenBackNow(String why) {
+        markTakenBack(why);
+        tearDownTakenBack();
+    }
+
+    /** Holds the copy paused for good; false if it was so already or the session is over. */
+    private synchronized boolean markTakenBack(String why) {
+        if (takenBackWhy != null || !isLive()) {
+            return false;
+        }
+        takenBackWhy = why;
+        if (!fenced) {
+            // Should not happen (the source waits out every lease it granted), but if the clocks ran apart
+            // further than it allows for, this ends the overlap now.
+            LOG.log(Level.ERROR, "session {0}: the source took the guest back while its lease here held", id);
+            host.domains().pauseWithoutWaiting(domain);
+            fenced = true;
+        }
+        return true;
+    }
+
+    /** Whether this session's domain still exists here (an administrator may have destroyed it). */
+    boolean domainExists() {
+        try {
+            return host.domains().info(domain).name().equals(domainName);
+        } catch (RuntimeException gone) {
+            return false;
+        }
+    }
+
+    /**
+     * The domain is gone (destroyed here behind the session's back): the session ends as LOST, or ABORTED before
+     * the switch, and its threads stop. Nothing is destroyed: there is nothing left to.
+     */
+    void forgetGoneDomain() {
+        if (!phase.tryAdvance(DestinationPhase.PREPARED, DestinationPhase.ABORTED)) {
+            phase.advanceTo(DestinationPhase.LOST);
+        }
+        LOG.log(Level.WARNING, "session {0}: {1} no longer exists here; the session ends", id, domain);
+        stopPaging();
+    }
+
+    /** Where the demand channel reaches the session's source's page server. */
+    InetSocketAddress source() {
+        return source;
     }
 
     /** Destroys the copy here after the source took the guest back; idempotent. */

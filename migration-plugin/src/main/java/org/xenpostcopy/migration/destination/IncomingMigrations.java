@@ -20,6 +20,9 @@ import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.peer.Complete;
+import org.xenpostcopy.migration.peer.Fetched;
+import org.xenpostcopy.migration.peer.SourcePeer;
+import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.LinkState;
 import org.xenpostcopy.migration.peer.PageBatch;
@@ -42,6 +45,10 @@ public final class IncomingMigrations implements AutoCloseable {
     private static final long LINK_CHECK_MS = 100;
     /** How long a resume waits for pre-copy pages still in flight on the push connection. */
     private static final long PRECOPY_WAIT_MS = 60_000;
+    /** How often the sources of guests a previous daemon left on a lease are asked what became of them. */
+    private static final long ASK_ORPHANS_MS = 1000;
+    /** How long a stale session's source may take to answer whether it took the guest back. */
+    private static final int ASK_SOURCE_MS = 5_000;
     /** Default {@link #IncomingMigrations(XenHost, PeerConnector, Duration) prepared idle limit}. */
     public static final Duration DEFAULT_PREPARED_IDLE_LIMIT = Duration.ofMinutes(10);
 
@@ -57,6 +64,9 @@ public final class IncomingMigrations implements AutoCloseable {
     private final Duration preparedIdleLimit;
     private final ScheduledExecutorService reaper;
     private final IncomingEvents events;
+    /** Each guest running here on a lease, on disk, so a restarted daemon holds it until its source has spoken. */
+    private final LeaseJournal leases;
+    private final OrphanedLeases orphans;
 
     /** @param peers opens each session's demand channel back to its source */
     public IncomingMigrations(XenHost host, PeerConnector peers) {
@@ -73,6 +83,19 @@ public final class IncomingMigrations implements AutoCloseable {
 
     /** @param events told of every fault answered and every session that ends (the daemon's metrics) */
     public IncomingMigrations(XenHost host, PeerConnector peers, Duration preparedIdleLimit, IncomingEvents events) {
+        this(host, peers, preparedIdleLimit, events, LeaseJournal.none());
+    }
+
+    /**
+     * @param leases where each guest that runs here on a source's lease is recorded; the guests a previous daemon
+     *               left there are held paused from now until their sources say what became of them
+     */
+    public IncomingMigrations(XenHost host, PeerConnector peers, Duration preparedIdleLimit, IncomingEvents events,
+                              LeaseJournal leases) {
+        this.leases = leases;
+        this.orphans = new OrphanedLeases(host, peers, leases);
+        // First of all: a guest whose lease died with the previous daemon must not run on beside a restored one.
+        orphans.holdAll();
         this.events = events;
         this.host = host;
         this.peers = peers;
@@ -93,6 +116,13 @@ public final class IncomingMigrations implements AutoCloseable {
         }, every, every, TimeUnit.MILLISECONDS);
         reaper.scheduleWithFixedDelay(() -> {
             try {
+                orphans.askSources();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "asking the sources of held guests failed", e);
+            }
+        }, 0, ASK_ORPHANS_MS, TimeUnit.MILLISECONDS);
+        reaper.scheduleWithFixedDelay(() -> {
+            try {
                 checkLinks(System.nanoTime());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "checking the links of incoming sessions failed", e);
@@ -108,8 +138,8 @@ public final class IncomingMigrations implements AutoCloseable {
         for (IncomingMigration m : holdingLease.values()) {
             if (m.holdsLease()) {
                 checkOne(m, now);
-            } else {
-                holdingLease.remove(m.id, m);
+            } else if (holdingLease.remove(m.id, m)) {
+                leases.remove(m.id);
             }
         }
         finished.prune(now);
@@ -212,13 +242,60 @@ public final class IncomingMigrations implements AutoCloseable {
         }
         String name = request.domain().name();
         if (!namesComingIn.add(name)) {
-            throw new PeerException(RemoteError.WRONG_STATE, "a migration of '" + name + "' is already coming in");
+            String held = freeIfOver(name);
+            if (held != null || !namesComingIn.add(name)) {
+                throw new PeerException(RemoteError.WRONG_STATE, "a migration of '" + name + "' is already coming in"
+                        + (held == null ? "" : held));
+            }
         }
         try {
             return prepareClaimed(sessionId, request, t0);
         } catch (RuntimeException e) {
             namesComingIn.remove(name);
             throw e;
+        }
+    }
+
+    /**
+     * One migration per domain name, but only per live one: the session holding {@code name} is ended here if it is
+     * over in all but its record — its domain was destroyed here, or its guest is held paused for want of a lease
+     * and its source, asked now, answers that it took the guest back (a source whose {@code takenBack} call never
+     * arrived). Returns null if the name is free again, else what holds it ("" for a session that simply lives).
+     */
+    private String freeIfOver(String name) {
+        IncomingMigration m = sessions.values().stream().filter(s -> s.domainName.equals(name)).findFirst()
+                .orElse(null);
+        if (m == null) {
+            return "";        // another prepare of the name is under way
+        }
+        if (!m.domainExists()) {
+            m.forgetGoneDomain();
+            end(m);
+            return null;
+        }
+        if (!m.isLive() || !m.fenced()) {
+            return "";
+        }
+        InetSocketAddress source = m.source();
+        String where = source == null ? "its source" : "its source " + source.getHostString() + ":" + source.getPort();
+        try (SourcePeer peer = peers.source(source, m.id, m.gfnCount, ASK_SOURCE_MS, WireBytes.uncounted())) {
+            Fetched answer = peer.fetch(new long[0], 0);
+            return " (session " + m.id + ": its guest is held paused here for want of a lease, and " + where
+                    + (answer.granted() ? " still holds the session: it reconnects" : " does not say it took the guest"
+                    + " back; destroy " + name + " here once the guest is known to run elsewhere") + ")";
+        } catch (PeerException e) {
+            if (e.error() != RemoteError.TAKEN_BACK) {
+                return " (session " + m.id + ": its guest is held paused here for want of a lease, and " + where
+                        + " could not say whether it took the guest back: " + e.getMessage() + ")";
+            }
+            LOG.log(Level.WARNING, "session {0}: a new prepare of {1}; its source took the guest back: {2}", m.id,
+                    name, e.getMessage());
+            m.takenBackNow(e.getMessage());
+            end(m);
+            return null;
+        } catch (RuntimeException e) {
+            return " (session " + m.id + ": its guest is held paused here for want of a lease, and " + where
+                    + " could not be asked: " + e.getMessage() + ")";
         }
     }
 
@@ -284,8 +361,19 @@ public final class IncomingMigrations implements AutoCloseable {
                 || request.outstanding().map(o -> o.size() != m.gfnCount).orElse(false)) {
             throw PeerException.badRequest("the resume's bitmaps do not cover the session's " + m.gfnCount + " gfns");
         }
+        if (m.leaseMs() > 0) {
+            journalLease(m);        // before the guest can first run here
+        }
         try {
-            long nanos = m.resume(request, PRECOPY_WAIT_MS);
+            long nanos;
+            try {
+                nanos = m.resume(request, PRECOPY_WAIT_MS);
+            } catch (RuntimeException e) {
+                if (m.phase() == DestinationPhase.PREPARED) {
+                    leases.remove(m.id);    // the guest never ran here: no lease to hold
+                }
+                throw e;
+            }
             LOG.log(Level.INFO, "session {0}: {1} runs here; {2} pages still to come", sessionId, m.domain,
                     m.expectedCount());
             return new Resume.Reply(nanos / 1e6, (System.nanoTime() - t0) / 1e6);
@@ -295,6 +383,14 @@ public final class IncomingMigrations implements AutoCloseable {
             throw new PeerException(RemoteError.WRONG_STATE, e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw PeerException.badRequest(e.getMessage());
+        }
+    }
+
+    private void journalLease(IncomingMigration m) {
+        InetSocketAddress source = m.source();
+        if (source != null) {
+            leases.write(new LeaseJournal.Entry(m.id, m.domainName, m.domain.value(), source.getHostString(),
+                    source.getPort(), m.gfnCount));
         }
     }
 
@@ -466,6 +562,9 @@ public final class IncomingMigrations implements AutoCloseable {
         }
         try {
             GfnBitmap missing = m.reconnect(source);
+            if (m.leaseMs() > 0) {
+                journalLease(m);    // the source's page server may answer elsewhere now
+            }
             LOG.log(Level.INFO, "session {0}: the source reconnected; {1} pages still missing", sessionId,
                     missing.cardinality());
             CompletionRecord.Tally t = m.tally();
@@ -532,6 +631,7 @@ public final class IncomingMigrations implements AutoCloseable {
             m = session(sessionId);
         }
         m.releasedBySource();
+        leases.remove(sessionId);
     }
 
     /**
@@ -549,6 +649,9 @@ public final class IncomingMigrations implements AutoCloseable {
 
     /** Forgets a session that has ended (completed, lost, aborted, reaped). */
     private void end(IncomingMigration m) {
+        if (!m.holdsLease()) {
+            leases.remove(m.id);
+        }
         if (sessions.remove(m.id, m)) {
             namesComingIn.remove(m.domainName);
             FinishedSessions.Finished done = finished.peek(m.id);

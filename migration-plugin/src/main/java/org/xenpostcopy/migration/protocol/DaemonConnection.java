@@ -141,6 +141,11 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
     }
 
     @Override
+    public String failBackMigration(String id) {
+        return call(() -> control.failBackMigration(token, id));
+    }
+
+    @Override
     public void close() {
         connection.close();
     }

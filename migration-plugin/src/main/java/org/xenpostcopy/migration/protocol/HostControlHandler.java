@@ -106,4 +106,9 @@ final class HostControlHandler implements HostControl.Iface {
     public String retryMigration(String t, String id) throws TMigrationError {
         return call(t, () -> service.retryMigration(id));
     }
+
+    @Override
+    public String failBackMigration(String t, String id) throws TMigrationError {
+        return call(t, () -> service.failBackMigration(id));
+    }
 }

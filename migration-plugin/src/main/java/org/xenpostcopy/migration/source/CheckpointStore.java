@@ -113,6 +113,31 @@ final class CheckpointStore {
         overlay.forEach(write);
     }
 
+    /** Checkpoint {@code c}, committed here and frozen, as a restore reads it. */
+    CheckpointRestore.Source restorable(Committed c) {
+        return new CheckpointRestore.Source() {
+            @Override
+            public long seq() {
+                return c.seq();
+            }
+
+            @Override
+            public GfnBitmap unpopulated() {
+                return c.unpopulated();
+            }
+
+            @Override
+            public List<VcpuState> vcpus() {
+                return c.vcpus();
+            }
+
+            @Override
+            public void forEachPage(PageWriter write) {
+                CheckpointStore.this.forEachPage(write);
+            }
+        };
+    }
+
     /** Where a restored page goes. */
     interface PageWriter {
         void write(long gfn, ByteBuffer page);

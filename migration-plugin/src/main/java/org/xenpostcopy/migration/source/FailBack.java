@@ -9,10 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.xen.DomainId;
-import org.xenpostcopy.xen.Gfn;
-import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestProbe;
-import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenHost;
 
 /**
@@ -36,6 +33,7 @@ final class FailBack {
     private final SourceSession session;
     private final Checkpointing checkpointing;
     private final boolean verify;
+    private final Steps steps;
 
     /**
      * What the fail-back did.
@@ -69,7 +67,35 @@ final class FailBack {
         }
     }
 
+    /**
+     * What a fail-back tells the session journal as it goes, so that a daemon that dies in the middle of one is
+     * finished by the next ({@link FailBackJournal}).
+     */
+    interface Steps {
+        Steps NONE = new Steps() {
+            @Override
+            public void restoring(Optional<CheckpointStore.Committed> checkpoint, CheckpointStore store) {
+            }
+
+            @Override
+            public void restored() {
+            }
+        };
+
+        /** The lease has run out and the copy is about to be restored from {@code checkpoint} (none: the switch). */
+        void restoring(Optional<CheckpointStore.Committed> checkpoint, CheckpointStore store);
+
+        /** The copy is whole again; the guest is about to resume (and may run from then on). */
+        void restored();
+    }
+
     FailBack(XenHost host, DomainId domain, SourceSession session, Checkpointing checkpointing, boolean verify) {
+        this(host, domain, session, checkpointing, verify, Steps.NONE);
+    }
+
+    FailBack(XenHost host, DomainId domain, SourceSession session, Checkpointing checkpointing, boolean verify,
+             Steps steps) {
+        this.steps = steps;
         this.host = host;
         this.domain = domain;
         this.session = session;
@@ -86,53 +112,28 @@ final class FailBack {
             LockSupport.parkNanos(left);      // waiting out a lease is the point, not a condition to poll
         }
         Optional<CheckpointStore.Committed> cp = session.checkpoints.freeze();
-        long[] restored = {0};
+        // Before the copy is touched: a daemon that dies from here on leaves a copy its successor must make whole
+        // again from the same checkpoint, never serve.
+        steps.restoring(cp, session.checkpoints);
+        long restored;
         try {
-            cp.ifPresent(c -> {
-                restoreHoles(c.unpopulated());
-                session.checkpoints.forEachPage((gfn, page) -> {
-                    host.memory().write(domain, Gfn.of(gfn), page);
-                    restored[0]++;
-                });
-                for (VcpuState v : c.vcpus()) {
-                    host.domains().setVcpuState(domain, v);
-                }
-            });
+            restored = cp.map(c -> new CheckpointRestore(host, domain).apply(session.checkpoints.restorable(c)))
+                    .orElse(0L);
         } catch (RuntimeException e) {
             throw new MigrationException("restoring " + domain + " from checkpoint " + cp.map(c -> c.seq()).orElse(0L)
                     + " failed (" + e.getMessage() + "); it stays paused here, and the destination's copy, if it"
                     + " lives, is held paused by its lease", e);
         }
+        steps.restored();
         host.domains().resumeAfterFailedMigration(domain);
         long resumedAt = System.nanoTime();
         session.grants.takenBack("the guest runs on the source again, "
                 + cp.map(c -> "from checkpoint " + c.seq()).orElse("as it was at the switch"));
         Optional<GuestProbe.Verification> v = verify ? host.guestProbe().map(p -> p.verify(domain)) : Optional.empty();
         Result r = new Result((resumedAt - lastGrant) / 1e6, cp.map(CheckpointStore.Committed::seq).orElse(0L),
-                cp.map(c -> (resumedAt - c.committedAt()) / 1e6).orElse(0.0), restored[0],
+                cp.map(c -> (resumedAt - c.committedAt()) / 1e6).orElse(0.0), restored,
                 cp.map(CheckpointStore.Committed::guestOps).orElse(-1L), v, session.destinationGuestOps);
         LOG.log(Level.WARNING, "outgoing {0}: the guest runs here again, {1}", domain, r.summary());
         return r;
-    }
-
-    /** Makes the paused copy's holes those of the checkpoint: the guest's balloon moved at the destination. */
-    private void restoreHoles(GfnBitmap unpopulatedThere) {
-        GfnBitmap populatedHere = host.domains().populated(domain);
-        GfnBitmap release = populatedHere.copy();
-        GfnBitmap stillPopulatedThere = GfnBitmap.full(unpopulatedThere.size());
-        stillPopulatedThere.andNot(unpopulatedThere);
-        release.andNot(stillPopulatedThere);
-        GfnBitmap populate = stillPopulatedThere;
-        populate.andNot(populatedHere);
-        for (Gfn g : host.domains().toolstackPages(domain)) {
-            release.clear(g.value());
-            populate.clear(g.value());
-        }
-        if (!release.isEmpty()) {
-            host.domains().decreaseReservation(domain, release);
-        }
-        if (!populate.isEmpty()) {
-            host.domains().populate(domain, populate);
-        }
     }
 }

@@ -65,6 +65,12 @@ public final class OutgoingMigration {
     /** Set at the switch: brings the session back after a cut. */
     private volatile Reconnector reconnector;
     private final SessionJournal journal;
+    /** Set at the switch: the session the page server and the push share. */
+    private volatile SourceSession session;
+    /** Set when the migration failed after the handover: the copy kept paused here, for an ordered fail-back. */
+    private volatile OrderedFailBack.HeldCopy held;
+    /** A fail-back's restore failed: its journal entry is kept for the next daemon to finish it. */
+    private volatile boolean restoreUnfinished;
 
     public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
                              DomainId domain, InetSocketAddress destination, MigrationOptions options,
@@ -100,6 +106,38 @@ public final class OutgoingMigration {
     /** Whether the guest was handed over (it ran on the destination), whatever happened after. */
     public boolean handedOver() {
         return handedOver;
+    }
+
+    /** The copy this migration left paused here after its guest was handed over and the migration failed. */
+    Optional<OrderedFailBack.HeldCopy> heldCopy() {
+        return Optional.ofNullable(held);
+    }
+
+    /**
+     * An administrator gives the destination up while this migration reconnects to it ({@code xlpc migrate
+     * --fail-back}): the guest comes back here from the last checkpoint once the lease has run out, on the
+     * migration's own thread. Refused unless the link is cut, a checkpoint is committed and the destination does not
+     * say the guest runs there.
+     */
+    String failBackNow() {
+        SourcePhase p = phase.phase();
+        Reconnector r = reconnector;
+        SourceSession s = session;
+        if (p == SourcePhase.FAILING_BACK) {
+            throw new MigrationException(domain + " is failing back already");
+        }
+        if (r == null || s == null || p != SourcePhase.PAUSED && p != SourcePhase.RECOVERING) {
+            throw new MigrationException("refused: the migration of " + domain + " is " + p.name().toLowerCase(
+                    java.util.Locale.ROOT) + (handedOver ? ", its link to the destination up: the guest runs there"
+                    : ": the guest has not been handed over and runs here") + "; a fail-back would make two guests");
+        }
+        OrderedFailBack.refuseUnlessWhole(s, domain);
+        new OrderedFailBack(host, pageServer, peers, journal).refuseIfRunningThere(destination, s.id,
+                options.stallMs());
+        r.failBackNow("an administrator ordered a fail-back");
+        return "fail-back of " + domain + " ordered: it runs here again from checkpoint "
+                + s.checkpoints.latest().map(CheckpointStore.Committed::seq).orElse(0L) + " or newer once the"
+                + " destination's lease (" + options.checkpointing().leaseMs() + " ms) has run out";
     }
 
     /**
@@ -198,6 +236,7 @@ public final class OutgoingMigration {
                 }
                 handedOver = true;
                 SourceSession s = session[0];
+                this.session = s;
                 s.grants.handedOver();
                 PostCopyDriver driver = new PostCopyDriver(s, phase, reconnector = new Reconnector(peers, destination,
                         self, s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs(), false,
@@ -213,13 +252,17 @@ public final class OutgoingMigration {
                     handedOver = false;
                     throw takeBack(sessionId, e);
                 } catch (Reconnector.FailBackDue e) {
-                    throw failBack(sessionId, s, e);
+                    throw failBack(sessionId, s, e, journaled.handedOverNow());
                 } catch (MigrationException e) {
                     // The guest has run on the destination since the switch: this copy is out of date, and resuming
-                    // it would roll the guest back under its peers. It is kept paused, with every page not yet sent.
-                    throw new MigrationException(e.getMessage() + "; " + domain + " stays paused here ("
-                            + s.pagesSent() + " pages had been sent after the switch): the guest ran on the"
-                            + " destination, so this copy is out of date and is not resumed", e);
+                    // it would roll the guest back under its peers. It is kept paused, with every page not yet sent
+                    // and the checkpoints: an administrator may order a fail-back (xlpc migrate --fail-back).
+                    String why = e.getMessage() + "; " + domain + " stays paused here (" + s.pagesSent()
+                            + " pages had been sent after the switch): the guest ran on the destination, so this copy"
+                            + " is out of date and is not resumed";
+                    held = new OrderedFailBack.HeldCopy(sessionId, domain, s, journaled.handedOverNow(), destination,
+                            checkpointing, options.verify(), options.stallMs(), why);
+                    throw new MigrationException(why, e);
                 }
                 long completedAt = System.nanoTime();
                 long pagesSent = sender.pagesSent() + s.pagesSent();
@@ -232,7 +275,9 @@ public final class OutgoingMigration {
                 if (session[0] != null) {
                     pageServer.unregister(session[0]);
                 }
-                journal.remove(sessionId);
+                if (!restoreUnfinished) {
+                    journal.remove(sessionId);
+                }
             }
         } catch (RuntimeException e) {
             if (dsbStartedHere && dsb.get().isManaging(domain)) {
@@ -264,11 +309,23 @@ public final class OutgoingMigration {
      * The destination died or was cut off past its lease: the guest resumes here from the last checkpoint, and the
      * destination, if it can hear, destroys its copy. Returns the exception to throw (the migration failed).
      */
-    private MigrationException failBack(String sessionId, SourceSession s, Reconnector.FailBackDue why) {
+    private MigrationException failBack(String sessionId, SourceSession s, Reconnector.FailBackDue why,
+                                        SessionJournal.Entry journaled) {
         phase.advanceTo(SourcePhase.FAILING_BACK);
         progress.update("failing back", s.pagesSent(), s.sent.toSend(), s.demandRequests.get());
-        FailBack.Result r = new FailBack(host, domain, s, options.checkpointing(), options.verify())
-                .run();
+        FailBack.Result r;
+        try {
+            r = new FailBack(host, domain, s, options.checkpointing(), options.verify(),
+                    new FailBackJournal(journal, journaled)).run();
+        } catch (MigrationException e) {
+            // The copy may be half restored: its journal entry (FAILING_BACK, with the checkpoint) stays, so the
+            // next daemon restores it again rather than leave it so; and an administrator may order the fail-back
+            // again meanwhile (the restore gives the same guest however often it runs).
+            restoreUnfinished = true;
+            held = new OrderedFailBack.HeldCopy(sessionId, domain, s, journaled, destination, options.checkpointing(),
+                    options.verify(), options.stallMs(), e.getMessage());
+            throw e;
+        }
         handedOver = false;
         try (DestinationPeer again = peers.destination(destination, sessionId, Math.min(options.timeoutMs(),
                 options.stallMs()), options.stallMs(), wire)) {

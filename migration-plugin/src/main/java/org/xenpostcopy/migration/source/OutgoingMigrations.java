@@ -32,6 +32,8 @@ public final class OutgoingMigrations {
     private final Map<DomainId, OutgoingMigration> running = new ConcurrentHashMap<>();
     /** Domains whose guest went to another host while this copy stayed (paused) here after a failure. */
     private final Set<DomainId> handedOver = ConcurrentHashMap.newKeySet();
+    /** Of those, the copies an administrator may bring back from their last checkpoint ({@link #failBack}). */
+    private final Map<DomainId, OrderedFailBack.HeldCopy> held = new ConcurrentHashMap<>();
 
     /**
      * @param self where destinations reach this host's page server (known once the server listens)
@@ -69,12 +71,67 @@ public final class OutgoingMigrations {
             } catch (RuntimeException e) {
                 if (m.handedOver()) {
                     handedOver.add(domain);
+                    m.heldCopy().ifPresent(h -> held.put(domain, h));
                 }
                 throw e;
             }
         } finally {
             running.remove(domain);
             inFlight.remove(domain);
+        }
+    }
+
+    /**
+     * Brings the guest of {@code domain} back here from its last reverse checkpoint, on an administrator's order
+     * ({@code xlpc migrate --fail-back}): for a migration reconnecting to a destination that does not come back, or
+     * one that failed with the copy kept paused here (the guest died or is unreachable there). Returns one sentence
+     * saying what was done.
+     *
+     * @throws MigrationException saying why it is not safe, and what to do instead
+     */
+    public String failBack(DomainId domain) {
+        OutgoingMigration m = running.get(domain);
+        if (m != null) {
+            return m.failBackNow();
+        }
+        OrderedFailBack.HeldCopy h = held.get(domain);
+        if (h == null || !exists(domain)) {
+            held.remove(domain);
+            throw new MigrationException("refused: no migration of " + domain + " left a copy paused here to bring"
+                    + " back" + (handedOver.contains(domain) ? " (the copy here was kept without what a fail-back"
+                    + " needs)" : ""));
+        }
+        if (!inFlight.add(domain)) {
+            throw new MigrationException(domain + " is being migrated or failed back already");
+        }
+        try {
+            String done = new OrderedFailBack(host, pageServer, peers, journal).run(h);
+            held.remove(domain);
+            handedOver.remove(domain);
+            return done;
+        } finally {
+            inFlight.remove(domain);
+        }
+    }
+
+    /**
+     * Whether a failed migration left a copy of {@code domain} paused here that a fail-back could bring back (with a
+     * committed checkpoint: without one {@link #failBack} refuses).
+     */
+    public boolean holdsCopy(DomainId domain) {
+        if (held.containsKey(domain) && !exists(domain)) {
+            held.remove(domain);
+        }
+        OrderedFailBack.HeldCopy h = held.get(domain);
+        return h != null && h.session().checkpoints != null && h.session().checkpoints.latest().isPresent();
+    }
+
+    private boolean exists(DomainId domain) {
+        try {
+            host.domains().info(domain);
+            return true;
+        } catch (RuntimeException gone) {
+            return false;
         }
     }
 
@@ -90,6 +147,7 @@ public final class OutgoingMigrations {
             host.domains().info(domain);
         } catch (RuntimeException gone) {
             handedOver.remove(domain);
+            held.remove(domain);
             return;
         }
         throw new MigrationException(domain + " was handed over to another host by an earlier migration; this"
@@ -109,7 +167,12 @@ public final class OutgoingMigrations {
             }
             Thread t = new Thread(() -> {
                 try {
-                    if (new ResumedMigration(host, pageServer, peers, journal, e, self.get()).run()) {
+                    if (e.stage() != SessionJournal.Stage.MIGRATING) {
+                        // The daemon died in a fail-back: the copy is restored (again) and resumed, never served.
+                        if (!new InterruptedFailBack(host, pageServer, peers, journal, e).run()) {
+                            handedOver.add(d);  // not finished: the copy here stays paused and is not migrated
+                        }
+                    } else if (new ResumedMigration(host, pageServer, peers, journal, e, self.get()).run()) {
                         handedOver.add(d);     // a copy left here after that is out of date
                     }
                 } finally {

@@ -3,10 +3,7 @@ package org.xenpostcopy.migration.source;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
-import com.google.common.cache.Cache;
-import com.google.common.cache.CacheBuilder;
 import org.xenpostcopy.migration.peer.Checkpoint;
 import org.xenpostcopy.migration.peer.Fetched;
 import org.xenpostcopy.migration.peer.PageBatch;
@@ -23,18 +20,25 @@ import org.xenpostcopy.xen.XenException;
  *
  * <p>With checkpointing, every answer carries the lease: whether the guest may run on at the destination. Once
  * the guest has been taken back here, every call of its session is answered {@link RemoteError#TAKEN_BACK} — for
- * a while after the session itself has gone, so a destination that comes back late still hears it.
+ * a while after the session itself has gone ({@link SettledSessions}, on disk with a journal, so across a restart
+ * of this daemon too), so a destination that comes back late still hears it.
  */
 public final class PageServer {
     private static final Logger LOG = System.getLogger(PageServer.class.getName());
-    private static final Duration TAKEN_BACK_KEPT = Duration.ofMinutes(10);
 
     private final ConcurrentHashMap<String, SourceSession> sessions = new ConcurrentHashMap<>();
-    private final Cache<String, String> takenBack = CacheBuilder.newBuilder().expireAfterWrite(TAKEN_BACK_KEPT)
-            .maximumSize(10_000).build();
-    /** Sessions whose copy here was destroyed after completion: their destination's pings hear it. */
-    private final Cache<String, Boolean> released = CacheBuilder.newBuilder().expireAfterWrite(TAKEN_BACK_KEPT)
-            .maximumSize(10_000).build();
+    /** Sessions over with the guest taken back or released, for destinations that call late. */
+    private final SettledSessions settled;
+
+    /** Remembers taken-back and released sessions in memory only. */
+    public PageServer() {
+        this(SessionJournal.none());
+    }
+
+    /** Remembers taken-back and released sessions in {@code journal} too, and answers for those it holds already. */
+    public PageServer(SessionJournal journal) {
+        this.settled = new SettledSessions(journal);
+    }
 
     void register(SourceSession s) {
         sessions.put(s.id, s);
@@ -43,12 +47,20 @@ public final class PageServer {
     void unregister(SourceSession s) {
         String why = s.grants.takenBack();
         if (why != null) {
-            takenBack.put(s.id, why);
+            settled.takenBack(s.id, why);
         }
-        if (s.grants.isReleased()) {
-            released.put(s.id, true);
+        if (s.grants.isReleased() && !settled.isReleased(s.id)) {
+            settled.released(s.id);
         }
         sessions.remove(s.id, s);
+    }
+
+    /**
+     * The guest of {@code sessionId} runs here again (a fail-back a restarted daemon finished): its destination is
+     * told so on its next call, and destroys its copy.
+     */
+    void takenBack(String sessionId, String why) {
+        settled.takenBack(sessionId, why);
     }
 
     /** Whether an outgoing session of this id is served here now. */
@@ -66,8 +78,7 @@ public final class PageServer {
             // The destination's ping on an idle demand channel: it proves the channel, it asks for nothing. Answered
             // even for a session not registered (yet, or any more), but then it grants nothing.
             SourceSession s = sessionId == null ? null : sessions.get(sessionId);
-            boolean wasReleased = s != null ? s.grants.isReleased()
-                    : sessionId != null && released.getIfPresent(sessionId) != null;
+            boolean wasReleased = s != null ? s.grants.isReleased() : settled.isReleased(sessionId);
             boolean granted = wasReleased || (s != null ? grant(s) : refuseIfTakenBack(sessionId));
             return new Fetched(new PageBatch(new long[0], 0, ByteBuffer.allocate(0)), new long[0], 0, granted,
                     wasReleased);
@@ -93,7 +104,7 @@ public final class PageServer {
     }
 
     private boolean refuseIfTakenBack(String sessionId) {
-        String why = sessionId == null ? null : takenBack.getIfPresent(sessionId);
+        String why = settled.whyTakenBack(sessionId).orElse(null);
         if (why != null) {
             throw takenBackError(sessionId, why);
         }
@@ -114,7 +125,7 @@ public final class PageServer {
         if (s != null) {
             s.grants.released();
         }
-        released.put(sessionId, true);
+        settled.released(sessionId);
     }
 
     /** Stages pages of a reverse checkpoint. */

@@ -46,6 +46,8 @@ final class Reconnector {
     /** Set for a session a restarted daemon took over, until its first reconnect has set its books. */
     private boolean firstAfterRestart;
     private boolean retryAsked;
+    /** Why an administrator ordered a fail-back, or null. */
+    private String failBackOrdered;
 
     Reconnector(PeerConnector peers, InetSocketAddress destination, InetSocketAddress self, SourceSession session,
                 PhaseMachine<SourcePhase> phase, MigrationProgress progress, long controlTimeoutMs, int stallMs,
@@ -84,6 +86,17 @@ final class Reconnector {
     static final class FailBackDue extends MigrationException {
         FailBackDue(String why) {
             super(why);
+        }
+    }
+
+    /**
+     * An administrator gives the destination up ({@code xlpc migrate --fail-back}): the next turn of the reconnect
+     * loop fails back instead of trying again. Only with checkpoints (else there is no fail-back).
+     */
+    void failBackNow(String why) {
+        synchronized (retry) {
+            failBackOrdered = why;
+            retry.notifyAll();
         }
     }
 
@@ -131,6 +144,14 @@ final class Reconnector {
                 }
                 peer.recovered();
                 phase.advance(SourcePhase.RECOVERING, SourcePhase.POSTCOPY);
+                synchronized (retry) {
+                    if (failBackOrdered != null) {
+                        // The destination came back first: going on is safer than taking the guest from it.
+                        LOG.log(Level.WARNING, "outgoing {0}: reconnected before the ordered fail-back began; the"
+                                + " migration goes on", session.domain);
+                        failBackOrdered = null;
+                    }
+                }
                 LOG.log(Level.INFO, "outgoing {0}: reconnected after {1} ms ({2} attempts); {3} pages to send again",
                         session.domain, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt), attempt, again);
                 return peer;
@@ -155,6 +176,10 @@ final class Reconnector {
                 last = e.getMessage();
             }
             long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - session.grants.lastGrant());
+            String ordered = failBackOrdered();
+            if (leaseMs > 0 && ordered != null) {
+                throw new FailBackDue(ordered + " (last: " + last + ")");
+            }
             if (leaseMs > 0 && silentMs >= leaseMs) {
                 throw new FailBackDue("no word from the destination for " + silentMs + " ms, past its " + leaseMs
                         + " ms lease (last: " + last + ")");
@@ -174,11 +199,17 @@ final class Reconnector {
         }
     }
 
+    private String failBackOrdered() {
+        synchronized (retry) {
+            return failBackOrdered;
+        }
+    }
+
     private void awaitRetry(long nanos) {
         long until = System.nanoTime() + nanos;
         synchronized (retry) {
             long left;
-            while (!retryAsked && (left = until - System.nanoTime()) > 0) {
+            while (!retryAsked && failBackOrdered == null && (left = until - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(retry, left);
                 } catch (InterruptedException e) {

@@ -24,26 +24,77 @@ import org.xenpostcopy.migration.MigrationException;
  * session, written whole (temporary file, fsync, atomic rename) just before the pause and again once the
  * destination has the guest, and removed when the migration ends either way. No sent bitmap is kept: after a restart the
  * destination's own list of missing pages says what is still owed, so nothing needs writing while pages move.
+ *
+ * <p>A fail-back is journaled too ({@link Stage}), with the checkpoint it restores, so a daemon that dies in the
+ * middle of one is finished by the next; and sessions that ended with the guest taken back or released are kept a
+ * while ({@link Settled}, {@code <session>.settled.json}), so a destination that calls late is answered rightly by a
+ * restarted daemon too.
  */
 public final class SessionJournal {
     private static final Logger LOG = System.getLogger(SessionJournal.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final String SUFFIX = ".session.json";
+    private static final String SETTLED_SUFFIX = ".settled.json";
+    private static final String CHECKPOINT_SUFFIX = ".checkpoint";
+
+    /**
+     * Where a journaled session stands, as far as a restarted daemon must know.
+     *
+     * <ul>
+     * <li>{@code MIGRATING}: the guest was paused here for the switch; a restart finishes the migration.
+     * <li>{@code FAILING_BACK}: the destination was given up on (its lease waited out) and the paused copy is being
+     * restored from checkpoint {@code checkpointSeq} (kept beside the entry, {@link CheckpointFile}); the copy may be
+     * half restored, so a restart never serves it: it restores it again — the guest has not run since the switch,
+     * so writing the same checkpoint twice gives the same guest — and resumes it.
+     * <li>{@code RESTORED}: the restore is whole; the guest is being resumed (it may have run already): a restart
+     * only makes sure it runs, never restores again over a guest that may have run.
+     * </ul>
+     */
+    public enum Stage { MIGRATING, FAILING_BACK, RESTORED }
 
     /**
      * One migration past its pause.
      *
      * @param handedOver   the destination confirmed the resume: the guest runs there (else it may or may not)
      * @param restoreTargetKiB memory/target to give the guest back at completion (0 = leave it)
+     * @param stage        null in entries written before stages existed: {@code MIGRATING}
+     * @param checkpointSeq the checkpoint a fail-back restores (0: none, the copy as it was at the switch)
      */
     public record Entry(String sessionId, int domid, String destinationHost, int destinationPort, long gfnCount,
                         String prepaging, int batchPages, long linkMbps, int linkLatencyMs, int stallMs,
-                        long giveUpMs, long timeoutMs, boolean verify, long restoreTargetKiB, boolean handedOver) {
+                        long giveUpMs, long timeoutMs, boolean verify, long restoreTargetKiB, boolean handedOver,
+                        Stage stage, long checkpointSeq) {
+        public Entry {
+            stage = stage == null ? Stage.MIGRATING : stage;
+        }
+
+        public Entry(String sessionId, int domid, String destinationHost, int destinationPort, long gfnCount,
+                     String prepaging, int batchPages, long linkMbps, int linkLatencyMs, int stallMs,
+                     long giveUpMs, long timeoutMs, boolean verify, long restoreTargetKiB, boolean handedOver) {
+            this(sessionId, domid, destinationHost, destinationPort, gfnCount, prepaging, batchPages, linkMbps,
+                    linkLatencyMs, stallMs, giveUpMs, timeoutMs, verify, restoreTargetKiB, handedOver,
+                    Stage.MIGRATING, 0);
+        }
+
         Entry handedOverNow() {
             return new Entry(sessionId, domid, destinationHost, destinationPort, gfnCount, prepaging, batchPages,
-                    linkMbps, linkLatencyMs, stallMs, giveUpMs, timeoutMs, verify, restoreTargetKiB, true);
+                    linkMbps, linkLatencyMs, stallMs, giveUpMs, timeoutMs, verify, restoreTargetKiB, true, stage,
+                    checkpointSeq);
         }
+
+        Entry at(Stage next, long seq) {
+            return new Entry(sessionId, domid, destinationHost, destinationPort, gfnCount, prepaging, batchPages,
+                    linkMbps, linkLatencyMs, stallMs, giveUpMs, timeoutMs, verify, restoreTargetKiB, handedOver, next,
+                    seq);
+        }
+    }
+
+    /**
+     * An outgoing session that is over but whose destination may still call: the guest was taken back here, or
+     * released after completion. Kept until {@code keepUntilEpochMs} (wall clock: it must outlive the process).
+     */
+    public record Settled(String sessionId, boolean takenBack, String why, long keepUntilEpochMs) {
     }
 
     private final Optional<Path> dir;
@@ -67,48 +118,95 @@ public final class SessionJournal {
         return new SessionJournal(Optional.empty());
     }
 
-    /** Writes {@code e} durably, replacing what the journal held for its session. */
-    void write(Entry e) {
-        if (dir.isEmpty()) {
-            return;
-        }
-        Path target = file(e.sessionId());
+    /** The journal's directory, if it is on disk (the destination's lease journal lives beside it). */
+    public Optional<Path> directory() {
+        return dir;
+    }
+
+    /** Whether this journal is on disk (else nothing survives the daemon). */
+    boolean durable() {
+        return dir.isPresent();
+    }
+
+    /**
+     * Writes {@code e} durably, replacing what the journal held for its session; false if it could not (logged), or
+     * there is no journal.
+     */
+    boolean write(Entry e) {
+        return dir.isPresent() && writeJson(file(e.sessionId(), SUFFIX), e, e.sessionId());
+    }
+
+    private boolean writeJson(Path target, Object value, String sessionId) {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
-            byte[] bytes = JSON.writeValueAsString(e).getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = JSON.writeValueAsString(value).getBytes(StandardCharsets.UTF_8);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(java.nio.ByteBuffer.wrap(bytes));
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return true;
         } catch (IOException ex) {
             // Not fatal to the migration; it only loses the chance to finish after a daemon restart.
-            LOG.log(Level.ERROR, "session {0}: the journal could not be written: {1}", e.sessionId(), ex.getMessage());
+            LOG.log(Level.ERROR, "session {0}: the journal could not be written: {1}", sessionId, ex.getMessage());
+            return false;
         }
     }
 
+    /** Removes the session's entry and the checkpoint kept beside it, if any. */
     void remove(String sessionId) {
         if (dir.isEmpty()) {
             return;
         }
+        delete(file(sessionId, SUFFIX), sessionId);
+        delete(file(sessionId, CHECKPOINT_SUFFIX), sessionId);
+    }
+
+    private static void delete(Path f, String sessionId) {
         try {
-            Files.deleteIfExists(file(sessionId));
+            Files.deleteIfExists(f);
         } catch (IOException ex) {
-            LOG.log(Level.ERROR, "session {0}: the journal entry could not be removed: {1}", sessionId, ex.getMessage());
+            LOG.log(Level.ERROR, "session {0}: the journal file {1} could not be removed: {2}", sessionId,
+                    f.getFileName(), ex.getMessage());
         }
+    }
+
+    /** Where the checkpoint a fail-back restores is kept beside the session's entry; empty without a journal. */
+    Optional<Path> checkpointFile(String sessionId) {
+        return dir.map(d -> file(sessionId, CHECKPOINT_SUFFIX));
+    }
+
+    /** Records a settled session durably (replacing what was there); false if it could not, or no journal. */
+    boolean writeSettled(Settled s) {
+        return dir.isPresent() && writeJson(file(s.sessionId(), SETTLED_SUFFIX), s, s.sessionId());
+    }
+
+    void removeSettled(String sessionId) {
+        if (dir.isPresent()) {
+            delete(file(sessionId, SETTLED_SUFFIX), sessionId);
+        }
+    }
+
+    /** The settled sessions on disk, kept or not any more (the caller prunes); unreadable ones are logged. */
+    List<Settled> settled() {
+        return read(SETTLED_SUFFIX, Settled.class);
     }
 
     /** The sessions a previous daemon left unfinished; an entry that cannot be read is named in the log and kept. */
     public List<Entry> entries() {
-        List<Entry> out = new ArrayList<>();
+        return read(SUFFIX, Entry.class);
+    }
+
+    private <T> List<T> read(String suffix, Class<T> type) {
+        List<T> out = new ArrayList<>();
         if (dir.isEmpty()) {
             return out;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.get(), "*" + SUFFIX)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.get(), "*" + suffix)) {
             for (Path f : files) {
                 try {
-                    out.add(JSON.readValue(Files.readString(f), Entry.class));
+                    out.add(JSON.readValue(Files.readString(f), type));
                 } catch (java.nio.file.NoSuchFileException gone) {
                     // Removed between the listing and the read: that session ended, it is no entry any more.
                 } catch (JsonProcessingException ex) {
@@ -122,10 +220,10 @@ public final class SessionJournal {
         return out;
     }
 
-    private Path file(String sessionId) {
+    private Path file(String sessionId, String suffix) {
         if (!SESSION_ID.matcher(sessionId).matches()) {
             throw new IllegalArgumentException("not a session id: " + sessionId);
         }
-        return dir.orElseThrow().resolve(sessionId + SUFFIX);
+        return dir.orElseThrow().resolve(sessionId + suffix);
     }
 }

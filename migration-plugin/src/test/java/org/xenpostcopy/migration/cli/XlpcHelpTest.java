@@ -101,7 +101,8 @@ class XlpcHelpTest {
     void missingParametersAndUnknownCommandsNameAHelpThatWorks() {
         Run missing = xlpc("migrate");
         assertEquals(2, missing.exit());
-        assertEquals("xlpc: migrate needs DOMAIN and HOST[:PORT] (or --status ID / --resume ID)", missing.errLines()[0]);
+        assertEquals("xlpc: migrate needs DOMAIN and HOST[:PORT] (or --status ID / --resume ID / --fail-back ID)",
+                missing.errLines()[0]);
         assertEquals("try: xlpc migrate --help", assertUsefulSuggestion(missing, new String[] {"migrate"}));
 
         Run typo = xlpc("mirgate", "vm", "host");

@@ -23,6 +23,7 @@ import org.xenpostcopy.migration.peer.Prepare;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainControl;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestMemory;
 import org.xenpostcopy.xen.XenHost;
@@ -47,6 +48,7 @@ class IncomingMigrationsTest {
         when(host.guestProbe()).thenReturn(Optional.empty());
         when(domains.create(any(), any(Boolean.class))).thenReturn(DOM);
         when(memory.gfnCount(DOM)).thenReturn(PAGES);
+        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", PAGES, PAGES, 0, 1, DomainInfo.State.PAUSED));
         incoming = new IncomingMigrations(host, mock(PeerConnector.class), idleLimit);
     }
 
@@ -70,6 +72,16 @@ class IncomingMigrationsTest {
         incoming.abort("s1", "test");
         incoming.prepare("s3", precopy(config));
         assertEquals(java.util.Set.of("s3"), incoming.activeSessions());
+    }
+
+    @Test
+    void aSessionWhoseDomainWasDestroyedHereFreesTheNameForTheNextMigration() {
+        incoming.prepare("s1", precopy(config));
+        // An administrator destroyed the domain behind the session's back (xl destroy): nothing holds the name now.
+        when(domains.info(DOM)).thenThrow(new org.xenpostcopy.xen.XenException("xc_domain_getinfo",
+                org.xenpostcopy.xen.Errno.ESRCH, "test"));
+        incoming.prepare("s2", precopy(config));
+        assertEquals(java.util.Set.of("s2"), incoming.activeSessions());
     }
 
     @Test

@@ -56,4 +56,40 @@ class SessionJournalTest {
         none.write(entry("a1"));
         assertEquals(List.of(), none.entries());
     }
+
+    @Test
+    void aFailBacksStageAndCheckpointAreReadBackAndAnOlderEntryReadsAsMigrating() throws Exception {
+        SessionJournal j = SessionJournal.in(dir);
+        j.write(entry("f1").handedOverNow().at(SessionJournal.Stage.FAILING_BACK, 7));
+        SessionJournal.Entry back = SessionJournal.in(dir).entries().get(0);
+        assertEquals(SessionJournal.Stage.FAILING_BACK, back.stage());
+        assertEquals(7, back.checkpointSeq());
+        assertTrue(back.handedOver());
+
+        // An entry written before stages existed has neither field.
+        Files.writeString(dir.resolve("f1.session.json"), "{\"sessionId\":\"f1\",\"domid\":3,\"destinationHost\":"
+                + "\"dest\",\"destinationPort\":7410,\"gfnCount\":16,\"prepaging\":\"push\",\"batchPages\":64,"
+                + "\"linkMbps\":0,\"linkLatencyMs\":0,\"stallMs\":5000,\"giveUpMs\":1,\"timeoutMs\":1,"
+                + "\"verify\":true,\"restoreTargetKiB\":0,\"handedOver\":true}");
+        assertEquals(SessionJournal.Stage.MIGRATING, SessionJournal.in(dir).entries().get(0).stage());
+    }
+
+    @Test
+    void settledSessionsOutliveTheDaemonUntilTheirTimeIsUpAndAreNoEntries() {
+        long[] now = {1_000_000};
+        SettledSessions first = new SettledSessions(SessionJournal.in(dir), () -> now[0]);
+        first.takenBack("t1", "restored from checkpoint 3");
+        first.released("r1");
+        assertEquals(List.of(), SessionJournal.in(dir).entries(), "settled sessions are not sessions to finish");
+
+        SettledSessions restarted = new SettledSessions(SessionJournal.in(dir), () -> now[0]);
+        assertEquals(java.util.Optional.of("restored from checkpoint 3"), restarted.whyTakenBack("t1"));
+        assertTrue(restarted.isReleased("r1"));
+        assertEquals(java.util.Optional.empty(), restarted.whyTakenBack("r1"));
+
+        now[0] += SettledSessions.KEPT.toMillis();
+        SettledSessions later = new SettledSessions(SessionJournal.in(dir), () -> now[0]);
+        assertEquals(java.util.Optional.empty(), later.whyTakenBack("t1"));
+        assertEquals(List.of(), SessionJournal.in(dir).settled(), "forgotten on disk too");
+    }
 }

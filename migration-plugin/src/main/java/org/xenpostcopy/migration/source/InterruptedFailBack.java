@@ -1,0 +1,102 @@
+package org.xenpostcopy.migration.source;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import org.xenpostcopy.migration.MigrationException;
+import org.xenpostcopy.migration.peer.DestinationPeer;
+import org.xenpostcopy.migration.peer.PeerConnector;
+import org.xenpostcopy.migration.peer.WireBytes;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.GuestProbe;
+import org.xenpostcopy.xen.XenHost;
+
+/**
+ * Finishes, in a restarted daemon, a fail-back its predecessor died in (a journal entry in stage
+ * {@code FAILING_BACK} or {@code RESTORED}). The lease was waited out before the entry was written, and nothing here
+ * grants it again, so the destination's copy stays held. {@code FAILING_BACK}: the copy may be half restored and the
+ * guest has not run since the switch, so the checkpoint kept beside the entry is restored again, whole, and the guest
+ * resumed. {@code RESTORED}: the restore was whole and the guest may have run already — it is only resumed if it
+ * is still paused, never restored again. Then the session is remembered as taken back (the destination destroys its
+ * copy when it hears it) and the entry goes.
+ */
+final class InterruptedFailBack {
+    private static final Logger LOG = System.getLogger(InterruptedFailBack.class.getName());
+
+    private final XenHost host;
+    private final PageServer pageServer;
+    private final PeerConnector peers;
+    private final SessionJournal journal;
+    private final SessionJournal.Entry entry;
+    private final DomainId domain;
+
+    InterruptedFailBack(XenHost host, PageServer pageServer, PeerConnector peers, SessionJournal journal,
+                        SessionJournal.Entry entry) {
+        this.host = host;
+        this.pageServer = pageServer;
+        this.peers = peers;
+        this.journal = journal;
+        this.entry = entry;
+        this.domain = DomainId.of(entry.domid());
+    }
+
+    /** Runs to the end; never throws (nobody waits for it). Returns whether the guest runs here now. */
+    boolean run() {
+        long t0 = System.nanoTime();
+        try {
+            DomainInfo info = host.domains().info(domain);
+            boolean paused = info.state() == DomainInfo.State.PAUSED;
+            if (entry.stage() == SessionJournal.Stage.FAILING_BACK) {
+                if (!paused) {
+                    // The restore never ended, so no fail-back resumed it: someone else did. Not touched.
+                    throw new MigrationException(domain + " is " + info.state().name().toLowerCase(Locale.ROOT)
+                            + ", yet its restore from checkpoint " + entry.checkpointSeq() + " never ended: left alone");
+                }
+                long pages = entry.checkpointSeq() == 0 ? 0 : new CheckpointRestore(host, domain).apply(
+                        CheckpointFile.read(journal.checkpointFile(entry.sessionId()).orElseThrow(),
+                                entry.checkpointSeq()));
+                journal.write(entry.at(SessionJournal.Stage.RESTORED, entry.checkpointSeq()));
+                LOG.log(Level.INFO, "session {0}: {1} restored again from checkpoint {2} ({3} pages)",
+                        entry.sessionId(), domain, entry.checkpointSeq(), pages);
+            }
+            if (host.domains().info(domain).state() == DomainInfo.State.PAUSED) {
+                host.domains().resumeAfterFailedMigration(domain);
+            }
+            String why = "the guest runs on the source again, " + (entry.checkpointSeq() == 0
+                    ? "as it was at the switch" : "from checkpoint " + entry.checkpointSeq())
+                    + " (a fail-back its daemon finished after a restart)";
+            pageServer.takenBack(entry.sessionId(), why);
+            journal.remove(entry.sessionId());
+            String checked = entry.verify() ? host.guestProbe().map(p -> verification(p.verify(domain))).orElse("")
+                    : "";
+            LOG.log(Level.WARNING, "session {0}: the fail-back of {1} was finished after the daemon restarted, in {2}"
+                    + " ms; the guest runs here again{3}", entry.sessionId(), domain,
+                    String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e6), checked);
+            tellDestination(why);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "session {0}: the fail-back of {1} could not be finished after the daemon restarted:"
+                    + " {2}; the journal entry is kept", entry.sessionId(), domain, e.getMessage());
+            return false;
+        }
+    }
+
+    private static String verification(GuestProbe.Verification v) {
+        return v.clean() ? "; memory checked clean (" + v.pagesChecked() + " pages)"
+                : "; memory check FAILED: " + String.join("; ", v.problems().subList(0, Math.min(3, v.problems().size())));
+    }
+
+    /** Best effort: a destination that does not hear it now hears it on its next call to the page server. */
+    private void tellDestination(String why) {
+        InetSocketAddress destination = new InetSocketAddress(entry.destinationHost(), entry.destinationPort());
+        try (DestinationPeer peer = peers.destination(destination, entry.sessionId(), Math.min(entry.timeoutMs(),
+                entry.stallMs()), entry.stallMs(), WireBytes.uncounted())) {
+            peer.takenBack(why);
+        } catch (MigrationException e) {
+            LOG.log(Level.INFO, "session {0}: the destination did not hear the take-back ({1})", entry.sessionId(),
+                    e.getMessage());
+        }
+    }
+}
