@@ -26,6 +26,8 @@ public interface LibXenCtrl extends Library {
 
     int xc_domain_pause(Handles.XcInterface xch, int domid);
 
+    int xc_physinfo(Handles.XcInterface xch, XcPhysinfo info);
+
     int xc_domain_unpause(Handles.XcInterface xch, int domid);
 
     int xc_domain_destroy(Handles.XcInterface xch, int domid);

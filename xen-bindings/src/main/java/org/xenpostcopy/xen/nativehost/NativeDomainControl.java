@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.ObjIntConsumer;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainControl;
@@ -94,6 +95,18 @@ final class NativeDomainControl implements DomainControl {
             unpause(id);
         }
         return id;
+    }
+
+    /**
+     * What Xen has free and not claimed ({@code xc_physinfo}: {@code free_pages - outstanding_pages}), as
+     * {@code xl info} shows free_memory. Memory dom0 could balloon out to make room is not counted.
+     */
+    @Override
+    public OptionalLong freeMemoryKiB() {
+        XcPhysinfo p = new XcPhysinfo();
+        XenErrors.check(xc.xc_physinfo(xch, p), "xc_physinfo", "the host");
+        p.read();
+        return OptionalLong.of(Math.max(0, p.free_pages - p.outstanding_pages) * 4);
     }
 
     @Override

@@ -79,6 +79,25 @@ class NativeLibrariesTest {
     }
 
     @Test
+    void physinfoLayoutMatchesTheHeader(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.exists(Path.of("/usr/include/xenctrl.h")), "skipped: xenctrl.h is missing (apt-get install libxen-dev)");
+        String[] fields = {"threads_per_core", "nr_cpus", "cpu_khz", "arch_capabilities", "total_pages", "free_pages",
+            "scrub_pages", "outstanding_pages", "max_mfn", "hw_cap"};
+        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include <xenctrl.h>\nint main(void){\n"
+                + "printf(\"size %zu\\n\", sizeof(xc_physinfo_t));\n");
+        for (String f : fields) {
+            c.append("printf(\"").append(f).append(" %zu\\n\", offsetof(xc_physinfo_t, ").append(f).append("));\n");
+        }
+        c.append("return 0;}\n");
+        Map<String, Integer> measured = compileAndRun(dir, c.toString());
+        XcPhysinfo p = new XcPhysinfo();
+        assertEquals(measured.get("size").intValue(), p.size(), "sizeof(xc_physinfo_t)");
+        for (String f : fields) {
+            assertEquals(measured.get(f).intValue(), p.offsetOf(f), "offsetof " + f);
+        }
+    }
+
+    @Test
     void hypercallBufferLayoutMatchesTheHeader(@TempDir Path dir) throws Exception {
         assumeTrue(Files.exists(Path.of("/usr/include/xenctrl.h")), "skipped: xenctrl.h is missing (apt-get install libxen-dev)");
         String[] fields = {"hbuf", "param_shadow", "dir", "ubuf", "sz"};

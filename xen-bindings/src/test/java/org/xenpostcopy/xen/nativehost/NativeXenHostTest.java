@@ -201,6 +201,22 @@ class NativeXenHostTest {
     }
 
     @Test
+    void freeMemoryIsWhatXenHasFreeAndUnclaimed() {
+        when(xc.xc_physinfo(eq(xch), any())).thenAnswer(inv -> {
+            XcPhysinfo p = inv.getArgument(1);
+            p.total_pages = 1 << 20;
+            p.free_pages = 300_000;
+            p.outstanding_pages = 44_000;   // claimed by a domain being built
+            p.write();
+            return 0;
+        });
+        assertEquals(java.util.OptionalLong.of(256_000L * 4), host.domains().freeMemoryKiB());
+        when(xc.xc_physinfo(eq(xch), any())).thenReturn(-1);
+        XenException e = assertThrows(XenException.class, () -> host.domains().freeMemoryKiB());
+        assertTrue(e.getMessage().startsWith("xc_physinfo"), e.getMessage());
+    }
+
+    @Test
     void aNameTakenHereIsRefusedBeforeXlRuns() {
         when(xc.xc_domain_getinfolist(eq(xch), eq(0), anyInt(), any())).thenAnswer(inv -> {
             XcDomainInfo info = inv.getArgument(3);
