@@ -102,7 +102,9 @@ class GuestLostOnDestinationTest {
             ControlException live = assertThrows(ControlException.class, () -> daemon.failBackMigration(id));
             assertEquals(RemoteError.WRONG_STATE, live.error());
             assertTrue(live.getMessage().contains("the guest runs there"), live.getMessage());
-            assertEquals(DomainInfo.State.RUNNING, hosts.destinationHost.domains().info(there).state());
+            // Running there: its checkpoints pause it for a few ms every 200 ms, so one look may catch a pause.
+            Await.until(() -> hosts.destinationHost.domains().info(there).state() == DomainInfo.State.RUNNING,
+                    Duration.ofSeconds(30), () -> "the guest running at the destination");
 
             hosts.destinationHost.domains().destroy(there);
             MigrationStatus failed;
