@@ -75,9 +75,10 @@ final class DaemonCommand implements Callable<Integer> {
     Path xlConfigDir;
 
     @Option(names = "--xl-allow", paramLabel = "WHAT", split = ",", description = "Native hosts: what a config that"
-            + " comes with a migration may use that reaches into dom0: bootloader, script (a device's hotplug script),"
-            + " disk, pci, usbdev, usbctrl, vtpm, p9, channel, dtdev, iomem, ioports, irqs, vdispl, vsnd, rdm,"
-            + " device_model_override, or all (default: none; such a config is refused).")
+            + " comes with a migration may use beyond the guest's own shape (name, type, memory, vcpus, on_*, extra,"
+            + " vif without a script and the like): setting names such as kernel, ramdisk, disk, bootloader, pci;"
+            + " script (a vif's own hotplug script); escapes (backslashes in values); or all (default: none; such a"
+            + " config is refused).")
     Set<String> xlAllow = Set.of();
 
     @Option(names = "--xenstore-socket", paramLabel = "PATH", description = "Also serve the emulated host's xenstore on "

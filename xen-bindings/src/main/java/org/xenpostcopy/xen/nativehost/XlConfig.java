@@ -13,12 +13,17 @@ import java.util.TreeSet;
  * its name, its memory, and what in it would make dom0 run a program or hand the guest a dom0 resource.
  */
 public final class XlConfig {
-    /** Settings whose value runs a program in dom0 when xl builds the domain. */
-    private static final Set<String> RUNS_PROGRAMS = Set.of("bootloader", "device_model_override",
-            "device_model_stubdomain_override");
-    /** Settings that give the guest dom0's storage, devices or hardware. */
-    private static final Set<String> DOM0_RESOURCES = Set.of("disk", "pci", "usbdev", "usbctrl", "vtpm", "p9",
-            "channel", "dtdev", "iomem", "ioports", "irqs", "vdispl", "vsnd", "rdm");
+    /**
+     * Settings a configuration from elsewhere may carry: the guest's own shape and behaviour, nothing that names a
+     * file, a device or a program of this host. Anything else reaches into dom0 as far as we can tell: a bootloader,
+     * a device model and its arguments, a kernel or firmware path (read from dom0 into the guest), disks, PCI, USB,
+     * serial lines... A list is kept rather than a list of the dangerous ones, so a setting we do not know is refused.
+     */
+    private static final Set<String> GUEST_ONLY = Set.of("name", "type", "builder", "memory", "maxmem", "vcpus",
+            "maxvcpus", "cpus", "cpus_soft", "cpu_weight", "cap", "on_poweroff", "on_reboot", "on_crash",
+            "on_watchdog", "on_soft_reset", "uuid", "extra", "cmdline", "root", "tsc_mode", "localtime",
+            "rtc_timeoffset", "viridian", "hap", "nestedhvm", "apic", "acpi", "pae", "hpet", "timer_mode",
+            "max_grant_frames", "max_maptrack_frames", "boot", "vif");
 
     private final Map<String, String> settings;
 
@@ -36,7 +41,9 @@ public final class XlConfig {
             char c = text.charAt(i);
             if (quote != 0) {
                 statement.append(c);
-                if (c == quote) {
+                if (c == '\\' && i + 1 < text.length()) {
+                    statement.append(text.charAt(++i));   // xl's escapes: an escaped quote does not end the string
+                } else if (c == quote) {
                     quote = 0;
                 }
                 continue;
@@ -70,7 +77,14 @@ public final class XlConfig {
         if (eq <= 0) {
             return;   // blank, or nothing xl would take as a setting
         }
-        out.put(statement.substring(0, eq).trim(), statement.substring(eq + 1).trim());
+        String key = statement.substring(0, eq).trim();
+        String value = statement.substring(eq + 1).trim();
+        if (key.endsWith("+")) {
+            key = key.substring(0, key.length() - 1).trim();   // xl's "disk += [...]" appends to disk
+            out.merge(key, value, (was, more) -> was + " " + more);
+        } else {
+            out.put(key, value);
+        }
     }
 
     /** The raw value of {@code key} (quotes and brackets kept), if set. */
@@ -99,25 +113,31 @@ public final class XlConfig {
             return OptionalLong.empty();
         }
         try {
-            return OptionalLong.of(Long.parseLong(unquote(v)));
+            return OptionalLong.of(Long.decode(unquote(v)));   // as xl's strtol(.., 0): 0x80, 0200, 128
         } catch (NumberFormatException e) {
             return OptionalLong.empty();
         }
     }
 
     /**
-     * What in this configuration reaches into dom0, by the name an administrator allows it under: a setting of
-     * {@link #RUNS_PROGRAMS} or {@link #DOM0_RESOURCES} by its key, and {@code script} for any device entry that
-     * names a hotplug script of its own (xl runs it in dom0). A {@code vif} without one uses the host's own scripts.
+     * What in this configuration reaches into dom0, by the name an administrator allows it under: every setting
+     * not in {@link #GUEST_ONLY} by its key (a {@code +=} append counts as its key), {@code script} for a network
+     * interface that names a hotplug script of its own (xl runs it in dom0; a {@code vif} without one uses the
+     * host's own scripts), and {@code escapes} for any backslash in a value, since xl decodes escapes (such as
+     * {@code \x73cript}) that a text check cannot see through.
      */
     public Set<String> reachesIntoDom0() {
         Set<String> found = new TreeSet<>();
         for (Map.Entry<String, String> s : settings.entrySet()) {
             String key = s.getKey();
-            if (RUNS_PROGRAMS.contains(key) || DOM0_RESOURCES.contains(key)) {
+            if (!GUEST_ONLY.contains(key)) {
                 found.add(key);
             }
-            if (s.getValue().matches("(?s).*[\\[\\s,'\"]script\\s*=.*")) {
+            String value = s.getValue();
+            if (value.indexOf('\\') >= 0) {
+                found.add("escapes");
+            }
+            if (value.toLowerCase(java.util.Locale.ROOT).matches("(?s).*[\\[\\s,'\"]script\\s*=.*")) {
                 found.add("script");
             }
         }

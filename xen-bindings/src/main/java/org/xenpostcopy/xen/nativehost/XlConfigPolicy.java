@@ -10,9 +10,9 @@ import org.xenpostcopy.xen.XenException;
 /**
  * Which xl configuration a destination builds an incoming domain from. Its own, by the domain's name, when it has
  * one: an administrator's file, trusted as {@code xl create} trusts it. Otherwise the configuration that came with
- * the migration, but only if nothing in it reaches into dom0 ({@link XlConfig#reachesIntoDom0}: a bootloader or a
- * hotplug script would run as root here, a disk or a PCI device would hand the guest this host's) beyond what the
- * administrator allows. Either way the configuration must name the domain the migration names, and give it room
+ * the migration, but only if it has nothing beyond the guest's own shape ({@link XlConfig#reachesIntoDom0}: a
+ * bootloader or a hotplug script would run as root here, a kernel path or a disk would hand the guest this host's
+ * files) that the administrator does not allow. Either way the configuration must name the domain the migration names, and give it room
  * for the memory the guest has.
  */
 public final class XlConfigPolicy {
@@ -58,7 +58,7 @@ public final class XlConfigPolicy {
             }
             if (!refused.isEmpty()) {
                 throw new XenException("xl create", Errno.EPERM, whose + " for '" + name + "' uses " + refused
-                        + ", which would run a program in dom0 or give the guest this host's devices; put " + name
+                        + ", which may run a program in dom0 or give the guest this host's files or devices; put " + name
                         + ".cfg in this host's xl config directory, or allow them with --xl-allow "
                         + String.join(",", refused));
             }
@@ -76,7 +76,11 @@ public final class XlConfigPolicy {
         }
         OptionalLong mib = config.maxMemoryMiB();
         long neededMiB = (pages + 255) / 256;
-        if (mib.isPresent() && mib.getAsLong() + LIBXL_SLACK_MIB < neededMiB) {
+        if (mib.isEmpty()) {
+            throw new XenException("xl create", Errno.EINVAL, whose + " has no memory = (or maxmem =) setting we can"
+                    + " read; the guest has " + neededMiB + " MiB");
+        }
+        if (mib.getAsLong() + LIBXL_SLACK_MIB < neededMiB) {
             throw new XenException("xl create", Errno.EINVAL, whose + " gives '" + name + "' " + mib.getAsLong()
                     + " MiB; the guest has " + neededMiB + " MiB");
         }

@@ -15,10 +15,10 @@ class XlConfigPolicyTest {
     private static final long PAGES_128_MIB = 128 * 256 + 256;   // as Xen reports a 128 MiB guest: 1 MiB of slack
 
     private static final String PLAIN = """
-            # the lab's guest
+            # a guest's own shape only
             name = "vm"
             type = "pvh"
-            kernel = "/root/guest/vmlinuz"
+            extra = "console=hvc0"
             memory = 128
             maxmem = 128
             vif = [ 'bridge=xenbr0' ]
@@ -41,9 +41,27 @@ class XlConfigPolicyTest {
     }
 
     @Test
+    void whatXlWouldStillHonourCannotBeSmuggledPastTheCheck() {
+        // an escaped quote does not end a string for xl: the disk line below is a setting, not part of x's value
+        assertTrue(XlConfig.parse("name = \"vm\"\nx = \"\\\"'\"\ndisk = ['phy:/dev/sda,xvda,w']\ny = \"'\"\n")
+                .reachesIntoDom0().contains("disk"));
+        assertTrue(XlConfig.parse("name = \"vm\"\ndisk += ['phy:/dev/sda,xvda,w']\n").reachesIntoDom0().contains("disk"),
+                "an append is its key");
+        assertTrue(XlConfig.parse("vif = ['bridge=xenbr0,\\x73cript=/tmp/evil']\n").reachesIntoDom0().contains("escapes"),
+                "xl decodes escapes a text check cannot see through");
+        assertTrue(XlConfig.parse("vif = ['bridge=xenbr0,SCRIPT=/tmp/evil']\n").reachesIntoDom0().contains("script"));
+        for (String key : new String[] {"device_model_args", "kernel", "ramdisk", "device_tree", "acpi_firmware",
+            "usbdevice", "serial", "vscsi", "some_future_setting"}) {
+            assertTrue(XlConfig.parse(key + " = 'x'\n").reachesIntoDom0().contains(key), key + " is not the guest's own");
+        }
+        assertEquals(java.util.OptionalLong.of(128), XlConfig.parse("memory = 0x80\n").maxMemoryMiB(),
+                "numbers as xl reads them");
+    }
+
+    @Test
     void thisHostsOwnConfigWinsOverTheOneThatTravelled() {
         String travelled = PLAIN + "bootloader = \"/usr/bin/pygrub\"\n";
-        String own = PLAIN + "disk = [ 'phy:/dev/vg/vm,xvda,w' ]\n";
+        String own = PLAIN + "kernel = \"/root/guest/vmlinuz\"\ndisk = [ 'phy:/dev/vg/vm,xvda,w' ]\n";
         assertEquals(own, XlConfigPolicy.strict().choose("vm", PAGES_128_MIB, Optional.of(own), Optional.of(travelled)),
                 "the administrator's own file is trusted as xl trusts it");
         assertEquals(PLAIN, XlConfigPolicy.strict().choose("vm", PAGES_128_MIB, Optional.empty(), Optional.of(PLAIN)));
@@ -79,5 +97,8 @@ class XlConfigPolicyTest {
         XenException nameless = assertThrows(XenException.class, () -> XlConfigPolicy.strict()
                 .choose("vm", PAGES_128_MIB, Optional.empty(), Optional.of("memory = 128\n")));
         assertTrue(nameless.getMessage().contains("has no name = setting"), nameless.getMessage());
+        XenException noMemory = assertThrows(XenException.class, () -> XlConfigPolicy.strict()
+                .choose("vm", PAGES_128_MIB, Optional.empty(), Optional.of("name = 'vm'\nmemory = lots\n")));
+        assertTrue(noMemory.getMessage().contains("no memory = (or maxmem =) setting we can read"), noMemory.getMessage());
     }
 }
