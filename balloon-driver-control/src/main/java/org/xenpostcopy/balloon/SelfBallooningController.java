@@ -145,8 +145,12 @@ public final class SelfBallooningController implements AutoCloseable {
                     write.run();
                     return null;
                 });
-            } catch (RejectedExecutionException shutDown) {
-                write.run();       // no controller thread any more: no decision can follow
+            } catch (RejectedExecutionException | IllegalStateException notThere) {
+                // No controller thread any more (no decision can follow), or it did not answer: restore from here
+                // rather than leave the guest ballooned; a stuck decision may still overwrite it, and is logged.
+                LOG.log(Level.WARNING, "DSB: restoring the target of {0} from the caller ({1})", domain,
+                        notThere.getMessage());
+                write.run();
             }
         }
         LOG.log(Level.INFO, "DSB: stopped managing {0}{1}", domain, restore ? " (target restored)" : "");
@@ -176,6 +180,9 @@ public final class SelfBallooningController implements AutoCloseable {
             throw new IllegalStateException(domain + " is not managed by DSB");
         }
         GuestMemoryStats before = callOnThread(() -> {
+            if (managed.get(domain) != m) {
+                return null;       // stopped meanwhile: its target is restored, leave it
+            }
             GuestMemoryStats.Result r = GuestMemoryStats.read(m::read);
             tickWith(m, r, false, true);
             return r.stats();
@@ -213,7 +220,11 @@ public final class SelfBallooningController implements AutoCloseable {
         GuestMemoryStats.Result r = GuestMemoryStats.read(m::read);
         if (!timer && !(r.ok() && m.lastPressure >= 0 && r.stats().pressureEvents() > m.lastPressure)) {
             // The guest rewrites its figures several times a second, pressure or not; deciding on each write would
-            // make the interval meaningless (the paper's Fig. 11 varies it). Only a rise is news.
+            // make the interval meaningless (the paper's Fig. 11 varies it). Only a rise is news; the first look
+            // (the watch fires once when set) only takes the count a rise is measured from.
+            if (!timer && r.ok() && m.lastPressure < 0) {
+                m.lastPressure = r.stats().pressureEvents();
+            }
             return;
         }
         tickWith(m, r, timer, false);

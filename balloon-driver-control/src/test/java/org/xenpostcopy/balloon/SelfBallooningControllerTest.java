@@ -118,6 +118,21 @@ class SelfBallooningControllerTest {
     }
 
     @Test
+    void theWatchsFirstFiringTakesTheCountAStallBeforeTheFirstTickIsMeasuredFrom() {
+        org.mockito.ArgumentCaptor<XenStore.WatchListener> watch = org.mockito.ArgumentCaptor.forClass(XenStore.WatchListener.class);
+        dsb.start(DOM);
+        verify(store).watch(eq(HOME + "data/memory_pressure"), anyString(), watch.capture());
+        watch.getValue().onEvent(HOME + "data/memory_pressure", "dsb-3");   // fired when set: the baseline
+        assertEquals(0, dsb.status(DOM).orElseThrow().adjustments());
+        values.put("memory/target", "524288");                            // ballooned by an earlier run
+        values.put("data/memory_pressure", "2");
+        watch.getValue().onEvent(HOME + "data/memory_pressure", "dsb-3");   // a stall before any timer tick
+        dsb.status(DOM);
+        assertEquals(1, dsb.status(DOM).orElseThrow().adjustments());
+        assertEquals("pressure: deflate", dsb.status(DOM).orElseThrow().lastDecision());
+    }
+
+    @Test
     void badValuesAreSkippedAndNeverWrittenBack() {
         dsb.start(DOM);
         values.put("data/meminfo_used", "12 MB");

@@ -111,11 +111,13 @@ final class EmulatedVcpus {
                 while (awaitRunnable(this)) {
                     long now = System.nanoTime();
                     if (index == 0 && balloon.hasWork(now)) {
+                        boolean done = false;
                         try {
                             balloon.work(index, now);
                             record.commit(index, null);    // the balloon's last pages stand; registers unchanged
+                            done = true;
                         } finally {
-                            kernel.endOperation();
+                            endOperation(done);
                         }
                     }
                     long rate = workload.opsPerSecond();
@@ -128,6 +130,7 @@ final class EmulatedVcpus {
                         nextOpAt += 1_000_000_000L / rate;
                     }
                     boolean progressed;
+                    boolean done = false;
                     try {
                         progressed = workload.step(kernel, regs);
                         if (progressed) {
@@ -135,8 +138,9 @@ final class EmulatedVcpus {
                             opsCompleted.set(regs.ops);
                         }
                         record.commit(index, regs);   // a stalled allocation counted the pressure in the superblock
+                        done = true;
                     } finally {
-                        kernel.endOperation();
+                        endOperation(done);
                     }
                     if (!progressed) {
                         balloon.onPressure();
@@ -166,6 +170,15 @@ final class EmulatedVcpus {
     }
 
     // ---- the vCPU threads --------------------------------------------------------------------------------------
+
+    /** An operation ends: committed, it lets the kernel lock go; cut short, it keeps it (see abandonOperation). */
+    private void endOperation(boolean committed) {
+        if (committed) {
+            kernel.endOperation();
+        } else {
+            kernel.abandonOperation();
+        }
+    }
 
     private void crashed(int vcpu, String why) {
         LOG.log(Level.ERROR, "{0}: guest crashed on vcpu{1}: {2}", config.name(), vcpu, why);

@@ -2,6 +2,7 @@ package org.xenpostcopy.xen.emulated.guest;
 
 import static org.xenpostcopy.xen.emulated.guest.GuestLayout.*;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.xenpostcopy.xen.Gfn;
 
@@ -29,6 +30,8 @@ public final class GuestKernel {
     private final OracleLog console;
     private final KernelState state;
     private final ReentrantLock lock = new ReentrantLock();
+    /** A vCPU died holding the lock inside an operation: the lock is never free again. */
+    private volatile boolean abandoned;
 
     public GuestKernel(GuestPlatform platform, int vcpus, long seed, OracleLog console) {
         this.platform = platform;
@@ -73,10 +76,30 @@ public final class GuestKernel {
         return vcpu * slice + vpn;
     }
 
-    /** Takes the kernel lock for the rest of the calling vCPU's operation (see the class comment). */
-    private void enter() {
-        if (!lock.isHeldByCurrentThread()) {
-            lock.lock();
+    /**
+     * Takes the kernel lock for the rest of the calling vCPU's operation (see the class comment). Gives up, as an
+     * interrupt, if the holder died inside its operation ({@link #abandonOperation}).
+     */
+    private void enter() throws InterruptedException {
+        if (lock.isHeldByCurrentThread()) {
+            return;
+        }
+        while (!lock.tryLock(10, TimeUnit.MILLISECONDS)) {
+            if (abandoned) {
+                throw new InterruptedException("the vCPU holding the kernel lock died inside its operation");
+            }
+        }
+    }
+
+    /**
+     * The calling vCPU's operation ended abnormally (its domain dies or crashes under it). If it holds the kernel
+     * lock it keeps it for good: the kernel pages it changed are neither committed nor undone in this process (a
+     * persistent host's journal undoes them at re-attach), so no other vCPU may build on them — and on a persistent
+     * host another vCPU's undo log would otherwise take in this one's uncommitted changes.
+     */
+    public void abandonOperation() {
+        if (lock.isHeldByCurrentThread()) {
+            abandoned = true;
         }
     }
 

@@ -156,6 +156,10 @@ public final class GuestOracle {
     /** Each vCPU's registers counted the writes the superblock counted for it, and together the guest-wide count. */
     private static void checkVcpuWrites(List<VcpuState> vcpus, long sbVcpus, long sbVcpuWrites, long[] sbWritesByVcpu,
                                         List<String> problems) {
+        if (sbVcpus == 0) {
+            sbVcpus = vcpus.size();          // booted before the superblock counted per vCPU: the sum is all there is
+            java.util.Arrays.fill(sbWritesByVcpu, -1);
+        }
         if (vcpus.size() != sbVcpus) {
             note(problems, "the guest booted with " + sbVcpus + " vCPUs, " + vcpus.size() + " contexts were given");
             return;
@@ -166,7 +170,7 @@ public final class GuestOracle {
             regWrites += regs.writes;
             if (regs.vcpu < 0 || regs.vcpu >= sbVcpus) {
                 note(problems, "a context of vcpu" + regs.vcpu + " in a guest of " + sbVcpus + " vCPUs");
-            } else if (regs.writes != sbWritesByVcpu[regs.vcpu]) {
+            } else if (sbWritesByVcpu[regs.vcpu] >= 0 && regs.writes != sbWritesByVcpu[regs.vcpu]) {
                 note(problems, "vcpu" + regs.vcpu + "'s registers counted " + regs.writes + " page writes, the superblock "
                         + sbWritesByVcpu[regs.vcpu] + " (stale superblock or registers)");
             }

@@ -5,7 +5,7 @@ final class IdleWorkload implements Workload {
     private static final int PHASE = 0;   // registers r[0], r[1]: the phase and a cursor (see Workload)
     private static final int I = 1;
 
-    private static final int PAGES = 16;
+    static final int PAGES = 16;
     private final String spec;
 
     IdleWorkload(String spec) {

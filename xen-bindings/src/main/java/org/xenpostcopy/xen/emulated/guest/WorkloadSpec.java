@@ -43,7 +43,13 @@ public final class WorkloadSpec {
             arg = s.substring(colon + 1);
         }
         Workload w = switch (name) {
-            case "idle" -> noArg(arg, spec, new IdleWorkload(spec));
+            case "idle" -> {
+                if (slice < IdleWorkload.PAGES) {
+                    throw new IllegalArgumentException("workload 'idle' needs " + IdleWorkload.PAGES + " pages per vCPU;"
+                            + " this guest has room for " + slice);
+                }
+                yield noArg(arg, spec, new IdleWorkload(spec));
+            }
             case "netperf" -> noArg(arg, spec, StressWorkload.netperf(spec, Math.max(1, share(Math.min(64, slice), vcpus, vcpu))));
             case "kernel-compile" -> noArg(arg, spec, new KernelCompileWorkload(spec, slice));
             case "stress-read", "stress-write" -> {
