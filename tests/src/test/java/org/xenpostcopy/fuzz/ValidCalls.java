@@ -26,8 +26,9 @@ import org.xenpostcopy.xen.GfnBitmap;
 
 /**
  * One well-formed call of every method of the daemon's three services, built with the generated {@code *_args}
- * classes, its values drawn from a {@link Random}. Sessions named are never the running migration's (its id is a
- * fresh UUID nobody tells the fuzzer). Control calls that only read carry the daemon's token, so their arguments are
+ * classes, its values drawn from a {@link Random}. Sessions named are fresh UUIDs; given the running migration's id
+ * ({@link #ValidCalls(String, String)}: a fuzzer with an identity of its own, which the daemons' session binding must
+ * refuse), the receiver and page calls name that one every {@link #TARGET_ODDS}th time. Control calls that only read carry the daemon's token, so their arguments are
  * reached; those that change the host ({@code create}) carry a wrong one, and those that act on a domain name one
  * that does not exist, so no mutation of them can legitimately change the host. A {@code prepare} names a source
  * nobody listens on, with the smallest domain a prepare admits.
@@ -38,12 +39,25 @@ final class ValidCalls {
     /** Prepared domains' names start so, so the test can tell them from the migration's. */
     static final String PREPARED_PREFIX = "fz";
 
+    /** How often a receiver or page call names the target session, when there is one. */
+    static final int TARGET_ODDS = 3;
+
     private final String token;
+    private final String target;
     private final Map<String, Function<Random, TBase<?, ?>>> calls = new LinkedHashMap<>();
 
     /** @param token the daemons' control token */
     ValidCalls(String token) {
+        this(token, null);
+    }
+
+    /**
+     * @param token  the daemons' control token
+     * @param target a session the receiver and page calls also name, or null for none
+     */
+    ValidCalls(String token, String target) {
         this.token = token;
+        this.target = target;
         String r = ThriftConnection.RECEIVER + ":";
         calls.put(r + "prepare", x -> new MigrationReceiver.prepare_args(prepare(x)));
         calls.put(r + "resume", x -> new MigrationReceiver.resume_args(resume(x)));
@@ -73,9 +87,9 @@ final class ValidCalls {
         calls.put(c + "pageOut", x -> new HostControl.pageOut_args(token, absent(x), x.nextInt(64), x.nextInt(20)));
         calls.put(c + "startMigration", x -> new HostControl.startMigration_args(token, new TMigrateRequest(absent(x),
                 "127.0.0.1", 9, "postcopy", "bubble", false, 0, 0, true, 0, 0)));
-        calls.put(c + "migrationStatus", x -> new HostControl.migrationStatus_args(token, session(x), x.nextInt(20)));
-        calls.put(c + "retryMigration", x -> new HostControl.retryMigration_args(token, session(x)));
-        calls.put(c + "failBackMigration", x -> new HostControl.failBackMigration_args(token, session(x)));
+        calls.put(c + "migrationStatus", x -> new HostControl.migrationStatus_args(token, anySession(x), x.nextInt(20)));
+        calls.put(c + "retryMigration", x -> new HostControl.retryMigration_args(token, anySession(x)));
+        calls.put(c + "failBackMigration", x -> new HostControl.failBackMigration_args(token, anySession(x)));
     }
 
     /** Every call's message name ("service:method"). */
@@ -89,7 +103,19 @@ final class ValidCalls {
         return MarkingProtocol.frame(name, type, random.nextInt(), calls.get(name).apply(random));
     }
 
-    private static String session(Random x) {
+    /** The target session now and then (a receiver or page call), else a fresh one. */
+    private String session(Random x) {
+        if (target != null && x.nextInt(TARGET_ODDS) == 0) {
+            return target;
+        }
+        return anySession(x);
+    }
+
+    /**
+     * A fresh session id, never the target: control calls carry the token, and with it an administrator may act on
+     * any migration (fail one back, say); what is fuzzed here is whether a peer without it can.
+     */
+    private static String anySession(Random x) {
         return new UUID(x.nextLong(), x.nextLong()).toString();
     }
 
@@ -106,14 +132,14 @@ final class ValidCalls {
         return "guess-" + Long.toHexString(x.nextLong()) + "-" + token;
     }
 
-    private static TPrepare prepare(Random x) {
+    private TPrepare prepare(Random x) {
         TPrepare p = new TPrepare(session(x), new TDomainSpec(prepared(x), PREPARE_PAGES, 1, "idle", x.nextLong(), 0),
                 "127.0.0.1", 9, 0, 0, bitmap(), "postcopy");
         p.setStallMs(1000);
         return p;
     }
 
-    private static TResume resume(Random x) {
+    private TResume resume(Random x) {
         TResume r = new TResume(session(x), List.of(vcpu(x)), bitmap(), x.nextInt(16));
         r.setOutstanding(bitmap());
         return r;
