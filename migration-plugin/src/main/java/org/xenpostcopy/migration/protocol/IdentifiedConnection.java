@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.protocol;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
 import org.apache.thrift.TException;
 import org.xenpostcopy.migration.LogText;
 import org.apache.thrift.TProcessor;
@@ -67,9 +68,29 @@ final class IdentifiedConnection implements TProcessor {
                         ThriftConnection.rootMessage(e));
                 throw new TTransportException(TTransportException.END_OF_FILE, "closed at a limit", e);
             }
+            if (brokenTls(e)) {
+                // A record after the handshake that does not decrypt or does not belong (forged, replayed, cut, of
+                // another content type), or an alert: the engine is done with the connection. One line, as for a
+                // refused handshake; left to libthrift it was an error with a stack trace per broken record (and no
+                // line at all under xlpc, which silences the library).
+                LOG.log(Level.WARNING, "closed the connection from {0}{1}: a broken TLS record: {2}",
+                        transport.remote(), peer.map(p -> " (" + LogText.escape(p.describe()) + ")").orElse(""),
+                        LogText.escape(ThriftConnection.rootMessage(e)));
+                throw new TTransportException(TTransportException.END_OF_FILE, "broken TLS record", e);
+            }
             throw e;
         } finally {
             CallingPeer.clear();
         }
+    }
+
+    /** Whether a TLS engine's failure is what ended the read or write (not the socket, nor a limit). */
+    private static boolean brokenTls(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

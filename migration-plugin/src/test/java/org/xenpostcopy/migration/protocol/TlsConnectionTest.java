@@ -152,4 +152,55 @@ class TlsConnectionTest {
             assertEquals("nobody", c.describe());
         }
     }
+
+    /**
+     * An allowed peer whose record after the handshake does not authenticate (a forged or corrupted record, as the
+     * TLS fuzzer sends): the daemon closes the connection with one line, and nothing is logged as an error — the
+     * engine's exception once escaped to libthrift, which logged it with a stack trace.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aBrokenRecordAfterTheHandshakeClosesTheConnectionWithOneLineAndNoError() throws Exception {
+        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(java.util.logging.Level.ALL);
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(capture);
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(address)) {
+            ChannelTransport beta = new ChannelTransport(ThriftConnection.config(), ch,
+                    security("beta", "alpha").clientEngine("127.0.0.1", address.getPort()),
+                    org.xenpostcopy.migration.peer.WireBytes.uncounted());
+            assertEquals("alpha", beta.handshake().orElseThrow().name());
+            // An application-data record of the right shape whose authentication tag cannot match.
+            byte[] record = new byte[5 + 40];
+            new java.util.Random(15).nextBytes(record);
+            System.arraycopy(new byte[] {23, 3, 3, 0, 40}, 0, record, 0, 5);
+            ch.configureBlocking(true);
+            ch.write(java.nio.ByteBuffer.wrap(record));
+            java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(16 << 10);
+            while (ch.read(sink.clear()) >= 0) {
+                // the daemon's session ticket, then its close
+            }
+        } finally {
+            root.removeHandler(capture);
+        }
+        assertEquals(java.util.List.of(), logged.stream()
+                .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList(), "error lines");
+        assertEquals(1, logged.stream().filter(r -> r.getLoggerName().equals(IdentifiedConnection.class.getName())
+                && r.getMessage().contains("a broken TLS record")).count(), "the one line that says why");
+    }
 }
