@@ -200,7 +200,12 @@ final class TlsFuzzConnection implements FuzzConnection {
                         return true;
                     }
                     case BUFFER_OVERFLOW -> appIn = ByteBuffer.allocate(2 * appIn.capacity());
-                    case OK -> afterHandshakeMessage(r.getHandshakeStatus());
+                    case OK -> {
+                        afterHandshakeMessage(r.getHandshakeStatus());
+                        if (r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
+                            return true;   // nothing more to do with what came: read on
+                        }
+                    }
                 }
             }
         } catch (IOException e) {
