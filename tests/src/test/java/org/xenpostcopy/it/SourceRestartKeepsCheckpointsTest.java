@@ -58,7 +58,8 @@ class SourceRestartKeepsCheckpointsTest {
     /** Commits to wait for before the old daemon dies: the new one must merge several. */
     private static final int COMMITS = 3;
     /** The source's note of a commit kept on disk (for the cost printed). */
-    private static final Pattern PERSISTED = Pattern.compile("checkpoint ([0-9,]+): ([0-9,]+) pages kept on disk in ([0-9.]+) ms");
+    private static final Pattern PERSISTED = Pattern.compile(
+            "checkpoint ([0-9,]+): ([0-9,]+) pages kept on disk in ([0-9.]+) ms \\(the sync ([0-9.]+) ms\\)");
     /** The destination's note of a checkpoint the source acknowledged: from then on it sends only what changed since. */
     private static final Pattern ACKNOWLEDGED = Pattern.compile("checkpoint ([0-9,]+): ([0-9,]+) pages, taken in");
     private static final Pattern RESTORED = Pattern.compile("restored from checkpoint ([0-9,]+)");
@@ -92,14 +93,15 @@ class SourceRestartKeepsCheckpointsTest {
         public void close() {
         }
 
-        /** Per match: seq, pages, and (for the source's note) microseconds. */
+        /** Per match: seq, pages, and for the source's note microseconds in all and in the sync. */
         List<long[]> matching(Pattern p) {
             List<long[]> out = new ArrayList<>();
             for (String l : lines) {
                 Matcher m = p.matcher(l);
                 if (m.find()) {
                     out.add(new long[] {number(m.group(1)), number(m.group(2)),
-                            m.groupCount() > 2 ? Math.round(Double.parseDouble(m.group(3)) * 1000) : 0});
+                            m.groupCount() > 2 ? Math.round(Double.parseDouble(m.group(3)) * 1000) : 0,
+                            m.groupCount() > 3 ? Math.round(Double.parseDouble(m.group(4)) * 1000) : 0});
                 }
             }
             return out;
@@ -194,10 +196,11 @@ class SourceRestartKeepsCheckpointsTest {
             }
             List<long[]> p = kept.matching(PERSISTED);
             System.out.printf(Locale.ROOT, "CKPT-RESTART seed=%d commitsKeptByOldDaemon=%d newestAcknowledged=%d"
-                            + " restoredSeq=%d pagesPerCommit=%.0f msPerCommit=%.2f maxMs=%.2f%n", seed, p.size(),
-                    newestKept, seq,
+                            + " restoredSeq=%d pagesPerCommit=%.0f msPerCommit=%.2f syncMsPerCommit=%.2f maxMs=%.2f%n", seed,
+                    p.size(), newestKept, seq,
                     p.stream().mapToLong(x -> x[1]).average().orElse(0),
                     p.stream().mapToLong(x -> x[2]).average().orElse(0) / 1000,
+                    p.stream().mapToLong(x -> x[3]).average().orElse(0) / 1000,
                     p.stream().mapToLong(x -> x[2]).max().orElse(0) / 1000.0);
 
             // The link heals: the destination's pings reach the new daemon, which says the guest was taken back.

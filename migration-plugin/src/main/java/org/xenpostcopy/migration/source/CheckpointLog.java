@@ -1,14 +1,11 @@
 package org.xenpostcopy.migration.source;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.VcpuState;
@@ -54,6 +50,10 @@ final class CheckpointLog implements AutoCloseable {
     private long end;
     /** A write failed and could not be undone: the next commit rewrites the whole log instead of appending. */
     private boolean broken;
+    /** How long the last append's sync took (the rest of its time is the copy into the page cache). */
+    private long lastSyncNanos;
+    /** Where records are put together before they are written: one per log, reused by every commit. */
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
 
     /** One checkpoint as a record holds it; {@code pages} gives each page to a writer. */
     record Entry(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long pageCount,
@@ -213,11 +213,10 @@ final class CheckpointLog implements AutoCloseable {
         }
         try {
             channel.position(end);
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel),
-                    1 << 20));
-            writeRecord(out, e);
-            out.flush();
+            writeRecord(channel, e);
+            long t0 = System.nanoTime();
             channel.force(false);
+            lastSyncNanos = System.nanoTime() - t0;
             end = channel.position();
         } catch (IOException | RuntimeException failed) {
             // A record cut short would hide every one written after it: the log goes back to its last whole one.
@@ -249,10 +248,7 @@ final class CheckpointLog implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(header(gfnCount));
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch),
-                    1 << 20));
-            writeRecord(out, merged);
-            out.flush();
+            writeRecord(ch, merged);
             ch.force(true);
             length = ch.position();
         }
@@ -264,6 +260,10 @@ final class CheckpointLog implements AutoCloseable {
         end = length;
         broken = false;
         syncDirectory(file);
+    }
+
+    long lastSyncNanos() {
+        return lastSyncNanos;
     }
 
     /** The log's length on disk, as far as its whole records go. */
@@ -284,37 +284,52 @@ final class CheckpointLog implements AutoCloseable {
         }
     }
 
-    private static void writeRecord(DataOutputStream out, Entry e) throws IOException {
+    /**
+     * Writes {@code e} as one record through {@link #buffer} (reused: a commit allocates nothing), the checksum
+     * taken over each part of the body as it leaves.
+     */
+    private void writeRecord(FileChannel ch, Entry e) throws IOException {
         long[] words = e.unpopulated().toWords();
-        long length = bodyLength(words.length, e.vcpus(), e.pageCount());
-        out.writeLong(RECORD_MAGIC);
-        out.writeLong(length);
+        ByteBuffer b = buffer.clear();
         CRC32C crc = new CRC32C();
-        DataOutputStream body = new DataOutputStream(new CheckedOutputStream(out, crc));
-        body.writeLong(e.seq());
-        body.writeLong(e.guestOps());
-        body.writeInt(words.length);
+        b.putLong(RECORD_MAGIC).putLong(bodyLength(words.length, e.vcpus(), e.pageCount()));
+        crcFrom = b.position();
+        long[] head = {e.seq(), e.guestOps()};
+        for (long v : head) {
+            room(ch, crc, 8);
+            b.putLong(v);
+        }
+        room(ch, crc, 4);
+        b.putInt(words.length);
         for (long w : words) {
-            body.writeLong(w);
+            room(ch, crc, 8);
+            b.putLong(w);
         }
-        body.writeInt(e.vcpus().size());
+        room(ch, crc, 4);
+        b.putInt(e.vcpus().size());
         for (VcpuState v : e.vcpus()) {
-            body.writeInt(v.vcpu());
-            body.writeInt(v.context().length);
-            body.write(v.context());
+            room(ch, crc, 8);
+            b.putInt(v.vcpu()).putInt(v.context().length);
+            for (int at = 0; at < v.context().length; ) {
+                room(ch, crc, 1);
+                int n = Math.min(b.remaining(), v.context().length - at);
+                b.put(v.context(), at, n);
+                at += n;
+            }
         }
-        body.writeLong(e.pageCount());
+        room(ch, crc, 8);
+        b.putLong(e.pageCount());
         long[] written = {0};
-        byte[] page = new byte[Gfn.PAGE_SIZE];
         IOException[] failed = {null};
         e.pages().forEach((gfn, src) -> {
             if (failed[0] != null) {
                 return;
             }
             try {
-                src.duplicate().get(page);
-                body.writeLong(gfn);
-                body.write(page);
+                room(ch, crc, PAGE_RECORD);
+                ByteBuffer page = src.duplicate();
+                page.limit(page.position() + Gfn.PAGE_SIZE);
+                b.putLong(gfn).put(page);
                 written[0]++;
             } catch (IOException x) {
                 failed[0] = x;
@@ -327,8 +342,43 @@ final class CheckpointLog implements AutoCloseable {
             throw new IOException("checkpoint " + e.seq() + " names " + e.pageCount() + " pages, " + written[0]
                     + " were there to write");
         }
-        body.flush();
-        out.writeLong(crc.getValue());
+        checksum(crc);
+        drain(ch, 8);
+        b.putLong(crc.getValue());
+        drain(ch, Integer.MAX_VALUE);
+        crcFrom = 0;
+    }
+
+    /** Where the buffered bytes not yet in the checksum begin (all from there on are body). */
+    private int crcFrom;
+
+    /** Makes room for {@code n} more bytes of body, writing out what is buffered (checksummed) if need be. */
+    private void room(FileChannel ch, CRC32C crc, int n) throws IOException {
+        if (buffer.remaining() < n) {
+            checksum(crc);
+            drain(ch, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Takes the body bytes buffered since the last call into the checksum. */
+    private void checksum(CRC32C crc) {
+        ByteBuffer d = buffer.duplicate().flip();
+        d.position(crcFrom);
+        crc.update(d);
+        crcFrom = buffer.position();
+    }
+
+    /** Writes out the buffer if fewer than {@code need} bytes are free in it (all of it for MAX_VALUE). */
+    private void drain(FileChannel ch, int need) throws IOException {
+        if (buffer.remaining() >= need && need != Integer.MAX_VALUE) {
+            return;
+        }
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            ch.write(buffer);
+        }
+        buffer.clear();
+        crcFrom = 0;
     }
 
     private static long bodyLength(int words, List<VcpuState> vcpus, long pages) {

@@ -189,8 +189,9 @@ final class CheckpointStore {
         }
         persistNanos += System.nanoTime() - t0;
         persistedPages += staging.size();
-        LOG.log(Level.DEBUG, "checkpoint {0}: {1} pages kept on disk in {2} ms", c.seq(), staging.size(),
-                String.format(Locale.ROOT, "%.2f", (System.nanoTime() - t0) / 1e6));
+        LOG.log(Level.DEBUG, "checkpoint {0}: {1} pages kept on disk in {2} ms (the sync {3} ms)", c.seq(),
+                staging.size(), String.format(Locale.ROOT, "%.2f", (System.nanoTime() - t0) / 1e6),
+                String.format(Locale.ROOT, "%.2f", log.lastSyncNanos() / 1e6));
     }
 
     /** A damaged log is replaced by one record: the commits so far with {@code c} merged over them. */
