@@ -95,6 +95,10 @@ class SourceRestartKeepsCheckpointsTest {
 
         /** Per match: seq, pages, and for the source's note microseconds in all and in the sync. */
         List<long[]> matching(Pattern p) {
+            return matching(lines, p);
+        }
+
+        static List<long[]> matching(List<String> lines, Pattern p) {
             List<long[]> out = new ArrayList<>();
             for (String l : lines) {
                 Matcher m = p.matcher(l);
@@ -112,36 +116,48 @@ class SourceRestartKeepsCheckpointsTest {
         }
     }
 
-    @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {31, 32})
-    @Timeout(value = 4, unit = TimeUnit.MINUTES)
-    void theNewDaemonFailsBackFromTheNewestCheckpointTheOldOneKept(long seed) throws Exception {
-        Logger storeLog = Logger.getLogger("org.xenpostcopy.migration.source.CheckpointStore");
-        Logger resumedLog = Logger.getLogger("org.xenpostcopy.migration.source.ResumedMigration");
-        Logger checkpointerLog = Logger.getLogger("org.xenpostcopy.migration.destination.Checkpointer");
-        Level storeLevel = storeLog.getLevel();
-        Level checkpointerLevel = checkpointerLog.getLevel();
-        Lines kept = new Lines();
-        Lines resumed = new Lines();
-        Lines taken = new Lines();
-        storeLog.setLevel(Level.FINE);
-        storeLog.addHandler(kept);
-        resumedLog.addHandler(resumed);
-        checkpointerLog.setLevel(Level.FINE);
-        checkpointerLog.addHandler(taken);
-        EmulatedXenHost sourceHost = EmulatedXenHost.persistent("source", state);
-        EmulatedXenHost destinationHost = new EmulatedXenHost("destination");
-        HostAgent destination = new HostAgent(destinationHost, new InetSocketAddress("127.0.0.1", 0));
-        HostAgent oldSource = new HostAgent(sourceHost, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(),
-                "", ChannelSecurity.plain(), SessionJournal.in(oldJournal));
-        // The network between the hosts; struck by hand once the old daemon is gone.
-        FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, Long.MAX_VALUE, 600_000);
-        HostAgent newSource = null;
-        EmulatedXenHost reattached = null;
-        CompletableFuture<MigrationReport> old = null;
-        try {
-            InetSocketAddress sourceThroughLink = link.toSource(oldSource.address());
+    /**
+     * Two hosts, the old source daemon migrating a guest with checkpoints through a link, and what a test needs to
+     * kill that daemon and start the next one on the same host, port and journal.
+     */
+    private final class Restart implements AutoCloseable {
+        final Logger storeLog = Logger.getLogger("org.xenpostcopy.migration.source.CheckpointStore");
+        final Logger resumedLog = Logger.getLogger("org.xenpostcopy.migration.source.ResumedMigration");
+        final Logger checkpointerLog = Logger.getLogger("org.xenpostcopy.migration.destination.Checkpointer");
+        final Level storeLevel = storeLog.getLevel();
+        final Level checkpointerLevel = checkpointerLog.getLevel();
+        final Lines kept = new Lines();
+        final Lines resumed = new Lines();
+        final Lines taken = new Lines();
+        final EmulatedXenHost sourceHost;
+        final EmulatedXenHost destinationHost = new EmulatedXenHost("destination");
+        final HostAgent destination;
+        final HostAgent oldSource;
+        /** The network between the hosts; struck by hand. */
+        final FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, Long.MAX_VALUE,
+                600_000);
+        final InetSocketAddress sourceThroughLink;
+        HostAgent newSource;
+        EmulatedXenHost reattached;
+        CompletableFuture<MigrationReport> old;
+        DomainId there;
+
+        Restart() throws Exception {
+            storeLog.setLevel(Level.FINE);
+            storeLog.addHandler(kept);
+            resumedLog.addHandler(resumed);
+            checkpointerLog.setLevel(Level.FINE);
+            checkpointerLog.addHandler(taken);
+            sourceHost = EmulatedXenHost.persistent("source", state);
+            destination = new HostAgent(destinationHost, new InetSocketAddress("127.0.0.1", 0));
+            oldSource = new HostAgent(sourceHost, new InetSocketAddress("127.0.0.1", 0), BalloonPolicy.defaults(), "",
+                    ChannelSecurity.plain(), SessionJournal.in(oldJournal));
+            sourceThroughLink = link.toSource(oldSource.address());
             oldSource.advertiseAs(sourceThroughLink);
+        }
+
+        /** Boots the guest, migrates it and waits for {@link #COMMITS} checkpoints the source acknowledged. */
+        void migrateUntilCheckpointed(long seed) throws Exception {
             InetSocketAddress destinationThroughLink = link.toDestination(destination.address());
             DomainId d = sourceHost.domains().create(DomainConfig.ofMiB("vm", 64, "stress-write:4M", seed), true);
             sourceHost.domains().unpause(d);
@@ -156,60 +172,44 @@ class SourceRestartKeepsCheckpointsTest {
                     Duration.ofSeconds(90), () -> COMMITS + " checkpoints to be committed ("
                             + taken.matching(ACKNOWLEDGED).size() + " so far)");
             assertTrue(!migration.isDone(), "the migration ended before " + COMMITS + " checkpoints");
-            DomainId there = destinationHost.domains().lookup("vm").orElseThrow();
+            there = destinationHost.domains().lookup("vm").orElseThrow();
+        }
 
-            // The destination drops off the network and the old daemon dies, its host's domains outliving it.
-            link.strikeNow();
+        /**
+         * The old daemon dies, its host's domains outliving it; returns the newest checkpoint the destination saw
+         * acknowledged by then: every one up to it must be on disk (a later one may be too).
+         */
+        long oldDaemonDies() throws Exception {
             oldSource.close();
-            // Every checkpoint the destination saw acknowledged by now must be on disk; a later one may be too.
-            long newestKept = taken.matching(ACKNOWLEDGED).stream().mapToLong(p -> p[0]).max().orElseThrow();
+            long newest = taken.matching(ACKNOWLEDGED).stream().mapToLong(p -> p[0]).max().orElseThrow();
             copyJournal(oldJournal, newJournal);
             sourceHost.close();
+            return newest;
+        }
+
+        /** A new daemon on the re-attached host, the old one's port and the journal it left; returns the guest. */
+        DomainId newDaemonStarts() {
             int port = oldSource.address().getPort();
-
             reattached = EmulatedXenHost.persistent("source", state);
-            EmulatedXenHost host = reattached;
-            DomainId again = host.domains().lookup("vm").orElseThrow();
-            assertEquals(DomainInfo.State.PAUSED, host.domains().info(again).state(), "re-attached paused");
-            newSource = new HostAgent(host, new InetSocketAddress("127.0.0.1", port), BalloonPolicy.defaults(), "",
-                    ChannelSecurity.plain(), SessionJournal.in(newJournal));
+            DomainId again = reattached.domains().lookup("vm").orElseThrow();
+            assertEquals(DomainInfo.State.PAUSED, reattached.domains().info(again).state(), "re-attached paused");
+            newSource = new HostAgent(reattached, new InetSocketAddress("127.0.0.1", port), BalloonPolicy.defaults(),
+                    "", ChannelSecurity.plain(), SessionJournal.in(newJournal));
             newSource.advertiseAs(sourceThroughLink);
+            return again;
+        }
 
-            Await.until(() -> host.domains().info(again).state() == DomainInfo.State.RUNNING, Duration.ofSeconds(90),
-                    () -> "the new daemon to fail the guest back");
+        void assertJournalEmpty() throws Exception {
             Await.until(() -> SessionJournal.in(newJournal).entries().isEmpty(), Duration.ofSeconds(30),
                     () -> "the journal entry to go");
-            String restore = resumed.lines.stream().filter(l -> l.contains("runs here again")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no fail-back logged: " + resumed.lines));
-            Matcher m = RESTORED.matcher(restore);
-            assertTrue(m.find(), "the guest came back as it was at the switch, not from a checkpoint: " + restore);
-            long seq = Long.parseLong(m.group(1).replace(",", ""));
-            assertTrue(seq >= newestKept, "restored from checkpoint " + seq + ", older than " + newestKept
-                    + ", which the old daemon had acknowledged");
-            GuestProbe.Verification v = host.guestProbe().orElseThrow().verify(again);
-            assertTrue(v.clean(), String.join("; ", v.problems()));
-            assertEquals(DomainInfo.State.PAUSED, destinationHost.domains().info(there).state(),
-                    "the destination's copy must be held paused by its lease");
             try (Stream<Path> left = Files.list(newJournal)) {
                 assertEquals(List.of(), left.filter(p -> !p.toString().endsWith(".settled.json")).toList(),
                         "the session's journal files must go when it settles");
             }
-            List<long[]> p = kept.matching(PERSISTED);
-            System.out.printf(Locale.ROOT, "CKPT-RESTART seed=%d commitsKeptByOldDaemon=%d newestAcknowledged=%d"
-                            + " restoredSeq=%d pagesPerCommit=%.0f msPerCommit=%.2f syncMsPerCommit=%.2f maxMs=%.2f%n", seed,
-                    p.size(), newestKept, seq,
-                    p.stream().mapToLong(x -> x[1]).average().orElse(0),
-                    p.stream().mapToLong(x -> x[2]).average().orElse(0) / 1000,
-                    p.stream().mapToLong(x -> x[3]).average().orElse(0) / 1000,
-                    p.stream().mapToLong(x -> x[2]).max().orElse(0) / 1000.0);
+        }
 
-            // The link heals: the destination's pings reach the new daemon, which says the guest was taken back.
-            link.heal();
-            Await.until(() -> destinationHost.domains().lookup("vm").isEmpty(), Duration.ofSeconds(60),
-                    () -> "the destination to destroy the copy the source took back");
-            long ops = host.guestOps(again);
-            Await.until(() -> host.guestOps(again) > ops, Duration.ofSeconds(30), () -> "the guest to run here");
-        } finally {
+        @Override
+        public void close() throws Exception {
             storeLog.removeHandler(kept);
             storeLog.setLevel(storeLevel);
             resumedLog.removeHandler(resumed);
@@ -229,6 +229,80 @@ class SourceRestartKeepsCheckpointsTest {
             }
             sourceHost.close();
             destinationHost.close();
+        }
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {31, 32})
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void theNewDaemonFailsBackFromTheNewestCheckpointTheOldOneKept(long seed) throws Exception {
+        try (Restart r = new Restart()) {
+            r.migrateUntilCheckpointed(seed);
+            // The destination drops off the network for good, and the source daemon dies.
+            r.link.strikeNow();
+            long newestKept = r.oldDaemonDies();
+            DomainId again = r.newDaemonStarts();
+            EmulatedXenHost host = r.reattached;
+
+            Await.until(() -> host.domains().info(again).state() == DomainInfo.State.RUNNING, Duration.ofSeconds(90),
+                    () -> "the new daemon to fail the guest back");
+            r.assertJournalEmpty();
+            String restore = r.resumed.lines.stream().filter(l -> l.contains("runs here again")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no fail-back logged: " + r.resumed.lines));
+            Matcher m = RESTORED.matcher(restore);
+            assertTrue(m.find(), "the guest came back as it was at the switch, not from a checkpoint: " + restore);
+            long seq = Long.parseLong(m.group(1).replace(",", ""));
+            assertTrue(seq >= newestKept, "restored from checkpoint " + seq + ", older than " + newestKept
+                    + ", which the old daemon had acknowledged");
+            GuestProbe.Verification v = host.guestProbe().orElseThrow().verify(again);
+            assertTrue(v.clean(), String.join("; ", v.problems()));
+            assertEquals(DomainInfo.State.PAUSED, r.destinationHost.domains().info(r.there).state(),
+                    "the destination's copy must be held paused by its lease");
+            List<long[]> p = r.kept.matching(PERSISTED);
+            System.out.printf(Locale.ROOT, "CKPT-RESTART seed=%d commitsKeptByOldDaemon=%d newestAcknowledged=%d"
+                            + " restoredSeq=%d pagesPerCommit=%.0f msPerCommit=%.2f syncMsPerCommit=%.2f maxMs=%.2f%n",
+                    seed, p.size(), newestKept, seq, p.stream().mapToLong(x -> x[1]).average().orElse(0),
+                    p.stream().mapToLong(x -> x[2]).average().orElse(0) / 1000,
+                    p.stream().mapToLong(x -> x[3]).average().orElse(0) / 1000,
+                    p.stream().mapToLong(x -> x[2]).max().orElse(0) / 1000.0);
+
+            // The link heals: the destination's pings reach the new daemon, which says the guest was taken back.
+            r.link.heal();
+            Await.until(() -> r.destinationHost.domains().lookup("vm").isEmpty(), Duration.ofSeconds(60),
+                    () -> "the destination to destroy the copy the source took back");
+            long ops = host.guestOps(again);
+            Await.until(() -> host.guestOps(again) > ops, Duration.ofSeconds(30), () -> "the guest to run here");
+        }
+    }
+
+    /**
+     * The same restart with the destination alive: the new daemon reconnects and the destination's next
+     * checkpoints, which only carry what changed since the last one acknowledged, build on the one recovered from
+     * disk; the post-copy ends verified, the copy here destroyed, the journal's files gone.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {33})
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void theNewDaemonTakesTheCheckpointsOnFromTheOnesTheOldOneKept(long seed) throws Exception {
+        try (Restart r = new Restart()) {
+            r.migrateUntilCheckpointed(seed);
+            long newestKept = r.oldDaemonDies();
+            int keptBefore = r.kept.lines.size();
+            r.newDaemonStarts();
+
+            Await.until(() -> r.reattached.domains().lookup("vm").isEmpty(), Duration.ofMinutes(2),
+                    () -> "the new daemon to finish the migration and destroy the source's copy");
+            r.assertJournalEmpty();
+            DomainId atDestination = r.destinationHost.domains().lookup("vm").orElseThrow();
+            assertEquals(DomainInfo.State.RUNNING, r.destinationHost.domains().info(atDestination).state());
+            GuestProbe.Verification v = r.destinationHost.guestProbe().orElseThrow().verify(atDestination);
+            assertTrue(v.clean(), String.join("; ", v.problems()));
+            assertTrue(r.resumed.lines.stream().noneMatch(l -> l.contains("runs here again")), "no fail-back");
+            List<String> recovered = r.kept.lines.stream().filter(l -> l.contains("recovered from its log")).toList();
+            assertEquals(1, recovered.size(), "the new daemon recovers the old one's checkpoints: " + r.kept.lines);
+            List<long[]> after = Lines.matching(r.kept.lines.subList(keptBefore, r.kept.lines.size()), PERSISTED);
+            assertTrue(after.stream().anyMatch(c -> c[0] > newestKept), "no checkpoint after " + newestKept
+                    + " was committed to the new daemon: " + r.kept.lines);
         }
     }
 

@@ -178,10 +178,11 @@ public final class SessionJournal {
         if (dir.isEmpty()) {
             return;
         }
-        delete(file(sessionId, SUFFIX), sessionId);
+        // The entry last: a daemon that dies in between leaves an entry to settle again, never files no entry names.
         delete(file(sessionId, CHECKPOINT_SUFFIX), sessionId);
         delete(file(sessionId, CHECKPOINT_LOG_SUFFIX), sessionId);
         delete(file(sessionId, CHECKPOINT_LOG_SUFFIX + ".tmp"), sessionId);
+        delete(file(sessionId, SUFFIX), sessionId);
     }
 
     private static void delete(Path f, String sessionId) {
