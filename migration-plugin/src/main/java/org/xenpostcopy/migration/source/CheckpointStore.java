@@ -43,8 +43,6 @@ final class CheckpointStore {
     private CheckpointLog log;
     /** Why no checkpoint is taken at all (a restarted daemon that cannot trust its log), or null. */
     private String refusing;
-    private long persistNanos;
-    private long persistedPages;
     private long rewrites;
 
     /**
@@ -187,8 +185,6 @@ final class CheckpointStore {
             throw new PeerException(RemoteError.HOST_ERROR, "checkpoint " + c.seq() + " could not be kept on the"
                     + " source's disk (" + e.getMessage() + "): not committed");
         }
-        persistNanos += System.nanoTime() - t0;
-        persistedPages += staging.size();
         LOG.log(Level.DEBUG, "checkpoint {0}: {1} pages kept on disk in {2} ms (the sync {3} ms)", c.seq(),
                 staging.size(), String.format(Locale.ROOT, "%.2f", (System.nanoTime() - t0) / 1e6),
                 String.format(Locale.ROOT, "%.2f", log.lastSyncNanos() / 1e6));
@@ -239,7 +235,6 @@ final class CheckpointStore {
             log.rewrite(new CheckpointLog.Entry(c.seq(), c.guestOps(), c.unpopulated(), c.vcpus(), overlay.size(),
                     overlay::forEach));
             rewrites++;
-            persistNanos += System.nanoTime() - t0;
             LOG.log(Level.DEBUG, "checkpoint log rewritten at checkpoint {0}: {1} bytes, was {2}, in {3} ms", c.seq(),
                     log.bytes(), before, String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e6));
         } catch (IOException e) {
@@ -263,23 +258,11 @@ final class CheckpointStore {
         }
     }
 
-    /** Time spent keeping commits on disk (appends and rewrites), in milliseconds. */
-    synchronized double persistMs() {
-        return persistNanos / 1e6;
-    }
-
-    synchronized long persistedPages() {
-        return persistedPages;
-    }
-
+    /** Times the log was rewritten whole (compacted, or mended after a failed write). */
     synchronized long rewrites() {
         return rewrites;
     }
 
-    /** The log's length on disk (0: none). */
-    synchronized long logBytes() {
-        return log == null ? 0 : log.bytes();
-    }
 
     private void refuseIfFrozen(long seq) {
         if (frozen) {
