@@ -210,7 +210,10 @@ public final class OutgoingMigration {
                     destination.getHostString(), destination.getPort(), holes.gfnCount(),
                     options.prepaging().wireName(), options.batchPages(), options.linkMbps(), options.linkLatencyMs(),
                     options.stallMs(), options.giveUpMs(), options.timeoutMs(), options.verify(),
-                    options.dsb() ? originalTarget : 0, false);
+                    options.dsb() ? originalTarget : 0, false).checkpointed(checkpointing);
+            if (checkpointStore != null) {
+                keepCheckpoints(checkpointStore, sessionId);
+            }
             Runnable atPause = () -> {
                 if (dsbStartedHere) {
                     dsb.get().stop(domain, false);   // the guest is leaving; the destination gets the original target
@@ -275,6 +278,9 @@ public final class OutgoingMigration {
                 if (session[0] != null) {
                     pageServer.unregister(session[0]);
                 }
+                if (checkpointStore != null) {
+                    checkpointStore.close();
+                }
                 if (!restoreUnfinished) {
                     journal.remove(sessionId);
                 }
@@ -284,6 +290,25 @@ public final class OutgoingMigration {
                 dsb.get().stop(domain, true);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Keeps each checkpoint committed on disk beside the journal entry, for a restarted daemon to fail back to. If
+     * the log cannot be made, checkpoints are kept in memory only: this daemon can still fail back, a restarted one
+     * finds no log and restores the switch.
+     */
+    private void keepCheckpoints(CheckpointStore store, String sessionId) {
+        Optional<java.nio.file.Path> file = journal.checkpointLog(sessionId);
+        if (file.isEmpty()) {
+            return;
+        }
+        try {
+            store.keepIn(file.get());
+        } catch (java.io.IOException e) {
+            LOG.log(Level.ERROR, "outgoing {0}: the checkpoint log {1} could not be made ({2}); checkpoints are kept"
+                    + " in memory only, and a daemon restarted during the post-copy cannot fail back to them", domain,
+                    file.get(), e.getMessage());
         }
     }
 

@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.source;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
@@ -75,6 +76,7 @@ final class ResumedMigration {
 
     boolean run() {
         boolean handedOver = true;
+        boolean keepEntry = false;
         try {
             if (!entry.handedOver() && abortedAtDestination()) {
                 handedOver = false;
@@ -85,20 +87,38 @@ final class ResumedMigration {
                 LOG.log(Level.WARNING, "session {0}: the daemon restarted before the destination had {1}; the"
                         + " destination gave the session up and {1} runs here again", entry.sessionId(), domain);
             } else {
-                Completion done = finish();
-                host.domains().destroy(domain);
-                release();
-                LOG.log(Level.INFO, "session {0}: finished after the daemon restarted: {1} runs at {2}:{3}, {4}",
-                        entry.sessionId(), domain, entry.destinationHost(), String.valueOf(entry.destinationPort()),
-                        done.verified() ? "verified" : "NOT verified (" + done.verificationNote() + ")");
+                Outcome outcome = finish();
+                if (outcome.failedBack() != null) {
+                    handedOver = false;
+                    keepEntry = outcome.restoreUnfinished();
+                } else {
+                    Completion done = outcome.completion();
+                    host.domains().destroy(domain);
+                    release();
+                    LOG.log(Level.INFO, "session {0}: finished after the daemon restarted: {1} runs at {2}:{3}, {4}",
+                            entry.sessionId(), domain, entry.destinationHost(),
+                            String.valueOf(entry.destinationPort()),
+                            done.verified() ? "verified" : "NOT verified (" + done.verificationNote() + ")");
+                }
             }
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "session {0}: the migration of {1} could not be finished after the daemon restarted:"
                     + " {2}; {1} stays paused here", entry.sessionId(), domain, e.getMessage());
         } finally {
-            journal.remove(entry.sessionId());
+            if (!keepEntry) {
+                journal.remove(entry.sessionId());
+            }
         }
         return handedOver;
+    }
+
+    /**
+     * How the session ended: completed at the destination, or failed back here (the destination was given up on).
+     *
+     * @param restoreUnfinished the fail-back's restore failed: the journal entry (FAILING_BACK) stays for the next
+     *                          daemon, and the copy stays paused
+     */
+    private record Outcome(Completion completion, String failedBack, boolean restoreUnfinished) {
     }
 
     /** Whether the destination gave the session up: true only if the guest never ran there. */
@@ -115,7 +135,7 @@ final class ResumedMigration {
         }
     }
 
-    private Completion finish() {
+    private Outcome finish() {
         // The journal names a domid; make sure it is still the paused copy this daemon's predecessor left (an
         // administrator may have resumed or destroyed it, and domids are reused).
         DomainInfo info = host.domains().info(domain);
@@ -127,26 +147,68 @@ final class ResumedMigration {
                 .withBatchPages(entry.batchPages()).withLink(entry.linkMbps(), entry.linkLatencyMs());
         LinkShaper link = new LinkShaper(entry.linkMbps(), entry.linkLatencyMs());
         SentPages sent = SentPages.allSent(entry.gfnCount());
+        Checkpointing checkpointing = entry.checkpointing();
+        // The checkpoints the old daemon committed, the newest whole one on top: the destination's next checkpoint
+        // amends the last one it saw acknowledged, which the log holds (or a newer one, whose reply was lost).
+        CheckpointStore checkpoints = checkpointing.enabled() ? CheckpointStore.recover(entry.gfnCount(),
+                journal.checkpointLog(entry.sessionId()).orElseThrow(), entry.sessionId()) : null;
         SourceSession session = new SourceSession(entry.sessionId(), host, domain, entry.gfnCount(), sent,
-                PrePagingPolicies.create(options, sent), link, null, WireBytes.uncounted());
+                PrePagingPolicies.create(options, sent), link, checkpoints, WireBytes.uncounted());
         pageServer.register(session);
         try {
             PhaseMachine<SourcePhase> phase = new PhaseMachine<>("outgoing " + domain + " (resumed)",
                     SourcePhase.PAUSED);
+            // The old daemon's last grant was before it died, so a lease counted from now runs out later than any
+            // the destination may hold.
+            session.grants.handedOver();
             Reconnector reconnector = new Reconnector(peers, destination, self, session, phase, MigrationProgress.NONE,
-                    entry.timeoutMs(), entry.stallMs(), entry.giveUpMs(), true);
+                    entry.timeoutMs(), entry.stallMs(), entry.giveUpMs(), true, checkpointing.leaseMs());
             PostCopyDriver driver = new PostCopyDriver(session, phase, reconnector, MigrationProgress.NONE,
                     link.batchPages(entry.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE), entry.stallMs());
-            DestinationPeer peer = reconnector.reconnect("the source daemon restarted");
             try {
-                return driver.run(peer, resent -> new Complete(session.receivedBeforeRestart + session.pagesSent(),
-                        entry.verify(), (int) Math.min(Integer.MAX_VALUE, entry.timeoutMs()), entry.restoreTargetKiB(),
-                        resent));
-            } finally {
-                peer.close();
+                DestinationPeer peer = reconnector.reconnect("the source daemon restarted");
+                try {
+                    return new Outcome(driver.run(peer, resent -> new Complete(session.receivedBeforeRestart
+                            + session.pagesSent(), entry.verify(), (int) Math.min(Integer.MAX_VALUE,
+                            entry.timeoutMs()), entry.restoreTargetKiB(), resent)), null, false);
+                } finally {
+                    peer.close();
+                }
+            } catch (Reconnector.FailBackDue due) {
+                phase.advanceTo(SourcePhase.FAILING_BACK);
+                return failBack(session, checkpointing, due);
             }
         } finally {
             pageServer.unregister(session);
+            if (checkpoints != null) {
+                checkpoints.close();
+            }
         }
+    }
+
+    /** The destination is given up on: the guest resumes here from the newest checkpoint this daemon holds. */
+    private Outcome failBack(SourceSession session, Checkpointing checkpointing, Reconnector.FailBackDue due) {
+        FailBack.Result r;
+        try {
+            r = new FailBack(host, domain, session, checkpointing, entry.verify(),
+                    new FailBackJournal(journal, entry)).run();
+        } catch (MigrationException e) {
+            LOG.log(Level.ERROR, "session {0}: the fail-back of {1} after the daemon restarted failed: {2}; the copy"
+                    + " stays paused, and the journal entry is kept for the next daemon", entry.sessionId(), domain,
+                    e.getMessage());
+            return new Outcome(null, e.getMessage(), true);
+        }
+        String why = "the source runs the guest again: " + r.summary();
+        try (DestinationPeer peer = peers.destination(destination, entry.sessionId(), Math.min(entry.timeoutMs(),
+                entry.stallMs()), entry.stallMs(), WireBytes.uncounted())) {
+            peer.takenBack(why);
+        } catch (MigrationException e) {
+            // It learns on its next call to the page server; until then its lease holds its copy paused.
+            LOG.log(Level.INFO, "session {0}: the destination did not hear the take-back ({1})", entry.sessionId(),
+                    e.getMessage());
+        }
+        LOG.log(Level.WARNING, "session {0}: {1} after the daemon restarted; {2} runs here again, {3}",
+                entry.sessionId(), due.getMessage(), domain, r.summary());
+        return new Outcome(null, r.summary(), false);
     }
 }

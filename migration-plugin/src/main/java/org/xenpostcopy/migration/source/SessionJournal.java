@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationException;
 
 /**
@@ -23,7 +24,9 @@ import org.xenpostcopy.migration.MigrationException;
  * finish serving it (the guest outlives the daemon, as a Xen domain outlives its toolstack). One small file per
  * session, written whole (temporary file, fsync, atomic rename) just before the pause and again once the
  * destination has the guest, and removed when the migration ends either way. No sent bitmap is kept: after a restart the
- * destination's own list of missing pages says what is still owed, so nothing needs writing while pages move.
+ * destination's own list of missing pages says what is still owed, so nothing needs writing while pages move. With
+ * reverse checkpoints, each one committed is kept beside the entry as it commits ({@link CheckpointLog},
+ * {@code <session>.checkpoints}), so a restarted daemon can still fail back to the newest.
  *
  * <p>A fail-back is journaled too ({@link Stage}), with the checkpoint it restores, so a daemon that dies in the
  * middle of one is finished by the next; and sessions that ended with the guest taken back or released are kept a
@@ -37,6 +40,7 @@ public final class SessionJournal {
     private static final String SUFFIX = ".session.json";
     private static final String SETTLED_SUFFIX = ".settled.json";
     private static final String CHECKPOINT_SUFFIX = ".checkpoint";
+    private static final String CHECKPOINT_LOG_SUFFIX = ".checkpoints";
 
     /**
      * Where a journaled session stands, as far as a restarted daemon must know.
@@ -60,11 +64,13 @@ public final class SessionJournal {
      * @param restoreTargetKiB memory/target to give the guest back at completion (0 = leave it)
      * @param stage        null in entries written before stages existed: {@code MIGRATING}
      * @param checkpointSeq the checkpoint a fail-back restores (0: none, the copy as it was at the switch)
+     * @param checkpointIntervalMs the session's reverse checkpoints (0 in entries without: none, no fail-back)
+     * @param leaseMs      the lease the destination runs the guest on (0: none)
      */
     public record Entry(String sessionId, int domid, String destinationHost, int destinationPort, long gfnCount,
                         String prepaging, int batchPages, long linkMbps, int linkLatencyMs, int stallMs,
                         long giveUpMs, long timeoutMs, boolean verify, long restoreTargetKiB, boolean handedOver,
-                        Stage stage, long checkpointSeq) {
+                        Stage stage, long checkpointSeq, int checkpointIntervalMs, int leaseMs) {
         public Entry {
             stage = stage == null ? Stage.MIGRATING : stage;
         }
@@ -74,19 +80,32 @@ public final class SessionJournal {
                      long giveUpMs, long timeoutMs, boolean verify, long restoreTargetKiB, boolean handedOver) {
             this(sessionId, domid, destinationHost, destinationPort, gfnCount, prepaging, batchPages, linkMbps,
                     linkLatencyMs, stallMs, giveUpMs, timeoutMs, verify, restoreTargetKiB, handedOver,
-                    Stage.MIGRATING, 0);
+                    Stage.MIGRATING, 0, 0, 0);
         }
 
         Entry handedOverNow() {
             return new Entry(sessionId, domid, destinationHost, destinationPort, gfnCount, prepaging, batchPages,
                     linkMbps, linkLatencyMs, stallMs, giveUpMs, timeoutMs, verify, restoreTargetKiB, true, stage,
-                    checkpointSeq);
+                    checkpointSeq, checkpointIntervalMs, leaseMs);
         }
 
         Entry at(Stage next, long seq) {
             return new Entry(sessionId, domid, destinationHost, destinationPort, gfnCount, prepaging, batchPages,
                     linkMbps, linkLatencyMs, stallMs, giveUpMs, timeoutMs, verify, restoreTargetKiB, handedOver, next,
-                    seq);
+                    seq, checkpointIntervalMs, leaseMs);
+        }
+
+        /** The session with {@code c}'s checkpoints and lease. */
+        Entry checkpointed(Checkpointing c) {
+            return new Entry(sessionId, domid, destinationHost, destinationPort, gfnCount, prepaging, batchPages,
+                    linkMbps, linkLatencyMs, stallMs, giveUpMs, timeoutMs, verify, restoreTargetKiB, handedOver, stage,
+                    checkpointSeq, c.intervalMs(), c.enabled() ? c.leaseMs() : 0);
+        }
+
+        /** The session's checkpoints, as the destination takes them (off in entries written before they were kept). */
+        Checkpointing checkpointing() {
+            return checkpointIntervalMs > 0 && leaseMs > 0 ? new Checkpointing(checkpointIntervalMs, leaseMs)
+                    : Checkpointing.off();
         }
     }
 
@@ -154,13 +173,16 @@ public final class SessionJournal {
         }
     }
 
-    /** Removes the session's entry and the checkpoint kept beside it, if any. */
+    /** Removes the session's entry and the checkpoints kept beside it, if any. */
     void remove(String sessionId) {
         if (dir.isEmpty()) {
             return;
         }
-        delete(file(sessionId, SUFFIX), sessionId);
+        // The entry last: a daemon that dies in between leaves an entry to settle again, never files no entry names.
         delete(file(sessionId, CHECKPOINT_SUFFIX), sessionId);
+        delete(file(sessionId, CHECKPOINT_LOG_SUFFIX), sessionId);
+        delete(file(sessionId, CHECKPOINT_LOG_SUFFIX + ".tmp"), sessionId);
+        delete(file(sessionId, SUFFIX), sessionId);
     }
 
     private static void delete(Path f, String sessionId) {
@@ -175,6 +197,11 @@ public final class SessionJournal {
     /** Where the checkpoint a fail-back restores is kept beside the session's entry; empty without a journal. */
     Optional<Path> checkpointFile(String sessionId) {
         return dir.map(d -> file(sessionId, CHECKPOINT_SUFFIX));
+    }
+
+    /** Where each checkpoint committed is kept as it commits ({@link CheckpointLog}); empty without a journal. */
+    Optional<Path> checkpointLog(String sessionId) {
+        return dir.map(d -> file(sessionId, CHECKPOINT_LOG_SUFFIX));
     }
 
     /** Records a settled session durably (replacing what was there); false if it could not, or no journal. */

@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,6 +73,23 @@ class SessionJournalTest {
                 + "\"linkMbps\":0,\"linkLatencyMs\":0,\"stallMs\":5000,\"giveUpMs\":1,\"timeoutMs\":1,"
                 + "\"verify\":true,\"restoreTargetKiB\":0,\"handedOver\":true}");
         assertEquals(SessionJournal.Stage.MIGRATING, SessionJournal.in(dir).entries().get(0).stage());
+        assertFalse(SessionJournal.in(dir).entries().get(0).checkpointing().enabled(),
+                "an entry written before checkpoints were journaled has none");
+    }
+
+    @Test
+    void aSessionsCheckpointsAreJournaledAndItsCheckpointLogGoesWithItsEntry() throws Exception {
+        SessionJournal j = SessionJournal.in(dir);
+        j.write(entry("c1").checkpointed(new org.xenpostcopy.migration.Checkpointing(200, 1500)));
+        assertEquals(new org.xenpostcopy.migration.Checkpointing(200, 1500),
+                SessionJournal.in(dir).entries().get(0).checkpointing());
+        CheckpointStore store = new CheckpointStore(16);
+        store.keepIn(j.checkpointLog("c1").orElseThrow());
+        assertTrue(Files.exists(dir.resolve("c1.checkpoints")));
+        store.close();
+        j.remove("c1");
+        assertFalse(Files.exists(dir.resolve("c1.checkpoints")));
+        assertEquals(List.of(), j.entries());
     }
 
     @Test

@@ -1,0 +1,413 @@
+package org.xenpostcopy.migration.source;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.VcpuState;
+
+/**
+ * The committed reverse checkpoints of one outgoing session, on disk beside its journal entry, so a restarted daemon
+ * can still fail back to the newest of them. Append-only: each commit adds one record holding only that
+ * checkpoint's pages (the pages its guest dirtied since the one before), and a reader merges the records in order,
+ * as {@link CheckpointStore} merges commits. A record is synced before its commit is acknowledged, so every
+ * checkpoint the destination counts as committed is on disk; one cut short (the daemon died while writing it) fails
+ * its length or checksum and is refused, with everything after it, and the log is cut back to the last whole record.
+ * When the records outgrow twice the pages they amount to, the log is rewritten as one record of the merged pages
+ * (temporary file, sync, atomic rename), so it stays within about twice the checkpoint's size.
+ *
+ * <p>Layout (big-endian): the file's magic and gfn span; then records, each: its magic, the length of its body, the
+ * body — seq, guest operations, the hole map's words, the vCPU states, the page count, then each page as its gfn
+ * and 4096 bytes — and the body's CRC-32C.
+ */
+final class CheckpointLog implements AutoCloseable {
+    private static final long FILE_MAGIC = 0x584c5043434b4c31L;    // "XLPCCKL1"
+    private static final long RECORD_MAGIC = 0x584c5043434b5231L;  // "XLPCCKR1"
+    private static final int FILE_HEADER = 16;
+    private static final int PAGE_RECORD = 8 + Gfn.PAGE_SIZE;
+    /** Slack beside twice the merged pages before a rewrite: small checkpoints do not rewrite the log every time. */
+    static final long DEFAULT_SLACK_BYTES = 8L << 20;
+
+    private final Path file;
+    private final long gfnCount;
+    private final long slackBytes;
+    private FileChannel channel;
+    /** Where the last whole record ends: the log's length as far as a reader goes. */
+    private long end;
+    /** A write failed and could not be undone: the next commit rewrites the whole log instead of appending. */
+    private boolean broken;
+    /** How long the last append's sync took (the rest of its time is the copy into the page cache). */
+    private long lastSyncNanos;
+    /** Where records are put together before they are written: one per log, reused by every commit. */
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+
+    /** One checkpoint as a record holds it; {@code pages} gives each page to a writer. */
+    record Entry(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long pageCount,
+                 Pages pages) {
+    }
+
+    /** The pages of a record, given one by one. */
+    interface Pages {
+        void forEach(CheckpointStore.PageWriter write);
+    }
+
+    /** Where a reader puts what it reads: pages of a record, then its commit if the record is whole. */
+    interface Replay {
+        void page(long seq, long gfn, ByteBuffer page);
+
+        /** Record {@code seq} was whole: its pages, given before, are committed with this hole map and vCPU state. */
+        void commit(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long pageCount);
+    }
+
+    private CheckpointLog(Path file, long gfnCount, long slackBytes, FileChannel channel, long end) {
+        this.file = file;
+        this.gfnCount = gfnCount;
+        this.slackBytes = slackBytes;
+        this.channel = channel;
+        this.end = end;
+    }
+
+    /** A new, empty log in {@code file} (replacing any there), durably created. */
+    static CheckpointLog create(Path file, long gfnCount) throws IOException {
+        return create(file, gfnCount, DEFAULT_SLACK_BYTES);
+    }
+
+    static CheckpointLog create(Path file, long gfnCount, long slackBytes) throws IOException {
+        Path tmp = tmp(file);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(header(gfnCount));
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file);
+        return new CheckpointLog(file, gfnCount, slackBytes, openForAppend(file), FILE_HEADER);
+    }
+
+    /**
+     * Reads the log in {@code file} into {@code into}, record by record; a record cut short or damaged, and what
+     * follows it, is refused and cut off the file. Returns the log, open to append after its last whole record.
+     *
+     * @throws IOException if the file is missing, is not such a log, or is for another gfn span
+     */
+    static CheckpointLog recover(Path file, long gfnCount, Replay into) throws IOException {
+        return recover(file, gfnCount, into, DEFAULT_SLACK_BYTES);
+    }
+
+    static CheckpointLog recover(Path file, long gfnCount, Replay into, long slackBytes) throws IOException {
+        long whole = read(file, gfnCount, into);
+        FileChannel ch = openForAppend(file);
+        try {
+            if (ch.size() > whole) {
+                ch.truncate(whole);
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return new CheckpointLog(file, gfnCount, slackBytes, ch, whole);
+    }
+
+    /** Reads every whole record into {@code into}; returns where the last whole one ends. */
+    static long read(Path file, long gfnCount, Replay into) throws IOException {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException("there is no checkpoint log " + file, e);
+        }
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+            DataInputStream in = new DataInputStream(raw);
+            try {
+                if (in.readLong() != FILE_MAGIC) {
+                    throw new IOException(file + " is not a checkpoint log");
+                }
+                long span = in.readLong();
+                if (span != gfnCount) {
+                    throw new IOException(file + " holds checkpoints of " + span + " gfns, not " + gfnCount);
+                }
+            } catch (EOFException e) {
+                throw new IOException(file + " is cut short before its header ends", e);
+            }
+            long at = FILE_HEADER;
+            byte[] page = new byte[Gfn.PAGE_SIZE];
+            while (at + 16 <= size) {
+                if (in.readLong() != RECORD_MAGIC) {
+                    break;
+                }
+                long length = in.readLong();
+                if (length < 0 || at + 16 + length + 8 > size) {
+                    break;         // cut short: its length runs past the end of the file
+                }
+                CRC32C crc = new CRC32C();
+                DataInputStream body = new DataInputStream(new CheckedInputStream(in, crc));
+                long seq = body.readLong();
+                long ops = body.readLong();
+                int wordCount = body.readInt();
+                if (wordCount != (gfnCount + 63) / 64) {
+                    break;
+                }
+                long[] words = new long[wordCount];
+                for (int i = 0; i < wordCount; i++) {
+                    words[i] = body.readLong();
+                }
+                int n = body.readInt();
+                if (n < 0 || n > 4096) {
+                    break;
+                }
+                List<VcpuState> vcpus = new ArrayList<>(n);
+                boolean sane = true;
+                for (int i = 0; i < n && sane; i++) {
+                    int vcpu = body.readInt();
+                    int len = body.readInt();
+                    sane = len >= 0 && len <= length;
+                    if (sane) {
+                        byte[] ctx = new byte[len];
+                        body.readFully(ctx);
+                        vcpus.add(new VcpuState(vcpu, ctx));
+                    }
+                }
+                long pages = sane ? body.readLong() : -1;
+                if (pages < 0 || bodyLength(wordCount, vcpus, pages) != length) {
+                    break;
+                }
+                for (long i = 0; i < pages && sane; i++) {
+                    long gfn = body.readLong();
+                    body.readFully(page);
+                    sane = gfn >= 0 && gfn < gfnCount;
+                    if (sane) {
+                        into.page(seq, gfn, ByteBuffer.wrap(page).asReadOnlyBuffer());
+                    }
+                }
+                if (!sane || in.readLong() != crc.getValue()) {
+                    break;         // damaged: its pages, staged, are never committed
+                }
+                into.commit(seq, ops, GfnBitmap.fromWords(gfnCount, words), List.copyOf(vcpus), pages);
+                at += 16 + length + 8;
+            }
+            return at;
+        } catch (EOFException e) {
+            throw new IOException(file + " shrank while it was read", e);
+        }
+    }
+
+    /** Appends {@code e} as one record and syncs it: once this returns the checkpoint survives the daemon. */
+    void append(Entry e) throws IOException {
+        if (broken) {
+            throw new IOException("the checkpoint log " + file + " is damaged; it must be rewritten");
+        }
+        try {
+            channel.position(end);
+            writeRecord(channel, e);
+            long t0 = System.nanoTime();
+            channel.force(false);
+            lastSyncNanos = System.nanoTime() - t0;
+            end = channel.position();
+        } catch (IOException | RuntimeException failed) {
+            // A record cut short would hide every one written after it: the log goes back to its last whole one.
+            try {
+                channel.truncate(end);
+                channel.force(false);
+            } catch (IOException undo) {
+                broken = true;
+                failed.addSuppressed(undo);
+            }
+            throw failed;
+        }
+    }
+
+    /** Whether a failed write left the log damaged: only a {@link #rewrite} mends it. */
+    boolean broken() {
+        return broken;
+    }
+
+    /** Whether the log has grown past twice the merged checkpoint's pages (and the slack) and wants a rewrite. */
+    boolean wantsRewrite(long mergedPages) {
+        return end > 2 * (FILE_HEADER + 16 + mergedPages * PAGE_RECORD) + slackBytes;
+    }
+
+    /** Replaces the whole log, durably, with one record: {@code merged}, the checkpoints merged so far. */
+    void rewrite(Entry merged) throws IOException {
+        Path tmp = tmp(file);
+        long length;
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(header(gfnCount));
+            writeRecord(ch, merged);
+            ch.force(true);
+            length = ch.position();
+        }
+        channel.close();
+        // From the rename on, the log is the new file, whatever follows.
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        broken = true;
+        channel = openForAppend(file);
+        end = length;
+        broken = false;
+        syncDirectory(file);
+    }
+
+    long lastSyncNanos() {
+        return lastSyncNanos;
+    }
+
+    /** The log's length on disk, as far as its whole records go. */
+    long bytes() {
+        return end;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing written is lost by a close that fails: every record was synced when written
+        }
+    }
+
+    /**
+     * Writes {@code e} as one record through {@link #buffer} (reused: a commit allocates nothing), the checksum
+     * taken over each part of the body as it leaves.
+     */
+    private void writeRecord(FileChannel ch, Entry e) throws IOException {
+        long[] words = e.unpopulated().toWords();
+        ByteBuffer b = buffer.clear();
+        CRC32C crc = new CRC32C();
+        b.putLong(RECORD_MAGIC).putLong(bodyLength(words.length, e.vcpus(), e.pageCount()));
+        crcFrom = b.position();
+        long[] head = {e.seq(), e.guestOps()};
+        for (long v : head) {
+            room(ch, crc, 8);
+            b.putLong(v);
+        }
+        room(ch, crc, 4);
+        b.putInt(words.length);
+        for (long w : words) {
+            room(ch, crc, 8);
+            b.putLong(w);
+        }
+        room(ch, crc, 4);
+        b.putInt(e.vcpus().size());
+        for (VcpuState v : e.vcpus()) {
+            room(ch, crc, 8);
+            b.putInt(v.vcpu()).putInt(v.context().length);
+            for (int at = 0; at < v.context().length; ) {
+                room(ch, crc, 1);
+                int n = Math.min(b.remaining(), v.context().length - at);
+                b.put(v.context(), at, n);
+                at += n;
+            }
+        }
+        room(ch, crc, 8);
+        b.putLong(e.pageCount());
+        long[] written = {0};
+        IOException[] failed = {null};
+        e.pages().forEach((gfn, src) -> {
+            if (failed[0] != null) {
+                return;
+            }
+            try {
+                room(ch, crc, PAGE_RECORD);
+                ByteBuffer page = src.duplicate();
+                page.limit(page.position() + Gfn.PAGE_SIZE);
+                b.putLong(gfn).put(page);
+                written[0]++;
+            } catch (IOException x) {
+                failed[0] = x;
+            }
+        });
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        if (written[0] != e.pageCount()) {
+            throw new IOException("checkpoint " + e.seq() + " names " + e.pageCount() + " pages, " + written[0]
+                    + " were there to write");
+        }
+        checksum(crc);
+        drain(ch, 8);
+        b.putLong(crc.getValue());
+        drain(ch, Integer.MAX_VALUE);
+        crcFrom = 0;
+    }
+
+    /** Where the buffered bytes not yet in the checksum begin (all from there on are body). */
+    private int crcFrom;
+
+    /** Makes room for {@code n} more bytes of body, writing out what is buffered (checksummed) if need be. */
+    private void room(FileChannel ch, CRC32C crc, int n) throws IOException {
+        if (buffer.remaining() < n) {
+            checksum(crc);
+            drain(ch, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Takes the body bytes buffered since the last call into the checksum. */
+    private void checksum(CRC32C crc) {
+        ByteBuffer d = buffer.duplicate().flip();
+        d.position(crcFrom);
+        crc.update(d);
+        crcFrom = buffer.position();
+    }
+
+    /** Writes out the buffer if fewer than {@code need} bytes are free in it (all of it for MAX_VALUE). */
+    private void drain(FileChannel ch, int need) throws IOException {
+        if (buffer.remaining() >= need && need != Integer.MAX_VALUE) {
+            return;
+        }
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            ch.write(buffer);
+        }
+        buffer.clear();
+        crcFrom = 0;
+    }
+
+    private static long bodyLength(int words, List<VcpuState> vcpus, long pages) {
+        long n = 8 + 8 + 4 + 8L * words + 4;
+        for (VcpuState v : vcpus) {
+            n += 8 + v.context().length;
+        }
+        return n + 8 + pages * PAGE_RECORD;
+    }
+
+    private static ByteBuffer header(long gfnCount) {
+        return ByteBuffer.allocate(FILE_HEADER).putLong(FILE_MAGIC).putLong(gfnCount).flip();
+    }
+
+    private static FileChannel openForAppend(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    private static Path tmp(Path file) {
+        return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    /** Makes a rename or a creation in the directory durable (best effort: not every file system allows it). */
+    private static void syncDirectory(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // the rename itself is atomic; only its durability across a power cut depends on this
+        }
+    }
+}

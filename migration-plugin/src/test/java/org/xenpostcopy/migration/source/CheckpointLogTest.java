@@ -1,0 +1,250 @@
+package org.xenpostcopy.migration.source;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.xenpostcopy.migration.RemoteError;
+import org.xenpostcopy.migration.peer.Checkpoint;
+import org.xenpostcopy.migration.peer.PageBatch;
+import org.xenpostcopy.migration.peer.PeerException;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.VcpuState;
+
+/**
+ * The committed checkpoints a restarted daemon reads back: the merge of every whole record, as the store that
+ * wrote them had merged them; a record cut short or damaged is refused, and appending goes on after the last whole
+ * one; the log stays within about twice the merged pages.
+ */
+class CheckpointLogTest {
+    private static final long SPAN = 300;
+
+    @TempDir
+    Path dir;
+
+    /** A store that writes its commits to a log, and a model of what it should hold, driven by one seed. */
+    private static final class Writer {
+        final CheckpointStore store = new CheckpointStore(SPAN);
+        final Random random;
+        /** The model: gfn to page, as of the last commit. */
+        final Map<Long, byte[]> pages = new TreeMap<>();
+        long seq;
+        GfnBitmap holes = new GfnBitmap(SPAN);
+
+        Writer(Path file, long seed, long slack) throws Exception {
+            this.random = new Random(seed);
+            store.keepIn(file, slack);
+        }
+
+        /** Commits a checkpoint of {@code n} random pages, a few gfns given back; returns its seq. */
+        long commit(int n) {
+            seq++;
+            List<Long> gfns = new ArrayList<>();
+            while (gfns.size() < n) {
+                long g = random.nextInt((int) SPAN);
+                if (!gfns.contains(g)) {
+                    gfns.add(g);
+                }
+            }
+            ByteBuffer b = ByteBuffer.allocate(n * Gfn.PAGE_SIZE);
+            long[] g = new long[n];
+            for (int i = 0; i < n; i++) {
+                g[i] = gfns.get(i);
+                byte[] page = new byte[Gfn.PAGE_SIZE];
+                random.nextBytes(page);
+                b.put(page);
+                pages.put(g[i], page);
+            }
+            b.flip();
+            store.pages(seq, new PageBatch(g, n, b));
+            holes = new GfnBitmap(SPAN);
+            for (int i = 0; i < 3; i++) {
+                long hole = random.nextInt((int) SPAN);
+                holes.set(hole);
+                pages.remove(hole);
+            }
+            store.commit(new Checkpoint(seq, List.of(new VcpuState(0, new byte[] {(byte) seq, 7})), holes, n,
+                    1000 * seq));
+            return seq;
+        }
+
+        Map<Long, byte[]> snapshot() {
+            Map<Long, byte[]> copy = new TreeMap<>();
+            pages.forEach((k, v) -> copy.put(k, v.clone()));
+            return copy;
+        }
+    }
+
+    private static Map<Long, byte[]> restored(CheckpointStore store) {
+        Map<Long, byte[]> out = new TreeMap<>();
+        store.forEachPage((gfn, page) -> {
+            byte[] b = new byte[Gfn.PAGE_SIZE];
+            page.duplicate().get(b);
+            out.put(gfn, b);
+        });
+        return out;
+    }
+
+    private static void assertSamePages(Map<Long, byte[]> expected, Map<Long, byte[]> actual) {
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((g, p) -> assertArrayEquals(p, actual.get(g), "gfn " + g));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void aRestartedDaemonReadsTheMergeOfEveryCommitWithItsHolesAndVcpus(long seed) throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, seed, CheckpointLog.DEFAULT_SLACK_BYTES);
+        for (int i = 0; i < 6; i++) {
+            w.commit(20 + 10 * i);
+        }
+
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        CheckpointStore.Committed c = again.freeze().orElseThrow();
+        assertEquals(6, c.seq());
+        assertEquals(6000, c.guestOps());
+        assertEquals(w.holes, c.unpopulated());
+        assertArrayEquals(new byte[] {6, 7}, c.vcpus().get(0).context());
+        assertEquals(w.pages.size(), c.pageCount());
+        assertSamePages(w.pages, restored(again));
+        assertEquals(0, w.store.rewrites(), "no rewrite below the slack: every commit was an append");
+    }
+
+    @Test
+    void aRecordCutShortAnywhereIsRefusedAndTheNextCommitGoesAfterTheLastWholeOne() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 7, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(10);
+        w.commit(12);
+        Map<Long, byte[]> atTwo = w.snapshot();
+        GfnBitmap holesAtTwo = w.holes.copy();
+        long wholeTwo = Files.size(file);
+        w.commit(15);
+        long wholeThree = Files.size(file);
+        byte[] full = Files.readAllBytes(file);
+        w.store.close();
+
+        // The daemon died while writing record 3: the file ends anywhere inside it.
+        for (long cut : new long[] {wholeTwo + 1, wholeTwo + 8, wholeTwo + 16, wholeTwo + 200, wholeThree - 4096,
+                wholeThree - 1}) {
+            Files.write(file, java.util.Arrays.copyOf(full, (int) cut));
+            CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+            assertEquals(wholeTwo, Files.size(file), "cut at " + cut + ": the torn record is cut off the log");
+            assertSamePages(atTwo, restored(frozen(again, 2, holesAtTwo)));
+            again.close();
+        }
+
+        // After recovery the log goes on: commit 4, whole, is read back over commit 2.
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        again.pages(4, pagesOf(Map.of(5L, (byte) 0x44)));
+        again.commit(new Checkpoint(4, List.of(new VcpuState(0, new byte[] {4})), new GfnBitmap(SPAN), 1, 4000));
+        again.close();
+        atTwo.put(5L, filled((byte) 0x44));
+        assertSamePages(atTwo, restored(frozen(CheckpointStore.recover(SPAN, file, "s"), 4, new GfnBitmap(SPAN))));
+    }
+
+    @Test
+    void aRecordDamagedInsideIsRefusedByItsChecksum() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 8, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(10);
+        Map<Long, byte[]> atOne = w.snapshot();
+        GfnBitmap holesAtOne = w.holes.copy();
+        long wholeOne = Files.size(file);
+        w.commit(10);
+        w.store.close();
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            long at = Files.size(file) - 100;       // inside the last page of record 2
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5a);
+        }
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
+        assertEquals(wholeOne, Files.size(file));
+    }
+
+    @Test
+    void theLogIsRewrittenAsTheMergedPagesOnceItOutgrowsTwiceThem() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 9, 0);
+        long mostBytes = 0;
+        for (int i = 0; i < 40; i++) {
+            w.commit(30);
+            mostBytes = Math.max(mostBytes, Files.size(file));
+        }
+        assertTrue(w.store.rewrites() > 0, "never rewritten");
+        long merged = w.pages.size() * (8L + Gfn.PAGE_SIZE);
+        // twice the merged pages, plus the commit that crossed the line and the headers
+        assertTrue(mostBytes <= 2 * merged + 31 * (8L + Gfn.PAGE_SIZE) + 4096,
+                "the log grew to " + mostBytes + " bytes for " + merged + " bytes of pages");
+        assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".tmp")));
+        assertSamePages(w.pages, restored(frozen(CheckpointStore.recover(SPAN, file, "s"), 40, w.holes)));
+    }
+
+    @Test
+    void withoutItsLogARestartedDaemonTakesNoCheckpointAndFailsBackToTheSwitch() {
+        CheckpointStore again = CheckpointStore.recover(SPAN, dir.resolve("missing.checkpoints"), "s");
+        PeerException e = assertThrows(PeerException.class, () -> again.pages(5, pagesOf(Map.of(1L, (byte) 1))));
+        assertEquals(RemoteError.WRONG_STATE, e.error());
+        assertTrue(again.freeze().isEmpty());
+    }
+
+    @Test
+    void aCheckpointNotNewerThanTheRecoveredOneIsRefused() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 10, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(5);
+        w.commit(5);
+        w.store.close();
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        PeerException e = assertThrows(PeerException.class, () -> again.pages(2, pagesOf(Map.of(1L, (byte) 1))));
+        assertEquals(RemoteError.WRONG_STATE, e.error());
+        again.pages(3, pagesOf(Map.of(1L, (byte) 1)));
+    }
+
+    private static void assertFalse(boolean b) {
+        assertTrue(!b);
+    }
+
+    private static CheckpointStore frozen(CheckpointStore s, long seq, GfnBitmap holes) {
+        CheckpointStore.Committed c = s.freeze().orElseThrow();
+        assertEquals(seq, c.seq());
+        assertEquals(holes, c.unpopulated());
+        return s;
+    }
+
+    private static byte[] filled(byte b) {
+        byte[] p = new byte[Gfn.PAGE_SIZE];
+        java.util.Arrays.fill(p, b);
+        return p;
+    }
+
+    private static PageBatch pagesOf(Map<Long, Byte> fills) {
+        long[] g = new long[fills.size()];
+        ByteBuffer b = ByteBuffer.allocate(fills.size() * Gfn.PAGE_SIZE);
+        int i = 0;
+        for (Map.Entry<Long, Byte> e : new TreeMap<>(fills).entrySet()) {
+            g[i++] = e.getKey();
+            b.put(filled(e.getValue()));
+        }
+        b.flip();
+        return new PageBatch(g, g.length, b);
+    }
+}
