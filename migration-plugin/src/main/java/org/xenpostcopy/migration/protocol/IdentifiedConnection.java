@@ -2,6 +2,7 @@ package org.xenpostcopy.migration.protocol;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.channels.ClosedChannelException;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 import org.apache.thrift.TException;
@@ -51,7 +52,11 @@ final class IdentifiedConnection implements TProcessor {
             try {
                 peer = transport.handshake();
             } catch (TTransportException e) {
-                LOG.log(Level.WARNING, "refused a connection from {0}: {1}", transport.remote(),
+                // A channel this side closed (the server stopping with a handshake under way) is not a refusal.
+                boolean closedHere = rootCause(e) instanceof ClosedChannelException;
+                LOG.log(closedHere ? Level.DEBUG : Level.WARNING, closedHere
+                        ? "closed a connection from {0} during its TLS handshake: {1}"
+                        : "refused a connection from {0}: {1}", transport.remote(),
                         LogText.escape(ThriftConnection.rootMessage(e)));
                 throw new TTransportException(TTransportException.END_OF_FILE, "TLS handshake failed", e);
             }
@@ -82,6 +87,14 @@ final class IdentifiedConnection implements TProcessor {
         } finally {
             CallingPeer.clear();
         }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** Whether a TLS engine's failure is what ended the read or write (not the socket, nor a limit). */
