@@ -147,62 +147,77 @@ final class CheckpointLog implements AutoCloseable {
             long at = FILE_HEADER;
             byte[] page = new byte[Gfn.PAGE_SIZE];
             while (at + 16 <= size) {
-                if (in.readLong() != RECORD_MAGIC) {
+                long next = readRecord(in, at, size, gfnCount, page, into);
+                if (next < 0) {
                     break;
                 }
-                long length = in.readLong();
-                if (length < 0 || at + 16 + length + 8 > size) {
-                    break;         // cut short: its length runs past the end of the file
-                }
-                CRC32C crc = new CRC32C();
-                DataInputStream body = new DataInputStream(new CheckedInputStream(in, crc));
-                long seq = body.readLong();
-                long ops = body.readLong();
-                int wordCount = body.readInt();
-                if (wordCount != (gfnCount + 63) / 64) {
-                    break;
-                }
-                long[] words = new long[wordCount];
-                for (int i = 0; i < wordCount; i++) {
-                    words[i] = body.readLong();
-                }
-                int n = body.readInt();
-                if (n < 0 || n > 4096) {
-                    break;
-                }
-                List<VcpuState> vcpus = new ArrayList<>(n);
-                boolean sane = true;
-                for (int i = 0; i < n && sane; i++) {
-                    int vcpu = body.readInt();
-                    int len = body.readInt();
-                    sane = len >= 0 && len <= length;
-                    if (sane) {
-                        byte[] ctx = new byte[len];
-                        body.readFully(ctx);
-                        vcpus.add(new VcpuState(vcpu, ctx));
-                    }
-                }
-                long pages = sane ? body.readLong() : -1;
-                if (pages < 0 || bodyLength(wordCount, vcpus, pages) != length) {
-                    break;
-                }
-                for (long i = 0; i < pages && sane; i++) {
-                    long gfn = body.readLong();
-                    body.readFully(page);
-                    sane = gfn >= 0 && gfn < gfnCount;
-                    if (sane) {
-                        into.page(seq, gfn, ByteBuffer.wrap(page).asReadOnlyBuffer());
-                    }
-                }
-                if (!sane || in.readLong() != crc.getValue()) {
-                    break;         // damaged: its pages, staged, are never committed
-                }
-                into.commit(seq, ops, GfnBitmap.fromWords(gfnCount, words), List.copyOf(vcpus), pages);
-                at += 16 + length + 8;
+                at = next;
             }
             return at;
-        } catch (EOFException e) {
-            throw new IOException(file + " shrank while it was read", e);
+        }
+    }
+
+    /**
+     * Reads the record at {@code at} into {@code into}; returns where it ends, or -1 if it is cut short or damaged.
+     * Only its checksum proves a record whole, so no length in it is trusted further than the record's own: one that
+     * runs past the record marks the record damaged, not the log unreadable (nor the heap exhausted).
+     */
+    private static long readRecord(DataInputStream in, long at, long size, long gfnCount, byte[] page, Replay into)
+            throws IOException {
+        try {
+            if (in.readLong() != RECORD_MAGIC) {
+                return -1;
+            }
+            long length = in.readLong();
+            if (length < 0 || length > size - at - 16 - 8) {
+                return -1;         // cut short: its length runs past the end of the file
+            }
+            CRC32C crc = new CRC32C();
+            DataInputStream body = new DataInputStream(new CheckedInputStream(in, crc));
+            long seq = body.readLong();
+            long ops = body.readLong();
+            int wordCount = body.readInt();
+            if (wordCount != (gfnCount + 63) / 64) {
+                return -1;
+            }
+            long[] words = new long[wordCount];
+            for (int i = 0; i < wordCount; i++) {
+                words[i] = body.readLong();
+            }
+            int n = body.readInt();
+            if (n < 0 || n > 4096) {
+                return -1;
+            }
+            List<VcpuState> vcpus = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int vcpu = body.readInt();
+                int len = body.readInt();
+                if (len < 0 || len > length - bodyLength(wordCount, vcpus, 0)) {
+                    return -1;
+                }
+                byte[] ctx = new byte[len];
+                body.readFully(ctx);
+                vcpus.add(new VcpuState(vcpu, ctx));
+            }
+            long pages = body.readLong();
+            if (pages < 0 || bodyLength(wordCount, vcpus, pages) != length) {
+                return -1;
+            }
+            for (long i = 0; i < pages; i++) {
+                long gfn = body.readLong();
+                body.readFully(page);
+                if (gfn < 0 || gfn >= gfnCount) {
+                    return -1;
+                }
+                into.page(seq, gfn, ByteBuffer.wrap(page).asReadOnlyBuffer());
+            }
+            if (in.readLong() != crc.getValue()) {
+                return -1;         // damaged: its pages, staged, are never committed
+            }
+            into.commit(seq, ops, GfnBitmap.fromWords(gfnCount, words), List.copyOf(vcpus), pages);
+            return at + 16 + length + 8;
+        } catch (EOFException cutShort) {
+            return -1;             // the file ended inside it after all (it shrank while it was read)
         }
     }
 

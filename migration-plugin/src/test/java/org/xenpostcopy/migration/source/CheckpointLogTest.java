@@ -180,6 +180,36 @@ class CheckpointLogTest {
         assertEquals(wholeOne, Files.size(file));
     }
 
+    /**
+     * A length inside the last record damaged so that it reads past the end of the file: that record is refused, as
+     * any damaged one, and the ones before it are recovered (it once failed the whole log, every checkpoint lost).
+     */
+    @Test
+    void aLengthInsideTheLastRecordThatRunsPastTheFileRefusesOnlyThatRecord() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 11, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(10);
+        Map<Long, byte[]> atOne = w.snapshot();
+        GfnBitmap holesAtOne = w.holes.copy();
+        long wholeOne = Files.size(file);
+        w.commit(10);
+        w.store.close();
+        // record 2's body: seq, ops, the word count and the hole map's words, the vCPU count, then vCPU 0's id and
+        // the length of its context
+        long contextLength = wholeOne + 16 + 8 + 8 + 4 + 8 * ((SPAN + 63) / 64) + 4 + 4;
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(wholeOne + 8);
+            long bodyLength = f.readLong();
+            f.seek(contextLength);
+            assertEquals(2, f.readInt(), "the layout this test damages");
+            f.seek(contextLength);
+            f.writeInt((int) bodyLength);     // no longer than the body, but it starts well inside it
+        }
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
+        assertEquals(wholeOne, Files.size(file));
+    }
+
     @Test
     void theLogIsRewrittenAsTheMergedPagesOnceItOutgrowsTwiceThem() throws Exception {
         Path file = dir.resolve("s.checkpoints");
