@@ -256,21 +256,34 @@ final class CheckpointLog implements AutoCloseable {
         return end > 2 * (FILE_HEADER + 16 + mergedPages * PAGE_RECORD) + slackBytes;
     }
 
-    /** Replaces the whole log, durably, with one record: {@code merged}, the checkpoints merged so far. */
+    /**
+     * Replaces the whole log, durably, with one record: {@code merged}, the checkpoints merged so far. One that fails
+     * before the rename leaves the log as it was, open to append, and no temporary file taking the disk.
+     */
     void rewrite(Entry merged) throws IOException {
         Path tmp = tmp(file);
         long length;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(header(gfnCount));
-            writeRecord(ch, merged);
-            ch.force(true);
-            length = ch.position();
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(header(gfnCount));
+                writeRecord(ch, merged);
+                ch.force(true);
+                length = ch.position();
+            }
+            // The old log stays open until the new one is in place: a rename that fails leaves it appendable.
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException failed) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException undo) {
+                failed.addSuppressed(undo);
+            }
+            throw failed;
         }
-        channel.close();
-        // From the rename on, the log is the new file, whatever follows.
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // From the rename on, the log is the new file, whatever follows; until it is open only a rewrite mends it.
         broken = true;
+        close();
         channel = openForAppend(file);
         end = length;
         broken = false;

@@ -2,6 +2,7 @@ package org.xenpostcopy.migration.source;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -228,6 +229,68 @@ class CheckpointLogTest {
         assertSamePages(w.pages, restored(frozen(CheckpointStore.recover(SPAN, file, "s"), 40, w.holes)));
     }
 
+    /**
+     * A rewrite whose record fails half written (disk full, say) leaves no temporary file holding the disk, and the
+     * log as it was: the next commit appends to it.
+     */
+    @Test
+    void aRewriteThatFailsWritingLeavesNoTemporaryFileAndTheLogAppendable() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        try (CheckpointLog log = CheckpointLog.create(file, SPAN)) {
+            log.append(entry(1, Map.of(1L, (byte) 1)));
+            // names two pages, has one: the write fails after the header and a page went to the temporary file
+            CheckpointLog.Entry shortOfAPage = new CheckpointLog.Entry(2, 0, new GfnBitmap(SPAN),
+                    List.of(new VcpuState(0, new byte[] {2})), 2, pages(Map.of(2L, (byte) 2)));
+            assertThrows(java.io.IOException.class, () -> log.rewrite(shortOfAPage));
+            assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".tmp")), "the temporary file is left");
+            assertFalse(log.broken());
+            log.append(entry(3, Map.of(3L, (byte) 3)));
+        }
+        assertEquals(List.of(1L, 3L), committedSeqs(file));
+    }
+
+    /** A rewrite whose rename fails leaves the old log open: the next commit appends to it, not to a closed file. */
+    @Test
+    void aRewriteWhoseRenameFailsLeavesTheOldLogAppendable() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Path oldLog = dir.resolve("old.checkpoints");
+        try (CheckpointLog log = CheckpointLog.create(file, SPAN)) {
+            log.append(entry(1, Map.of(1L, (byte) 1)));
+            // The old log stays reachable by a second name; a non-empty directory where it was makes the rename fail.
+            Files.createLink(oldLog, file);
+            Files.delete(file);
+            Files.createDirectories(file.resolve("in-the-way"));
+            assertThrows(java.io.IOException.class, () -> log.rewrite(entry(2, Map.of(2L, (byte) 2))));
+            assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".tmp")), "the temporary file is left");
+            log.append(entry(3, Map.of(3L, (byte) 3)));
+        }
+        assertEquals(List.of(1L, 3L), committedSeqs(oldLog));
+    }
+
+    private static CheckpointLog.Entry entry(long seq, Map<Long, Byte> fills) {
+        return new CheckpointLog.Entry(seq, seq, new GfnBitmap(SPAN), List.of(new VcpuState(0, new byte[] {7})),
+                fills.size(), pages(fills));
+    }
+
+    private static CheckpointLog.Pages pages(Map<Long, Byte> fills) {
+        return write -> new TreeMap<>(fills).forEach((g, b) -> write.write(g, ByteBuffer.wrap(filled(b))));
+    }
+
+    private static List<Long> committedSeqs(Path file) throws Exception {
+        List<Long> seqs = new ArrayList<>();
+        CheckpointLog.read(file, SPAN, new CheckpointLog.Replay() {
+            @Override
+            public void page(long seq, long gfn, ByteBuffer page) {
+            }
+
+            @Override
+            public void commit(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long pageCount) {
+                seqs.add(seq);
+            }
+        });
+        return seqs;
+    }
+
     @Test
     void withoutItsLogARestartedDaemonTakesNoCheckpointAndFailsBackToTheSwitch() {
         CheckpointStore again = CheckpointStore.recover(SPAN, dir.resolve("missing.checkpoints"), "s");
@@ -247,10 +310,6 @@ class CheckpointLogTest {
         PeerException e = assertThrows(PeerException.class, () -> again.pages(2, pagesOf(Map.of(1L, (byte) 1))));
         assertEquals(RemoteError.WRONG_STATE, e.error());
         again.pages(3, pagesOf(Map.of(1L, (byte) 1)));
-    }
-
-    private static void assertFalse(boolean b) {
-        assertTrue(!b);
     }
 
     private static CheckpointStore frozen(CheckpointStore s, long seq, GfnBitmap holes) {
