@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -50,6 +51,8 @@ final class CheckpointLog implements AutoCloseable {
     private long end;
     /** A write failed and could not be undone: the next commit rewrites the whole log instead of appending. */
     private boolean broken;
+    /** Set by {@link #recover}: see {@link #lostRecords}. */
+    private String lostRecords;
     /** How long the last append's sync took (the rest of its time is the copy into the page cache). */
     private long lastSyncNanos;
     /** Where records are put together before they are written: one per log, reused by every commit. */
@@ -100,7 +103,8 @@ final class CheckpointLog implements AutoCloseable {
 
     /**
      * Reads the log in {@code file} into {@code into}, record by record; a record cut short or damaged, and what
-     * follows it, is refused and cut off the file. Returns the log, open to append after its last whole record.
+     * follows it, is refused and cut off the file — unless a whole record follows it ({@link #lostRecords}). Returns
+     * the log, open to append after its last whole record.
      *
      * @throws IOException if the file is missing, is not such a log, or is for another gfn span
      */
@@ -110,9 +114,11 @@ final class CheckpointLog implements AutoCloseable {
 
     static CheckpointLog recover(Path file, long gfnCount, Replay into, long slackBytes) throws IOException {
         long whole = read(file, gfnCount, into);
+        String lost = wholeRecordAfter(file, gfnCount, whole);
         FileChannel ch = openForAppend(file);
         try {
-            if (ch.size() > whole) {
+            // A torn last record goes; a damaged one with whole ones after it stays, for whoever looks into it.
+            if (lost == null && ch.size() > whole) {
                 ch.truncate(whole);
                 ch.force(true);
             }
@@ -120,7 +126,57 @@ final class CheckpointLog implements AutoCloseable {
             ch.close();
             throw e;
         }
-        return new CheckpointLog(file, gfnCount, slackBytes, ch, whole);
+        CheckpointLog log = new CheckpointLog(file, gfnCount, slackBytes, ch, whole);
+        log.lostRecords = lost;
+        return log;
+    }
+
+    /**
+     * Why whole records were found after a damaged one, or null (none were: at most the last record is torn). A
+     * record is acknowledged only once synced, so only the last can be torn by a dying daemon; a damaged record with
+     * a whole one after it is the disk's doing, and the checkpoints after it, which the destination counts as
+     * committed and builds its next checkpoints on, are lost.
+     */
+    String lostRecords() {
+        return lostRecords;
+    }
+
+    /** Looks for a whole record after {@code damagedAt} (byte by byte: only a damaged log is searched). */
+    private static String wholeRecordAfter(Path file, long gfnCount, long damagedAt) throws IOException {
+        long size = Files.size(file);
+        if (damagedAt + 16 >= size) {
+            return null;           // no room for a record after it
+        }
+        byte[] page = new byte[Gfn.PAGE_SIZE];
+        Replay discard = new Replay() {
+            @Override
+            public void page(long seq, long gfn, ByteBuffer p) {
+            }
+
+            @Override
+            public void commit(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long n) {
+            }
+        };
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+            in.skipNBytes(damagedAt + 1);
+            long window = 0;
+            for (long at = damagedAt + 1; at < size; at++) {
+                window = (window << 8) | in.read();
+                long start = at - 7;
+                if (start > damagedAt && window == RECORD_MAGIC && start + 16 <= size) {
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                        ch.position(start);
+                        DataInputStream candidate = new DataInputStream(new BufferedInputStream(
+                                Channels.newInputStream(ch), 1 << 16));
+                        if (readRecord(candidate, start, size, gfnCount, page, discard) >= 0) {
+                            return "the record at byte " + damagedAt + " is damaged and a whole one follows at byte "
+                                    + start;
+                        }
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /** Reads every whole record into {@code into}; returns where the last whole one ends. */

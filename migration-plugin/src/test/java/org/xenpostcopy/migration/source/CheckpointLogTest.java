@@ -182,6 +182,38 @@ class CheckpointLogTest {
     }
 
     /**
+     * A record damaged with whole ones after it (the disk's doing: only the last can be torn by a dying daemon)
+     * lost checkpoints the destination counts as committed, and its next checkpoint amends the newest of them: the
+     * store fails back to the last whole one before the damage, but takes no checkpoint on top of it, and the log is
+     * left as it is.
+     */
+    @Test
+    void aRecordDamagedBeforeWholeOnesStopsCheckpointsButStillFailsBackToTheLastWholeOneBeforeIt() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 13, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(10);
+        Map<Long, byte[]> atOne = w.snapshot();
+        GfnBitmap holesAtOne = w.holes.copy();
+        w.commit(10);
+        long wholeTwo = Files.size(file);
+        w.commit(10);
+        w.store.close();
+        long size = Files.size(file);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            long at = wholeTwo - 100;       // inside the last page of record 2
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5a);
+        }
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        PeerException e = assertThrows(PeerException.class, () -> again.pages(4, pagesOf(Map.of(1L, (byte) 1))));
+        assertEquals(RemoteError.WRONG_STATE, e.error());
+        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
+        assertEquals(size, Files.size(file), "the damaged log is left as it is");
+    }
+
+    /**
      * A length inside the last record damaged so that it reads past the end of the file: that record is refused, as
      * any damaged one, and the ones before it are recovered (it once failed the whole log, every checkpoint lost).
      */
