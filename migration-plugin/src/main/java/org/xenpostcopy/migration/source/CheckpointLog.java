@@ -141,7 +141,10 @@ final class CheckpointLog implements AutoCloseable {
         return lostRecords;
     }
 
-    /** Looks for a whole record after {@code damagedAt} (byte by byte: only a damaged log is searched). */
+    /**
+     * Looks for a whole record after {@code damagedAt}: each place its magic occurs is read as a record. A torn
+     * record can be most of a guest's memory, so the search goes a chunk at a time, not a byte at a time.
+     */
     private static String wholeRecordAfter(Path file, long gfnCount, long damagedAt) throws IOException {
         long size = Files.size(file);
         if (damagedAt + 16 >= size) {
@@ -157,22 +160,33 @@ final class CheckpointLog implements AutoCloseable {
             public void commit(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long n) {
             }
         };
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
-            in.skipNBytes(damagedAt + 1);
-            long window = 0;
-            for (long at = damagedAt + 1; at < size; at++) {
-                window = (window << 8) | in.read();
-                long start = at - 7;
-                if (start > damagedAt && window == RECORD_MAGIC && start + 16 <= size) {
-                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                        ch.position(start);
-                        DataInputStream candidate = new DataInputStream(new BufferedInputStream(
-                                Channels.newInputStream(ch), 1 << 16));
-                        if (readRecord(candidate, start, size, gfnCount, page, discard) >= 0) {
+        ByteBuffer magic = ByteBuffer.allocate(8).putLong(0, RECORD_MAGIC);
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            // chunks overlap by 7 bytes, so a magic across two of them is seen
+            for (long from = damagedAt + 1; from + 16 <= size; from += chunk.capacity() - 7) {
+                chunk.clear();
+                while (chunk.hasRemaining() && ch.read(chunk, from + chunk.position()) >= 0) {
+                    // a positional read may return short
+                }
+                byte[] b = chunk.array();
+                for (int k = 0; k + 8 <= chunk.position(); k++) {
+                    if (b[k] != magic.get(0) || ByteBuffer.wrap(b, k, 8).getLong() != RECORD_MAGIC) {
+                        continue;
+                    }
+                    long start = from + k;
+                    try (FileChannel candidate = FileChannel.open(file, StandardOpenOption.READ)) {
+                        candidate.position(start);
+                        DataInputStream in = new DataInputStream(new BufferedInputStream(
+                                Channels.newInputStream(candidate), 1 << 16));
+                        if (readRecord(in, start, size, gfnCount, page, discard) >= 0) {
                             return "the record at byte " + damagedAt + " is damaged and a whole one follows at byte "
                                     + start;
                         }
                     }
+                }
+                if (from + chunk.position() >= size) {
+                    break;
                 }
             }
         }

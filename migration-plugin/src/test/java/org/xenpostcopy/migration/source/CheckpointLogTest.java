@@ -187,16 +187,18 @@ class CheckpointLogTest {
      * store fails back to the last whole one before the damage, but takes no checkpoint on top of it, and the log is
      * left as it is.
      */
-    @Test
-    void aRecordDamagedBeforeWholeOnesStopsCheckpointsButStillFailsBackToTheLastWholeOneBeforeIt() throws Exception {
+    @ParameterizedTest(name = "{0} pages a record")
+    @ValueSource(ints = {10, 300})      // 300: the next record starts past the first MiB searched
+    void aRecordDamagedBeforeWholeOnesStopsCheckpointsButStillFailsBackToTheLastWholeOneBeforeIt(int pages)
+            throws Exception {
         Path file = dir.resolve("s.checkpoints");
         Writer w = new Writer(file, 13, CheckpointLog.DEFAULT_SLACK_BYTES);
-        w.commit(10);
+        w.commit(pages);
         Map<Long, byte[]> atOne = w.snapshot();
         GfnBitmap holesAtOne = w.holes.copy();
-        w.commit(10);
+        w.commit(pages);
         long wholeTwo = Files.size(file);
-        w.commit(10);
+        w.commit(pages);
         w.store.close();
         long size = Files.size(file);
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
