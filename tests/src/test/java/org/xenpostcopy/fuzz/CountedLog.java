@@ -18,8 +18,17 @@ final class CountedLog extends Handler implements AutoCloseable {
 
     /** Records of the logger {@code loggerName} whose message pattern starts with {@code prefix}. */
     CountedLog(String loggerName, String prefix) {
+        this(loggerName, prefix, "");
+    }
+
+    /**
+     * Records of the logger {@code loggerName} whose message pattern starts with {@code prefix} and whose first
+     * parameter (the peer, in the daemons' lines) starts with {@code firstParameter}.
+     */
+    CountedLog(String loggerName, String prefix, String firstParameter) {
         this.matches = r -> loggerName.equals(r.getLoggerName()) && r.getMessage() != null
-                && r.getMessage().startsWith(prefix);
+                && r.getMessage().startsWith(prefix) && (firstParameter.isEmpty() || r.getParameters() != null
+                && r.getParameters().length > 0 && String.valueOf(r.getParameters()[0]).startsWith(firstParameter));
         setLevel(Level.ALL);
         Logger.getLogger("").addHandler(this);
     }

@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -50,6 +51,8 @@ final class CheckpointLog implements AutoCloseable {
     private long end;
     /** A write failed and could not be undone: the next commit rewrites the whole log instead of appending. */
     private boolean broken;
+    /** Set by {@link #recover}: see {@link #lostRecords}. */
+    private String lostRecords;
     /** How long the last append's sync took (the rest of its time is the copy into the page cache). */
     private long lastSyncNanos;
     /** Where records are put together before they are written: one per log, reused by every commit. */
@@ -100,7 +103,8 @@ final class CheckpointLog implements AutoCloseable {
 
     /**
      * Reads the log in {@code file} into {@code into}, record by record; a record cut short or damaged, and what
-     * follows it, is refused and cut off the file. Returns the log, open to append after its last whole record.
+     * follows it, is refused and cut off the file — unless a whole record follows it ({@link #lostRecords}). Returns
+     * the log, open to append after its last whole record.
      *
      * @throws IOException if the file is missing, is not such a log, or is for another gfn span
      */
@@ -110,9 +114,11 @@ final class CheckpointLog implements AutoCloseable {
 
     static CheckpointLog recover(Path file, long gfnCount, Replay into, long slackBytes) throws IOException {
         long whole = read(file, gfnCount, into);
+        String lost = wholeRecordAfter(file, gfnCount, whole);
         FileChannel ch = openForAppend(file);
         try {
-            if (ch.size() > whole) {
+            // A torn last record goes; a damaged one with whole ones after it stays, for whoever looks into it.
+            if (lost == null && ch.size() > whole) {
                 ch.truncate(whole);
                 ch.force(true);
             }
@@ -120,7 +126,71 @@ final class CheckpointLog implements AutoCloseable {
             ch.close();
             throw e;
         }
-        return new CheckpointLog(file, gfnCount, slackBytes, ch, whole);
+        CheckpointLog log = new CheckpointLog(file, gfnCount, slackBytes, ch, whole);
+        log.lostRecords = lost;
+        return log;
+    }
+
+    /**
+     * Why whole records were found after a damaged one, or null (none were: at most the last record is torn). A
+     * record is acknowledged only once synced, so only the last can be torn by a dying daemon; a damaged record with
+     * a whole one after it is the disk's doing, and the checkpoints after it, which the destination counts as
+     * committed and builds its next checkpoints on, are lost.
+     */
+    String lostRecords() {
+        return lostRecords;
+    }
+
+    /**
+     * Looks for a whole record after {@code damagedAt}: each place its magic occurs is read as a record. A torn
+     * record can be most of a guest's memory, so the search goes a chunk at a time, not a byte at a time.
+     */
+    private static String wholeRecordAfter(Path file, long gfnCount, long damagedAt) throws IOException {
+        long size = Files.size(file);
+        if (damagedAt + 16 >= size) {
+            return null;           // no room for a record after it
+        }
+        byte[] page = new byte[Gfn.PAGE_SIZE];
+        Replay discard = new Replay() {
+            @Override
+            public void page(long seq, long gfn, ByteBuffer p) {
+            }
+
+            @Override
+            public void commit(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long n) {
+            }
+        };
+        ByteBuffer magic = ByteBuffer.allocate(8).putLong(0, RECORD_MAGIC);
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            // chunks overlap by 7 bytes, so a magic across two of them is seen
+            for (long from = damagedAt + 1; from + 16 <= size; from += chunk.capacity() - 7) {
+                chunk.clear();
+                while (chunk.hasRemaining() && ch.read(chunk, from + chunk.position()) >= 0) {
+                    // a positional read may return short
+                }
+                byte[] b = chunk.array();
+                for (int k = 0; k + 8 <= chunk.position(); k++) {
+                    if (b[k] != magic.get(0) || ByteBuffer.wrap(b, k, 8).getLong() != RECORD_MAGIC) {
+                        continue;
+                    }
+                    long start = from + k;
+                    try (FileChannel candidate = FileChannel.open(file, StandardOpenOption.READ)) {
+                        candidate.position(start);
+                        DataInputStream in = new DataInputStream(new BufferedInputStream(
+                                Channels.newInputStream(candidate), 1 << 16));
+                        if (readRecord(in, start, size, gfnCount, page, discard) >= 0) {
+                            return "the record at byte " + damagedAt + " is damaged and a whole one follows at byte "
+                                    + start;
+                        }
+                    }
+                }
+                if (from + chunk.position() >= size) {
+                    break;
+                }
+            }
+        }
+        return null;
     }
 
     /** Reads every whole record into {@code into}; returns where the last whole one ends. */
@@ -147,62 +217,77 @@ final class CheckpointLog implements AutoCloseable {
             long at = FILE_HEADER;
             byte[] page = new byte[Gfn.PAGE_SIZE];
             while (at + 16 <= size) {
-                if (in.readLong() != RECORD_MAGIC) {
+                long next = readRecord(in, at, size, gfnCount, page, into);
+                if (next < 0) {
                     break;
                 }
-                long length = in.readLong();
-                if (length < 0 || at + 16 + length + 8 > size) {
-                    break;         // cut short: its length runs past the end of the file
-                }
-                CRC32C crc = new CRC32C();
-                DataInputStream body = new DataInputStream(new CheckedInputStream(in, crc));
-                long seq = body.readLong();
-                long ops = body.readLong();
-                int wordCount = body.readInt();
-                if (wordCount != (gfnCount + 63) / 64) {
-                    break;
-                }
-                long[] words = new long[wordCount];
-                for (int i = 0; i < wordCount; i++) {
-                    words[i] = body.readLong();
-                }
-                int n = body.readInt();
-                if (n < 0 || n > 4096) {
-                    break;
-                }
-                List<VcpuState> vcpus = new ArrayList<>(n);
-                boolean sane = true;
-                for (int i = 0; i < n && sane; i++) {
-                    int vcpu = body.readInt();
-                    int len = body.readInt();
-                    sane = len >= 0 && len <= length;
-                    if (sane) {
-                        byte[] ctx = new byte[len];
-                        body.readFully(ctx);
-                        vcpus.add(new VcpuState(vcpu, ctx));
-                    }
-                }
-                long pages = sane ? body.readLong() : -1;
-                if (pages < 0 || bodyLength(wordCount, vcpus, pages) != length) {
-                    break;
-                }
-                for (long i = 0; i < pages && sane; i++) {
-                    long gfn = body.readLong();
-                    body.readFully(page);
-                    sane = gfn >= 0 && gfn < gfnCount;
-                    if (sane) {
-                        into.page(seq, gfn, ByteBuffer.wrap(page).asReadOnlyBuffer());
-                    }
-                }
-                if (!sane || in.readLong() != crc.getValue()) {
-                    break;         // damaged: its pages, staged, are never committed
-                }
-                into.commit(seq, ops, GfnBitmap.fromWords(gfnCount, words), List.copyOf(vcpus), pages);
-                at += 16 + length + 8;
+                at = next;
             }
             return at;
-        } catch (EOFException e) {
-            throw new IOException(file + " shrank while it was read", e);
+        }
+    }
+
+    /**
+     * Reads the record at {@code at} into {@code into}; returns where it ends, or -1 if it is cut short or damaged.
+     * Only its checksum proves a record whole, so no length in it is trusted further than the record's own: one that
+     * runs past the record marks the record damaged, not the log unreadable (nor the heap exhausted).
+     */
+    private static long readRecord(DataInputStream in, long at, long size, long gfnCount, byte[] page, Replay into)
+            throws IOException {
+        try {
+            if (in.readLong() != RECORD_MAGIC) {
+                return -1;
+            }
+            long length = in.readLong();
+            if (length < 0 || length > size - at - 16 - 8) {
+                return -1;         // cut short: its length runs past the end of the file
+            }
+            CRC32C crc = new CRC32C();
+            DataInputStream body = new DataInputStream(new CheckedInputStream(in, crc));
+            long seq = body.readLong();
+            long ops = body.readLong();
+            int wordCount = body.readInt();
+            if (wordCount != (gfnCount + 63) / 64) {
+                return -1;
+            }
+            long[] words = new long[wordCount];
+            for (int i = 0; i < wordCount; i++) {
+                words[i] = body.readLong();
+            }
+            int n = body.readInt();
+            if (n < 0 || n > 4096) {
+                return -1;
+            }
+            List<VcpuState> vcpus = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int vcpu = body.readInt();
+                int len = body.readInt();
+                if (len < 0 || len > length - bodyLength(wordCount, vcpus, 0)) {
+                    return -1;
+                }
+                byte[] ctx = new byte[len];
+                body.readFully(ctx);
+                vcpus.add(new VcpuState(vcpu, ctx));
+            }
+            long pages = body.readLong();
+            if (pages < 0 || bodyLength(wordCount, vcpus, pages) != length) {
+                return -1;
+            }
+            for (long i = 0; i < pages; i++) {
+                long gfn = body.readLong();
+                body.readFully(page);
+                if (gfn < 0 || gfn >= gfnCount) {
+                    return -1;
+                }
+                into.page(seq, gfn, ByteBuffer.wrap(page).asReadOnlyBuffer());
+            }
+            if (in.readLong() != crc.getValue()) {
+                return -1;         // damaged: its pages, staged, are never committed
+            }
+            into.commit(seq, ops, GfnBitmap.fromWords(gfnCount, words), List.copyOf(vcpus), pages);
+            return at + 16 + length + 8;
+        } catch (EOFException cutShort) {
+            return -1;             // the file ended inside it after all (it shrank while it was read)
         }
     }
 
@@ -241,21 +326,34 @@ final class CheckpointLog implements AutoCloseable {
         return end > 2 * (FILE_HEADER + 16 + mergedPages * PAGE_RECORD) + slackBytes;
     }
 
-    /** Replaces the whole log, durably, with one record: {@code merged}, the checkpoints merged so far. */
+    /**
+     * Replaces the whole log, durably, with one record: {@code merged}, the checkpoints merged so far. One that fails
+     * before the rename leaves the log as it was, open to append, and no temporary file taking the disk.
+     */
     void rewrite(Entry merged) throws IOException {
         Path tmp = tmp(file);
         long length;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(header(gfnCount));
-            writeRecord(ch, merged);
-            ch.force(true);
-            length = ch.position();
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(header(gfnCount));
+                writeRecord(ch, merged);
+                ch.force(true);
+                length = ch.position();
+            }
+            // The old log stays open until the new one is in place: a rename that fails leaves it appendable.
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException failed) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException undo) {
+                failed.addSuppressed(undo);
+            }
+            throw failed;
         }
-        channel.close();
-        // From the rename on, the log is the new file, whatever follows.
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // From the rename on, the log is the new file, whatever follows; until it is open only a rewrite mends it.
         broken = true;
+        close();
         channel = openForAppend(file);
         end = length;
         broken = false;

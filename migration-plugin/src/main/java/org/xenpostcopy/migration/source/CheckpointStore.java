@@ -85,6 +85,16 @@ final class CheckpointStore {
                 store.stagingSeq = store.latest == null ? 0 : store.latest.seq();
                 store.pagesReceived = 0;
                 store.bytesReceived = 0;
+                if (store.log.lostRecords() != null) {
+                    // Still a fail-back to the newest whole one, which the guest did pass through; but the
+                    // destination's next checkpoint amends a later one, and merged over this one would restore a
+                    // guest that never was.
+                    store.refusing = "checkpoints acknowledged to the destination were lost from the log ("
+                            + store.log.lostRecords() + ")";
+                    LOG.log(Level.ERROR, "session {0}: {1}; no more checkpoints are taken, and a fail-back restores"
+                            + " checkpoint {2}", session, store.refusing,
+                            store.latest == null ? 0 : store.latest.seq());
+                }
                 LOG.log(Level.INFO, "session {0}: {1} from its log ({2} bytes) in {3} ms", session,
                         store.latest == null ? "no checkpoint had been committed" : "checkpoint " + store.latest.seq()
                                 + " (" + store.latest.pageCount() + " pages) recovered", store.log.bytes(),

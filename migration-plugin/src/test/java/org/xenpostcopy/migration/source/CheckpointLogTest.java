@@ -2,6 +2,7 @@ package org.xenpostcopy.migration.source;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -180,6 +181,70 @@ class CheckpointLogTest {
         assertEquals(wholeOne, Files.size(file));
     }
 
+    /**
+     * A record damaged with whole ones after it (the disk's doing: only the last can be torn by a dying daemon)
+     * lost checkpoints the destination counts as committed, and its next checkpoint amends the newest of them: the
+     * store fails back to the last whole one before the damage, but takes no checkpoint on top of it, and the log is
+     * left as it is.
+     */
+    @ParameterizedTest(name = "{0} pages a record")
+    @ValueSource(ints = {10, 300})      // 300: the next record starts past the first MiB searched
+    void aRecordDamagedBeforeWholeOnesStopsCheckpointsButStillFailsBackToTheLastWholeOneBeforeIt(int pages)
+            throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 13, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(pages);
+        Map<Long, byte[]> atOne = w.snapshot();
+        GfnBitmap holesAtOne = w.holes.copy();
+        w.commit(pages);
+        long wholeTwo = Files.size(file);
+        w.commit(pages);
+        w.store.close();
+        long size = Files.size(file);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            long at = wholeTwo - 100;       // inside the last page of record 2
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5a);
+        }
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        PeerException e = assertThrows(PeerException.class, () -> again.pages(4, pagesOf(Map.of(1L, (byte) 1))));
+        assertEquals(RemoteError.WRONG_STATE, e.error());
+        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
+        assertEquals(size, Files.size(file), "the damaged log is left as it is");
+    }
+
+    /**
+     * A length inside the last record damaged so that it reads past the end of the file: that record is refused, as
+     * any damaged one, and the ones before it are recovered (it once failed the whole log, every checkpoint lost).
+     */
+    @Test
+    void aLengthInsideTheLastRecordThatRunsPastTheFileRefusesOnlyThatRecord() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 11, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(10);
+        Map<Long, byte[]> atOne = w.snapshot();
+        GfnBitmap holesAtOne = w.holes.copy();
+        long wholeOne = Files.size(file);
+        w.commit(10);
+        w.store.close();
+        // record 2's body: seq, ops, the word count and the hole map's words, the vCPU count, then vCPU 0's id and
+        // the length of its context
+        long contextLength = wholeOne + 16 + 8 + 8 + 4 + 8 * ((SPAN + 63) / 64) + 4 + 4;
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(wholeOne + 8);
+            long bodyLength = f.readLong();
+            f.seek(contextLength);
+            assertEquals(2, f.readInt(), "the layout this test damages");
+            f.seek(contextLength);
+            f.writeInt((int) bodyLength);     // no longer than the body, but it starts well inside it
+        }
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
+        assertEquals(wholeOne, Files.size(file));
+    }
+
     @Test
     void theLogIsRewrittenAsTheMergedPagesOnceItOutgrowsTwiceThem() throws Exception {
         Path file = dir.resolve("s.checkpoints");
@@ -196,6 +261,68 @@ class CheckpointLogTest {
                 "the log grew to " + mostBytes + " bytes for " + merged + " bytes of pages");
         assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".tmp")));
         assertSamePages(w.pages, restored(frozen(CheckpointStore.recover(SPAN, file, "s"), 40, w.holes)));
+    }
+
+    /**
+     * A rewrite whose record fails half written (disk full, say) leaves no temporary file holding the disk, and the
+     * log as it was: the next commit appends to it.
+     */
+    @Test
+    void aRewriteThatFailsWritingLeavesNoTemporaryFileAndTheLogAppendable() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        try (CheckpointLog log = CheckpointLog.create(file, SPAN)) {
+            log.append(entry(1, Map.of(1L, (byte) 1)));
+            // names two pages, has one: the write fails after the header and a page went to the temporary file
+            CheckpointLog.Entry shortOfAPage = new CheckpointLog.Entry(2, 0, new GfnBitmap(SPAN),
+                    List.of(new VcpuState(0, new byte[] {2})), 2, pages(Map.of(2L, (byte) 2)));
+            assertThrows(java.io.IOException.class, () -> log.rewrite(shortOfAPage));
+            assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".tmp")), "the temporary file is left");
+            assertFalse(log.broken());
+            log.append(entry(3, Map.of(3L, (byte) 3)));
+        }
+        assertEquals(List.of(1L, 3L), committedSeqs(file));
+    }
+
+    /** A rewrite whose rename fails leaves the old log open: the next commit appends to it, not to a closed file. */
+    @Test
+    void aRewriteWhoseRenameFailsLeavesTheOldLogAppendable() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Path oldLog = dir.resolve("old.checkpoints");
+        try (CheckpointLog log = CheckpointLog.create(file, SPAN)) {
+            log.append(entry(1, Map.of(1L, (byte) 1)));
+            // The old log stays reachable by a second name; a non-empty directory where it was makes the rename fail.
+            Files.createLink(oldLog, file);
+            Files.delete(file);
+            Files.createDirectories(file.resolve("in-the-way"));
+            assertThrows(java.io.IOException.class, () -> log.rewrite(entry(2, Map.of(2L, (byte) 2))));
+            assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".tmp")), "the temporary file is left");
+            log.append(entry(3, Map.of(3L, (byte) 3)));
+        }
+        assertEquals(List.of(1L, 3L), committedSeqs(oldLog));
+    }
+
+    private static CheckpointLog.Entry entry(long seq, Map<Long, Byte> fills) {
+        return new CheckpointLog.Entry(seq, seq, new GfnBitmap(SPAN), List.of(new VcpuState(0, new byte[] {7})),
+                fills.size(), pages(fills));
+    }
+
+    private static CheckpointLog.Pages pages(Map<Long, Byte> fills) {
+        return write -> new TreeMap<>(fills).forEach((g, b) -> write.write(g, ByteBuffer.wrap(filled(b))));
+    }
+
+    private static List<Long> committedSeqs(Path file) throws Exception {
+        List<Long> seqs = new ArrayList<>();
+        CheckpointLog.read(file, SPAN, new CheckpointLog.Replay() {
+            @Override
+            public void page(long seq, long gfn, ByteBuffer page) {
+            }
+
+            @Override
+            public void commit(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long pageCount) {
+                seqs.add(seq);
+            }
+        });
+        return seqs;
     }
 
     @Test
@@ -217,10 +344,6 @@ class CheckpointLogTest {
         PeerException e = assertThrows(PeerException.class, () -> again.pages(2, pagesOf(Map.of(1L, (byte) 1))));
         assertEquals(RemoteError.WRONG_STATE, e.error());
         again.pages(3, pagesOf(Map.of(1L, (byte) 1)));
-    }
-
-    private static void assertFalse(boolean b) {
-        assertTrue(!b);
     }
 
     private static CheckpointStore frozen(CheckpointStore s, long seq, GfnBitmap holes) {
