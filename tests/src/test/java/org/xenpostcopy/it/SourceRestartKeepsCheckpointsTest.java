@@ -180,9 +180,12 @@ class SourceRestartKeepsCheckpointsTest {
          * acknowledged by then: every one up to it must be on disk (a later one may be too).
          */
         long oldDaemonDies() throws Exception {
-            oldSource.close();
             long newest = taken.matching(ACKNOWLEDGED).stream().mapToLong(p -> p[0]).max().orElseThrow();
+            // The journal as the kill leaves it: copied while the old daemon still runs (a record it is appending may
+            // be cut, as a SIGKILL cuts it), and before close() - which does not stop the old migration's thread,
+            // whose own cleanup would otherwise race the copy.
             copyJournal(oldJournal, newJournal);
+            oldSource.close();
             sourceHost.close();
             return newest;
         }
@@ -310,7 +313,11 @@ class SourceRestartKeepsCheckpointsTest {
     private static void copyJournal(Path from, Path to) throws Exception {
         try (Stream<Path> files = Files.list(from)) {
             for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()));
+                try {
+                    Files.copy(f, to.resolve(f.getFileName()));
+                } catch (java.nio.file.NoSuchFileException renamedMeanwhile) {
+                    // a temporary file the running daemon renamed into place: its target is listed too
+                }
             }
         }
     }
