@@ -83,7 +83,7 @@ G="$W/guest-root"
 rm -rf "$G" && mkdir -p "$G"/{bin,proc,sys,dev,tmp}
 cp /bin/busybox "$G/bin/"
 gcc -O2 -static -Wall -o "$G/bin/memcheck" "$LAB/guest/memcheck.c"
-gcc -O2 -static -Wall -o "$G/bin/meminfo-report" "$LAB/guest/meminfo-report.c"
+gcc -O2 -static -Wall -o "$G/bin/meminfo-report" "$REPO/patches/guest/meminfo-report.c"
 install -m 755 "$LAB/guest/init.sh" "$G/init"
 (cd "$G" && find . | cpio -o -H newc --quiet | gzip -9 > "$W/guest-initrd.gz")
 
