@@ -8,6 +8,7 @@
 #   share/bash-completion/completions/xlpc    bash completion, likewise
 #   lib/systemd/system/xlpc.service           the daemon's unit
 #   etc/xlpc/xlpc.conf.example, etc/default/xlpc
+#   share/xlpc/xl                             the xl wrapper for `xl migrate --postcopy` (patches/xl/xl)
 # Then it unpacks the tarball into a temporary directory and runs it: --version, daemon --check, and a TLS
 # migration between two daemons of the packaged runtime on loopback (--no-smoke skips that).
 #
@@ -63,6 +64,7 @@ install -D -m 644 migration-plugin/target/completion/xlpc "$stage/share/bash-com
 install -D -m 644 packaging/systemd/xlpc.service "$stage/lib/systemd/system/xlpc.service"
 install -D -m 644 packaging/etc/xlpc.conf.example "$stage/etc/xlpc/xlpc.conf.example"
 install -D -m 644 packaging/etc/default-xlpc "$stage/etc/default/xlpc"
+install -D -m 755 patches/xl/xl "$stage/share/xlpc/xl"     # xl migrate --postcopy: see patches/README.md
 
 mkdir -p target
 # Owned by root, in name order: the same inputs give the same listing wherever it is built.

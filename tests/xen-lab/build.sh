@@ -7,6 +7,10 @@
 #   dom0-initrd.cpio      dom0's whole root filesystem as an initramfs, with /init = dom0-init.sh
 # Each stage is skipped when its output exists (delete it to redo; the hypervisor is also redone when
 # patches/xen changes); the last two are rebuilt every time.
+# The two slow stages (the dom0 tree, about 4 minutes, and the hypervisor, about 5) are also kept in a cache outside
+# the checkout, so a fresh clone on the same machine skips them: $LAB_CACHE (default /var/cache/xen-postcopy-lab
+# as root, else ~/.cache/xen-postcopy-lab; LAB_CACHE=off turns it off), one entry per key. The dom0 tree's key is
+# the suite, mirror and package list below; the hypervisor's, Debian's xen version with the hash of patches/xen.
 # Needs root (debootstrap, chroot) and network access to deb.debian.org and Maven Central.
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +19,14 @@ W=${LAB_WORK:-$LAB/work}
 MIRROR=${LAB_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$W"
 say() { echo "[lab-build $(date +%T)] $*"; }
+if [ "$(id -u)" = 0 ]; then CACHE=${LAB_CACHE:-/var/cache/xen-postcopy-lab}
+else CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-postcopy-lab}; fi
+[ "$CACHE" = off ] || mkdir -p "$CACHE"
+# cache_put FILE NAME / cache_get NAME FILE: whole files only (written aside, then renamed), so a build stopped
+# half-way never leaves a cache entry that looks complete.
+cache_put() { [ "$CACHE" = off ] && return 0
+              { cp "$1" "$CACHE/.$2.tmp" && mv "$CACHE/.$2.tmp" "$CACHE/$2"; } || say "could not keep $2 in $CACHE"; }
+cache_get() { [ "$CACHE" != off ] && [ -e "$CACHE/$1" ] && cp "$CACHE/$1" "$2"; }
 
 say "host packages"
 if ! command -v qemu-system-x86_64 >/dev/null || ! command -v debootstrap >/dev/null || ! command -v flex >/dev/null \
@@ -24,13 +36,23 @@ if ! command -v qemu-system-x86_64 >/dev/null || ! command -v debootstrap >/dev/
         busybox-static cpio dpkg-dev bison flex gcc make libc6-dev python3 xz-utils >/dev/null
 fi
 
+DOM0_PACKAGES=xen-utils-4.17,xen-hypervisor-4.17-amd64,linux-image-amd64,kmod,busybox,procps,iproute2
+ROOTFS_KEY=rootfs-$(printf '%s\n' bookworm "$MIRROR" "$DOM0_PACKAGES" | sha256sum | cut -c1-16).tar
 if [ ! -e "$W/rootfs/.lab-complete" ]; then
-    say "dom0 root filesystem (debootstrap bookworm; several minutes)"
     rm -rf "$W/rootfs"
-    debootstrap --variant=minbase \
-        --include=xen-utils-4.17,xen-hypervisor-4.17-amd64,linux-image-amd64,kmod,busybox,procps,iproute2 \
-        bookworm "$W/rootfs" "$MIRROR" > "$W/debootstrap.log" 2>&1 || { tail -20 "$W/debootstrap.log"; exit 1; }
-    touch "$W/rootfs/.lab-complete"
+    if [ "$CACHE" != off ] && [ -e "$CACHE/$ROOTFS_KEY" ]; then
+        say "dom0 root filesystem from the cache ($CACHE/$ROOTFS_KEY)"
+        tar -C "$W" -xf "$CACHE/$ROOTFS_KEY"
+    else
+        say "dom0 root filesystem (debootstrap bookworm; several minutes)"
+        debootstrap --variant=minbase --include="$DOM0_PACKAGES" \
+            bookworm "$W/rootfs" "$MIRROR" > "$W/debootstrap.log" 2>&1 || { tail -20 "$W/debootstrap.log"; exit 1; }
+        touch "$W/rootfs/.lab-complete"
+        if [ "$CACHE" != off ]; then
+            { tar -C "$W" --exclude=./rootfs/proc/* --exclude=./rootfs/sys/* -cf "$CACHE/.$ROOTFS_KEY.tmp" ./rootfs \
+                && mv "$CACHE/.$ROOTFS_KEY.tmp" "$CACHE/$ROOTFS_KEY"; } || say "could not keep the dom0 tree in $CACHE"
+        fi
+    fi
 fi
 XENVER=$(chroot "$W/rootfs" dpkg-query -W -f='${Version}' xen-hypervisor-4.17-amd64)
 KV=$(ls "$W/rootfs/usr/lib/modules" | head -1)
@@ -38,6 +60,13 @@ say "dom0: Xen $XENVER, Linux $KV"
 
 # The hypervisor is rebuilt when patches/xen changes, not only when it is missing.
 XENSUM=$(cat "$REPO"/patches/xen/*.patch "$REPO"/patches/xen/*.config | sha256sum | cut -c1-16)
+XEN_KEY=xen-$XENVER-$XENSUM
+if { [ ! -e "$W/xen-mempaging.elf" ] || [ "$(cat "$W/xen-mempaging.sum" 2>/dev/null)" != "$XENSUM" ]; } \
+   && cache_get "$XEN_KEY.elf" "$W/xen-mempaging.elf.new" && cache_get "$XEN_KEY.config" "$W/xen-mempaging.config"; then
+    say "hypervisor from the cache ($CACHE/$XEN_KEY.elf)"
+    mv "$W/xen-mempaging.elf.new" "$W/xen-mempaging.elf"
+    echo "$XENSUM" > "$W/xen-mempaging.sum"
+fi
 if [ ! -e "$W/xen-mempaging.elf" ] || [ "$(cat "$W/xen-mempaging.sum" 2>/dev/null)" != "$XENSUM" ]; then
     say "hypervisor: Debian's xen $XENVER source with patches/xen (several minutes)"
     rm -f "$W/xen-mempaging.elf" "$W/xen-mempaging.sum"
@@ -64,6 +93,8 @@ if [ ! -e "$W/xen-mempaging.elf" ] || [ "$(cat "$W/xen-mempaging.sum" 2>/dev/nul
     cp "$SRC/xen/.config" "$W/xen-mempaging.config"
     cp "$SRC/xen/xen" "$W/xen-mempaging.elf"     # QEMU's multiboot loader wants the uncompressed ELF
     echo "$XENSUM" > "$W/xen-mempaging.sum"
+    cache_put "$W/xen-mempaging.config" "$XEN_KEY.config"
+    cache_put "$W/xen-mempaging.elf" "$XEN_KEY.elf"
 fi
 
 say "xlpc jar and a jlink'd runtime for dom0"
@@ -83,7 +114,7 @@ G="$W/guest-root"
 rm -rf "$G" && mkdir -p "$G"/{bin,proc,sys,dev,tmp}
 cp /bin/busybox "$G/bin/"
 gcc -O2 -static -Wall -o "$G/bin/memcheck" "$LAB/guest/memcheck.c"
-gcc -O2 -static -Wall -o "$G/bin/meminfo-report" "$LAB/guest/meminfo-report.c"
+gcc -O2 -static -Wall -o "$G/bin/meminfo-report" "$REPO/patches/guest/meminfo-report.c"
 install -m 755 "$LAB/guest/init.sh" "$G/init"
 (cd "$G" && find . | cpio -o -H newc --quiet | gzip -9 > "$W/guest-initrd.gz")
 

@@ -55,6 +55,14 @@ CFGDIR=/root/guest
 GTSC=$(sed -n 's/.* guest_tsc=\([a-z_]*\).*/\1/p' /proc/cmdline)
 [ -n "$GTSC" ] && sed -i "s/^tsc_mode = .*/tsc_mode = \"$GTSC\"/" $CFGDIR/memcheck.cfg
 log "guest $(grep '^tsc_mode' $CFGDIR/memcheck.cfg)"
+# guest_cpu=N on the kernel command line: the guest's vCPU only on physical CPU N and dom0's vCPUs only on the other,
+# so the emulated world switch never goes between dom0 (PV) and the guest (SVM) on one CPU (a diagnosis switch)
+GCPU=$(sed -n 's/.* guest_cpu=\([0-9]\).*/\1/p' /proc/cmdline)
+if [ -n "$GCPU" ]; then
+    echo "cpus = \"$GCPU\"" >> $CFGDIR/memcheck.cfg
+    step xl vcpu-pin Domain-0 all $((1 - GCPU))
+    log "guest pinned to CPU $GCPU, dom0 to CPU $((1 - GCPU))"
+fi
 # grep -c prints 0 itself when nothing matches (and fails); a missing file counts as 0 too
 ticks() { local n; n=$(grep -c 'MEMCHECK tick' "$CON" 2>/dev/null); echo "${n:-0}"; }
 mismatches() { local n; n=$(grep -c 'MEMCHECK MISMATCH' "$CON" 2>/dev/null); echo "${n:-0}"; }
@@ -194,6 +202,15 @@ if has soak; then
     SOAK=$(sed -n 's/.* soak=\([0-9]*\).*/\1/p' /proc/cmdline); SOAK=${SOAK:-600}
     log "===== soak: the PVH guest alone for ${SOAK}s ====="
     boot_guest
+    # busy=N on the kernel command line: dom0 is not idle meanwhile - N shell loops compressing zeros, and (N > 0)
+    # the native daemon answering `xlpc list` every 5 s, as in the other scenarios (is a busy dom0 what kills it?)
+    BUSY=$(sed -n 's/.* busy=\([0-9]*\).*/\1/p' /proc/cmdline)
+    if [ "${BUSY:-0}" -gt 0 ]; then
+        for i in $(seq 1 "$BUSY"); do ( while :; do head -c 64M /dev/zero | gzip -1 > /dev/null; done ) & done
+        xlpc daemon --native --xl-config-dir $CFGDIR > /var/log/xlpc-daemon.log 2>&1 &
+        ( while sleep 5; do xlpc list > /dev/null 2>&1; done ) &
+        log "dom0 busy: $BUSY compressors, the daemon and a list every 5 s"
+    fi
     T0=$(up); END=$(awk -v a="$T0" -v s="$SOAK" 'BEGIN{print int(a+s)}')
     alive_for() { awk -v a="$(up)" -v b="$T0" 'BEGIN{printf "%.0f", a-b}'; }
     while [ "$(cut -d. -f1 /proc/uptime)" -lt "$END" ] && ! died "$DOM" 1 >/dev/null && running_here; do sleep 10; done

@@ -30,7 +30,7 @@ boot() {
     # -cpu: plain "max" crashes dom0 (#PF in create_bounce_frame) and a PVH guest dies on RDTSCP under TCG's
     # SVM. Without -xsave, dom0's processes get their SSE/AVX registers corrupted once a JVM runs there beside
     # a PVH guest (general-protection faults in libc's malloc, JVM crashes); with FXSAVE only, they do not.
-    timeout "${LAB_TIMEOUT:-2400}" qemu-system-x86_64 -M pc -accel tcg -m "${LAB_MEM:-2048}" -smp 2 \
+    timeout "${LAB_TIMEOUT:-2400}" ${LAB_QEMU:-qemu-system-x86_64} -M pc -accel tcg -m "${LAB_MEM:-2048}" -smp 2 \
         -cpu "${LAB_CPU:-max,-smap,-smep,-rdtscp,-xsave,-avx,-avx2}" -display none -monitor none \
         -serial "file:$log" -no-reboot "${net[@]}" \
         -kernel xen-mempaging.elf \
