@@ -97,7 +97,7 @@ final class CheckpointLog implements AutoCloseable {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory(file);
+        DurableRename.syncDirectoryOf(file);
         return new CheckpointLog(file, gfnCount, slackBytes, openForAppend(file), FILE_HEADER);
     }
 
@@ -357,7 +357,7 @@ final class CheckpointLog implements AutoCloseable {
         channel = openForAppend(file);
         end = length;
         broken = false;
-        syncDirectory(file);
+        DurableRename.syncDirectoryOf(file);
     }
 
     long lastSyncNanos() {
@@ -499,13 +499,4 @@ final class CheckpointLog implements AutoCloseable {
         return file.resolveSibling(file.getFileName() + ".tmp");
     }
 
-    /** Makes a rename or a creation in the directory durable (best effort: not every file system allows it). */
-    private static void syncDirectory(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // the rename itself is atomic; only its durability across a power cut depends on this
-        }
-    }
 }
