@@ -2,12 +2,9 @@ package org.xenpostcopy.migration.source;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.InetSocketAddress;
 import java.util.Locale;
 import org.xenpostcopy.migration.MigrationException;
-import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.PeerConnector;
-import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.GuestProbe;
@@ -74,7 +71,7 @@ final class InterruptedFailBack {
             LOG.log(Level.WARNING, "session {0}: the fail-back of {1} was finished after the daemon restarted, in {2}"
                     + " ms; the guest runs here again{3}", entry.sessionId(), domain,
                     String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e6), checked);
-            tellDestination(why);
+            TakeBackNotice.send(peers, entry, why);
             return true;
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "session {0}: the fail-back of {1} could not be finished after the daemon restarted:"
@@ -88,15 +85,4 @@ final class InterruptedFailBack {
                 : "; memory check FAILED: " + String.join("; ", v.problems().subList(0, Math.min(3, v.problems().size())));
     }
 
-    /** Best effort: a destination that does not hear it now hears it on its next call to the page server. */
-    private void tellDestination(String why) {
-        InetSocketAddress destination = new InetSocketAddress(entry.destinationHost(), entry.destinationPort());
-        try (DestinationPeer peer = peers.destination(destination, entry.sessionId(), Math.min(entry.timeoutMs(),
-                entry.stallMs()), entry.stallMs(), WireBytes.uncounted())) {
-            peer.takenBack(why);
-        } catch (MigrationException e) {
-            LOG.log(Level.INFO, "session {0}: the destination did not hear the take-back ({1})", entry.sessionId(),
-                    e.getMessage());
-        }
-    }
 }

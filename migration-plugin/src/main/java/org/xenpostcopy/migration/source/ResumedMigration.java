@@ -199,14 +199,7 @@ final class ResumedMigration {
             return new Outcome(null, e.getMessage(), true);
         }
         String why = "the source runs the guest again: " + r.summary();
-        try (DestinationPeer peer = peers.destination(destination, entry.sessionId(), Math.min(entry.timeoutMs(),
-                entry.stallMs()), entry.stallMs(), WireBytes.uncounted())) {
-            peer.takenBack(why);
-        } catch (MigrationException e) {
-            // It learns on its next call to the page server; until then its lease holds its copy paused.
-            LOG.log(Level.INFO, "session {0}: the destination did not hear the take-back ({1})", entry.sessionId(),
-                    e.getMessage());
-        }
+        TakeBackNotice.send(peers, entry, why);
         LOG.log(Level.WARNING, "session {0}: {1} after the daemon restarted; {2} runs here again, {3}",
                 entry.sessionId(), due.getMessage(), domain, r.summary());
         return new Outcome(null, r.summary(), false);
