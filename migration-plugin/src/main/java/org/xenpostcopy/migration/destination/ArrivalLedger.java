@@ -316,24 +316,38 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     }
 
     /**
-     * The paper's minor faults: post-copy pages whose first touch by the guest found them brought by pre-paging —
-     * touched, expected, and never the page of a network fault. Most were loaded before the guest came (on the
-     * paper's guest, a page in the swap cache waiting to be mapped); a few arrived by push while the guest's request
-     * sat on the ring. With the network faults they add up to the post-copy pages the guest touched.
+     * The guest's touches of this migration's pages, counted from one picture of its accessed bits so the parts
+     * add up: {@code touched = networkFaults + minor} whenever the guest touched no hole.
      *
-     * @param touched the pages the guest has touched here (its host's accessed bits)
+     * @param touched distinct pages the guest touched: its accessed bits, plus the pages of its network faults —
+     *                a faulting access is a touch, even if the vCPU has not yet run again to set the bit
+     * @param minor   the paper's minor faults: post-copy pages whose first touch found them brought by
+     *                pre-paging — touched, expected, and never the page of a network fault. Most were loaded
+     *                before the guest came (on the paper's guest, a page in the swap cache waiting to be mapped);
+     *                a few arrived by push while the guest's request sat on the ring
      */
-    long minorFaults(GfnBitmap touched) {
+    record TouchCensus(long touched, long minor) { }
+
+    /**
+     * Counts the guest's touches and minor faults from one snapshot of its accessed bits (taken by the caller),
+     * never from two reads a guest still running could fall between.
+     *
+     * @param accessed the pages the guest has touched here (its host's accessed bits)
+     */
+    TouchCensus touchCensus(GfnBitmap accessed) {
+        GfnBitmap faulted = networkFaulted.snapshot();
+        GfnBitmap touched = accessed.copy();
+        touched.or(faulted);
         GfnBitmap exp = expected;
         if (exp == null) {
-            return 0;
+            return new TouchCensus(touched.cardinality(), 0);
         }
-        GfnBitmap minor = touched.copy();
-        minor.andNot(networkFaulted.snapshot());
+        GfnBitmap minor = accessed.copy();
+        minor.andNot(faulted);
         GfnBitmap notExpected = GfnBitmap.full(gfnCount);
         notExpected.andNot(exp);
         minor.andNot(notExpected);
-        return minor.cardinality();
+        return new TouchCensus(touched.cardinality(), minor.cardinality());
     }
 
     LatencyRecorder.Percentiles faultLatency() {

@@ -270,8 +270,11 @@ final class IncomingMigration {
     private void lastPageLoaded() {
         host.guestProbe().ifPresent(p -> {
             opsAtCompletion = p.operations(domain);
-            touchedAtCompletion = p.pagesTouched(domain);
-            minorFaultsAtCompletion = p.touchedPages(domain).map(ledger::minorFaults).orElse(-1L);
+            // One picture of the accessed bits for both counts: the guest runs on and would slip a touch between two.
+            p.touchedPages(domain).map(ledger::touchCensus).ifPresentOrElse(census -> {
+                touchedAtCompletion = census.touched();
+                minorFaultsAtCompletion = census.minor();
+            }, () -> touchedAtCompletion = p.pagesTouched(domain));
         });
     }
 

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param minorFaults     the paper's minor faults: first guest touches of post-copy pages that pre-paging had
  *                        already brought (-1 if the host cannot tell which pages the guest touched)
  * @param guestPagesTouched distinct pages the guest touched at the destination during post-copy — its first
- *                        touches (-1 if the host cannot tell)
+ *                        touches, a faulting access included (-1 if the host cannot tell)
  * @param networkFaultRatio {@code networkFaults / guestPagesTouched}, the paper's share of network faults
  *                        (-1 if unknown)
  * @param totalMigrationMs the migration from its start to the destination's completion, on the source's clock

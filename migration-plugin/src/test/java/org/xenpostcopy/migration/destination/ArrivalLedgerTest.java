@@ -88,7 +88,20 @@ class ArrivalLedgerTest {
             touched.set(g);
         }
         assertEquals(1, ledger.networkFaults());
-        assertEquals(2, ledger.minorFaults(touched), "gfns 4 and 6");
+        assertEquals(new ArrivalLedger.TouchCensus(4, 2), ledger.touchCensus(touched), "minor: gfns 4 and 6");
+    }
+
+    @Test
+    void aFaultedPageWhoseVcpuHasNotRunAgainIsStillTouchedSoThePartsAddUp() {
+        expectAllBut(40);
+        assertEquals(false, ledger.onFault(fault(3), System.nanoTime()));
+        ledger.deliver(3, ByteBuffer.allocate(4096));     // loaded; the vCPU has not yet retried and set its bit
+        ledger.deliver(4, ByteBuffer.allocate(4096));
+        GfnBitmap accessed = new GfnBitmap(PAGES);
+        accessed.set(4);
+        ArrivalLedger.TouchCensus census = ledger.touchCensus(accessed);
+        assertEquals(2, census.touched(), "gfn 3 (faulted) and gfn 4");
+        assertEquals(census.touched(), ledger.networkFaults() + census.minor());
     }
 
     @Test
