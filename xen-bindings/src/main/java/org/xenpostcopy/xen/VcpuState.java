@@ -8,6 +8,12 @@ import java.util.Objects;
  * ({@code xc_vcpu_getcontext} / the HVM context record on real Xen; the guest program's registers on the emulated host).
  */
 public final class VcpuState {
+    /**
+     * The largest context the migration takes (a real HVM record is a few KiB): more is refused off the wire, so a
+     * reader of its own files can refuse a longer length as damage before allocating it.
+     */
+    public static final int MAX_CONTEXT_BYTES = 1 << 20;
+
     private final int vcpu;
     private final byte[] context;
 

@@ -12,7 +12,7 @@ import org.xenpostcopy.xen.VcpuState;
 
 /** Packing and checking of the protocol's bulk fields. Everything that arrives is checked before use. */
 public final class Wire {
-    private static final int MAX_VCPU_CONTEXT = 1 << 20;
+    private static final int MAX_VCPU_CONTEXT = VcpuState.MAX_CONTEXT_BYTES;
 
     /** vCPU contexts off the wire, each at most 1 MiB. */
     static List<VcpuState> vcpus(List<TVcpuState> wire) throws TMigrationError {

@@ -42,6 +42,9 @@ final class CheckpointFile {
                 for (long i = 0; i < pages; i++) {
                     long gfn = in.readLong();
                     in.readFully(page);
+                    if (gfn < 0 || gfn >= unpopulated.size()) {
+                        throw new IOException("gfn " + gfn + " is outside the guest");
+                    }
                     write.write(gfn, ByteBuffer.wrap(page).asReadOnlyBuffer());
                 }
             } catch (IOException e) {
@@ -120,19 +123,35 @@ final class CheckpointFile {
             long seq = in.readLong();
             long ops = in.readLong();
             long span = in.readLong();
-            long[] words = new long[in.readInt()];
+            // No length read here is trusted before it is checked against what the file and the guest allow.
+            long size = Files.size(file);
+            int wordCount = in.readInt();
+            if (span < 0 || span > Integer.MAX_VALUE || wordCount != (span + 63) / 64) {
+                throw new IOException("its hole map is damaged");
+            }
+            long[] words = new long[wordCount];
             for (int i = 0; i < words.length; i++) {
                 words[i] = in.readLong();
             }
             int n = in.readInt();
+            if (n < 0 || n > 4096) {
+                throw new IOException("its vCPU count is damaged");
+            }
             List<VcpuState> vcpus = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 int vcpu = in.readInt();
-                byte[] ctx = new byte[in.readInt()];
+                int len = in.readInt();
+                if (len < 0 || len > VcpuState.MAX_CONTEXT_BYTES || len > size) {
+                    throw new IOException("the length of vCPU " + vcpu + "'s context is damaged");
+                }
+                byte[] ctx = new byte[len];
                 in.readFully(ctx);
                 vcpus.add(new VcpuState(vcpu, ctx));
             }
             long pages = in.readLong();
+            if (pages < 0 || pages > span) {
+                throw new IOException("its page count is damaged");
+            }
             in.skipNBytes(pages * (8L + Gfn.PAGE_SIZE));
             if (in.readLong() != MAGIC) {
                 throw new IOException("its end marker is missing");

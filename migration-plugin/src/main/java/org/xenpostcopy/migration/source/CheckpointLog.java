@@ -40,6 +40,8 @@ final class CheckpointLog implements AutoCloseable {
     private static final long RECORD_MAGIC = 0x584c5043434b5231L;  // "XLPCCKR1"
     private static final int FILE_HEADER = 16;
     private static final int PAGE_RECORD = 8 + Gfn.PAGE_SIZE;
+    /** More vCPUs than a record is read with: Xen's own limit (HVM) is far below. */
+    private static final int MAX_VCPUS = 4096;
     /** Slack beside twice the merged pages before a rewrite: small checkpoints do not rewrite the log every time. */
     static final long DEFAULT_SLACK_BYTES = 8L << 20;
 
@@ -242,6 +244,9 @@ final class CheckpointLog implements AutoCloseable {
             if (length < 0 || length > size - at - 16 - 8) {
                 return -1;         // cut short: its length runs past the end of the file
             }
+            if (length > maxBodyLength(gfnCount)) {
+                return -1;         // damaged: longer than any checkpoint of this guest could be
+            }
             CRC32C crc = new CRC32C();
             DataInputStream body = new DataInputStream(new CheckedInputStream(in, crc));
             long seq = body.readLong();
@@ -255,14 +260,18 @@ final class CheckpointLog implements AutoCloseable {
                 words[i] = body.readLong();
             }
             int n = body.readInt();
-            if (n < 0 || n > 4096) {
+            if (n < 0 || n > MAX_VCPUS) {
                 return -1;
             }
             List<VcpuState> vcpus = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 int vcpu = body.readInt();
                 int len = body.readInt();
-                if (len < 0 || len > length - bodyLength(wordCount, vcpus, 0)) {
+                if (vcpu < 0) {
+                    return -1;
+                }
+                // Allocated before the checksum can prove it: no more than a context can be, nor than is left.
+                if (len < 0 || len > VcpuState.MAX_CONTEXT_BYTES || len > length - bodyLength(wordCount, vcpus, 0)) {
                     return -1;
                 }
                 byte[] ctx = new byte[len];
@@ -270,7 +279,7 @@ final class CheckpointLog implements AutoCloseable {
                 vcpus.add(new VcpuState(vcpu, ctx));
             }
             long pages = body.readLong();
-            if (pages < 0 || bodyLength(wordCount, vcpus, pages) != length) {
+            if (pages < 0 || pages > gfnCount || bodyLength(wordCount, vcpus, pages) != length) {
                 return -1;
             }
             for (long i = 0; i < pages; i++) {
@@ -477,6 +486,12 @@ final class CheckpointLog implements AutoCloseable {
         }
         buffer.clear();
         crcFrom = 0;
+    }
+
+    /** The longest body a record of a {@code gfnCount}-gfn guest can have: every page, every vCPU at its largest. */
+    static long maxBodyLength(long gfnCount) {
+        return bodyLength((int) ((gfnCount + 63) / 64), List.of(), gfnCount)
+                + MAX_VCPUS * (8L + VcpuState.MAX_CONTEXT_BYTES);
     }
 
     private static long bodyLength(int words, List<VcpuState> vcpus, long pages) {

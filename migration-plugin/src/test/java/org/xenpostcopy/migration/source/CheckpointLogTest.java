@@ -245,6 +245,42 @@ class CheckpointLogTest {
         assertEquals(wholeOne, Files.size(file));
     }
 
+    /**
+     * A context length damaged to 256 MiB, in a record whose length (damaged too) the file is long enough for: the
+     * record is refused as any damaged one, before that much is allocated — it once was, up to 2 GiB, before the
+     * checksum could refuse it. The file is long by a sparse tail, as a log of a large guest would be.
+     */
+    @Test
+    void aDamagedContextLengthIsRefusedBeforeItIsAllocated() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, 12, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(10);
+        Map<Long, byte[]> atOne = w.snapshot();
+        GfnBitmap holesAtOne = w.holes.copy();
+        long wholeOne = Files.size(file);
+        w.commit(10);
+        w.store.close();
+        int damagedLength = 256 << 20;
+        long contextLength = wholeOne + 16 + 8 + 8 + 4 + 8 * ((SPAN + 63) / 64) + 4 + 4;
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(wholeOne + damagedLength + (16 << 20));     // sparse: takes no disk
+            f.seek(wholeOne + 8);
+            f.writeLong(damagedLength + (8L << 20));
+            f.seek(contextLength);
+            assertEquals(2, f.readInt(), "the layout this test damages");
+            f.seek(contextLength);
+            f.writeInt(damagedLength);
+        }
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < damagedLength / 4, "recovery allocated " + allocated + " bytes");
+        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
+        assertEquals(wholeOne, Files.size(file), "the damaged record and what follows it are cut off");
+    }
+
     @Test
     void theLogIsRewrittenAsTheMergedPagesOnceItOutgrowsTwiceThem() throws Exception {
         Path file = dir.resolve("s.checkpoints");
