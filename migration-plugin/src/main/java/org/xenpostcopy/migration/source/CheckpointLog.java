@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import org.xenpostcopy.xen.Gfn;
@@ -44,21 +45,30 @@ final class CheckpointLog implements AutoCloseable {
     private static final int MAX_VCPUS = 4096;
     /** Slack beside twice the merged pages before a rewrite: small checkpoints do not rewrite the log every time. */
     static final long DEFAULT_SLACK_BYTES = 8L << 20;
+    /** Added to the log's name for the file a compaction writes. */
+    static final String COMPACTION_SUFFIX = ".compacting";
 
     private final Path file;
     private final long gfnCount;
     private final long slackBytes;
     private FileChannel channel;
-    /** Where the last whole record ends: the log's length as far as a reader goes. */
-    private long end;
+    /**
+     * Where the last whole record ends: the log's length as far as a reader goes. Changed only under the store's
+     * lock; read without it by a compaction, which copies whole records up to it.
+     */
+    private volatile long end;
+    /** Counts the times the file was replaced: a compaction begun before one is void. */
+    private long generation;
+    /** After a compaction failed: none is tried again before the log reaches this length (0: no back-off). */
+    private long retryAt;
     /** A write failed and could not be undone: the next commit rewrites the whole log instead of appending. */
     private boolean broken;
     /** Set by {@link #recover}: see {@link #lostRecords}. */
     private String lostRecords;
     /** How long the last append's sync took (the rest of its time is the copy into the page cache). */
     private long lastSyncNanos;
-    /** Where records are put together before they are written: one per log, reused by every commit. */
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+    /** Writes the appended records: one per log, reused by every commit. */
+    private final RecordWriter records = new RecordWriter();
 
     /** One checkpoint as a record holds it; {@code pages} gives each page to a writer. */
     record Entry(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long pageCount,
@@ -73,6 +83,11 @@ final class CheckpointLog implements AutoCloseable {
     /** Where a reader puts what it reads: pages of a record, then its commit if the record is whole. */
     interface Replay {
         void page(long seq, long gfn, ByteBuffer page);
+
+        /** As {@link #page}, with where the page's 4096 bytes lie in the file. */
+        default void pageAt(long seq, long gfn, long offset, ByteBuffer page) {
+            page(seq, gfn, page);
+        }
 
         /** Record {@code seq} was whole: its pages, given before, are committed with this hole map and vCPU state. */
         void commit(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long pageCount);
@@ -116,6 +131,7 @@ final class CheckpointLog implements AutoCloseable {
 
     static CheckpointLog recover(Path file, long gfnCount, Replay into, long slackBytes) throws IOException {
         long whole = read(file, gfnCount, into);
+        Files.deleteIfExists(compactionTmp(file));     // a compaction the old daemon died in: the log is whole
         String lost = wholeRecordAfter(file, gfnCount, whole);
         FileChannel ch = openForAppend(file);
         try {
@@ -197,36 +213,42 @@ final class CheckpointLog implements AutoCloseable {
 
     /** Reads every whole record into {@code into}; returns where the last whole one ends. */
     static long read(Path file, long gfnCount, Replay into) throws IOException {
-        long size;
-        try {
-            size = Files.size(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return read(ch, ch.size(), gfnCount, into, file);
         } catch (NoSuchFileException e) {
             throw new IOException("there is no checkpoint log " + file, e);
         }
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
-            DataInputStream in = new DataInputStream(raw);
-            try {
-                if (in.readLong() != FILE_MAGIC) {
-                    throw new IOException(file + " is not a checkpoint log");
-                }
-                long span = in.readLong();
-                if (span != gfnCount) {
-                    throw new IOException(file + " holds checkpoints of " + span + " gfns, not " + gfnCount);
-                }
-            } catch (EOFException e) {
-                throw new IOException(file + " is cut short before its header ends", e);
+    }
+
+    /**
+     * Reads every whole record in the first {@code size} bytes of the log open in {@code ch} (from its start) into
+     * {@code into}; returns where the last whole one ends.
+     */
+    static long read(FileChannel ch, long size, long gfnCount, Replay into, Path file) throws IOException {
+        ch.position(0);
+        InputStream raw = new BufferedInputStream(Channels.newInputStream(ch), 1 << 20);
+        DataInputStream in = new DataInputStream(raw);
+        try {
+            if (in.readLong() != FILE_MAGIC) {
+                throw new IOException(file + " is not a checkpoint log");
             }
-            long at = FILE_HEADER;
-            byte[] page = new byte[Gfn.PAGE_SIZE];
-            while (at + 16 <= size) {
-                long next = readRecord(in, at, size, gfnCount, page, into);
-                if (next < 0) {
-                    break;
-                }
-                at = next;
+            long span = in.readLong();
+            if (span != gfnCount) {
+                throw new IOException(file + " holds checkpoints of " + span + " gfns, not " + gfnCount);
             }
-            return at;
+        } catch (EOFException e) {
+            throw new IOException(file + " is cut short before its header ends", e);
         }
+        long at = FILE_HEADER;
+        byte[] page = new byte[Gfn.PAGE_SIZE];
+        while (at + 16 <= size) {
+            long next = readRecord(in, at, size, gfnCount, page, into);
+            if (next < 0) {
+                break;
+            }
+            at = next;
+        }
+        return at;
     }
 
     /**
@@ -282,13 +304,14 @@ final class CheckpointLog implements AutoCloseable {
             if (pages < 0 || pages > gfnCount || bodyLength(wordCount, vcpus, pages) != length) {
                 return -1;
             }
-            for (long i = 0; i < pages; i++) {
+            long pageAt = at + 16 + bodyLength(wordCount, vcpus, 0) + 8;
+            for (long i = 0; i < pages; i++, pageAt += PAGE_RECORD) {
                 long gfn = body.readLong();
                 body.readFully(page);
                 if (gfn < 0 || gfn >= gfnCount) {
                     return -1;
                 }
-                into.page(seq, gfn, ByteBuffer.wrap(page).asReadOnlyBuffer());
+                into.pageAt(seq, gfn, pageAt, ByteBuffer.wrap(page).asReadOnlyBuffer());
             }
             if (in.readLong() != crc.getValue()) {
                 return -1;         // damaged: its pages, staged, are never committed
@@ -307,7 +330,7 @@ final class CheckpointLog implements AutoCloseable {
         }
         try {
             channel.position(end);
-            writeRecord(channel, e);
+            records.write(channel, e);
             long t0 = System.nanoTime();
             channel.force(false);
             lastSyncNanos = System.nanoTime() - t0;
@@ -330,9 +353,26 @@ final class CheckpointLog implements AutoCloseable {
         return broken;
     }
 
-    /** Whether the log has grown past twice the merged checkpoint's pages (and the slack) and wants a rewrite. */
+    /**
+     * Whether the log has grown past twice the merged checkpoint's pages (and the slack) and wants a rewrite; after
+     * a failed one, not before it has grown by that much again ({@link #backOff}).
+     */
     boolean wantsRewrite(long mergedPages) {
-        return end > 2 * (FILE_HEADER + 16 + mergedPages * PAGE_RECORD) + slackBytes;
+        return end > bound(mergedPages) && end >= retryAt;
+    }
+
+    /** How long the log may grow for {@code mergedPages} merged pages before it is rewritten. */
+    private long bound(long mergedPages) {
+        return 2 * (FILE_HEADER + 16 + mergedPages * PAGE_RECORD) + slackBytes;
+    }
+
+    /**
+     * A rewrite failed: none is tried again before the log has grown by another bound. A disk that refuses one
+     * refuses the next too, most likely, and each costs a read of the whole log. Returns that length.
+     */
+    long backOff(long mergedPages) {
+        retryAt = end + bound(mergedPages);
+        return retryAt;
     }
 
     /**
@@ -346,7 +386,7 @@ final class CheckpointLog implements AutoCloseable {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(header(gfnCount));
-                writeRecord(ch, merged);
+                records.write(ch, merged);
                 ch.force(true);
                 length = ch.position();
             }
@@ -362,11 +402,136 @@ final class CheckpointLog implements AutoCloseable {
         }
         // From the rename on, the log is the new file, whatever follows; until it is open only a rewrite mends it.
         broken = true;
+        generation++;
         close();
         channel = openForAppend(file);
         end = length;
         broken = false;
+        retryAt = 0;
         DurableRename.syncDirectoryOf(file);
+    }
+
+    /**
+     * A rewrite of the log as one record, done beside it while commits go on being appended: begun under the store's
+     * lock ({@link #beginCompaction}), written outside it ({@link #prepare}), put in place under it again
+     * ({@link #finish}). Until the rename the old log holds every commit, and from it the new one does — the merged
+     * checkpoint, then every record appended meanwhile, copied as it was — so a daemon that dies anywhere in it
+     * leaves the newest whole checkpoint on disk; a temporary file left behind goes at the next {@link #recover}.
+     */
+    final class Compaction {
+        private final long generationAtStart = generation;
+        /** The records before this make checkpoint {@link #seq}: what is merged. */
+        private final long upTo = end;
+        private final long seq;
+        /** The log as it was: still its records if the file is replaced meanwhile. */
+        private final FileChannel source;
+        private final Path tmp = compactionTmp(file);
+        private FileChannel out;
+        /** How much of the old log is in the new one (the merged part stands for all before {@link #upTo}). */
+        private long copied;
+
+        private Compaction(long seq) throws IOException {
+            this.seq = seq;
+            this.source = FileChannel.open(file, StandardOpenOption.READ);
+        }
+
+        /** The log's length when it began. */
+        long bytesBefore() {
+            return upTo;
+        }
+    }
+
+    /**
+     * Begins a compaction of the records so far, which make checkpoint {@code seq}; the caller holds the store's
+     * lock, as for an append.
+     */
+    Compaction beginCompaction(long seq) throws IOException {
+        if (broken) {
+            throw new IOException("the checkpoint log " + file + " is damaged; it must be rewritten");
+        }
+        return new Compaction(seq);
+    }
+
+    /**
+     * Writes the merged checkpoint to the temporary file, synced, and the records appended since it began; without
+     * the store's lock (appends go on meanwhile).
+     *
+     * @throws java.util.concurrent.CancellationException once {@code cancelled} says so
+     */
+    void prepare(Compaction c, BooleanSupplier cancelled) throws IOException {
+        LoggedCheckpoint merged = LoggedCheckpoint.read(c.source, c.upTo, gfnCount, Long.MAX_VALUE, file)
+                .orElseThrow(() -> new IOException("the log holds no whole checkpoint before byte " + c.upTo));
+        if (merged.seq() != c.seq) {
+            throw new IOException("the log's records before byte " + c.upTo + " make checkpoint " + merged.seq()
+                    + ", not " + c.seq);
+        }
+        if (cancelled.getAsBoolean()) {
+            throw new java.util.concurrent.CancellationException("the compaction of " + file + " was called off");
+        }
+        c.out = FileChannel.open(c.tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        c.out.write(header(gfnCount));
+        new RecordWriter().write(c.out, new Entry(merged.seq(), merged.guestOps(), merged.unpopulated(),
+                merged.vcpus(), merged.pageCount(), write -> merged.forEachPage(c.source, write, cancelled)));
+        c.copied = c.upTo;
+        copyAppended(c, end);
+        c.out.force(true);
+    }
+
+    /**
+     * Puts the compacted log in place of this one, with the records appended since {@link #prepare}; the caller holds
+     * the store's lock. False, and nothing changed, if the log was replaced or damaged meanwhile (the compaction is
+     * void: {@link #abandon} it).
+     */
+    boolean finish(Compaction c) throws IOException {
+        if (c.generationAtStart != generation || broken) {
+            return false;
+        }
+        copyAppended(c, end);
+        c.out.force(true);
+        long length = c.out.position();
+        c.out.close();
+        c.source.close();
+        DurableRename.replace(c.tmp, file);
+        // From the rename on, the log is the new file; until it is open only a rewrite mends it (as in rewrite).
+        broken = true;
+        generation++;
+        close();
+        channel = openForAppend(file);
+        end = length;
+        broken = false;
+        retryAt = 0;
+        return true;
+    }
+
+    /** Ends a compaction that failed or is void: the log stays as it is, and the temporary file goes. */
+    void abandon(Compaction c) {
+        for (FileChannel ch : new FileChannel[] {c.source, c.out}) {
+            try {
+                if (ch != null) {
+                    ch.close();
+                }
+            } catch (IOException ignored) {
+                // only read from, or about to be deleted
+            }
+        }
+        try {
+            Files.deleteIfExists(c.tmp);
+        } catch (IOException e) {
+            System.getLogger(CheckpointLog.class.getName()).log(System.Logger.Level.WARNING,
+                    "the temporary file {0} could not be removed: {1}", c.tmp, e.getMessage());
+        }
+    }
+
+    /** Copies the old log's records from where the compaction got to up to {@code upTo} (whole, synced ones). */
+    private static void copyAppended(Compaction c, long upTo) throws IOException {
+        while (c.copied < upTo) {
+            long n = c.source.transferTo(c.copied, upTo - c.copied, c.out);
+            if (n <= 0) {
+                throw new IOException("the log ended at byte " + c.copied + ", before " + upTo);
+            }
+            c.copied += n;
+        }
     }
 
     long lastSyncNanos() {
@@ -392,100 +557,109 @@ final class CheckpointLog implements AutoCloseable {
     }
 
     /**
-     * Writes {@code e} as one record through {@link #buffer} (reused: a commit allocates nothing), the checksum
-     * taken over each part of the body as it leaves.
+     * Puts records together and writes them out: one for the log's appends, one for each compaction (which writes
+     * beside them, on another thread).
      */
-    private void writeRecord(FileChannel ch, Entry e) throws IOException {
-        long[] words = e.unpopulated().toWords();
-        ByteBuffer b = buffer.clear();
-        CRC32C crc = new CRC32C();
-        b.putLong(RECORD_MAGIC).putLong(bodyLength(words.length, e.vcpus(), e.pageCount()));
-        crcFrom = b.position();
-        long[] head = {e.seq(), e.guestOps()};
-        for (long v : head) {
+    private static final class RecordWriter {
+        /** Where records are put together before they are written: reused by every record. */
+        private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+
+        /**
+         * Writes {@code e} as one record through {@link #buffer} (reused: a commit allocates nothing), the checksum
+         * taken over each part of the body as it leaves.
+         */
+        void write(FileChannel ch, Entry e) throws IOException {
+            long[] words = e.unpopulated().toWords();
+            ByteBuffer b = buffer.clear();
+            CRC32C crc = new CRC32C();
+            b.putLong(RECORD_MAGIC).putLong(bodyLength(words.length, e.vcpus(), e.pageCount()));
+            crcFrom = b.position();
+            long[] head = {e.seq(), e.guestOps()};
+            for (long v : head) {
+                room(ch, crc, 8);
+                b.putLong(v);
+            }
+            room(ch, crc, 4);
+            b.putInt(words.length);
+            for (long w : words) {
+                room(ch, crc, 8);
+                b.putLong(w);
+            }
+            room(ch, crc, 4);
+            b.putInt(e.vcpus().size());
+            for (VcpuState v : e.vcpus()) {
+                room(ch, crc, 8);
+                b.putInt(v.vcpu()).putInt(v.context().length);
+                for (int at = 0; at < v.context().length; ) {
+                    room(ch, crc, 1);
+                    int n = Math.min(b.remaining(), v.context().length - at);
+                    b.put(v.context(), at, n);
+                    at += n;
+                }
+            }
             room(ch, crc, 8);
-            b.putLong(v);
+            b.putLong(e.pageCount());
+            long[] written = {0};
+            IOException[] failed = {null};
+            e.pages().forEach((gfn, src) -> {
+                if (failed[0] != null) {
+                    return;
+                }
+                try {
+                    room(ch, crc, PAGE_RECORD);
+                    ByteBuffer page = src.duplicate();
+                    page.limit(page.position() + Gfn.PAGE_SIZE);
+                    b.putLong(gfn).put(page);
+                    written[0]++;
+                } catch (IOException x) {
+                    failed[0] = x;
+                }
+            });
+            if (failed[0] != null) {
+                throw failed[0];
+            }
+            if (written[0] != e.pageCount()) {
+                throw new IOException("checkpoint " + e.seq() + " names " + e.pageCount() + " pages, " + written[0]
+                        + " were there to write");
+            }
+            checksum(crc);
+            drain(ch, 8);
+            b.putLong(crc.getValue());
+            drain(ch, Integer.MAX_VALUE);
+            crcFrom = 0;
         }
-        room(ch, crc, 4);
-        b.putInt(words.length);
-        for (long w : words) {
-            room(ch, crc, 8);
-            b.putLong(w);
-        }
-        room(ch, crc, 4);
-        b.putInt(e.vcpus().size());
-        for (VcpuState v : e.vcpus()) {
-            room(ch, crc, 8);
-            b.putInt(v.vcpu()).putInt(v.context().length);
-            for (int at = 0; at < v.context().length; ) {
-                room(ch, crc, 1);
-                int n = Math.min(b.remaining(), v.context().length - at);
-                b.put(v.context(), at, n);
-                at += n;
+
+        /** Where the buffered bytes not yet in the checksum begin (all from there on are body). */
+        private int crcFrom;
+
+        /** Makes room for {@code n} more bytes of body, writing out what is buffered (checksummed) if need be. */
+        private void room(FileChannel ch, CRC32C crc, int n) throws IOException {
+            if (buffer.remaining() < n) {
+                checksum(crc);
+                drain(ch, Integer.MAX_VALUE);
             }
         }
-        room(ch, crc, 8);
-        b.putLong(e.pageCount());
-        long[] written = {0};
-        IOException[] failed = {null};
-        e.pages().forEach((gfn, src) -> {
-            if (failed[0] != null) {
+
+        /** Takes the body bytes buffered since the last call into the checksum. */
+        private void checksum(CRC32C crc) {
+            ByteBuffer d = buffer.duplicate().flip();
+            d.position(crcFrom);
+            crc.update(d);
+            crcFrom = buffer.position();
+        }
+
+        /** Writes out the buffer if fewer than {@code need} bytes are free in it (all of it for MAX_VALUE). */
+        private void drain(FileChannel ch, int need) throws IOException {
+            if (buffer.remaining() >= need && need != Integer.MAX_VALUE) {
                 return;
             }
-            try {
-                room(ch, crc, PAGE_RECORD);
-                ByteBuffer page = src.duplicate();
-                page.limit(page.position() + Gfn.PAGE_SIZE);
-                b.putLong(gfn).put(page);
-                written[0]++;
-            } catch (IOException x) {
-                failed[0] = x;
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                ch.write(buffer);
             }
-        });
-        if (failed[0] != null) {
-            throw failed[0];
+            buffer.clear();
+            crcFrom = 0;
         }
-        if (written[0] != e.pageCount()) {
-            throw new IOException("checkpoint " + e.seq() + " names " + e.pageCount() + " pages, " + written[0]
-                    + " were there to write");
-        }
-        checksum(crc);
-        drain(ch, 8);
-        b.putLong(crc.getValue());
-        drain(ch, Integer.MAX_VALUE);
-        crcFrom = 0;
-    }
-
-    /** Where the buffered bytes not yet in the checksum begin (all from there on are body). */
-    private int crcFrom;
-
-    /** Makes room for {@code n} more bytes of body, writing out what is buffered (checksummed) if need be. */
-    private void room(FileChannel ch, CRC32C crc, int n) throws IOException {
-        if (buffer.remaining() < n) {
-            checksum(crc);
-            drain(ch, Integer.MAX_VALUE);
-        }
-    }
-
-    /** Takes the body bytes buffered since the last call into the checksum. */
-    private void checksum(CRC32C crc) {
-        ByteBuffer d = buffer.duplicate().flip();
-        d.position(crcFrom);
-        crc.update(d);
-        crcFrom = buffer.position();
-    }
-
-    /** Writes out the buffer if fewer than {@code need} bytes are free in it (all of it for MAX_VALUE). */
-    private void drain(FileChannel ch, int need) throws IOException {
-        if (buffer.remaining() >= need && need != Integer.MAX_VALUE) {
-            return;
-        }
-        buffer.flip();
-        while (buffer.hasRemaining()) {
-            ch.write(buffer);
-        }
-        buffer.clear();
-        crcFrom = 0;
     }
 
     /** The longest body a record of a {@code gfnCount}-gfn guest can have: every page, every vCPU at its largest. */
@@ -512,6 +686,11 @@ final class CheckpointLog implements AutoCloseable {
 
     private static Path tmp(Path file) {
         return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    /** Where a compaction writes the new log: apart from {@link #tmp}, which a rewrite under the lock may use. */
+    static Path compactionTmp(Path file) {
+        return file.resolveSibling(file.getFileName() + COMPACTION_SUFFIX);
     }
 
 }

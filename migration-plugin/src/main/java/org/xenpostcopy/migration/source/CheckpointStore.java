@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executor;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.Checkpoint;
 import org.xenpostcopy.migration.peer.PageBatch;
@@ -24,7 +26,8 @@ import org.xenpostcopy.xen.VcpuState;
  *
  * <p>With a {@link CheckpointLog} each commit is also on disk before it is acknowledged, and a restarted daemon
  * {@link #recover recovers} the newest one: the destination's next checkpoint only carries what changed since the
- * last one it saw acknowledged, so a source that forgot it would build the next on the wrong base.
+ * last one it saw acknowledged, so a source that forgot it would build the next on the wrong base. The log is
+ * compacted beside the commits, never in one ({@link #compact}): a commit waits for its own record only.
  */
 final class CheckpointStore {
     private static final Logger LOG = System.getLogger(CheckpointStore.class.getName());
@@ -44,6 +47,23 @@ final class CheckpointStore {
     /** Why no checkpoint is taken at all (a restarted daemon that cannot trust its log), or null. */
     private String refusing;
     private long rewrites;
+    /** Where compactions of the log run: off the commit's thread and its lock. */
+    private final Executor compactions;
+    /** A compaction is queued or running: one at a time. */
+    private boolean compacting;
+    /** A compaction has begun writing: {@link #close} waits for it to stop. */
+    private boolean compactionRunning;
+    private boolean closed;
+    private long compactionsFailed;
+    /** Compactions failed since the last one that did not: only the first of a run is logged as a warning. */
+    private long failedInARow;
+
+    /** Each compaction on a thread of its own, which ends with it (they are rare: one per bound the log outgrows). */
+    static final Executor OWN_THREAD = task -> {
+        Thread t = new Thread(task, "checkpoint-log-compaction");
+        t.setDaemon(true);
+        t.start();
+    };
 
     /**
      * The newest whole checkpoint: the source's copy plus {@code pages} is the guest at that instant.
@@ -55,6 +75,12 @@ final class CheckpointStore {
     }
 
     CheckpointStore(long gfnCount) {
+        this(gfnCount, OWN_THREAD);
+    }
+
+    /** A store whose log is compacted by tasks given to {@code compactions}. */
+    CheckpointStore(long gfnCount, Executor compactions) {
+        this.compactions = compactions;
         this.gfnCount = gfnCount;
         this.staging = new PageSlots(gfnCount);
         this.overlay = new PageSlots(gfnCount);
@@ -159,8 +185,22 @@ final class CheckpointStore {
         bytesReceived += (long) batch.count() * (Gfn.PAGE_SIZE + 8);
     }
 
-    /** Commits checkpoint {@code c.seq()} if every one of its pages is staged. */
-    synchronized void commit(Checkpoint c) {
+    /**
+     * Commits checkpoint {@code c.seq()} if every one of its pages is staged. A compaction it makes due is handed to
+     * the executor after the lock is released: it never delays this commit's acknowledgement nor the next one.
+     */
+    void commit(Checkpoint c) {
+        Runnable compaction;
+        synchronized (this) {
+            commitLocked(c);
+            compaction = compactionDue();
+        }
+        if (compaction != null) {
+            compactions.execute(compaction);
+        }
+    }
+
+    private void commitLocked(Checkpoint c) {
         refuseIfFrozen(c.seq());
         refuseIfRefusing(c.seq());
         long staged = c.seq() == stagingSeq ? staging.size() : 0;
@@ -231,26 +271,110 @@ final class CheckpointStore {
         staging.clear();
         commits++;
         latest = new Committed(c.seq(), c.vcpus(), c.unpopulated(), overlay.size(), c.guestOps(), System.nanoTime());
-        if (log != null && log.wantsRewrite(overlay.size())) {
-            compact();
+    }
+
+    /**
+     * A compaction of the log, if it has outgrown its bound and none is under way: begun here, under the lock (where
+     * the records so far end, and the checkpoint they make), to be run by {@link #compact} without it.
+     */
+    private Runnable compactionDue() {
+        if (log == null || compacting || frozen || refusing != null || latest == null
+                || !log.wantsRewrite(overlay.size())) {
+            return null;
+        }
+        CheckpointLog l = log;
+        CheckpointLog.Compaction c;
+        try {
+            c = l.beginCompaction(latest.seq());
+        } catch (IOException e) {
+            compactionFailed(l, e);
+            return null;
+        }
+        compacting = true;
+        return () -> compact(l, c);
+    }
+
+    /**
+     * Rewrites the log as the one merged checkpoint, beside the commits that go on: the merged record is written
+     * without the lock, and only the records appended meanwhile are copied, and the file renamed, under it. A failure
+     * leaves the old log, whole, in place; a session that ends or fails back meanwhile calls it off.
+     */
+    private void compact(CheckpointLog l, CheckpointLog.Compaction c) {
+        long t0 = System.nanoTime();
+        synchronized (this) {
+            if (closed || frozen || log != l) {
+                compacting = false;
+                l.abandon(c);
+                notifyAll();
+                return;
+            }
+            compactionRunning = true;
+        }
+        try {
+            l.prepare(c, this::callingOffCompaction);
+            synchronized (this) {
+                if (closed || frozen || log != l || !l.finish(c)) {
+                    l.abandon(c);
+                    return;
+                }
+                rewrites++;
+                if (failedInARow > 0) {
+                    LOG.log(Level.INFO, "the checkpoint log {0} is compacted again ({1} bytes) after {2} failed"
+                            + " attempts", l.file(), l.bytes(), failedInARow);
+                }
+                failedInARow = 0;
+                LOG.log(Level.DEBUG, "the checkpoint log {0} compacted beside the commits: {1} bytes, was {2}, in"
+                        + " {3} ms", l.file(), l.bytes(), c.bytesBefore(),
+                        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e6));
+            }
+        } catch (CancellationException calledOff) {
+            l.abandon(c);
+        } catch (IOException | RuntimeException e) {
+            l.abandon(c);
+            synchronized (this) {
+                if (!closed && log == l) {
+                    compactionFailed(l, e);
+                }
+            }
+        } finally {
+            synchronized (this) {
+                compacting = false;
+                compactionRunning = false;
+                notifyAll();
+            }
         }
     }
 
-    /** Rewrites the log as the one merged checkpoint; a failure leaves the old log, whole, in place. */
-    private void compact() {
-        Committed c = latest;
-        long t0 = System.nanoTime();
-        long before = log.bytes();
-        try {
-            log.rewrite(new CheckpointLog.Entry(c.seq(), c.guestOps(), c.unpopulated(), c.vcpus(), overlay.size(),
-                    overlay::forEach));
-            rewrites++;
-            LOG.log(Level.DEBUG, "checkpoint log rewritten at checkpoint {0}: {1} bytes, was {2}, in {3} ms", c.seq(),
-                    log.bytes(), before, String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e6));
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "the checkpoint log {0} could not be rewritten ({1}); it keeps growing",
-                    log.file(), e.getMessage());
+    private synchronized boolean callingOffCompaction() {
+        return closed || frozen;
+    }
+
+    /**
+     * A compaction failed: the log, whole, keeps growing, and none is tried again before it has grown by another
+     * bound (a disk that refuses one refuses the next, and each reads the whole log). Logged once for a run of them.
+     */
+    private void compactionFailed(CheckpointLog l, Exception e) {
+        compactionsFailed++;
+        failedInARow++;
+        long retryAt = l.backOff(overlay.size());
+        if (failedInARow == 1) {
+            LOG.log(Level.WARNING, "the checkpoint log {0} could not be compacted ({1}); it keeps every checkpoint"
+                    + " and grows past its bound, and compacting is tried again once it reaches {2} bytes (then"
+                    + " after each such growth, unlogged, until one succeeds)", l.file(), e.getMessage(), retryAt);
+        } else {
+            LOG.log(Level.DEBUG, "the checkpoint log {0} could not be compacted again ({1}, {2} in a row); next"
+                    + " at {3} bytes", l.file(), e.getMessage(), failedInARow, retryAt);
         }
+    }
+
+    /** Compactions of the log that failed (each is followed by a back-off). */
+    synchronized long compactionsFailed() {
+        return compactionsFailed;
+    }
+
+    /** Whether a compaction is queued or running. */
+    synchronized boolean compacting() {
+        return compacting;
     }
 
     private void refuseIfRefusing(long seq) {
@@ -259,12 +383,27 @@ final class CheckpointStore {
         }
     }
 
-    /** The session is over: the log is closed (the journal deletes it); a late commit is refused. */
+    /**
+     * The session is over: the log is closed (the journal deletes it); a late commit is refused. A compaction under
+     * way is called off and waited for, so it writes nothing once this returns (the journal may delete its files).
+     */
     synchronized void close() {
+        closed = true;
         if (log != null) {
             log.close();
             log = null;
             refusing = "the session is over";
+        }
+        boolean interrupted = false;
+        while (compactionRunning) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

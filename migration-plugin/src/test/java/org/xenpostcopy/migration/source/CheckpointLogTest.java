@@ -40,15 +40,21 @@ class CheckpointLogTest {
 
     /** A store that writes its commits to a log, and a model of what it should hold, driven by one seed. */
     private static final class Writer {
-        final CheckpointStore store = new CheckpointStore(SPAN);
+        final CheckpointStore store;
         final Random random;
         /** The model: gfn to page, as of the last commit. */
         final Map<Long, byte[]> pages = new TreeMap<>();
         long seq;
         GfnBitmap holes = new GfnBitmap(SPAN);
 
+        /** Compactions run in the committing thread, once its commit has released the store. */
         Writer(Path file, long seed, long slack) throws Exception {
+            this(file, seed, slack, Runnable::run);
+        }
+
+        Writer(Path file, long seed, long slack, java.util.concurrent.Executor compactions) throws Exception {
             this.random = new Random(seed);
+            this.store = new CheckpointStore(SPAN, compactions);
             store.keepIn(file, slack);
         }
 
@@ -335,6 +341,203 @@ class CheckpointLogTest {
             log.append(entry(3, Map.of(3L, (byte) 3)));
         }
         assertEquals(List.of(1L, 3L), committedSeqs(oldLog));
+    }
+
+    /**
+     * A commit that takes the log past its bound is acknowledged without waiting for the compaction it makes due
+     * (it used to rewrite the whole log first, under the store's lock); commits go on being appended meanwhile, and
+     * the compacted log holds them too.
+     */
+    @Test
+    void aCommitIsAcknowledgedBeforeTheLogIsCompactedAndTheCommitsMeanwhileAreKeptToo() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        java.util.ArrayDeque<Runnable> queued = new java.util.ArrayDeque<>();
+        Writer w = new Writer(file, 21, 0, queued::add);
+        long appended = Files.size(file);
+        while (queued.isEmpty()) {
+            w.commit(30);
+            assertTrue(Files.size(file) > appended, "commit " + w.seq + " was not appended");
+            appended = Files.size(file);
+        }
+        assertEquals(0, w.store.rewrites(), "the commit did not wait for the compaction");
+        for (int i = 0; i < 3; i++) {
+            w.commit(30);
+        }
+        assertEquals(1, queued.size(), "one compaction at a time");
+        assertTrue(Files.size(file) > appended);
+        long beforeCompaction = Files.size(file);
+
+        queued.remove().run();
+
+        assertEquals(1, w.store.rewrites());
+        assertTrue(Files.size(file) < beforeCompaction, Files.size(file) + " bytes, was " + beforeCompaction);
+        assertFalse(Files.exists(CheckpointLog.compactionTmp(file)));
+        w.commit(30);                       // appends go on to the compacted log
+        w.store.close();
+        assertSamePages(w.pages, restored(frozen(CheckpointStore.recover(SPAN, file, "s"), w.seq, w.holes)));
+    }
+
+    /** Compactions on threads of their own while commits go on: however they interleave, nothing is lost. */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {31, 32})
+    void compactionsBesideCommitsLoseNothing(long seed) throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        List<Thread> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        Writer w = new Writer(file, seed, 0, task -> {
+            Thread t = new Thread(task, "compaction");
+            threads.add(t);
+            t.start();
+        });
+        for (int i = 0; i < 120; i++) {
+            w.commit(20);
+        }
+        for (Thread t : List.copyOf(threads)) {
+            t.join(60_000);
+            assertFalse(t.isAlive(), "a compaction did not end");
+        }
+        assertTrue(w.store.rewrites() > 0, "never compacted");
+        assertEquals(0, w.store.compactionsFailed());
+        w.store.close();
+        assertSamePages(w.pages, restored(frozen(CheckpointStore.recover(SPAN, file, "s"), w.seq, w.holes)));
+    }
+
+    /**
+     * A daemon that dies anywhere in a compaction leaves the newest whole checkpoint on disk: before the rename the
+     * old log (with the records appended meanwhile), after it the new one; the temporary file goes at recovery.
+     */
+    @Test
+    void aDaemonThatDiesAnywhereInACompactionLeavesTheNewestWholeCheckpoint() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Path crashed = dir.resolve("crashed");
+        Files.createDirectories(crashed);
+        Path copy = crashed.resolve("s.checkpoints");
+        try (CheckpointLog log = CheckpointLog.create(file, SPAN, 0)) {
+            log.append(entry(1, Map.of(1L, (byte) 1, 2L, (byte) 1)));
+            log.append(entry(2, Map.of(2L, (byte) 2)));
+            CheckpointLog.Compaction c = log.beginCompaction(2);
+            log.append(entry(3, Map.of(3L, (byte) 3)));          // after it began
+            assertNewest(file, copy, 3, Map.of(1L, (byte) 1, 2L, (byte) 2, 3L, (byte) 3));
+            log.prepare(c, () -> false);
+            assertTrue(Files.exists(CheckpointLog.compactionTmp(file)));
+            // dead here: the temporary file is whole, the log is as it was
+            Files.copy(CheckpointLog.compactionTmp(file), CheckpointLog.compactionTmp(copy));
+            assertNewest(file, copy, 3, Map.of(1L, (byte) 1, 2L, (byte) 2, 3L, (byte) 3));
+            assertFalse(Files.exists(CheckpointLog.compactionTmp(copy)), "recovery removes the temporary file");
+            log.append(entry(4, Map.of(1L, (byte) 4)));          // after it was written
+            long before = Files.size(file);
+            assertTrue(log.finish(c));
+            assertTrue(Files.size(file) < before);
+            assertEquals(List.of(2L, 3L, 4L), committedSeqs(file), "the merged record, then the ones appended since");
+            assertNewest(file, copy, 4, Map.of(1L, (byte) 4, 2L, (byte) 2, 3L, (byte) 3));
+            log.append(entry(5, Map.of(5L, (byte) 5)));
+        }
+        assertNewest(file, copy, 5, Map.of(1L, (byte) 4, 2L, (byte) 2, 3L, (byte) 3, 5L, (byte) 5));
+    }
+
+    /** A compaction begun before the log was rewritten whole (mended under the lock) is void: it changes nothing. */
+    @Test
+    void aCompactionBegunBeforeTheLogWasRewrittenIsVoid() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        try (CheckpointLog log = CheckpointLog.create(file, SPAN, 0)) {
+            log.append(entry(1, Map.of(1L, (byte) 1)));
+            CheckpointLog.Compaction c = log.beginCompaction(1);
+            log.prepare(c, () -> false);
+            log.rewrite(entry(2, Map.of(2L, (byte) 2)));
+            assertFalse(log.finish(c));
+            log.abandon(c);
+            assertFalse(Files.exists(CheckpointLog.compactionTmp(file)));
+        }
+        assertEquals(List.of(2L), committedSeqs(file));
+    }
+
+    /**
+     * A disk that refuses the compaction: it is not tried again at every commit (each reads the whole log) but once
+     * the log has grown by another bound, and it is logged once, as a warning; once the disk takes it again the log
+     * is compacted, and that is logged too.
+     */
+    @Test
+    void aCompactionTheDiskRefusesIsTriedAgainOnlyAfterTheLogHasGrownByAnotherBoundAndLoggedOnce() throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        List<java.util.logging.LogRecord> logged = new ArrayList<>();
+        java.util.logging.Logger storeLog = java.util.logging.Logger.getLogger(CheckpointStore.class.getName());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                synchronized (logged) {
+                    logged.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        storeLog.addHandler(capture);
+        try {
+            long slack = 64 * (8 + Gfn.PAGE_SIZE);
+            Writer w = new Writer(file, 41, slack);
+            // Where the new log would be written, a directory with something in it: the disk "refuses" the rewrite.
+            for (Path refused : new Path[] {CheckpointLog.compactionTmp(file),
+                    file.resolveSibling(file.getFileName() + ".tmp")}) {
+                Files.createDirectories(refused.resolve("in-the-way"));
+            }
+            while (w.store.compactionsFailed() == 0) {
+                w.commit(20);
+            }
+            long failedAt = Files.size(file);
+            // the bound: twice the merged pages with the headers, and the slack
+            long bound = 2 * (16 + 16 + w.pages.size() * (8L + Gfn.PAGE_SIZE)) + slack;
+            int commitsBeforeRetry = 0;
+            while (w.store.compactionsFailed() == 1) {
+                w.commit(20);
+                commitsBeforeRetry++;
+            }
+            long retriedAt = Files.size(file);
+            assertTrue(retriedAt - failedAt >= bound, "tried again after " + (retriedAt - failedAt) + " bytes, not "
+                    + bound);
+            assertTrue(commitsBeforeRetry > 5, "tried again after " + commitsBeforeRetry + " commits");
+            assertEquals(0, w.store.rewrites());
+            assertEquals(1, warnings(logged), "a run of failures is logged once as a warning");
+
+            for (Path refused : new Path[] {CheckpointLog.compactionTmp(file),
+                    file.resolveSibling(file.getFileName() + ".tmp")}) {
+                Files.delete(refused.resolve("in-the-way"));
+                Files.delete(refused);
+            }
+            while (w.store.rewrites() == 0) {
+                w.commit(20);
+            }
+            assertEquals(2, w.store.compactionsFailed());
+            assertEquals(1, warnings(logged));
+            synchronized (logged) {
+                assertTrue(logged.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.INFO
+                        && r.getMessage().contains("compacted again")), "the recovery is logged");
+            }
+            w.store.close();
+            assertSamePages(w.pages, restored(frozen(CheckpointStore.recover(SPAN, file, "s"), w.seq, w.holes)));
+        } finally {
+            storeLog.removeHandler(capture);
+        }
+    }
+
+    private static long warnings(List<java.util.logging.LogRecord> logged) {
+        synchronized (logged) {
+            return logged.stream().filter(r -> r.getLevel() == java.util.logging.Level.WARNING).count();
+        }
+    }
+
+    /** A copy of {@code file}, as a daemon dead now leaves it, recovers checkpoint {@code seq} with these pages. */
+    private static void assertNewest(Path file, Path copy, long seq, Map<Long, Byte> fills) throws Exception {
+        Files.copy(file, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        CheckpointStore again = CheckpointStore.recover(SPAN, copy, "s");
+        Map<Long, byte[]> expected = new TreeMap<>();
+        fills.forEach((g, b) -> expected.put(g, filled(b)));
+        assertSamePages(expected, restored(frozen(again, seq, new GfnBitmap(SPAN))));
+        again.close();
     }
 
     private static CheckpointLog.Entry entry(long seq, Map<Long, Byte> fills) {
