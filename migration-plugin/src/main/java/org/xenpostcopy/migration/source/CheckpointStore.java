@@ -407,6 +407,11 @@ final class CheckpointStore {
         }
     }
 
+    /** Whether every commit is kept in the log {@code file} (so whatever is committed can be read back from it). */
+    synchronized boolean keptIn(java.nio.file.Path file) {
+        return log != null && log.file().equals(file);
+    }
+
     /** Times the log was rewritten whole (compacted, or mended after a failed write). */
     synchronized long rewrites() {
         return rewrites;

@@ -7,8 +7,11 @@ import java.util.Optional;
 
 /**
  * Journals a fail-back as it goes ({@link SessionJournal.Stage}): before the copy is touched, the checkpoint to
- * restore is written beside the entry and the entry becomes {@code FAILING_BACK}; once the copy is whole it becomes
- * {@code RESTORED}, just before the resume. If the checkpoint or the entry cannot be written, the entry is removed
+ * restore is on disk beside the entry and the entry becomes {@code FAILING_BACK}; once the copy is whole it becomes
+ * {@code RESTORED}, just before the resume. The checkpoint is on disk already when the session's checkpoint log holds
+ * it (every commit is synced there before it is acknowledged, and the log is neither appended to nor compacted once
+ * the store is frozen): a restarted daemon restores it from the log ({@link LoggedCheckpoint}). Only a store without
+ * that log (it could not be made) has it written whole first ({@link CheckpointFile}). If the checkpoint or the entry cannot be written, the entry is removed
  * instead: a restarted daemon then leaves the copy paused for an administrator, rather than serve a copy that may
  * be half restored.
  */
@@ -32,7 +35,7 @@ final class FailBackJournal implements FailBack.Steps {
         }
         seq = checkpoint.map(CheckpointStore.Committed::seq).orElse(0L);
         try {
-            if (checkpoint.isPresent()) {
+            if (checkpoint.isPresent() && !store.keptIn(journal.checkpointLog(entry.sessionId()).orElseThrow())) {
                 long t0 = System.nanoTime();
                 CheckpointFile.write(journal.checkpointFile(entry.sessionId()).orElseThrow(), checkpoint.get(), store);
                 LOG.log(Level.INFO, "session {0}: checkpoint {1} ({2} pages) kept on disk for the fail-back in {3} ms",

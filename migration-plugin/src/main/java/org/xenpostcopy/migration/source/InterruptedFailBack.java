@@ -2,6 +2,9 @@ package org.xenpostcopy.migration.source;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.peer.PeerConnector;
@@ -14,8 +17,8 @@ import org.xenpostcopy.xen.XenHost;
  * Finishes, in a restarted daemon, a fail-back its predecessor died in (a journal entry in stage
  * {@code FAILING_BACK} or {@code RESTORED}). The lease was waited out before the entry was written, and nothing here
  * grants it again, so the destination's copy stays held. {@code FAILING_BACK}: the copy may be half restored and the
- * guest has not run since the switch, so the checkpoint kept beside the entry is restored again, whole, and the guest
- * resumed. {@code RESTORED}: the restore was whole and the guest may have run already — it is only resumed if it
+ * guest has not run since the switch, so the checkpoint kept beside the entry (in the session's checkpoint log, or
+ * the file written for the fail-back) is restored again, whole, and the guest resumed. {@code RESTORED}: the restore was whole and the guest may have run already — it is only resumed if it
  * is still paused, never restored again. Then the session is remembered as taken back (the destination destroys its
  * copy when it hears it) and the entry goes.
  */
@@ -52,8 +55,7 @@ final class InterruptedFailBack {
                             + ", yet its restore from checkpoint " + entry.checkpointSeq() + " never ended: left alone");
                 }
                 long pages = entry.checkpointSeq() == 0 ? 0 : new CheckpointRestore(host, domain).apply(
-                        CheckpointFile.read(journal.checkpointFile(entry.sessionId()).orElseThrow(),
-                                entry.checkpointSeq()));
+                        checkpoint());
                 journal.write(entry.at(SessionJournal.Stage.RESTORED, entry.checkpointSeq()));
                 LOG.log(Level.INFO, "session {0}: {1} restored again from checkpoint {2} ({3} pages)",
                         entry.sessionId(), domain, entry.checkpointSeq(), pages);
@@ -77,6 +79,30 @@ final class InterruptedFailBack {
             LOG.log(Level.ERROR, "session {0}: the fail-back of {1} could not be finished after the daemon restarted:"
                     + " {2}; the journal entry is kept", entry.sessionId(), domain, e.getMessage());
             return false;
+        }
+    }
+
+    /**
+     * The checkpoint the entry names: from the file written for the fail-back if there is one (its session kept
+     * no log), else from the session's checkpoint log, which held it when the fail-back began.
+     */
+    private CheckpointRestore.Source checkpoint() {
+        Path file = journal.checkpointFile(entry.sessionId()).orElseThrow();
+        if (Files.exists(file)) {
+            return CheckpointFile.read(file, entry.checkpointSeq());
+        }
+        Path log = journal.checkpointLog(entry.sessionId()).orElseThrow();
+        try {
+            LoggedCheckpoint c = LoggedCheckpoint.read(log, entry.gfnCount(), entry.checkpointSeq())
+                    .orElseThrow(() -> new IOException("it holds no whole checkpoint"));
+            if (c.seq() != entry.checkpointSeq()) {
+                throw new IOException("its newest whole checkpoint is " + c.seq() + ", the journal names "
+                        + entry.checkpointSeq());
+            }
+            return c;
+        } catch (IOException e) {
+            throw new MigrationException("checkpoint " + entry.checkpointSeq() + " cannot be read from the log " + log
+                    + ": " + e.getMessage(), e);
         }
     }
 

@@ -47,9 +47,10 @@ public final class SessionJournal {
      * <ul>
      * <li>{@code MIGRATING}: the guest was paused here for the switch; a restart finishes the migration.
      * <li>{@code FAILING_BACK}: the destination was given up on (its lease waited out) and the paused copy is being
-     * restored from checkpoint {@code checkpointSeq} (kept beside the entry, {@link CheckpointFile}); the copy may be
-     * half restored, so a restart never serves it: it restores it again — the guest has not run since the switch,
-     * so writing the same checkpoint twice gives the same guest — and resumes it.
+     * restored from checkpoint {@code checkpointSeq} (kept beside the entry: in the session's checkpoint log, or in a
+     * {@link CheckpointFile} if it kept none); the copy may be half restored, so a restart never serves it: it
+     * restores it again — the guest has not run since the switch, so writing the same checkpoint twice gives the
+     * same guest — and resumes it.
      * <li>{@code RESTORED}: the restore is whole; the guest is being resumed (it may have run already): a restart
      * only makes sure it runs, never restores again over a guest that may have run.
      * </ul>

@@ -103,8 +103,13 @@ class InterruptedFailBackTest {
     }
 
     private static SourceSession checkpointedSession(XenHost host) {
+        return checkpointedSession(host, new CheckpointStore(SPAN));
+    }
+
+    /** A session whose checkpoint 1 (gfns 2 and 9, gfn 5 a hole) is committed to {@code store}. */
+    private static SourceSession checkpointedSession(XenHost host, CheckpointStore store) {
         SourceSession s = new SourceSession("s1", host, DOM, SPAN, new SentPages(SPAN, new GfnBitmap(SPAN)),
-                mock(PrePagingPolicy.class), LinkShaper.unshaped(), new CheckpointStore(SPAN), WireBytes.uncounted());
+                mock(PrePagingPolicy.class), LinkShaper.unshaped(), store, WireBytes.uncounted());
         ByteBuffer pages = ByteBuffer.allocate(2 * Gfn.PAGE_SIZE).put(page(0x22)).put(page(0x99)).flip();
         s.checkpoints.pages(1, new PageBatch(new long[] {2, 9}, 2, pages));
         GfnBitmap holes = new GfnBitmap(SPAN);
@@ -162,6 +167,80 @@ class InterruptedFailBackTest {
         assertEquals(RemoteError.TAKEN_BACK, late.error());
         assertEquals(RemoteError.TAKEN_BACK, assertThrows(PeerException.class,
                 () -> pages.fetch("s1", new long[] {3}, 1)).error());
+    }
+
+    /**
+     * With the session's checkpoint log holding the checkpoint, the fail-back writes no second copy of it (it once
+     * wrote the whole checkpoint again, 20–30 ms before the restore could start): the next daemon restores it from
+     * the log, whole, even with a newer record in the log whose commit was refused.
+     */
+    @Test
+    void aFailBackWhoseLogHoldsTheCheckpointWritesNoCopyAndTheNextDaemonRestoresFromTheLog() throws Exception {
+        SessionJournal journal = SessionJournal.in(dir);
+        journal.write(entry());
+        Host dying = new Host(DomainInfo.State.PAUSED);
+        doThrow(new IllegalStateException("the daemon dies here")).when(dying.memory).write(eq(DOM), eq(Gfn.of(9)),
+                any());
+        CheckpointStore store = new CheckpointStore(SPAN);
+        Path log = journal.checkpointLog("s1").orElseThrow();
+        store.keepIn(log);
+        SourceSession session = checkpointedSession(dying.host, store);
+        assertThrows(MigrationException.class, () -> new FailBack(dying.host, DOM, session,
+                new Checkpointing(10, 100), false, new FailBackJournal(journal, entry())).run());
+        SessionJournal.Entry left = SessionJournal.in(dir).entries().get(0);
+        assertEquals(SessionJournal.Stage.FAILING_BACK, left.stage());
+        assertEquals(1, left.checkpointSeq());
+        assertFalse(Files.exists(journal.checkpointFile("s1").orElseThrow()), "the checkpoint was written again");
+        store.close();
+        // A record after checkpoint 1 whose commit was refused (its sync failed, and so did cutting it off).
+        try (CheckpointLog l = CheckpointLog.recover(log, SPAN, new CheckpointLog.Replay() {
+            @Override
+            public void page(long seq, long gfn, ByteBuffer page) {
+            }
+
+            @Override
+            public void commit(long seq, long guestOps, GfnBitmap unpopulated, List<VcpuState> vcpus, long n) {
+            }
+        })) {
+            l.append(new CheckpointLog.Entry(2, 43, new GfnBitmap(SPAN), List.of(VCPU), 1,
+                    write -> write.write(2, ByteBuffer.wrap(page(0x55)))));
+        }
+
+        Host next = new Host(DomainInfo.State.PAUSED);
+        DestinationPeer destination = mock(DestinationPeer.class);
+        assertTrue(new InterruptedFailBack(next.host, new PageServer(SessionJournal.in(dir)), reachable(destination),
+                SessionJournal.in(dir), left).run());
+        assertEquals(List.of(2L, 9L), List.copyOf(next.written.keySet()));
+        assertArrayEquals(page(0x22), next.written.get(2L));
+        assertArrayEquals(page(0x99), next.written.get(9L));
+        GfnBitmap released = new GfnBitmap(SPAN);
+        released.set(5);
+        verify(next.domains).decreaseReservation(DOM, released);
+        verify(next.domains).setVcpuState(DOM, VCPU);
+        verify(next.domains, times(1)).resumeAfterFailedMigration(DOM);
+        assertEquals(List.of(), SessionJournal.in(dir).entries());
+        assertFalse(Files.exists(log), "the log goes with the entry");
+    }
+
+    /** A log that lost the checkpoint the entry names (damaged since) is refused: nothing restored, entry kept. */
+    @Test
+    void aLogThatNoLongerHoldsTheNamedCheckpointIsRefusedAndNothingIsRestored() throws Exception {
+        SessionJournal journal = SessionJournal.in(dir);
+        CheckpointStore store = new CheckpointStore(SPAN);
+        Path log = journal.checkpointLog("s1").orElseThrow();
+        store.keepIn(log);
+        checkpointedSession(new Host(DomainInfo.State.PAUSED).host, store);
+        store.close();
+        byte[] whole = Files.readAllBytes(log);
+        Files.write(log, Arrays.copyOf(whole, whole.length - 100));
+        SessionJournal.Entry failing = entry().at(SessionJournal.Stage.FAILING_BACK, 1);
+        journal.write(failing);
+        Host next = new Host(DomainInfo.State.PAUSED);
+        assertFalse(new InterruptedFailBack(next.host, new PageServer(journal), reachable(mock(DestinationPeer.class)),
+                journal, failing).run());
+        verify(next.memory, never()).write(any(), any(), any());
+        verify(next.domains, never()).resumeAfterFailedMigration(any());
+        assertEquals(List.of(failing), journal.entries());
     }
 
     @Test
