@@ -156,9 +156,11 @@ public final class OutgoingMigrations {
 
     /**
      * Finishes, each on a thread of its own, the migrations a previous daemon left after pausing their guests (its
-     * journal); returns how many. Their domains count as in flight meanwhile, so nobody migrates them again.
+     * journal); returns how many. Their domains count as in flight meanwhile, so nobody migrates them again. First the
+     * checkpoint logs no entry names are removed ({@link SessionJournal#removeOrphanedCheckpoints}).
      */
     public int resumeJournaled() {
+        journal.removeOrphanedCheckpoints();
         int n = 0;
         for (SessionJournal.Entry e : journal.entries()) {
             DomainId d = DomainId.of(e.domid());

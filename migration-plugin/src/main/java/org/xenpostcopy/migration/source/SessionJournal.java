@@ -14,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationException;
@@ -117,6 +119,11 @@ public final class SessionJournal {
     }
 
     private final Optional<Path> dir;
+    /**
+     * Sessions this daemon named a checkpoint file for: their entry may not be written yet (the log is made before
+     * it), so their files are never taken for orphans.
+     */
+    private final Set<String> named = ConcurrentHashMap.newKeySet();
 
     private SessionJournal(Optional<Path> dir) {
         this.dir = dir;
@@ -182,7 +189,53 @@ public final class SessionJournal {
         delete(file(sessionId, CHECKPOINT_SUFFIX), sessionId);
         delete(file(sessionId, CHECKPOINT_LOG_SUFFIX), sessionId);
         delete(file(sessionId, CHECKPOINT_LOG_SUFFIX + ".tmp"), sessionId);
+        delete(file(sessionId, CHECKPOINT_LOG_SUFFIX + CheckpointLog.COMPACTION_SUFFIX), sessionId);
         delete(file(sessionId, SUFFIX), sessionId);
+    }
+
+    /**
+     * Removes the checkpoint files of sessions no entry names, and returns them: a daemon that died after making a
+     * session's checkpoint log but before writing its entry (the log is made first, so the pause does not wait for
+     * it) left a log nothing would ever read or remove. Kept: the files of every session with an entry, readable or
+     * not (an unreadable one is left for an administrator, and so are its files), and of every session this daemon
+     * has named a checkpoint file for (it may be starting now). Each file removed is logged.
+     */
+    public List<Path> removeOrphanedCheckpoints() {
+        List<Path> removed = new ArrayList<>();
+        if (dir.isEmpty()) {
+            return removed;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.get(), "*" + CHECKPOINT_SUFFIX + "*")) {
+            for (Path f : files) {
+                String session = checkpointFileSession(f.getFileName().toString());
+                if (session == null || named.contains(session) || Files.exists(file(session, SUFFIX))) {
+                    continue;
+                }
+                long bytes = Files.size(f);
+                if (Files.deleteIfExists(f)) {
+                    removed.add(f);
+                    LOG.log(Level.WARNING, "removed {0} ({1} bytes): no session journal entry names session {2} (its"
+                            + " daemon died before writing one, or the file outlived the entry's removal), so"
+                            + " nothing would ever read it", f, bytes, session);
+                }
+            }
+        } catch (IOException ex) {
+            LOG.log(Level.ERROR, "checkpoint files no entry names could not all be removed from {0}: {1}", dir.get(),
+                    ex.getMessage());
+        }
+        return removed;
+    }
+
+    /** The session a checkpoint file (log, fail-back copy, or a temporary one of them) belongs to; null if none. */
+    private static String checkpointFileSession(String name) {
+        for (String suffix : new String[] {CHECKPOINT_LOG_SUFFIX + CheckpointLog.COMPACTION_SUFFIX,
+                CHECKPOINT_LOG_SUFFIX + ".tmp", CHECKPOINT_LOG_SUFFIX, CHECKPOINT_SUFFIX + ".tmp", CHECKPOINT_SUFFIX}) {
+            if (name.endsWith(suffix)) {
+                String session = name.substring(0, name.length() - suffix.length());
+                return SESSION_ID.matcher(session).matches() ? session : null;
+            }
+        }
+        return null;
     }
 
     private static void delete(Path f, String sessionId) {
@@ -196,11 +249,13 @@ public final class SessionJournal {
 
     /** Where the checkpoint a fail-back restores is kept beside the session's entry; empty without a journal. */
     Optional<Path> checkpointFile(String sessionId) {
+        named.add(sessionId);
         return dir.map(d -> file(sessionId, CHECKPOINT_SUFFIX));
     }
 
     /** Where each checkpoint committed is kept as it commits ({@link CheckpointLog}); empty without a journal. */
     Optional<Path> checkpointLog(String sessionId) {
+        named.add(sessionId);
         return dir.map(d -> file(sessionId, CHECKPOINT_LOG_SUFFIX));
     }
 

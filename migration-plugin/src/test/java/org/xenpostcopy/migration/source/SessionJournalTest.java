@@ -92,6 +92,59 @@ class SessionJournalTest {
         assertEquals(List.of(), j.entries());
     }
 
+    /**
+     * A daemon that died between making a session's checkpoint log and writing its entry left the log; a restarted
+     * one removes it as it resumes its journal (it used to stay for ever), and the temporary and fail-back files of
+     * such sessions with it. Never a file of a session with an entry — readable or not — nor of one this daemon is
+     * starting (its log is made before its entry).
+     */
+    @Test
+    void aRestartedDaemonRemovesTheCheckpointFilesNoEntryNamesAndNoOthers() throws Exception {
+        SessionJournal old = SessionJournal.in(dir);
+        old.write(entry("live"));
+        for (String id : new String[] {"live", "orphan", "unreadable", "starting", "settled"}) {
+            CheckpointStore store = new CheckpointStore(16);
+            store.keepIn(old.checkpointLog(id).orElseThrow());
+            store.close();
+        }
+        Files.writeString(dir.resolve("unreadable.session.json"), "{\"sessionId\": \"unrea");
+        Files.writeString(dir.resolve("orphan.checkpoints.compacting"), "a compaction cut short");
+        Files.writeString(dir.resolve("orphan.checkpoint"), "a fail-back copy");
+        Files.writeString(dir.resolve("gone.checkpoints.tmp"), "a log being made");
+        Files.writeString(dir.resolve("live.checkpoints.compacting"), "a compaction cut short");
+        Files.writeString(dir.resolve("not a session.checkpoints"), "not ours");
+        old.writeSettled(new SessionJournal.Settled("settled", true, "taken back", Long.MAX_VALUE));
+
+        SessionJournal restarted = SessionJournal.in(dir);
+        restarted.checkpointLog("starting");         // a migration of this daemon, before its entry is written
+        List<Path> removed = restarted.removeOrphanedCheckpoints();
+
+        assertEquals(5, removed.size(), removed.toString());
+        for (String kept : new String[] {"live.checkpoints", "live.checkpoints.compacting", "unreadable.checkpoints",
+                "starting.checkpoints", "not a session.checkpoints", "settled.settled.json"}) {
+            assertTrue(Files.exists(dir.resolve(kept)), kept + " was removed");
+        }
+        for (String gone : new String[] {"orphan.checkpoints", "orphan.checkpoints.compacting",
+                "orphan.checkpoint", "gone.checkpoints.tmp", "settled.checkpoints"}) {
+            assertFalse(Files.exists(dir.resolve(gone)), gone + " is left");
+        }
+    }
+
+    /** A restarted daemon removes them as it resumes its journal, before any migration of its own. */
+    @Test
+    void theOrphanedCheckpointLogsGoAsTheJournalIsResumed() throws Exception {
+        CheckpointStore store = new CheckpointStore(16);
+        store.keepIn(SessionJournal.in(dir).checkpointLog("orphan").orElseThrow());
+        store.close();
+        SessionJournal restarted = SessionJournal.in(dir);
+        OutgoingMigrations outgoing = new OutgoingMigrations(
+                org.mockito.Mockito.mock(org.xenpostcopy.xen.XenHost.class),
+                new PageServer(restarted), org.mockito.Mockito.mock(org.xenpostcopy.migration.peer.PeerConnector.class),
+                () -> new java.net.InetSocketAddress("127.0.0.1", 1), java.util.Optional.empty(), restarted);
+        assertEquals(0, outgoing.resumeJournaled());
+        assertFalse(Files.exists(dir.resolve("orphan.checkpoints")));
+    }
+
     @Test
     void settledSessionsOutliveTheDaemonUntilTheirTimeIsUpAndAreNoEntries() {
         long[] now = {1_000_000};
