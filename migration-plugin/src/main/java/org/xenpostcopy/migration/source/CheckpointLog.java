@@ -29,8 +29,11 @@ import org.xenpostcopy.xen.VcpuState;
  * as {@link CheckpointStore} merges commits. A record is synced before its commit is acknowledged, so every
  * checkpoint the destination counts as committed is on disk; one cut short (the daemon died while writing it) fails
  * its length or checksum and is refused, with everything after it, and the log is cut back to the last whole record.
- * When the records outgrow twice the pages they amount to, the log is rewritten as one record of the merged pages
- * (temporary file, sync, atomic rename), so it stays within about twice the checkpoint's size.
+ * When the records outgrow twice the pages they amount to, the log is compacted beside the appends
+ * ({@link Compaction}) into one record of the merged pages, then the records appended meanwhile (temporary file,
+ * sync, atomic rename), so it stays within about twice the checkpoint's size; a failed one is not tried again
+ * before the log has grown by as much again ({@link #backOff}). No length read back is trusted further than the
+ * file and the guest allow: a damaged one refuses its record before anything of that length is allocated.
  *
  * <p>Layout (big-endian): the file's magic and gfn span; then records, each: its magic, the length of its body, the
  * body — seq, guest operations, the hole map's words, the vCPU states, the page count, then each page as its gfn
