@@ -372,11 +372,6 @@ final class CheckpointStore {
         return compactionsFailed;
     }
 
-    /** Whether a compaction is queued or running. */
-    synchronized boolean compacting() {
-        return compacting;
-    }
-
     private void refuseIfRefusing(long seq) {
         if (refusing != null) {
             throw new PeerException(RemoteError.WRONG_STATE, "checkpoint " + seq + " refused: " + refusing);
