@@ -102,11 +102,14 @@ say "xlpc jar and a jlink'd runtime for dom0"
 cp "$REPO/migration-plugin/target/xlpc.jar" "$W/xlpc.jar"
 # jdk.crypto.ec is a provider jdeps cannot see: TLS needs it for P-256 keys and ECDHE. A runtime from before TLS
 # lacks it and is made again.
-if [ ! -x "$W/jre/bin/java" ] || ! "$W/jre/bin/java" --list-modules | grep -q '^jdk.crypto.ec@'; then
+# --generate-cds-archive: the JDK's own classes come mapped from a class-data-sharing archive instead of being
+# parsed and verified at each start (the base the application's archive below builds on).
+if [ ! -x "$W/jre/bin/java" ] || ! "$W/jre/bin/java" --list-modules | grep -q '^jdk.crypto.ec@' \
+        || [ ! -e "$W/jre/lib/server/classes.jsa" ]; then
     rm -rf "$W/jre"
     MODS=$(jdeps --ignore-missing-deps --multi-release 17 --print-module-deps "$W/xlpc.jar" | tail -1)
     jlink --add-modules "$MODS,java.logging,jdk.crypto.ec" --strip-debug --no-header-files --no-man-pages --compress=2 \
-        --output "$W/jre" >/dev/null
+        --generate-cds-archive --output "$W/jre" >/dev/null
 fi
 
 say "PVH guest userland: busybox, memcheck, meminfo-report"
@@ -138,12 +141,30 @@ cp "$W/xlpc.jar" "$D/opt/xlpc/"
 cat > "$D/opt/xlpc/bin/xlpc" <<'SH'
 #!/bin/sh
 # Client-sized JVM flags: under software emulation, start-up dominates every call.
-exec /opt/xlpc/jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xmx256m ${XLPC_JAVA_OPTS:-} \
+# The application's class-data-sharing archive (made below), if there is one; a stale one is ignored, silently.
+CDS=""; [ -e /opt/xlpc/xlpc.jsa ] && CDS="-XX:SharedArchiveFile=/opt/xlpc/xlpc.jsa -Xlog:cds*=off"
+exec /opt/xlpc/jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xmx256m $CDS ${XLPC_JAVA_OPTS:-} \
     -jar /opt/xlpc/xlpc.jar "$@"
 SH
 chmod 755 "$D/opt/xlpc/bin/xlpc"
 # The two lab hosts' TLS credentials (a lab CA, a directory per host address; both hosts boot this same image).
 java -jar "$W/xlpc.jar" tls init "$D/etc/xlpc/tls" --hosts 169.254.10.1,169.254.10.2 >/dev/null
+# Under software emulation a daemon's cold JVM took 100-150 s to listen and its first TLS handshake more than the
+# default 10 s (the client gave up, 2026-12-02): the lab's hosts give a handshake two minutes.
+cat > "$D/etc/xlpc/xlpc.conf" <<'CONF'
+# tests/xen-lab: dom0 under QEMU TCG is slow to start a JVM and to run its first TLS handshake.
+limits.handshake-s = 120
+CONF
+# The application's classes, archived by one emulated TLS migration run in dom0's own root (the archive records
+# the jar's path, which must be the one dom0 uses). A JVM start in dom0 maps them instead of loading them from
+# the jar. Best effort: without it the lab is slower, not wrong.
+rm -f "$D/opt/xlpc/xlpc.jsa"
+if mount -t proc proc "$D/proc"; then
+    chroot "$D" /opt/xlpc/jre/bin/java -XX:ArchiveClassesAtExit=/opt/xlpc/xlpc.jsa -XX:+UseSerialGC -Xmx512m \
+        -jar /opt/xlpc/xlpc.jar lab --memory 64 --baseline-ms 0 --tls-dir /etc/xlpc/tls/169.254.10.1 --json \
+        > "$W/cds-training.log" 2>&1 || say "no class-data archive for dom0 (see $W/cds-training.log); going on"
+    umount "$D/proc"
+fi
 install -m 755 "$LAB/dom0-init.sh" "$D/init"
 (cd "$D" && find . | cpio -o -H newc --quiet > "$W/dom0-initrd.cpio")
 cp "$W/rootfs/boot/vmlinuz-$KV" "$W/vmlinuz"

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Builds the lab (build.sh), boots it under QEMU software emulation and turns dom0's report into a verdict.
-#   tests/xen-lab/run.sh [native|migrate|soak]
+#   tests/xen-lab/run.sh [native|migrate|paper|soak]
 #     native   one Xen host: xlpc list, mem-set and DSB against the real toolstack, the Java pager paging a
 #              running PVH guest out and back in (default)
 #     migrate  two Xen hosts linked by a QEMU socket network: post-copy of the running guest from one to the
 #              other with xlpc, then pre-copy back as the baseline
+#     paper    migrate with a guest shaped like the paper's: 1 GiB, two vCPUs with a checker on each, and DSB
+#              before it goes (each QEMU host gets LAB_MEM=3072 MiB unless set)
 #     soak     one host, the guest alone for LAB_SOAK seconds (default 600): does the emulated platform keep it alive
 # Serial logs are kept in $LAB_WORK/logs/; the exit status is 0 only if every host says "LAB-VERDICT: PASS".
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
 W=${LAB_WORK:-$LAB/work}
 MODE=${1:-native}
-case "$MODE" in native|migrate|soak) ;; *) echo "usage: $0 [native|migrate|soak]" >&2; exit 2;; esac
+case "$MODE" in native|migrate|paper|soak) ;; *) echo "usage: $0 [native|migrate|paper|soak]" >&2; exit 2;; esac
+if [ "$MODE" = paper ]; then
+    LAB_MEM=${LAB_MEM:-3072}
+    LAB_DOM0_ARGS="guest_mem=1024 guest_vcpus=2 guest_mib=128 dsb=1 ${LAB_DOM0_ARGS:-}"
+fi
 # Build (or bring up to date) first: the expensive stages are kept, the jar and initramfs are redone.
 [ "${LAB_NO_BUILD:-0}" = 1 ] || "$LAB/build.sh"
 for f in xen-mempaging.elf vmlinuz dom0-initrd.cpio; do

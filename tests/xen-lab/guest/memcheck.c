@@ -9,8 +9,11 @@
  *   MEMCHECK tick 12 t=24s verified=51234 rewritten=51234 mismatches=0
  *   MEMCHECK MISMATCH page=17 word=3 expected=... found=... (at most 20 of these are printed)
  *
- * usage: memcheck [MiB] [seed]
+ * usage: memcheck [MiB] [seed] [cpu]   (cpu: run only on that vCPU, so a guest with several vCPUs runs one
+ *                                      checker on each and every vCPU writes and reads its memory)
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +50,16 @@ int main(int argc, char **argv)
     uint64_t mib = argc > 1 ? strtoull(argv[1], NULL, 10) : 16;
     uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 42;
     uint64_t pages = mib * 256;
+    int cpu = argc > 3 ? atoi(argv[3]) : -1;
+    if (cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        if (sched_setaffinity(0, sizeof one, &one) != 0) {
+            perror("MEMCHECK sched_setaffinity");
+            return 1;
+        }
+    }
     uint64_t *mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     uint32_t *gen = calloc(pages, sizeof *gen);
     if (mem == MAP_FAILED || gen == NULL || pages == 0) {
@@ -57,7 +70,7 @@ int main(int argc, char **argv)
     for (uint64_t p = 0; p < pages; p++)
         for (uint64_t w = 0; w < WORDS; w++)
             mem[p * WORDS + w] = expected(p, 0, w);
-    printf("MEMCHECK start pages=%llu seed=%llu\n", (unsigned long long)pages, (unsigned long long)seed);
+    printf("MEMCHECK start pages=%llu seed=%llu cpu=%d\n", (unsigned long long)pages, (unsigned long long)seed, cpu);
 
     uint64_t state = seed, verified = 0, mismatches = 0, ticks = 0;
     double start = now(), next = start + 2;
@@ -81,8 +94,8 @@ int main(int argc, char **argv)
             page[w] = expected(p, gen[p], w);
         if ((verified & 255) == 0 && now() >= next) {
             ticks++;
-            printf("MEMCHECK tick %llu t=%.0fs verified=%llu mismatches=%llu\n", (unsigned long long)ticks,
-                   now() - start, (unsigned long long)verified, (unsigned long long)mismatches);
+            printf("MEMCHECK tick %llu t=%.0fs cpu=%d verified=%llu mismatches=%llu\n", (unsigned long long)ticks,
+                   now() - start, cpu, (unsigned long long)verified, (unsigned long long)mismatches);
             next = now() + 2;
         }
     }

@@ -21,7 +21,9 @@ final class DaemonClient {
     /** The daemon at {@code a} (a command that talks to several, as {@code evacuate}), as {@link #connect(XlpcConfig)}. */
     static DaemonConnection connect(XlpcConfig config, InetSocketAddress a) {
         try {
-            return DaemonConnection.open(a, config.token(), SecurityChoice.forClient(config, a));
+            // The daemon's own handshake deadline (limits.handshake-s) is how long this host's TLS may take.
+            return DaemonConnection.open(a, config.token(), SecurityChoice.forClient(config, a),
+                    config.limits().handshake());
         } catch (ControlException e) {
             if (e.error() != RemoteError.CONNECTION || e.getMessage().startsWith("TLS ")) {
                 throw e;

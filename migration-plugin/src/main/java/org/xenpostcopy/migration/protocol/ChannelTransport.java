@@ -144,15 +144,35 @@ public final class ChannelTransport extends TEndpointTransport {
      */
     static ChannelTransport connect(TConfiguration config, InetSocketAddress peer, int timeoutMs, ChannelSecurity security,
                                     WireBytes wire) throws TTransportException {
+        return connect(config, peer, timeoutMs, timeoutMs, security, wire);
+    }
+
+    /**
+     * Connects to {@code peer} within {@code connectTimeoutMs}, then with TLS completes the handshake within
+     * {@code handshakeTimeoutMs}: on a loaded host (a cold JVM on a busy dom0) the handshake is the slow part, and a
+     * peer that accepted the connection but is slow to answer is not a peer that is absent. The read and write timeout
+     * is {@code connectTimeoutMs} afterwards.
+     *
+     * @throws TTransportException caused by an {@link javax.net.ssl.SSLException} if the peer was reached but the
+     *                             handshake failed or did not finish in time
+     */
+    static ChannelTransport connect(TConfiguration config, InetSocketAddress peer, int connectTimeoutMs,
+                                    int handshakeTimeoutMs, ChannelSecurity security, WireBytes wire)
+            throws TTransportException {
         SocketChannel ch = null;
         ChannelTransport t = null;
         try {
             ch = ipv4Socket(peer.getAddress()) ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
-            ch.socket().connect(peer, timeoutMs);
+            ch.socket().connect(peer, connectTimeoutMs);
             t = new ChannelTransport(config, ch, security.isTls()
                     ? security.clientEngine(peer.getHostString(), peer.getPort()) : null, wire);
-            t.setTimeout(timeoutMs);
-            t.handshake();
+            t.setTimeout(handshakeTimeoutMs);
+            try {
+                t.handshake();
+            } catch (TTransportException e) {
+                throw timedOut(e) ? handshakeTooSlow(handshakeTimeoutMs, e) : e;
+            }
+            t.setTimeout(connectTimeoutMs);
             return t;
         } catch (IOException | TTransportException e) {
             if (t != null) {
@@ -167,6 +187,29 @@ public final class ChannelTransport extends TEndpointTransport {
             throw e instanceof TTransportException tte ? tte
                     : new TTransportException(TTransportException.NOT_OPEN, e.getMessage(), e);
         }
+    }
+
+    private static boolean timedOut(TTransportException e) {
+        if (e.getType() == TTransportException.TIMED_OUT) {
+            return true;
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A handshake the peer accepted but did not finish in time: a TLS failure, said as what it is (its own message is
+     * the root of the chain, so callers that report the root cause report this and not "Read timed out").
+     */
+    private static TTransportException handshakeTooSlow(int timeoutMs, TTransportException e) {
+        javax.net.ssl.SSLHandshakeException slow = new javax.net.ssl.SSLHandshakeException("the peer accepted the "
+                + "connection but the TLS handshake did not finish within " + timeoutMs + " ms (an overloaded or hung "
+                + "peer; limits.handshake-s gives slow hosts longer)");
+        return new TTransportException(TTransportException.TIMED_OUT, slow.getMessage(), slow);
     }
 
     /**

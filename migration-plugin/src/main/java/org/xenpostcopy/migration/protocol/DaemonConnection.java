@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.protocol;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.thrift.TException;
@@ -46,9 +47,20 @@ public final class DaemonConnection implements DaemonControl, AutoCloseable {
      *                          daemon at HOST:PORT failed (why)")
      */
     public static DaemonConnection open(InetSocketAddress daemon, String token, ChannelSecurity security) {
+        return open(daemon, token, security, Duration.ofMillis(CONNECT_TIMEOUT_MS));
+    }
+
+    /**
+     * As {@link #open(InetSocketAddress, String, ChannelSecurity)}, giving the TLS handshake {@code handshake}: on a
+     * loaded host (a daemon's cold JVM on a busy dom0) it is the slow part, and the host's own
+     * {@code limits.handshake-s} says how slow its daemon may be.
+     */
+    public static DaemonConnection open(InetSocketAddress daemon, String token, ChannelSecurity security,
+                                        Duration handshake) {
         ThriftConnection c;
         try {
-            c = ThriftConnection.open(daemon, CONNECT_TIMEOUT_MS, security);
+            c = ThriftConnection.open(daemon, CONNECT_TIMEOUT_MS, (int) Math.min(Integer.MAX_VALUE, handshake.toMillis()),
+                    security);
         } catch (MigrationException e) {
             throw new ControlException(RemoteError.CONNECTION, e.getMessage(), e);
         }

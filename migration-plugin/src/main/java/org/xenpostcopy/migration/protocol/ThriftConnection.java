@@ -37,14 +37,15 @@ public final class ThriftConnection implements AutoCloseable {
     private final ChannelTransport transport;
     private final PooledBinaryProtocol protocol;
 
-    private ThriftConnection(InetSocketAddress given, int timeoutMs, ChannelSecurity security, WireBytes wire) {
+    private ThriftConnection(InetSocketAddress given, int timeoutMs, int handshakeMs, ChannelSecurity security,
+                             WireBytes wire) {
         InetSocketAddress peer = given.isUnresolved() ? new InetSocketAddress(given.getHostString(), given.getPort()) : given;
         if (peer.isUnresolved()) {
             throw new MigrationException("cannot reach the daemon at " + given.getHostString() + ":" + given.getPort()
                     + " (unknown host)");
         }
         try {
-            transport = ChannelTransport.connect(config(), peer, timeoutMs, security, wire);
+            transport = ChannelTransport.connect(config(), peer, timeoutMs, handshakeMs, security, wire);
             protocol = new PooledBinaryProtocol(transport, MAX_MESSAGE);
         } catch (TTransportException e) {
             String where = peer.getHostString() + ":" + peer.getPort();
@@ -60,12 +61,20 @@ public final class ThriftConnection implements AutoCloseable {
      *                            failed (why)" if the daemon was reached but the handshake failed
      */
     public static ThriftConnection open(InetSocketAddress peer, int timeoutMs, ChannelSecurity security) {
-        return new ThriftConnection(peer, timeoutMs, security, WireBytes.uncounted());
+        return new ThriftConnection(peer, timeoutMs, timeoutMs, security, WireBytes.uncounted());
+    }
+
+    /**
+     * As {@link #open(InetSocketAddress, int, ChannelSecurity)}, with its own deadline for the TLS handshake (the
+     * slow part on a loaded host); {@code timeoutMs} is the connect and then the read and write timeout.
+     */
+    public static ThriftConnection open(InetSocketAddress peer, int timeoutMs, int handshakeMs, ChannelSecurity security) {
+        return new ThriftConnection(peer, timeoutMs, handshakeMs, security, WireBytes.uncounted());
     }
 
     /** As {@link #open(InetSocketAddress, int, ChannelSecurity)}, its socket's bytes counted in {@code wire}. */
     static ThriftConnection open(InetSocketAddress peer, int timeoutMs, ChannelSecurity security, WireBytes wire) {
-        return new ThriftConnection(peer, timeoutMs, security, wire);
+        return new ThriftConnection(peer, timeoutMs, timeoutMs, security, wire);
     }
 
     private static boolean isTls(Throwable t) {

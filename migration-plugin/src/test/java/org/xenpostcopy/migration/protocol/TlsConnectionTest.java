@@ -105,6 +105,19 @@ class TlsConnectionTest {
     }
 
     @Test
+    void aDaemonThatAcceptsButDoesNotHandshakeInTimeIsSlowNotAbsent() throws Exception {
+        // A listening socket nobody accepts from: the kernel completes the TCP connect, no TLS ever answers.
+        try (java.net.ServerSocket mute = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress())) {
+            InetSocketAddress a = new InetSocketAddress("127.0.0.1", mute.getLocalPort());
+            ControlException e = assertThrows(ControlException.class,
+                    () -> DaemonConnection.open(a, "", security("beta", ""), Duration.ofMillis(300)));
+            assertEquals("TLS with the daemon at 127.0.0.1:" + a.getPort() + " failed (the peer accepted the "
+                    + "connection but the TLS handshake did not finish within 300 ms (an overloaded or hung peer; "
+                    + "limits.handshake-s gives slow hosts longer))", e.getMessage());
+        }
+    }
+
+    @Test
     void aServerNotOnTheClientsAllowListIsRefusedByTheClient() {
         MigrationException e = assertThrows(MigrationException.class,
                 () -> ThriftConnection.open(address, 10_000, security("beta", "gamma")));
