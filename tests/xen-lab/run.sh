@@ -31,6 +31,9 @@ cd "$W"
 boot() {
     local log="$W/logs/serial-$STAMP-$1.log" net=()
     [ -n "$3" ] && net=(-netdev "$3" -device "e1000,netdev=n0,mac=$4")
+    # The source's side of the link, as captured by QEMU (every frame between the two dom0s): checked below for
+    # guest memory crossing in clear.
+    [ -n "$3" ] && [ "$1" = source ] && net+=(-object "filter-dump,id=wire,netdev=n0,file=$W/logs/wire-$STAMP.pcap")
     echo "lab: booting $1 (Xen under QEMU TCG); serial log $log"
     ln -sfn "$(basename "$log")" "$W/logs/latest-$1.log"
     # -cpu: plain "max" crashes dom0 (#PF in create_bounce_frame) and a PVH guest dies on RDTSCP under TCG's
@@ -71,4 +74,24 @@ for log in "${LOGS[@]}"; do
     echo "lab: $(basename "$log"): ${v:-no verdict (dom0 did not finish; read the log)}"
     [[ "$v" == "LAB-VERDICT: PASS" ]] || OK=0
 done
+# Nothing of the guest's memory in clear on the wire between the dom0s (they speak mutual TLS). Strings that are
+# in every copy of this guest's memory — its kernel's banner and memcheck's own report format, which sit in its
+# RAM as code and data — would be in the capture if any page crossed unencrypted. The capture must also hold at
+# least the guest's memory size in bytes, so a check of an empty capture cannot pass.
+if [ "$MODE" = migrate ] || [ "$MODE" = paper ]; then
+    PCAP="$W/logs/wire-$STAMP.pcap"
+    size=$(stat -c %s "$PCAP" 2>/dev/null || echo 0)
+    clear=$(grep -a -c -e 'MEMCHECK tick %llu' -e 'Linux version 6\.' "$PCAP" 2>/dev/null || true)
+    if ! grep -a -q 'MEMCHECK tick %llu' "$W/guest-root/bin/memcheck"; then
+        echo "lab: wire: the guest's memcheck no longer holds the string this check looks for: fix the check"; OK=0
+    elif [ "$size" -lt $((64 << 20)) ]; then
+        echo "lab: wire: the capture holds $size bytes, less than the guest's memory: no verdict on encryption"; OK=0
+    elif [ "${clear:-0}" != 0 ]; then
+        echo "lab: wire: FAIL: guest memory in clear between the hosts ($clear frames with the guest's strings; $PCAP)"
+        OK=0
+    else
+        echo "lab: wire: PASS: $((size >> 20)) MiB captured between the dom0s, none of the guest's strings in clear"
+        rm -f "$PCAP"
+    fi
+fi
 [ $OK = 1 ]
