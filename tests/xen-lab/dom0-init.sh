@@ -58,10 +58,12 @@ log "guest $(grep '^tsc_mode' $CFGDIR/memcheck.cfg)"
 # guest_mem=MiB guest_vcpus=N guest_mib=MiB on the kernel command line: a bigger guest than the config's 128 MiB
 # and one vCPU (run.sh paper: 1 GiB, two vCPUs, one 128 MiB checker on each); dsb=1: migrations self-balloon it.
 arg() { sed -n "s/.* $1=\([0-9a-z]*\).*/\1/p" /proc/cmdline; }
-GMEM=$(arg guest_mem); GVCPUS=$(arg guest_vcpus); GMIB=$(arg guest_mib); DSB=$(arg dsb)
+GMEM=$(arg guest_mem); GVCPUS=$(arg guest_vcpus); GMIB=$(arg guest_mib); GDUTY=$(arg guest_duty); DSB=$(arg dsb)
 [ -n "$GMEM" ] && sed -i "s/^memory = .*/memory = $GMEM/; s/^maxmem = .*/maxmem = $GMEM/" $CFGDIR/memcheck.cfg
 [ -n "$GVCPUS" ] && sed -i "s/^vcpus = .*/vcpus = $GVCPUS/" $CFGDIR/memcheck.cfg
 [ -n "$GMIB" ] && sed -i "s/^extra = \"\(.*\)\"/extra = \"\1 MEMCHECK_MIB=$GMIB\"/" $CFGDIR/memcheck.cfg
+# guest_duty=PERCENT: each checker works that share of every 100 ms and sleeps the rest (memcheck.c says why)
+[ -n "$GDUTY" ] && sed -i "s/^extra = \"\(.*\)\"/extra = \"\1 MEMCHECK_DUTY=$GDUTY\"/" $CFGDIR/memcheck.cfg
 log "guest $(grep -E '^(memory|vcpus|extra) ' $CFGDIR/memcheck.cfg | tr '\n' ' ')"
 # The guest's vCPU runs only on physical CPU 1 and dom0's vCPUs only on CPU 0, so QEMU's software SVM never switches
 # one CPU between dom0 (PV) and the guest (HVM). Shared, a busy dom0 killed the guest with a triple fault (a soak with

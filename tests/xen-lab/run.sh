@@ -16,7 +16,7 @@ MODE=${1:-native}
 case "$MODE" in native|migrate|paper|soak) ;; *) echo "usage: $0 [native|migrate|paper|soak]" >&2; exit 2;; esac
 if [ "$MODE" = paper ]; then
     LAB_MEM=${LAB_MEM:-3072}
-    LAB_DOM0_ARGS="guest_mem=1024 guest_vcpus=2 guest_mib=128 dsb=1 back=0 ${LAB_DOM0_ARGS:-}"
+    LAB_DOM0_ARGS="guest_mem=1024 guest_vcpus=2 guest_mib=128 guest_duty=25 dsb=1 back=0 ${LAB_DOM0_ARGS:-}"
 fi
 # Build (or bring up to date) first: the expensive stages are kept, the jar and initramfs are redone.
 [ "${LAB_NO_BUILD:-0}" = 1 ] || "$LAB/build.sh"

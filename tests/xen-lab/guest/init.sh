@@ -10,7 +10,7 @@ echo "GUEST: up; $(grep MemTotal /proc/meminfo); $CPUS vCPUs"
 /bin/meminfo-report 2 &
 i=1
 while [ "$i" -lt "$CPUS" ]; do
-    /bin/memcheck ${MEMCHECK_MIB:-16} $((42 + i)) $i &
+    /bin/memcheck ${MEMCHECK_MIB:-16} $((42 + i)) $i ${MEMCHECK_DUTY:-100} &
     i=$((i + 1))
 done
-exec /bin/memcheck ${MEMCHECK_MIB:-16} 42 0
+exec /bin/memcheck ${MEMCHECK_MIB:-16} 42 0 ${MEMCHECK_DUTY:-100}

@@ -9,8 +9,11 @@
  *   MEMCHECK tick 12 t=24s verified=51234 rewritten=51234 mismatches=0
  *   MEMCHECK MISMATCH page=17 word=3 expected=... found=... (at most 20 of these are printed)
  *
- * usage: memcheck [MiB] [seed] [cpu]   (cpu: run only on that vCPU, so a guest with several vCPUs runs one
- *                                      checker on each and every vCPU writes and reads its memory)
+ * usage: memcheck [MiB] [seed] [cpu] [duty]
+ *   cpu:  run only on that vCPU, so a guest with several vCPUs runs one checker on each and every vCPU writes and
+ *         reads its memory (-1: anywhere)
+ *   duty: percent of each 100 ms the checker works, sleeping the rest (default 100). Under software emulation a
+ *         vCPU that never idles takes a whole host thread from dom0, whose JVM then starts in minutes.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -51,6 +54,9 @@ int main(int argc, char **argv)
     uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 42;
     uint64_t pages = mib * 256;
     int cpu = argc > 3 ? atoi(argv[3]) : -1;
+    int duty = argc > 4 ? atoi(argv[4]) : 100;
+    if (duty < 1 || duty > 100)
+        duty = 100;
     if (cpu >= 0) {
         cpu_set_t one;
         CPU_ZERO(&one);
@@ -70,10 +76,11 @@ int main(int argc, char **argv)
     for (uint64_t p = 0; p < pages; p++)
         for (uint64_t w = 0; w < WORDS; w++)
             mem[p * WORDS + w] = expected(p, 0, w);
-    printf("MEMCHECK start pages=%llu seed=%llu cpu=%d\n", (unsigned long long)pages, (unsigned long long)seed, cpu);
+    printf("MEMCHECK start pages=%llu seed=%llu cpu=%d duty=%d%%\n", (unsigned long long)pages,
+           (unsigned long long)seed, cpu, duty);
 
     uint64_t state = seed, verified = 0, mismatches = 0, ticks = 0;
-    double start = now(), next = start + 2;
+    double start = now(), next = start + 2, window = start;
     for (;;) {
         state = mix(state + 1);
         uint64_t p = state % pages;
@@ -92,6 +99,15 @@ int main(int argc, char **argv)
         gen[p]++;
         for (uint64_t w = 0; w < WORDS; w++)
             page[w] = expected(p, gen[p], w);
+        if (duty < 100 && (verified & 15) == 0 && now() - window >= duty / 1000.0) {
+            /* this 100 ms window's work is done: sleep out the rest of it */
+            double rest = window + 0.1 - now();
+            if (rest > 0) {
+                struct timespec ts = {0, (long)(rest * 1e9)};
+                nanosleep(&ts, NULL);
+            }
+            window = now();
+        }
         if ((verified & 255) == 0 && now() >= next) {
             ticks++;
             printf("MEMCHECK tick %llu t=%.0fs cpu=%d verified=%llu mismatches=%llu\n", (unsigned long long)ticks,
