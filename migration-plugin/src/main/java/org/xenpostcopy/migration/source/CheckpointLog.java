@@ -403,7 +403,15 @@ final class CheckpointLog implements AutoCloseable {
             }
             throw failed;
         }
-        // From the rename on, the log is the new file, whatever follows; until it is open only a rewrite mends it.
+        adoptRenamed(length);
+        DurableRename.syncDirectoryOf(file);
+    }
+
+    /**
+     * Takes the file just renamed over the log as the log, {@code length} bytes long. From the rename on the log is
+     * the new file, whatever follows; until it is open only a rewrite mends it, so it counts as broken meanwhile.
+     */
+    private void adoptRenamed(long length) throws IOException {
         broken = true;
         generation++;
         close();
@@ -411,7 +419,6 @@ final class CheckpointLog implements AutoCloseable {
         end = length;
         broken = false;
         retryAt = 0;
-        DurableRename.syncDirectoryOf(file);
     }
 
     /**
@@ -496,14 +503,7 @@ final class CheckpointLog implements AutoCloseable {
         c.out.close();
         c.source.close();
         DurableRename.replace(c.tmp, file);
-        // From the rename on, the log is the new file; until it is open only a rewrite mends it (as in rewrite).
-        broken = true;
-        generation++;
-        close();
-        channel = openForAppend(file);
-        end = length;
-        broken = false;
-        retryAt = 0;
+        adoptRenamed(length);
         return true;
     }
 
