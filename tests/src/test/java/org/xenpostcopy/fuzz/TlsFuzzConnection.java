@@ -92,11 +92,21 @@ final class TlsFuzzConnection implements FuzzConnection {
      */
     static FuzzLink link(FuzzerIdentity identity, long seed, boolean breakRecords, FuzzTally tally) {
         return (daemon, from, timeout, index) -> {
-            Random r = new Random(seed ^ 0x7F4A7C15L ^ (0xBF58476D1CE4E5B9L * (index + 1)));
+            Random r = recordRandom(seed, index);
             RecordMutation m = breakRecords ? RecordMutation.draw(r) : RecordMutation.NONE;
             tally.countKind("records " + m);
             return new TlsFuzzConnection(daemon, from, timeout, identity.engine(), m, FlightTamper.NONE, r);
         };
+    }
+
+    /** How connection {@code index} of a link that breaks records breaks them (as {@link #link} draws it). */
+    static RecordMutation recordMutation(long seed, int index) {
+        return RecordMutation.draw(recordRandom(seed, index));
+    }
+
+    /** Connection {@code index}'s draws for its records: the mutation first, then where and how it lands. */
+    private static Random recordRandom(long seed, int index) {
+        return new Random(seed ^ 0x7F4A7C15L ^ (0xBF58476D1CE4E5B9L * (index + 1)));
     }
 
     /** Whether the handshake failed (the daemon refused this peer, or its tampered handshake). */

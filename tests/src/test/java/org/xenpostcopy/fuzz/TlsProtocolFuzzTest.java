@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -37,7 +38,8 @@ import org.xenpostcopy.migration.tls.TlsCredentials;
  *       hang, or make a domain or a session with the well-formed prepare each sends.</li>
  * </ul>
  * Then everything {@link FuzzedMigration#assertUnharmed} checks, as for plain daemons; the daemons refused the
- * migration's session to mallory (counted from their log) and every refused peer at the handshake.
+ * migration's session to mallory (counted from their log) and every refused peer at the handshake; and mallory's
+ * prepares made domains ({@link FuzzedMigration#assertFuzzedPreparesMadeDomains}).
  *
  * <p>Replay: {@code -Dfuzz.seed=<seed> -Dfuzz.connections=<n>}; every draw follows from the seed, bar what TLS itself
  * randomises (the handshake's randoms and keys, and so the bytes a broken ClientHello keeps).
@@ -142,22 +144,26 @@ class TlsProtocolFuzzTest {
                         a.link().exchange(target(a.connection(), m), strangerAt, a.connection(), ANSWER_TIMEOUT));
             });
             double seconds = (System.nanoTime() - t0) / 1e9;
+            // mallory's connections whose records went unbroken (not the burst's: the per-peer cap closes some)
+            Set<String> intact = WellFormedPrepares.intactOpenings(plan, 0, connections, session,
+                    i -> TlsFuzzConnection.recordMutation(seed, i) == RecordMutation.NONE);
 
             FuzzedMigration.Figures f = m.finish();
             System.out.printf(Locale.ROOT, "tls fuzz: seed %d: %d frames on %d connections (%d of refused peers) in "
                             + "%.1f s (%.0f frames/s), migration %s (%d cuts); %d replies, %d connections dropped early, "
                             + "%d calls on the migration's session refused, %d handshakes refused (%d of refused "
-                            + "peers); %d well-formed prepares, %d domains prepared; "
+                            + "peers); %d well-formed prepares (%d intact), %d domains prepared; "
                             + "heap %+.1f MiB, direct %+.1f MiB (bound %d MiB); %s; mutations %s%n",
                     seed, tally.frames.get(), tally.connections.get(), refusedConnections, seconds,
                     tally.frames.get() / seconds, f.overlapped() ? "still running at the end" : "done before the end",
                     f.report().recovery().cuts(), tally.replies.get(), tally.refusedEarly.get(), sessionRefusals.count(),
                     handshakeRefusals.count(), refusedPeersRefusals.count(), tally.preparedDomains.size(),
-                    m.preparedDomains(),
+                    intact.size(), m.preparedDomains(),
                     f.heapGrowth() / 1048576.0, f.direct() / 1048576.0, f.bound() >> 20, new TreeMap<>(counts(tally)),
                     tally.mutations);
 
             m.assertUnharmed(f, tally);
+            m.assertFuzzedPreparesMadeDomains(intact, connections >= DEFAULT_CONNECTIONS ? 1 : 0);
             assertTrue(sessionRefusals.count() > 0, "no call on the migration's session reached the binding");
             assertTrue(refusedPeersRefusals.count() >= refusedConnections, "handshakes of refused peers refused: "
                     + refusedPeersRefusals.count() + " of " + refusedConnections + " (" + handshakeRefusals.count()
