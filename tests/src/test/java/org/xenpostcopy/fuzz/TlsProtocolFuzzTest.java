@@ -1,10 +1,7 @@
 package org.xenpostcopy.fuzz;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,10 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.xenpostcopy.migration.cli.Xlpc;
-import org.xenpostcopy.migration.tls.ChannelSecurity;
-import org.xenpostcopy.migration.tls.PeerAllowList;
-import org.xenpostcopy.migration.tls.TlsCredentials;
+import org.xenpostcopy.it.TlsLab;
 
 /**
  * {@link ProtocolFuzzTest} over mutual TLS: both daemons serve TLS 1.3 with credentials of {@code xlpc tls init}
@@ -57,25 +51,13 @@ class TlsProtocolFuzzTest {
     /** Where the refused peers connect from (mallory: 127.0.0.2 and .3). */
     private static final String REFUSED_PEERS_AT = "127.0.0.4";
 
-    private Path lab;
-    private Path otherLab;
+    private TlsLab lab;
+    private TlsLab otherLab;
 
     @BeforeAll
     void makeCredentialsWithXlpcTlsInit(@TempDir Path tmp) {
-        lab = tmp.resolve("lab");
-        otherLab = tmp.resolve("other-lab");
-        xlpc("tls", "init", lab.toString(), "--hosts", "source,destination,mallory,outsider");
-        xlpc("tls", "init", otherLab.toString(), "--hosts", "mallory");
-    }
-
-    private static void xlpc(String... args) {
-        StringWriter err = new StringWriter();
-        assertEquals(0, Xlpc.run(args, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)),
-                err.toString());
-    }
-
-    private ChannelSecurity daemon(String name, String allow) {
-        return ChannelSecurity.tls(TlsCredentials.load(lab.resolve(name)), PeerAllowList.parse(allow));
+        lab = TlsLab.init(tmp.resolve("lab"), "source", "destination", "mallory", "outsider");
+        otherLab = TlsLab.init(tmp.resolve("other-lab"), "mallory");
     }
 
     @Test
@@ -104,10 +86,10 @@ class TlsProtocolFuzzTest {
     }
 
     private void run(long seed, int connections) throws Exception {
-        FuzzerIdentity mallory = FuzzerIdentity.of(lab.resolve("mallory"));
+        FuzzerIdentity mallory = FuzzerIdentity.of(lab.credentials("mallory"));
         int refusedConnections = connections / 3;
-        try (FuzzedMigration m = new FuzzedMigration("tlsfuzz", TOKEN, daemon("source", "destination,mallory"),
-                daemon("destination", "source,mallory"), daemon("mallory", "source,destination"));
+        try (FuzzedMigration m = new FuzzedMigration("tlsfuzz", TOKEN, lab.host("source", "destination,mallory"),
+                lab.host("destination", "source,mallory"), lab.host("mallory", "source,destination"));
              CountedLog sessionRefusals = new CountedLog(SESSION_OWNERS, "refused {0} of session");
              CountedLog handshakeRefusals = new CountedLog(IDENTIFIED, "refused a connection");
              // Only the refused peers' own: mallory's connections (its burst, say) must not make up for one let in.
@@ -134,7 +116,7 @@ class TlsProtocolFuzzTest {
 
             // peers the daemons must refuse, from 127.0.0.4 (their frames: the plan's after the burst's)
             RefusedPeers refused = new RefusedPeers(seed, plan, connections + BURST, calls, mallory,
-                    FuzzerIdentity.of(otherLab.resolve("mallory")), FuzzerIdentity.of(lab.resolve("outsider")));
+                    FuzzerIdentity.of(otherLab.credentials("mallory")), FuzzerIdentity.of(lab.credentials("outsider")));
             InetAddress strangerAt = InetAddress.getByName(REFUSED_PEERS_AT);
             FuzzSender.inParallel(0, refusedConnections, i -> {
                 RefusedPeers.Attempt a = refused.attempt(i);
