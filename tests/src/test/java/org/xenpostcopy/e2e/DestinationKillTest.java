@@ -3,8 +3,6 @@ package org.xenpostcopy.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +52,7 @@ class DestinationKillTest {
                 migrate = XlpcProcess.builder(ENV, "--daemon", source.address, "migrate", "--postcopy", "--link-mbps",
                         "40", "--baseline-ms", "0", "vm", destination.address)
                         .redirectErrorStream(true).redirectOutput(migrateOut.toFile()).start();
-                Await.until(() -> journalSays("\"handedOver\":true"), WAIT,
+                Await.until(() -> JournalFiles.anySays(sourceState, "\"handedOver\":true"), WAIT,
                         () -> "the guest to run at the destination: " + source.log());
                 Await.until(() -> source.log().contains("first checkpoint committed"), WAIT, source::log);
             } finally {
@@ -92,23 +90,6 @@ class DestinationKillTest {
             return xlpc(daemon, "list").out();
         } catch (Exception e) {
             throw new IllegalStateException("xlpc list failed", e);
-        }
-    }
-
-    private boolean journalSays(String what) {
-        Path journal = sourceState.resolve("journal");
-        if (!Files.isDirectory(journal)) {
-            return false;
-        }
-        try (var files = Files.list(journal)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".session.json")).toList()) {
-                if (Files.readString(f).contains(what)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
