@@ -3,8 +3,6 @@ package org.xenpostcopy.fuzz;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,9 +11,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.xenpostcopy.balloon.BalloonPolicy;
+import org.xenpostcopy.it.MemoryInUse;
 import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
@@ -72,7 +72,7 @@ final class FuzzedMigration implements AutoCloseable {
     private final Thread.UncaughtExceptionHandler before;
     private final List<String> sourceBefore;
     private final List<String> destinationBefore;
-    private final long[] memoryBefore;
+    private final MemoryInUse memoryBefore;
     private CompletableFuture<MigrationReport> migration;
 
     /**
@@ -102,7 +102,7 @@ final class FuzzedMigration implements AutoCloseable {
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(new IllegalStateException(t.getName(), e)));
         sourceBefore = names(sourceHost);
         destinationBefore = names(destinationHost);
-        memoryBefore = memoryInUse();
+        memoryBefore = MemoryInUse.now();
     }
 
     /** A daemon with the default limits and a control token (the fuzzer uses it only where a call reads). */
@@ -142,8 +142,8 @@ final class FuzzedMigration implements AutoCloseable {
                         + source.openConnections() + ", the destination " + destination.openConnections());
         long bound = HEAP_BOUND + PER_PREPARED_SESSION * (source.receiver().activeSessions().size()
                 + destination.receiver().activeSessions().size());
-        long[] growth = settledGrowth(bound);
-        return new Figures(r, overlapped, growth[0], growth[1], bound);
+        MemoryInUse growth = settledGrowth(bound);
+        return new Figures(r, overlapped, growth.heap(), growth.direct(), bound);
     }
 
     /** Domains named so by the fuzzer's prepares, on both hosts. */
@@ -256,26 +256,17 @@ final class FuzzedMigration implements AutoCloseable {
      * How much more heap and direct buffers are in use than before, once back within {@code bound} or after 30 s:
      * direct buffers are freed by their cleaners after a collection, not during it.
      */
-    private long[] settledGrowth(long bound) {
-        long[][] now = new long[1][];
+    private MemoryInUse settledGrowth(long bound) {
+        AtomicReference<MemoryInUse> grown = new AtomicReference<>();
         try {
             Await.until(() -> {
-                now[0] = memoryInUse();
-                return now[0][0] - memoryBefore[0] < bound && now[0][1] - memoryBefore[1] < bound;
+                grown.set(MemoryInUse.now().minus(memoryBefore));
+                return grown.get().heap() < bound && grown.get().direct() < bound;
             }, Duration.ofSeconds(30), () -> "heap and direct buffers back within the bound");
         } catch (AssertionError stillAbove) {
             // the caller reports the figures
         }
-        return new long[] {now[0][0] - memoryBefore[0], now[0][1] - memoryBefore[1]};
-    }
-
-    /** Heap in use and direct buffers in use, each after a collection. */
-    private static long[] memoryInUse() {
-        System.gc();
-        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(p -> p.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
-        return new long[] {heap, direct};
+        return grown.get();
     }
 
     @Override
