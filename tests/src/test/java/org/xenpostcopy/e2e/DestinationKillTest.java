@@ -31,11 +31,7 @@ class DestinationKillTest {
     Path out;
 
     private static XlpcProcess.Result xlpc(XlpcProcess.Daemon daemon, String... args) throws Exception {
-        String[] all = new String[args.length + 2];
-        all[0] = "--daemon";
-        all[1] = daemon.address;
-        System.arraycopy(args, 0, all, 2, args.length);
-        return XlpcProcess.run(ENV, all);
+        return XlpcProcess.against(ENV, daemon.address, args);
     }
 
     @Test
