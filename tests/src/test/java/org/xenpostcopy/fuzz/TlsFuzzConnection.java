@@ -191,18 +191,22 @@ final class TlsFuzzConnection implements FuzzConnection {
         return new Outcome(Replies.parse(plaintext.toByteArray()), refusedEarly, reset || broken, hung);
     }
 
+    /** One unwrap of the bytes read so far into {@code appIn}, cleared first; {@code netIn} is left to read into. */
+    private SSLEngineResult unwrapWhatCame() throws SSLException {
+        netIn.flip();
+        appIn.clear();
+        try {
+            return engine.unwrap(netIn, appIn);
+        } finally {
+            netIn.compact();
+        }
+    }
+
     /** Decrypts every whole record read so far; false once TLS broke (an alert from the daemon, say). */
     private boolean decryptWhatCame() {
         try {
             while (true) {
-                netIn.flip();
-                appIn.clear();
-                SSLEngineResult r;
-                try {
-                    r = engine.unwrap(netIn, appIn);
-                } finally {
-                    netIn.compact();
-                }
+                SSLEngineResult r = unwrapWhatCame();
                 appIn.flip();
                 plaintext.write(appIn.array(), 0, appIn.limit());
                 switch (r.getStatus()) {
@@ -258,14 +262,7 @@ final class TlsFuzzConnection implements FuzzConnection {
                     }
                 }
                 case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
-                    netIn.flip();
-                    appIn.clear();
-                    SSLEngineResult r;
-                    try {
-                        r = engine.unwrap(netIn, appIn);
-                    } finally {
-                        netIn.compact();
-                    }
+                    SSLEngineResult r = unwrapWhatCame();
                     switch (r.getStatus()) {
                         case BUFFER_UNDERFLOW -> {
                             byte[] b = new byte[16 << 10];
