@@ -403,16 +403,7 @@ final class CheckpointLog implements AutoCloseable {
             }
             throw failed;
         }
-        appendToTheNewFile(length);
-        DurableRename.syncDirectoryOf(file);
-    }
-
-    /**
-     * The log was just renamed over by a new file of {@code length} bytes (a rewrite's or a compaction's): appends
-     * go to it from now on. From the rename on, the log is the new file, whatever follows; until it is open only a
-     * rewrite mends it.
-     */
-    private void appendToTheNewFile(long length) throws IOException {
+        // From the rename on, the log is the new file, whatever follows; until it is open only a rewrite mends it.
         broken = true;
         generation++;
         close();
@@ -420,6 +411,7 @@ final class CheckpointLog implements AutoCloseable {
         end = length;
         broken = false;
         retryAt = 0;
+        DurableRename.syncDirectoryOf(file);
     }
 
     /**
@@ -504,7 +496,14 @@ final class CheckpointLog implements AutoCloseable {
         c.out.close();
         c.source.close();
         DurableRename.replace(c.tmp, file);
-        appendToTheNewFile(length);
+        // From the rename on, the log is the new file; until it is open only a rewrite mends it (as in rewrite).
+        broken = true;
+        generation++;
+        close();
+        channel = openForAppend(file);
+        end = length;
+        broken = false;
+        retryAt = 0;
         return true;
     }
 
