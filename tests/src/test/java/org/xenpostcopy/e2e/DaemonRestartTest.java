@@ -31,11 +31,7 @@ class DaemonRestartTest {
     Path stateDir;
 
     private static XlpcProcess.Result xlpc(XlpcProcess.Daemon daemon, String... args) throws Exception {
-        String[] all = new String[args.length + 2];
-        all[0] = "--daemon";
-        all[1] = daemon.address;
-        System.arraycopy(args, 0, all, 2, args.length);
-        return XlpcProcess.run(ENV, all);
+        return XlpcProcess.against(ENV, daemon.address, args);
     }
 
     private XlpcProcess.Daemon daemon() throws Exception {
@@ -116,8 +112,8 @@ class DaemonRestartTest {
                 migrate = XlpcProcess.builder(ENV, "--daemon", source.address, "migrate", "--postcopy", "--link-mbps",
                         "40", "--baseline-ms", "0", "--stall-ms", "1000", "vm", destination.address)
                         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                Await.until(() -> journalSays("\"handedOver\":true"), WAIT, () -> "the guest to run at the destination: "
-                        + source.log());
+                Await.until(() -> JournalFiles.anySays(stateDir, "\"handedOver\":true"), WAIT,
+                        () -> "the guest to run at the destination: " + source.log());
             } finally {
                 killJvm(source);
             }
@@ -132,25 +128,8 @@ class DaemonRestartTest {
                 assertFalse(xlpc(restarted, "list").out().contains("vm "), "the source's copy is gone");
                 assertTrue(xlpc(destination, "list").out().matches("(?s).*vm +\\d+ +64 +2 running .*"),
                         "the guest runs at the destination");
-                Await.until(() -> !journalSays("sessionId"), WAIT, () -> "the journal entry to go");
+                Await.until(() -> !JournalFiles.anySays(stateDir, "sessionId"), WAIT, () -> "the journal entry to go");
             }
-        }
-    }
-
-    private boolean journalSays(String what) {
-        Path journal = stateDir.resolve("journal");
-        if (!Files.isDirectory(journal)) {
-            return false;
-        }
-        try (var files = Files.list(journal)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".session.json")).toList()) {
-                if (Files.readString(f).contains(what)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -3,8 +3,6 @@ package org.xenpostcopy.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,11 +31,7 @@ class DestinationKillTest {
     Path out;
 
     private static XlpcProcess.Result xlpc(XlpcProcess.Daemon daemon, String... args) throws Exception {
-        String[] all = new String[args.length + 2];
-        all[0] = "--daemon";
-        all[1] = daemon.address;
-        System.arraycopy(args, 0, all, 2, args.length);
-        return XlpcProcess.run(ENV, all);
+        return XlpcProcess.against(ENV, daemon.address, args);
     }
 
     @Test
@@ -54,7 +48,7 @@ class DestinationKillTest {
                 migrate = XlpcProcess.builder(ENV, "--daemon", source.address, "migrate", "--postcopy", "--link-mbps",
                         "40", "--baseline-ms", "0", "vm", destination.address)
                         .redirectErrorStream(true).redirectOutput(migrateOut.toFile()).start();
-                Await.until(() -> journalSays("\"handedOver\":true"), WAIT,
+                Await.until(() -> JournalFiles.anySays(sourceState, "\"handedOver\":true"), WAIT,
                         () -> "the guest to run at the destination: " + source.log());
                 Await.until(() -> source.log().contains("first checkpoint committed"), WAIT, source::log);
             } finally {
@@ -92,23 +86,6 @@ class DestinationKillTest {
             return xlpc(daemon, "list").out();
         } catch (Exception e) {
             throw new IllegalStateException("xlpc list failed", e);
-        }
-    }
-
-    private boolean journalSays(String what) {
-        Path journal = sourceState.resolve("journal");
-        if (!Files.isDirectory(journal)) {
-            return false;
-        }
-        try (var files = Files.list(journal)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".session.json")).toList()) {
-                if (Files.readString(f).contains(what)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

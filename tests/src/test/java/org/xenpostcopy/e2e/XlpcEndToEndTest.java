@@ -37,11 +37,7 @@ class XlpcEndToEndTest {
     }
 
     private XlpcProcess.Result xlpc(String daemon, String... args) throws Exception {
-        String[] all = new String[args.length + 2];
-        all[0] = "--daemon";
-        all[1] = daemon;
-        System.arraycopy(args, 0, all, 2, args.length);
-        return XlpcProcess.run(ENV, all);
+        return XlpcProcess.against(ENV, daemon, args);
     }
 
     private MigrationReport migrate(String from, String to, String... flags) throws Exception {

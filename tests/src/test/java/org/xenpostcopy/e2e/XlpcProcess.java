@@ -52,6 +52,14 @@ final class XlpcProcess {
         return new Result(p.exitValue(), out.join(), err.join());
     }
 
+    /** Runs {@code xlpc --daemon <daemon> args...}: a command against a running daemon at {@code host:port}. */
+    static Result against(Map<String, String> env, String daemon, String... args)
+            throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("--daemon", daemon));
+        all.addAll(List.of(args));
+        return run(env, all.toArray(new String[0]));
+    }
+
     private static String read(java.io.InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -2,6 +2,7 @@ package org.xenpostcopy.fuzz;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,9 +24,11 @@ final class FuzzTally {
     /** Well-formed prepares of peers the daemons let in: these may make domains and sessions. */
     final Set<String> preparedDomains = ConcurrentHashMap.newKeySet();
     final Set<String> preparedSessions = ConcurrentHashMap.newKeySet();
-    /** Well-formed prepares of peers the daemons must refuse: these must make nothing. */
+    /**
+     * Domains of well-formed prepares of peers the daemons must refuse: these must make nothing. (Their sessions are
+     * not kept: an id may be a let-in peer's too, so it cannot tell whose prepare made a session.)
+     */
     final Set<String> refusedPeersDomains = ConcurrentHashMap.newKeySet();
-    final Set<String> refusedPeersSessions = ConcurrentHashMap.newKeySet();
     /** Extra counts by name (TLS record mutations, handshake attacks). */
     final Map<String, AtomicInteger> kinds = new ConcurrentHashMap<>();
     final ConcurrentLinkedQueue<String> findings = new ConcurrentLinkedQueue<>();
@@ -48,7 +51,7 @@ final class FuzzTally {
     /** A connection of a peer the daemons must refuse is about to send {@code c}. */
     void sentByRefusedPeer(FuzzPlan.Connection c) {
         count(c);
-        WellFormedPrepares.collect(c, refusedPeersDomains, refusedPeersSessions);
+        WellFormedPrepares.collect(c, refusedPeersDomains, new HashSet<>());
     }
 
     private void count(FuzzPlan.Connection c) {

@@ -92,11 +92,21 @@ final class TlsFuzzConnection implements FuzzConnection {
      */
     static FuzzLink link(FuzzerIdentity identity, long seed, boolean breakRecords, FuzzTally tally) {
         return (daemon, from, timeout, index) -> {
-            Random r = new Random(seed ^ 0x7F4A7C15L ^ (0xBF58476D1CE4E5B9L * (index + 1)));
+            Random r = recordRandom(seed, index);
             RecordMutation m = breakRecords ? RecordMutation.draw(r) : RecordMutation.NONE;
             tally.countKind("records " + m);
             return new TlsFuzzConnection(daemon, from, timeout, identity.engine(), m, FlightTamper.NONE, r);
         };
+    }
+
+    /** How connection {@code index} of a link that breaks records breaks them (as {@link #link} draws it). */
+    static RecordMutation recordMutation(long seed, int index) {
+        return RecordMutation.draw(recordRandom(seed, index));
+    }
+
+    /** Connection {@code index}'s draws for its records: the mutation first, then where and how it lands. */
+    private static Random recordRandom(long seed, int index) {
+        return new Random(seed ^ 0x7F4A7C15L ^ (0xBF58476D1CE4E5B9L * (index + 1)));
     }
 
     /** Whether the handshake failed (the daemon refused this peer, or its tampered handshake). */
@@ -181,18 +191,22 @@ final class TlsFuzzConnection implements FuzzConnection {
         return new Outcome(Replies.parse(plaintext.toByteArray()), refusedEarly, reset || broken, hung);
     }
 
+    /** One unwrap of the bytes read so far into {@code appIn}, cleared first; {@code netIn} is left to read into. */
+    private SSLEngineResult unwrapWhatCame() throws SSLException {
+        netIn.flip();
+        appIn.clear();
+        try {
+            return engine.unwrap(netIn, appIn);
+        } finally {
+            netIn.compact();
+        }
+    }
+
     /** Decrypts every whole record read so far; false once TLS broke (an alert from the daemon, say). */
     private boolean decryptWhatCame() {
         try {
             while (true) {
-                netIn.flip();
-                appIn.clear();
-                SSLEngineResult r;
-                try {
-                    r = engine.unwrap(netIn, appIn);
-                } finally {
-                    netIn.compact();
-                }
+                SSLEngineResult r = unwrapWhatCame();
                 appIn.flip();
                 plaintext.write(appIn.array(), 0, appIn.limit());
                 switch (r.getStatus()) {
@@ -248,14 +262,7 @@ final class TlsFuzzConnection implements FuzzConnection {
                     }
                 }
                 case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
-                    netIn.flip();
-                    appIn.clear();
-                    SSLEngineResult r;
-                    try {
-                        r = engine.unwrap(netIn, appIn);
-                    } finally {
-                        netIn.compact();
-                    }
+                    SSLEngineResult r = unwrapWhatCame();
                     switch (r.getStatus()) {
                         case BUFFER_UNDERFLOW -> {
                             byte[] b = new byte[16 << 10];

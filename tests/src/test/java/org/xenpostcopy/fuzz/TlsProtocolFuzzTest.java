@@ -1,16 +1,14 @@
 package org.xenpostcopy.fuzz;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -18,10 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.xenpostcopy.migration.cli.Xlpc;
-import org.xenpostcopy.migration.tls.ChannelSecurity;
-import org.xenpostcopy.migration.tls.PeerAllowList;
-import org.xenpostcopy.migration.tls.TlsCredentials;
+import org.xenpostcopy.it.TlsLab;
 
 /**
  * {@link ProtocolFuzzTest} over mutual TLS: both daemons serve TLS 1.3 with credentials of {@code xlpc tls init}
@@ -37,7 +32,8 @@ import org.xenpostcopy.migration.tls.TlsCredentials;
  *       hang, or make a domain or a session with the well-formed prepare each sends.</li>
  * </ul>
  * Then everything {@link FuzzedMigration#assertUnharmed} checks, as for plain daemons; the daemons refused the
- * migration's session to mallory (counted from their log) and every refused peer at the handshake.
+ * migration's session to mallory (counted from their log) and every refused peer at the handshake; and mallory's
+ * prepares made domains ({@link FuzzedMigration#assertFuzzedPreparesMadeDomains}).
  *
  * <p>Replay: {@code -Dfuzz.seed=<seed> -Dfuzz.connections=<n>}; every draw follows from the seed, bar what TLS itself
  * randomises (the handshake's randoms and keys, and so the bytes a broken ClientHello keeps).
@@ -55,25 +51,13 @@ class TlsProtocolFuzzTest {
     /** Where the refused peers connect from (mallory: 127.0.0.2 and .3). */
     private static final String REFUSED_PEERS_AT = "127.0.0.4";
 
-    private Path lab;
-    private Path otherLab;
+    private TlsLab lab;
+    private TlsLab otherLab;
 
     @BeforeAll
     void makeCredentialsWithXlpcTlsInit(@TempDir Path tmp) {
-        lab = tmp.resolve("lab");
-        otherLab = tmp.resolve("other-lab");
-        xlpc("tls", "init", lab.toString(), "--hosts", "source,destination,mallory,outsider");
-        xlpc("tls", "init", otherLab.toString(), "--hosts", "mallory");
-    }
-
-    private static void xlpc(String... args) {
-        StringWriter err = new StringWriter();
-        assertEquals(0, Xlpc.run(args, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)),
-                err.toString());
-    }
-
-    private ChannelSecurity daemon(String name, String allow) {
-        return ChannelSecurity.tls(TlsCredentials.load(lab.resolve(name)), PeerAllowList.parse(allow));
+        lab = TlsLab.init(tmp.resolve("lab"), "source", "destination", "mallory", "outsider");
+        otherLab = TlsLab.init(tmp.resolve("other-lab"), "mallory");
     }
 
     @Test
@@ -102,10 +86,10 @@ class TlsProtocolFuzzTest {
     }
 
     private void run(long seed, int connections) throws Exception {
-        FuzzerIdentity mallory = FuzzerIdentity.of(lab.resolve("mallory"));
+        FuzzerIdentity mallory = FuzzerIdentity.of(lab.credentials("mallory"));
         int refusedConnections = connections / 3;
-        try (FuzzedMigration m = new FuzzedMigration("tlsfuzz", TOKEN, daemon("source", "destination,mallory"),
-                daemon("destination", "source,mallory"), daemon("mallory", "source,destination"));
+        try (FuzzedMigration m = new FuzzedMigration("tlsfuzz", TOKEN, lab.host("source", "destination,mallory"),
+                lab.host("destination", "source,mallory"), lab.host("mallory", "source,destination"));
              CountedLog sessionRefusals = new CountedLog(SESSION_OWNERS, "refused {0} of session");
              CountedLog handshakeRefusals = new CountedLog(IDENTIFIED, "refused a connection");
              // Only the refused peers' own: mallory's connections (its burst, say) must not make up for one let in.
@@ -132,7 +116,7 @@ class TlsProtocolFuzzTest {
 
             // peers the daemons must refuse, from 127.0.0.4 (their frames: the plan's after the burst's)
             RefusedPeers refused = new RefusedPeers(seed, plan, connections + BURST, calls, mallory,
-                    FuzzerIdentity.of(otherLab.resolve("mallory")), FuzzerIdentity.of(lab.resolve("outsider")));
+                    FuzzerIdentity.of(otherLab.credentials("mallory")), FuzzerIdentity.of(lab.credentials("outsider")));
             InetAddress strangerAt = InetAddress.getByName(REFUSED_PEERS_AT);
             FuzzSender.inParallel(0, refusedConnections, i -> {
                 RefusedPeers.Attempt a = refused.attempt(i);
@@ -142,22 +126,26 @@ class TlsProtocolFuzzTest {
                         a.link().exchange(target(a.connection(), m), strangerAt, a.connection(), ANSWER_TIMEOUT));
             });
             double seconds = (System.nanoTime() - t0) / 1e9;
+            // mallory's connections whose records went unbroken (not the burst's: the per-peer cap closes some)
+            Set<String> intact = WellFormedPrepares.intactOpenings(plan, 0, connections, session,
+                    i -> TlsFuzzConnection.recordMutation(seed, i) == RecordMutation.NONE);
 
             FuzzedMigration.Figures f = m.finish();
             System.out.printf(Locale.ROOT, "tls fuzz: seed %d: %d frames on %d connections (%d of refused peers) in "
                             + "%.1f s (%.0f frames/s), migration %s (%d cuts); %d replies, %d connections dropped early, "
                             + "%d calls on the migration's session refused, %d handshakes refused (%d of refused "
-                            + "peers); %d well-formed prepares, %d domains prepared; "
+                            + "peers); %d well-formed prepares (%d intact), %d domains prepared; "
                             + "heap %+.1f MiB, direct %+.1f MiB (bound %d MiB); %s; mutations %s%n",
                     seed, tally.frames.get(), tally.connections.get(), refusedConnections, seconds,
                     tally.frames.get() / seconds, f.overlapped() ? "still running at the end" : "done before the end",
                     f.report().recovery().cuts(), tally.replies.get(), tally.refusedEarly.get(), sessionRefusals.count(),
                     handshakeRefusals.count(), refusedPeersRefusals.count(), tally.preparedDomains.size(),
-                    m.preparedDomains(),
+                    intact.size(), m.preparedDomains(),
                     f.heapGrowth() / 1048576.0, f.direct() / 1048576.0, f.bound() >> 20, new TreeMap<>(counts(tally)),
                     tally.mutations);
 
             m.assertUnharmed(f, tally);
+            m.assertFuzzedPreparesMadeDomains(intact, connections >= DEFAULT_CONNECTIONS ? 1 : 0);
             assertTrue(sessionRefusals.count() > 0, "no call on the migration's session reached the binding");
             assertTrue(refusedPeersRefusals.count() >= refusedConnections, "handshakes of refused peers refused: "
                     + refusedPeersRefusals.count() + " of " + refusedConnections + " (" + handshakeRefusals.count()

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
@@ -39,23 +40,15 @@ class DestinationLostTest {
     @ValueSource(longs = {1, 2, 3, 4, 5})
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void theGuestComesBackFromTheLastCheckpointAndNeverRunsTwice(long seed) throws Exception {
-        // where in the post-copy the destination drops off: 40 to 56 MiB into the traffic
-        long trigger = (40L << 20) + new Random(seed).nextInt(16 << 20);
         try (TwoHosts hosts = new TwoHosts();
-             FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, trigger, 600_000)) {
-            hosts.source.advertiseAs(link.toSource(hosts.source.address()));
-            InetSocketAddress destination = link.toDestination(hosts.destination.address());
-            DomainId d = hosts.bootGuest("vm", 64, "stress-write:4M", 200);
-            // 100 Mbit/s: 64 MiB take about 5 s; with the checkpoints (up to 4 MiB each) the blackhole strikes a second
-            // or two into post-copy, after several checkpoints.
-            MigrationOptions options = MigrationOptions.defaults().withLink(100, 0).withBaselineMs(0)
-                    .withRecovery(STALL_MS, 60_000).withCheckpointing(new Checkpointing(200, LEASE_MS));
-            CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(
-                    () -> hosts.source.migrate(d, destination, options, MigrationProgress.NONE));
-            DomainId there = hosts.awaitRunningAtDestination("vm", migration);
+             FaultyLink link = new FaultyLink(FaultyLink.Fault.BLACKHOLE, FaultyLink.Target.ALL, trigger(seed),
+                     600_000)) {
+            Started m = migrateThrough(hosts, link);
+            DomainId d = m.atSource();
+            DomainId there = m.there();
 
             ExecutionException failed = assertThrows(ExecutionException.class,
-                    () -> migration.get(120, TimeUnit.SECONDS));
+                    () -> m.migration().get(120, TimeUnit.SECONDS));
             FailedBack back = assertInstanceOf(FailedBack.class, failed.getCause(), failed.getCause().toString());
             // When the migration returns the destination's copy must be held still. (That it was so before the source
             // resumed is the lease arithmetic's promise: its pause comes a lease after the last grant, the resume
@@ -98,19 +91,13 @@ class DestinationLostTest {
     @ValueSource(longs = {11, 12})
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void aDestinationThatNeverHeardTheTakeBackLetsTheSameGuestComeInAgain(long seed) throws Exception {
-        long trigger = (40L << 20) + new Random(seed).nextInt(16 << 20);
         try (TwoHosts hosts = new TwoHosts();
-             FaultyLink link = new FaultyLink(FaultyLink.Fault.RESET, FaultyLink.Target.ALL, trigger, 600_000)) {
-            hosts.source.advertiseAs(link.toSource(hosts.source.address()));
-            InetSocketAddress destination = link.toDestination(hosts.destination.address());
-            DomainId d = hosts.bootGuest("vm", 64, "stress-write:4M", 200);
-            MigrationOptions options = MigrationOptions.defaults().withLink(100, 0).withBaselineMs(0)
-                    .withRecovery(STALL_MS, 60_000).withCheckpointing(new Checkpointing(200, LEASE_MS));
-            CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(
-                    () -> hosts.source.migrate(d, destination, options, MigrationProgress.NONE));
-            DomainId there = hosts.awaitRunningAtDestination("vm", migration);
+             FaultyLink link = new FaultyLink(FaultyLink.Fault.RESET, FaultyLink.Target.ALL, trigger(seed), 600_000)) {
+            Started m = migrateThrough(hosts, link);
+            DomainId d = m.atSource();
+            DomainId there = m.there();
             ExecutionException failed = assertThrows(ExecutionException.class,
-                    () -> migration.get(120, TimeUnit.SECONDS));
+                    () -> m.migration().get(120, TimeUnit.SECONDS));
             assertInstanceOf(FailedBack.class, failed.getCause(), failed.getCause().toString());
             assertEquals(DomainInfo.State.PAUSED, hosts.destinationHost.domains().info(there).state());
             assertEquals(DomainInfo.State.RUNNING, hosts.sourceHost.domains().info(d).state());
@@ -118,7 +105,7 @@ class DestinationLostTest {
                     "the destination never heard the take-back, so its session is still there");
 
             link.heal();
-            MigrationReport again = hosts.source.migrate(d, destination, options, MigrationProgress.NONE);
+            MigrationReport again = hosts.source.migrate(d, m.destination(), m.options(), MigrationProgress.NONE);
 
             assertTrue(again.verified(), again.verificationNote());
             assertTrue(hosts.sourceHost.domains().lookup("vm").isEmpty(), "the source's copy must be gone");
@@ -128,5 +115,39 @@ class DestinationLostTest {
             GuestProbe.Verification v = hosts.destinationHost.guestProbe().orElseThrow().verify(now);
             assertTrue(v.clean(), String.join("; ", v.problems()));
         }
+    }
+
+    /** Where in the post-copy the link fails: 40 to 56 MiB into the traffic. */
+    private static long trigger(long seed) {
+        return (40L << 20) + new Random(seed).nextInt(16 << 20);
+    }
+
+    /**
+     * A migration under way through a faulty link, once its guest runs at the destination.
+     *
+     * @param atSource    the guest at the source
+     * @param there       the guest at the destination
+     * @param destination the destination as the source reaches it: through the link
+     * @param options     how it was sent
+     */
+    private record Started(DomainId atSource, DomainId there, InetSocketAddress destination, MigrationOptions options,
+                           CompletableFuture<MigrationReport> migration) {
+    }
+
+    /**
+     * Boots a 64 MiB guest and migrates it post-copy through {@code link} (both ways) at 100 Mbit/s with reverse
+     * checkpoints every 200 ms: 64 MiB take about 5 s, so with the checkpoints (up to 4 MiB each) the link's fault
+     * strikes a second or two into post-copy, after several checkpoints.
+     */
+    private static Started migrateThrough(TwoHosts hosts, FaultyLink link) throws IOException {
+        hosts.source.advertiseAs(link.toSource(hosts.source.address()));
+        InetSocketAddress destination = link.toDestination(hosts.destination.address());
+        DomainId d = hosts.bootGuest("vm", 64, "stress-write:4M", 200);
+        MigrationOptions options = MigrationOptions.defaults().withLink(100, 0).withBaselineMs(0)
+                .withRecovery(STALL_MS, 60_000).withCheckpointing(new Checkpointing(200, LEASE_MS));
+        CompletableFuture<MigrationReport> migration = CompletableFuture.supplyAsync(
+                () -> hosts.source.migrate(d, destination, options, MigrationProgress.NONE));
+        DomainId there = hosts.awaitRunningAtDestination("vm", migration);
+        return new Started(d, there, destination, options, migration);
     }
 }

@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Timeout;
 import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.RemoteError;
@@ -70,26 +66,8 @@ class GuestLostOnDestinationTest {
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void anAdministratorBringsTheGuestBackFromItsLastCheckpointOnlyOnceItIsLostThere() throws Exception {
-        Logger pageServerLog = Logger.getLogger(PageServer.class.getName());
-        AtomicBoolean checkpointed = new AtomicBoolean();
-        Handler watch = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getMessage() != null && r.getMessage().contains("first checkpoint committed")) {
-                    checkpointed.set(true);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        pageServerLog.addHandler(watch);
-        try (TwoHosts hosts = new TwoHosts();
+        try (LogWatch checkpointed = new LogWatch(PageServer.class, "first checkpoint committed");
+             TwoHosts hosts = new TwoHosts();
              DaemonConnection daemon = DaemonConnection.open(hosts.source.address(), "", ChannelSecurity.plain())) {
             DomainId d = hosts.bootGuest("vm", 64, "stress-write:4M", 200);
             // 20 Mbit/s: 64 MiB take about half a minute to push, so the guest dies while pages still come.
@@ -97,7 +75,7 @@ class GuestLostOnDestinationTest {
                     .withRecovery(500, 60_000).withCheckpointing(new Checkpointing(200, 1500));
             String id = daemon.startMigration(new MigrateRequest("vm", hosts.destination.address(), options));
             DomainId there = hosts.awaitRunningAtDestination("vm", new CompletableFuture<>());
-            Await.until(checkpointed::get, Duration.ofSeconds(60), () -> "the first checkpoint to be committed");
+            Await.until(checkpointed::said, Duration.ofSeconds(60), () -> "the first checkpoint to be committed");
 
             ControlException live = assertThrows(ControlException.class, () -> daemon.failBackMigration(id));
             assertEquals(RemoteError.WRONG_STATE, live.error());
@@ -132,8 +110,6 @@ class GuestLostOnDestinationTest {
             assertEquals("failed back", after.phase());
             assertTrue(after.error().orElseThrow().contains("an administrator failed it back"), after.toString());
             assertThrows(ControlException.class, () -> daemon.failBackMigration(id), "a second fail-back");
-        } finally {
-            pageServerLog.removeHandler(watch);
         }
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.PrePaging;
-import org.xenpostcopy.migration.cli.Xlpc;
 import org.xenpostcopy.migration.protocol.ThriftConnection;
 import org.xenpostcopy.migration.protocol.Wire;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
@@ -30,8 +27,6 @@ import org.xenpostcopy.migration.protocol.thrift.TResume;
 import org.xenpostcopy.migration.protocol.thrift.TVcpuState;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
-import org.xenpostcopy.migration.tls.PeerAllowList;
-import org.xenpostcopy.migration.tls.TlsCredentials;
 import org.xenpostcopy.xen.Await;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.GfnBitmap;
@@ -45,26 +40,13 @@ import org.xenpostcopy.xen.GfnBitmap;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SessionIdentityTest {
-    private Path lab;
-    private Path otherLab;
+    private TlsLab lab;
+    private TlsLab otherLab;
 
     @BeforeAll
     void makeCredentialsWithXlpcTlsInit(@TempDir Path tmp) {
-        lab = tmp.resolve("lab");
-        otherLab = tmp.resolve("other-lab");
-        assertEquals(0, xlpc("tls", "init", lab.toString(), "--hosts", "source,destination,mallory,outsider"));
-        assertEquals(0, xlpc("tls", "init", otherLab.toString(), "--hosts", "mallory"));
-    }
-
-    private static int xlpc(String... args) {
-        StringWriter err = new StringWriter();
-        int exit = Xlpc.run(args, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
-        assertEquals("", err.toString());
-        return exit;
-    }
-
-    private static ChannelSecurity host(Path labDir, String name, String allow) {
-        return ChannelSecurity.tls(TlsCredentials.load(labDir.resolve(name)), PeerAllowList.parse(allow));
+        lab = TlsLab.init(tmp.resolve("lab"), "source", "destination", "mallory", "outsider");
+        otherLab = TlsLab.init(tmp.resolve("other-lab"), "mallory");
     }
 
     private interface Call {
@@ -80,9 +62,9 @@ class SessionIdentityTest {
 
     @Test
     void aSecondIdentityCannotTouchAFirstIdentitysSessionOnEitherHost() throws Exception {
-        ChannelSecurity mallory = host(lab, "mallory", "source,destination");
-        try (TwoHosts hosts = new TwoHosts(host(lab, "source", "destination,mallory"),
-                host(lab, "destination", "source,mallory"))) {
+        ChannelSecurity mallory = lab.host("mallory", "source,destination");
+        try (TwoHosts hosts = new TwoHosts(lab.host("source", "destination,mallory"),
+                lab.host("destination", "source,mallory"))) {
             DomainId d = hosts.bootGuest("vm", 128, "stress-write:16M", 2_000);
             // Demand paging only for a while, so pages are still owed while mallory tries.
             CompletableFuture<MigrationReport> migration = hosts.startMigration(d, MigrationOptions.defaults()
@@ -125,9 +107,9 @@ class SessionIdentityTest {
 
     @Test
     void clientsOfAnotherCaOrOffTheAllowListAreRefusedByEveryService() {
-        ChannelSecurity daemon = host(lab, "destination", "source,mallory");
-        try (TwoHosts hosts = new TwoHosts(host(lab, "source", "destination"), daemon)) {
-            for (ChannelSecurity stranger : List.of(host(otherLab, "mallory", ""), host(lab, "outsider", ""))) {
+        ChannelSecurity daemon = lab.host("destination", "source,mallory");
+        try (TwoHosts hosts = new TwoHosts(lab.host("source", "destination"), daemon)) {
+            for (ChannelSecurity stranger : List.of(otherLab.host("mallory", ""), lab.host("outsider", ""))) {
                 List<Service> services = List.<Service>of(
                         c -> c.receiver().heartbeat("s1"),
                         c -> c.pages().fetch("s1", ByteBuffer.allocate(8)),

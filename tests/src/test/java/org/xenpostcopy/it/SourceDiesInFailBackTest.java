@@ -11,10 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -149,25 +145,7 @@ class SourceDiesInFailBackTest {
     @ValueSource(longs = {21, 22})
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void theNextDaemonRestoresTheHalfRestoredCopyAgainAndResumesItOnce(long seed) throws Exception {
-        Logger pageServerLog = Logger.getLogger(PageServer.class.getName());
-        AtomicBoolean checkpointed = new AtomicBoolean();
-        Handler watch = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getMessage() != null && r.getMessage().contains("first checkpoint committed")) {
-                    checkpointed.set(true);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        pageServerLog.addHandler(watch);
+        LogWatch checkpointed = new LogWatch(PageServer.class, "first checkpoint committed");
         EmulatedXenHost sourceHost = EmulatedXenHost.persistent("source", state);
         EmulatedXenHost destinationHost = new EmulatedXenHost("destination");
         DyingHost dying = new DyingHost(sourceHost, WRITES_BEFORE_DEATH);
@@ -189,7 +167,7 @@ class SourceDiesInFailBackTest {
                     .withRecovery(STALL_MS, 60_000).withCheckpointing(new Checkpointing(200, LEASE_MS));
             CompletableFuture<MigrationReport> old = CompletableFuture.supplyAsync(
                     () -> oldSource.migrate(d, throughLink, options, MigrationProgress.NONE));
-            Await.until(() -> checkpointed.get() || old.isDone(), Duration.ofSeconds(60),
+            Await.until(() -> checkpointed.said() || old.isDone(), Duration.ofSeconds(60),
                     () -> "the first checkpoint to be committed");
             link.strikeNow();
             ExecutionException failed = assertThrows(ExecutionException.class, () -> old.get(120, TimeUnit.SECONDS));
@@ -226,7 +204,7 @@ class SourceDiesInFailBackTest {
             Await.until(() -> destinationHost.domains().lookup("vm").isEmpty(), Duration.ofSeconds(60),
                     () -> "the destination to destroy the copy the source took back");
         } finally {
-            pageServerLog.removeHandler(watch);
+            checkpointed.close();
             if (newSource != null) {
                 newSource.close();
             }

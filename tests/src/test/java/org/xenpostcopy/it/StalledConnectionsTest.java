@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -57,7 +55,7 @@ class StalledConnectionsTest {
             host.domains().create(DomainConfig.ofMiB("vm-stall", 16, "idle", 1), false);
             String daemon = agent.address().getHostString() + ":" + agent.address().getPort();
             assertEquals(0, list(daemon, new StringWriter()), "list answers before");
-            long[] before = memoryInUse();
+            MemoryInUse before = MemoryInUse.now();
 
             byte[] announcement = hugePushAnnounced();
             List<SocketChannel> stalled = new ArrayList<>();
@@ -75,9 +73,9 @@ class StalledConnectionsTest {
 
             // (xlpc list prints its table on the process's stdout; exit 0 is its answer having come)
             assertEquals(0, list(daemon, new StringWriter()), "list answers while " + CONNECTIONS + " requests stall");
-            long[] during = memoryInUse();
-            long heap = during[0] - before[0];
-            long direct = during[1] - before[1];
+            MemoryInUse grown = MemoryInUse.now().minus(before);
+            long heap = grown.heap();
+            long direct = grown.direct();
             System.out.printf(Locale.ROOT, "stalled connections: %d announcing %d MiB each; daemon heap %+.1f MiB, "
                     + "direct buffers %+.1f MiB%n", CONNECTIONS, ANNOUNCED >> 20, heap / 1048576.0, direct / 1048576.0);
             assertTrue(direct < BOUND, "direct buffers grew " + direct + " bytes");
@@ -112,15 +110,6 @@ class StalledConnectionsTest {
                 new PrintWriter(err, true));
         assertEquals("", err.toString());
         return exit;
-    }
-
-    /** Heap in use and direct buffers in use, each after a collection. */
-    private static long[] memoryInUse() {
-        System.gc();
-        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(p -> p.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
-        return new long[] {heap, direct};
     }
 
     /** A oneway {@code receiver:pushPages} whose first binary field announces {@link #ANNOUNCED} bytes, then ends. */

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,11 +18,8 @@ import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.PrePaging;
-import org.xenpostcopy.migration.cli.Xlpc;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
-import org.xenpostcopy.migration.tls.PeerAllowList;
-import org.xenpostcopy.migration.tls.TlsCredentials;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Gfn;
@@ -37,26 +32,13 @@ import org.xenpostcopy.xen.Gfn;
 class TlsMigrationTest {
     private static final long GUEST_MIB = 64;
     private static final Gfn MARKED = Gfn.of(9_000);
-    private Path lab;
-    private Path otherLab;
+    private TlsLab lab;
+    private TlsLab otherLab;
 
     @BeforeAll
     void makeCredentialsWithXlpcTlsInit(@TempDir Path tmp) {
-        lab = tmp.resolve("lab");
-        otherLab = tmp.resolve("other-lab");
-        assertEquals(0, xlpc("tls", "init", lab.toString(), "--hosts", "source,destination,mallory"));
-        assertEquals(0, xlpc("tls", "init", otherLab.toString(), "--hosts", "source"));
-    }
-
-    private static int xlpc(String... args) {
-        StringWriter err = new StringWriter();
-        int exit = Xlpc.run(args, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
-        assertEquals("", err.toString());
-        return exit;
-    }
-
-    private static ChannelSecurity host(Path labDir, String name, String allow) {
-        return ChannelSecurity.tls(TlsCredentials.load(labDir.resolve(name)), PeerAllowList.parse(allow));
+        lab = TlsLab.init(tmp.resolve("lab"), "source", "destination", "mallory");
+        otherLab = TlsLab.init(tmp.resolve("other-lab"), "source");
     }
 
     private static MigrationOptions pushed() {
@@ -65,7 +47,7 @@ class TlsMigrationTest {
 
     @Test
     void aMigrationOverMutualTlsSucceedsAndVerifies() {
-        try (TwoHosts hosts = new TwoHosts(host(lab, "source", "destination"), host(lab, "destination", "source"))) {
+        try (TwoHosts hosts = new TwoHosts(lab.host("source", "destination"), lab.host("destination", "source"))) {
             DomainId d = hosts.bootGuest("vm", 256, "stress-write:32M", 10_000);
             MigrationReport r = hosts.source.migrate(d, hosts.destination.address(),
                     pushed().withBaselineMs(200).withDemandOnlyMs(300), MigrationProgress.NONE);
@@ -79,21 +61,21 @@ class TlsMigrationTest {
 
     @Test
     void aSourceNotOnTheDestinationsAllowListIsRefusedBeforeAnyPageMoves() {
-        try (TwoHosts hosts = new TwoHosts(host(lab, "mallory", ""), host(lab, "destination", "source"))) {
+        try (TwoHosts hosts = new TwoHosts(lab.host("mallory", ""), lab.host("destination", "source"))) {
             assertRefusedAndTheGuestStays(hosts, "the peer refused this connection");
         }
     }
 
     @Test
     void aSourceOfAnotherCaIsRefusedBeforeAnyPageMoves() {
-        try (TwoHosts hosts = new TwoHosts(host(otherLab, "source", ""), host(lab, "destination", "source"))) {
+        try (TwoHosts hosts = new TwoHosts(otherLab.host("source", ""), lab.host("destination", "source"))) {
             assertRefusedAndTheGuestStays(hosts, "is not valid under this host's CA");
         }
     }
 
     @Test
     void aPlainSourceIsRefusedByATlsDestination() {
-        try (TwoHosts hosts = new TwoHosts(ChannelSecurity.plain(), host(lab, "destination", ""))) {
+        try (TwoHosts hosts = new TwoHosts(ChannelSecurity.plain(), lab.host("destination", ""))) {
             assertRefusedAndTheGuestStays(hosts, "failed at the destination");
         }
     }
@@ -110,7 +92,7 @@ class TlsMigrationTest {
 
     @Test
     void noPageContentCrossesInClearWithTls() throws Exception {
-        try (TwoHosts hosts = new TwoHosts(host(lab, "source", "destination"), host(lab, "destination", "source"))) {
+        try (TwoHosts hosts = new TwoHosts(lab.host("source", "destination"), lab.host("destination", "source"))) {
             RelayedMigration m = migrateMarkedPageThroughRelay(hosts);
             assertTrue(m.relayed() > GUEST_MIB << 20, "the pages went through the relay: " + m.relayed() + " bytes");
             assertFalse(m.patternSeen(), "the marked page's content was readable on the wire");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -167,24 +168,9 @@ class CheckpointLogTest {
 
     @Test
     void aRecordDamagedInsideIsRefusedByItsChecksum() throws Exception {
-        Path file = dir.resolve("s.checkpoints");
-        Writer w = new Writer(file, 8, CheckpointLog.DEFAULT_SLACK_BYTES);
-        w.commit(10);
-        Map<Long, byte[]> atOne = w.snapshot();
-        GfnBitmap holesAtOne = w.holes.copy();
-        long wholeOne = Files.size(file);
-        w.commit(10);
-        w.store.close();
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            long at = Files.size(file) - 100;       // inside the last page of record 2
-            f.seek(at);
-            int b = f.read();
-            f.seek(at);
-            f.write(b ^ 0x5a);
-        }
-        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
-        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
-        assertEquals(wholeOne, Files.size(file));
+        TwoRecords log = twoRecords(8);
+        damageByteAt(log.file(), Files.size(log.file()) - 100);       // inside the last page of record 2
+        log.assertRecoveredToTheFirst();
     }
 
     /**
@@ -207,13 +193,7 @@ class CheckpointLogTest {
         w.commit(pages);
         w.store.close();
         long size = Files.size(file);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            long at = wholeTwo - 100;       // inside the last page of record 2
-            f.seek(at);
-            int b = f.read();
-            f.seek(at);
-            f.write(b ^ 0x5a);
-        }
+        damageByteAt(file, wholeTwo - 100);       // inside the last page of record 2
         CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
         PeerException e = assertThrows(PeerException.class, () -> again.pages(4, pagesOf(Map.of(1L, (byte) 1))));
         assertEquals(RemoteError.WRONG_STATE, e.error());
@@ -227,18 +207,10 @@ class CheckpointLogTest {
      */
     @Test
     void aLengthInsideTheLastRecordThatRunsPastTheFileRefusesOnlyThatRecord() throws Exception {
-        Path file = dir.resolve("s.checkpoints");
-        Writer w = new Writer(file, 11, CheckpointLog.DEFAULT_SLACK_BYTES);
-        w.commit(10);
-        Map<Long, byte[]> atOne = w.snapshot();
-        GfnBitmap holesAtOne = w.holes.copy();
-        long wholeOne = Files.size(file);
-        w.commit(10);
-        w.store.close();
-        // record 2's body: seq, ops, the word count and the hole map's words, the vCPU count, then vCPU 0's id and
-        // the length of its context
-        long contextLength = wholeOne + 16 + 8 + 8 + 4 + 8 * ((SPAN + 63) / 64) + 4 + 4;
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+        TwoRecords log = twoRecords(11);
+        long wholeOne = log.wholeOne();
+        long contextLength = contextLengthOf(wholeOne);
+        try (RandomAccessFile f = new RandomAccessFile(log.file().toFile(), "rw")) {
             f.seek(wholeOne + 8);
             long bodyLength = f.readLong();
             f.seek(contextLength);
@@ -246,9 +218,7 @@ class CheckpointLogTest {
             f.seek(contextLength);
             f.writeInt((int) bodyLength);     // no longer than the body, but it starts well inside it
         }
-        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
-        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
-        assertEquals(wholeOne, Files.size(file));
+        log.assertRecoveredToTheFirst();
     }
 
     /**
@@ -258,17 +228,11 @@ class CheckpointLogTest {
      */
     @Test
     void aDamagedContextLengthIsRefusedBeforeItIsAllocated() throws Exception {
-        Path file = dir.resolve("s.checkpoints");
-        Writer w = new Writer(file, 12, CheckpointLog.DEFAULT_SLACK_BYTES);
-        w.commit(10);
-        Map<Long, byte[]> atOne = w.snapshot();
-        GfnBitmap holesAtOne = w.holes.copy();
-        long wholeOne = Files.size(file);
-        w.commit(10);
-        w.store.close();
+        TwoRecords log = twoRecords(12);
+        long wholeOne = log.wholeOne();
         int damagedLength = 256 << 20;
-        long contextLength = wholeOne + 16 + 8 + 8 + 4 + 8 * ((SPAN + 63) / 64) + 4 + 4;
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+        long contextLength = contextLengthOf(wholeOne);
+        try (RandomAccessFile f = new RandomAccessFile(log.file().toFile(), "rw")) {
             f.setLength(wholeOne + damagedLength + (16 << 20));     // sparse: takes no disk
             f.seek(wholeOne + 8);
             f.writeLong(damagedLength + (8L << 20));
@@ -280,11 +244,54 @@ class CheckpointLogTest {
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long before = threads.getCurrentThreadAllocatedBytes();
-        CheckpointStore again = CheckpointStore.recover(SPAN, file, "s");
+        CheckpointStore again = CheckpointStore.recover(SPAN, log.file(), "s");
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allocated < damagedLength / 4, "recovery allocated " + allocated + " bytes");
-        assertSamePages(atOne, restored(frozen(again, 1, holesAtOne)));
-        assertEquals(wholeOne, Files.size(file), "the damaged record and what follows it are cut off");
+        log.assertHoldsTheFirstOnly(again);
+    }
+
+    /** A closed log of two records of 10 pages: what the first one held, and where it ends. */
+    private record TwoRecords(Path file, Map<Long, byte[]> atOne, GfnBitmap holesAtOne, long wholeOne) {
+        /** Recovery, the second record damaged, restores the first. */
+        void assertRecoveredToTheFirst() throws Exception {
+            assertHoldsTheFirstOnly(CheckpointStore.recover(SPAN, file, "s"));
+        }
+
+        /** {@code recovered} holds the first record, and the damaged second and what follows it are cut off. */
+        void assertHoldsTheFirstOnly(CheckpointStore recovered) throws IOException {
+            assertSamePages(atOne, restored(frozen(recovered, 1, holesAtOne)));
+            assertEquals(wholeOne, Files.size(file), "the damaged record and what follows it are cut off");
+        }
+    }
+
+    private TwoRecords twoRecords(long seed) throws Exception {
+        Path file = dir.resolve("s.checkpoints");
+        Writer w = new Writer(file, seed, CheckpointLog.DEFAULT_SLACK_BYTES);
+        w.commit(10);
+        Map<Long, byte[]> atOne = w.snapshot();
+        GfnBitmap holesAtOne = w.holes.copy();
+        long wholeOne = Files.size(file);
+        w.commit(10);
+        w.store.close();
+        return new TwoRecords(file, atOne, holesAtOne, wholeOne);
+    }
+
+    /**
+     * Where the length of vCPU 0's context lies in the record that starts at {@code record}: past its header, seq,
+     * ops, the word count and the hole map's words, the vCPU count and vCPU 0's id.
+     */
+    private static long contextLengthOf(long record) {
+        return record + 16 + 8 + 8 + 4 + 8 * ((SPAN + 63) / 64) + 4 + 4;
+    }
+
+    /** Flips bits of the byte at {@code at}, as a disk's damage would. */
+    private static void damageByteAt(Path file, long at) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5a);
+        }
     }
 
     @Test

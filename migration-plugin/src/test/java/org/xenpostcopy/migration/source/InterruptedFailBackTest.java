@@ -19,6 +19,7 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -231,16 +232,7 @@ class InterruptedFailBackTest {
         store.keepIn(log);
         checkpointedSession(new Host(DomainInfo.State.PAUSED).host, store);
         store.close();
-        byte[] whole = Files.readAllBytes(log);
-        Files.write(log, Arrays.copyOf(whole, whole.length - 100));
-        SessionJournal.Entry failing = entry().at(SessionJournal.Stage.FAILING_BACK, 1);
-        journal.write(failing);
-        Host next = new Host(DomainInfo.State.PAUSED);
-        assertFalse(new InterruptedFailBack(next.host, new PageServer(journal), reachable(mock(DestinationPeer.class)),
-                journal, failing).run());
-        verify(next.memory, never()).write(any(), any(), any());
-        verify(next.domains, never()).resumeAfterFailedMigration(any());
-        assertEquals(List.of(failing), journal.entries());
+        assertCutShortIsRefused(journal, log);
     }
 
     @Test
@@ -286,8 +278,16 @@ class InterruptedFailBackTest {
         Path file = journal.checkpointFile("s1").orElseThrow();
         CheckpointFile.write(file, c, session.checkpoints);
         assertEquals(1, CheckpointFile.read(file, 1).seq());
-        byte[] whole = Files.readAllBytes(file);
-        Files.write(file, Arrays.copyOf(whole, whole.length - 100));
+        assertCutShortIsRefused(journal, file);
+    }
+
+    /**
+     * Cuts the last 100 bytes off {@code checkpoints} (inside checkpoint 1, the only one): a fail-back of checkpoint 1
+     * from it is then refused, restores nothing and resumes nothing, and its entry stays.
+     */
+    private void assertCutShortIsRefused(SessionJournal journal, Path checkpoints) throws IOException {
+        byte[] whole = Files.readAllBytes(checkpoints);
+        Files.write(checkpoints, Arrays.copyOf(whole, whole.length - 100));
         SessionJournal.Entry failing = entry().at(SessionJournal.Stage.FAILING_BACK, 1);
         journal.write(failing);
         Host next = new Host(DomainInfo.State.PAUSED);
@@ -295,5 +295,6 @@ class InterruptedFailBackTest {
                 journal, failing).run());
         verify(next.memory, never()).write(any(), any(), any());
         verify(next.domains, never()).resumeAfterFailedMigration(any());
+        assertEquals(List.of(failing), journal.entries());
     }
 }

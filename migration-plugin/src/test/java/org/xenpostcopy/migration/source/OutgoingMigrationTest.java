@@ -34,7 +34,6 @@ import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.LinkState;
-import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
@@ -197,14 +196,7 @@ class OutgoingMigrationTest {
             }
             return completion();
         });
-        List<Long> pushed = new java.util.ArrayList<>();
-        doAnswer(inv -> {
-            PageBatch b = inv.getArgument(0);
-            for (int i = 0; i < b.count(); i++) {
-                pushed.add(b.gfns()[i]);
-            }
-            return null;
-        }).when(peer).push(any());
+        List<Long> pushed = PushedGfns.recordedBy(peer);
 
         MigrationReport report = migration(MigrationMode.POSTCOPY).run();
 

@@ -12,13 +12,11 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.peer.DestinationPeer;
-import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
@@ -59,15 +57,7 @@ class PreCopySenderTest {
 
     @Test
     void aLiveRoundSkipsAPageTheGuestGaveBackAndSendsTheRest() throws Exception {
-        List<Long> list = new ArrayList<>();
-        // A batch is lent for the call only: read it while the call lasts.
-        doAnswer(inv -> {
-            PageBatch b = inv.getArgument(0);
-            for (int i = 0; i < b.count(); i++) {
-                list.add(b.gfns()[i]);
-            }
-            return null;
-        }).when(push).push(any());
+        List<Long> list = PushedGfns.recordedBy(push);
         assertEquals(3, sender.send(gfns(4, 5, 6, 7), () -> { }, true));
         assertEquals(List.of(4L, 6L, 7L), list);
     }

@@ -18,7 +18,6 @@ import static org.mockito.Mockito.when;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +28,6 @@ import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.LinkState;
-import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Reattachment;
@@ -96,14 +94,7 @@ class ResumedMigrationTest {
         missing.set(1);
         missing.set(50);
         when(peer.reconnect(eq(PAGES), eq(self))).thenReturn(new Reattachment(missing, PAGES - 2, PAGES + 10));
-        List<Long> pushed = new ArrayList<>();
-        doAnswer(inv -> {
-            PageBatch b = inv.getArgument(0);
-            for (int i = 0; i < b.count(); i++) {
-                pushed.add(b.gfns()[i]);
-            }
-            return null;
-        }).when(peer).push(any());
+        List<Long> pushed = PushedGfns.recordedBy(peer);
         when(peer.complete(any())).thenReturn(new Completion(PAGES + 12, 0, 0, 0, new Completion.Latency(0, 0, 0), 1,
                 -1, -1, -1, true, 0, "", 9));
 

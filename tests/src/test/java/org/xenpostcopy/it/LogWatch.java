@@ -1,0 +1,43 @@
+package org.xenpostcopy.it;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Whether a class's logger has said something since the watch was opened: for a test that must wait for a step it
+ * cannot see from outside (the first checkpoint committed, say), with {@link org.xenpostcopy.xen.Await}.
+ */
+final class LogWatch extends Handler implements AutoCloseable {
+    private final Logger logger;
+    private final String text;
+    private final AtomicBoolean said = new AtomicBoolean();
+
+    /** Watches the logger of {@code logging} for a message (its pattern, unformatted) containing {@code text}. */
+    LogWatch(Class<?> logging, String text) {
+        this.logger = Logger.getLogger(logging.getName());
+        this.text = text;
+        logger.addHandler(this);
+    }
+
+    boolean said() {
+        return said.get();
+    }
+
+    @Override
+    public void publish(LogRecord r) {
+        if (r.getMessage() != null && r.getMessage().contains(text)) {
+            said.set(true);
+        }
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+        logger.removeHandler(this);
+    }
+}
