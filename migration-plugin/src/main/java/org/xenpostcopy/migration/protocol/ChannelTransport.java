@@ -139,17 +139,8 @@ public final class ChannelTransport extends TEndpointTransport {
     }
 
     /**
-     * Connects to {@code peer}, giving up after {@code timeoutMs}, and with TLS completes the handshake within it, so
-     * a server this host does not trust is refused here.
-     */
-    static ChannelTransport connect(TConfiguration config, InetSocketAddress peer, int timeoutMs, ChannelSecurity security,
-                                    WireBytes wire) throws TTransportException {
-        return connect(config, peer, timeoutMs, timeoutMs, security, wire);
-    }
-
-    /**
      * Connects to {@code peer} within {@code connectTimeoutMs}, then with TLS completes the handshake within
-     * {@code handshakeTimeoutMs}: on a loaded host (a cold JVM on a busy dom0) the handshake is the slow part, and a
+     * {@code handshakeTimeoutMs}, so a server this host does not trust is refused here: on a loaded host (a cold JVM on a busy dom0) the handshake is the slow part, and a
      * peer that accepted the connection but is slow to answer is not a peer that is absent. The read and write timeout
      * is {@code connectTimeoutMs} afterwards.
      *
