@@ -1,6 +1,6 @@
 package org.xenpostcopy.it;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -12,23 +12,33 @@ import java.util.logging.Logger;
 final class LogWatch extends Handler implements AutoCloseable {
     private final Logger logger;
     private final String text;
-    private final AtomicBoolean said = new AtomicBoolean();
+    private final AtomicLong said = new AtomicLong();
 
     /** Watches the logger of {@code logging} for a message (its pattern, unformatted) containing {@code text}. */
     LogWatch(Class<?> logging, String text) {
-        this.logger = Logger.getLogger(logging.getName());
+        this(logging.getName(), text);
+    }
+
+    /** The same for a logger named {@code loggerName} (a class the test cannot see). */
+    LogWatch(String loggerName, String text) {
+        this.logger = Logger.getLogger(loggerName);
         this.text = text;
         logger.addHandler(this);
     }
 
     boolean said() {
+        return said.get() > 0;
+    }
+
+    /** How many times it has been said. */
+    long count() {
         return said.get();
     }
 
     @Override
     public void publish(LogRecord r) {
         if (r.getMessage() != null && r.getMessage().contains(text)) {
-            said.set(true);
+            said.incrementAndGet();
         }
     }
 

@@ -85,8 +85,25 @@ public interface DomainControl {
     /** {@code xc_domain_setmaxmem}, in KiB as Xen takes it. */
     void setMaxMemoryKiB(DomainId domain, long maxKiB);
 
-    /** The domain's p2m view: which gfns are populated (not ballooned out). */
+    /**
+     * The domain's p2m view: which gfns are populated (not ballooned out). Refused ({@code EBUSY}) while a pager
+     * holds pages out: Xen reads a gfn's type with {@code P2M_ALLOC}, which would page every one of them back in.
+     */
     GfnBitmap populated(DomainId domain);
+
+    /**
+     * Which of {@code gfns} are populated; works while a pager holds pages out, as long as {@code gfns} names none
+     * of them (their type cannot be read without paging them back in: the emulated host refuses such a gfn with
+     * {@code EBUSY}, Xen would page it in). What a post-copy destination reads for its hole map.
+     */
+    GfnBitmap populatedAmong(DomainId domain, GfnBitmap gfns);
+
+    /**
+     * The pages the domain holds, in RAM or paged out ({@code tot_pages + paged_pages}): one cheap call, and a figure
+     * only its balloon or a toolstack moves (a pager's evictions and loads leave it alone), so an unchanged figure
+     * says the populated set did not change in between.
+     */
+    long heldPages(DomainId domain);
 
     /**
      * Gives the listed gfns back to Xen ({@code xc_domain_decrease_reservation_exact}): their contents are gone

@@ -244,6 +244,15 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
         return missing;
     }
 
+    /**
+     * The gfns the pager may still hold paged out: expected and not settled — null before {@link #expect}. A page
+     * loaded (or refused its load as given back) while this is read may still be named; one named out never is:
+     * nothing is paged out again after the switch. Every other gfn's p2m type can be read without paging it in.
+     */
+    GfnBitmap stillPagedOut() {
+        return expected == null ? null : missing();
+    }
+
     /** The gfns faults wait for now (each once), to be asked again after a recovery. */
     long[] waitingGfns() {
         List<Long> all = new ArrayList<>();

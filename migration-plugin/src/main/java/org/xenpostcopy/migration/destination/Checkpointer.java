@@ -64,6 +64,7 @@ final class Checkpointer {
     private final long intervalNanos;
     private final BooleanSupplier mayTake;
     private final LinkShaper link;
+    private final PostCopyHoleMap holeMap;
     private final Thread thread;
     /**
      * Read from log-dirty since the last committed checkpoint: what the next checkpoint carries besides what
@@ -95,10 +96,11 @@ final class Checkpointer {
     private GfnBitmap unread;
 
     /**
-     * @param mayTake whether a checkpoint may be taken now (the guest runs here, the link is up, the lease holds)
+     * @param mayTake       whether a checkpoint may be taken now (the guest runs here, the link is up, the lease holds)
+     * @param stillPagedOut the gfns the pager may still hold out (see {@link PostCopyHoleMap})
      */
     Checkpointer(String session, XenHost host, DomainId domain, long gfnCount, Supplier<SourcePeer> connect,
-                 long intervalMs, BooleanSupplier mayTake, LinkShaper link) {
+                 long intervalMs, BooleanSupplier mayTake, LinkShaper link, Supplier<GfnBitmap> stillPagedOut) {
         this.session = session;
         this.host = host;
         this.domain = domain;
@@ -107,6 +109,7 @@ final class Checkpointer {
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         this.mayTake = mayTake;
         this.link = link;
+        this.holeMap = new PostCopyHoleMap(host.domains(), domain, gfnCount, stillPagedOut);
         this.owed = new GfnBitmap(gfnCount);
         this.slotOf = new int[Math.toIntExact(gfnCount)];
         this.thread = new Thread(this::run, "checkpoints-" + domain);
@@ -218,6 +221,7 @@ final class Checkpointer {
             dropBuilt();
             return null;
         }
+        holeMap.readWhileRunning();
         long t0 = System.nanoTime();
         host.domains().pause(domain);
         long tPaused = System.nanoTime();
@@ -232,8 +236,7 @@ final class Checkpointer {
                     + " it), {4} dirtied in the last live round", session, nextSeq, meanwhile.cardinality(),
                     (tPaused - t0) / 1_000_000, previous);
             vcpus = host.domains().vcpuStates(domain);
-            holes = GfnBitmap.full(gfnCount);
-            holes.andNot(host.domains().populated(domain));
+            holes = holeMap.holesWhilePaused();
             unread.andNot(holes);
             if (!unread.isEmpty()) {
                 throw new XenException("xenforeignmemory_map", org.xenpostcopy.xen.Errno.EFAULT, domain + ": gfn 0x"

@@ -143,7 +143,8 @@ final class IncomingMigration {
                 this::takenBackBySource, this::releasedBySource);
         if (checkpointing.enabled()) {
             checkpointer = new Checkpointer(id, host, domain, gfnCount, () -> connect.apply(this.source),
-                    checkpointing.intervalMs(), () -> phase.phase() == DestinationPhase.RUNNING && !fenced, link);
+                    checkpointing.intervalMs(), () -> phase.phase() == DestinationPhase.RUNNING && !fenced, link,
+                    ledger::stillPagedOut);
         }
         loop = new PagerLoop(prepared.paging(), ledger, this::watchGuest, WATCH_NANOS);
         ledger.connect(fetcher::request, loop::answer);

@@ -193,7 +193,43 @@ final class EmulatedDomainControl implements DomainControl {
 
     @Override
     public GfnBitmap populated(DomainId id) {
-        return domain("xc_get_pfn_type_batch", id).p2m.populated();
+        EmulatedDomain d = domain("xc_get_pfn_type_batch", id);
+        refuseIfPaged(d, id);
+        return d.p2m.populated();
+    }
+
+    /** As Xen's {@code getpageframeinfo3} reads types with {@code P2M_ALLOC}, which pages a paged-out gfn back in. */
+    private static void refuseIfPaged(EmulatedDomain d, DomainId id) {
+        long paged = d.p2m.pagedPages();
+        if (paged > 0) {
+            throw new XenException("xc_get_pfn_type_batch", Errno.EBUSY, id + " has " + paged + " paged-out pages;"
+                    + " reading its p2m types would page them all back in (ask the pager which gfns it holds instead)");
+        }
+    }
+
+    @Override
+    public GfnBitmap populatedAmong(DomainId id, GfnBitmap gfns) {
+        P2mTable p2m = domain("xc_get_pfn_type_batch", id).p2m;
+        GfnBitmap out = new GfnBitmap(gfns.size());
+        for (long g = gfns.nextSet(0); g >= 0; g = gfns.nextSet(g + 1)) {
+            if (g >= p2m.size()) {
+                continue;     // outside the physmap: Xen reads it as XTAB, a hole
+            }
+            byte t = p2m.get(g);
+            if (t == P2mTable.PAGED || t == P2mTable.PAGING_OUT || t == P2mTable.PAGING_IN) {
+                throw new XenException("xc_get_pfn_type_batch", Errno.EBUSY, id + " gfn 0x" + Long.toHexString(g)
+                        + " is paged out: reading its type would page it back in");
+            }
+            if (t != P2mTable.INVALID) {
+                out.set(g);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long heldPages(DomainId id) {
+        return domain("xc_domain_getinfolist", id).p2m.populatedPages();
     }
 
     @Override

@@ -227,6 +227,42 @@ final class NativeDomainControl implements DomainControl {
         return out;
     }
 
+    /** One {@code getpageframeinfo3} per 1024 gfns of {@code gfns}; the caller keeps paged-out gfns out of it. */
+    @Override
+    public GfnBitmap populatedAmong(DomainId domain, GfnBitmap gfns) {
+        queries.infoOf(domain, "xc_get_pfn_type_batch");
+        GfnBitmap out = new GfnBitmap(gfns.size());
+        long[] batch = new long[LibXenCtrl.PFN_TYPE_BATCH];
+        int n = 0;
+        for (long g = gfns.nextSet(0); g >= 0; g = gfns.nextSet(g + 1)) {
+            batch[n++] = g;
+            if (n == batch.length) {
+                markRam(domain, batch, out);
+                n = 0;
+            }
+        }
+        if (n > 0) {
+            markRam(domain, Arrays.copyOf(batch, n), out);
+        }
+        return out;
+    }
+
+    private void markRam(DomainId domain, long[] gfns, GfnBitmap out) {
+        long[] types = queries.pfnTypesOf(domain, gfns);
+        for (int i = 0; i < gfns.length; i++) {
+            if (XcDomainQueries.backedByRam(types[i])) {
+                out.set(gfns[i]);
+            }
+        }
+    }
+
+    @Override
+    public long heldPages(DomainId domain) {
+        XcDomainInfo i = queries.infoOf(domain, "xc_domain_getinfolist");
+        // Xen frees a page it pages out (tot_pages falls) and counts it in paged_pages instead.
+        return i.tot_pages + i.paged_pages;
+    }
+
     /** Unpopulated gfns are skipped, as the emulated host does; Xen would fail the whole batch on one. */
     @Override
     public void decreaseReservation(DomainId domain, GfnBitmap gfns) {

@@ -57,6 +57,14 @@ final class XcDomainQueries {
         return arr;
     }
 
+    /** XEN_DOMCTL_PFINFO_* types of the listed gfns, at most 1024; none may be paged out (it would be paged in). */
+    long[] pfnTypesOf(DomainId domain, long[] gfns) {
+        long[] arr = gfns.clone();
+        XenErrors.check(xc.xc_get_pfn_type_batch(xch, domain.value(), arr.length, arr), "xc_get_pfn_type_batch",
+                domain + " " + arr.length + " gfns from 0x" + Long.toHexString(gfns[0]));
+        return arr;
+    }
+
     static boolean backedByRam(long pfinfo) {
         long t = pfinfo & (LibXenCtrl.PFINFO_LTAB_MASK & 0xffffffffL);
         return t != (LibXenCtrl.PFINFO_XTAB & 0xffffffffL) && t != (LibXenCtrl.PFINFO_BROKEN & 0xffffffffL)

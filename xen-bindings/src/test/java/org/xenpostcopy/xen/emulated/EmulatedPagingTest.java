@@ -243,6 +243,37 @@ class EmulatedPagingTest {
         s.close();
     }
 
+    /**
+     * As Xen, which reads p2m types with {@code P2M_ALLOC} and so would page every paged-out gfn back in: the whole
+     * map is refused while any gfn is paged out, and a read of some gfns refuses one that is; the rest answer.
+     */
+    @Test
+    void p2mTypesAreNotReadThroughPagedOutGfns() {
+        DomainId d = runningGuest("idle", 16, 10);
+        host.domains().pause(d);
+        PagingSession session = host.paging().enable(d);
+        session.nominate(Gfn.of(5));
+        session.evict(Gfn.of(5));
+        long held = host.domains().heldPages(d);
+
+        XenException whole = assertThrows(XenException.class, () -> host.domains().populated(d));
+        assertTrue(whole.is(Errno.EBUSY), whole.getMessage());
+        GfnBitmap some = new GfnBitmap(4096);
+        some.set(4);
+        some.set(5);
+        XenException one = assertThrows(XenException.class, () -> host.domains().populatedAmong(d, some));
+        assertTrue(one.getMessage().contains("gfn 0x5 "), one.getMessage());
+
+        some.clear(5);
+        GfnBitmap hole = new GfnBitmap(4096);
+        hole.set(6);
+        host.domains().decreaseReservation(d, hole);
+        some.set(6);
+        GfnBitmap populated = host.domains().populatedAmong(d, some);
+        assertTrue(populated.get(4) && !populated.get(6), "gfn 4 present, gfn 6 a hole");
+        assertEquals(held - 1, host.domains().heldPages(d), "a paged-out page is still held; a hole is not");
+    }
+
     private long firstDataGfnWithVersionAtLeast(DomainId d, long version) {
         ByteBuffer page = ByteBuffer.allocateDirect(4096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         long count = host.memory().gfnCount(d);
