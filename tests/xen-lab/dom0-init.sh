@@ -175,6 +175,32 @@ if has migrate-src; then
     # CPU missed heartbeats, the session paused and recovered four times and then failed back (2026-12-02). A real
     # cut is not what this scenario tests. stall=MS on the kernel command line sets another.
     STALL=$(arg stall); HOW="$HOW --stall-ms ${STALL:-30000}"
+    # link_mbps=N: the engine's link shaper, so post-copy lasts long enough for run.sh failback's kill
+    [ -n "$(arg link_mbps)" ] && HOW="$HOW --link-mbps $(arg link_mbps)"
+    if [ -n "$(arg kill)" ]; then
+        # run.sh failback: the destination's daemon is SIGKILLed mid post-copy. The migration must end with the
+        # guest running here again from the last reverse checkpoint its daemon committed, its memory checked.
+        FROM=$(($(wc -l < "$CON") + 1))
+        TMO=1500 step xlpc migrate memcheck $PEER $HOW --no-verify > /tmp/failback.txt
+        cat /tmp/failback.txt
+        if grep -q 'runs here again' /tmp/failback.txt && running_here; then
+            how=$(grep -o 'from checkpoint [0-9,]*\|as it was at the switch' /tmp/failback.txt | head -1)
+            case "$how" in
+                from*) result failback PASS "memcheck runs here again, restored $how: $(grep -o '[0-9,.]* ms after the destination.s last word' /tmp/failback.txt | head -1)";;
+                *) result failback FAIL "memcheck runs here again but ${how:-from no checkpoint}: none had been committed";;
+            esac
+            guest_checks failback "$FROM"
+        else
+            result failback FAIL "$(tail -3 /tmp/failback.txt | tr '\n' ' ')"; tail -40 /var/log/xlpc-daemon.log | sed 's/^/LAB:   daemon| /'
+        fi
+        # Never on two hosts: the destination's restarted daemon hears the guest was taken back and destroys its
+        # copy. Stay up (this daemon answers that question) until the other host lists no memcheck.
+        gone_there() { timeout 120 xlpc -H $PEER list > /tmp/peer-list.txt 2>&1 && ! grep -q memcheck /tmp/peer-list.txt; }
+        if wait_for 900 "the destination to destroy its copy" gone_there; then
+            result one-host PASS "memcheck runs here and is gone from $PEER"
+        else result one-host FAIL "$PEER still lists memcheck: $(grep memcheck /tmp/peer-list.txt)"; fi
+        finish
+    fi
     TMO=1500 step xlpc migrate memcheck $PEER $HOW --no-verify --json > /tmp/$FIRST.json
     cat /tmp/$FIRST.json
     if grep -q '"pagesTransferred"' /tmp/$FIRST.json && ! xl domid memcheck >/dev/null 2>&1; then
@@ -210,6 +236,33 @@ if has migrate-dst; then
         log "resume waited for paged-out pages: $(xl dmesg | grep -c 'paged out; retrying'); $(xl dmesg | grep 'paged out; retrying' | head -3 | tr '\n' ' ')"
     else
         result postcopy-arrival FAIL "no memcheck domain arrived"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'; finish
+    fi
+    if [ -n "$(arg kill)" ]; then
+        # run.sh failback: SIGKILL this host's daemon kill=SECONDS after the guest arrived, mid post-copy. Its exit
+        # fence pauses the guest at once (on Xen a domain outlives its daemon); the source waits out the lease and
+        # takes the guest back; a new daemon here asks the source, hears so, and destroys the paused copy.
+        sleep "$(arg kill)"
+        if grep -q 'session .*: complete;' /var/log/xlpc-daemon.log; then
+            result failback-kill FAIL "post-copy completed before the kill: nothing to fail back (lower link_mbps)"
+        fi
+        log "checkpoints the destination sent: $(grep -c 'checkpoint' /var/log/xlpc-daemon.log) log lines; killing the daemon"
+        DPID=$(ss -Htlnp "( sport = :7410 )" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+        [ -n "$DPID" ] && kill -9 "$DPID"
+        log "SIGKILLed the daemon (pid ${DPID:-none found}); the fence: $(ps -eo pid,args | grep -c '[x]lpc-fence') process(es)"
+        paused_here() { xl list memcheck 2>/dev/null | awk 'NR==2{exit !($5 ~ /p/)} END{if (NR<2) exit 1}'; }
+        if wait_for 30 "the exit fence to pause the guest" paused_here; then
+            result fence PASS "the daemon was SIGKILLed; memcheck stands paused here: $(xl list memcheck | awk 'NR==2{print $5}')"
+        else result fence FAIL "memcheck still runs here without its daemon: $(xl list memcheck 2>&1 | tail -1)"; fi
+        mv /var/log/xlpc-daemon.log /var/log/xlpc-daemon.killed.log
+        start_daemon $ME
+        gone() { ! xl domid memcheck >/dev/null 2>&1; }
+        if WATCH=/var/log/xlpc-daemon.log wait_for 900 "the restarted daemon to destroy the taken-back copy" gone; then
+            result taken-back PASS "$(grep -m1 'taken back' /var/log/xlpc-daemon.log | sed 's/.*session/session/')"
+        else result taken-back FAIL "memcheck is still here: $(xl list memcheck 2>&1 | tail -1)"; fi
+        tail -20 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
+        client_gone() { [ -z "$(ss -Htn state established "( sport = :7410 )" 2>/dev/null)" ]; }
+        wait_for 300 "the other host's client to hang up" client_gone
+        finish
     fi
     if [ "$(arg back)" = 0 ]; then
         # One hop: done when the last page has landed here (the source's report then says PASS), alive and clean.

@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # Builds the lab (build.sh), boots it under QEMU software emulation and turns dom0's report into a verdict.
-#   tests/xen-lab/run.sh [native|migrate|paper|soak]
+#   tests/xen-lab/run.sh [native|migrate|paper|failback|soak]
 #     native   one Xen host: xlpc list, mem-set and DSB against the real toolstack, the Java pager paging a
 #              running PVH guest out and back in (default)
 #     migrate  two Xen hosts linked by a QEMU socket network: post-copy of the running guest from one to the
 #              other with xlpc, then pre-copy back as the baseline
 #     paper    migrate with a guest shaped like the paper's: 1 GiB, two vCPUs with a checker on each, and DSB
 #              before it goes (each QEMU host gets LAB_MEM=3072 MiB unless set)
+#     failback migrate post-copy over a link shaped to 4 Mbit/s and SIGKILL the destination's daemon
+#              LAB_KILL_AFTER seconds (default 120) after the guest arrived: its exit fence pauses the guest, the source
+#              takes it back from the last reverse checkpoint, and the restarted destination daemon destroys its copy
 #     soak     one host, the guest alone for LAB_SOAK seconds (default 600): does the emulated platform keep it alive
 # Serial logs are kept in $LAB_WORK/logs/; the exit status is 0 only if every host says "LAB-VERDICT: PASS".
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
 W=${LAB_WORK:-$LAB/work}
 MODE=${1:-native}
-case "$MODE" in native|migrate|paper|soak) ;; *) echo "usage: $0 [native|migrate|paper|soak]" >&2; exit 2;; esac
+case "$MODE" in native|migrate|paper|failback|soak) ;; *) echo "usage: $0 [native|migrate|paper|failback|soak]" >&2; exit 2;; esac
 if [ "$MODE" = paper ]; then
     LAB_MEM=${LAB_MEM:-3072}
     LAB_DOM0_ARGS="guest_mem=1024 guest_vcpus=2 guest_mib=128 guest_duty=25 dsb=1 back=0 ${LAB_DOM0_ARGS:-}"
+fi
+if [ "$MODE" = failback ]; then
+    # A 16 MiB checker: what one checkpoint carries must cross the 4 Mbit/s link well before the kill.
+    LAB_DOM0_ARGS="kill=${LAB_KILL_AFTER:-120} link_mbps=4 guest_mib=16 guest_duty=25 back=0 ${LAB_DOM0_ARGS:-}"
 fi
 # Build (or bring up to date) first: the expensive stages are kept, the jar and initramfs are redone.
 [ "${LAB_NO_BUILD:-0}" = 1 ] || "$LAB/build.sh"

@@ -45,6 +45,16 @@ public interface DomainControl {
     void unpause(DomainId domain);
 
     /**
+     * Pauses the domain should this process die before the fence returned is closed. On Xen a domain outlives the
+     * process that runs it; the fence is a helper process that pauses it once its pipe from here closes unreleased
+     * (which the kernel does when this process dies, however it dies). The emulated host's vCPUs are this
+     * process's threads and stop with it, so its fence holds nothing.
+     */
+    default ExitFence pauseIfThisProcessDies(DomainId domain) {
+        return ExitFence.NONE;
+    }
+
+    /**
      * Pauses every vCPU without waiting for one blocked on a paged-out gfn: it stops before it runs again. Xen's
      * pause does not wait for a blocked vCPU either; the emulated host's {@link #pause} does (its vCPUs stop
      * between guest operations), so this is the call for a guest that must stop even though its pages may never
@@ -66,6 +76,16 @@ public interface DomainControl {
     /** Undoes {@link #suspendForMigration} when a migration fails before the destination ran the guest. */
     default void resumeAfterFailedMigration(DomainId domain) {
         unpause(domain);
+    }
+
+    /**
+     * Lets a suspended guest run on state restored over it from elsewhere (a reverse checkpoint: its registers and
+     * memory were just set). As {@link #resumeAfterFailedMigration}, except that the suspend call's return value is
+     * not rewritten: Xen's cooperative resume sets the guest's return register to "suspend cancelled", which would
+     * corrupt registers that belong to the checkpoint's instant, not to a guest inside its suspend call.
+     */
+    default void resumeRestored(DomainId domain) {
+        resumeAfterFailedMigration(domain);
     }
 
     /**

@@ -31,6 +31,7 @@ import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
 import org.xenpostcopy.migration.peer.Resume;
+import org.xenpostcopy.xen.ExitFence;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
@@ -66,6 +67,8 @@ public final class IncomingMigrations implements AutoCloseable {
     private final IncomingEvents events;
     /** Each guest running here on a lease, on disk, so a restarted daemon holds it until its source has spoken. */
     private final LeaseJournal leases;
+    /** Per session whose guest runs here on its source's lease: what pauses it should this daemon die. */
+    private final Map<String, ExitFence> fences = new ConcurrentHashMap<>();
     private final OrphanedLeases orphans;
 
     /** @param peers opens each session's demand channel back to its source */
@@ -139,7 +142,7 @@ public final class IncomingMigrations implements AutoCloseable {
             if (m.holdsLease()) {
                 checkOne(m, now);
             } else if (holdingLease.remove(m.id, m)) {
-                leases.remove(m.id);
+                dropLease(m.id);
             }
         }
         finished.prune(now);
@@ -362,7 +365,7 @@ public final class IncomingMigrations implements AutoCloseable {
             throw PeerException.badRequest("the resume's bitmaps do not cover the session's " + m.gfnCount + " gfns");
         }
         if (m.leaseMs() > 0) {
-            journalLease(m);        // before the guest can first run here
+            holdLease(m);        // before the guest can first run here
         }
         try {
             long nanos;
@@ -370,7 +373,7 @@ public final class IncomingMigrations implements AutoCloseable {
                 nanos = m.resume(request, PRECOPY_WAIT_MS);
             } catch (RuntimeException e) {
                 if (m.phase() == DestinationPhase.PREPARED) {
-                    leases.remove(m.id);    // the guest never ran here: no lease to hold
+                    dropLease(m.id);    // the guest never ran here: no lease to hold
                 }
                 throw e;
             }
@@ -386,11 +389,33 @@ public final class IncomingMigrations implements AutoCloseable {
         }
     }
 
+    /**
+     * Before the guest can first run here on its source's lease: the lease is journaled (the next daemon holds the
+     * guest until its source says what became of it) and the guest is fenced to this daemon (on Xen it would
+     * otherwise run on, unleased, should the daemon die: the fence pauses it then).
+     */
+    private void holdLease(IncomingMigration m) {
+        journalLease(m);
+        ExitFence stale = fences.put(m.id, host.domains().pauseIfThisProcessDies(m.domain));
+        if (stale != null) {
+            stale.close();
+        }
+    }
+
     private void journalLease(IncomingMigration m) {
         InetSocketAddress source = m.source();
         if (source != null) {
             leases.write(new LeaseJournal.Entry(m.id, m.domainName, m.domain.value(), source.getHostString(),
                     source.getPort(), m.gfnCount));
+        }
+    }
+
+    /** The guest runs on no lease from now on (or never ran here): neither journaled nor fenced. */
+    private void dropLease(String sessionId) {
+        leases.remove(sessionId);
+        ExitFence fence = fences.remove(sessionId);
+        if (fence != null) {
+            fence.close();
         }
     }
 
@@ -631,7 +656,7 @@ public final class IncomingMigrations implements AutoCloseable {
             m = session(sessionId);
         }
         m.releasedBySource();
-        leases.remove(sessionId);
+        dropLease(sessionId);
     }
 
     /**
@@ -650,7 +675,7 @@ public final class IncomingMigrations implements AutoCloseable {
     /** Forgets a session that has ended (completed, lost, aborted, reaped). */
     private void end(IncomingMigration m) {
         if (!m.holdsLease()) {
-            leases.remove(m.id);
+            dropLease(m.id);
         }
         if (sessions.remove(m.id, m)) {
             namesComingIn.remove(m.domainName);

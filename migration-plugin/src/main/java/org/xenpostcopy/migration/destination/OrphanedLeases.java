@@ -53,6 +53,11 @@ final class OrphanedLeases {
             if (info.state() == DomainInfo.State.RUNNING) {
                 host.domains().pauseWithoutWaiting(d);
                 pausedHere = true;
+            } else if (info.state() == DomainInfo.State.PAUSED && info.pagedPages() == 0) {
+                // Paused by the old daemon's exit fence (DomainControl.pauseIfThisProcessDies), the lease's promise
+                // kept on real Xen: ours to let run again if released. One with pages still out stays paused: it
+                // cannot run without a pager, and a released guest never has any.
+                pausedHere = true;
             }
             held.put(e, pausedHere);
             LOG.log(Level.WARNING, "session {0}: {1} ran here on the lease of its source {2}:{3} when the daemon"

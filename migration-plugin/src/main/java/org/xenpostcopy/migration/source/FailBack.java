@@ -125,7 +125,11 @@ final class FailBack {
                     + " lives, is held paused by its lease", e);
         }
         steps.restored();
-        host.domains().resumeAfterFailedMigration(domain);
+        if (cp.isPresent()) {
+            host.domains().resumeRestored(domain);    // its registers are the checkpoint's now
+        } else {
+            host.domains().resumeAfterFailedMigration(domain);
+        }
         long resumedAt = System.nanoTime();
         session.grants.takenBack("the guest runs on the source again, "
                 + cp.map(c -> "from checkpoint " + c.seq()).orElse("as it was at the switch"));

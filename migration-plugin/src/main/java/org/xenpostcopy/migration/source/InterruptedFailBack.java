@@ -61,7 +61,11 @@ final class InterruptedFailBack {
                         entry.sessionId(), domain, entry.checkpointSeq(), pages);
             }
             if (host.domains().info(domain).state() == DomainInfo.State.PAUSED) {
-                host.domains().resumeAfterFailedMigration(domain);
+                if (entry.checkpointSeq() == 0) {
+                    host.domains().resumeAfterFailedMigration(domain);
+                } else {
+                    host.domains().resumeRestored(domain);     // its registers are the checkpoint's now
+                }
             }
             String why = "the guest runs on the source again, " + (entry.checkpointSeq() == 0
                     ? "as it was at the switch" : "from checkpoint " + entry.checkpointSeq())

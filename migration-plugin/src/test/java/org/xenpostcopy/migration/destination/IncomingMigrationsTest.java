@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.destination;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
@@ -10,22 +11,31 @@ import static org.mockito.Mockito.when;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mockito.InOrder;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
+import org.xenpostcopy.migration.peer.Resume;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainControl;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.DirtyLog;
 import org.xenpostcopy.xen.DomainInfo;
+import org.xenpostcopy.xen.ExitFence;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.PagingChannel;
+import org.xenpostcopy.xen.PagingSession;
+import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenHost;
 import org.xenpostcopy.xen.XenStore;
 
@@ -137,5 +147,40 @@ class IncomingMigrationsTest {
         } finally {
             watched.close();
         }
+    }
+
+    /**
+     * On Xen a domain outlives its daemon: a guest that runs here on its source's lease is fenced to this daemon
+     * (paused should it die) before it first runs, and the fence is released once the source releases the guest.
+     */
+    @Test
+    void aGuestRunningOnALeaseIsFencedToThisDaemonUntilItsSourceReleasesIt() {
+        ExitFence fence = mock(ExitFence.class);
+        when(domains.pauseIfThisProcessDies(DOM)).thenReturn(fence);
+        PagingChannel paging = mock(PagingChannel.class);
+        when(host.paging()).thenReturn(paging);
+        when(paging.enable(DOM)).thenReturn(mock(PagingSession.class));
+        when(host.dirtyLog()).thenReturn(mock(DirtyLog.class));
+        Prepare leased = new Prepare(config, 0, InetSocketAddress.createUnresolved("src", 7410), 0, 0,
+                new GfnBitmap(PAGES), MigrationMode.POSTCOPY, 5000, new Checkpointing(60_000, 120_000));
+        incoming.prepare("s1", leased);
+        incoming.resume("s1", new Resume(List.of(new VcpuState(0, new byte[] {1})), new GfnBitmap(PAGES), 0,
+                Optional.empty(), 0));
+
+        InOrder order = inOrder(domains);
+        order.verify(domains).pauseIfThisProcessDies(DOM);
+        order.verify(domains).unpause(DOM);
+        verify(fence, never()).close();
+        incoming.released("s1");
+        verify(fence).close();
+    }
+
+    @Test
+    void aGuestOnNoLeaseIsNotFenced() {
+        incoming.prepare("s1", precopy(config));
+        incoming.resume("s1", new Resume(List.of(new VcpuState(0, new byte[] {1})), new GfnBitmap(PAGES), 0,
+                Optional.empty(), 0));
+        verify(domains).unpause(DOM);
+        verify(domains, never()).pauseIfThisProcessDies(any());
     }
 }

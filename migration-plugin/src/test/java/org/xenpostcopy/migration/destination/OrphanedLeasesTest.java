@@ -54,7 +54,11 @@ class OrphanedLeasesTest {
     }
 
     private LeaseJournal journalWithOneGuest(DomainInfo.State state) {
-        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", 16, 16, 0, 1, state));
+        return journalWithOneGuest(state, 0);
+    }
+
+    private LeaseJournal journalWithOneGuest(DomainInfo.State state, long pagedOut) {
+        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", 16, 16, pagedOut, 1, state));
         LeaseJournal journal = LeaseJournal.in(dir);
         journal.write(new LeaseJournal.Entry("s1", "vm", DOM.value(), "127.0.0.1", 7410, 16));
         return journal;
@@ -115,5 +119,25 @@ class OrphanedLeasesTest {
             assertEquals(List.of("s1"), journal.entries().stream().map(LeaseJournal.Entry::sessionId).toList());
         }
         verify(domains, never()).unpause(any());
+    }
+
+    /**
+     * On Xen the old daemon's exit fence paused the guest as it died: a paused guest with no page out is ours to
+     * let run again once its source released it. One with pages still out stays as it was (it cannot run without
+     * a pager, and a source that released its guest had sent every page).
+     */
+    @Test
+    void aGuestTheOldDaemonsFencePausedRunsAgainOnceReleasedAndOneWithPagesOutStaysPaused() {
+        when(source.fetch(any(), anyInt())).thenReturn(answer(false, true));
+        OrphanedLeases fenced = new OrphanedLeases(host, peers, journalWithOneGuest(DomainInfo.State.PAUSED, 0));
+        assertEquals(1, fenced.holdAll());
+        assertEquals(0, fenced.askSources());
+        verify(domains, never()).pauseWithoutWaiting(any());
+        verify(domains).unpause(DOM);
+
+        OrphanedLeases pagesOut = new OrphanedLeases(host, peers, journalWithOneGuest(DomainInfo.State.PAUSED, 3));
+        assertEquals(1, pagesOut.holdAll());
+        assertEquals(0, pagesOut.askSources());
+        verify(domains, times(1)).unpause(DOM);
     }
 }

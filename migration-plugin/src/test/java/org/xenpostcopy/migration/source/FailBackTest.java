@@ -83,7 +83,7 @@ class FailBackTest {
         order.verify(memory).write(eq(DOM), eq(Gfn.of(2)), any());
         order.verify(memory).write(eq(DOM), eq(Gfn.of(9)), any());
         order.verify(domains).setVcpuState(DOM, new VcpuState(0, new byte[] {7}));
-        order.verify(domains).resumeAfterFailedMigration(DOM);
+        order.verify(domains).resumeRestored(DOM);
         assertEquals(1, r.checkpointSeq());
         assertEquals(2, r.pagesRestored());
         assertEquals(42, r.guestOps());

@@ -157,8 +157,8 @@ class InterruptedFailBackTest {
         order.verify(next.domains).decreaseReservation(DOM, released);
         order.verify(next.memory).write(eq(DOM), eq(Gfn.of(9)), any());
         order.verify(next.domains).setVcpuState(DOM, VCPU);
-        order.verify(next.domains).resumeAfterFailedMigration(DOM);
-        verify(next.domains, times(1)).resumeAfterFailedMigration(DOM);
+        order.verify(next.domains).resumeRestored(DOM);
+        verify(next.domains, times(1)).resumeRestored(DOM);
         verify(destination).takenBack(any());
         assertEquals(List.of(), SessionJournal.in(dir).entries());
         assertFalse(Files.exists(journal.checkpointFile("s1").orElseThrow()), "the checkpoint goes with the entry");
@@ -218,7 +218,7 @@ class InterruptedFailBackTest {
         released.set(5);
         verify(next.domains).decreaseReservation(DOM, released);
         verify(next.domains).setVcpuState(DOM, VCPU);
-        verify(next.domains, times(1)).resumeAfterFailedMigration(DOM);
+        verify(next.domains, times(1)).resumeRestored(DOM);
         assertEquals(List.of(), SessionJournal.in(dir).entries());
         assertFalse(Files.exists(log), "the log goes with the entry");
     }
@@ -254,7 +254,7 @@ class InterruptedFailBackTest {
         assertTrue(new InterruptedFailBack(paused.host, new PageServer(journal), reachable(mock(DestinationPeer.class)),
                 journal, restored).run());
         verify(paused.memory, never()).write(any(), any(), any());
-        verify(paused.domains, times(1)).resumeAfterFailedMigration(DOM);
+        verify(paused.domains, times(1)).resumeRestored(DOM);
     }
 
     @Test

@@ -66,8 +66,12 @@ final class GuestSuspend {
     /**
      * Resumes the guest in place if it suspended itself ({@code xc_domain_resume}). Returns false if it had not:
      * then a plain unpause undoes the switch.
+     *
+     * @param cancelled the guest's suspend call returns "cancelled" (libxc's cooperative resume rewrites its return
+     *                  register), so it goes on with the bindings it had; false for a guest whose registers were
+     *                  restored over it (a checkpoint's): only the shutdown is cleared, nothing of its state touched
      */
-    boolean resumeIfSuspended(DomainId domain) {
+    boolean resumeIfSuspended(DomainId domain, boolean cancelled) {
         XcDomainInfo i = queries.infoOf(domain, "xc_domain_resume");
         if ((i.flags & XcDomainInfo.DOMINF_SHUTDOWN) == 0 || shutdownCode(i) != SHUTDOWN_SUSPEND) {
             return false;
@@ -76,7 +80,8 @@ final class GuestSuspend {
             throw new XenException("xc_domain_resume", Errno.ENOSYS, domain
                     + " suspended itself and libxenguest is missing to resume it (apt-get install libxenmisc4.17)");
         }
-        XenErrors.check(guestLib.xc_domain_resume(xch, domain.value(), 1), "xc_domain_resume", domain);
+        // fast=0 on an HVM/PVH guest is XEN_DOMCTL_resumedomain alone (libxc's xc_domain_resume_hvm).
+        XenErrors.check(guestLib.xc_domain_resume(xch, domain.value(), cancelled ? 1 : 0), "xc_domain_resume", domain);
         return true;
     }
 }

@@ -12,6 +12,7 @@ import java.util.function.ObjIntConsumer;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainControl;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.ExitFence;
 import org.xenpostcopy.xen.DomainInfo;
 import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
@@ -110,6 +111,12 @@ final class NativeDomainControl implements DomainControl {
     }
 
     @Override
+    public ExitFence pauseIfThisProcessDies(DomainId domain) {
+        queries.infoOf(domain, "xl pause");
+        return toolstack.pauseIfThisProcessDies(domain);
+    }
+
+    @Override
     public DomainConfig config(DomainId domain) {
         DomainInfo i = info(domain);
         return new DomainConfig(i.name(), i.maxPages(), Math.max(1, i.vcpus()),
@@ -123,7 +130,14 @@ final class NativeDomainControl implements DomainControl {
 
     @Override
     public void resumeAfterFailedMigration(DomainId domain) {
-        if (!suspend.resumeIfSuspended(domain)) {
+        if (!suspend.resumeIfSuspended(domain, true)) {
+            unpause(domain);
+        }
+    }
+
+    @Override
+    public void resumeRestored(DomainId domain) {
+        if (!suspend.resumeIfSuspended(domain, false)) {
             unpause(domain);
         }
     }

@@ -2,6 +2,7 @@ package org.xenpostcopy.xen.nativehost;
 
 import java.util.Optional;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.ExitFence;
 
 /**
  * What only the host's toolstack can do for a domain: build it with its devices, special pages and xenstore
@@ -13,6 +14,9 @@ public interface Toolstack {
 
     /** Destroys the domain with its backends and xenstore entries. */
     void destroy(DomainId domain);
+
+    /** A helper process that pauses {@code domain} if this process dies before the fence is closed. */
+    ExitFence pauseIfThisProcessDies(DomainId domain);
 
     /** The xl configuration of the named domain, if this host knows it. */
     Optional<String> configOf(String name);

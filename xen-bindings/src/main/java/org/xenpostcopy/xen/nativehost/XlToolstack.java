@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Errno;
+import org.xenpostcopy.xen.ExitFence;
 import org.xenpostcopy.xen.XenException;
 
 /**
@@ -66,6 +67,11 @@ public final class XlToolstack implements Toolstack {
     @Override
     public void destroy(DomainId domain) {
         run("xl destroy", List.of(xl, "destroy", Integer.toString(domain.value())));
+    }
+
+    @Override
+    public ExitFence pauseIfThisProcessDies(DomainId domain) {
+        return XlPauseFence.start(xl, domain);
     }
 
     @Override

@@ -272,6 +272,14 @@ class NativeXenHostTest {
     }
 
     @Test
+    void aGuestRestoredFromACheckpointIsResumedWithItsRegistersUntouched() {
+        domainFour(XcDomainInfo.DOMINF_SHUTDOWN | (2 << 16));
+        withToolstack.domains().resumeRestored(DomainId.of(4));
+        verify(guestLib).xc_domain_resume(xch, 4, 0);     // resumedomain alone: no "suspend cancelled" in its rax
+        org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_domain_unpause(any(), anyInt());
+    }
+
+    @Test
     void logDirtyAlreadyOnIsTurnedOffAndOnAgainAsLibxcDoes() {
         int[] enables = {0};
         when(xc.xc_shadow_control(eq(xch), eq(4), eq(LibXenCtrl.SHADOW_OP_ENABLE_LOGDIRTY), any(), eq(0))).thenAnswer(inv -> {

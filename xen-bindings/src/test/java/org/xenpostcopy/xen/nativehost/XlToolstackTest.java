@@ -61,4 +61,19 @@ class XlToolstackTest {
         assertThrows(XenException.class, () -> xl.configForIncoming("db", 64 * 256,
                 Optional.of("name = \"db\"\nbootloader = \"/tmp/x\"\n")), "no own db.cfg: the travelled one is judged");
     }
+
+    @Test
+    void theFencePausesTheDomainWhenThisProcessDiesAndNotWhenItIsReleased() throws Exception {
+        Path xl = fakeXl("");
+        XlPauseFence released = (XlPauseFence) new XlToolstack(dir, xl.toString()).pauseIfThisProcessDies(DomainId.of(7));
+        assertTrue(released.watching());
+        released.close();
+        assertEquals(0, released.awaitExit(10));
+        assertTrue(!Files.exists(dir.resolve("calls")), "released: xl was not run");
+
+        XlPauseFence dying = (XlPauseFence) new XlToolstack(dir, xl.toString()).pauseIfThisProcessDies(DomainId.of(9));
+        dying.closePipeUnreleased();      // as the kernel closes it when this process dies
+        assertEquals(0, dying.awaitExit(10));
+        assertEquals("pause 9\n", Files.readString(dir.resolve("calls")));
+    }
 }
