@@ -245,10 +245,13 @@ if has migrate-dst; then
         if grep -q 'session .*: complete;' /var/log/xlpc-daemon.log; then
             result failback-kill FAIL "post-copy completed before the kill: nothing to fail back (lower link_mbps)"
         fi
-        log "checkpoints the destination sent: $(grep -c 'checkpoint' /var/log/xlpc-daemon.log) log lines; killing the daemon"
+        # The daemon says when the first checkpoint reaches the source and when taking them spaces them wider.
+        grep -i 'checkpoint' /var/log/xlpc-daemon.log | tail -8 | sed 's/^/LAB:   | /'
+        fences() { ps -eo pid,args | grep -c '[r]eleased'; }
+        log "the exit fence: $(fences) process(es); killing the daemon"
         DPID=$(ss -Htlnp "( sport = :7410 )" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
         [ -n "$DPID" ] && kill -9 "$DPID"
-        log "SIGKILLed the daemon (pid ${DPID:-none found}); the fence: $(ps -eo pid,args | grep -c '[x]lpc-fence') process(es)"
+        log "SIGKILLed the daemon (pid ${DPID:-none found}); the fence: $(fences) process(es) left"
         paused_here() { xl list memcheck 2>/dev/null | awk 'NR==2{exit !($5 ~ /p/)} END{if (NR<2) exit 1}'; }
         if wait_for 30 "the exit fence to pause the guest" paused_here; then
             result fence PASS "the daemon was SIGKILLed; memcheck stands paused here: $(xl list memcheck | awk 'NR==2{print $5}')"

@@ -2,7 +2,6 @@ package org.xenpostcopy.migration.destination;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,7 +11,6 @@ import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.peer.Checkpoint;
-import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.SourcePeer;
 import org.xenpostcopy.xen.DomainId;
@@ -36,12 +34,6 @@ import org.xenpostcopy.xen.XenHost;
  */
 final class Checkpointer {
     private static final Logger LOG = System.getLogger(Checkpointer.class.getName());
-    /**
-     * Pages per call. Not the push's link-sized batches (a few pages on a slow link, so urgent pages never queue
-     * behind one): each call here waits for its answer, and the demand requests this direction carries are a few
-     * bytes that the shaper lets ahead anyway.
-     */
-    private static final int BATCH_PAGES = 256;
     private static final int WIRE_BYTES_PER_PAGE = Gfn.PAGE_SIZE + 8;
     /** Live rounds before the pause, at most. */
     private static final int MAX_LIVE_ROUNDS = 5;
@@ -71,11 +63,12 @@ final class Checkpointer {
      * log-dirty holds now (a checkpoint that failed leaves its pages here).
      */
     private GfnBitmap owed;
-    /** Where each gfn of the checkpoint being built sits in {@link #pages}, +1 (0: not in it). */
-    private final int[] slotOf;
-    private ByteBuffer pages = ByteBuffer.allocate(0);
-    private long[] gfns = new long[0];
-    private int count;
+    /**
+     * The checkpoint being built. Sent in batches of {@link CheckpointPages#BATCH_PAGES}, not the push's link-sized
+     * ones (a few pages on a slow link, so urgent pages never queue behind one): each call here waits for its answer,
+     * and the demand requests this direction carries are a few bytes that the shaper lets ahead anyway.
+     */
+    private final CheckpointPages built;
     /** The last checkpoint the source committed. */
     private long seq;
     /**
@@ -92,6 +85,11 @@ final class Checkpointer {
     private long nanosPerPage = 2_000;
     private long lastCommitAt = System.nanoTime();
     private final AtomicLong deferred = new AtomicLong();
+    /** What the last checkpoint taken spent, in nanoseconds: copying live, reading the hole map, paused. */
+    private long liveNanos;
+    private long holeMapNanos;
+    private long lastPauseNanos;
+    private long slowLoggedAt;
     /** Gfns of the checkpoint being built whose read failed: each must be a hole by the pause, or it fails. */
     private GfnBitmap unread;
 
@@ -111,7 +109,7 @@ final class Checkpointer {
         this.link = link;
         this.holeMap = new PostCopyHoleMap(host.domains(), domain, gfnCount, stillPagedOut);
         this.owed = new GfnBitmap(gfnCount);
-        this.slotOf = new int[Math.toIntExact(gfnCount)];
+        this.built = new CheckpointPages(gfnCount);
         this.thread = new Thread(this::run, "checkpoints-" + domain);
         thread.setDaemon(true);
     }
@@ -163,6 +161,7 @@ final class Checkpointer {
                 }
                 if (!stop) {
                     send(c);
+                    reportSpacing(c, t1 - t0, next - t1);
                 }
                 LOG.log(Level.DEBUG, "session {0}: checkpoint {1}: {2} pages, taken in {3} ms, sent in {4} ms", session,
                         c.seq(), c.pageCount(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
@@ -188,10 +187,11 @@ final class Checkpointer {
     }
 
     /**
-     * Builds the next checkpoint into {@link #pages}: live rounds while what the guest dirtied during the last one
+     * Builds the next checkpoint into {@link #built}: live rounds while what the guest dirtied during the last one
      * keeps shrinking (as pre-copy converges), then the pause for the rest.
      */
     Checkpoint take() {
+        long tStart = System.nanoTime();
         dropBuilt();
         unread = new GfnBitmap(gfnCount);
         GfnBitmap live = host.dirtyLog().readAndClear(domain);
@@ -221,8 +221,11 @@ final class Checkpointer {
             dropBuilt();
             return null;
         }
+        long tLive = System.nanoTime();
+        liveNanos = tLive - tStart;
         holeMap.readWhileRunning();
         long t0 = System.nanoTime();
+        holeMapNanos = t0 - tLive;
         host.domains().pause(domain);
         long tPaused = System.nanoTime();
         List<VcpuState> vcpus;
@@ -246,9 +249,31 @@ final class Checkpointer {
             ops = host.guestProbe().map((GuestProbe p) -> p.operations(domain)).orElse(-1L);
         } finally {
             host.domains().unpause(domain);
-            pauseNanos.addAndGet(System.nanoTime() - t0);
+            lastPauseNanos = System.nanoTime() - t0;
+            pauseNanos.addAndGet(lastPauseNanos);
         }
-        return new Checkpoint(nextSeq++, vcpus, holes, count, ops);
+        return new Checkpoint(nextSeq++, vcpus, holes, built.count(), ops);
+    }
+
+    /**
+     * Says, at most once a minute, when taking checkpoints costs so much that they are spaced wider than the
+     * interval asked for — on a slow or busy dom0 the hole map's read alone can take seconds — and what the time
+     * went on; and says when the first one reaches the source.
+     */
+    private void reportSpacing(Checkpoint c, long takeNanos, long untilNextNanos) {
+        long now = System.nanoTime();
+        boolean stretched = untilNextNanos > 2 * intervalNanos;
+        if (committed.get() == 1 || stretched && now - slowLoggedAt > TimeUnit.MINUTES.toNanos(1)) {
+            if (stretched) {
+                slowLoggedAt = now;
+            }
+            LOG.log(Level.INFO, "session {0}: checkpoint {1} reached the source: {2} pages, taken in {3} ms ({4} ms"
+                    + " copying live, {5} ms reading the hole map, {6} ms paused); the next in {7} ms{8}", session,
+                    c.seq(), c.pageCount(), takeNanos / 1_000_000, liveNanos / 1_000_000, holeMapNanos / 1_000_000,
+                    lastPauseNanos / 1_000_000, untilNextNanos / 1_000_000, stretched
+                            ? " (taking them may use 1/" + TAKE_SHARE + " of the time, so they are spaced wider than"
+                            + " the " + TimeUnit.NANOSECONDS.toMillis(intervalNanos) + " ms asked for)" : "");
+        }
     }
 
     /** {@link #copy}, measuring what a page costs. */
@@ -264,65 +289,16 @@ final class Checkpointer {
     /** Copies every populated gfn of {@code dirty} into the checkpoint (again, if it is in it already). */
     private void copy(GfnBitmap dirty) {
         for (long g = dirty.nextSet(0); g >= 0; g = dirty.nextSet(g + 1)) {
-            int slot = slotOf[(int) g] - 1;
-            boolean fresh = slot < 0;
-            if (fresh) {
-                grow(count + 1);
-                slot = count;
-            }
-            ByteBuffer dst = pages.duplicate();
-            dst.position(slot * Gfn.PAGE_SIZE);
             try {
-                host.memory().read(domain, Gfn.of(g), dst);
-                if (fresh) {
-                    gfns[slot] = g;
-                    slotOf[(int) g] = slot + 1;
-                    count++;
-                }
+                built.copyIn(g, (gfn, page) -> host.memory().read(domain, Gfn.of(gfn), page));
             } catch (XenException unpopulated) {
                 // Given back by the guest's balloon since it was dirtied, most likely: the pause round checks it
-                // against the hole map, and an older copy of it must not go in its place either way.
+                // against the hole map (an older copy of it is out of the checkpoint either way).
                 unread.set(g);
-                if (!fresh) {
-                    removeSlot(slot, g);
-                }
                 continue;
             }
             unread.clear(g);
         }
-    }
-
-    /** Drops {@code g}'s slot, moving the last slot into it. */
-    private void removeSlot(int slot, long g) {
-        int last = count - 1;
-        if (slot != last) {
-            long moved = gfns[last];
-            ByteBuffer src = pages.duplicate();
-            src.position(last * Gfn.PAGE_SIZE).limit((last + 1) * Gfn.PAGE_SIZE);
-            ByteBuffer dst = pages.duplicate();
-            dst.position(slot * Gfn.PAGE_SIZE);
-            dst.put(src);
-            gfns[slot] = moved;
-            slotOf[(int) moved] = slot + 1;
-        }
-        slotOf[(int) g] = 0;
-        count--;
-    }
-
-    private void grow(int slots) {
-        if (slots <= gfns.length) {
-            return;
-        }
-        int cap = Math.max(slots, Math.max(64, gfns.length * 2));
-        long[] g = new long[cap];
-        System.arraycopy(gfns, 0, g, 0, count);
-        gfns = g;
-        ByteBuffer p = ByteBuffer.allocateDirect(cap * Gfn.PAGE_SIZE);
-        ByteBuffer old = pages.duplicate();
-        old.position(0).limit(count * Gfn.PAGE_SIZE);
-        p.put(old);
-        p.clear();
-        pages = p;
     }
 
     /** Sends the checkpoint just taken and commits it; its pages stop being owed once the source holds it. */
@@ -330,15 +306,11 @@ final class Checkpointer {
         if (channel == null) {
             channel = connect.get();
         }
-        int batch = BATCH_PAGES;
-        for (int from = 0; from < count; from += batch) {
-            int n = Math.min(batch, count - from);
-            long[] g = new long[n];
-            System.arraycopy(gfns, from, g, 0, n);
-            ByteBuffer slice = pages.duplicate();
-            slice.position(from * Gfn.PAGE_SIZE).limit((from + n) * Gfn.PAGE_SIZE);
+        int count = built.count();
+        for (int from = 0; from < count; from += CheckpointPages.BATCH_PAGES) {
+            int n = Math.min(CheckpointPages.BATCH_PAGES, count - from);
             link.transmit((long) n * WIRE_BYTES_PER_PAGE, false);
-            channel.checkpointPages(c.seq(), new PageBatch(g, n, slice.slice()));
+            channel.checkpointPages(c.seq(), built.batch(from, n));
         }
         channel.checkpointCommit(c);
         seq = c.seq();
@@ -365,10 +337,7 @@ final class Checkpointer {
 
     /** Forgets the pages of the checkpoint built (sent, put off or failed: owed says what is still to go). */
     private void dropBuilt() {
-        for (int i = 0; i < count; i++) {
-            slotOf[(int) gfns[i]] = 0;
-        }
-        count = 0;
+        built.clear();
     }
 
     private synchronized void closeChannel() {
