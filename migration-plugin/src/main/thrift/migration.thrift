@@ -266,6 +266,13 @@ service SourcePages {
   void checkpointPages(1: string sessionId, 2: i64 seq, 3: TPages pages) throws (1: TMigrationError error),
   /** Commits checkpoint seq: from now on a fail-back restores the guest to it. */
   void checkpointCommit(1: string sessionId, 2: TCheckpoint checkpoint) throws (1: TMigrationError error),
+  /**
+   * What became of the session, asked by a destination daemon that restarted holding paused a guest its
+   * predecessor ran on this session's lease: true once the source released the guest to it; error TAKEN_BACK if
+   * the source runs the guest again; false otherwise. Unlike a ping it grants no lease: a holder that does not run
+   * the guest must not keep the source from taking it back.
+   */
+  bool hasReleased(1: string sessionId) throws (1: TMigrationError error),
 }
 
 /* ---- host control: what the xlpc command line asks of a daemon ------------------------------------------- */

@@ -34,39 +34,52 @@ class DestinationKillTest {
         return XlpcProcess.against(ENV, daemon.address, args);
     }
 
+    /** The source's {@code xlpc migrate}, running, and when the destination's daemon was SIGKILLed. */
+    private record KilledMidPostCopy(Process migrate, Path said, long killedAt) {
+        /** Waits for {@code xlpc migrate} to end with the guest back on the source; returns what it said. */
+        String guestBackOnTheSource(XlpcProcess.Daemon source) throws Exception {
+            assertTrue(migrate.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS),
+                    () -> "xlpc migrate did not return: " + source.log());
+            double backAfterMs = (System.nanoTime() - killedAt) / 1e6;
+            String text = Files.readString(said);
+            System.out.printf(Locale.ROOT, "DEST-KILL back on the source %.0f ms after the SIGKILL: %s%n", backAfterMs,
+                    text.trim());
+            assertEquals(1, migrate.exitValue(), text);
+            assertTrue(text.contains("runs here again, restored from checkpoint"), text);
+            assertTrue(text.contains("memory checked clean"), text);
+            assertTrue(xlpc(source, "list").out().matches("(?s).*vm +\\d+ +128 +2 running .*"),
+                    "the guest runs on the source");
+            return text;
+        }
+    }
+
+    /** Starts a post-copy from {@code source} to {@code destination} and SIGKILLs the latter once a checkpoint is in. */
+    private KilledMidPostCopy killDestinationMidPostCopy(XlpcProcess.Daemon source, XlpcProcess.Daemon destination)
+            throws Exception {
+        Path said = out.resolve("migrate.txt");
+        try {
+            assertEquals(0, xlpc(source, "create", "vm", "--memory", "128", "--workload", "stress-write:8M").exit());
+            // 128 MiB at 40 Mbit/s: half a minute of post-copy, so the kill lands well inside it
+            Process migrate = XlpcProcess.builder(ENV, "--daemon", source.address, "migrate", "--postcopy",
+                    "--link-mbps", "40", "--baseline-ms", "0", "vm", destination.address)
+                    .redirectErrorStream(true).redirectOutput(said.toFile()).start();
+            Await.until(() -> JournalFiles.anySays(sourceState, "\"handedOver\":true"), WAIT,
+                    () -> "the guest to run at the destination: " + source.log());
+            Await.until(() -> source.log().contains("first checkpoint committed"), WAIT, source::log);
+            return new KilledMidPostCopy(migrate, said, System.nanoTime());
+        } finally {
+            String command = destination.process.info().command().orElse("");
+            assertTrue(command.endsWith("/java"), "SIGKILL goes to the daemon's JVM: " + command);
+            destination.kill();
+        }
+    }
+
     @Test
     void theGuestRunsOnTheSourceAgainAndTheRestartedDestinationKeepsItsCopyPaused() throws Exception {
         try (XlpcProcess.Daemon source = new XlpcProcess.Daemon("alpha", ENV, "--state-dir", sourceState.toString())) {
             XlpcProcess.Daemon destination = new XlpcProcess.Daemon("beta", ENV, "--state-dir",
                     destinationState.toString());
-            Path migrateOut = out.resolve("migrate.txt");
-            Process migrate;
-            long killedAt;
-            try {
-                assertEquals(0, xlpc(source, "create", "vm", "--memory", "128", "--workload", "stress-write:8M").exit());
-                // 128 MiB at 40 Mbit/s: half a minute of post-copy, so the kill lands well inside it
-                migrate = XlpcProcess.builder(ENV, "--daemon", source.address, "migrate", "--postcopy", "--link-mbps",
-                        "40", "--baseline-ms", "0", "vm", destination.address)
-                        .redirectErrorStream(true).redirectOutput(migrateOut.toFile()).start();
-                Await.until(() -> JournalFiles.anySays(sourceState, "\"handedOver\":true"), WAIT,
-                        () -> "the guest to run at the destination: " + source.log());
-                Await.until(() -> source.log().contains("first checkpoint committed"), WAIT, source::log);
-            } finally {
-                String command = destination.process.info().command().orElse("");
-                assertTrue(command.endsWith("/java"), "SIGKILL goes to the daemon's JVM: " + command);
-                killedAt = System.nanoTime();
-                destination.kill();
-            }
-            assertTrue(migrate.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "xlpc migrate did not return");
-            double backAfterMs = (System.nanoTime() - killedAt) / 1e6;
-            String said = Files.readString(migrateOut);
-            System.out.printf(Locale.ROOT, "DEST-KILL back on the source %.0f ms after the SIGKILL: %s%n", backAfterMs,
-                    said.trim());
-            assertEquals(1, migrate.exitValue(), said);
-            assertTrue(said.contains("runs here again, restored from checkpoint"), said);
-            assertTrue(said.contains("memory checked clean"), said);
-            assertTrue(xlpc(source, "list").out().matches("(?s).*vm +\\d+ +128 +2 running .*"),
-                    "the guest runs on the source");
+            killDestinationMidPostCopy(source, destination).guestBackOnTheSource(source);
 
             try (XlpcProcess.Daemon restarted = new XlpcProcess.Daemon("beta", ENV, "--state-dir",
                     destinationState.toString())) {
@@ -75,6 +88,29 @@ class DestinationKillTest {
                 assertTrue(!list.matches("(?s).*vm +\\d+ +128 +2 running .*"), "the old copy must not run: " + list);
                 // Its lease journal names the session: the restarted daemon held the copy and asks the source, which
                 // answers that it took the guest back; the stale copy goes.
+                Await.until(() -> !listed(restarted).contains("vm "), WAIT, restarted::log);
+                assertTrue(restarted.log().contains("was taken back by its source"), restarted.log());
+            }
+        }
+    }
+
+    /**
+     * The destination's daemon back at its address before the lease runs out (run 21 of the real-Xen lab): the
+     * source reconnects, hears the session is unknown there, and must not give up with its copy paused while the
+     * restarted daemon holds the other one paused for it — both hosts would hold the guest stopped for good. A
+     * restarted daemon keeps its leases, not its sessions, so the source waits the lease out and takes the guest back.
+     */
+    @Test
+    void aDestinationRestartedWithinTheLeaseStillGivesTheGuestBackToTheSource() throws Exception {
+        try (XlpcProcess.Daemon source = new XlpcProcess.Daemon("alpha", ENV, "--state-dir", sourceState.toString())) {
+            XlpcProcess.Daemon destination = new XlpcProcess.Daemon("beta", ENV, "--state-dir",
+                    destinationState.toString());
+            KilledMidPostCopy killed = killDestinationMidPostCopy(source, destination);
+            try (XlpcProcess.Daemon restarted = new XlpcProcess.Daemon("beta", ENV, "--state-dir",
+                    destinationState.toString(), "--listen", destination.address)) {
+                Await.until(() -> source.log().contains("session unknown at the destination"), WAIT, source::log);
+                String said = killed.guestBackOnTheSource(source);
+                assertTrue(!said.contains("stays paused here"), said);
                 Await.until(() -> !listed(restarted).contains("vm "), WAIT, restarted::log);
                 assertTrue(restarted.log().contains("was taken back by its source"), restarted.log());
             }

@@ -69,7 +69,8 @@ final class XlpcProcess {
     }
 
     /**
-     * A running {@code xlpc daemon} on a free loopback port. Ephemeral unless {@code extra} names a
+     * A running {@code xlpc daemon} on a free loopback port (unless {@code extra} names a {@code --listen}
+     * address: a daemon restarted where its peers know it). Ephemeral unless {@code extra} names a
      * {@code --state-dir}: tests leave nothing in {@code /dev/shm}, and parallel runs share no directory.
      */
     static final class Daemon implements AutoCloseable {
@@ -79,9 +80,11 @@ final class XlpcProcess {
         private final Thread errDrain;
 
         Daemon(String name, Map<String, String> env, String... extra) throws IOException, InterruptedException {
-            List<String> args = new ArrayList<>(List.of("daemon", "--listen", "127.0.0.1:0", "--name", name,
-                    "--dsb-interval-ms", "500"));
+            List<String> args = new ArrayList<>(List.of("daemon", "--name", name, "--dsb-interval-ms", "500"));
             args.addAll(List.of(extra));
+            if (!args.contains("--listen")) {
+                args.addAll(List.of("--listen", "127.0.0.1:0"));
+            }
             if (!args.contains("--state-dir")) {
                 args.add("--ephemeral");
             }

@@ -11,6 +11,12 @@ public interface SourcePeer extends AutoCloseable {
     /** Commits a checkpoint whose pages were all sent: from now on a fail-back restores it. */
     void checkpointCommit(Checkpoint checkpoint);
 
+    /**
+     * Asks, without asking for a lease, what became of the session: true if the source released the guest to the
+     * destination; {@link org.xenpostcopy.migration.RemoteError#TAKEN_BACK} if it runs the guest again; else false.
+     */
+    boolean hasReleased();
+
     @Override
     void close();
 }

@@ -59,6 +59,16 @@ final class SourcePagesHandler implements SourcePages.Iface {
     }
 
     @Override
+    public boolean hasReleased(String sessionId) throws TMigrationError {
+        try {
+            fetchers.check(sessionId, "hasReleased");
+            return pages.hasReleased(sessionId);
+        } catch (PeerException e) {
+            throw ThriftErrors.toWire(e);
+        }
+    }
+
+    @Override
     public void checkpointPages(String sessionId, long seq, TPages batch) throws TMigrationError {
         try {
             fetchers.check(sessionId, "checkpointPages");

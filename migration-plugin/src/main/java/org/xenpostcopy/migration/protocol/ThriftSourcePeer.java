@@ -69,6 +69,15 @@ final class ThriftSourcePeer implements SourcePeer {
     }
 
     @Override
+    public boolean hasReleased() {
+        try {
+            return pages.hasReleased(sessionId);
+        } catch (TException e) {
+            throw ThriftErrors.fromWire("hasReleased", "the source", address, e);
+        }
+    }
+
+    @Override
     public void checkpointCommit(Checkpoint c) {
         try {
             pages.checkpointCommit(sessionId, new TCheckpoint(c.seq(), Wire.vcpusToWire(c.vcpus()),

@@ -94,6 +94,22 @@ public final class PageServer {
         }
     }
 
+    /**
+     * What became of a session, for a destination holding a guest it may no longer run: released, taken back (refused
+     * as {@link RemoteError#TAKEN_BACK}), or neither. Grants nothing, unlike a ping.
+     */
+    public boolean hasReleased(String sessionId) {
+        SourceSession s = sessionId == null ? null : sessions.get(sessionId);
+        if (s != null) {
+            String why = s.grants.takenBack();
+            if (why != null) {
+                throw takenBackError(s.id, why);
+            }
+            return s.grants.isReleased();
+        }
+        return settled.isReleased(sessionId) || refuseIfTakenBack(sessionId);
+    }
+
     /** The lease for one answer: granted unless revoked; a session taken back is refused outright. */
     private static boolean grant(SourceSession s) {
         String why = s.grants.takenBack();

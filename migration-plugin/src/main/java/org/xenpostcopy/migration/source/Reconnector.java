@@ -48,6 +48,8 @@ final class Reconnector {
     private boolean retryAsked;
     /** Why an administrator ordered a fail-back, or null. */
     private String failBackOrdered;
+    /** The destination said it no longer knows the session (said once in the log). */
+    private boolean sessionLostThere;
 
     Reconnector(PeerConnector peers, InetSocketAddress destination, InetSocketAddress self, SourceSession session,
                 PhaseMachine<SourcePhase> phase, MigrationProgress progress, long controlTimeoutMs, int stallMs,
@@ -162,14 +164,26 @@ final class Reconnector {
                     throw new NeverResumed(e);
                 }
 
-                if (e.error() != RemoteError.CONNECTION && e.error() != RemoteError.WRONG_STATE) {
+                if (e.error() == RemoteError.UNKNOWN_SESSION && leaseMs > 0) {
+                    // The destination's daemon restarted: it forgot the session but not the lease its guest ran on,
+                    // so that copy is held paused (Xen: the exit fence, then the new daemon) until this host says
+                    // it took the guest back. A destination that died, then: wait the lease out and fail back.
+                    if (!sessionLostThere) {
+                        sessionLostThere = true;
+                        LOG.log(Level.WARNING, "outgoing {0}: session unknown at the destination (its daemon"
+                                + " restarted: {1}); the guest comes back here once the destination''s lease has run"
+                                + " out", session.domain, e.getMessage());
+                    }
+                    last = e.getMessage();
+                } else if (e.error() != RemoteError.CONNECTION && e.error() != RemoteError.WRONG_STATE) {
                     // The destination answered, and not with "try again" (WRONG_STATE: it paused again between
-                    // reconnect and recovered, a new cut): it lost the session (a daemon restart forgets it) or
+                    // reconnect and recovered, a new cut): it lost the session with no lease to fall back on, or
                     // the guest. No reconnect mends that.
                     throw new MigrationException("the destination refused to resume the session after a cut: "
                             + e.getMessage(), e);
+                } else {
+                    last = e.getMessage();
                 }
-                last = e.getMessage();
             } catch (MigrationException e) {
                 closeQuietly(peer);            // the connections could not be opened
                 phase.tryAdvance(SourcePhase.RECOVERING, SourcePhase.PAUSED);

@@ -102,6 +102,34 @@ class PageServerTest {
                 assertThrows(PeerException.class, () -> server.fetch("c", new long[] {3}, 1)).error());
     }
 
+    /**
+     * A restarted destination daemon holding the guest paused asks what became of the session: its question must not
+     * renew the lease, or the source would wait for a guest nobody runs instead of taking it back (lab run 21).
+     */
+    @Test
+    void askingWhatBecameOfASessionGrantsNoLeaseAndHearsTakenBackOrReleased() {
+        SourceSession s = new SourceSession("c", host, DOM, 16, new SentPages(16, new GfnBitmap(16)),
+                mock(PrePagingPolicy.class), LinkShaper.unshaped(), new CheckpointStore(16), WireBytes.uncounted());
+        server.register(s);
+        long granted = s.grants.lastGrant();
+        assertFalse(server.hasReleased("c"));
+        assertEquals(granted, s.grants.lastGrant(), "the question renewed the lease");
+        assertFalse(server.hasReleased("nobody"));
+
+        s.grants.takenBack("restored from checkpoint 2");
+        assertEquals(RemoteError.TAKEN_BACK,
+                assertThrows(PeerException.class, () -> server.hasReleased("c")).error());
+        server.unregister(s);
+        assertEquals(RemoteError.TAKEN_BACK,
+                assertThrows(PeerException.class, () -> server.hasReleased("c")).error(), "heard after it ends too");
+
+        SourceSession done = new SourceSession("d", host, DOM, 16, new SentPages(16, new GfnBitmap(16)),
+                mock(PrePagingPolicy.class), LinkShaper.unshaped(), new CheckpointStore(16), WireBytes.uncounted());
+        server.register(done);
+        done.grants.released();
+        assertTrue(server.hasReleased("d"));
+    }
+
     @Test
     void checkpointsOfASessionStartedWithoutThemAreRefused() {
         PeerException e = assertThrows(PeerException.class, () -> server.checkpointPages("s", 1,
