@@ -177,6 +177,8 @@ if has migrate-src; then
     STALL=$(arg stall); HOW="$HOW --stall-ms ${STALL:-30000}"
     # link_mbps=N: the engine's link shaper, so post-copy lasts long enough for run.sh failback's kill
     [ -n "$(arg link_mbps)" ] && HOW="$HOW --link-mbps $(arg link_mbps)"
+    # lease_ms=MS (run.sh cut): how long the destination may run the guest unheard before the source takes it back
+    [ -n "$(arg lease_ms)" ] && HOW="$HOW --fail-back-ms $(arg lease_ms)"
     if [ -n "$(arg kill)" ]; then
         # run.sh failback: the destination's daemon is SIGKILLed mid post-copy. The migration must end with the
         # guest running here again from the last reverse checkpoint its daemon committed, its memory checked.
@@ -204,7 +206,13 @@ if has migrate-src; then
     TMO=1500 step xlpc migrate memcheck $PEER $HOW --no-verify --json > /tmp/$FIRST.json
     cat /tmp/$FIRST.json
     if grep -q '"pagesTransferred"' /tmp/$FIRST.json && ! xl domid memcheck >/dev/null 2>&1; then
-        result $FIRST PASS "$(tr -d '\n ' < /tmp/$FIRST.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|pagesSkippedBallooned\|networkFaults\|duplicatePages\|rounds\)":[0-9.]*' | tr '\n' ' ')"
+        result $FIRST PASS "$(tr -d '\n ' < /tmp/$FIRST.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|pagesSkippedBallooned\|networkFaults\|duplicatePages\|rounds\|cuts\|pausedMs\|pagesResent\)":[0-9.]*' | tr '\n' ' ')"
+        if [ -n "$(arg cut)" ]; then
+            # run.sh cut: the report must say the session paused for the cut and was mended, not that none came.
+            cuts=$(tr -d '\n ' < /tmp/$FIRST.json | grep -o '"cuts":[0-9]*' | cut -d: -f2)
+            if [ "${cuts:-0}" -ge 1 ]; then result cut-mended PASS "$cuts cut(s), mended by reconnecting; the post-copy completed"
+            else result cut-mended FAIL "the report counts no cut: the link was not cut while pages were still coming"; fi
+        fi
     else
         result $FIRST FAIL "$(tail -3 /tmp/$FIRST.json | tr '\n' ' ')"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'
         finish
@@ -236,6 +244,19 @@ if has migrate-dst; then
         log "resume waited for paged-out pages: $(xl dmesg | grep -c 'paged out; retrying'); $(xl dmesg | grep 'paged out; retrying' | head -3 | tr '\n' ' ')"
     else
         result postcopy-arrival FAIL "no memcheck domain arrived"; tail -30 /var/log/xlpc-daemon.log | sed 's/^/LAB:   | /'; finish
+    fi
+    if [ -n "$(arg cut)" ]; then
+        # run.sh cut: this host's link goes down mid post-copy for cut= seconds, longer than the stall limit, so
+        # both sides call it a cut and pause; the guest runs on here on its lease, a vCPU that needs a page still
+        # at the source waiting for it. The source reconnects on its own once the link is back.
+        sleep "$(arg cut_at)"
+        if grep -q 'session .*: complete;' /var/log/xlpc-daemon.log; then
+            result cut-timing FAIL "post-copy completed before the cut: nothing to cut (lower link_mbps)"
+        fi
+        ip link set "$nic" down; log "link $nic cut for $(arg cut) s"
+        sleep "$(arg cut)"
+        ip link set "$nic" up; log "link $nic up again"
+        grep -iE 'pause|cut|reconnect|resum' /var/log/xlpc-daemon.log | tail -8 | sed 's/^/LAB:   | /'
     fi
     if [ -n "$(arg kill)" ]; then
         # run.sh failback: SIGKILL this host's daemon kill=SECONDS after the guest arrived, mid post-copy. Its exit

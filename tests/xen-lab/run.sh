@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the lab (build.sh), boots it under QEMU software emulation and turns dom0's report into a verdict.
-#   tests/xen-lab/run.sh [native|migrate|paper|failback|soak]
+#   tests/xen-lab/run.sh [native|migrate|paper|failback|cut|soak]
 #     native   one Xen host: xlpc list, mem-set and DSB against the real toolstack, the Java pager paging a
 #              running PVH guest out and back in (default)
 #     migrate  two Xen hosts linked by a QEMU socket network: post-copy of the running guest from one to the
@@ -10,13 +10,17 @@
 #     failback migrate post-copy over a link shaped to 4 Mbit/s and SIGKILL the destination's daemon
 #              LAB_KILL_AFTER seconds (default 120) after the guest arrived: its exit fence pauses the guest, the source
 #              takes it back from the last reverse checkpoint, and the restarted destination daemon destroys its copy
+#     cut      migrate post-copy over a link shaped to 4 Mbit/s, and cut the destination's link LAB_CUT_AT seconds
+#              (default 30) after the guest arrived for LAB_CUT_S seconds (default 90, past the 30 s stall limit,
+#              within a 10-minute lease, the most a destination accepts): both sides pause, the source
+#              reconnects, the post-copy completes verified
 #     soak     one host, the guest alone for LAB_SOAK seconds (default 600): does the emulated platform keep it alive
 # Serial logs are kept in $LAB_WORK/logs/; the exit status is 0 only if every host says "LAB-VERDICT: PASS".
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
 W=${LAB_WORK:-$LAB/work}
 MODE=${1:-native}
-case "$MODE" in native|migrate|paper|failback|soak) ;; *) echo "usage: $0 [native|migrate|paper|failback|soak]" >&2; exit 2;; esac
+case "$MODE" in native|migrate|paper|failback|cut|soak) ;; *) echo "usage: $0 [native|migrate|paper|failback|cut|soak]" >&2; exit 2;; esac
 if [ "$MODE" = paper ]; then
     LAB_MEM=${LAB_MEM:-3072}
     LAB_DOM0_ARGS="guest_mem=1024 guest_vcpus=2 guest_mib=128 guest_duty=25 dsb=1 back=0 ${LAB_DOM0_ARGS:-}"
@@ -24,6 +28,10 @@ fi
 if [ "$MODE" = failback ]; then
     # A 16 MiB checker: what one checkpoint carries must cross the 4 Mbit/s link well before the kill.
     LAB_DOM0_ARGS="kill=${LAB_KILL_AFTER:-120} link_mbps=4 guest_mib=16 guest_duty=25 back=0 ${LAB_DOM0_ARGS:-}"
+fi
+if [ "$MODE" = cut ]; then
+    # The lease outlasts the cut, so the source waits for the destination instead of taking the guest back.
+    LAB_DOM0_ARGS="cut=${LAB_CUT_S:-90} cut_at=${LAB_CUT_AT:-30} lease_ms=600000 link_mbps=4 guest_mib=16 guest_duty=25 back=0 ${LAB_DOM0_ARGS:-}"
 fi
 # Build (or bring up to date) first: the expensive stages are kept, the jar and initramfs are redone.
 [ "${LAB_NO_BUILD:-0}" = 1 ] || "$LAB/build.sh"
@@ -85,7 +93,7 @@ done
 # in every copy of this guest's memory — its kernel's banner and memcheck's own report format, which sit in its
 # RAM as code and data — would be in the capture if any page crossed unencrypted. The capture must also hold at
 # least the guest's memory size in bytes, so a check of an empty capture cannot pass.
-if [ "$MODE" = migrate ] || [ "$MODE" = paper ]; then
+if [ "$MODE" = migrate ] || [ "$MODE" = paper ] || [ "$MODE" = cut ]; then
     PCAP="$W/logs/wire-$STAMP.pcap"
     size=$(stat -c %s "$PCAP" 2>/dev/null || echo 0)
     clear=$(grep -a -c -e 'MEMCHECK tick %llu' -e 'Linux version 6\.' "$PCAP" 2>/dev/null || true)
