@@ -166,6 +166,9 @@ final class Checkpointer {
                 long guestNanos = t1 - t0 - holeMapNanos;
                 next = Math.max(next, t1 + Math.max((GUEST_SHARE - 1) * guestNanos, (TAKE_SHARE - 1) * (t1 - t0)));
                 if (c == null) {
+                    // Put off: the next try comes no later than when one is overdue (then taken whatever it costs),
+                    // or a slow put-off try could space the copy a fail-back restores wider than promised.
+                    next = Math.max(t1, Math.min(next, lastCommitAt + OVERDUE_INTERVALS * intervalNanos + 1_000_000));
                     continue;
                 }
                 if (!stop) {
