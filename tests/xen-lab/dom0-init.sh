@@ -119,14 +119,14 @@ boot_guest() {
     fi
 }
 
-# link: the QEMU socket network between the two hosts; sets ME and PEER addresses
+# link: the QEMU socket network between the two hosts; sets NIC, and the ME and PEER addresses
 link() {
-    modprobe e1000; local nic
+    modprobe e1000
     wait_for 30 "a network interface" sh -c "ls /sys/class/net | grep -qv lo"
-    nic=$(ls /sys/class/net | grep -v lo | head -1)
+    NIC=$(ls /sys/class/net | grep -v lo | head -1)
     ME=169.254.10.$1; PEER=169.254.10.$2
-    ip addr add $ME/24 dev $nic; ip link set $nic up
-    if wait_for 180 "the peer host" busybox ping -c1 -W1 $PEER; then result link PASS "$nic $ME <-> $PEER"
+    ip addr add $ME/24 dev $NIC; ip link set $NIC up
+    if wait_for 180 "the peer host" busybox ping -c1 -W1 $PEER; then result link PASS "$NIC $ME <-> $PEER"
     else result link FAIL "no answer from $PEER"; finish; fi
 }
 
@@ -253,9 +253,9 @@ if has migrate-dst; then
         if grep -q 'session .*: complete;' /var/log/xlpc-daemon.log; then
             result cut-timing FAIL "post-copy completed before the cut: nothing to cut (lower link_mbps)"
         fi
-        ip link set "$nic" down; log "link $nic cut for $(arg cut) s"
+        ip link set "$NIC" down && log "link $NIC cut for $(arg cut) s" || result cut FAIL "could not take $NIC down"
         sleep "$(arg cut)"
-        ip link set "$nic" up; log "link $nic up again"
+        ip link set "$NIC" up; log "link $NIC up again"
         grep -iE 'pause|cut|reconnect|resum' /var/log/xlpc-daemon.log | tail -8 | sed 's/^/LAB:   | /'
     fi
     if [ -n "$(arg kill)" ]; then
