@@ -80,6 +80,7 @@ final class ValidCalls {
         calls.put(p + "checkpointPages", x -> new SourcePages.checkpointPages_args(session(x), x.nextInt(10), pages(x)));
         calls.put(p + "checkpointCommit", x -> new SourcePages.checkpointCommit_args(session(x), new TCheckpoint(
                 x.nextInt(10), List.of(vcpu(x)), bitmap(), x.nextInt(16), x.nextInt(1000))));
+        calls.put(p + "hasReleased", x -> new SourcePages.hasReleased_args(session(x)));
         String c = ThriftConnection.CONTROL + ":";
         calls.put(c + "describe", x -> new HostControl.describe_args(token));
         calls.put(c + "listDomains", x -> new HostControl.listDomains_args(token));
