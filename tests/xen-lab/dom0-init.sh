@@ -249,7 +249,7 @@ if has migrate-dst; then
         # run.sh cut: this host's link goes down mid post-copy for cut= seconds, longer than the stall limit, so
         # both sides call it a cut and pause; the guest runs on here on its lease, a vCPU that needs a page still
         # at the source waiting for it. The source reconnects on its own once the link is back.
-        sleep "$(arg cut_at)"
+        CUT_AT=$(arg cut_at); sleep "${CUT_AT:-30}"
         if grep -q 'session .*: complete;' /var/log/xlpc-daemon.log; then
             result cut-timing FAIL "post-copy completed before the cut: nothing to cut (lower link_mbps)"
         fi
@@ -268,7 +268,7 @@ if has migrate-dst; then
         fi
         # The daemon says when the first checkpoint reaches the source and when taking them spaces them wider.
         grep -i 'checkpoint' /var/log/xlpc-daemon.log | tail -8 | sed 's/^/LAB:   | /'
-        fences() { ps -eo pid,args | grep -c '[r]eleased'; }
+        fences() { ps -eo pid,args | grep -c "[t]rap '' HUP INT TERM PIPE"; }
         log "the exit fence: $(fences) process(es); killing the daemon"
         DPID=$(ss -Htlnp "( sport = :7410 )" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
         [ -n "$DPID" ] && kill -9 "$DPID"

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -53,15 +55,21 @@ class DestinationKillTest {
         }
     }
 
-    /** Starts a post-copy from {@code source} to {@code destination} and SIGKILLs the latter once a checkpoint is in. */
-    private KilledMidPostCopy killDestinationMidPostCopy(XlpcProcess.Daemon source, XlpcProcess.Daemon destination)
-            throws Exception {
+    /**
+     * Starts a post-copy from {@code source} to {@code destination} and SIGKILLs the latter once a checkpoint is in;
+     * {@code flags} go to {@code xlpc migrate}.
+     */
+    private KilledMidPostCopy killDestinationMidPostCopy(XlpcProcess.Daemon source, XlpcProcess.Daemon destination,
+                                                         String... flags) throws Exception {
         Path said = out.resolve("migrate.txt");
         try {
             assertEquals(0, xlpc(source, "create", "vm", "--memory", "128", "--workload", "stress-write:8M").exit());
             // 128 MiB at 40 Mbit/s: half a minute of post-copy, so the kill lands well inside it
-            Process migrate = XlpcProcess.builder(ENV, "--daemon", source.address, "migrate", "--postcopy",
-                    "--link-mbps", "40", "--baseline-ms", "0", "vm", destination.address)
+            List<String> args = new ArrayList<>(List.of("--daemon", source.address,
+                    "migrate", "--postcopy", "--link-mbps", "40", "--baseline-ms", "0"));
+            args.addAll(List.of(flags));
+            args.addAll(List.of("vm", destination.address));
+            Process migrate = XlpcProcess.builder(ENV, args.toArray(new String[0]))
                     .redirectErrorStream(true).redirectOutput(said.toFile()).start();
             Await.until(() -> JournalFiles.anySays(sourceState, "\"handedOver\":true"), WAIT,
                     () -> "the guest to run at the destination: " + source.log());
@@ -105,7 +113,9 @@ class DestinationKillTest {
         try (XlpcProcess.Daemon source = new XlpcProcess.Daemon("alpha", ENV, "--state-dir", sourceState.toString())) {
             XlpcProcess.Daemon destination = new XlpcProcess.Daemon("beta", ENV, "--state-dir",
                     destinationState.toString());
-            KilledMidPostCopy killed = killDestinationMidPostCopy(source, destination);
+            // A lease of 20 s, not the default 5: the restarted JVM must be listening before it runs out, even on
+            // a loaded machine, or the source fails back without ever hearing "session unknown".
+            KilledMidPostCopy killed = killDestinationMidPostCopy(source, destination, "--fail-back-ms", "20000");
             try (XlpcProcess.Daemon restarted = new XlpcProcess.Daemon("beta", ENV, "--state-dir",
                     destinationState.toString(), "--listen", destination.address)) {
                 Await.until(() -> source.log().contains("session unknown at the destination"), WAIT, source::log);

@@ -69,7 +69,7 @@ final class CheckpointPages {
 
     /** Pages {@code [from, from + n)} in slot order; {@code from} a multiple of {@link #BATCH_PAGES}. */
     PageBatch batch(int from, int n) {
-        if (from % BATCH_PAGES != 0 || n > BATCH_PAGES || from + n > count) {
+        if (from < 0 || from % BATCH_PAGES != 0 || n <= 0 || n > BATCH_PAGES || from + n > count) {
             throw new IllegalArgumentException("batch [" + from + ", " + (from + n) + ") of " + count + " pages");
         }
         long[] g = new long[n];

@@ -98,7 +98,7 @@ final class Checkpointer {
     private long liveNanos;
     private long holeMapNanos;
     private long lastPauseNanos;
-    private long slowLoggedAt;
+    private long slowLoggedAt = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
     /** Gfns of the checkpoint being built whose read failed: each must be a hole by the pause, or it fails. */
     private GfnBitmap unread;
 
@@ -162,21 +162,16 @@ final class Checkpointer {
             try {
                 Checkpoint c = take();
                 long t1 = System.nanoTime();
-                // A guest that dirties more than its share allows is checkpointed less often, not slowed more.
-                long guestNanos = t1 - t0 - holeMapNanos;
-                next = Math.max(next, t1 + Math.max((GUEST_SHARE - 1) * guestNanos, (TAKE_SHARE - 1) * (t1 - t0)));
-                if (c == null) {
-                    // Put off: the next try comes no later than when one is overdue (then taken whatever it costs),
-                    // or a slow put-off try could space the copy a fail-back restores wider than promised.
-                    next = Math.max(t1, Math.min(next, lastCommitAt + OVERDUE_INTERVALS * intervalNanos + 1_000_000));
-                    continue;
-                }
-                if (!stop) {
+                if (c != null && !stop) {
                     send(c);
-                    reportSpacing(c, t1 - t0, next - t1);
+                    LOG.log(Level.DEBUG, "session {0}: checkpoint {1}: {2} pages, taken in {3} ms, sent in {4} ms",
+                            session, c.seq(), c.pageCount(), (t1 - t0) / 1_000_000,
+                            (System.nanoTime() - t1) / 1_000_000);
                 }
-                LOG.log(Level.DEBUG, "session {0}: checkpoint {1}: {2} pages, taken in {3} ms, sent in {4} ms", session,
-                        c.seq(), c.pageCount(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+                next = Math.min(spaced(next, t0, t1), overdueAt());
+                if (c != null && !stop) {
+                    reportSpacing(c, t1 - t0, next - System.nanoTime());
+                }
             } catch (PeerException e) {
                 if (e.error() == RemoteError.WRONG_STATE || e.error() == RemoteError.UNKNOWN_SESSION
                         || e.error() == RemoteError.TAKEN_BACK || e.error() == RemoteError.UNAUTHORIZED) {
@@ -187,8 +182,10 @@ final class Checkpointer {
                     break;
                 }
                 giveBackAndReport(e);
+                next = spaced(next, t0, System.nanoTime());
             } catch (RuntimeException e) {
                 giveBackAndReport(e);
+                next = spaced(next, t0, System.nanoTime());
             } catch (Error e) {
                 // Out of direct memory for the copy, say: no checkpoints from here on, and loudly.
                 LOG.log(Level.ERROR, "session " + session + ": checkpoints stop", e);
@@ -267,6 +264,25 @@ final class Checkpointer {
             pauseNanos.addAndGet(lastPauseNanos);
         }
         return new Checkpoint(nextSeq++, vcpus, holes, built.count(), ops);
+    }
+
+    /**
+     * The earliest the next try may start after one that ran from {@code t0} to {@code t1}: what it cost the guest
+     * may be 1/{@link #GUEST_SHARE} of the time, all of it 1/{@link #TAKE_SHARE} of dom0's. A guest that dirties
+     * more than that allows is checkpointed less often, not slowed more.
+     */
+    private long spaced(long next, long t0, long t1) {
+        long guestNanos = t1 - t0 - holeMapNanos;
+        return Math.max(next, t1 + Math.max((GUEST_SHARE - 1) * guestNanos, (TAKE_SHARE - 1) * (t1 - t0)));
+    }
+
+    /**
+     * When the next checkpoint is overdue and is taken whatever it costs: a try put off, or spaced wide, never waits
+     * past it, so the copy a fail-back restores is at most {@link #OVERDUE_INTERVALS} intervals old (and one take).
+     * Failed tries are not held to it: trying again at once would only repeat the failure.
+     */
+    private long overdueAt() {
+        return Math.max(System.nanoTime(), lastCommitAt + OVERDUE_INTERVALS * intervalNanos + 1_000_000);
     }
 
     /**

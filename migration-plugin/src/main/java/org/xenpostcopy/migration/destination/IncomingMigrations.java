@@ -20,7 +20,6 @@ import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.link.LinkShaper;
 import org.xenpostcopy.migration.peer.Complete;
-import org.xenpostcopy.migration.peer.Fetched;
 import org.xenpostcopy.migration.peer.SourcePeer;
 import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.peer.Completion;
@@ -282,10 +281,12 @@ public final class IncomingMigrations implements AutoCloseable {
         InetSocketAddress source = m.source();
         String where = source == null ? "its source" : "its source " + source.getHostString() + ":" + source.getPort();
         try (SourcePeer peer = peers.source(source, m.id, m.gfnCount, ASK_SOURCE_MS, WireBytes.uncounted())) {
-            Fetched answer = peer.fetch(new long[0], 0);
+            // Asked, not pinged: a ping's answer renews the lease, and would put off the source's fail-back.
+            boolean released = peer.hasReleased();
             return " (session " + m.id + ": its guest is held paused here for want of a lease, and " + where
-                    + (answer.granted() ? " still holds the session: it reconnects" : " does not say it took the guest"
-                    + " back; destroy " + name + " here once the guest is known to run elsewhere") + ")";
+                    + (released ? " says it released the guest to this host"
+                    : " has not taken it back (it may still reconnect); destroy " + name + " here once the guest is"
+                    + " known to run elsewhere") + ")";
         } catch (PeerException e) {
             if (e.error() != RemoteError.TAKEN_BACK) {
                 return " (session " + m.id + ": its guest is held paused here for want of a lease, and " + where

@@ -32,6 +32,8 @@ final class OrphanedLeases {
     private final LeaseJournal journal;
     /** The guests held, by session, and whether this daemon paused them (a guest re-attached paused stays so). */
     private final Map<LeaseJournal.Entry, Boolean> held = new ConcurrentHashMap<>();
+    /** Why each session's guest was last found still held (logged when it changes). */
+    private final Map<String, String> heldBecause = new ConcurrentHashMap<>();
 
     OrphanedLeases(XenHost host, PeerConnector peers, LeaseJournal journal) {
         this.host = host;
@@ -95,20 +97,33 @@ final class OrphanedLeases {
                 host.domains().destroy(d);
                 forget(e, "was taken back by its source (" + ex.getMessage() + "): destroyed here");
             }
-            return;      // unreachable or refused: still held
+            stillHeld(e, ex.getMessage());       // unreachable or refused: still held
+            return;
         } catch (RuntimeException ex) {
-            return;      // the connection could not be opened: still held
+            stillHeld(e, "the source could not be asked: " + ex.getMessage());
+            return;
         }
         if (released) {
             if (pausedHere) {
                 host.domains().unpause(d);
             }
             forget(e, "was released by its source: " + (pausedHere ? "it runs again" : "left as it was"));
+        } else {
+            stillHeld(e, "the source has neither released the guest nor taken it back yet");
+        }
+    }
+
+    /** Says why a guest is still held, once each time the reason changes: what it waits for, for an operator. */
+    private void stillHeld(LeaseJournal.Entry e, String why) {
+        if (!why.equals(heldBecause.put(e.sessionId(), why))) {
+            LOG.log(Level.WARNING, "session {0}: dom{1} still held paused: {2}", e.sessionId(),
+                    String.valueOf(e.domid()), why);
         }
     }
 
     private void forget(LeaseJournal.Entry e, String what) {
         held.remove(e);
+        heldBecause.remove(e.sessionId());
         journal.remove(e.sessionId());
         LOG.log(Level.WARNING, "session {0}: dom{1} {2}", e.sessionId(), String.valueOf(e.domid()), what);
     }

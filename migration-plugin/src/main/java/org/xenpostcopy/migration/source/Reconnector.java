@@ -200,8 +200,15 @@ final class Reconnector {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new MigrationException("gave up reconnecting to the destination after " + giveUpMs / 1000
-                        + " s and " + attempt + " attempts (last: " + last + ")");
+                String gaveUp = "gave up reconnecting to the destination after " + giveUpMs / 1000 + " s and "
+                        + attempt + " attempts (last: " + last + ")";
+                if (leaseMs > 0) {
+                    // Never give up with the copy paused here: a destination that forgot the session holds its
+                    // copy paused until told, so the guest would stand stopped on both hosts. Take it back instead
+                    // (the fail-back still waits out every lease granted).
+                    throw new FailBackDue(gaveUp);
+                }
+                throw new MigrationException(gaveUp);
             }
             long wait = Math.min(TimeUnit.MILLISECONDS.toNanos(backoff), left);
             if (leaseMs > 0) {

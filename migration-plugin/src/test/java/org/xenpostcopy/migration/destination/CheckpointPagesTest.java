@@ -91,13 +91,14 @@ class CheckpointPagesTest {
     }
 
     @Test
-    void aBatchThatWouldCrossAChunkOrRunPastTheEndIsRefused() {
+    void aBatchOffItsBoundaryEmptyOrPastTheEndIsRefused() {
         CheckpointPages pages = new CheckpointPages(GFNS);
         for (long g = 0; g < 300; g++) {
             pages.copyIn(g, version(1));
         }
         assertThrows(IllegalArgumentException.class, () -> pages.batch(10, 100));
         assertThrows(IllegalArgumentException.class, () -> pages.batch(256, 100));
+        assertThrows(IllegalArgumentException.class, () -> pages.batch(0, 0));
         ByteBuffer last = pages.batch(256, 44).pages();
         assertEquals(44 * Gfn.PAGE_SIZE, last.remaining());
     }

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
+import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
@@ -214,6 +215,33 @@ class OutgoingMigrationTest {
         assertEquals(2, report.recovery().pagesResent());
         verify(domains).destroy(DOM);
         verify(domains, never()).resumeAfterFailedMigration(any());
+    }
+
+    /**
+     * With a lease, giving up must not leave the copy paused here: a destination whose daemon restarted holds its
+     * copy paused until told, and the guest would stand stopped on both hosts. The give-up time comes first here
+     * (400 ms against a 2 s lease), and the guest comes back instead.
+     */
+    @Test
+    void aDestinationGivenUpOnWhileItsLeaseRunsIsFailedBackNotLeftPaused() {
+        when(peer.prepare(any())).thenReturn(new Prepare.Reply(9, 1.0, 2000));
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        when(peer.complete(any())).thenThrow(new PeerException(RemoteError.CONNECTION, "complete failed: reset"));
+        when(peer.reconnect(anyLong(), any())).thenThrow(new PeerException(RemoteError.UNKNOWN_SESSION,
+                "no incoming migration with that session id"));
+        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY).withBaselineMs(0)
+                .withRecovery(100, 400).withCheckpointing(new Checkpointing(100, 2000));
+        OutgoingMigration m = new OutgoingMigration(host, new PageServer(), peers,
+                InetSocketAddress.createUnresolved("self", 1), DOM, InetSocketAddress.createUnresolved("dest", 2),
+                options, MigrationProgress.NONE, Optional.empty());
+
+        MigrationException e = assertThrows(MigrationException.class, m::run);
+
+        assertTrue(e.getMessage().contains("gave up reconnecting") && e.getMessage().contains("runs here again"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("stays paused here"), e.getMessage());
+        assertFalse(m.handedOver());
+        verify(domains, never()).destroy(DOM);
     }
 
     @Test
