@@ -93,13 +93,17 @@ final class LayerRules {
                         + "interfaces, and each runs, and is tested, without the other");
     }
 
-    /** (g) BouncyCastle (PEM files, the lab CA) only in {@code migration.tls}. */
-    static ArchRule bouncyCastleStaysInTls(String root) {
+    /**
+     * (g) The TLS libraries only in {@code migration.tls}: BouncyCastle (PEM files, the lab CA) and Netty
+     * (BoringSSL's engines).
+     */
+    static ArchRule tlsLibrariesStayInTls(String root) {
         return noClasses().that().resideInAPackage(root + "..")
                 .and().resideOutsideOfPackage(root + ".migration.tls..")
-                .should().dependOnClassesThat().resideInAPackage("org.bouncycastle..")
-                .because("TLS is the JDK's: BouncyCastle only reads and writes PEM and makes lab certificates, in "
-                        + "migration.tls, so no other code grows a second crypto stack or a provider dependency");
+                .should().dependOnClassesThat().resideInAnyPackage("org.bouncycastle..", "io.netty..")
+                .because("every connection gets its engine from migration.tls as a plain SSLEngine: BouncyCastle "
+                        + "only reads and writes PEM and makes lab certificates, Netty only makes BoringSSL's "
+                        + "engines, so no other code grows a second crypto stack or a provider dependency");
     }
 
     /** (h) The metrics library (Prometheus' client) only in {@code migration.daemon}. */

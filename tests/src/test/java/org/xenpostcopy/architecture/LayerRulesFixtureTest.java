@@ -42,8 +42,10 @@ class LayerRulesFixtureTest {
     }
 
     @Test
-    void bouncyCastleStaysInTlsReportsItInTheProtocolPackage() {
-        assertReports(LayerRules.bouncyCastleStaysInTls(FIXTURE), "migration.protocol.OwnPem", "migration.tls.Pem");
+    void tlsLibrariesStayInTlsReportThemInTheProtocolPackage() {
+        assertReports(LayerRules.tlsLibrariesStayInTls(FIXTURE), "migration.protocol.OwnPem", "migration.tls.Pem",
+                "migration.tls.Engines");
+        assertReports(LayerRules.tlsLibrariesStayInTls(FIXTURE), "migration.protocol.OwnEngine");
     }
 
     @Test

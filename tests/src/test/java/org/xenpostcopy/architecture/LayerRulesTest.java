@@ -61,8 +61,8 @@ class LayerRulesTest {
     }
 
     @Test
-    void bouncyCastleStaysInTls() {
-        LayerRules.bouncyCastleStaysInTls(LayerRules.ROOT).check(classes);
+    void tlsLibrariesStayInTls() {
+        LayerRules.tlsLibrariesStayInTls(LayerRules.ROOT).check(classes);
     }
 
     @Test

@@ -27,6 +27,7 @@ import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.migration.tls.LabAuthority;
 import org.xenpostcopy.migration.tls.PeerAllowList;
 import org.xenpostcopy.migration.tls.TlsCredentials;
+import org.xenpostcopy.migration.tls.TlsProvider;
 import org.xenpostcopy.xen.DomainConfig;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.emulated.EmulatedXenHost;
@@ -258,40 +259,58 @@ public final class MigrationBench {
     }
 
     /**
-     * Page throughput plain and over mutual TLS, alternating (which goes first alternates too, so drift in the
-     * machine's load falls on both), with a throw-away lab CA; prints each run, the medians and their ratio.
+     * Page throughput plain and over mutual TLS with each provider that loads here (BoringSSL, the JDK), rotating
+     * which goes first so drift in the machine's load falls on all alike, with a throw-away lab CA; prints each
+     * run, the medians and their ratios to plain.
      */
     public void throughputPlainVsTls(int rounds) throws IOException {
         Path dir = Files.createTempDirectory("xlpc-bench-tls");
         try {
             LabAuthority ca = LabAuthority.openOrCreate(dir, Duration.ofDays(1));
-            ChannelSecurity src = ChannelSecurity.tls(TlsCredentials.load(ca.issueHost("bench-src")),
-                    PeerAllowList.parse("bench-dst"));
-            ChannelSecurity dst = ChannelSecurity.tls(TlsCredentials.load(ca.issueHost("bench-dst")),
-                    PeerAllowList.parse("bench-src"));
+            TlsCredentials srcCredentials = TlsCredentials.load(ca.issueHost("bench-src"));
+            TlsCredentials dstCredentials = TlsCredentials.load(ca.issueHost("bench-dst"));
+            List<String> names = new ArrayList<>(List.of("plain"));
+            List<ChannelSecurity[]> ends = new ArrayList<>();
+            ends.add(null);
+            for (TlsProvider provider : TlsProvider.values()) {
+                if (provider.isAvailable()) {
+                    names.add("TLS, " + provider.label());
+                    ends.add(new ChannelSecurity[] {
+                        ChannelSecurity.tls(srcCredentials, PeerAllowList.parse("bench-dst"), provider),
+                        ChannelSecurity.tls(dstCredentials, PeerAllowList.parse("bench-src"), provider)});
+                } else {
+                    out.printf("(%s does not load here: %s)%n%n", provider.label(), provider.unavailableReason());
+                }
+            }
             out.println("## Page throughput, plain vs TLS 1.3, 1 GiB idle guest, push, unshaped loopback");
             out.println();
             out.println("| round | transport | pages | post-copy ms | page GB/s |");
             out.println("|---|---|---|---|---|");
-            List<Double> plain = new ArrayList<>();
-            List<Double> tls = new ArrayList<>();
+            List<List<Double>> rates = new ArrayList<>();
+            names.forEach(n -> rates.add(new ArrayList<>()));
             Run run = new Run(1024, "idle", 10,
                     MigrationOptions.defaults().withPrePaging(PrePaging.PUSH).withBaselineMs(0).withVerify(false));
-            // The TLS path has its own code to compile (the engine, the cipher's intrinsics): warmed up too.
-            migrateOnce(new Run(256, "idle", 10, run.options()), src, dst);
+            // The TLS paths have their own code to compile (the engines, the cipher's intrinsics): warmed up too.
+            for (int t = 1; t < ends.size(); t++) {
+                migrateOnce(new Run(256, "idle", 10, run.options()), ends.get(t)[0], ends.get(t)[1]);
+            }
             for (int i = 1; i <= rounds; i++) {
-                for (boolean secure : i % 2 == 1 ? new boolean[] {false, true} : new boolean[] {true, false}) {
-                    MigrationReport r = secure ? migrateOnce(run, src, dst) : migrateOnce(run);
+                for (int k = 0; k < names.size(); k++) {
+                    int t = (k + i - 1) % names.size();
+                    MigrationReport r = t == 0 ? migrateOnce(run) : migrateOnce(run, ends.get(t)[0], ends.get(t)[1]);
                     double gbps = pageGBps(r);
-                    (secure ? tls : plain).add(gbps);
-                    out.printf("| %d | %s | %d | %.0f | %.2f |%n", i, secure ? "TLS" : "plain", r.pagesTransferred(),
+                    rates.get(t).add(gbps);
+                    out.printf("| %d | %s | %d | %.0f | %.2f |%n", i, names.get(t), r.pagesTransferred(),
                             r.postCopyMs(), gbps);
                 }
             }
-            double p = median(plain);
-            double t = median(tls);
-            out.printf("%nMedians over %d runs each: plain %.2f GB/s, TLS %.2f GB/s, TLS/plain %.2f%n%n", rounds, p, t,
-                    t / p);
+            double plain = median(rates.get(0));
+            out.printf("%nMedians over %d runs each: plain %.2f GB/s", rounds, plain);
+            for (int t = 1; t < names.size(); t++) {
+                double m = median(rates.get(t));
+                out.printf("; %s %.2f GB/s, %.2f of plain", names.get(t), m, m / plain);
+            }
+            out.printf("%n%n");
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

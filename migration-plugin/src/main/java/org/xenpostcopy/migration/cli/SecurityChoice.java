@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.migration.tls.TlsCredentials;
+import org.xenpostcopy.migration.tls.TlsProvider;
 
 /**
  * Which {@link ChannelSecurity} a daemon or a command uses. The rule: with credentials ({@code --tls-dir},
@@ -34,7 +35,7 @@ final class SecurityChoice {
                 throw new CliException("a daemon needs " + TlsCredentials.SERVER_CERT + " and "
                         + TlsCredentials.SERVER_KEY + " in " + config.tlsDir().get() + "; " + HOW_TO_MAKE);
             }
-            return ChannelSecurity.tls(credentials, config.tlsAllow());
+            return ChannelSecurity.tls(credentials, config.tlsAllow(), TlsProvider.parse(config.tlsProvider()));
         }
         if (isLoopback(bind)) {
             return ChannelSecurity.plain();
@@ -49,7 +50,8 @@ final class SecurityChoice {
     /** For a command that talks to the daemon at {@code daemon}. */
     static ChannelSecurity forClient(XlpcConfig config, InetSocketAddress daemon) {
         if (config.tlsDir().isPresent()) {
-            return ChannelSecurity.tls(TlsCredentials.load(config.tlsDir().get()), config.tlsAllow());
+            return ChannelSecurity.tls(TlsCredentials.load(config.tlsDir().get()), config.tlsAllow(),
+                    TlsProvider.parse(config.tlsProvider()));
         }
         if (isLoopback(daemon)) {
             return ChannelSecurity.plain();

@@ -66,7 +66,7 @@ public final class Xlpc implements Runnable {
                     tokenFile == null ? c.token() : readToken(tokenFile), c.hosts(), c.source(), c.stateDir(),
                     tlsDir == null ? c.tlsDir() : Optional.of(tlsDir),
                     tlsAllow == null ? c.tlsAllow() : PeerAllowList.parse(tlsAllow), c.limits(), c.xenstoreAllow(),
-                    c.metricsListen());
+                    c.metricsListen(), c.tlsProvider());
         }
         return config;
     }

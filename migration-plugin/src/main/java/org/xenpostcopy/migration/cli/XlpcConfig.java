@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Properties;
 import org.xenpostcopy.migration.protocol.ServerLimits;
 import org.xenpostcopy.migration.tls.PeerAllowList;
+import org.xenpostcopy.migration.tls.TlsProvider;
 
 /**
  * The configuration, built once: defaults &lt; config file &lt; environment &lt; command-line flags.
@@ -29,6 +30,7 @@ import org.xenpostcopy.migration.tls.PeerAllowList;
  *   state-dir = /dev/shm/xlpc/a    # where xlpc daemon keeps its emulated domains; none = in memory only
  *   tls.dir = /etc/xlpc/tls        # TLS credentials (ca-cert.pem, server-*.pem, client-*.pem); none = plain TCP
  *   tls.allow = alpha,beta         # peers let in, by certificate name (CN or DNS SAN); empty = any the CA signed
+ *   tls.provider = auto            # who runs TLS records: auto (BoringSSL where it loads, else the JDK), boringssl, jdk
  *   limits.connections = 256       # the daemon's open connections in all (one thread each)
  *   limits.connections-per-peer = 64   # ... from one address
  *   limits.handshake-s = 10        # from accept to the end of the TLS handshake
@@ -39,15 +41,17 @@ import org.xenpostcopy.migration.tls.PeerAllowList;
  *                                     # the daemon's port + 1)
  * </pre>
  * Environment: {@code XLPC_DAEMON}, {@code XLPC_LISTEN}, {@code XLPC_TOKEN}, {@code XLPC_STATE_DIR},
- * {@code XLPC_TLS_DIR}. The token is never a command-line argument (argv is visible to every user of the host):
+ * {@code XLPC_TLS_DIR}, {@code XLPC_TLS_PROVIDER}. The token is never a command-line argument (argv is visible to every user of the host):
  * {@code --token-file FILE} reads it.
  *
  * @param stateDir the {@code state-dir} setting as written (empty: not set, the daemon's default applies)
  * @param metricsListen the {@code metrics.listen} setting as written (empty: not set; see {@link #metricsAddress})
+ * @param tlsProvider the {@code tls.provider} setting as written (see {@link TlsProvider#parse})
  */
 record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String token, Map<String, InetSocketAddress> hosts,
                   Path source, Optional<String> stateDir, Optional<Path> tlsDir, PeerAllowList tlsAllow,
-                  ServerLimits limits, Set<String> xenstoreAllow, String metricsListen) {
+                  ServerLimits limits, Set<String> xenstoreAllow, String metricsListen,
+                  String tlsProvider) {
     /** The {@code state-dir} value that keeps an emulated host's domains in memory only. */
     static final String NO_STATE_DIR = "none";
 
@@ -97,7 +101,8 @@ record XlpcConfig(InetSocketAddress listen, InetSocketAddress daemon, String tok
                 stateDir.isEmpty() ? Optional.empty() : Optional.of(stateDir),
                 tlsDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(tlsDir)),
                 PeerAllowList.parse(p.getProperty("tls.allow", "")), limits(p, file), users(p.getProperty(
-                        "xenstore.allow", "")), p.getProperty("metrics.listen", "").trim());
+                        "xenstore.allow", "")), p.getProperty("metrics.listen", "").trim(),
+                env.getOrDefault("XLPC_TLS_PROVIDER", p.getProperty("tls.provider", "")).trim());
     }
 
     /** The {@code limits.*} keys over {@link ServerLimits#defaults()}. */

@@ -11,13 +11,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.SSLEngine;
 import org.apache.thrift.TConfiguration;
 import org.apache.thrift.transport.TEndpointTransport;
 import org.apache.thrift.transport.TTransportException;
 import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.migration.tls.PeerIdentity;
+import org.xenpostcopy.migration.tls.TlsEngine;
 
 /**
  * A Thrift transport over a blocking {@link SocketChannel} with direct buffers. Small reads and writes go through
@@ -50,7 +50,7 @@ public final class ChannelTransport extends TEndpointTransport {
      * Wraps a channel this host connected; {@code tls} is the connection's engine, or null for plain TCP; {@code wire}
      * counts the bytes through its socket.
      */
-    ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls, WireBytes wire)
+    ChannelTransport(TConfiguration config, SocketChannel channel, TlsEngine tls, WireBytes wire)
             throws TTransportException {
         this(config, channel, tls, null, () -> { }, wire);
     }
@@ -61,12 +61,12 @@ public final class ChannelTransport extends TEndpointTransport {
      * may pause {@link ServerLimits#messageStall()}; no request may exceed {@link ServerLimits#MAX_MESSAGE_TOTAL}.
      * {@code onClose} runs once, when the connection closes.
      */
-    ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls, ServerLimits limits,
+    ChannelTransport(TConfiguration config, SocketChannel channel, TlsEngine tls, ServerLimits limits,
                      Runnable onClose) throws TTransportException {
         this(config, channel, tls, limits, onClose, WireBytes.uncounted());   // the opener counts a connection
     }
 
-    private ChannelTransport(TConfiguration config, SocketChannel channel, SSLEngine tls, ServerLimits limits,
+    private ChannelTransport(TConfiguration config, SocketChannel channel, TlsEngine tls, ServerLimits limits,
                              Runnable onClose, WireBytes wire) throws TTransportException {
         super(config);
         this.limits = limits;
@@ -299,6 +299,9 @@ public final class ChannelTransport extends TEndpointTransport {
     @Override
     public void close() {
         socket.close();
+        if (tls != null) {
+            tls.close();
+        }
         if (closed.compareAndSet(false, true)) {
             onClose.run();
         }
@@ -344,7 +347,10 @@ public final class ChannelTransport extends TEndpointTransport {
         try {
             if (stream.readSome(in) < 0) {
                 in.flip();
-                throw new TTransportException(TTransportException.END_OF_FILE, "peer closed the connection");
+                throw new TTransportException(TTransportException.END_OF_FILE, firstRead && tls == null
+                        ? "peer closed the connection before its first word (a daemon that speaks TLS closes a plain "
+                        + "client so, sending nothing: if that is it, give both ends TLS credentials, --tls-dir)"
+                        : "peer closed the connection");
             }
         } catch (IOException e) {
             in.flip();

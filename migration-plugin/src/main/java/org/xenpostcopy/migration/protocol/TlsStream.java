@@ -10,40 +10,56 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.xenpostcopy.migration.tls.PeerIdentity;
+import org.xenpostcopy.migration.tls.TlsEngine;
 
 /**
- * TLS records over a {@link SocketStream}, with the JDK's {@link SSLEngine}. The engine keeps the transport on its
- * NIO path: a page payload is decrypted straight into the protocol's direct buffer when it has room for a whole
- * record, and is encrypted from the page buffer into one buffer of several records per write. The record buffers
- * themselves are on the heap: JDK 17's AES-GCM is faster on arrays than on direct buffers, by more than the copy
- * the socket then makes through its own direct buffer (TLS throughput 0.55-0.67 against 0.42-0.49 GB/s here).
+ * TLS records over a {@link SocketStream}, with an {@link SSLEngine} (BoringSSL's or the JDK's, see
+ * {@link TlsEngine}). The engine keeps the transport on its NIO path: a page payload is decrypted straight into the
+ * protocol's direct buffer when it has room for a whole record, and is encrypted from the page buffer into one
+ * buffer of several records per write. The record buffers are of the kind the engine wants: direct for BoringSSL
+ * (which would otherwise copy them), on the heap for the JDK, whose AES-GCM is faster on arrays than on direct
+ * buffers by more than the copy the socket then makes (TLS throughput 0.55-0.67 against 0.42-0.49 GB/s here).
  *
  * <p>One thread uses a stream at a time (the connection's caller, or its server thread), as for the plain socket.
  * The handshake runs before the first byte is read or written; a failed one sends its alert to the peer and
  * fails with the engine's reason (the allow-list or the CA said no). No close_notify is sent on close: Thrift
  * messages delimit themselves, and a close must not block on a peer that stopped reading.
  */
-final class TlsStream implements ChannelStream {
+final class TlsStream implements ChannelStream, AutoCloseable {
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
     /** Records encrypted per socket write, and read per socket read at most: fewer system calls for bulk pages. */
     private static final int RECORDS_PER_WRITE = 8;
     private static final int RECORDS_PER_READ = 4;
 
     private final SocketStream socket;
+    private final TlsEngine tls;
     private final SSLEngine engine;
+    private final boolean direct;
     private ByteBuffer netIn;    // write mode: records read from the socket, not yet decrypted (heap: see above)
     private final ByteBuffer netOut;
     private ByteBuffer appIn;    // read mode: decrypted bytes not yet handed out
     private PeerIdentity peer;   // set once the handshake is done
 
-    TlsStream(SocketStream socket, SSLEngine engine) {
+    TlsStream(SocketStream socket, TlsEngine tls) {
         this.socket = socket;
-        this.engine = engine;
+        this.tls = tls;
+        this.engine = tls.sslEngine();
+        this.direct = tls.wantsDirectBuffers();
         int packet = engine.getSession().getPacketBufferSize();
-        netIn = ByteBuffer.allocate(packet * RECORDS_PER_READ);
-        netOut = ByteBuffer.allocate(packet * RECORDS_PER_WRITE);
+        netIn = records(packet * RECORDS_PER_READ);
+        netOut = records(packet * RECORDS_PER_WRITE);
         appIn = ByteBuffer.allocateDirect(engine.getSession().getApplicationBufferSize());
         appIn.flip();
+    }
+
+    private ByteBuffer records(int capacity) {
+        return direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
+    }
+
+    /** Frees the engine (its native state, for BoringSSL); the socket is closed by its owner. */
+    @Override
+    public void close() {
+        tls.close();
     }
 
     /** Runs the handshake if it has not run yet; returns the peer's verified identity. */
@@ -62,6 +78,11 @@ final class TlsStream implements ChannelStream {
                     default -> throw new SSLException("unexpected handshake state " + hs);
                 };
             }
+            // BoringSSL's engine may call its handshake finished with this end's last flight (a client's Finished)
+            // still inside it: sent now, or a peer that only reads would wait for it.
+            while (wrapNothing().bytesProduced() > 0) {
+                // until the engine has nothing more to send
+            }
         } catch (SSLException e) {
             sendAlert();
             throw e;
@@ -77,6 +98,11 @@ final class TlsStream implements ChannelStream {
     }
 
     private HandshakeStatus wrapHandshake() throws IOException {
+        return wrapNothing().getHandshakeStatus();
+    }
+
+    /** Sends what the engine has to say of its own (handshake messages, alerts). */
+    private SSLEngineResult wrapNothing() throws IOException {
         netOut.clear();
         SSLEngineResult r = engine.wrap(NOTHING, netOut);
         netOut.flip();
@@ -84,7 +110,7 @@ final class TlsStream implements ChannelStream {
         if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
             throw new EOFException("TLS closed during the handshake");
         }
-        return r.getHandshakeStatus();
+        return r;
     }
 
     private HandshakeStatus unwrapHandshake() throws IOException {
@@ -92,6 +118,9 @@ final class TlsStream implements ChannelStream {
         return switch (r.getStatus()) {
             case OK -> r.getHandshakeStatus();
             case BUFFER_UNDERFLOW -> {
+                if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
+                    yield HandshakeStatus.FINISHED;   // BoringSSL's way: the peer's last message done, no data after it
+                }
                 readRecords("the peer closed the connection during the TLS handshake (as a daemon without TLS "
                         + "does)");
                 yield engine.getHandshakeStatus();
@@ -176,7 +205,8 @@ final class TlsStream implements ChannelStream {
      * the client finishes its side of the handshake before the server has checked the client's chain.
      */
     private static IOException refusedOrBroken(SSLException e) {
-        if (String.valueOf(e.getMessage()).contains("Received fatal alert")) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Received fatal alert") || m.contains("_ALERT_")) {   // the JDK's words, BoringSSL's
             return new SSLException("the peer refused this connection (" + e.getMessage() + "): is this host's "
                     + "certificate signed by the peer's CA, and on the peer's tls.allow list?", e);
         }
@@ -209,7 +239,7 @@ final class TlsStream implements ChannelStream {
     private boolean readRecords(String eofMessage) throws IOException {
         int packet = engine.getSession().getPacketBufferSize();
         if (netIn.capacity() < packet) {
-            ByteBuffer bigger = ByteBuffer.allocate(packet * RECORDS_PER_READ);
+            ByteBuffer bigger = records(packet * RECORDS_PER_READ);
             netIn.flip();
             bigger.put(netIn);
             netIn = bigger;
@@ -230,10 +260,22 @@ final class TlsStream implements ChannelStream {
         appIn = bigger;
     }
 
-    /** A post-handshake message (a session ticket, a key update) may ask for an answer or a task. */
+    /**
+     * A post-handshake message (a session ticket, a key update) may ask for an answer or a task, and so may a record
+     * that failed: BoringSSL's engine then asks to send its alert, and throws the failure from the first wrap after
+     * the alert has gone — so a wrap is asked for until one produces nothing.
+     */
     private void afterHandshakeMessage(HandshakeStatus hs) throws IOException {
         while (hs == HandshakeStatus.NEED_TASK || hs == HandshakeStatus.NEED_WRAP) {
-            hs = hs == HandshakeStatus.NEED_TASK ? runTasks() : wrapHandshake();
+            if (hs == HandshakeStatus.NEED_TASK) {
+                hs = runTasks();
+                continue;
+            }
+            SSLEngineResult r;
+            do {
+                r = wrapNothing();
+            } while (r.bytesProduced() > 0 && r.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING);
+            hs = r.getHandshakeStatus();
         }
     }
 

@@ -1,22 +1,18 @@
 package org.xenpostcopy.migration.tls;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-
 /**
  * How a host's connections are secured: plain (loopback labs, {@code --insecure}) or mutual TLS 1.3 with its
  * credentials and allow-list. One value per daemon or command, handed to whatever opens or accepts connections, so
  * every connection of that process (control, push, demand, xlpc commands) is secured the same way.
  */
 public final class ChannelSecurity {
-    private static final String[] TLS_1_3 = {"TLSv1.3"};
     private static final ChannelSecurity PLAIN = new ChannelSecurity(null, null, "plain TCP (no TLS)");
 
-    private final SSLContext server;
-    private final SSLContext client;
+    private final TlsEngineFactory server;
+    private final TlsEngineFactory client;
     private final String description;
 
-    private ChannelSecurity(SSLContext server, SSLContext client, String description) {
+    private ChannelSecurity(TlsEngineFactory server, TlsEngineFactory client, String description) {
         this.server = server;
         this.client = client;
         this.description = description;
@@ -32,9 +28,14 @@ public final class ChannelSecurity {
      * both ends verify the peer's chain against the CA and its name against {@code allow}.
      */
     public static ChannelSecurity tls(TlsCredentials credentials, PeerAllowList allow) {
-        return new ChannelSecurity(credentials.canServe() ? credentials.serverContext(allow) : null,
-                credentials.clientContext(allow), "mutual TLS 1.3 (CA " + credentials.caName() + "; peers: "
-                + allow.describe() + ")");
+        return tls(credentials, allow, TlsProvider.preferred());
+    }
+
+    /** As {@link #tls(TlsCredentials, PeerAllowList)}, with the records run by {@code provider}. */
+    public static ChannelSecurity tls(TlsCredentials credentials, PeerAllowList allow, TlsProvider provider) {
+        return new ChannelSecurity(credentials.canServe() ? credentials.serverEngines(allow, provider) : null,
+                credentials.clientEngines(allow, provider), "mutual TLS 1.3 with " + provider.label() + " (CA "
+                + credentials.caName() + "; peers: " + allow.describe() + ")");
     }
 
     public boolean isTls() {
@@ -42,27 +43,20 @@ public final class ChannelSecurity {
     }
 
     /** A client engine for one connection; {@code peerHost} and {@code peerPort} only label the session. */
-    public SSLEngine clientEngine(String peerHost, int peerPort) {
+    public TlsEngine clientEngine(String peerHost, int peerPort) {
         if (client == null) {
             throw new IllegalStateException("plain connections have no TLS engine");
         }
-        SSLEngine e = client.createSSLEngine(peerHost, peerPort);
-        e.setUseClientMode(true);
-        e.setEnabledProtocols(TLS_1_3);
-        return e;
+        return client.newEngine(peerHost, peerPort);
     }
 
     /** A server engine for one accepted connection; it demands the client's certificate. */
-    public SSLEngine serverEngine() {
+    public TlsEngine serverEngine() {
         if (server == null) {
             throw new IllegalStateException(client == null ? "plain connections have no TLS engine"
                     : "these TLS credentials have no server certificate");
         }
-        SSLEngine e = server.createSSLEngine();
-        e.setUseClientMode(false);
-        e.setNeedClientAuth(true);
-        e.setEnabledProtocols(TLS_1_3);
-        return e;
+        return server.newEngine(null, -1);
     }
 
     /** For the daemon's start line. */

@@ -96,48 +96,51 @@ public final class TlsCredentials {
         return ca.get(0).getSubjectX500Principal().getName();
     }
 
-    /** TLS 1.3 with the server pair, trusting the CA and the allow-list. */
-    SSLContext serverContext(PeerAllowList allow) {
-        return context(server.orElseThrow(() -> new TlsSetupException(dir.resolve(SERVER_CERT) + " and "
-                + SERVER_KEY + " are needed to serve TLS")), allow);
+    /** Engines for serving with the server pair, trusting the CA and the allow-list. */
+    TlsEngineFactory serverEngines(PeerAllowList allow, TlsProvider provider) {
+        return engines(server.orElseThrow(() -> new TlsSetupException(dir.resolve(SERVER_CERT) + " and "
+                + SERVER_KEY + " are needed to serve TLS")), allow, provider, true);
     }
 
-    /** TLS 1.3 with the client pair, trusting the CA and the allow-list. */
-    SSLContext clientContext(PeerAllowList allow) {
-        return context(client.orElseThrow(() -> new TlsSetupException(dir.resolve(CLIENT_CERT) + " and "
-                + CLIENT_KEY + " are needed to connect with TLS")), allow);
+    /** Engines for connecting with the client pair, trusting the CA and the allow-list. */
+    TlsEngineFactory clientEngines(PeerAllowList allow, TlsProvider provider) {
+        return engines(client.orElseThrow(() -> new TlsSetupException(dir.resolve(CLIENT_CERT) + " and "
+                + CLIENT_KEY + " are needed to connect with TLS")), allow, provider, false);
     }
 
-    private SSLContext context(KeyPairFiles own, PeerAllowList allow) {
+    private TlsEngineFactory engines(KeyPairFiles own, PeerAllowList allow, TlsProvider provider, boolean serving) {
         try {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
             keys.setKeyEntry("own", own.key(), IN_MEMORY, own.chain().toArray(new X509Certificate[0]));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, IN_MEMORY);
-
-            KeyStore anchors = KeyStore.getInstance("PKCS12");
-            anchors.load(null, null);
-            for (int i = 0; i < ca.size(); i++) {
-                anchors.setCertificateEntry("ca-" + i, ca.get(i));
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(anchors);
-            X509ExtendedTrustManager pkix = null;
-            for (TrustManager tm : tmf.getTrustManagers()) {
-                if (tm instanceof X509ExtendedTrustManager x) {
-                    pkix = x;
-                }
-            }
-            if (pkix == null) {
-                throw new TlsSetupException("this JDK offers no X.509 trust manager");
+            AllowListTrustManager trust = new AllowListTrustManager(pkix(), allow, caName());
+            if (provider == TlsProvider.BORINGSSL) {
+                return new BoringSslEngineFactory(kmf, trust, serving);
             }
             SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(kmf.getKeyManagers(), new TrustManager[] {new AllowListTrustManager(pkix, allow, caName())},
-                    new SecureRandom());
-            return context;
+            context.init(kmf.getKeyManagers(), new TrustManager[] {trust}, new SecureRandom());
+            return new JdkEngineFactory(context, serving);
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsSetupException("cannot use the TLS credentials in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The JDK's PKIX check anchored at the CA file alone. */
+    private X509ExtendedTrustManager pkix() throws GeneralSecurityException, IOException {
+        KeyStore anchors = KeyStore.getInstance("PKCS12");
+        anchors.load(null, null);
+        for (int i = 0; i < ca.size(); i++) {
+            anchors.setCertificateEntry("ca-" + i, ca.get(i));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(anchors);
+        for (TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager x) {
+                return x;
+            }
+        }
+        throw new TlsSetupException("this JDK offers no X.509 trust manager");
     }
 }

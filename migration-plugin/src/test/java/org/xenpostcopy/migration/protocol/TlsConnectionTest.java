@@ -27,11 +27,13 @@ import org.xenpostcopy.migration.tls.LabAuthority;
 import org.xenpostcopy.migration.tls.PeerAllowList;
 import org.xenpostcopy.migration.tls.PeerIdentity;
 import org.xenpostcopy.migration.tls.TlsCredentials;
+import org.xenpostcopy.migration.tls.TlsProvider;
 
 /**
  * A daemon's endpoint with TLS, against clients of every kind: one it lets in (and whose name its handlers see),
  * one its allow-list refuses, one of another CA, one speaking plain Thrift, and a server the client refuses. A
- * refused client's request never reaches the (mocked) control service.
+ * refused client's request never reaches the (mocked) control service. Runs with the preferred provider (BoringSSL
+ * where it loads); {@link TlsConnectionJdkTest} runs the same with the JDK's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TlsConnectionTest {
@@ -58,8 +60,12 @@ class TlsConnectionTest {
         server.close();
     }
 
+    TlsProvider provider() {
+        return TlsProvider.preferred();
+    }
+
     private ChannelSecurity security(String host, String allow) {
-        return ChannelSecurity.tls(TlsCredentials.load(labCa.issueHost(host)), PeerAllowList.parse(allow));
+        return ChannelSecurity.tls(TlsCredentials.load(labCa.issueHost(host)), PeerAllowList.parse(allow), provider());
     }
 
     @Test
@@ -85,7 +91,7 @@ class TlsConnectionTest {
     void aPeerOfAnotherCaIsRefused() {
         LabAuthority otherCa = LabAuthority.openOrCreate(dir.resolve("other"), Duration.ofDays(1));
         ChannelSecurity eve = ChannelSecurity.tls(TlsCredentials.load(otherCa.issueHost("beta")),
-                PeerAllowList.anySignedByTheCa());
+                PeerAllowList.anySignedByTheCa(), provider());
         ControlException e = assertThrows(ControlException.class, () -> DaemonConnection.open(address, "", eve));
         assertTrue(e.getMessage().startsWith("TLS with the daemon at 127.0.0.1:" + address.getPort() + " failed ("
                 + "the peer's certificate (CN=alpha, DNS=alpha) is not valid under this host's CA"), e.getMessage());
@@ -132,7 +138,10 @@ class TlsConnectionTest {
                 untouched, SharedToken.none(), security("alpha", "")).start();
              DaemonConnection plain = DaemonConnection.open(tlsOnly.address(), "", ChannelSecurity.plain())) {
             ControlException e = assertThrows(ControlException.class, plain::describe);
-            assertTrue(e.getMessage().contains("the peer speaks TLS and this end plain TCP"), e.getMessage());
+            // The JDK's engine answers with an alert, which the client recognises as TLS; BoringSSL just closes.
+            assertTrue(e.getMessage().contains("the peer speaks TLS and this end plain TCP")
+                    || e.getMessage().contains("a daemon that speaks TLS closes a plain client"), e.getMessage());
+            assertTrue(e.getMessage().contains("give both ends TLS credentials"), e.getMessage());
             verifyNoInteractions(untouched);
         }
     }
@@ -148,9 +157,9 @@ class TlsConnectionTest {
         assertEquals(0, p.waitFor(), output);
         try (MigrationServer alpha = new MigrationServer(new InetSocketAddress("127.0.0.1", 0), null, new PageServer(),
                 control, SharedToken.none(), ChannelSecurity.tls(TlsCredentials.load(made.resolve("alpha")),
-                PeerAllowList.parse("beta"))).start();
+                PeerAllowList.parse("beta"), provider())).start();
              DaemonConnection beta = DaemonConnection.open(alpha.address(), "", ChannelSecurity.tls(
-                     TlsCredentials.load(made.resolve("beta")), PeerAllowList.parse("alpha")))) {
+                     TlsCredentials.load(made.resolve("beta")), PeerAllowList.parse("alpha"), provider()))) {
             assertEquals("beta", beta.describe());
         }
     }
@@ -215,5 +224,52 @@ class TlsConnectionTest {
                 .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList(), "error lines");
         assertEquals(1, logged.stream().filter(r -> r.getLoggerName().equals(IdentifiedConnection.class.getName())
                 && r.getMessage().contains("a broken TLS record")).count(), "the one line that says why");
+    }
+
+    /**
+     * A client that connects and hangs up without a request (a connection opened as a migration ended) finished its
+     * handshake: the daemon sees a peer that left, not a refused one. BoringSSL's engine once ended the server's
+     * handshake with an underflow, which read on into the client's close and logged a refusal for each.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aClientThatConnectsAndHangsUpIsNotLoggedAsRefused() throws Exception {
+        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(java.util.logging.Level.ALL);
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(IdentifiedConnection.class.getName());
+        java.util.logging.Level before = log.getLevel();
+        log.setLevel(java.util.logging.Level.FINE);
+        log.addHandler(capture);
+        int clients = 5;
+        try {
+            for (int i = 0; i < clients; i++) {
+                ThriftConnection.open(address, 10_000, security("beta", "alpha")).close();
+            }
+            // Each connection ends in one line: "TLS peer ..." once its handshake is done, or a refusal.
+            while (logged.stream().filter(r -> r.getMessage().startsWith("TLS peer")
+                    || r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()).count() < clients) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);   // a poll; @Timeout bounds it
+            }
+        } finally {
+            log.removeHandler(capture);
+            log.setLevel(before);
+        }
+        assertEquals(java.util.List.of(), logged.stream()
+                .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                .map(java.util.logging.LogRecord::getMessage).toList(), "warnings");
     }
 }
