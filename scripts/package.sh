@@ -119,8 +119,11 @@ alpha="$address"
 start_daemon beta
 beta="$address"
 as_alpha=(--config "$empty" --tls-dir "$scratch/tls/alpha" --daemon "$alpha")
+# The bundled BoringSSL must load from the packaged runtime (else TLS silently runs at the JDK's half speed).
+grep -q 'with BoringSSL' "$scratch/alpha.out" "$scratch/alpha.log" \
+    || { cat "$scratch/alpha.out" "$scratch/alpha.log" >&2; echo "package: the packaged daemon runs TLS without BoringSSL" >&2; exit 1; }
 "$xlpc" "${as_alpha[@]}" create vm --memory 64 --workload stress-write:16M >/dev/null
 "$xlpc" "${as_alpha[@]}" migrate --json vm "$beta" >"$scratch/report.json"
 grep -Eq '"verified" : true' "$scratch/report.json" \
     || { cat "$scratch/report.json" >&2; echo "package: the packaged migration did not verify" >&2; exit 1; }
-echo "package: smoke test passed (the packaged runtime: --version, daemon --check, a TLS post-copy migration, verified)"
+echo "package: smoke test passed (the packaged runtime: --version, daemon --check, a TLS post-copy migration with BoringSSL, verified)"

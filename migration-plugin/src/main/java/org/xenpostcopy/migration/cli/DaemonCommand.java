@@ -193,7 +193,7 @@ final class DaemonCommand implements Callable<Integer> {
         Optional<Path> state = nativeHost ? Optional.of(NATIVE_STATE_DIR) : stateDirectory(config);
         List<HostCheck.Item> items = new HostCheck(probes, new HostCheck.Setup(nativeHost,
                 bind.getHostString() + ":" + bind.getPort(), SecurityChoice.isLoopback(bind), config.tlsDir(),
-                config.tlsAllow(), state)).run();
+                config.tlsAllow(), state, config.tlsProvider())).run();
         spec.commandLine().getOut().print(HostCheck.format(items));
         spec.commandLine().getOut().flush();
         return HostCheck.passed(items) ? 0 : 1;

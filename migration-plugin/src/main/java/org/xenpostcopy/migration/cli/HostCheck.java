@@ -18,6 +18,7 @@ import java.util.OptionalLong;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
 import org.xenpostcopy.migration.tls.PeerAllowList;
 import org.xenpostcopy.migration.tls.TlsCredentials;
+import org.xenpostcopy.migration.tls.TlsProvider;
 import org.xenpostcopy.migration.tls.TlsSetupException;
 
 /**
@@ -58,7 +59,7 @@ final class HostCheck {
      *     only) or a native host's session journal
      */
     record Setup(boolean nativeHost, String listen, boolean loopback, Optional<Path> tlsDir, PeerAllowList tlsAllow,
-                 Optional<Path> stateDir) {
+                 Optional<Path> stateDir, String tlsProvider) {
     }
 
     private final HostProbes probes;
@@ -182,7 +183,8 @@ final class HostCheck {
                 return new Item("TLS credentials", Status.FAIL, dir + ": " + TlsCredentials.SERVER_CERT + " and "
                         + TlsCredentials.SERVER_KEY + " are missing; a daemon serves with them");
             }
-            ChannelSecurity.tls(credentials, setup.tlsAllow());
+            TlsProvider provider = TlsProvider.parse(setup.tlsProvider());
+            ChannelSecurity.tls(credentials, setup.tlsAllow(), provider);
             X509Certificate ca = certificates(dir.resolve(TlsCredentials.CA_CERT)).get(0);
             Instant until = ca.getNotAfter().toInstant();
             for (String name : new String[] {TlsCredentials.SERVER_CERT, TlsCredentials.CLIENT_CERT}) {
@@ -203,7 +205,8 @@ final class HostCheck {
                 }
             }
             String detail = dir + ": server and client certificates signed by "
-                    + ca.getSubjectX500Principal().getName() + ", valid until " + day(until);
+                    + ca.getSubjectX500Principal().getName() + ", valid until " + day(until) + "; records by "
+                    + provider.label();
             return until.isBefore(probes.now().plus(RENEW_BEFORE))
                     ? new Item("TLS credentials", Status.WARN, detail + ": renew them soon")
                     : new Item("TLS credentials", Status.OK, detail);

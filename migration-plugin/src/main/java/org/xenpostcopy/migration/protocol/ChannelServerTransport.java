@@ -11,6 +11,7 @@ import org.apache.thrift.TConfiguration;
 import org.apache.thrift.transport.TServerTransport;
 import org.apache.thrift.transport.TTransportException;
 import org.xenpostcopy.migration.tls.ChannelSecurity;
+import org.xenpostcopy.migration.tls.TlsEngine;
 
 /**
  * Accepts connections as {@link ChannelTransport}s, each with its own TLS engine when the security is TLS. The
@@ -62,13 +63,20 @@ final class ChannelServerTransport extends TServerTransport {
                     continue;
                 }
                 ChannelTransport t;
+                TlsEngine engine = null;
                 try {
-                    t = new ChannelTransport(config, ch, security.isTls() ? security.serverEngine() : null, limits,
-                            () -> peers.release(from));
+                    engine = security.isTls() ? security.serverEngine() : null;
+                    t = new ChannelTransport(config, ch, engine, limits, () -> peers.release(from));
                 } catch (TTransportException | RuntimeException e) {
                     peers.release(from);
                     ch.close();
-                    throw e;
+                    if (engine != null) {
+                        engine.close();
+                    }
+                    // libthrift's accept loop survives only a transport exception: anything else would stop the
+                    // daemon accepting connections for good.
+                    throw e instanceof TTransportException tte ? tte
+                            : new TTransportException(TTransportException.UNKNOWN, "accepting a connection: " + e, e);
                 }
                 accepted.add(t);
                 accepted.removeIf(c -> !c.isOpen());

@@ -152,11 +152,12 @@ public final class ChannelTransport extends TEndpointTransport {
             throws TTransportException {
         SocketChannel ch = null;
         ChannelTransport t = null;
+        TlsEngine engine = null;
         try {
             ch = ipv4Socket(peer.getAddress()) ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
             ch.socket().connect(peer, connectTimeoutMs);
-            t = new ChannelTransport(config, ch, security.isTls()
-                    ? security.clientEngine(peer.getHostString(), peer.getPort()) : null, wire);
+            engine = security.isTls() ? security.clientEngine(peer.getHostString(), peer.getPort()) : null;
+            t = new ChannelTransport(config, ch, engine, wire);
             t.setTimeout(handshakeTimeoutMs);
             try {
                 t.handshake();
@@ -168,11 +169,16 @@ public final class ChannelTransport extends TEndpointTransport {
         } catch (IOException | TTransportException e) {
             if (t != null) {
                 t.close();
-            } else if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // nothing more to do
+            } else {
+                if (engine != null) {
+                    engine.close();
+                }
+                if (ch != null) {
+                    try {
+                        ch.close();
+                    } catch (IOException ignored) {
+                        // nothing more to do
+                    }
                 }
             }
             throw e instanceof TTransportException tte ? tte

@@ -3,11 +3,14 @@ package org.xenpostcopy.migration.protocol;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.xenpostcopy.migration.tls.PeerIdentity;
 import org.xenpostcopy.migration.tls.TlsEngine;
@@ -35,10 +38,11 @@ final class TlsStream implements ChannelStream, AutoCloseable {
     private final TlsEngine tls;
     private final SSLEngine engine;
     private final boolean direct;
-    private ByteBuffer netIn;    // write mode: records read from the socket, not yet decrypted (heap: see above)
+    private ByteBuffer netIn;    // write mode: records read from the socket, not yet decrypted
     private final ByteBuffer netOut;
     private ByteBuffer appIn;    // read mode: decrypted bytes not yet handed out
     private PeerIdentity peer;   // set once the handshake is done
+    private SSLException afterHandshake;   // the failure of a record read with the handshake's end, thrown at first use
 
     TlsStream(SocketStream socket, TlsEngine tls) {
         this.socket = socket;
@@ -50,6 +54,14 @@ final class TlsStream implements ChannelStream, AutoCloseable {
         netOut = records(packet * RECORDS_PER_WRITE);
         appIn = ByteBuffer.allocateDirect(engine.getSession().getApplicationBufferSize());
         appIn.flip();
+    }
+
+    /**
+     * The engine is closed: by this end's close of the connection (which frees BoringSSL's engine, so a thread inside
+     * it sees CLOSED rather than the socket's own error) or by the peer's alert.
+     */
+    private IOException closed() {
+        return socket.isOpen() ? new EOFException("TLS is closed") : new ClosedChannelException();
     }
 
     private ByteBuffer records(int capacity) {
@@ -85,16 +97,44 @@ final class TlsStream implements ChannelStream, AutoCloseable {
             }
         } catch (SSLException e) {
             sendAlert();
-            throw e;
+            Optional<X509Certificate> verified = e instanceof SSLHandshakeException ? Optional.empty() : peerCertificate();
+            if (verified.isEmpty()) {
+                throw e;
+            }
+            // BoringSSL finishes the handshake and decrypts the record behind it in one call: a record that fails
+            // there is the peer's first record failing, not a refused handshake, and is reported as such when the
+            // connection is first read.
+            peer = identityOf(verified.get());
+            afterHandshake = e;
+            return peer;
         } catch (EOFException e) {
             throw new SSLException(e.getMessage(), e);   // a TLS failure to the caller, not an unreachable host
         }
-        try {
-            peer = PeerIdentity.of((X509Certificate) engine.getSession().getPeerCertificates()[0]);
-        } catch (SSLPeerUnverifiedException e) {
-            throw new SSLException("the peer presented no certificate", e);   // cannot happen: both sides demand one
-        }
+        peer = identityOf(peerCertificate().orElseThrow(
+                () -> new SSLException("the peer presented no certificate")));   // cannot happen: both sides demand one
         return peer;
+    }
+
+    private Optional<X509Certificate> peerCertificate() {
+        try {
+            return Optional.of((X509Certificate) engine.getSession().getPeerCertificates()[0]);
+        } catch (SSLPeerUnverifiedException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A resumed session skips the certificate checks (both providers resume TLS 1.3 sessions, BoringSSL's for up to
+     * days): the certificate's validity is checked again at each handshake. The allow-list and the CA cannot have
+     * changed, being fixed for the life of the process whose session cache holds the session.
+     */
+    private static PeerIdentity identityOf(X509Certificate certificate) throws SSLException {
+        try {
+            certificate.checkValidity();
+        } catch (java.security.cert.CertificateException e) {
+            throw new SSLException("the peer's certificate is not valid now (" + e.getMessage() + ")", e);
+        }
+        return PeerIdentity.of(certificate);
     }
 
     private HandshakeStatus wrapHandshake() throws IOException {
@@ -108,7 +148,7 @@ final class TlsStream implements ChannelStream, AutoCloseable {
         netOut.flip();
         socket.writeFully(netOut);
         if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-            throw new EOFException("TLS closed during the handshake");
+            throw closed();
         }
         return r;
     }
@@ -156,6 +196,9 @@ final class TlsStream implements ChannelStream, AutoCloseable {
     @Override
     public int readSome(ByteBuffer dst) throws IOException {
         handshake();
+        if (afterHandshake != null) {
+            throw refusedOrBroken(afterHandshake);
+        }
         boolean overflowed = false;
         while (true) {
             if (appIn.hasRemaining()) {
@@ -194,6 +237,9 @@ final class TlsStream implements ChannelStream, AutoCloseable {
                     }
                 }
                 case CLOSED -> {
+                    if (!socket.isOpen()) {
+                        throw new ClosedChannelException();   // closed here, which freed the engine
+                    }
                     return -1;   // the peer's close_notify
                 }
             }
@@ -282,13 +328,16 @@ final class TlsStream implements ChannelStream, AutoCloseable {
     @Override
     public void writeFully(ByteBuffer src) throws IOException {
         handshake();
+        if (afterHandshake != null) {
+            throw refusedOrBroken(afterHandshake);
+        }
         int packet = engine.getSession().getPacketBufferSize();
         while (src.hasRemaining()) {
             netOut.clear();
             while (src.hasRemaining() && netOut.remaining() >= packet) {
                 SSLEngineResult r = engine.wrap(src, netOut);
                 if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-                    throw new EOFException("TLS is closed");
+                    throw closed();
                 }
                 if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
                     break;   // cannot happen with a packet's room left; the next round starts empty

@@ -6,7 +6,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
-import javax.net.ssl.KeyManagerFactory;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -21,10 +23,15 @@ final class BoringSslEngineFactory implements TlsEngineFactory {
     private final SslContext context;
     private final boolean server;
 
-    BoringSslEngineFactory(KeyManagerFactory keys, X509ExtendedTrustManager trust, boolean server) {
+    /**
+     * The key and chain are given as they are, not through a {@code KeyManagerFactory}: BoringSSL then takes the key
+     * once, here (a key it cannot use fails the daemon's start, not a later handshake), not at every handshake.
+     */
+    BoringSslEngineFactory(PrivateKey key, List<X509Certificate> chain, X509ExtendedTrustManager trust,
+                           boolean server) {
         this.server = server;
-        SslContextBuilder b = server ? SslContextBuilder.forServer(keys).clientAuth(ClientAuth.REQUIRE)
-                : SslContextBuilder.forClient().keyManager(keys)
+        SslContextBuilder b = server ? SslContextBuilder.forServer(key, chain).clientAuth(ClientAuth.REQUIRE)
+                : SslContextBuilder.forClient().keyManager(key, chain)
                         // Peers are named by the allow-list, not by the address dialled (see AllowListTrustManager).
                         .endpointIdentificationAlgorithm(null);
         try {

@@ -4,9 +4,6 @@ import io.netty.handler.ssl.OpenSslCertificateException;
 import io.netty.internal.tcnative.CertificateVerifier;
 import java.net.Socket;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.CertificateRevokedException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -14,7 +11,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * The {@link AllowListTrustManager} as BoringSSL needs it: netty-tcnative turns a refusal it cannot classify into
  * an {@code internal_error} alert, which would tell a refused peer that this host is broken. A refusal leaves here
- * as "certificate rejected" (the peer hears {@code bad_certificate}), its reason kept for this host's own log.
+ * as "certificate rejected" (the peer hears {@code bad_certificate}), its reason kept for this host's own log. (An
+ * expired chain is refused so too: {@code AllowListTrustManager} words every PKIX failure as its own.)
  */
 final class BoringSslTrustManager extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager checks;
@@ -31,8 +29,6 @@ final class BoringSslTrustManager extends X509ExtendedTrustManager {
     private static void rejecting(Check check) throws CertificateException {
         try {
             check.run();
-        } catch (CertificateExpiredException | CertificateNotYetValidException | CertificateRevokedException e) {
-            throw e;   // these have alerts of their own
         } catch (CertificateException e) {
             throw new OpenSslCertificateException(e.getMessage(), e, CertificateVerifier.X509_V_ERR_CERT_REJECTED);
         }

@@ -110,15 +110,15 @@ public final class TlsCredentials {
 
     private TlsEngineFactory engines(KeyPairFiles own, PeerAllowList allow, TlsProvider provider, boolean serving) {
         try {
+            AllowListTrustManager trust = new AllowListTrustManager(pkix(), allow, caName());
+            if (provider == TlsProvider.BORINGSSL) {
+                return new BoringSslEngineFactory(own.key(), own.chain(), trust, serving);
+            }
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
             keys.setKeyEntry("own", own.key(), IN_MEMORY, own.chain().toArray(new X509Certificate[0]));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, IN_MEMORY);
-            AllowListTrustManager trust = new AllowListTrustManager(pkix(), allow, caName());
-            if (provider == TlsProvider.BORINGSSL) {
-                return new BoringSslEngineFactory(kmf, trust, serving);
-            }
             SSLContext context = SSLContext.getInstance("TLSv1.3");
             context.init(kmf.getKeyManagers(), new TrustManager[] {trust}, new SecureRandom());
             return new JdkEngineFactory(context, serving);

@@ -51,7 +51,9 @@ public enum TlsProvider {
     }
 
     public boolean isAvailable() {
-        return this == JDK || OpenSsl.isAvailable();
+        // Netty looks in java.library.path before its bundled copy: a distribution's tcnative built on OpenSSL
+        // could load there, and would not be what this name promises.
+        return this == JDK || OpenSsl.isAvailable() && String.valueOf(OpenSsl.versionString()).contains("BoringSSL");
     }
 
     /** Why this provider does not load here (empty when it does). */
@@ -60,7 +62,29 @@ public enum TlsProvider {
             return "";
         }
         Throwable cause = OpenSsl.unavailabilityCause();
-        return cause == null ? "unknown reason" : String.valueOf(cause.getMessage());
+        if (cause == null) {
+            return "a native TLS library loaded, but it is " + OpenSsl.versionString() + ", not the bundled BoringSSL";
+        }
+        // The outer message only lists the names tried; why each failed (the architecture, a noexec work
+        // directory) is further down, in causes and suppressed exceptions.
+        StringBuilder why = new StringBuilder(String.valueOf(cause.getMessage()));
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+        todo.add(cause);
+        while (!todo.isEmpty() && why.length() < 600) {
+            Throwable t = todo.poll();
+            if (!seen.add(t)) {
+                continue;
+            }
+            if (t != cause && t.getMessage() != null && why.indexOf(t.getMessage()) < 0) {
+                why.append("; ").append(t.getMessage());
+            }
+            if (t.getCause() != null) {
+                todo.add(t.getCause());
+            }
+            todo.addAll(java.util.Arrays.asList(t.getSuppressed()));
+        }
+        return why.toString();
     }
 
     /** For the daemon's start line. */

@@ -101,12 +101,12 @@ class HostCheckTest {
 
     private HostCheck.Setup nativeOnTheNetwork() {
         return new HostCheck.Setup(true, "0.0.0.0:7410", false, Optional.of(tls), PeerAllowList.parse("alpha,beta"),
-                Optional.of(Path.of("/var/lib/xlpc")));
+                Optional.of(Path.of("/var/lib/xlpc")), "");
     }
 
     private HostCheck.Setup emulatedOnLoopback() {
         return new HostCheck.Setup(false, "127.0.0.1:7410", true, Optional.empty(), PeerAllowList.anySignedByTheCa(),
-                Optional.of(Path.of("/dev/shm/xlpc/a")));
+                Optional.of(Path.of("/dev/shm/xlpc/a")), "");
     }
 
     private Map<String, Item> check(HostCheck.Setup setup) {
@@ -203,7 +203,7 @@ class HostCheckTest {
     @Test
     void offLoopbackWithoutCredentialsFailsSayingHowToMakeThem() {
         HostCheck.Setup s = new HostCheck.Setup(false, "10.0.0.1:7410", false, Optional.empty(),
-                PeerAllowList.anySignedByTheCa(), Optional.empty());
+                PeerAllowList.anySignedByTheCa(), Optional.empty(), "");
         Map<String, Item> items = check(s);
         assertEquals(Status.FAIL, items.get("TLS credentials").status());
         assertTrue(items.get("TLS credentials").detail().contains("xlpc tls init"));
@@ -232,6 +232,20 @@ class HostCheckTest {
         Item item = check(nativeOnTheNetwork()).get("TLS credentials");
         assertEquals(Status.FAIL, item.status());
         assertTrue(item.detail().contains(TlsCredentials.SERVER_CERT + " is not signed by"), item.detail());
+    }
+
+    @Test
+    void anUnknownTlsProviderFailsTheCheckAsItWouldFailTheStart() {
+        HostCheck.Setup good = nativeOnTheNetwork();
+        HostCheck.Setup typo = new HostCheck.Setup(good.nativeHost(), good.listen(), good.loopback(), good.tlsDir(),
+                good.tlsAllow(), good.stateDir(), "openssl");
+        Item item = check(typo).get("TLS credentials");
+        assertEquals(Status.FAIL, item.status());
+        assertTrue(item.detail().contains("tls.provider must be auto, boringssl or jdk"), item.detail());
+        Item jdk = check(new HostCheck.Setup(good.nativeHost(), good.listen(), good.loopback(), good.tlsDir(),
+                good.tlsAllow(), good.stateDir(), "jdk")).get("TLS credentials");
+        assertEquals(Status.OK, jdk.status(), jdk.detail());
+        assertTrue(jdk.detail().endsWith("records by the JDK's TLS"), jdk.detail());
     }
 
     @Test

@@ -75,6 +75,17 @@ class TlsConnectionTest {
         }
     }
 
+    /** Hosts need not run the same provider: the same TLS 1.3 either way. */
+    @Test
+    void aClientWithTheOtherProviderIsServed() {
+        TlsProvider other = provider() == TlsProvider.JDK ? TlsProvider.preferred() : TlsProvider.JDK;
+        ChannelSecurity beta = ChannelSecurity.tls(TlsCredentials.load(labCa.issueHost("beta")),
+                PeerAllowList.parse("alpha"), other);
+        try (DaemonConnection c = DaemonConnection.open(address, "", beta)) {
+            assertEquals("beta", c.describe());
+        }
+    }
+
     @Test
     void aPeerOfTheCaButNotOnTheAllowListIsRefusedBeforeAnyRequestIsDispatched() {
         DaemonControl untouched = mock(DaemonControl.class);
