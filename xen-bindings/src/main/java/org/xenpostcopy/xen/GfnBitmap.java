@@ -48,6 +48,20 @@ public final class GfnBitmap {
         return size;
     }
 
+    /**
+     * This bitmap over {@code newSize} gfns: cut to its first {@code newSize}, or with clear bits added. Word by
+     * word, for bitmaps of a whole guest compared inside its pause.
+     */
+    public GfnBitmap resized(long newSize) {
+        GfnBitmap b = new GfnBitmap(newSize);
+        System.arraycopy(words, 0, b.words, 0, Math.min(words.length, b.words.length));
+        int tail = (int) (newSize & 63);
+        if (tail != 0 && newSize < size) {
+            b.words[b.words.length - 1] &= (1L << tail) - 1;
+        }
+        return b;
+    }
+
     public long[] toWords() {
         return words.clone();
     }

@@ -49,4 +49,24 @@ class GfnBitmapTest {
         assertFalse(new GfnBitmap(10).get(3));
         assertTrue(GfnBitmap.fromWords(10, new long[] {8}).get(3));
     }
+
+    @Test
+    void resizedKeepsTheFirstGfnsAndNothingBeyond() {
+        GfnBitmap b = new GfnBitmap(200);
+        for (long g : new long[] {0, 63, 64, 99, 100, 150, 199}) {
+            b.set(g);
+        }
+        GfnBitmap cut = b.resized(100);
+        assertEquals(100, cut.size());
+        assertEquals(4, cut.cardinality(), "0, 63, 64 and 99; 100 and beyond are cut");
+        assertEquals(99, cut.nextSet(65));
+        GfnBitmap grown = cut.resized(300);
+        assertEquals(300, grown.size());
+        assertEquals(4, grown.cardinality());
+        assertTrue(grown.get(99));
+        assertFalse(grown.get(150), "added gfns start clear");
+        GfnBitmap holes = GfnBitmap.full(100);
+        holes.andNot(b.resized(100));
+        assertEquals(96, holes.cardinality());
+    }
 }

@@ -187,25 +187,33 @@ final class IncomingMigration {
         resumeArrivedAt = arrived;
         // Part of the downtime: the guest is stopped while the stop-and-copy's last pages are still on their way.
         precopy.awaitWritten(request.pagesSentBefore(), precopyWaitMs);
+        long tPrecopy = System.nanoTime();
         GfnBitmap toCome = new HoleMirror(host, domain, prepared.paging(), mode).mirror(prepared.holes(),
                 precopy.refilled(), request.unpopulated(), request.outstanding().orElse(null));
+        long tHoles = System.nanoTime();
         for (VcpuState v : request.vcpus()) {
             host.domains().setVcpuState(domain, v);
         }
         Optional<GuestProbe> probe = host.guestProbe();
         probe.ifPresent(p -> opsAtResume = p.operations(domain));
         writeTarget(request.targetKiB());
+        long tState = System.nanoTime();
         if (checkpointer != null) {
             checkpointer.armBeforeResume();
             // From the resume's arrival, not the unpause: the source counts its first grant from the call, and the
             // switch here may wait long for pre-copy pages in flight. A lease run out by then is fenced at once.
             lease = new SourceLease(checkpointing.leaseMs(), arrived);
         }
+        long tArmed = System.nanoTime();
         phase.advance(DestinationPhase.PREPARED, DestinationPhase.RUNNING);
         resumedAt = System.nanoTime();
         ledger.expect(toCome, this::lastPageLoaded);
         host.domains().unpause(domain);
         long nanos = System.nanoTime() - arrived;
+        // Where the destination's share of the downtime goes (the source logs its own share).
+        LOG.log(Level.DEBUG, "session {0}: unpaused {1} ms after the resume arrived = pre-copy pages {2} + hole map "
+                + "{3} + vCPUs and target {4} + dirty log {5} + unpause {6}", id, ms(nanos), ms(tPrecopy - arrived),
+                ms(tHoles - tPrecopy), ms(tState - tHoles), ms(tArmed - tState), ms(arrived + nanos - tArmed));
         if (checkpointer != null) {
             checkpointer.start();
         }
@@ -213,6 +221,10 @@ final class IncomingMigration {
             linkCut("the demand channel failed before the switch: " + cutBeforeSwitch);
         }
         return nanos;
+    }
+
+    private static String ms(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
     }
 
     /**

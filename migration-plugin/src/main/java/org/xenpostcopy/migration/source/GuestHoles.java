@@ -28,10 +28,9 @@ final class GuestHoles {
             throw new MigrationException(domain + " populated gfn 0x" + Long.toHexString(populated.nextSet(gfnCount))
                     + " beyond the 0x" + Long.toHexString(gfnCount) + " gfns it had when the migration started");
         }
+        // Word by word: this runs inside the guest's pause (a loop over the populated gfns took 4.5 ms at 4 GiB).
         GfnBitmap holes = GfnBitmap.full(gfnCount);
-        for (long g = populated.nextSet(0); g >= 0 && g < gfnCount; g = populated.nextSet(g + 1)) {
-            holes.clear(g);
-        }
+        holes.andNot(populated.size() == gfnCount ? populated : populated.resized(gfnCount));
         for (Gfn g : host.domains().toolstackPages(domain)) {
             if (g.value() < gfnCount) {
                 holes.set(g.value());

@@ -104,6 +104,7 @@ final class SourceSwitch {
     Switched run(PreCopyRounds.Result rounds, PreCopySender sender, Runnable atPause,
                  Consumer<GfnBitmap> beforeResume, MigrationProgress progress) {
         long tPause = System.nanoTime();
+        long[] split = new long[4];   // when the steps inside the pause ended, for the debug line below
         long tPaused;
         GfnBitmap finalHoles;
         List<VcpuState> vcpus;
@@ -118,15 +119,19 @@ final class SourceSwitch {
             lastSeen = stopped >= tPause && stopped <= tPaused;
             tLast = lastSeen ? stopped : tPause;
             atPause.run();
+            split[0] = System.nanoTime();
             finalHoles = holes.now();
+            split[1] = System.nanoTime();
             vcpus = host.domains().vcpuStates(domain);
             outstanding = outstanding(rounds, finalHoles);
+            split[2] = System.nanoTime();
             if (mode == MigrationMode.PRECOPY) {
                 progress.update("stop-and-copy", sender.pagesSent(), sender.pagesSent() + outstanding.cardinality(), 0);
                 sender.send(outstanding, () -> { }, false);   // the last dirty pages, with the guest stopped
                 outstanding = new GfnBitmap(holes.gfnCount());
             }
             beforeResume.accept(outstanding);
+            split[3] = System.nanoTime();
         } catch (RuntimeException e) {
             // Nothing has been handed over: the guest is this host's, so it runs here again.
             String resumed = resumeHere();
@@ -156,9 +161,11 @@ final class SourceSwitch {
         // destination's handling) after it left here.
         double networkMs = Math.max(0, (tReply - tSend) / 1e6 - resumed.handlerMs());
         long tArrived = tSend + (long) (networkMs / 2 * 1e6);
-        LOG.log(Level.DEBUG, "{0}: downtime here {1} ms = pause {2} + state and last pages {3} + network {4}; then the"
-                + " destination's {5} ms to unpause", domain, ms(tArrived - tLast), ms(tPaused - tLast),
-                ms(tSend - tPaused), String.format(Locale.ROOT, "%.3f", networkMs / 2),
+        LOG.log(Level.DEBUG, "{0}: downtime here {1} ms = pause {2} + state and last pages {3} (after-pause work {4}, "
+                + "hole map {5}, vCPUs and pages owed {6}, page server readied {7}, resume built {8}) + network {9}; "
+                + "then the destination''s {10} ms to unpause", domain, ms(tArrived - tLast), ms(tPaused - tLast),
+                ms(tSend - tPaused), ms(split[0] - tPaused), ms(split[1] - split[0]), ms(split[2] - split[1]),
+                ms(split[3] - split[2]), ms(tSend - split[3]), String.format(Locale.ROOT, "%.3f", networkMs / 2),
                 String.format(Locale.ROOT, "%.3f", resumed.resumeMs()));
         return new Switched(tPause, tArrived - tLast, lastSeen, resumed.resumeMs(), finalHoles, outstanding,
                 vcpuBytes, mode == MigrationMode.PRECOPY);
