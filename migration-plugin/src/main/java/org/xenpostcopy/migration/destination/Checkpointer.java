@@ -39,23 +39,6 @@ final class Checkpointer {
     private static final int MAX_LIVE_ROUNDS = 5;
     /** A round that leaves no more dirty pages than this goes straight to the pause. */
     private static final long PAUSE_AT_PAGES = 256;
-    /**
-     * What taking checkpoints costs the guest — its pause, and the live copying beside it, when each of its first
-     * writes to a page traps to Xen for log-dirty — may be one part in this of its time at most (see {@link #run}).
-     */
-    private static final long GUEST_SHARE = 20;
-    /**
-     * All of the taking, the hole map's read included, may keep dom0 busy one part in this of the time at most.
-     * The read costs the guest nothing, but it is one call per 1024 gfns: 15 s a checkpoint on the real-Xen lab's
-     * emulated dom0 (run 21), which counted against the guest's share spaced checkpoints 340 s apart.
-     */
-    private static final long TAKE_SHARE = 2;
-    /**
-     * A checkpoint may pause the guest for a twentieth of the interval: one whose pause would be longer (a guest
-     * that dirties pages faster than they are copied) is put off — unless none has been committed for this many
-     * intervals; then it is taken whatever it costs, so the copy a fail-back restores is never older than that.
-     */
-    private static final long OVERDUE_INTERVALS = 60;
 
     private final String session;
     private final XenHost host;
@@ -63,6 +46,7 @@ final class Checkpointer {
     private final long gfnCount;
     private final Supplier<SourcePeer> connect;
     private final long intervalNanos;
+    private final CheckpointPacing pacing;
     private final BooleanSupplier mayTake;
     private final LinkShaper link;
     private final PostCopyHoleMap holeMap;
@@ -114,6 +98,7 @@ final class Checkpointer {
         this.gfnCount = gfnCount;
         this.connect = connect;
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+        this.pacing = new CheckpointPacing(intervalNanos);
         this.mayTake = mayTake;
         this.link = link;
         this.holeMap = new PostCopyHoleMap(host.domains(), domain, gfnCount, stillPagedOut);
@@ -168,7 +153,7 @@ final class Checkpointer {
                             session, c.seq(), c.pageCount(), (t1 - t0) / 1_000_000,
                             (System.nanoTime() - t1) / 1_000_000);
                 }
-                next = Math.min(spaced(next, t0, t1), overdueAt());
+                next = pacing.afterTry(next, t0, t1, holeMapNanos, System.nanoTime(), lastCommitAt);
                 if (c != null && !stop) {
                     reportSpacing(c, t1 - t0, next - System.nanoTime());
                 }
@@ -182,10 +167,10 @@ final class Checkpointer {
                     break;
                 }
                 giveBackAndReport(e);
-                next = spaced(next, t0, System.nanoTime());
+                next = pacing.spaced(next, t0, System.nanoTime(), holeMapNanos);
             } catch (RuntimeException e) {
                 giveBackAndReport(e);
-                next = spaced(next, t0, System.nanoTime());
+                next = pacing.spaced(next, t0, System.nanoTime(), holeMapNanos);
             } catch (Error e) {
                 // Out of direct memory for the copy, say: no checkpoints from here on, and loudly.
                 LOG.log(Level.ERROR, "session " + session + ": checkpoints stop", e);
@@ -221,13 +206,13 @@ final class Checkpointer {
             previous = n;
         }
         long pauseEstimate = previous * nanosPerPage;
-        boolean overdue = System.nanoTime() - lastCommitAt > OVERDUE_INTERVALS * intervalNanos;
-        if (pauseEstimate > intervalNanos / GUEST_SHARE && !overdue) {
+        if (!pacing.mayPause(pauseEstimate, System.nanoTime(), lastCommitAt)) {
             // Its pages stay owed and go with the next one.
             if (deferred.getAndIncrement() == 0) {
                 LOG.log(Level.INFO, "session {0}: checkpoint put off: the guest dirtied {1} pages during the last"
                         + " copy, and pausing it for them would take about {2} ms; checkpoints stretch to at most"
-                        + " {3} intervals apart", session, previous, pauseEstimate / 1_000_000, OVERDUE_INTERVALS);
+                        + " {3} intervals apart", session, previous, pauseEstimate / 1_000_000,
+                        CheckpointPacing.OVERDUE_INTERVALS);
             }
             dropBuilt();
             return null;
@@ -267,25 +252,6 @@ final class Checkpointer {
     }
 
     /**
-     * The earliest the next try may start after one that ran from {@code t0} to {@code t1}: what it cost the guest
-     * may be 1/{@link #GUEST_SHARE} of the time, all of it 1/{@link #TAKE_SHARE} of dom0's. A guest that dirties
-     * more than that allows is checkpointed less often, not slowed more.
-     */
-    private long spaced(long next, long t0, long t1) {
-        long guestNanos = t1 - t0 - holeMapNanos;
-        return Math.max(next, t1 + Math.max((GUEST_SHARE - 1) * guestNanos, (TAKE_SHARE - 1) * (t1 - t0)));
-    }
-
-    /**
-     * When the next checkpoint is overdue and is taken whatever it costs: a try put off, or spaced wide, never waits
-     * past it, so the copy a fail-back restores is at most {@link #OVERDUE_INTERVALS} intervals old (and one take).
-     * Failed tries are not held to it: trying again at once would only repeat the failure.
-     */
-    private long overdueAt() {
-        return Math.max(System.nanoTime(), lastCommitAt + OVERDUE_INTERVALS * intervalNanos + 1_000_000);
-    }
-
-    /**
      * Says, at most once a minute, when taking checkpoints costs so much that they are spaced wider than the
      * interval asked for — on a slow or busy dom0 the hole map's read alone can take seconds — and what the time
      * went on; and says when the first one reaches the source.
@@ -301,7 +267,8 @@ final class Checkpointer {
                     + " copying live, {5} ms reading the hole map, {6} ms paused); the next in {7} ms{8}", session,
                     c.seq(), c.pageCount(), takeNanos / 1_000_000, liveNanos / 1_000_000, holeMapNanos / 1_000_000,
                     lastPauseNanos / 1_000_000, untilNextNanos / 1_000_000, stretched
-                            ? " (they may cost the guest 1/" + GUEST_SHARE + " of its time and dom0 1/" + TAKE_SHARE
+                            ? " (they may cost the guest 1/" + CheckpointPacing.GUEST_SHARE + " of its time and dom0 1/"
+                            + CheckpointPacing.TAKE_SHARE
                             + " of its, so they are spaced wider than the "
                             + TimeUnit.NANOSECONDS.toMillis(intervalNanos) + " ms asked for)" : "");
         }
