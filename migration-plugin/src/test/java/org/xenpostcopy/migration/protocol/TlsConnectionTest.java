@@ -194,23 +194,9 @@ class TlsConnectionTest {
     @Test
     @org.junit.jupiter.api.Timeout(60)
     void aBrokenRecordAfterTheHandshakeClosesTheConnectionWithOneLineAndNoError() throws Exception {
-        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                logged.add(r);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        capture.setLevel(java.util.logging.Level.ALL);
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = capturingInto(logged);
         root.addHandler(capture);
         try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(address)) {
             ChannelTransport beta = new ChannelTransport(ThriftConnection.config(), ch,
@@ -246,21 +232,7 @@ class TlsConnectionTest {
     @org.junit.jupiter.api.Timeout(60)
     void aClientThatConnectsAndHangsUpIsNotLoggedAsRefused() throws Exception {
         java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                logged.add(r);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        capture.setLevel(java.util.logging.Level.ALL);
+        java.util.logging.Handler capture = capturingInto(logged);
         java.util.logging.Logger log = java.util.logging.Logger.getLogger(IdentifiedConnection.class.getName());
         java.util.logging.Level before = log.getLevel();
         log.setLevel(java.util.logging.Level.FINE);
@@ -282,5 +254,25 @@ class TlsConnectionTest {
         assertEquals(java.util.List.of(), logged.stream()
                 .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
                 .map(java.util.logging.LogRecord::getMessage).toList(), "warnings");
+    }
+
+    /** A log handler that keeps every record it is given, of any level. */
+    private static java.util.logging.Handler capturingInto(java.util.List<java.util.logging.LogRecord> logged) {
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(java.util.logging.Level.ALL);
+        return capture;
     }
 }
