@@ -97,7 +97,8 @@ final class TlsStream implements ChannelStream, AutoCloseable {
             }
         } catch (SSLException e) {
             sendAlert();
-            Optional<X509Certificate> verified = e instanceof SSLHandshakeException ? Optional.empty() : peerCertificate();
+            Optional<X509Certificate> verified = e instanceof SSLHandshakeException ? Optional.empty()
+                    : peerCertificate();
             if (verified.isEmpty()) {
                 throw e;
             }
