@@ -147,6 +147,8 @@ exec /opt/xlpc/jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -X
     -jar /opt/xlpc/xlpc.jar "$@"
 SH
 chmod 755 "$D/opt/xlpc/bin/xlpc"
+# The xl wrapper of patches/xl, where the tarball puts it: the lab's post-copy hops go through `xl migrate --postcopy`.
+install -D -m 755 "$REPO/patches/xl/xl" "$D/opt/xlpc/share/xlpc/xl"
 # The two lab hosts' TLS credentials (a lab CA, a directory per host address; both hosts boot this same image).
 java -jar "$W/xlpc.jar" tls init "$D/etc/xlpc/tls" --hosts 169.254.10.1,169.254.10.2 >/dev/null
 # Under software emulation a daemon's cold JVM took 100-150 s to listen and its first TLS handshake more than the

@@ -203,7 +203,12 @@ if has migrate-src; then
         else result one-host FAIL "$PEER still lists memcheck: $(grep memcheck /tmp/peer-list.txt)"; fi
         finish
     fi
-    TMO=1500 step xlpc migrate memcheck $PEER $HOW --no-verify --json > /tmp/$FIRST.json
+    # Post-copy as an administrator starts it with Xen's own command: `xl migrate --postcopy` through patches/xl/xl,
+    # which hands it to `xlpc migrate` (pre-copy and hybrid go to xlpc directly).
+    XL_REAL=/usr/lib/xen-4.17/bin/xl
+    if [ "$FIRST" = postcopy ]; then MIGRATE="env XL_REAL=$XL_REAL /opt/xlpc/share/xlpc/xl migrate"
+    else MIGRATE="xlpc migrate"; fi
+    TMO=1500 step $MIGRATE $HOW --no-verify --json memcheck $PEER > /tmp/$FIRST.json
     cat /tmp/$FIRST.json
     if grep -q '"pagesTransferred"' /tmp/$FIRST.json && ! xl domid memcheck >/dev/null 2>&1; then
         result $FIRST PASS "$(tr -d '\n ' < /tmp/$FIRST.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|pagesSkippedBallooned\|networkFaults\|duplicatePages\|rounds\|cuts\|pausedMs\|pagesResent\)":[0-9.]*' | tr '\n' ' ')"

@@ -1,7 +1,9 @@
 package org.xenpostcopy.migration.destination;
 
+import java.nio.ByteBuffer;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.PagingSession;
 import org.xenpostcopy.xen.XenHost;
@@ -26,15 +28,23 @@ final class HoleMirror {
 
     /**
      * @param prepared    the holes prepare gave back
+     * @param toolstackPages this host's toolstack pages, which prepare left alone
      * @param refilled    prepared holes a pre-copy page has filled since
      * @param finalHoles  the source's holes at pause time
      * @param outstanding hybrid: the gfns the source will still send; ignored otherwise
      * @return the gfns that will arrive after the switch
      */
-    GfnBitmap mirror(GfnBitmap prepared, GfnBitmap refilled, GfnBitmap finalHoles, GfnBitmap outstanding) {
+    GfnBitmap mirror(GfnBitmap prepared, GfnBitmap toolstackPages, GfnBitmap refilled, GfnBitmap finalHoles,
+                     GfnBitmap outstanding) {
         GfnBitmap appeared = finalHoles.copy();
         appeared.andNot(prepared);
+        appeared.andNot(toolstackPages);      // this host's, as prepare left them
         if (!appeared.isEmpty()) {
+            if (mode == MigrationMode.POSTCOPY) {
+                // Paged out since prepare, and Xen 4.17 will not give a paged-out gfn back (guest_remove_page fails
+                // it with EILSEQ: the paged entry has no frame to remove). Paged in blank first, then given back.
+                pageInBlank(appeared);
+            }
             host.domains().decreaseReservation(domain, appeared);
         }
         GfnBitmap refill = prepared.copy();
@@ -63,5 +73,10 @@ final class HoleMirror {
             default -> toCome = new GfnBitmap(finalHoles.size());
         }
         return toCome;
+    }
+
+    private void pageInBlank(GfnBitmap gfns) {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(Gfn.PAGE_SIZE);
+        gfns.forEach(g -> paging.load(Gfn.of(g), zeros.clear()));
     }
 }

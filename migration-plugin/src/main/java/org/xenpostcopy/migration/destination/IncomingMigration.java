@@ -189,7 +189,8 @@ final class IncomingMigration {
         precopy.awaitWritten(request.pagesSentBefore(), precopyWaitMs);
         long tPrecopy = System.nanoTime();
         GfnBitmap toCome = new HoleMirror(host, domain, prepared.paging(), mode).mirror(prepared.holes(),
-                precopy.refilled(), request.unpopulated(), request.outstanding().orElse(null));
+                prepared.toolstackPages(), precopy.refilled(), request.unpopulated(),
+                request.outstanding().orElse(null));
         long tHoles = System.nanoTime();
         for (VcpuState v : request.vcpus()) {
             host.domains().setVcpuState(domain, v);

@@ -239,6 +239,15 @@ final class EmulatedDomainControl implements DomainControl {
             throw new XenException("xc_domain_decrease_reservation_exact", Errno.EINVAL,
                     "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
         }
+        // As Xen 4.17: guest_remove_page cannot remove a paged-out gfn (EILSEQ from p2m_remove_entry, the paged entry
+        // having no frame), and xc's _exact call reports the batch as EINVAL. Checked before anything changes.
+        for (long g = gfns.nextSet(0); g >= 0; g = gfns.nextSet(g + 1)) {
+            byte t = d.p2m.get(g);
+            if (t == P2mTable.PAGED || t == P2mTable.PAGING_IN) {
+                throw new XenException("xc_domain_decrease_reservation_exact", Errno.EINVAL, id + " gfn 0x"
+                        + Long.toHexString(g) + " is paged out: Xen gives it back only once it is paged in");
+            }
+        }
         gfns.forEach(d::decreaseReservation);
     }
 

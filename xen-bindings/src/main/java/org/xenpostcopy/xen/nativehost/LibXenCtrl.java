@@ -51,6 +51,10 @@ public interface LibXenCtrl extends Library {
     int xc_domain_decrease_reservation_exact(Handles.XcInterface xch, int domid, long nrExtents, int extentOrder,
                                              long[] extentStart);
 
+    /** As {@code _exact}, but returns how many it gave back: Xen stops at the first gfn it cannot. */
+    int xc_domain_decrease_reservation(Handles.XcInterface xch, int domid, long nrExtents, int extentOrder,
+                                       long[] extentStart);
+
     int xc_domain_populate_physmap_exact(Handles.XcInterface xch, int domid, long nrExtents, int extentOrder,
                                          int memFlags, long[] extentStart);
 

@@ -1,6 +1,7 @@
 package org.xenpostcopy.xen.nativehost;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import java.util.ArrayList;
@@ -277,10 +278,15 @@ final class NativeDomainControl implements DomainControl {
         return i.tot_pages + i.paged_pages;
     }
 
-    /** Unpopulated gfns are skipped, as the emulated host does; Xen would fail the whole batch on one. */
+    /**
+     * Unpopulated gfns are skipped, as the emulated host does, when nothing is paged out (read from one pass over the
+     * p2m). With pages out that read is refused, and every gfn must be populated: Xen stops at the first it cannot
+     * give back, which is named. A paged-out gfn is one (Xen 4.17's guest_remove_page fails it with EILSEQ): page it
+     * in first.
+     */
     @Override
     public void decreaseReservation(DomainId domain, GfnBitmap gfns) {
-        if (queries.infoOf(domain, "xc_domain_decrease_reservation_exact").paged_pages == 0) {
+        if (queries.infoOf(domain, "xc_domain_decrease_reservation").paged_pages == 0) {
             GfnBitmap present = populated(domain);
             GfnBitmap filtered = new GfnBitmap(gfns.size());
             for (long g = gfns.nextSet(0); g >= 0; g = gfns.nextSet(g + 1)) {
@@ -290,8 +296,18 @@ final class NativeDomainControl implements DomainControl {
             }
             gfns = filtered;
         }
-        forChunks(gfns, (chunk, n) -> XenErrors.check(xc.xc_domain_decrease_reservation_exact(xch, domain.value(), n, 0,
-                chunk), "xc_domain_decrease_reservation_exact", domain + ", " + n + " gfns"));
+        forChunks(gfns, (chunk, n) -> {
+            int done = xc.xc_domain_decrease_reservation(xch, domain.value(), n, 0, chunk);
+            if (done < 0) {
+                throw new XenException("xc_domain_decrease_reservation", Errno.fromCode(Native.getLastError()),
+                        domain + ", " + n + " gfns");
+            }
+            if (done < n) {
+                throw new XenException("xc_domain_decrease_reservation", Errno.EINVAL, domain + ": Xen kept gfn 0x"
+                        + Long.toHexString(chunk[done]) + " (a hole here, or paged out) after giving back " + done
+                        + " of " + n);
+            }
+        });
     }
 
     @Override

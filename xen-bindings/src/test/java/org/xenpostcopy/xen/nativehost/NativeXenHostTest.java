@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
@@ -20,6 +21,7 @@ import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
@@ -173,6 +175,36 @@ class NativeXenHostTest {
         domainSix(12);
         XenException e = assertThrows(XenException.class, () -> host.domains().populated(DomainId.of(6)));
         assertTrue(e.getMessage().contains("12 paged-out pages"), e.getMessage());
+        org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_get_pfn_type_batch(any(), anyInt(), anyInt(), any());
+    }
+
+    /** With pages out a batch is given back as it is; the gfn Xen stops at (a hole, or paged out) is named. */
+    @Test
+    void givingBackWhilePagedOutNamesTheGfnXenKept() {
+        domainSix(40);
+        java.util.Set<Long> kept = java.util.Set.of(12L);
+        java.util.List<Long> given = new java.util.ArrayList<>();
+        when(xc.xc_domain_decrease_reservation(eq(xch), eq(6), anyLong(), eq(0), any())).thenAnswer(inv -> {
+            long[] gfns = inv.getArgument(4);
+            int n = (int) (long) inv.<Long>getArgument(2);
+            for (int i = 0; i < n; i++) {
+                if (kept.contains(gfns[i])) {
+                    return i;      // Xen stops at the first it cannot give back; those before it are gone
+                }
+                given.add(gfns[i]);
+            }
+            return n;
+        });
+        org.xenpostcopy.xen.GfnBitmap some = new org.xenpostcopy.xen.GfnBitmap(200);
+        some.set(10);
+        some.set(11);
+        host.domains().decreaseReservation(DomainId.of(6), some);
+        assertEquals(List.of(10L, 11L), given);
+        some.set(12);
+        some.set(13);
+        XenException e = assertThrows(XenException.class, () -> host.domains().decreaseReservation(DomainId.of(6), some));
+        assertTrue(e.getMessage().contains("Xen kept gfn 0xc (a hole here, or paged out) after giving back 2 of 4"),
+                e.getMessage());
         org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_get_pfn_type_batch(any(), anyInt(), anyInt(), any());
     }
 
