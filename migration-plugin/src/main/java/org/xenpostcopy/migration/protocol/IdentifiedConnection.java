@@ -52,9 +52,12 @@ final class IdentifiedConnection implements TProcessor {
             try {
                 peer = transport.handshake();
             } catch (TTransportException e) {
-                // A channel this side closed (the server stopping with a handshake under way) is not a refusal.
-                boolean closedHere = rootCause(e) instanceof ClosedChannelException;
-                LOG.log(closedHere ? Level.DEBUG : Level.WARNING, closedHere
+                // A channel this side closed (the server stopping with a handshake under way) is not a refusal, nor
+                // is a peer that hung up without a byte (a port probe: the lab's readiness check, a load balancer's).
+                Throwable root = rootCause(e);
+                boolean notARefusal = root instanceof ClosedChannelException
+                        || root instanceof TlsStream.SilentPeerException;
+                LOG.log(notARefusal ? Level.DEBUG : Level.WARNING, notARefusal
                         ? "closed a connection from {0} during its TLS handshake: {1}"
                         : "refused a connection from {0}: {1}", transport.remote(),
                         LogText.escape(ThriftConnection.rootMessage(e)));

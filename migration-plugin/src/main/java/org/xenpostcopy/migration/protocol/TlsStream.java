@@ -39,6 +39,7 @@ final class TlsStream implements ChannelStream, AutoCloseable {
     private final SSLEngine engine;
     private final boolean direct;
     private ByteBuffer netIn;    // write mode: records read from the socket, not yet decrypted
+    private long bytesReceived;
     private final ByteBuffer netOut;
     private ByteBuffer appIn;    // read mode: decrypted bytes not yet handed out
     private PeerIdentity peer;   // set once the handshake is done
@@ -291,13 +292,28 @@ final class TlsStream implements ChannelStream, AutoCloseable {
             bigger.put(netIn);
             netIn = bigger;
         }
-        if (socket.readSome(netIn) < 0) {
+        int n = socket.readSome(netIn);
+        if (n < 0) {
+            if (eofMessage != null && bytesReceived == 0 && !engine.getUseClientMode()) {
+                throw new SilentPeerException();
+            }
             if (eofMessage != null) {
                 throw new EOFException(eofMessage);
             }
             return false;
         }
+        bytesReceived += n;
         return true;
+    }
+
+    /**
+     * A client closed the connection without sending a byte: a port probe or a health check ({@code nc -z}, a load
+     * balancer's TCP check), not a peer that tried TLS and failed.
+     */
+    static final class SilentPeerException extends EOFException {
+        SilentPeerException() {
+            super("the peer closed the connection without sending anything (a port probe or a TCP health check)");
+        }
     }
 
     private void growAppIn() {

@@ -256,6 +256,32 @@ class TlsConnectionTest {
                 .map(java.util.logging.LogRecord::getMessage).toList(), "warnings");
     }
 
+    /** A TCP port probe (connect, hang up, not a byte sent) is no refused peer: nothing at WARNING. */
+    @Test
+    void aPortProbeIsNotLoggedAsRefused() throws Exception {
+        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = capturingInto(logged);
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(IdentifiedConnection.class.getName());
+        java.util.logging.Level before = log.getLevel();
+        log.setLevel(java.util.logging.Level.FINE);
+        log.addHandler(capture);
+        try {
+            new java.net.Socket(address.getAddress(), address.getPort()).close();
+            while (logged.stream().noneMatch(r -> r.getLevel().intValue() >= java.util.logging.Level.FINE.intValue()
+                    && r.getMessage().contains("connection from"))) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);   // a poll; @Timeout bounds it
+            }
+        } finally {
+            log.removeHandler(capture);
+            log.setLevel(before);
+        }
+        assertEquals(java.util.List.of(), logged.stream()
+                .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                .map(java.util.logging.LogRecord::getMessage).toList(), "warnings");
+        assertTrue(logged.stream().anyMatch(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())
+                .contains("without sending anything")), "says what the peer did");
+    }
+
     /** A log handler that keeps every record it is given, of any level. */
     private static java.util.logging.Handler capturingInto(java.util.List<java.util.logging.LogRecord> logged) {
         java.util.logging.Handler capture = new java.util.logging.Handler() {
