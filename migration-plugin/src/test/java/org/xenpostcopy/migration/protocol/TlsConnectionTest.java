@@ -231,34 +231,37 @@ class TlsConnectionTest {
     @Test
     @org.junit.jupiter.api.Timeout(60)
     void aClientThatConnectsAndHangsUpIsNotLoggedAsRefused() throws Exception {
-        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = capturingInto(logged);
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger(IdentifiedConnection.class.getName());
-        java.util.logging.Level before = log.getLevel();
-        log.setLevel(java.util.logging.Level.FINE);
-        log.addHandler(capture);
         int clients = 5;
-        try {
+        java.util.List<java.util.logging.LogRecord> logged = connectionLog(() -> {
             for (int i = 0; i < clients; i++) {
                 ThriftConnection.open(address, 10_000, security("beta", "alpha")).close();
             }
-            // Each connection ends in one line: "TLS peer ..." once its handshake is done, or a refusal.
-            while (logged.stream().filter(r -> r.getMessage().startsWith("TLS peer")
-                    || r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()).count() < clients) {
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);   // a poll; @Timeout bounds it
-            }
-        } finally {
-            log.removeHandler(capture);
-            log.setLevel(before);
-        }
-        assertEquals(java.util.List.of(), logged.stream()
-                .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
-                .map(java.util.logging.LogRecord::getMessage).toList(), "warnings");
+        }, // Each connection ends in one line: "TLS peer ..." once its handshake is done, or a refusal.
+            records -> records.stream().filter(r -> r.getMessage().startsWith("TLS peer")
+                    || r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()).count() >= clients);
+        assertEquals(java.util.List.of(), warnings(logged), "warnings");
     }
 
     /** A TCP port probe (connect, hang up, not a byte sent) is no refused peer: nothing at WARNING. */
     @Test
+    @org.junit.jupiter.api.Timeout(60)
     void aPortProbeIsNotLoggedAsRefused() throws Exception {
+        java.util.List<java.util.logging.LogRecord> logged = connectionLog(
+                () -> new java.net.Socket(address.getAddress(), address.getPort()).close(),
+                records -> records.stream().anyMatch(r -> r.getMessage().contains("connection from")));
+        assertEquals(java.util.List.of(), warnings(logged), "warnings");
+        assertTrue(logged.stream().anyMatch(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())
+                .contains("without sending anything")), "says what the peer did");
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** What the daemon's connection handler logs, at any level, from {@code act} on until {@code done} holds. */
+    private static java.util.List<java.util.logging.LogRecord> connectionLog(
+            Action act, java.util.function.Predicate<java.util.List<java.util.logging.LogRecord>> done)
+            throws Exception {
         java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler capture = capturingInto(logged);
         java.util.logging.Logger log = java.util.logging.Logger.getLogger(IdentifiedConnection.class.getName());
@@ -266,20 +269,20 @@ class TlsConnectionTest {
         log.setLevel(java.util.logging.Level.FINE);
         log.addHandler(capture);
         try {
-            new java.net.Socket(address.getAddress(), address.getPort()).close();
-            while (logged.stream().noneMatch(r -> r.getLevel().intValue() >= java.util.logging.Level.FINE.intValue()
-                    && r.getMessage().contains("connection from"))) {
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);   // a poll; @Timeout bounds it
+            act.run();
+            while (!done.test(logged)) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);   // a poll; the test's @Timeout bounds it
             }
         } finally {
             log.removeHandler(capture);
             log.setLevel(before);
         }
-        assertEquals(java.util.List.of(), logged.stream()
-                .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
-                .map(java.util.logging.LogRecord::getMessage).toList(), "warnings");
-        assertTrue(logged.stream().anyMatch(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())
-                .contains("without sending anything")), "says what the peer did");
+        return logged;
+    }
+
+    private static java.util.List<String> warnings(java.util.List<java.util.logging.LogRecord> logged) {
+        return logged.stream().filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                .map(java.util.logging.LogRecord::getMessage).toList();
     }
 
     /** A log handler that keeps every record it is given, of any level. */
