@@ -103,7 +103,7 @@ done
 # Nothing of the guest's memory in clear on the wire between the dom0s (they speak mutual TLS). Strings that are
 # in every copy of this guest's memory — its kernel's banner and memcheck's own report format, which sit in its
 # RAM as code and data — would be in the capture if any page crossed unencrypted. The capture must also hold at
-# least the guest's memory size in bytes (half of it for short, whose guest self-balloons first), so a check of an
+# least the guest's memory size in bytes (a third of it for short, whose guest self-balloons first), so a check of an
 # empty capture cannot pass.
 if [ "$MODE" = migrate ] || [ "$MODE" = short ] || [ "$MODE" = paper ] || [ "$MODE" = cut ]; then
     PCAP="$W/logs/wire-$STAMP.pcap"

@@ -240,7 +240,9 @@ final class EmulatedDomainControl implements DomainControl {
                     "bitmap covers " + gfns.size() + " gfns, " + id + " has " + d.pages());
         }
         // As Xen 4.17: guest_remove_page cannot remove a paged-out gfn (EILSEQ from p2m_remove_entry, the paged entry
-        // having no frame), and xc's _exact call reports the batch as EINVAL. Checked before anything changes.
+        // having no frame), and xc's _exact call reports the batch as EINVAL. Checked before anything changes. The
+        // guest's own balloon (GuestKernel) is left to give paged gfns back, deliberately: Linux's balloon scrubs a
+        // page before it gives it back, which pages it in first on Xen, so a guest never meets this refusal.
         for (long g = gfns.nextSet(0); g >= 0; g = gfns.nextSet(g + 1)) {
             byte t = d.p2m.get(g);
             if (t == P2mTable.PAGED || t == P2mTable.PAGING_IN) {

@@ -1,7 +1,6 @@
 package org.xenpostcopy.xen.nativehost;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import java.util.ArrayList;
@@ -299,13 +298,12 @@ final class NativeDomainControl implements DomainControl {
         forChunks(gfns, (chunk, n) -> {
             int done = xc.xc_domain_decrease_reservation(xch, domain.value(), n, 0, chunk);
             if (done < 0) {
-                throw new XenException("xc_domain_decrease_reservation", Errno.fromCode(Native.getLastError()),
-                        domain + ", " + n + " gfns");
+                throw XenErrors.failure("xc_domain_decrease_reservation", domain + ", " + n + " gfns");
             }
             if (done < n) {
                 throw new XenException("xc_domain_decrease_reservation", Errno.EINVAL, domain + ": Xen kept gfn 0x"
                         + Long.toHexString(chunk[done]) + " (a hole here, or paged out) after giving back " + done
-                        + " of " + n);
+                        + " of a batch of " + n + " (earlier batches of this call are given back)");
             }
         });
     }

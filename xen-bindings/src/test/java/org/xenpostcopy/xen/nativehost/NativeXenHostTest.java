@@ -202,10 +202,11 @@ class NativeXenHostTest {
         assertEquals(List.of(10L, 11L), given);
         some.set(12);
         some.set(13);
-        XenException e = assertThrows(XenException.class, () -> host.domains().decreaseReservation(DomainId.of(6), some));
-        assertTrue(e.getMessage().contains("Xen kept gfn 0xc (a hole here, or paged out) after giving back 2 of 4"),
-                e.getMessage());
-        org.mockito.Mockito.verify(xc, org.mockito.Mockito.never()).xc_get_pfn_type_batch(any(), anyInt(), anyInt(), any());
+        XenException e = assertThrows(XenException.class,
+                () -> host.domains().decreaseReservation(DomainId.of(6), some));
+        assertTrue(e.getMessage().contains("Xen kept gfn 0xc (a hole here, or paged out) after giving back 2 of a batch"
+                + " of 4"), e.getMessage());
+        verify(xc, org.mockito.Mockito.never()).xc_get_pfn_type_batch(any(), anyInt(), anyInt(), any());
     }
 
     private final Toolstack toolstack = mock(Toolstack.class);
