@@ -169,6 +169,11 @@ public final class MigrationBench {
         return r.pagesTransferred() * 4096.0 / (r.postCopyMs() / 1e3) / 1e9;
     }
 
+    /**
+     * The page path's rate over the post-copy phase, and the whole migration's as the user waits for it: bytes at the
+     * socket over the total, from the migrate call to completion, the destination's prepare included. The first run
+     * is the JVM's first migration (its memory new to it, its code not yet compiled), and says so.
+     */
     public void throughput(int repeats) throws Exception {
         out.println("## Page throughput, 1 GiB idle guest, push, unshaped loopback");
         out.println();
@@ -176,14 +181,17 @@ public final class MigrationBench {
         double java = loopbackGBps(4L << 30);
         out.printf("Reference: iperf3 single stream %s GB/s; Java single-stream socket %.2f GB/s%n%n",
                 iperf < 0 ? "(iperf3 not installed)" : String.format("%.2f", iperf), java);
-        out.println("| run | pages | post-copy ms | page GB/s | % of iperf3 |");
-        out.println("|---|---|---|---|---|");
+        out.println("| run | pages | prepare ms | post-copy ms | total ms | prepare share | page GB/s (post-copy) |"
+                + " whole GB/s (socket bytes / total) | whole, % of iperf3 |");
+        out.println("|---|---|---|---|---|---|---|---|---|");
         for (int i = 1; i <= repeats; i++) {
             MigrationReport r = migrateOnce(new Run(1024, "idle", 10,
                     MigrationOptions.defaults().withPrePaging(PrePaging.PUSH).withBaselineMs(0).withVerify(false)));
-            double gbps = pageGBps(r);
-            out.printf("| %d | %d | %.0f | %.2f | %s |%n", i, r.pagesTransferred(), r.postCopyMs(), gbps,
-                    iperf < 0 ? "n/a" : String.format("%.0f %%", 100 * gbps / iperf));
+            double whole = r.bytesTransferred() / (r.totalMigrationMs() / 1e3) / 1e9;
+            out.printf("| %s | %d | %.0f | %.0f | %.0f | %.1f %% | %.2f | %.2f | %s |%n", i == 1 ? "1 (JVM's first)" : i,
+                    r.pagesTransferred(), r.prepareMs(), r.postCopyMs(), r.totalMigrationMs(),
+                    100 * r.prepareMs() / r.totalMigrationMs(), pageGBps(r), whole,
+                    iperf < 0 ? "n/a" : String.format("%.0f %%", 100 * whole / iperf));
         }
         out.println();
     }

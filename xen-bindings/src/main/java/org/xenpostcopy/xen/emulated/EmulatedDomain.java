@@ -90,11 +90,10 @@ final class EmulatedDomain implements GuestPlatform {
         this.memory = persistence == null ? new GuestPhysicalMemory(pages) : persistence.memory(pages, restored);
         this.p2m = persistence == null ? new P2mTable(id, pages, P2mTable.RAM_RW) : persistence.p2m(id, pages, restored);
         if (restored == null) {
-            // Backed at once, as Xen populates a domain's physmap when it creates it. A receiver backed lazily, as
-            // its pages arrive, prepared in 0.17 s instead of 3-5 s (1 GiB), but its post-copy then paid a page
-            // fault per arriving page and the whole migration took longer (RESULTS.md, issue 16): backing it on a
-            // thread of its own while the pages come is the way on, not yet done.
-            memory.populateAll();
+            // Xen populates a domain's physmap when it creates it. Backed at once here, a 1 GiB receiver's prepare
+            // took 0.7-1.8 s on a new process; backed only as pages arrived, its post-copy paid a page fault per
+            // 2 MiB and the whole took longer (RESULTS.md, issue 16). So a thread of its own backs it while they come.
+            memory.populateInBackground(id.toString());
         }
         this.touchedWords = new long[(int) ((pages + 63) >>> 6)];
         this.maxPages = restored == null ? pages : restored.maxPages();

@@ -1,5 +1,7 @@
 package org.xenpostcopy.xen.emulated;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.offheap.OffHeapAllocator;
@@ -14,14 +16,11 @@ import org.xenpostcopy.xen.offheap.OffHeapMemory;
  * <p>Not synchronised: callers hold the p2m lock of the gfn they touch.
  */
 final class GuestPhysicalMemory implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(GuestPhysicalMemory.class.getName());
     static final int CHUNK_SHIFT = 16;                 // 65536 pages = 256 MiB per chunk
     static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
-    /** Backs every page with real memory now (Xen allocates a domain's memory when it creates it). */
-    void populateAll() {
-        for (OffHeapMemory c : chunks) {
-            c.populate();
-        }
-    }
+    /** One huge page: the backer looks for {@link #close()} between steps, so a close waits for one at most. */
+    private static final long BACKING_STEP = 2L << 20;
 
     /** What an evicted or ballooned-out page is scrubbed to, so a page lost by a pager shows as corrupt. */
     static final long POISON = 0xDEADBEEF_0BADF00DL;
@@ -31,6 +30,8 @@ final class GuestPhysicalMemory implements AutoCloseable {
     private final ByteBuffer[] views;
     /** Chunks something was written to; an untouched chunk is still the kernel's lazily zeroed mapping. */
     private final boolean[] touched;
+    private Thread backer;
+    private volatile boolean closing;
 
     GuestPhysicalMemory(long pages) {
         this(pages, OffHeapAllocator.system(), false);
@@ -51,6 +52,42 @@ final class GuestPhysicalMemory implements AutoCloseable {
             chunks[i] = allocator.allocate(chunkPages * Gfn.PAGE_SIZE);
             views[i] = chunks[i].buffer();
             touched[i] = holdsGuest;
+        }
+    }
+
+    /**
+     * Backs every page with real memory on a thread of its own, 2 MiB at a time from gfn 0 up, and returns at once.
+     * Xen backs a domain's memory when it creates it, from frames it already holds; this process must first have the
+     * kernel find and zero them, 0.7-1.9 s per GiB in a new process here (RESULTS.md, issue 16), and a migration's
+     * prepare paid that in full before its first page could move. Backed only as pages arrived, the receiver paid it
+     * instead, on the page path. The backer runs only where a CPU would idle, so it never takes a core from the
+     * guest, the pager or the switch; a page touched before it gets there is backed by that touch, and the backer
+     * then leaves its bytes alone.
+     */
+    void populateInBackground(String name) {
+        if (backer != null) {
+            throw new IllegalStateException("already backing " + name);
+        }
+        backer = new Thread(this::backEveryChunk, "backer-" + name);
+        backer.setDaemon(true);
+        backer.start();
+    }
+
+    private void backEveryChunk() {
+        if (!OffHeapAllocator.system().runThisThreadOnlyWhenIdle()) {
+            LOG.log(Level.DEBUG, "{0} is backed at normal priority: this system has no idle-only threads",
+                    Thread.currentThread().getName());
+        }
+        try {
+            for (OffHeapMemory c : chunks) {
+                for (long off = 0; off < c.size() && !closing; off += BACKING_STEP) {
+                    c.populate(off, Math.min(BACKING_STEP, c.size() - off));
+                }
+            }
+        } catch (RuntimeException | InternalError e) {
+            // A full tmpfs under a domain's memory file answers a touch with SIGBUS, which the JVM throws as an
+            // InternalError. The guest will meet the same at its first touch of such a page; here it is only said.
+            LOG.log(Level.WARNING, Thread.currentThread().getName() + " could not back every page: " + e, e);
         }
     }
 
@@ -107,12 +144,32 @@ final class GuestPhysicalMemory implements AutoCloseable {
 
     @Override
     public void close() {
+        stopBacking();
         for (int i = 0; i < chunks.length; i++) {
             if (chunks[i] != null) {
                 chunks[i].close();
                 chunks[i] = null;
                 views[i] = null;
             }
+        }
+    }
+
+    /** Waits for the backer's step in progress: unmapping under its populate would fault the process. */
+    private void stopBacking() {
+        closing = true;
+        if (backer == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (backer.isAlive()) {
+            try {
+                backer.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

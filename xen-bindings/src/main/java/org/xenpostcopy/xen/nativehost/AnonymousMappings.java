@@ -38,6 +38,12 @@ public final class AnonymousMappings implements OffHeapAllocator {
         return libc != null ? new Mapping(libc, size) : new Malloced(size);
     }
 
+    /** {@code sched_setscheduler(0, SCHED_IDLE)}: on Linux, pid 0 is the calling thread, not the whole process. */
+    @Override
+    public boolean runThisThreadOnlyWhenIdle() {
+        return libc != null && libc.sched_setscheduler(0, LibC.SCHED_IDLE, new LibC.SchedParam()) == 0;
+    }
+
     /** {@code mmap} of {@code size} + 2 MiB, used from the first 2 MiB boundary so huge pages can back it whole. */
     static final class Mapping implements OffHeapMemory {
         private final LibC libc;
@@ -66,15 +72,6 @@ public final class AnonymousMappings implements OffHeapAllocator {
         /** Where the block starts: a 2 MiB boundary. */
         long address() {
             return Pointer.nativeValue(base);
-        }
-
-        /** {@code MADV_POPULATE_WRITE} where the kernel has it, else one byte touched per 4 KiB page. */
-        @Override
-        public void populate() {
-            if (libc.madvise(base, size, LibC.MADV_POPULATE_WRITE) == 0) {
-                return;
-            }
-            touchEveryPage(view, size);
         }
 
         @Override
@@ -110,11 +107,6 @@ public final class AnonymousMappings implements OffHeapAllocator {
         }
 
         @Override
-        public void populate() {
-            touchEveryPage(view, size);
-        }
-
-        @Override
         public ByteBuffer buffer() {
             return view;
         }
@@ -130,12 +122,6 @@ public final class AnonymousMappings implements OffHeapAllocator {
                 memory.close();
                 memory = null;
             }
-        }
-    }
-
-    private static void touchEveryPage(ByteBuffer view, long size) {
-        for (int off = 0; off < size; off += 4096) {
-            view.put(off, view.get(off));
         }
     }
 }

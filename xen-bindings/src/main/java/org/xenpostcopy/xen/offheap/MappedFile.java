@@ -2,8 +2,6 @@ package org.xenpostcopy.xen.offheap;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
@@ -53,8 +51,6 @@ public final class MappedFile implements OffHeapAllocator {
     }
 
     private static final class Block implements OffHeapMemory {
-        private static final VarHandle WORD = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
         private final long size;
         private MappedByteBuffer mapped;
         private final ByteBuffer view;
@@ -73,18 +69,6 @@ public final class MappedFile implements OffHeapAllocator {
         @Override
         public long size() {
             return size;
-        }
-
-        /**
-         * Adds zero, atomically, to one word per page: a write that changes nothing and that the JIT cannot drop (it
-         * drops {@code put(i, get(i))}, leaving every page to fault later, on the page path). tmpfs then backs the
-         * page and the mapping has it, as Xen backs a new domain's RAM.
-         */
-        @Override
-        public void populate() {
-            for (int off = 0; off < size; off += 4096) {
-                WORD.getAndAdd(view, off, 0L);
-            }
         }
 
         @Override

@@ -64,8 +64,51 @@ class AnonymousMappingsTest {
             long address = ((AnonymousMappings.Mapping) m).address();
             assertEquals(0, Vma.containing(address).rssKiB(), "lazily backed");
             assertTrue(Vma.containing(address).flags().contains("hg"), "MADV_HUGEPAGE applied");
-            m.populate();
+            m.populate(0, SIZE);
             assertTrue(Vma.containing(address).rssKiB() >= SIZE / 1024, "populated: " + Vma.containing(address));
+        }
+    }
+
+    @Test
+    void populatingARangeBacksItAndKeepsEveryByteAlreadyThere() throws IOException {
+        assumeTrue(Platform.isLinux() && Files.isDirectory(Path.of("/sys/kernel/mm/transparent_hugepage")));
+        try (OffHeapMemory m = new AnonymousMappings().allocate(SIZE)) {
+            long address = ((AnonymousMappings.Mapping) m).address();
+            ByteBuffer b = m.buffer();
+            b.putLong(8, 0x1122334455667788L);   // the second word of the first page
+            b.putLong(2 * 4096, -2L);           // the first word of the third page, which the touch rewrites
+            m.populate(0, 3 * 4096);
+            assertEquals(0x1122334455667788L, b.getLong(8));
+            assertEquals(-2L, b.getLong(2 * 4096));
+            assertEquals(0L, b.getLong(4096));
+            assertTrue(Vma.containing(address).rssKiB() >= 12, "the range is resident: " + Vma.containing(address));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.populate(SIZE - 4096, 4097));
+        }
+    }
+
+    @Test
+    void onlyTheCallingThreadIsMadeIdleOnly() throws Exception {
+        assumeTrue(Platform.isLinux());
+        int[] policies = new int[1];
+        Thread t = new Thread(() -> {
+            if (new AnonymousMappings().runThisThreadOnlyWhenIdle()) {
+                policies[0] = schedulingPolicyOfThisThread();
+            }
+        });
+        t.start();
+        t.join();
+        assertEquals(LibC.SCHED_IDLE, policies[0], "the thread that asked runs only when a CPU would idle");
+        assertEquals(0, schedulingPolicyOfThisThread(), "the rest of the process is left as it was (SCHED_OTHER)");
+    }
+
+    /** Field 41 of {@code /proc/thread-self/stat}, counted after the command's closing parenthesis. */
+    private static int schedulingPolicyOfThisThread() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Integer.parseInt(after[41 - 3]);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -88,15 +131,12 @@ class AnonymousMappingsTest {
             Pointer base = new Pointer(aligned + AnonymousMappings.HUGE);
             LibC libc = mock(LibC.class);
             when(libc.mmap(any(), anyLong(), anyInt(), anyInt(), anyInt(), anyLong())).thenReturn(mapping);
-            when(libc.madvise(any(), anyLong(), anyInt())).thenReturn(-1);   // an old kernel: no POPULATE_WRITE
 
             OffHeapMemory m = new AnonymousMappings(libc).allocate(SIZE);
             verify(libc).mmap(null, SIZE + AnonymousMappings.HUGE, LibC.PROT_READ | LibC.PROT_WRITE,
                     LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
             verify(libc).madvise(base, SIZE, LibC.MADV_HUGEPAGE);
             assertEquals(Pointer.nativeValue(base), ((AnonymousMappings.Mapping) m).address());
-            m.populate();   // refused: falls back to touching each page
-            verify(libc).madvise(base, SIZE, LibC.MADV_POPULATE_WRITE);
             m.close();
             m.close();
             verify(libc, times(1)).munmap(eq(mapping), eq(SIZE + AnonymousMappings.HUGE));

@@ -1,0 +1,146 @@
+package org.xenpostcopy.xen.emulated;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.offheap.OffHeapAllocator;
+import org.xenpostcopy.xen.offheap.OffHeapMemory;
+
+/** A domain's memory is backed on a thread of its own, which never holds up its creator nor outlives its close. */
+@Timeout(60)
+class GuestPhysicalMemoryTest {
+    private static final long PAGES = GuestPhysicalMemory.CHUNK_PAGES + 1000;   // a whole chunk and part of one
+
+    @Test
+    void everyPageIsBackedOnceByAThreadOfItsOwnWithoutChangingIt() throws Exception {
+        Recording allocator = new Recording(null);
+        try (GuestPhysicalMemory memory = new GuestPhysicalMemory(PAGES, allocator, false)) {
+            memory.fill(5, 0x5555_5555_5555_5555L);
+            memory.populateInBackground("dom7");
+            assertTrue(allocator.allBacked.await(30, TimeUnit.SECONDS), "backed: " + allocator.ranges);
+
+            assertEquals(2, allocator.blocks.size());
+            for (Block b : allocator.blocks) {
+                assertEquals(b.size(), b.backedBytes(), "each byte of " + b + " once: " + allocator.ranges);
+            }
+            assertEquals(List.of("backer-dom7"), allocator.threads.stream().distinct().toList());
+            assertEquals(0x5555_5555_5555_5555L, memory.chunk(5).getLong(memory.offset(5)));
+            assertEquals(0L, memory.chunk(PAGES - 1).getLong(memory.offset(PAGES - 1)));
+        }
+    }
+
+    @Test
+    void closeWaitsForTheStepInProgressAndStopsTheBacker() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Recording allocator = new Recording(release);
+        GuestPhysicalMemory memory = new GuestPhysicalMemory(PAGES, allocator, false);
+        memory.populateInBackground("dom8");
+        assertTrue(allocator.stepEntered.await(30, TimeUnit.SECONDS));
+
+        Thread closer = new Thread(memory::close, "closer");
+        closer.start();
+        awaitState(closer, Thread.State.WAITING);
+        assertFalse(allocator.blocks.get(0).closed, "unmapped under a populate in progress");
+
+        release.countDown();
+        closer.join();
+        assertTrue(allocator.blocks.stream().allMatch(b -> b.closed));
+        assertEquals(1, allocator.ranges.size(), "the backer went on after the close: " + allocator.ranges);
+    }
+
+    private static void awaitState(Thread t, Thread.State state) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (t.getState() != state) {
+            assertNotEquals(Thread.State.TERMINATED, t.getState(), t.getName() + " ended without waiting");
+            assertTrue(System.nanoTime() < deadline, t.getName() + " never waited; it is " + t.getState());
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Heap blocks that record each populate (range and thread); with a latch, the first populate waits on it. */
+    private static final class Recording implements OffHeapAllocator {
+        final List<Block> blocks = new ArrayList<>();
+        final List<String> ranges = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch stepEntered = new CountDownLatch(1);
+        final CountDownLatch allBacked = new CountDownLatch(1);
+        private final CountDownLatch release;
+
+        Recording(CountDownLatch release) {
+            this.release = release;
+        }
+
+        @Override
+        public OffHeapMemory allocate(long size) {
+            Block b = new Block(this, size);
+            blocks.add(b);
+            return b;
+        }
+
+        void backed() {
+            if (blocks.stream().allMatch(b -> b.backedBytes() == b.size())) {
+                allBacked.countDown();
+            }
+        }
+    }
+
+    private static final class Block implements OffHeapMemory {
+        private final Recording owner;
+        private final ByteBuffer buffer;
+        private long backed;
+        volatile boolean closed;
+
+        Block(Recording owner, long size) {
+            this.owner = owner;
+            this.buffer = ByteBuffer.allocateDirect((int) size);
+        }
+
+        @Override
+        public ByteBuffer buffer() {
+            return buffer;
+        }
+
+        @Override
+        public long size() {
+            return buffer.capacity();
+        }
+
+        synchronized long backedBytes() {
+            return backed;
+        }
+
+        @Override
+        public void populate(long offset, long length) {
+            owner.ranges.add(owner.blocks.indexOf(this) + ":" + offset / Gfn.PAGE_SIZE + "+" + length / Gfn.PAGE_SIZE);
+            owner.threads.add(Thread.currentThread().getName());
+            owner.stepEntered.countDown();
+            if (owner.release != null) {
+                try {
+                    owner.release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            OffHeapMemory.super.populate(offset, length);
+            synchronized (this) {
+                backed += length;
+            }
+            owner.backed();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}
