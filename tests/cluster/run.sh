@@ -9,6 +9,8 @@
 #                                                  #   it to h3, check both migrations verified; exit 0 on PASS
 #   tests/cluster/run.sh --scenario concurrent     # 3 hosts, 8 guests: each migrated alone, then all 8 at once, over
 #                                                  #   a FIFO link queue and over one with a band for demand pages
+#   tests/cluster/run.sh --scenario evacuate       # 3 hosts: six guests (512 MiB-2 GiB, mixed workloads) on h1,
+#                                                  #   xlpc evacuate h1 --to h2,h3; time against the link's limit
 #   tests/cluster/run.sh --down                    # remove what runs no longer alive left behind (after kill -9)
 #   tests/cluster/run.sh --check                   # can the lab run here? exit 0, or 3 with the reason
 # Run `tests/cluster/run.sh --help` for every option.
@@ -52,7 +54,7 @@ keep=0
 
 usage() {
     cat <<EOF
-Usage: tests/cluster/run.sh [--hosts N] [--rate R] [--delay D] [--loss P] [--scenario [concurrent]] [--run-id ID] [--keep-work]
+Usage: tests/cluster/run.sh [--hosts N] [--rate R] [--delay D] [--loss P] [--scenario [concurrent|evacuate]] [--run-id ID] [--keep-work]
        tests/cluster/run.sh --down [RUN-ID]
        tests/cluster/run.sh --check
 
@@ -73,10 +75,19 @@ Everything is torn down on exit, Ctrl-C or SIGTERM.
                   latency p50/p99, verified; the p99 ratio all-at-once/alone; Jain's index. Exit 0 if every migration
                   verified and every guest is on exactly its one host after each round. Defaults there: --rate
                   100mbit, --memory 64, --workload kernel-compile
+  --scenario evacuate
+                  on hosts h1..h3 (h1 8 GiB for guests, h2 and h3 4 GiB each): six guests on h1 (2048 MiB
+                  kernel-compile, 1536 stress-write:512M, 1024 stress-read:512M, 1024 netperf, 768 idle,
+                  512 stress-write:128M), then xlpc evacuate h1 --to h2,h3 (--migrate-flags for more, e.g.
+                  "--precopy" or "--parallel 4"). Prints each guest's placement, bytes, time, downtime and
+                  degradation, and the total against the physical limit: the bytes DSB left to send / the link
+                  rate. Exit 0 if every guest moved, verified, is on exactly its destination, and no destination
+                  holds more than its memory
   --guests N      the concurrent scenario's guests (default $guests)
   --rounds LIST   the concurrent scenario's rounds, in order, of alone-fifo, together-fifo, alone-demand,
                   together-demand (default $rounds)
-  --migrate-flags "F"  more flags for each round's xlpc migrate-many, e.g. "--checkpoint-ms 0"
+  --migrate-flags "F"  more flags for each round's xlpc migrate-many, e.g. "--checkpoint-ms 0", or for the
+                  evacuate scenario's xlpc evacuate
   --memory MiB    the scenario guest's memory (default $memory)
   --workload W    the scenario guest's workload (default $workload)
   --run-id ID     name this run (letters, digits; default: random); namespaces are xlpc-ID-*
@@ -101,7 +112,7 @@ while [ $# -gt 0 ]; do
         --delay) delay="${2:?--delay needs a value}"; delay_given=1; shift 2 ;;
         --loss) loss="${2:?--loss needs a value}"; loss_given=1; shift 2 ;;
         --scenario) mode=scenario
-            if [ $# -gt 1 ] && { [ "$2" = concurrent ] || [ "$2" = basic ]; }; then scenario="$2"; shift; fi
+            if [ $# -gt 1 ] && { [ "$2" = concurrent ] || [ "$2" = evacuate ] || [ "$2" = basic ]; }; then scenario="$2"; shift; fi
             shift ;;
         --guests) guests="${2:?--guests needs a number}"; shift 2 ;;
         --rounds) rounds="${2:?--rounds needs a list}"; shift 2 ;;
@@ -245,6 +256,11 @@ if [ "$mode" = scenario ] && [ "$scenario" = concurrent ]; then
     done
     command -v jq >/dev/null 2>&1 || die "the concurrent scenario reads the reports with jq: apt-get install jq"
 fi
+if [ "$mode" = scenario ] && [ "$scenario" = evacuate ]; then
+    command -v jq >/dev/null 2>&1 || die "the evacuate scenario reads the report with jq: apt-get install jq"
+    # Room for the guests on h1, and on h2 and h3 together, but not on either alone: placement has to choose.
+    daemon_memory=(8192 4096 4096)
+fi
 [[ "$rate" =~ ^([0-9]+)(bit|kbit|mbit|gbit)$ ]] || usage_error "--rate must look like 100mbit or 1gbit, not '$rate'"
 case "${BASH_REMATCH[2]}" in
     bit) unit=1 ;;
@@ -268,12 +284,16 @@ burst=$(( rate_bits / 8 / 1000 ))
 if [ "$burst" -lt 65536 ]; then burst=65536; fi
 if [ "$burst" -gt 16777216 ]; then burst=16777216; fi
 
-# The xlpc command: the jar a caller names, else the repository's wrapper, which builds on first use.
+# The xlpc command: the jar a caller names, else the repository's wrapper, which builds on first use. A small heap,
+# but the direct memory of an installed daemon (its -Xmx2g allows 2 GiB): a busy guest's checkpoints are copies of
+# what it dirtied, held there, and at 512 MiB two busy guests arriving at one host exhausted it.
+java_opts="${XLPC_JAVA_OPTS:--Xmx512m -XX:MaxDirectMemorySize=2g}"
 if [ -n "${XLPC_JAR:-}" ]; then
     [ -f "$XLPC_JAR" ] || die "XLPC_JAR=$XLPC_JAR does not exist"
-    xlpc=(java "${XLPC_JAVA_OPTS:--Xmx512m}" -jar "$(readlink -f "$XLPC_JAR")")
+    read -ra java_words <<<"$java_opts"
+    xlpc=(java "${java_words[@]}" -jar "$(readlink -f "$XLPC_JAR")")
 else
-    xlpc=(env "XLPC_JAVA_OPTS=${XLPC_JAVA_OPTS:--Xmx512m}" "$repo/xlpc")
+    xlpc=(env "XLPC_JAVA_OPTS=$java_opts" "$repo/xlpc")
     "$repo/xlpc" --version >/dev/null   # build now, once, not in N namespaces at the same time
 fi
 
@@ -370,7 +390,7 @@ for i in $(seq 1 "$hosts"); do
     } >"$work/bin/h$i"
     chmod +x "$work/bin/h$i"
     ip netns exec "$(host_ns "$i")" "${xlpc[@]}" --config "$work/h$i/xlpc.conf" daemon --name "h$i" --ephemeral \
-        --dsb-interval-ms 500 >"$work/h$i/daemon.out" 2>"$work/h$i/daemon.log" &
+        --dsb-interval-ms 500 --memory "${daemon_memory[$((i - 1))]:-0}" >"$work/h$i/daemon.out" 2>"$work/h$i/daemon.log" &
     daemon_pids+=($!)
 done
 
@@ -550,6 +570,75 @@ if [ "$scenario" = concurrent ]; then
         say "SCENARIO $q: worst p99 ratio all at once / alone $worst (target: at most 2)"
     done
     say "SCENARIO concurrent: PASS in $(( ($(date +%s%N) - scenario_start) / 1000000 )) ms (every migration verified, every guest on one host after each round); load $(cut -d' ' -f1-3 /proc/loadavg)"
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# The evacuate scenario: six guests on h1, 6.75 GiB in all, emptied onto h2 and h3 (4 GiB each) by one xlpc evacuate.
+# The physical limit is the time the link needs for what must cross it: each guest's pages that DSB left to send
+# ((vmPages - pagesSkippedBallooned) x 4096 bytes, from its report) over h1's rate.
+
+if [ "$scenario" = evacuate ]; then
+    evacuees=("e1 2048 kernel-compile" "e2 1536 stress-write:512M" "e3 1024 stress-read:512M" "e4 1024 netperf"
+              "e5 768 idle" "e6 512 stress-write:128M")
+    say "SCENARIO evacuate: ${#evacuees[@]} guests on h1 to h2, h3 (memory for guests ${daemon_memory[*]} MiB), links $rate${migrate_flags:+, evacuate $migrate_flags}; load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+    seed=11
+    for e in "${evacuees[@]}"; do
+        read -r name mib spec <<<"$e"
+        h h1 create "$name" --memory "$mib" --workload "$spec" --seed "$seed" >/dev/null
+        seed=$(( seed + 1 ))
+    done
+    json="$work/evacuate.json"
+    before=$(sent_bytes 1)
+    start=$(date +%s%N)
+    # shellcheck disable=SC2086 # --migrate-flags are words
+    h h1 evacuate h1 --to h2,h3 --json $migrate_flags >"$json" 2>"$work/evacuate.err" || true
+    wall=$(( ($(date +%s%N) - start) / 1000000 ))
+    sent=$(( $(sent_bytes 1) - before ))
+    jq -e . "$json" >/dev/null 2>&1 || { cat "$work/evacuate.err" >&2; die "xlpc evacuate wrote no report"; }
+
+    printf 'cluster: %-4s %6s %-4s %-9s %11s %9s %9s %10s %12s %11s %s\n' guest MiB to outcome "to send MB" "sent MB" "total s" \
+        "downtime" "degradation" "verified" reason
+    jq -r '.guests[] | [.guest, .sizeMiB, (if .destination == "" then "-" else .destination end), .outcome,
+            (if .report then (.report.vmPages - .report.pagesSkippedBallooned) * 4096 / 1e6 else 0 end),
+            (if .report then .report.bytesTransferred / 1e6 else 0 end), .totalMigrationMs / 1e3, .downtimeMs,
+            (if .report and .report.mode == "postcopy" and .report.appThroughputBaseline > 0
+                and .report.appThroughputDuring >= 0
+             then "\((1 - .report.appThroughputDuring / .report.appThroughputBaseline) * 100 | round) %" else "-" end),
+            .verified, (.reason // "")] | @tsv' "$json" |
+    while IFS=$'\t' read -r g mib to outcome tosend sentmb total down degr verified reason; do
+        printf 'cluster: %-4s %6s %-4s %-9s %11.0f %9.0f %9.1f %7.0f ms %12s %11s %s\n' "$g" "$mib" "$to" "$outcome" \
+            "$tosend" "$sentmb" "$total" "$down" "$degr" "$verified" "$reason"
+    done
+
+    total_ms="$(jq -r .totalMs "$json")"
+    to_send="$(jq -r '[.guests[] | select(.report) | (.report.vmPages - .report.pagesSkippedBallooned) * 4096] | add // 0' "$json")"
+    limit_ms="$(awk -v b="$to_send" -v r="$rate_bits" 'BEGIN {printf "%.0f", b * 8 / r * 1000}')"
+    ratio="$(awk -v t="$total_ms" -v l="$limit_ms" 'BEGIN {printf "%.2f", (l > 0 ? t / l : 0)}')"
+    say "SCENARIO evacuate: total $(awk -v t="$total_ms" 'BEGIN {printf "%.1f", t / 1000}') s against a physical limit of $(awk -v l="$limit_ms" 'BEGIN {printf "%.1f", l / 1000}') s ($(( to_send / 1000000 )) MB to send at $rate): ratio $ratio (target: at most 1.2); h1's link sent $(( sent / 1000000 )) MB; the command took $wall ms"
+
+    # Each guest moved, verified, and on its destination alone; no destination holds more than its memory.
+    bad="$(jq -r '.guests[] | select(.outcome != "moved" or .verified != true) | .guest' "$json")"
+    [ -z "$bad" ] || die "not moved or not verified: $(echo $bad) (report: $json)"
+    declare -A placed_mib=()
+    for i in 1 2 3; do
+        listed="$(h "h$i" list)" || die "xlpc list on h$i failed"
+        for e in "${evacuees[@]}"; do
+            read -r name mib spec <<<"$e"
+            dest="$(jq -r --arg g "$name" '.guests[] | select(.guest == $g) | .destination' "$json")"
+            if awk 'NR > 1 {print $1}' <<<"$listed" | grep -qx "$name"; then
+                [ "h$i" = "$dest" ] || die "$name is listed on h$i, but evacuate moved it to $dest"
+                placed_mib[h$i]=$(( ${placed_mib[h$i]:-0} + mib ))
+            elif [ "h$i" = "$dest" ]; then
+                die "$name is not listed on h$i, where evacuate says it went"
+            fi
+        done
+    done
+    for i in 2 3; do
+        [ "${placed_mib[h$i]:-0}" -le "${daemon_memory[$((i - 1))]}" ] \
+            || die "h$i holds ${placed_mib[h$i]} MiB of guests in ${daemon_memory[$((i - 1))]} MiB"
+    done
+    say "SCENARIO evacuate: PASS (every guest moved, verified, on its destination alone; h2 holds ${placed_mib[h2]:-0} MiB of ${daemon_memory[1]}, h3 ${placed_mib[h3]:-0} of ${daemon_memory[2]}); load $(cut -d' ' -f1-3 /proc/loadavg)"
     exit 0
 fi
 

@@ -88,6 +88,15 @@ final class CheckpointPages {
         count = 0;
     }
 
+    /**
+     * Forgets every page and lets go of the chunks too, for the collector to return to the daemon: once checkpoints
+     * stop for want of direct memory, what they held must not go on starving the connections and pushes beside them.
+     */
+    void release() {
+        clear();
+        chunks.clear();
+    }
+
     /** Direct memory held, in bytes. */
     long capacityBytes() {
         return (long) chunks.size() * SLOTS_PER_CHUNK * Gfn.PAGE_SIZE;

@@ -172,8 +172,12 @@ final class Checkpointer {
                 giveBackAndReport(e);
                 next = pacing.spaced(next, t0, System.nanoTime(), holeMapNanos);
             } catch (Error e) {
-                // Out of direct memory for the copy, say: no checkpoints from here on, and loudly.
-                LOG.log(Level.ERROR, "session " + session + ": checkpoints stop", e);
+                // Out of direct memory for the copy, say: no checkpoints from here on, and loudly; and the copy's
+                // chunks go back, or the daemon's next connection finds no direct memory for its buffers either.
+                built.release();
+                LOG.log(Level.ERROR, "session " + session + ": checkpoints stop; should this host die before the "
+                        + "last page arrives, the guest comes back at the source as its last checkpoint left it, "
+                        + "however old", e);
                 break;
             }
         }

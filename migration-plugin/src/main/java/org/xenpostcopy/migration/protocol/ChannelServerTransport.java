@@ -67,16 +67,19 @@ final class ChannelServerTransport extends TServerTransport {
                 try {
                     engine = security.isTls() ? security.serverEngine() : null;
                     t = new ChannelTransport(config, ch, engine, limits, () -> peers.release(from));
-                } catch (TTransportException | RuntimeException e) {
+                } catch (TTransportException | RuntimeException | OutOfMemoryError e) {
                     peers.release(from);
                     ch.close();
                     if (engine != null) {
                         engine.close();
                     }
                     // libthrift's accept loop survives only a transport exception: anything else would stop the
-                    // daemon accepting connections for good.
+                    // daemon accepting connections for good. That includes running out of direct memory for this
+                    // connection's buffers, which busy migrations' checkpoints can briefly cause (a cluster lab
+                    // daemon stopped accepting for good so): this connection is refused, the next may fit.
                     throw e instanceof TTransportException tte ? tte
-                            : new TTransportException(TTransportException.UNKNOWN, "accepting a connection: " + e, e);
+                            : new TTransportException(TTransportException.UNKNOWN, "accepting a connection from "
+                            + from.getHostAddress() + ": " + e, e);
                 }
                 accepted.add(t);
                 accepted.removeIf(c -> !c.isOpen());

@@ -91,6 +91,19 @@ class CheckpointPagesTest {
     }
 
     @Test
+    void aReleasedCheckpointHoldsNoMemoryAndCanBeBuiltAgain() {
+        CheckpointPages pages = new CheckpointPages(GFNS);
+        for (long g = 0; g < 2000; g++) {
+            pages.copyIn(g, version(1));
+        }
+        pages.release();
+        assertEquals(0, pages.capacityBytes());
+        assertEquals(0, pages.count());
+        pages.copyIn(9, version(3));
+        assertEquals(Map.of(9L, 3), sent(pages));
+    }
+
+    @Test
     void aBatchOffItsBoundaryEmptyOrPastTheEndIsRefused() {
         CheckpointPages pages = new CheckpointPages(GFNS);
         for (long g = 0; g < 300; g++) {

@@ -34,6 +34,13 @@ final class EmulatedVcpus {
     private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());   // logs as its domain did
     private static final long PAUSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * How far a paced vCPU may run ahead of its pace before it idles: it then works in bursts of a millisecond's
+     * operations and sleeps about as long, instead of sleeping before every one. At 20,000-50,000 operations a second
+     * the sleeps themselves (a timed wait on the domain's scheduling lock each) cost more than the work: six idle-ish
+     * guests took 1.3 of this machine's 2 CPUs, 40 % of it in the kernel, and left migrations the rest.
+     */
+    private static final long PACE_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final DomainId id;
     private final DomainConfig config;
@@ -123,7 +130,7 @@ final class EmulatedVcpus {
                     long rate = workload.opsPerSecond();
                     if (rate > 0) {
                         nextOpAt = Math.max(nextOpAt, now - TimeUnit.MILLISECONDS.toNanos(10));
-                        if (nextOpAt > now) {
+                        if (nextOpAt - now > PACE_AHEAD_NANOS) {
                             idle(nextOpAt - now);
                             continue;
                         }
