@@ -4,6 +4,12 @@ package org.xenpostcopy.migration;
 @FunctionalInterface
 public interface MigrationProgress {
     /**
+     * The phase of a post-copy migration whose every page has been sent: only the destination's completion (and its
+     * check of the guest's memory) is left, none of which needs the link. An evacuation starts its next guest then.
+     */
+    String LAST_PAGE_SENT = "completing";
+
+    /**
      * @param phase      what is happening ("prepare", "push", "precopy round 3", "complete", ...)
      * @param pagesDone  pages sent so far
      * @param pagesTotal pages to send in all

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.xenpostcopy.migration.MigrationOptions;
+import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.control.MigrateRequest;
@@ -46,10 +47,10 @@ final class DaemonGuestMover implements GuestMover {
     }
 
     @Override
-    public MigrationReport move(Placement.Assignment a) throws InterruptedException {
+    public MigrationReport move(Placement.Assignment a, Runnable linkDone) throws InterruptedException {
         String guest = a.guest().name();
         try {
-            MigrationStatus s = follow(guest, a.host());
+            MigrationStatus s = follow(guest, a.host(), linkDone);
             if (s.error().isPresent()) {
                 throw new CliException(s.error().get());
             }
@@ -65,7 +66,7 @@ final class DaemonGuestMover implements GuestMover {
     }
 
     /** Starts the migration and follows it to its final status, across broken control connections. */
-    private MigrationStatus follow(String guest, String host) throws InterruptedException {
+    private MigrationStatus follow(String guest, String host, Runnable linkDone) throws InterruptedException {
         String id = null;
         long brokenSince = 0;
         while (true) {
@@ -82,6 +83,9 @@ final class DaemonGuestMover implements GuestMover {
                         return s;
                     }
                     view.update(guest, s.phase(), s.pagesDone(), s.pagesTotal(), s.networkFaults());
+                    if (s.phase().equals(MigrationProgress.LAST_PAGE_SENT)) {
+                        linkDone.run();
+                    }
                 }
             } catch (ControlException | CliException e) {
                 boolean connection = e instanceof CliException || ((ControlException) e).error() == RemoteError.CONNECTION;

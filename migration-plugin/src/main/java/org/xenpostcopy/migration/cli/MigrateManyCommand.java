@@ -122,7 +122,9 @@ final class MigrateManyCommand implements Callable<Integer> {
         for (Move m : byGuest.values()) {
             moverOfSource.computeIfAbsent(m.from(), f -> new DaemonGuestMover(config, hosts.get(f), hosts, options, view));
         }
-        GuestMover mover = a -> moverOfSource.get(byGuest.get(a.guest().name()).from()).move(a);
+        // Each holds its place to the end, not only to its last page as an evacuation's do: --parallel 1 is how a
+        // migration is measured alone, and the next one's start must not overlap even its completion.
+        GuestMover mover = (a, linkDone) -> moverOfSource.get(byGuest.get(a.guest().name()).from()).move(a, () -> { });
         long start = System.nanoTime();
         List<GuestOutcome> outcomes = new EvacuationScheduler(k).run(assignments, mover);
         double totalMs = (System.nanoTime() - start) / 1e6;

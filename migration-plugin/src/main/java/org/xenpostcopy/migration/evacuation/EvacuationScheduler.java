@@ -6,21 +6,27 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs an evacuation's migrations, at most {@code parallel} at once, in the plan's order; a migration that fails is
- * recorded and the rest go on, since a guest left behind is no reason to leave the others behind too.
+ * Runs an evacuation's migrations in the plan's order, at most {@code parallel} of them sending pages at once; a
+ * migration that fails is recorded and the rest go on, since a guest left behind is no reason to leave the others
+ * behind too.
  *
  * <p>A few at once, not all: every migration of an evacuation leaves through the same host's link, so more at once
  * only share it thinner, make each guest's post-copy phase (and its degradation) last longer, and make the guests
  * contend for one host's CPUs; but one at a time leaves the link idle while each migration prepares, switches and
- * completes. Two by default keeps the link busy through those gaps.
+ * completes. Two by default keeps the link busy through those gaps. A place is taken from a migration's start and
+ * given back when it has sent its last page, not when it ends: its completion and the destination's check of the
+ * guest's memory (a second or two for GiBs) need no link, and the next guest's baseline, ballooning and prepare then
+ * run beside them rather than after.
  */
 public final class EvacuationScheduler {
     private final int parallel;
 
-    /** @param parallel the most migrations at once, at least 1 */
+    /** @param parallel the most migrations sending pages at once, at least 1 */
     public EvacuationScheduler(int parallel) {
         if (parallel < 1) {
             throw new IllegalArgumentException("at least one migration must run at a time, not " + parallel);
@@ -38,15 +44,24 @@ public final class EvacuationScheduler {
             return List.of();
         }
         AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, assignments.size()), r -> {
+        ExecutorService pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "evacuate-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        Semaphore sending = new Semaphore(parallel);
         try {
             List<Future<GuestOutcome>> running = new ArrayList<>();
             for (Placement.Assignment a : assignments) {
-                running.add(pool.submit(() -> moveOne(a, mover)));
+                sending.acquire();
+                Runnable linkDone = once(sending::release);
+                running.add(pool.submit(() -> {
+                    try {
+                        return moveOne(a, mover, linkDone);
+                    } finally {
+                        linkDone.run();
+                    }
+                }));
             }
             List<GuestOutcome> outcomes = new ArrayList<>();
             for (Future<GuestOutcome> f : running) {
@@ -62,10 +77,21 @@ public final class EvacuationScheduler {
         }
     }
 
-    private static GuestOutcome moveOne(Placement.Assignment a, GuestMover mover) throws InterruptedException {
+    /** {@code action} the first time it is run, nothing after. */
+    private static Runnable once(Runnable action) {
+        AtomicBoolean done = new AtomicBoolean();
+        return () -> {
+            if (done.compareAndSet(false, true)) {
+                action.run();
+            }
+        };
+    }
+
+    private static GuestOutcome moveOne(Placement.Assignment a, GuestMover mover, Runnable linkDone)
+            throws InterruptedException {
         long start = System.nanoTime();
         try {
-            return GuestOutcome.moved(a, mover.move(a), (System.nanoTime() - start) / 1e6);
+            return GuestOutcome.moved(a, mover.move(a, linkDone), (System.nanoTime() - start) / 1e6);
         } catch (RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             return GuestOutcome.failed(a, why, (System.nanoTime() - start) / 1e6);

@@ -6,9 +6,12 @@ import org.xenpostcopy.migration.report.MigrationReport;
 @FunctionalInterface
 public interface GuestMover {
     /**
-     * Migrates {@code assignment}'s guest to its host and returns the migration's report once it is complete.
+     * Migrates {@code assignment}'s guest to its host and returns the migration's report once it is complete. Calls
+     * {@code linkDone} once the migration sends no more pages (post-copy: the last page pushed; what is left is the
+     * destination's completion and memory check), so the next guest may start then; a mover that never calls it holds
+     * its place until it returns.
      *
      * @throws RuntimeException with one sentence for the user, if the migration failed or could not start
      */
-    MigrationReport move(Placement.Assignment assignment) throws InterruptedException;
+    MigrationReport move(Placement.Assignment assignment, Runnable linkDone) throws InterruptedException;
 }

@@ -71,7 +71,7 @@ final class PostCopyDriver {
                             phase.tryAdvance(SourcePhase.SWITCHING, SourcePhase.POSTCOPY);
                             new PushScheduler(session, peer, batchPages, progress).run();
                         }
-                        progress.update("completing", session.pagesSent(), session.sent.toSend(),
+                        progress.update(MigrationProgress.LAST_PAGE_SENT, session.pagesSent(), session.sent.toSend(),
                                 session.demandRequests.get());
                         return peer.complete(completeRequest.apply(session.resentPages.get()));
                     } catch (PeerException e) {
