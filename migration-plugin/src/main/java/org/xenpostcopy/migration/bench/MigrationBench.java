@@ -172,7 +172,7 @@ public final class MigrationBench {
     /**
      * The page path's rate over the post-copy phase, and the whole migration's as the user waits for it: bytes at the
      * socket over the total, from the migrate call to completion, the destination's prepare included. The first run
-     * is the JVM's first migration (its memory new to it, its code not yet compiled), and says so.
+     * is the JVM's first of 1 GiB (after the 256 MiB warm-up), its receiver's memory new to the process, and says so.
      */
     public void throughput(int repeats) throws Exception {
         out.println("## Page throughput, 1 GiB idle guest, push, unshaped loopback");
@@ -188,7 +188,7 @@ public final class MigrationBench {
             MigrationReport r = migrateOnce(new Run(1024, "idle", 10,
                     MigrationOptions.defaults().withPrePaging(PrePaging.PUSH).withBaselineMs(0).withVerify(false)));
             double whole = r.bytesTransferred() / (r.totalMigrationMs() / 1e3) / 1e9;
-            out.printf("| %s | %d | %.0f | %.0f | %.0f | %.1f %% | %.2f | %.2f | %s |%n", i == 1 ? "1 (JVM's first)" : i,
+            out.printf("| %s | %d | %.0f | %.0f | %.0f | %.1f %% | %.2f | %.2f | %s |%n", i == 1 ? "1 (first 1 GiB)" : i,
                     r.pagesTransferred(), r.prepareMs(), r.postCopyMs(), r.totalMigrationMs(),
                     100 * r.prepareMs() / r.totalMigrationMs(), pageGBps(r), whole,
                     iperf < 0 ? "n/a" : String.format("%.0f %%", 100 * whole / iperf));

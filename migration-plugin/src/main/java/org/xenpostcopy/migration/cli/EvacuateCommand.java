@@ -56,8 +56,8 @@ final class EvacuateCommand implements Callable<Integer> {
             + "the config or HOST:PORT).")
     List<String> to;
 
-    @Option(names = "--parallel", paramLabel = "K", defaultValue = "2", description = "At most K migrations at once "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--parallel", paramLabel = "K", defaultValue = "2", description = "At most K migrations sending pages "
+            + "at once; a post-copy one makes room once its last page is sent (default: ${DEFAULT-VALUE}).")
     int parallel;
 
     @Option(names = "--no-dsb", description = "Do not self-balloon each guest before it goes (DSB is on by default "

@@ -91,7 +91,7 @@ final class EmulatedDomain implements GuestPlatform {
         this.p2m = persistence == null ? new P2mTable(id, pages, P2mTable.RAM_RW) : persistence.p2m(id, pages, restored);
         if (restored == null) {
             // Xen populates a domain's physmap when it creates it. Backed at once here, a 1 GiB receiver's prepare
-            // took 0.7-1.8 s on a new process; backed only as pages arrived, its post-copy paid a page fault per
+            // took 0.7-2.3 s on a new process; backed only as pages arrived, its post-copy paid a page fault per
             // 2 MiB and the whole took longer (RESULTS.md, issue 16). So a thread of its own backs it while they come.
             memory.populateInBackground(id.toString());
         }

@@ -46,7 +46,12 @@ final class EmulatedDomainControl implements DomainControl {
      */
     @Override
     public java.util.OptionalLong freeMemoryKiB() {
-        java.util.OptionalLong machine = MachineMemory.freeKiB(state == null ? null : state.path());
+        java.util.OptionalLong measured = MachineMemory.freeKiB(state == null ? null : state.path());
+        // The machine does not yet know of memory this host's domains are still being backed with (and a
+        // persistent host's files are sparse until then): count it as gone already.
+        long owed = domains.values().stream().mapToLong(d -> d.memory.unbackedKiB()).sum();
+        java.util.OptionalLong machine = measured.isPresent()
+                ? java.util.OptionalLong.of(Math.max(0, measured.getAsLong() - owed)) : measured;
         if (memoryKiB == 0) {
             return machine;
         }

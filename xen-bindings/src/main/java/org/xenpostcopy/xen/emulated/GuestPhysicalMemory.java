@@ -3,6 +3,7 @@ package org.xenpostcopy.xen.emulated;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.offheap.OffHeapAllocator;
 import org.xenpostcopy.xen.offheap.OffHeapMemory;
@@ -32,6 +33,7 @@ final class GuestPhysicalMemory implements AutoCloseable {
     private final boolean[] touched;
     private Thread backer;
     private volatile boolean closing;
+    private final AtomicLong unbackedBytes = new AtomicLong();
 
     GuestPhysicalMemory(long pages) {
         this(pages, OffHeapAllocator.system(), false);
@@ -58,30 +60,33 @@ final class GuestPhysicalMemory implements AutoCloseable {
     /**
      * Backs every page with real memory on a thread of its own, 2 MiB at a time from gfn 0 up, and returns at once.
      * Xen backs a domain's memory when it creates it, from frames it already holds; this process must first have the
-     * kernel find and zero them, 0.7-1.9 s per GiB in a new process here (RESULTS.md, issue 16), and a migration's
+     * kernel find and zero them, 0.7-2.3 s per GiB in a new process here (RESULTS.md, issue 16), and a migration's
      * prepare paid that in full before its first page could move. Backed only as pages arrived, the receiver paid it
-     * instead, on the page path. The backer runs only where a CPU would idle, so it never takes a core from the
-     * guest, the pager or the switch; a page touched before it gets there is backed by that touch, and the backer
-     * then leaves its bytes alone.
+     * instead, on the page path. A page touched before the backer gets there is backed by that touch, and the backer
+     * then leaves its bytes alone. At normal priority: a thread that runs only when a CPU would idle, tried too, was no
+     * faster and can hold up every safepoint of the JVM (and this close) while other processes keep the CPUs busy.
      */
     void populateInBackground(String name) {
         if (backer != null) {
             throw new IllegalStateException("already backing " + name);
         }
+        long total = 0;
+        for (OffHeapMemory c : chunks) {
+            total += c.size();
+        }
+        unbackedBytes.set(total);
         backer = new Thread(this::backEveryChunk, "backer-" + name);
         backer.setDaemon(true);
         backer.start();
     }
 
     private void backEveryChunk() {
-        if (!OffHeapAllocator.system().runThisThreadOnlyWhenIdle()) {
-            LOG.log(Level.DEBUG, "{0} is backed at normal priority: this system has no idle-only threads",
-                    Thread.currentThread().getName());
-        }
         try {
             for (OffHeapMemory c : chunks) {
                 for (long off = 0; off < c.size() && !closing; off += BACKING_STEP) {
-                    c.populate(off, Math.min(BACKING_STEP, c.size() - off));
+                    long n = Math.min(BACKING_STEP, c.size() - off);
+                    c.populate(off, n);
+                    unbackedBytes.addAndGet(-n);
                 }
             }
         } catch (RuntimeException | InternalError e) {
@@ -89,6 +94,15 @@ final class GuestPhysicalMemory implements AutoCloseable {
             // InternalError. The guest will meet the same at its first touch of such a page; here it is only said.
             LOG.log(Level.WARNING, Thread.currentThread().getName() + " could not back every page: " + e, e);
         }
+    }
+
+    /**
+     * Memory this domain will take from the machine that it has not taken yet: what the backer has still to go (all
+     * of it until it runs, none once closed). A host that admits guests by what the machine has available counts it
+     * as taken, or two guests created in a row would both fit in room for one.
+     */
+    long unbackedKiB() {
+        return closing ? 0 : unbackedBytes.get() / 1024;
     }
 
     long pages() {

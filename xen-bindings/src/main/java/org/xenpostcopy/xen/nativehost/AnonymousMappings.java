@@ -38,12 +38,6 @@ public final class AnonymousMappings implements OffHeapAllocator {
         return libc != null ? new Mapping(libc, size) : new Malloced(size);
     }
 
-    /** {@code sched_setscheduler(0, SCHED_IDLE)}: on Linux, pid 0 is the calling thread, not the whole process. */
-    @Override
-    public boolean runThisThreadOnlyWhenIdle() {
-        return libc != null && libc.sched_setscheduler(0, LibC.SCHED_IDLE, new LibC.SchedParam()) == 0;
-    }
-
     /** {@code mmap} of {@code size} + 2 MiB, used from the first 2 MiB boundary so huge pages can back it whole. */
     static final class Mapping implements OffHeapMemory {
         private final LibC libc;

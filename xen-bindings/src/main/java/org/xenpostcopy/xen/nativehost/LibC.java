@@ -23,18 +23,6 @@ interface LibC extends Library {
     long MAP_FAILED = -1L;
     int MADV_HUGEPAGE = 14;
 
-    /** Linux's policy for threads that run only when nothing else would. */
-    int SCHED_IDLE = 5;
-
-    /** {@code struct sched_param} */
-    @Structure.FieldOrder({"sched_priority"})
-    class SchedParam extends Structure {
-        public int sched_priority;
-    }
-
-    /** {@code int sched_setscheduler(pid_t pid, int policy, const struct sched_param *param)}; pid 0: this thread. */
-    int sched_setscheduler(int pid, int policy, SchedParam param);
-
     /** {@code struct pollfd} */
     @Structure.FieldOrder({"fd", "events", "revents"})
     class PollFd extends Structure {

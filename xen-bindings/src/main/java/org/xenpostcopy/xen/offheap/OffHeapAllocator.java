@@ -16,16 +16,6 @@ public interface OffHeapAllocator {
     OffHeapMemory allocate(long size);
 
     /**
-     * Asks the system to run the calling thread only when a CPU would otherwise idle ({@code SCHED_IDLE} on Linux),
-     * for work nobody waits on, such as backing memory ahead of use.
-     *
-     * @return whether the system took the request; elsewhere the thread runs as before
-     */
-    default boolean runThisThreadOnlyWhenIdle() {
-        return false;
-    }
-
-    /**
      * The first registered allocator that loads here, looked up once.
      *
      * @throws IllegalStateException with one sentence saying why, when none does

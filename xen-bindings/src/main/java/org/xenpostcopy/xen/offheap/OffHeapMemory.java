@@ -15,12 +15,13 @@ public interface OffHeapMemory extends AutoCloseable {
 
     /**
      * Backs the pages of {@code [offset, offset + length)} with memory now, so a later first touch takes no page fault:
-     * a compare-and-set of each page's first word with itself. It is a write, so the kernel backs the page writable
-     * (a read would map the shared zero page), and it stores nothing a concurrent writer could lose. It faults pages
-     * in one by one, under the kernel's per-mapping lock; {@code MADV_POPULATE_WRITE} holds the process-wide
-     * {@code mmap} lock meanwhile, and every {@code mmap} of the JVM's, and every fault queued behind one, waited for
-     * it: a migration's downtime went from 15-25 ms to 50-120 ms while a domain was being backed (RESULTS.md, issue
-     * 16). Safe beside readers and writers of those pages; not beside {@link #close()}.
+     * an atomic add of zero to each page's first word. It is a write, so the kernel backs the page writable at once,
+     * and it stores nothing a concurrent writer could lose. It faults pages in one by one, under the kernel's
+     * per-mapping lock where the kernel has one (Linux 6.4 on; before, the process's {@code mmap} lock, for reading,
+     * one fault at a time). {@code MADV_POPULATE_WRITE} holds the process-wide {@code mmap} lock for the whole range,
+     * and every {@code mmap} of the JVM's, and every fault queued behind one, waited for it: a migration's downtime
+     * went from 15-25 ms to 50-130 ms while a domain was being backed (RESULTS.md, issue 16). Safe beside readers and
+     * writers of those pages; not beside {@link #close()}.
      */
     default void populate(long offset, long length) {
         if (offset < 0 || length < 0 || offset + length > size()) {

@@ -16,8 +16,9 @@ final class PageToucher {
     /** Every page that has a byte in {@code [from, to)} of {@code view}. */
     static void touch(ByteBuffer view, long from, long to) {
         for (long off = from & -PAGE; off < to; off += PAGE) {
-            long word = (long) WORD.getVolatile(view, (int) off);
-            WORD.compareAndSet(view, (int) off, word, word);   // fails only if a writer got there: backed all the same
+            // One locked add of zero: the first access is a write, so the kernel backs the page (a huge page where it
+            // may) at once, where a read first would map the shared zero page and a write after it split that.
+            WORD.getAndAdd(view, (int) off, 0L);
         }
     }
 }

@@ -28,6 +28,7 @@ class GuestPhysicalMemoryTest {
             memory.fill(5, 0x5555_5555_5555_5555L);
             memory.populateInBackground("dom7");
             assertTrue(allocator.allBacked.await(30, TimeUnit.SECONDS), "backed: " + allocator.ranges);
+            awaitUnbacked(memory, 0);
 
             assertEquals(2, allocator.blocks.size());
             for (Block b : allocator.blocks) {
@@ -46,6 +47,7 @@ class GuestPhysicalMemoryTest {
         GuestPhysicalMemory memory = new GuestPhysicalMemory(PAGES, allocator, false);
         memory.populateInBackground("dom8");
         assertTrue(allocator.stepEntered.await(30, TimeUnit.SECONDS));
+        assertEquals(PAGES * 4, memory.unbackedKiB(), "all of it still owed to the machine while the first step runs");
 
         Thread closer = new Thread(memory::close, "closer");
         closer.start();
@@ -56,6 +58,16 @@ class GuestPhysicalMemoryTest {
         closer.join();
         assertTrue(allocator.blocks.stream().allMatch(b -> b.closed));
         assertEquals(1, allocator.ranges.size(), "the backer went on after the close: " + allocator.ranges);
+        assertEquals(0, memory.unbackedKiB(), "a closed domain owes the machine nothing");
+    }
+
+    /** The backer counts a step after its populate returns, so the count may trail the allocator's by a moment. */
+    private static void awaitUnbacked(GuestPhysicalMemory memory, long kib) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (memory.unbackedKiB() != kib) {
+            assertTrue(System.nanoTime() < deadline, "still owed: " + memory.unbackedKiB() + " KiB");
+            Thread.sleep(1);
+        }
     }
 
     private static void awaitState(Thread t, Thread.State state) throws InterruptedException {

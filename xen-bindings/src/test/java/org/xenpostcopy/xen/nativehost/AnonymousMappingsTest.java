@@ -76,39 +76,20 @@ class AnonymousMappingsTest {
             long address = ((AnonymousMappings.Mapping) m).address();
             ByteBuffer b = m.buffer();
             b.putLong(8, 0x1122334455667788L);   // the second word of the first page
-            b.putLong(2 * 4096, -2L);           // the first word of the third page, which the touch rewrites
+            b.putLong(2 * 4096, -2L);           // the first word of the third page, which the touch adds to
             m.populate(0, 3 * 4096);
             assertEquals(0x1122334455667788L, b.getLong(8));
             assertEquals(-2L, b.getLong(2 * 4096));
             assertEquals(0L, b.getLong(4096));
-            assertTrue(Vma.containing(address).rssKiB() >= 12, "the range is resident: " + Vma.containing(address));
+
+            // The second 2 MiB were never touched: populating a part of them gives the mapping memory of its own
+            // (a read alone would map the shared zero page, which is not).
+            long before = Vma.containing(address).anonymousKiB();
+            m.populate(AnonymousMappings.HUGE, 3 * 4096);
+            long after = Vma.containing(address).anonymousKiB();
+            assertTrue(after >= before + 12, "populated: " + before + " KiB anonymous before, " + after + " after");
+            assertEquals(0L, b.getLong((int) AnonymousMappings.HUGE));
             assertThrows(IndexOutOfBoundsException.class, () -> m.populate(SIZE - 4096, 4097));
-        }
-    }
-
-    @Test
-    void onlyTheCallingThreadIsMadeIdleOnly() throws Exception {
-        assumeTrue(Platform.isLinux());
-        int[] policies = new int[1];
-        Thread t = new Thread(() -> {
-            if (new AnonymousMappings().runThisThreadOnlyWhenIdle()) {
-                policies[0] = schedulingPolicyOfThisThread();
-            }
-        });
-        t.start();
-        t.join();
-        assertEquals(LibC.SCHED_IDLE, policies[0], "the thread that asked runs only when a CPU would idle");
-        assertEquals(0, schedulingPolicyOfThisThread(), "the rest of the process is left as it was (SCHED_OTHER)");
-    }
-
-    /** Field 41 of {@code /proc/thread-self/stat}, counted after the command's closing parenthesis. */
-    private static int schedulingPolicyOfThisThread() {
-        try {
-            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Integer.parseInt(after[41 - 3]);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -144,7 +125,8 @@ class AnonymousMappingsTest {
     }
 
     /** One mapping of this process, from {@code /proc/self/smaps}. */
-    private record Vma(long start, long end, long rssKiB, List<String> flags) {
+    /** {@code anonymousKiB}: memory of the mapping's own, which the shared zero page a read maps is not. */
+    private record Vma(long start, long end, long rssKiB, long anonymousKiB, List<String> flags) {
         static Vma containing(long address) throws IOException {
             List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
             for (int i = 0; i < lines.size(); i++) {
@@ -158,16 +140,19 @@ class AnonymousMappingsTest {
                     continue;
                 }
                 long rss = -1;
+                long anonymous = -1;
                 List<String> flags = List.of();
                 for (int j = i + 1; j < lines.size() && !lines.get(j).matches("^[0-9a-f]+-.*"); j++) {
                     String[] kv = lines.get(j).trim().split(":\\s*", 2);
                     if (kv[0].equals("Rss")) {
                         rss = Long.parseLong(kv[1].replace("kB", "").trim());
+                    } else if (kv[0].equals("Anonymous")) {
+                        anonymous = Long.parseLong(kv[1].replace("kB", "").trim());
                     } else if (kv[0].equals("VmFlags")) {
                         flags = List.of(kv[1].trim().split("\\s+"));
                     }
                 }
-                return new Vma(start, end, rss, flags);
+                return new Vma(start, end, rss, anonymous, flags);
             }
             throw new AssertionError("no mapping holds 0x" + Long.toHexString(address));
         }
