@@ -96,6 +96,8 @@ Everything is torn down on exit, Ctrl-C or SIGTERM.
   --check         exit 0 if the lab can run here, else print why and exit 3
 
 Environment: XLPC_JAR=path/to/xlpc.jar runs that jar with this JDK instead of ./xlpc (which builds if needed).
+XLPC_JAVA_OPTS replaces the daemons' JVM options (default: -Xmx512m -XX:MaxDirectMemorySize=2g; keep a direct-memory
+limit as large: busy guests' checkpoints are held there).
 Without a netem qdisc in the kernel (CONFIG_NET_SCH_NETEM), only the rate is applied: an explicit --delay or
 --loss is then an error, the defaults are dropped with a warning.
 EOF
