@@ -92,8 +92,9 @@ final class EmulatedDomain implements GuestPlatform {
         if (restored == null) {
             // Xen populates a domain's physmap when it creates it. Backed at once here, a 1 GiB receiver's prepare
             // took 0.7-2.3 s on a new process; backed only as pages arrived, its post-copy paid a page fault per
-            // 2 MiB and the whole took longer (RESULTS.md, issue 16). So a thread of its own backs it while they come.
-            memory.populateInBackground(id.toString());
+            // 2 MiB and the whole took longer (RESULTS.md, issue 16). So a thread of its own backs it while they come,
+            // skipping what the domain no longer holds by then (a receiver's holes are given back within milliseconds).
+            memory.populateInBackground(id.toString(), p2m::anyPopulated);
         }
         this.touchedWords = new long[(int) ((pages + 63) >>> 6)];
         this.maxPages = restored == null ? pages : restored.maxPages();

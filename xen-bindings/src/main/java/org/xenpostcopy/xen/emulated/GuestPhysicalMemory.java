@@ -66,7 +66,7 @@ final class GuestPhysicalMemory implements AutoCloseable {
      * then leaves its bytes alone. At normal priority: a thread that runs only when a CPU would idle, tried too, was no
      * faster and can hold up every safepoint of the JVM (and this close) while other processes keep the CPUs busy.
      */
-    void populateInBackground(String name) {
+    void populateInBackground(String name, Holdings held) {
         if (backer != null) {
             throw new IllegalStateException("already backing " + name);
         }
@@ -75,17 +75,31 @@ final class GuestPhysicalMemory implements AutoCloseable {
             total += c.size();
         }
         unbackedBytes.set(total);
-        backer = new Thread(this::backEveryChunk, "backer-" + name);
+        backer = new Thread(() -> backEveryChunk(held), "backer-" + name);
         backer.setDaemon(true);
         backer.start();
     }
 
-    private void backEveryChunk() {
+    /**
+     * Which pages the domain holds, asked by the backer just before each step. A page the domain does not hold (given
+     * back by its balloon, a hole of the source it mirrors) costs Xen nothing, so it costs the machine nothing here:
+     * backing it was, for a ballooned guest, most of the backer's work (DESIGN.md, "Backing a domain's memory").
+     */
+    @FunctionalInterface
+    interface Holdings {
+        /** Whether the domain holds any of the {@code count} pages from {@code gfn} (both multiples of 64). */
+        boolean anyHeld(long gfn, long count);
+    }
+
+    private void backEveryChunk(Holdings held) {
         try {
-            for (OffHeapMemory c : chunks) {
+            for (int i = 0; i < chunks.length; i++) {
+                OffHeapMemory c = chunks[i];
                 for (long off = 0; off < c.size() && !closing; off += BACKING_STEP) {
                     long n = Math.min(BACKING_STEP, c.size() - off);
-                    c.populate(off, n);
+                    if (held.anyHeld(((long) i << CHUNK_SHIFT) + (off >>> Gfn.PAGE_SHIFT), n >>> Gfn.PAGE_SHIFT)) {
+                        c.populate(off, n);
+                    }
                     unbackedBytes.addAndGet(-n);
                 }
             }
@@ -98,7 +112,7 @@ final class GuestPhysicalMemory implements AutoCloseable {
 
     /**
      * Memory this domain will take from the machine that it has not taken yet: what the backer has still to go (all
-     * of it until it runs, none once closed). A host that admits guests by what the machine has available counts it
+     * of it until it runs, none once closed; pages it skipped as not held count as gone, as Xen counts them free). A host that admits guests by what the machine has available counts it
      * as taken, or two guests created in a row would both fit in room for one.
      */
     long unbackedKiB() {

@@ -160,6 +160,21 @@ final class P2mTable {
         return GfnBitmap.fromWords(types.length, words);
     }
 
+    /**
+     * Whether any gfn in {@code [from, from + count)} is populated now, each word read atomically; {@code from} and
+     * {@code count} multiples of 64. Without a lock: a gfn populated just after is seen by whoever populated it.
+     */
+    boolean anyPopulated(long from, long count) {
+        int first = (int) (from >>> 6);
+        int end = (int) Math.min(populatedWords.length, (from + count + 63) >>> 6);
+        for (int i = first; i < end; i++) {
+            if ((long) WORDS.getOpaque(populatedWords, i) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True once {@link #retire} began: the memory behind the gfns is (about to be) freed. Read holding a gfn lock. */
     boolean freed() {
         return freed;

@@ -26,7 +26,7 @@ class GuestPhysicalMemoryTest {
         Recording allocator = new Recording(null);
         try (GuestPhysicalMemory memory = new GuestPhysicalMemory(PAGES, allocator, false)) {
             memory.fill(5, 0x5555_5555_5555_5555L);
-            memory.populateInBackground("dom7");
+            memory.populateInBackground("dom7", (gfn, count) -> true);
             assertTrue(allocator.allBacked.await(30, TimeUnit.SECONDS), "backed: " + allocator.ranges);
             awaitUnbacked(memory, 0);
 
@@ -41,11 +41,43 @@ class GuestPhysicalMemoryTest {
     }
 
     @Test
+    void pagesTheDomainNoLongerHoldsAreNotBackedAndNotOwed() throws Exception {
+        Recording allocator = new Recording(null);
+        P2mTable p2m = new P2mTable(new org.xenpostcopy.xen.DomainId(9), PAGES, P2mTable.RAM_RW);
+        // Given back, as a receiver gives back its source's holes: steps 1-3 of the first chunk whole, step 4 but
+        // for its last page, and the whole second chunk (a partial one).
+        long stepPages = 512;
+        giveBack(p2m, stepPages, 4 * stepPages);
+        giveBack(p2m, 4 * stepPages, 5 * stepPages - 1);
+        giveBack(p2m, GuestPhysicalMemory.CHUNK_PAGES, PAGES);
+        try (GuestPhysicalMemory memory = new GuestPhysicalMemory(PAGES, allocator, false)) {
+            memory.populateInBackground("dom9", p2m::anyPopulated);
+            awaitUnbacked(memory, 0);
+
+            List<String> expected = new ArrayList<>();
+            expected.add("0:0+512");
+            for (long step = 4; step < GuestPhysicalMemory.CHUNK_PAGES / stepPages; step++) {
+                expected.add("0:" + step * stepPages + "+512");
+            }
+            assertEquals(expected, allocator.ranges, "only steps holding a page of the domain's, each once");
+            assertEquals(0, allocator.blocks.get(1).backedBytes(), "a chunk given back whole costs nothing");
+        }
+    }
+
+    private static void giveBack(P2mTable p2m, long from, long to) {
+        for (long g = from; g < to; g++) {
+            synchronized (p2m.lock(g)) {
+                p2m.set(g, P2mTable.INVALID);
+            }
+        }
+    }
+
+    @Test
     void closeWaitsForTheStepInProgressAndStopsTheBacker() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         Recording allocator = new Recording(release);
         GuestPhysicalMemory memory = new GuestPhysicalMemory(PAGES, allocator, false);
-        memory.populateInBackground("dom8");
+        memory.populateInBackground("dom8", (gfn, count) -> true);
         assertTrue(allocator.stepEntered.await(30, TimeUnit.SECONDS));
         assertEquals(PAGES * 4, memory.unbackedKiB(), "all of it still owed to the machine while the first step runs");
 
