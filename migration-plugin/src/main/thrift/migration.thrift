@@ -315,6 +315,13 @@ struct TMigrateRequest {
   14: optional i32 checkpointMs,
   /** post-copy with checkpoints: the destination's lease, after which a silent destination's guest comes back (absent: stallMs) */
   15: optional i32 failBackMs,
+  /**
+   * one of a group of migrations that take turns at the source's link (an evacuation's): the group's name; with it,
+   * turnPlaces (how many of the group send at once) and turnRank (the order in which those waiting, ready, go)
+   */
+  16: optional string turnGroup,
+  17: optional i32 turnPlaces,
+  18: optional i32 turnRank,
 }
 
 struct TMigrationStatus {

@@ -9,6 +9,9 @@ public interface MigrationProgress {
      */
     String LAST_PAGE_SENT = "completing";
 
+    /** The phase of a migration that is ready to send and waits for its turn at the link (an evacuation's). */
+    String WAITING_FOR_LINK = "waiting for the link";
+
     /**
      * @param phase      what is happening ("prepare", "push", "precopy round 3", "complete", ...)
      * @param pagesDone  pages sent so far

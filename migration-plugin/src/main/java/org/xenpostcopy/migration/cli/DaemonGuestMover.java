@@ -3,7 +3,9 @@ package org.xenpostcopy.migration.cli;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.RemoteError;
@@ -35,10 +37,19 @@ final class DaemonGuestMover implements GuestMover {
     private final Map<String, InetSocketAddress> destinations;
     private final MigrationOptions options;
     private final EvacuationView view;
+    private final Function<Placement.Assignment, Optional<MigrateRequest.LinkTurn>> turns;
 
     /** @param destinations every candidate host by the name the plan uses */
     DaemonGuestMover(XlpcConfig config, InetSocketAddress source, Map<String, InetSocketAddress> destinations,
                      MigrationOptions options, EvacuationView view) {
+        this(config, source, destinations, options, view, a -> Optional.empty());
+    }
+
+    /** @param turns each guest's turn at the source's link, if the migrations take turns there */
+    DaemonGuestMover(XlpcConfig config, InetSocketAddress source, Map<String, InetSocketAddress> destinations,
+                     MigrationOptions options, EvacuationView view,
+                     Function<Placement.Assignment, Optional<MigrateRequest.LinkTurn>> turns) {
+        this.turns = turns;
         this.config = config;
         this.source = source;
         this.destinations = Map.copyOf(destinations);
@@ -50,7 +61,7 @@ final class DaemonGuestMover implements GuestMover {
     public MigrationReport move(Placement.Assignment a, Runnable linkDone) throws InterruptedException {
         String guest = a.guest().name();
         try {
-            MigrationStatus s = follow(guest, a.host(), linkDone);
+            MigrationStatus s = follow(guest, a.host(), turns.apply(a), linkDone);
             if (s.error().isPresent()) {
                 throw new CliException(s.error().get());
             }
@@ -66,7 +77,8 @@ final class DaemonGuestMover implements GuestMover {
     }
 
     /** Starts the migration and follows it to its final status, across broken control connections. */
-    private MigrationStatus follow(String guest, String host, Runnable linkDone) throws InterruptedException {
+    private MigrationStatus follow(String guest, String host, Optional<MigrateRequest.LinkTurn> turn,
+                                   Runnable linkDone) throws InterruptedException {
         String id = null;
         long brokenSince = 0;
         while (true) {
@@ -74,7 +86,7 @@ final class DaemonGuestMover implements GuestMover {
             try {
                 daemon = DaemonClient.connect(config, source);
                 if (id == null) {
-                    id = daemon.startMigration(new MigrateRequest(guest, destinations.get(host), options));
+                    id = daemon.startMigration(new MigrateRequest(guest, destinations.get(host), options, turn));
                 }
                 brokenSince = 0;
                 for (MigrationStatus s = daemon.migrationStatus(id, STATUS_WAIT_MS); ; s = daemon.migrationStatus(id,

@@ -4,17 +4,21 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.control.ControlException;
 import org.xenpostcopy.migration.control.DomainSummary;
 import org.xenpostcopy.migration.evacuation.CandidateHost;
 import org.xenpostcopy.migration.evacuation.EvacuationReport;
+import org.xenpostcopy.migration.control.MigrateRequest;
 import org.xenpostcopy.migration.evacuation.EvacuationScheduler;
 import org.xenpostcopy.migration.evacuation.GuestOutcome;
 import org.xenpostcopy.migration.evacuation.GuestToMove;
@@ -57,7 +61,8 @@ final class EvacuateCommand implements Callable<Integer> {
     List<String> to;
 
     @Option(names = "--parallel", paramLabel = "K", defaultValue = "2", description = "At most K migrations sending pages "
-            + "at once; a post-copy one makes room once its last page is sent (default: ${DEFAULT-VALUE}).")
+            + "at once (the source's daemon gives the turns), and K more getting ready meanwhile; a post-copy one "
+            + "makes room once its last page is sent (default: ${DEFAULT-VALUE}).")
     int parallel;
 
     @Option(names = "--no-dsb", description = "Do not self-balloon each guest before it goes (DSB is on by default "
@@ -111,8 +116,14 @@ final class EvacuateCommand implements Callable<Integer> {
 
         EvacuationView view = new EvacuationView(out, plan.assignments(), ProgressLine.terminal(), !json);
         long start = System.nanoTime();
-        outcomes.addAll(new EvacuationScheduler(parallel).run(plan.assignments(),
-                new DaemonGuestMover(config, source, destinations, options, view)));
+        // The source's daemon lets K of them send at a time; as many more get ready meanwhile (baseline, ballooning,
+        // the destination's prepare), so a place freed at a last page is taken at once, not seconds later.
+        String group = "evacuation of " + host + " " + UUID.randomUUID();
+        Map<String, Integer> rank = new HashMap<>();
+        plan.assignments().forEach(a -> rank.put(a.guest().name(), rank.size()));
+        outcomes.addAll(new EvacuationScheduler(2 * parallel).run(plan.assignments(),
+                new DaemonGuestMover(config, source, destinations, options, view, a -> Optional.of(
+                        new MigrateRequest.LinkTurn(group, parallel, rank.get(a.guest().name()))))));
         double totalMs = (System.nanoTime() - start) / 1e6;
         view.finish();
         outcomes.sort(Comparator.comparingLong((GuestOutcome o) -> o.guest().sizeKiB()).reversed()

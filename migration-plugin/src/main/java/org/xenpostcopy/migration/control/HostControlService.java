@@ -224,7 +224,7 @@ public final class HostControlService implements DaemonControl, AutoCloseable {
     @Override
     public String startMigration(MigrateRequest request) {
         DomainId id = resolve(request.domain());
-        return migrations.start(id, request.domain(), request.destination(), request.options());
+        return migrations.start(id, request.domain(), request.destination(), request.options(), request.turn());
     }
 
     @Override

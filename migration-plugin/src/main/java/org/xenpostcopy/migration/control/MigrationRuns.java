@@ -42,19 +42,21 @@ final class MigrationRuns implements AutoCloseable {
     }
 
     /** Starts migrating {@code id} ({@code name} as the client spelled it, for the log); returns the migration's id. */
-    String start(DomainId id, String name, InetSocketAddress dest, MigrationOptions options) {
+    String start(DomainId id, String name, InetSocketAddress dest, MigrationOptions options,
+                 Optional<MigrateRequest.LinkTurn> turn) {
         String migrationId = UUID.randomUUID().toString();
         MigrationTracker tracker = new MigrationTracker("migration of " + name + " (" + id + ") to "
                 + dest.getHostString() + ":" + dest.getPort());
         migrations.put(migrationId, tracker);
         domains.put(migrationId, id);
-        runner.execute(() -> run(id, dest, options, tracker));
+        runner.execute(() -> run(id, dest, options, turn, tracker));
         return migrationId;
     }
 
-    private void run(DomainId id, InetSocketAddress dest, MigrationOptions options, MigrationTracker tracker) {
+    private void run(DomainId id, InetSocketAddress dest, MigrationOptions options,
+                     Optional<MigrateRequest.LinkTurn> turn, MigrationTracker tracker) {
         try {
-            MigrationReport report = migrator.migrate(id, dest, options, tracker);
+            MigrationReport report = migrator.migrate(id, dest, options, tracker, turn);
             LOG.log(Level.INFO, "migration of {0} done: {1} pages, downtime {2} ms", id, report.pagesTransferred(),
                     String.format("%.1f", report.downtimeMs()));
             tracker.finished(report);

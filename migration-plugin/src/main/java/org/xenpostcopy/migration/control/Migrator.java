@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration.control;
 
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.report.MigrationReport;
@@ -38,8 +39,9 @@ public interface Migrator {
     /**
      * Migrates {@code domain} to the daemon at {@code destination}; blocks until done.
      *
+     * @param turn the group it takes turns at this host's link with, if any
      * @throws org.xenpostcopy.migration.MigrationException if it fails (the message says where the guest runs)
      */
     MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
-                            MigrationProgress progress);
+                            MigrationProgress progress, Optional<MigrateRequest.LinkTurn> turn);
 }

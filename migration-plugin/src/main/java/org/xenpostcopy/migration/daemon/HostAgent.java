@@ -7,6 +7,7 @@ import org.xenpostcopy.balloon.SelfBallooningController;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.control.HostControlService;
+import org.xenpostcopy.migration.control.MigrateRequest;
 import org.xenpostcopy.migration.control.Migrator;
 import org.xenpostcopy.migration.control.SharedToken;
 import org.xenpostcopy.migration.destination.IncomingMigrations;
@@ -17,6 +18,7 @@ import org.xenpostcopy.migration.protocol.ServerLimits;
 import org.xenpostcopy.migration.protocol.SessionOwners;
 import org.xenpostcopy.migration.protocol.ThriftPeerConnector;
 import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.migration.source.LinkTurns;
 import org.xenpostcopy.migration.source.PageServer;
 import org.xenpostcopy.migration.source.OutgoingMigrations;
 import org.xenpostcopy.migration.source.SessionJournal;
@@ -35,6 +37,8 @@ public final class HostAgent implements AutoCloseable {
     private final PeerConnector peers;
     private final IncomingMigrations receiver;
     private final OutgoingMigrations outgoing;
+    /** Turns at this host's link for the groups of migrations that take them (evacuations). */
+    private final LinkTurns linkTurns = new LinkTurns();
     private final HostControlService control;
     private final MigrationServer server;
     private final MigrationWatcher watcher;
@@ -94,8 +98,9 @@ public final class HostAgent implements AutoCloseable {
         this.control = new HostControlService(host, dsb, new Migrator() {
             @Override
             public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
-                                           MigrationProgress progress) {
-                return HostAgent.this.migrate(domain, destination, options, progress);
+                                           MigrationProgress progress, Optional<MigrateRequest.LinkTurn> turn) {
+                return HostAgent.this.migrate(domain, destination, options, progress, turn.map(
+                        t -> linkTurns.join(t.group(), t.places(), t.rank())).orElse(LinkTurns.ANY_TIME));
             }
 
             @Override
@@ -157,9 +162,15 @@ public final class HostAgent implements AutoCloseable {
     /** Migrates a domain of this host to the agent at {@code destination}; returns the report when done. */
     public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
                                    MigrationProgress progress) {
+        return migrate(domain, destination, options, progress, LinkTurns.ANY_TIME);
+    }
+
+    /** The same, sending only in its {@code turn} at this host's link. */
+    public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                                   MigrationProgress progress, LinkTurns.Turn turn) {
         MigrationReport report;
         try {
-            report = outgoing.migrate(domain, destination, options, progress);
+            report = outgoing.migrate(domain, destination, options, progress, turn);
         } catch (RuntimeException e) {
             watcher.outgoingFailed(domain, e);
             throw e;

@@ -66,6 +66,11 @@ final class ControlWire {
         t.setGiveUpMs(o.giveUpMs());
         t.setCheckpointMs(o.checkpointing().intervalMs());
         t.setFailBackMs(o.checkpointing().leaseMs());
+        r.turn().ifPresent(turn -> {
+            t.setTurnGroup(turn.group());
+            t.setTurnPlaces(turn.places());
+            t.setTurnRank(turn.rank());
+        });
         return t;
     }
 
@@ -95,8 +100,16 @@ final class ControlWire {
             throw new ControlException(RemoteError.BAD_REQUEST,
                     "bad destination " + r.getDestinationHost() + ":" + r.getDestinationPort());
         }
+        Optional<MigrateRequest.LinkTurn> turn = Optional.empty();
+        if (r.isSetTurnGroup()) {
+            try {
+                turn = Optional.of(new MigrateRequest.LinkTurn(r.getTurnGroup(), r.getTurnPlaces(), r.getTurnRank()));
+            } catch (IllegalArgumentException e) {
+                throw new ControlException(RemoteError.BAD_REQUEST, e.getMessage(), e);
+            }
+        }
         return new MigrateRequest(nonNull(r.getDomain()),
-                new InetSocketAddress(r.getDestinationHost(), r.getDestinationPort()), options);
+                new InetSocketAddress(r.getDestinationHost(), r.getDestinationPort()), options, turn);
     }
 
     /** The report travels as its public JSON (the same object {@code xlpc migrate --json} prints). */

@@ -47,6 +47,8 @@ import org.xenpostcopy.xen.XenStore;
  */
 public final class OutgoingMigration {
     private static final Logger LOG = System.getLogger(OutgoingMigration.class.getName());
+    /** While waiting for its turn: a heartbeat this often keeps the destination's prepared domain (it reaps idle ones). */
+    private static final long KEEP_PREPARED_EVERY_MS = 30_000;
 
     private final XenHost host;
     private final PageServer pageServer;
@@ -65,6 +67,7 @@ public final class OutgoingMigration {
     /** Set at the switch: brings the session back after a cut. */
     private volatile Reconnector reconnector;
     private final SessionJournal journal;
+    private final LinkTurns.Turn turn;
     /** Set at the switch: the session the page server and the push share. */
     private volatile SourceSession session;
     /** Set when the migration failed after the handover: the copy kept paused here, for an ordered fail-back. */
@@ -83,6 +86,18 @@ public final class OutgoingMigration {
                              DomainId domain, InetSocketAddress destination, MigrationOptions options,
                              MigrationProgress progress, Optional<SelfBallooningController> dsb,
                              SessionJournal journal) {
+        this(host, pageServer, peers, self, domain, destination, options, progress, dsb, journal, LinkTurns.ANY_TIME);
+    }
+
+    /**
+     * @param turn when this migration may send: it waits for it, ready, before its first page, and gives it back
+     *             after its last (or when it ends)
+     */
+    public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
+                             DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                             MigrationProgress progress, Optional<SelfBallooningController> dsb,
+                             SessionJournal journal, LinkTurns.Turn turn) {
+        this.turn = turn;
         this.journal = journal;
         this.host = host;
         this.pageServer = pageServer;
@@ -91,7 +106,12 @@ public final class OutgoingMigration {
         this.domain = domain;
         this.destination = destination;
         this.options = options;
-        this.progress = progress;
+        this.progress = (phase, done, total, faults) -> {
+            if (phase.equals(MigrationProgress.LAST_PAGE_SENT)) {
+                turn.release();     // what is left (completion, the memory check) needs no link
+            }
+            progress.update(phase, done, total, faults);
+        };
         this.dsb = dsb;
         this.phase = new PhaseMachine<>("outgoing " + domain, SourcePhase.PREPARING);
         if (options.dsb() && dsb.isEmpty()) {
@@ -157,6 +177,8 @@ public final class OutgoingMigration {
         } catch (RuntimeException e) {
             phase.advanceTo(SourcePhase.FAILED);
             throw e;
+        } finally {
+            turn.release();
         }
     }
 
@@ -196,6 +218,7 @@ public final class OutgoingMigration {
                         + " no checkpoints, and no fail-back should it die", domain, asked.leaseMs(),
                         prepared.leaseMs());
             }
+            awaitTurn(peer);
             PreCopySender sender = new PreCopySender(host, domain, peer, link, batch);
             PreCopyRounds.Result rounds = PreCopyRounds.Result.none(holes.gfnCount());
             if (mode != MigrationMode.POSTCOPY) {
@@ -378,6 +401,32 @@ public final class OutgoingMigration {
         } catch (MigrationException e) {
             LOG.log(Level.INFO, "outgoing {0}: the destination did not hear the release ({1}); its next ping will",
                     domain, e.getMessage());
+        }
+    }
+
+    /**
+     * Waits, ready, for this migration's turn at the link, telling the destination now and then that its prepared
+     * domain is still wanted (it gives up on one whose source is silent for long). Interrupted, the destination's
+     * domain is given up and the guest stays here.
+     */
+    private void awaitTurn(DestinationPeer peer) {
+        try {
+            if (turn.await(0)) {
+                return;
+            }
+            progress.update(MigrationProgress.WAITING_FOR_LINK, 0, 0, 0);
+            while (!turn.await(KEEP_PREPARED_EVERY_MS)) {
+                peer.heartbeat();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            try {
+                peer.abort("the source stopped the migration before its first page");
+            } catch (PeerException abortFailed) {
+                LOG.log(Level.WARNING, "abort of a migration waiting for its turn failed: {0}", abortFailed.getMessage());
+            }
+            throw new MigrationException("interrupted while waiting for its turn at the link; " + domain
+                    + " keeps running here", e);
         }
     }
 

@@ -58,13 +58,19 @@ public final class OutgoingMigrations {
     /** Migrates {@code domain} to the daemon at {@code destination}; returns the report when done. */
     public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
                                    MigrationProgress progress) {
+        return migrate(domain, destination, options, progress, LinkTurns.ANY_TIME);
+    }
+
+    /** The same, sending only in its {@code turn} at the link (given back when it ends, however it ends). */
+    public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                                   MigrationProgress progress, LinkTurns.Turn turn) {
         if (!inFlight.add(domain)) {
             throw new MigrationException(domain + " is already being migrated; wait for that migration to end");
         }
         try {
             refuseIfHandedOver(domain);
             OutgoingMigration m = new OutgoingMigration(host, pageServer, peers, self.get(), domain, destination,
-                    options, progress, dsb, journal);
+                    options, progress, dsb, journal, turn);
             running.put(domain, m);
             try {
                 return m.run();
@@ -76,6 +82,7 @@ public final class OutgoingMigrations {
                 throw e;
             }
         } finally {
+            turn.release();     // also when the migration could not even be built
             running.remove(domain);
             inFlight.remove(domain);
         }

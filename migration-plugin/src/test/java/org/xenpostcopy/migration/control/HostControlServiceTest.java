@@ -26,7 +26,7 @@ class HostControlServiceTest {
     private final SelfBallooningController dsb = new SelfBallooningController(host.store(), BalloonPolicy.defaults());
     private final AtomicReference<Migrator> migrator = new AtomicReference<>();
     private final HostControlService service = new HostControlService(host, dsb,
-            (domain, destination, options, progress) -> migrator.get().migrate(domain, destination, options, progress));
+            (domain, destination, options, progress, turn) -> migrator.get().migrate(domain, destination, options, progress, turn));
 
     @AfterEach
     void close() {
@@ -70,7 +70,7 @@ class HostControlServiceTest {
     void aFailedMigrationReportsItsSentenceOnceThenItsIdIsForgotten() {
         DomainId vm = service.create("vm", 16, 1, "idle", 1).id();
         AtomicReference<DomainId> asked = new AtomicReference<>();
-        migrator.set((domain, destination, options, progress) -> {
+        migrator.set((domain, destination, options, progress, turn) -> {
             asked.set(domain);
             progress.update("prepare", 0, 10, 0);
             throw new MigrationException("cannot reach the daemon at peer:7410; the guest runs here");
@@ -90,7 +90,7 @@ class HostControlServiceTest {
         service.create("vm", 16, 1, "idle", 1);
         MigrationReport report = new MigrationReport("postcopy", "bubble", false, 1, 1, 1, "guest", 1, 1, 1, 0, 0, 0,
                 -1, 0, 0, -1, -1, new MigrationReport.FaultLatency(0, 0, 0), MigrationReport.FaultLatency.UNKNOWN, -1, -1, true, 0, "", 0, 0, 1, 2, 0, MigrationReport.Recovery.NONE);
-        migrator.set((domain, destination, options, progress) -> report);
+        migrator.set((domain, destination, options, progress, turn) -> report);
         String id = service.startMigration(new MigrateRequest("vm", DEST, MigrationOptions.defaults()));
         MigrationStatus s = awaitFinished(id);
         assertEquals("done", s.phase());

@@ -49,6 +49,21 @@ class ControlWireTest {
         assertEquals("localhost", back.destination().getHostString());
         assertEquals(7411, back.destination().getPort());
         assertEquals(o, back.options());
+        assertEquals(Optional.empty(), back.turn(), "no turn asked, none given");
+    }
+
+    @Test
+    void anEvacuationsTurnAtTheLinkSurvivesTheWireAndABadOneIsRefused() {
+        MigrateRequest.LinkTurn turn = new MigrateRequest.LinkTurn("evacuation of h1 x", 2, 5);
+        MigrateRequest r = new MigrateRequest("vm", InetSocketAddress.createUnresolved("localhost", 7411),
+                MigrationOptions.defaults(), Optional.of(turn));
+        assertEquals(Optional.of(turn), ControlWire.toDomain(ControlWire.toWire(r)).turn());
+
+        org.xenpostcopy.migration.protocol.thrift.TMigrateRequest wire = ControlWire.toWire(r);
+        wire.setTurnPlaces(0);
+        ControlException e = org.junit.jupiter.api.Assertions.assertThrows(ControlException.class,
+                () -> ControlWire.toDomain(wire));
+        assertEquals(org.xenpostcopy.migration.RemoteError.BAD_REQUEST, e.error());
     }
 
     @Test

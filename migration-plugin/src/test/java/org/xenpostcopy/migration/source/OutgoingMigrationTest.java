@@ -117,6 +117,44 @@ class OutgoingMigrationTest {
         }).when(peer).push(any());
     }
 
+    private OutgoingMigration migration(LinkTurns.Turn turn) {
+        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.PRECOPY).withBaselineMs(0);
+        return new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1),
+                DOM, InetSocketAddress.createUnresolved("dest", 2), options, MigrationProgress.NONE, Optional.empty(),
+                SessionJournal.none(), turn);
+    }
+
+    @Test
+    void aMigrationSendsNothingBeforeItsTurnKeepsItsPreparedDomainMeanwhileAndGivesTheTurnBack() throws Exception {
+        LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
+        when(turn.await(anyLong())).thenReturn(false, false, true);
+        pushFailsAt(1);     // the first page sent is where this test ends
+        OutgoingMigration m = migration(turn);
+        assertThrows(MigrationException.class, m::run);
+        InOrder order = inOrder(peer, turn);
+        order.verify(peer).prepare(any());
+        order.verify(turn).await(0);
+        order.verify(turn).await(30_000);
+        order.verify(peer).heartbeat();
+        order.verify(turn).await(30_000);
+        order.verify(peer).push(any());
+        verify(turn, org.mockito.Mockito.atLeastOnce()).release();
+    }
+
+    @Test
+    void interruptedWhileWaitingForItsTurnTheDestinationIsGivenUpAndTheGuestKeepsRunning() throws Exception {
+        LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
+        when(turn.await(anyLong())).thenReturn(false).thenThrow(new InterruptedException());
+        OutgoingMigration m = migration(turn);
+        MigrationException e = assertThrows(MigrationException.class, m::run);
+        assertTrue(e.getMessage().endsWith("keeps running here"), e.getMessage());
+        assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+        verify(peer).abort(anyString());
+        verify(peer, never()).push(any());
+        verify(domains, never()).suspendForMigration(any());
+        verify(turn, org.mockito.Mockito.atLeastOnce()).release();
+    }
+
     @Test
     void aFailedLiveRoundTurnsLogDirtyOffAbortsTheDestinationAndNeverPausesTheGuest() {
         pushFailsAt(1);

@@ -25,6 +25,9 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
   private static final org.apache.thrift.protocol.TField GIVE_UP_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("giveUpMs", org.apache.thrift.protocol.TType.I64, (short)13);
   private static final org.apache.thrift.protocol.TField CHECKPOINT_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("checkpointMs", org.apache.thrift.protocol.TType.I32, (short)14);
   private static final org.apache.thrift.protocol.TField FAIL_BACK_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("failBackMs", org.apache.thrift.protocol.TType.I32, (short)15);
+  private static final org.apache.thrift.protocol.TField TURN_GROUP_FIELD_DESC = new org.apache.thrift.protocol.TField("turnGroup", org.apache.thrift.protocol.TType.STRING, (short)16);
+  private static final org.apache.thrift.protocol.TField TURN_PLACES_FIELD_DESC = new org.apache.thrift.protocol.TField("turnPlaces", org.apache.thrift.protocol.TType.I32, (short)17);
+  private static final org.apache.thrift.protocol.TField TURN_RANK_FIELD_DESC = new org.apache.thrift.protocol.TField("turnRank", org.apache.thrift.protocol.TType.I32, (short)18);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TMigrateRequestStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TMigrateRequestTupleSchemeFactory();
@@ -59,6 +62,13 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
    * post-copy with checkpoints: the destination's lease, after which a silent destination's guest comes back (absent: stallMs)
    */
   public int failBackMs; // optional
+  /**
+   * one of a group of migrations that take turns at the source's link (an evacuation's): the group's name; with it,
+   * turnPlaces (how many of the group send at once) and turnRank (the order in which those waiting, ready, go)
+   */
+  public @org.apache.thrift.annotation.Nullable java.lang.String turnGroup; // optional
+  public int turnPlaces; // optional
+  public int turnRank; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -91,7 +101,14 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     /**
      * post-copy with checkpoints: the destination's lease, after which a silent destination's guest comes back (absent: stallMs)
      */
-    FAIL_BACK_MS((short)15, "failBackMs");
+    FAIL_BACK_MS((short)15, "failBackMs"),
+    /**
+     * one of a group of migrations that take turns at the source's link (an evacuation's): the group's name; with it,
+     * turnPlaces (how many of the group send at once) and turnRank (the order in which those waiting, ready, go)
+     */
+    TURN_GROUP((short)16, "turnGroup"),
+    TURN_PLACES((short)17, "turnPlaces"),
+    TURN_RANK((short)18, "turnRank");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -137,6 +154,12 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
           return CHECKPOINT_MS;
         case 15: // FAIL_BACK_MS
           return FAIL_BACK_MS;
+        case 16: // TURN_GROUP
+          return TURN_GROUP;
+        case 17: // TURN_PLACES
+          return TURN_PLACES;
+        case 18: // TURN_RANK
+          return TURN_RANK;
         default:
           return null;
       }
@@ -191,8 +214,10 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
   private static final int __GIVEUPMS_ISSET_ID = 8;
   private static final int __CHECKPOINTMS_ISSET_ID = 9;
   private static final int __FAILBACKMS_ISSET_ID = 10;
+  private static final int __TURNPLACES_ISSET_ID = 11;
+  private static final int __TURNRANK_ISSET_ID = 12;
   private short __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.STALL_MS,_Fields.GIVE_UP_MS,_Fields.CHECKPOINT_MS,_Fields.FAIL_BACK_MS};
+  private static final _Fields optionals[] = {_Fields.STALL_MS,_Fields.GIVE_UP_MS,_Fields.CHECKPOINT_MS,_Fields.FAIL_BACK_MS,_Fields.TURN_GROUP,_Fields.TURN_PLACES,_Fields.TURN_RANK};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -225,6 +250,12 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     tmpMap.put(_Fields.CHECKPOINT_MS, new org.apache.thrift.meta_data.FieldMetaData("checkpointMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     tmpMap.put(_Fields.FAIL_BACK_MS, new org.apache.thrift.meta_data.FieldMetaData("failBackMs", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.TURN_GROUP, new org.apache.thrift.meta_data.FieldMetaData("turnGroup", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.STRING)));
+    tmpMap.put(_Fields.TURN_PLACES, new org.apache.thrift.meta_data.FieldMetaData("turnPlaces", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
+    tmpMap.put(_Fields.TURN_RANK, new org.apache.thrift.meta_data.FieldMetaData("turnRank", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I32)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TMigrateRequest.class, metaDataMap);
@@ -295,6 +326,11 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     this.giveUpMs = other.giveUpMs;
     this.checkpointMs = other.checkpointMs;
     this.failBackMs = other.failBackMs;
+    if (other.isSetTurnGroup()) {
+      this.turnGroup = other.turnGroup;
+    }
+    this.turnPlaces = other.turnPlaces;
+    this.turnRank = other.turnRank;
   }
 
   @Override
@@ -330,6 +366,11 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     this.checkpointMs = 0;
     setFailBackMsIsSet(false);
     this.failBackMs = 0;
+    this.turnGroup = null;
+    setTurnPlacesIsSet(false);
+    this.turnPlaces = 0;
+    setTurnRankIsSet(false);
+    this.turnRank = 0;
   }
 
   /**
@@ -715,6 +756,85 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __FAILBACKMS_ISSET_ID, value);
   }
 
+  /**
+   * one of a group of migrations that take turns at the source's link (an evacuation's): the group's name; with it,
+   * turnPlaces (how many of the group send at once) and turnRank (the order in which those waiting, ready, go)
+   */
+  @org.apache.thrift.annotation.Nullable
+  public java.lang.String getTurnGroup() {
+    return this.turnGroup;
+  }
+
+  /**
+   * one of a group of migrations that take turns at the source's link (an evacuation's): the group's name; with it,
+   * turnPlaces (how many of the group send at once) and turnRank (the order in which those waiting, ready, go)
+   */
+  public TMigrateRequest setTurnGroup(@org.apache.thrift.annotation.Nullable java.lang.String turnGroup) {
+    this.turnGroup = turnGroup;
+    return this;
+  }
+
+  public void unsetTurnGroup() {
+    this.turnGroup = null;
+  }
+
+  /** Returns true if field turnGroup is set (has been assigned a value) and false otherwise */
+  public boolean isSetTurnGroup() {
+    return this.turnGroup != null;
+  }
+
+  public void setTurnGroupIsSet(boolean value) {
+    if (!value) {
+      this.turnGroup = null;
+    }
+  }
+
+  public int getTurnPlaces() {
+    return this.turnPlaces;
+  }
+
+  public TMigrateRequest setTurnPlaces(int turnPlaces) {
+    this.turnPlaces = turnPlaces;
+    setTurnPlacesIsSet(true);
+    return this;
+  }
+
+  public void unsetTurnPlaces() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __TURNPLACES_ISSET_ID);
+  }
+
+  /** Returns true if field turnPlaces is set (has been assigned a value) and false otherwise */
+  public boolean isSetTurnPlaces() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __TURNPLACES_ISSET_ID);
+  }
+
+  public void setTurnPlacesIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __TURNPLACES_ISSET_ID, value);
+  }
+
+  public int getTurnRank() {
+    return this.turnRank;
+  }
+
+  public TMigrateRequest setTurnRank(int turnRank) {
+    this.turnRank = turnRank;
+    setTurnRankIsSet(true);
+    return this;
+  }
+
+  public void unsetTurnRank() {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.clearBit(__isset_bitfield, __TURNRANK_ISSET_ID);
+  }
+
+  /** Returns true if field turnRank is set (has been assigned a value) and false otherwise */
+  public boolean isSetTurnRank() {
+    return org.apache.thrift.EncodingUtils.testBit(__isset_bitfield, __TURNRANK_ISSET_ID);
+  }
+
+  public void setTurnRankIsSet(boolean value) {
+    __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __TURNRANK_ISSET_ID, value);
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -838,6 +958,30 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       }
       break;
 
+    case TURN_GROUP:
+      if (value == null) {
+        unsetTurnGroup();
+      } else {
+        setTurnGroup((java.lang.String)value);
+      }
+      break;
+
+    case TURN_PLACES:
+      if (value == null) {
+        unsetTurnPlaces();
+      } else {
+        setTurnPlaces((java.lang.Integer)value);
+      }
+      break;
+
+    case TURN_RANK:
+      if (value == null) {
+        unsetTurnRank();
+      } else {
+        setTurnRank((java.lang.Integer)value);
+      }
+      break;
+
     }
   }
 
@@ -890,6 +1034,15 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     case FAIL_BACK_MS:
       return getFailBackMs();
 
+    case TURN_GROUP:
+      return getTurnGroup();
+
+    case TURN_PLACES:
+      return getTurnPlaces();
+
+    case TURN_RANK:
+      return getTurnRank();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -932,6 +1085,12 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       return isSetCheckpointMs();
     case FAIL_BACK_MS:
       return isSetFailBackMs();
+    case TURN_GROUP:
+      return isSetTurnGroup();
+    case TURN_PLACES:
+      return isSetTurnPlaces();
+    case TURN_RANK:
+      return isSetTurnRank();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -1084,6 +1243,33 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         return false;
     }
 
+    boolean this_present_turnGroup = true && this.isSetTurnGroup();
+    boolean that_present_turnGroup = true && that.isSetTurnGroup();
+    if (this_present_turnGroup || that_present_turnGroup) {
+      if (!(this_present_turnGroup && that_present_turnGroup))
+        return false;
+      if (!this.turnGroup.equals(that.turnGroup))
+        return false;
+    }
+
+    boolean this_present_turnPlaces = true && this.isSetTurnPlaces();
+    boolean that_present_turnPlaces = true && that.isSetTurnPlaces();
+    if (this_present_turnPlaces || that_present_turnPlaces) {
+      if (!(this_present_turnPlaces && that_present_turnPlaces))
+        return false;
+      if (this.turnPlaces != that.turnPlaces)
+        return false;
+    }
+
+    boolean this_present_turnRank = true && this.isSetTurnRank();
+    boolean that_present_turnRank = true && that.isSetTurnRank();
+    if (this_present_turnRank || that_present_turnRank) {
+      if (!(this_present_turnRank && that_present_turnRank))
+        return false;
+      if (this.turnRank != that.turnRank)
+        return false;
+    }
+
     return true;
   }
 
@@ -1136,6 +1322,18 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
     hashCode = hashCode * 8191 + ((isSetFailBackMs()) ? 131071 : 524287);
     if (isSetFailBackMs())
       hashCode = hashCode * 8191 + failBackMs;
+
+    hashCode = hashCode * 8191 + ((isSetTurnGroup()) ? 131071 : 524287);
+    if (isSetTurnGroup())
+      hashCode = hashCode * 8191 + turnGroup.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetTurnPlaces()) ? 131071 : 524287);
+    if (isSetTurnPlaces())
+      hashCode = hashCode * 8191 + turnPlaces;
+
+    hashCode = hashCode * 8191 + ((isSetTurnRank()) ? 131071 : 524287);
+    if (isSetTurnRank())
+      hashCode = hashCode * 8191 + turnRank;
 
     return hashCode;
   }
@@ -1298,6 +1496,36 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetTurnGroup(), other.isSetTurnGroup());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetTurnGroup()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.turnGroup, other.turnGroup);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetTurnPlaces(), other.isSetTurnPlaces());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetTurnPlaces()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.turnPlaces, other.turnPlaces);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetTurnRank(), other.isSetTurnRank());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetTurnRank()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.turnRank, other.turnRank);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1403,6 +1631,28 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (!first) sb.append(", ");
       sb.append("failBackMs:");
       sb.append(this.failBackMs);
+      first = false;
+    }
+    if (isSetTurnGroup()) {
+      if (!first) sb.append(", ");
+      sb.append("turnGroup:");
+      if (this.turnGroup == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.turnGroup);
+      }
+      first = false;
+    }
+    if (isSetTurnPlaces()) {
+      if (!first) sb.append(", ");
+      sb.append("turnPlaces:");
+      sb.append(this.turnPlaces);
+      first = false;
+    }
+    if (isSetTurnRank()) {
+      if (!first) sb.append(", ");
+      sb.append("turnRank:");
+      sb.append(this.turnRank);
       first = false;
     }
     sb.append(")");
@@ -1572,6 +1822,30 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 16: // TURN_GROUP
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRING) {
+              struct.turnGroup = iprot.readString();
+              struct.setTurnGroupIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 17: // TURN_PLACES
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.turnPlaces = iprot.readI32();
+              struct.setTurnPlacesIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 18: // TURN_RANK
+            if (schemeField.type == org.apache.thrift.protocol.TType.I32) {
+              struct.turnRank = iprot.readI32();
+              struct.setTurnRankIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -1649,6 +1923,23 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
         oprot.writeI32(struct.failBackMs);
         oprot.writeFieldEnd();
       }
+      if (struct.turnGroup != null) {
+        if (struct.isSetTurnGroup()) {
+          oprot.writeFieldBegin(TURN_GROUP_FIELD_DESC);
+          oprot.writeString(struct.turnGroup);
+          oprot.writeFieldEnd();
+        }
+      }
+      if (struct.isSetTurnPlaces()) {
+        oprot.writeFieldBegin(TURN_PLACES_FIELD_DESC);
+        oprot.writeI32(struct.turnPlaces);
+        oprot.writeFieldEnd();
+      }
+      if (struct.isSetTurnRank()) {
+        oprot.writeFieldBegin(TURN_RANK_FIELD_DESC);
+        oprot.writeI32(struct.turnRank);
+        oprot.writeFieldEnd();
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -1713,7 +2004,16 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (struct.isSetFailBackMs()) {
         optionals.set(14);
       }
-      oprot.writeBitSet(optionals, 15);
+      if (struct.isSetTurnGroup()) {
+        optionals.set(15);
+      }
+      if (struct.isSetTurnPlaces()) {
+        optionals.set(16);
+      }
+      if (struct.isSetTurnRank()) {
+        optionals.set(17);
+      }
+      oprot.writeBitSet(optionals, 18);
       if (struct.isSetDomain()) {
         oprot.writeString(struct.domain);
       }
@@ -1759,12 +2059,21 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (struct.isSetFailBackMs()) {
         oprot.writeI32(struct.failBackMs);
       }
+      if (struct.isSetTurnGroup()) {
+        oprot.writeString(struct.turnGroup);
+      }
+      if (struct.isSetTurnPlaces()) {
+        oprot.writeI32(struct.turnPlaces);
+      }
+      if (struct.isSetTurnRank()) {
+        oprot.writeI32(struct.turnRank);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TMigrateRequest struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(15);
+      java.util.BitSet incoming = iprot.readBitSet(18);
       if (incoming.get(0)) {
         struct.domain = iprot.readString();
         struct.setDomainIsSet(true);
@@ -1824,6 +2133,18 @@ public class TMigrateRequest implements org.apache.thrift.TBase<TMigrateRequest,
       if (incoming.get(14)) {
         struct.failBackMs = iprot.readI32();
         struct.setFailBackMsIsSet(true);
+      }
+      if (incoming.get(15)) {
+        struct.turnGroup = iprot.readString();
+        struct.setTurnGroupIsSet(true);
+      }
+      if (incoming.get(16)) {
+        struct.turnPlaces = iprot.readI32();
+        struct.setTurnPlacesIsSet(true);
+      }
+      if (incoming.get(17)) {
+        struct.turnRank = iprot.readI32();
+        struct.setTurnRankIsSet(true);
       }
     }
   }
