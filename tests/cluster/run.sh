@@ -50,11 +50,12 @@ scenario=basic
 guests=8
 rounds=alone-fifo,together-fifo,alone-demand,together-demand
 migrate_flags=""
+warm=0
 keep=0
 
 usage() {
     cat <<EOF
-Usage: tests/cluster/run.sh [--hosts N] [--rate R] [--delay D] [--loss P] [--scenario [concurrent|evacuate]] [--run-id ID] [--keep-work]
+Usage: tests/cluster/run.sh [--hosts N] [--rate R] [--delay D] [--loss P] [--scenario [concurrent|evacuate]] [--warm] [--run-id ID] [--keep-work]
        tests/cluster/run.sh --down [RUN-ID]
        tests/cluster/run.sh --check
 
@@ -92,6 +93,8 @@ Everything is torn down on exit, Ctrl-C or SIGTERM.
   --workload W    the scenario guest's workload (default $workload)
   --run-id ID     name this run (letters, digits; default: random); namespaces are xlpc-ID-*
   --keep-work     keep the work directory (logs, TLS credentials, configs) after teardown
+  --warm          before the evacuate scenario, warm the daemons as a daemon in service is: one 256 MiB guest
+                  goes h1 -> h2 -> h3 -> h1 and is destroyed (fresh JVMs spend much of the 2 CPUs compiling)
   --down [ID]     tear down run ID, or without ID every run whose script is no longer alive
   --check         exit 0 if the lab can run here, else print why and exit 3
 
@@ -123,6 +126,7 @@ while [ $# -gt 0 ]; do
         --workload) workload="${2:?--workload needs a spec}"; workload_given=1; shift 2 ;;
         --run-id) run="${2:?--run-id needs an id}"; shift 2 ;;
         --keep-work) keep=1; shift ;;
+        --warm) warm=1; shift ;;
         --down) mode=down; if [ $# -gt 1 ] && [ "${2#-}" = "$2" ]; then down_target="$2"; shift; fi; shift ;;
         --check) mode=check; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -584,6 +588,13 @@ if [ "$scenario" = evacuate ]; then
     evacuees=("e1 2048 kernel-compile" "e2 1536 stress-write:512M" "e3 1024 stress-read:512M" "e4 1024 netperf"
               "e5 768 idle" "e6 512 stress-write:128M")
     say "SCENARIO evacuate: ${#evacuees[@]} guests on h1 to h2, h3 (memory for guests ${daemon_memory[*]} MiB), links $rate${migrate_flags:+, evacuate $migrate_flags}; load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+    if [ "$warm" = 1 ]; then
+        say "warming the daemons: a 256 MiB guest goes h1 -> h2 -> h3 -> h1, then is destroyed"
+        h h1 create warm --memory 256 --workload stress-write:64M --seed 99 >/dev/null
+        h h1 migrate warm h2 >/dev/null && h h2 migrate warm h3 >/dev/null && h h3 migrate warm h1 >/dev/null \
+            || die "the warm-up migration failed; see the logs in $work (--keep-work keeps them)"
+        h h1 destroy warm >/dev/null
+    fi
     seed=11
     for e in "${evacuees[@]}"; do
         read -r name mib spec <<<"$e"

@@ -11,9 +11,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs an evacuation's migrations in the plan's order, at most {@code parallel} of them sending pages at once; a
- * migration that fails is recorded and the rest go on, since a guest left behind is no reason to leave the others
- * behind too.
+ * Runs an evacuation's migrations in the plan's order, at most {@code parallel} of them started and not yet past
+ * their last page; a migration that fails is recorded and the rest go on, since a guest left behind is no reason to
+ * leave the others behind too. ({@code xlpc evacuate} starts twice as many as may send: the source's daemon gives
+ * the turns at its link, and the others get ready meanwhile; see {@code LinkTurns}.)
  *
  * <p>A few at once, not all: every migration of an evacuation leaves through the same host's link, so more at once
  * only share it thinner, make each guest's post-copy phase (and its degradation) last longer, and make the guests
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EvacuationScheduler {
     private final int parallel;
 
-    /** @param parallel the most migrations sending pages at once, at least 1 */
+    /** @param parallel the most migrations started and not yet past their last page, at least 1 */
     public EvacuationScheduler(int parallel) {
         if (parallel < 1) {
             throw new IllegalArgumentException("at least one migration must run at a time, not " + parallel);

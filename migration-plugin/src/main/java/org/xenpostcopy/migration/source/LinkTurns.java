@@ -8,8 +8,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Turns at this host's link for migrations that agreed to share it, such as an evacuation's: at most {@code places}
- * of one group send pages at once. The others measure their baseline, balloon and have their destination prepare
- * meanwhile, and then wait, ready; when a place frees, the waiting migration earliest in the group's order goes.
+ * of one group send pages at once. The others measure their baseline and balloon meanwhile, and then wait, ready;
+ * when a place frees, the waiting migration earliest in the group's order goes. One thread uses a turn at a time
+ * (the migration's own).
  *
  * <p>Kept here, in the source's daemon, rather than by the client that planned the group: the daemon sees a
  * migration reach its first and its last page the moment it happens, where a client polling its status sees it up to
@@ -20,9 +21,11 @@ public final class LinkTurns {
     /** A migration's place in a group: {@link #await} before its first page, {@link #release} after its last. */
     public interface Turn {
         /**
-         * Waits at most {@code timeoutMs} for this migration's turn; true once it has it (at once on every later call).
+         * Waits at most {@code timeoutMs} for this migration's turn: true once it has it (at once while it holds it);
+         * false if the time ran out, with the migration still queued in its place for the next call.
          *
-         * @throws InterruptedException if interrupted while waiting; the migration then has left the queue
+         * @throws InterruptedException if interrupted while waiting; the migration has then left its group
+         * @throws IllegalStateException if the turn was given back
          */
         boolean await(long timeoutMs) throws InterruptedException;
 
@@ -46,8 +49,8 @@ public final class LinkTurns {
     private long joined;
 
     /**
-     * Joins {@code group} (made with {@code places} places if it has no member now) at position {@code rank} of its
-     * order: lower ranks go first among those waiting.
+     * Joins {@code group} at position {@code rank} of its order (lower ranks go first among those waiting). A group is
+     * made by its first member with that member's {@code places}; later members' are not looked at.
      */
     public synchronized Turn join(String group, int places, int rank) {
         Objects.requireNonNull(group, "group");
@@ -62,6 +65,12 @@ public final class LinkTurns {
     /** Groups with a member now (for tests). */
     synchronized int groups() {
         return groups.size();
+    }
+
+    /** Members of {@code group} sending now (for tests). */
+    synchronized int sending(String group) {
+        Group g = groups.get(group);
+        return g == null ? 0 : g.sending;
     }
 
     /** Members of {@code group} waiting for a place now (for tests). */
@@ -109,9 +118,11 @@ public final class LinkTurns {
                 }
                 state = State.WAITING;
                 group.waiting.add(this);
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+                long deadline = System.nanoTime()
+                        + Math.min(TimeUnit.MILLISECONDS.toNanos(timeoutMs), Long.MAX_VALUE / 4);
                 try {
-                    while (group.sending >= group.places || group.waiting.first() != this) {
+                    while (state == State.WAITING
+                            && (group.sending >= group.places || group.waiting.first() != this)) {
                         long left = deadline - System.nanoTime();
                         if (left <= 0) {
                             return false;   // still queued: the caller calls again
@@ -121,6 +132,10 @@ public final class LinkTurns {
                 } catch (InterruptedException e) {
                     leave();
                     throw e;
+                }
+                if (state != State.WAITING) {
+                    throw new IllegalStateException("this turn at the link of group " + group.name
+                            + " was given back while it waited");
                 }
                 group.waiting.remove(this);
                 group.sending++;

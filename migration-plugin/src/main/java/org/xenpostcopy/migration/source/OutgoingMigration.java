@@ -47,8 +47,6 @@ import org.xenpostcopy.xen.XenStore;
  */
 public final class OutgoingMigration {
     private static final Logger LOG = System.getLogger(OutgoingMigration.class.getName());
-    /** While waiting for its turn: a heartbeat this often keeps the destination's prepared domain (it reaps idle ones). */
-    private static final long KEEP_PREPARED_EVERY_MS = 30_000;
 
     private final XenHost host;
     private final PageServer pageServer;
@@ -197,6 +195,14 @@ public final class OutgoingMigration {
         String sessionId = UUID.randomUUID().toString();
         report.started(System.nanoTime());
         boolean dsbStartedHere = options.dsb() && startBalloon(report);
+        try {
+            awaitTurn();
+        } catch (MigrationException e) {
+            if (dsbStartedHere) {
+                dsb.get().stop(domain, true);
+            }
+            throw e;
+        }
         LinkShaper link = new LinkShaper(options.linkMbps(), options.linkLatencyMs());
         MigrationMode mode = options.mode();
         int batch = link.batchPages(options.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE);
@@ -218,7 +224,6 @@ public final class OutgoingMigration {
                         + " no checkpoints, and no fail-back should it die", domain, asked.leaseMs(),
                         prepared.leaseMs());
             }
-            awaitTurn(peer);
             PreCopySender sender = new PreCopySender(host, domain, peer, link, batch);
             PreCopyRounds.Result rounds = PreCopyRounds.Result.none(holes.gfnCount());
             if (mode != MigrationMode.POSTCOPY) {
@@ -405,26 +410,21 @@ public final class OutgoingMigration {
     }
 
     /**
-     * Waits, ready, for this migration's turn at the link, telling the destination now and then that its prepared
-     * domain is still wanted (it gives up on one whose source is silent for long). Interrupted, the destination's
-     * domain is given up and the guest stays here.
+     * Waits for this migration's turn at the link, measured and ballooned but not yet connected to its destination:
+     * a migration that waits holds no connection a server could find idle and no destination memory, and an
+     * interrupted one leaves nothing behind. (Its destination's prepare, a fraction of a second, is then on the path.)
      */
-    private void awaitTurn(DestinationPeer peer) {
+    private void awaitTurn() {
         try {
             if (turn.await(0)) {
                 return;
             }
             progress.update(MigrationProgress.WAITING_FOR_LINK, 0, 0, 0);
-            while (!turn.await(KEEP_PREPARED_EVERY_MS)) {
-                peer.heartbeat();
+            while (!turn.await(TimeUnit.MINUTES.toMillis(1))) {
+                // still queued, in its place; the wait is in steps only so that no deadline overflows
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            try {
-                peer.abort("the source stopped the migration before its first page");
-            } catch (PeerException abortFailed) {
-                LOG.log(Level.WARNING, "abort of a migration waiting for its turn failed: {0}", abortFailed.getMessage());
-            }
             throw new MigrationException("interrupted while waiting for its turn at the link; " + domain
                     + " keeps running here", e);
         }

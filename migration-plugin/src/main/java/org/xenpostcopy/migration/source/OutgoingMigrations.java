@@ -65,6 +65,7 @@ public final class OutgoingMigrations {
     public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
                                    MigrationProgress progress, LinkTurns.Turn turn) {
         if (!inFlight.add(domain)) {
+            turn.release();
             throw new MigrationException(domain + " is already being migrated; wait for that migration to end");
         }
         try {

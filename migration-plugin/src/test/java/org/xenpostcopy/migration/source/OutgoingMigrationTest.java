@@ -117,42 +117,51 @@ class OutgoingMigrationTest {
         }).when(peer).push(any());
     }
 
-    private OutgoingMigration migration(LinkTurns.Turn turn) {
-        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.PRECOPY).withBaselineMs(0);
+    private OutgoingMigration migration(MigrationMode mode, LinkTurns.Turn turn) {
+        MigrationOptions options = MigrationOptions.defaults().withMode(mode).withBaselineMs(0);
         return new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1),
                 DOM, InetSocketAddress.createUnresolved("dest", 2), options, MigrationProgress.NONE, Optional.empty(),
                 SessionJournal.none(), turn);
     }
 
     @Test
-    void aMigrationSendsNothingBeforeItsTurnKeepsItsPreparedDomainMeanwhileAndGivesTheTurnBack() throws Exception {
+    void aMigrationWaitsForItsTurnBeforeItsDestinationIsEvenAskedToPrepare() throws Exception {
         LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
         when(turn.await(anyLong())).thenReturn(false, false, true);
         pushFailsAt(1);     // the first page sent is where this test ends
-        OutgoingMigration m = migration(turn);
-        assertThrows(MigrationException.class, m::run);
-        InOrder order = inOrder(peer, turn);
-        order.verify(peer).prepare(any());
+        assertThrows(MigrationException.class, migration(MigrationMode.PRECOPY, turn)::run);
+        InOrder order = inOrder(peers, peer, turn);
         order.verify(turn).await(0);
-        order.verify(turn).await(30_000);
-        order.verify(peer).heartbeat();
-        order.verify(turn).await(30_000);
+        order.verify(turn, org.mockito.Mockito.times(2)).await(60_000);
+        order.verify(peers).destination(any(), anyString(), anyLong(), anyInt(), any());
+        order.verify(peer).prepare(any());
         order.verify(peer).push(any());
-        verify(turn, org.mockito.Mockito.atLeastOnce()).release();
+        order.verify(turn).release();
     }
 
     @Test
-    void interruptedWhileWaitingForItsTurnTheDestinationIsGivenUpAndTheGuestKeepsRunning() throws Exception {
+    void interruptedWhileWaitingForItsTurnNothingIsLeftBehindAndTheGuestKeepsRunning() throws Exception {
         LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
         when(turn.await(anyLong())).thenReturn(false).thenThrow(new InterruptedException());
-        OutgoingMigration m = migration(turn);
-        MigrationException e = assertThrows(MigrationException.class, m::run);
+        MigrationException e = assertThrows(MigrationException.class, migration(MigrationMode.POSTCOPY, turn)::run);
         assertTrue(e.getMessage().endsWith("keeps running here"), e.getMessage());
         assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
-        verify(peer).abort(anyString());
-        verify(peer, never()).push(any());
+        verify(peers, never()).destination(any(), anyString(), anyLong(), anyInt(), any());
         verify(domains, never()).suspendForMigration(any());
-        verify(turn, org.mockito.Mockito.atLeastOnce()).release();
+        verify(turn).release();
+    }
+
+    @Test
+    void aPostCopyMigrationGivesItsTurnBackAtItsLastPageBeforeItsCompletion() throws Exception {
+        LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
+        when(turn.await(anyLong())).thenReturn(true);
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        when(peer.complete(any())).thenAnswer(inv -> {
+            verify(turn).release();     // the destination's completion and memory check need no link
+            return completion();
+        });
+        migration(MigrationMode.POSTCOPY, turn).run();
+        verify(peer).complete(any());
     }
 
     @Test

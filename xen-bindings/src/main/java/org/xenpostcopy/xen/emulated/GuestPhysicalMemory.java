@@ -81,13 +81,14 @@ final class GuestPhysicalMemory implements AutoCloseable {
     }
 
     /**
-     * Which pages the domain holds, asked by the backer just before each step. A page the domain does not hold (given
-     * back by its balloon, a hole of the source it mirrors) costs Xen nothing, so it costs the machine nothing here:
-     * backing it was, for a ballooned guest, most of the backer's work (DESIGN.md, "Backing a domain's memory").
+     * Which pages the domain holds, asked by the backer just before each step. A step of pages the domain does not
+     * hold (given back by its balloon, holes of the source it mirrors) is skipped: for a ballooned guest that was most
+     * of the backer's work (DESIGN.md, "Backing a domain's memory off the critical path"). It stays owed, though: a
+     * receiver refills its holes at the switch and its balloon deflates at the end, and the machine must have room.
      */
     @FunctionalInterface
     interface Holdings {
-        /** Whether the domain holds any of the {@code count} pages from {@code gfn} (both multiples of 64). */
+        /** Whether the domain holds any of the {@code count} pages from {@code gfn} ({@code gfn} a multiple of 64). */
         boolean anyHeld(long gfn, long count);
     }
 
@@ -99,8 +100,8 @@ final class GuestPhysicalMemory implements AutoCloseable {
                     long n = Math.min(BACKING_STEP, c.size() - off);
                     if (held.anyHeld(((long) i << CHUNK_SHIFT) + (off >>> Gfn.PAGE_SHIFT), n >>> Gfn.PAGE_SHIFT)) {
                         c.populate(off, n);
+                        unbackedBytes.addAndGet(-n);
                     }
-                    unbackedBytes.addAndGet(-n);
                 }
             }
         } catch (RuntimeException | InternalError e) {
@@ -111,12 +112,17 @@ final class GuestPhysicalMemory implements AutoCloseable {
     }
 
     /**
-     * Memory this domain will take from the machine that it has not taken yet: what the backer has still to go (all
-     * of it until it runs, none once closed; pages it skipped as not held count as gone, as Xen counts them free). A host that admits guests by what the machine has available counts it
+     * Memory this domain will take from the machine that it has not taken yet: what the backer has not backed (all of
+     * it until it runs, what it skipped as not held once it is done, none once closed). A host that admits guests by what the machine has available counts it
      * as taken, or two guests created in a row would both fit in room for one.
      */
     long unbackedKiB() {
         return closing ? 0 : unbackedBytes.get() / 1024;
+    }
+
+    /** Whether the backer is still at work (for tests). */
+    boolean backing() {
+        return backer != null && backer.isAlive();
     }
 
     long pages() {

@@ -161,8 +161,9 @@ final class P2mTable {
     }
 
     /**
-     * Whether any gfn in {@code [from, from + count)} is populated now, each word read atomically; {@code from} and
-     * {@code count} multiples of 64. Without a lock: a gfn populated just after is seen by whoever populated it.
+     * Whether any gfn in {@code [from, from + count)} is populated now, each word read atomically; {@code from} a
+     * multiple of 64. Without a lock: a gfn populated just after is backed by its first touch, as any page is that the
+     * backer has not reached.
      */
     boolean anyPopulated(long from, long count) {
         int first = (int) (from >>> 6);
