@@ -11,6 +11,7 @@
 #                                                  #   a FIFO link queue and over one with a band for demand pages
 #   tests/cluster/run.sh --scenario evacuate       # 3 hosts: six guests (512 MiB-2 GiB, mixed workloads) on h1,
 #                                                  #   xlpc evacuate h1 --to h2,h3; time against the link's limit
+#                                                  #   (--warm: one guest round the daemons first, as in service)
 #   tests/cluster/run.sh --down                    # remove what runs no longer alive left behind (after kill -9)
 #   tests/cluster/run.sh --check                   # can the lab run here? exit 0, or 3 with the reason
 # Run `tests/cluster/run.sh --help` for every option.
@@ -261,6 +262,9 @@ if [ "$mode" = scenario ] && [ "$scenario" = concurrent ]; then
         [[ "$r" =~ ^(alone|together)-(fifo|demand)$ ]] || usage_error "--rounds takes alone-fifo, together-fifo, alone-demand, together-demand, not '$r'"
     done
     command -v jq >/dev/null 2>&1 || die "the concurrent scenario reads the reports with jq: apt-get install jq"
+fi
+if [ "$warm" = 1 ] && { [ "$mode" != scenario ] || [ "$scenario" != evacuate ]; }; then
+    usage_error "--warm goes with --scenario evacuate"
 fi
 if [ "$mode" = scenario ] && [ "$scenario" = evacuate ]; then
     command -v jq >/dev/null 2>&1 || die "the evacuate scenario reads the report with jq: apt-get install jq"

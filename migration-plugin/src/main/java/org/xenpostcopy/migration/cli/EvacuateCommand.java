@@ -116,8 +116,8 @@ final class EvacuateCommand implements Callable<Integer> {
 
         EvacuationView view = new EvacuationView(out, plan.assignments(), ProgressLine.terminal(), !json);
         long start = System.nanoTime();
-        // The source's daemon lets K of them send at a time; as many more get ready meanwhile (baseline, ballooning,
-        // the destination's prepare), so a place freed at a last page is taken at once, not seconds later.
+        // The source's daemon lets K of them send at a time; as many more get ready meanwhile (baseline, ballooning),
+        // so a place freed at a last page is taken at once, not seconds later.
         String group = "evacuation of " + host + " " + UUID.randomUUID();
         Map<String, Integer> rank = new HashMap<>();
         plan.assignments().forEach(a -> rank.put(a.guest().name(), rank.size()));

@@ -9,8 +9,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Turns at this host's link for migrations that agreed to share it, such as an evacuation's: at most {@code places}
  * of one group send pages at once. The others measure their baseline and balloon meanwhile, and then wait, ready;
- * when a place frees, the waiting migration earliest in the group's order goes. One thread uses a turn at a time
- * (the migration's own).
+ * when a place frees, the waiting migration with the most pages to send goes (longest first: the group's last page
+ * is then sent soonest, with no big migration left to send alone at the end), then the earliest in the group's
+ * order. A place is never kept for a migration that is not ready. One thread uses a turn at a time (the
+ * migration's own).
  *
  * <p>Kept here, in the source's daemon, rather than by the client that planned the group: the daemon sees a
  * migration reach its first and its last page the moment it happens, where a client polling its status sees it up to
@@ -29,6 +31,12 @@ public final class LinkTurns {
          */
         boolean await(long timeoutMs) throws InterruptedException;
 
+        /**
+         * How many pages this migration will send, which places it among those waiting (most first); said before
+         * {@link #await}, once it has ballooned.
+         */
+        void toSend(long pages);
+
         /** Gives back the place, or leaves the queue; again, it does nothing. */
         void release();
     }
@@ -41,6 +49,10 @@ public final class LinkTurns {
         }
 
         @Override
+        public void toSend(long pages) {
+        }
+
+        @Override
         public void release() {
         }
     };
@@ -49,8 +61,9 @@ public final class LinkTurns {
     private long joined;
 
     /**
-     * Joins {@code group} at position {@code rank} of its order (lower ranks go first among those waiting). A group is
-     * made by its first member with that member's {@code places}; later members' are not looked at.
+     * Joins {@code group} at position {@code rank} of its order (among those waiting with as many pages to send,
+     * lower ranks go first). A group is made by its first member with that member's {@code places}; later members'
+     * are not looked at.
      */
     public synchronized Turn join(String group, int places, int rank) {
         Objects.requireNonNull(group, "group");
@@ -99,6 +112,7 @@ public final class LinkTurns {
         private final Group group;
         private final int rank;
         private final long sequence;
+        private long pagesToSend;
         private State state = State.JOINED;
 
         Member(Group group, int rank, long sequence) {
@@ -147,6 +161,18 @@ public final class LinkTurns {
         }
 
         @Override
+        public void toSend(long pages) {
+            synchronized (LinkTurns.this) {
+                boolean queued = group.waiting.remove(this);   // re-sorted: the set's order must not change under it
+                pagesToSend = pages;
+                if (queued) {
+                    group.waiting.add(this);
+                    LinkTurns.this.notifyAll();
+                }
+            }
+        }
+
+        @Override
         public void release() {
             synchronized (LinkTurns.this) {
                 leave();
@@ -171,7 +197,8 @@ public final class LinkTurns {
 
         @Override
         public int compareTo(Member o) {
-            int c = Integer.compare(rank, o.rank);
+            int c = Long.compare(o.pagesToSend, pagesToSend);
+            c = c != 0 ? c : Integer.compare(rank, o.rank);
             return c != 0 ? c : Long.compare(sequence, o.sequence);
         }
     }

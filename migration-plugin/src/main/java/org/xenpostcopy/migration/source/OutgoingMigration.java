@@ -196,10 +196,14 @@ public final class OutgoingMigration {
         report.started(System.nanoTime());
         boolean dsbStartedHere = options.dsb() && startBalloon(report);
         try {
+            turn.toSend(holes.gfnCount() - holes.now().cardinality());
             awaitTurn();
-        } catch (MigrationException e) {
-            if (dsbStartedHere) {
+        } catch (RuntimeException e) {
+            if (dsbStartedHere && dsb.get().isManaging(domain)) {
                 dsb.get().stop(domain, true);
+            }
+            if (e.getCause() instanceof InterruptedException) {
+                Thread.currentThread().interrupt();     // kept for the caller, now that the balloon is let go
             }
             throw e;
         }
@@ -421,10 +425,10 @@ public final class OutgoingMigration {
             }
             progress.update(MigrationProgress.WAITING_FOR_LINK, 0, 0, 0);
             while (!turn.await(TimeUnit.MINUTES.toMillis(1))) {
-                // still queued, in its place; the wait is in steps only so that no deadline overflows
+                // still queued, in its place
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // The flag is set again by the caller, once it has let the balloon go (which waits on another thread).
             throw new MigrationException("interrupted while waiting for its turn at the link; " + domain
                     + " keeps running here", e);
         }
@@ -460,7 +464,14 @@ public final class OutgoingMigration {
             c.start(domain);
             started = true;
         }
-        c.inflateNow(domain, Duration.ofSeconds(30)).ifPresent(before -> report.freeAtStart(before.freeKiB() / 4));
+        try {
+            c.inflateNow(domain, Duration.ofSeconds(30)).ifPresent(before -> report.freeAtStart(before.freeKiB() / 4));
+        } catch (RuntimeException e) {
+            if (started) {
+                c.stop(domain, true);   // the migration ends here: the guest gets its memory back
+            }
+            throw e;
+        }
         return started;
     }
 

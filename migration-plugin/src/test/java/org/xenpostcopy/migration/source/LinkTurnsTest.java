@@ -52,6 +52,33 @@ class LinkTurnsTest {
     }
 
     @Test
+    void amongThoseWaitingTheOneWithTheMostToSendGoesFirstThenTheEarliestInTheOrder() throws Exception {
+        LinkTurns.Turn sending = turns.join("g", 1, 0);
+        assertTrue(sending.await(0));
+        LinkTurns.Turn small = turns.join("g", 1, 1);
+        LinkTurns.Turn big = turns.join("g", 1, 3);
+        LinkTurns.Turn bigEarlier = turns.join("g", 1, 2);
+        small.toSend(1_000);
+        big.toSend(9_000);
+        bigEarlier.toSend(9_000);
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        Future<?> s = pool.submit(() -> awaitThen(small, "small", order));
+        awaitQueued(1);
+        Future<?> b = pool.submit(() -> awaitThen(big, "big", order));
+        awaitQueued(2);
+        Future<?> e = pool.submit(() -> awaitThen(bigEarlier, "bigEarlier", order));
+        awaitQueued(3);
+        sending.release();
+        e.get(30, TimeUnit.SECONDS);
+        bigEarlier.release();
+        b.get(30, TimeUnit.SECONDS);
+        big.release();
+        s.get(30, TimeUnit.SECONDS);
+        assertEquals(List.of("bigEarlier", "big", "small"), order,
+                "most pages first (the longest first), then rank; not who queued first");
+    }
+
+    @Test
     void aMigrationThatEndsWhileWaitingOrSendingGivesItsPlaceBackOnce() throws Exception {
         LinkTurns.Turn a = turns.join("g", 1, 0);
         LinkTurns.Turn b = turns.join("g", 1, 1);

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
+import org.xenpostcopy.balloon.SelfBallooningController;
 import org.xenpostcopy.migration.Checkpointing;
 import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationMode;
@@ -131,6 +132,7 @@ class OutgoingMigrationTest {
         pushFailsAt(1);     // the first page sent is where this test ends
         assertThrows(MigrationException.class, migration(MigrationMode.PRECOPY, turn)::run);
         InOrder order = inOrder(peers, peer, turn);
+        order.verify(turn).toSend(PAGES);   // every gfn populated here: all of them to send
         order.verify(turn).await(0);
         order.verify(turn, org.mockito.Mockito.times(2)).await(60_000);
         order.verify(peers).destination(any(), anyString(), anyLong(), anyInt(), any());
@@ -149,6 +151,25 @@ class OutgoingMigrationTest {
         verify(peers, never()).destination(any(), anyString(), anyLong(), anyInt(), any());
         verify(domains, never()).suspendForMigration(any());
         verify(turn).release();
+    }
+
+    @Test
+    void aBalloonStartedForAMigrationWhoseWaitIsInterruptedIsLetGoAndTheGuestGetsItsMemoryBack() throws Exception {
+        SelfBallooningController dsb = mock(SelfBallooningController.class);
+        when(dsb.isManaging(DOM)).thenReturn(false, true);
+        LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
+        when(turn.await(anyLong())).thenReturn(false).thenThrow(new InterruptedException());
+        MigrationOptions options = MigrationOptions.defaults().withBaselineMs(0).withDsb(true);
+        OutgoingMigration m = new OutgoingMigration(host, new PageServer(), peers,
+                InetSocketAddress.createUnresolved("self", 1), DOM, InetSocketAddress.createUnresolved("dest", 2),
+                options, MigrationProgress.NONE, Optional.of(dsb), SessionJournal.none(), turn);
+        assertThrows(MigrationException.class, m::run);
+        assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+        InOrder order = inOrder(dsb, turn);
+        order.verify(dsb).start(DOM);
+        order.verify(turn, org.mockito.Mockito.times(2)).await(anyLong());
+        order.verify(dsb).stop(DOM, true);
+        verify(peers, never()).destination(any(), anyString(), anyLong(), anyInt(), any());
     }
 
     @Test

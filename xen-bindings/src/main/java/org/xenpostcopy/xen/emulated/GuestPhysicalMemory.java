@@ -113,7 +113,9 @@ final class GuestPhysicalMemory implements AutoCloseable {
 
     /**
      * Memory this domain will take from the machine that it has not taken yet: what the backer has not backed (all of
-     * it until it runs, what it skipped as not held once it is done, none once closed). A host that admits guests by what the machine has available counts it
+     * it until it runs, what it skipped as not held once it is done, none once closed). A skipped step stays in it
+     * after the domain writes there (a hole refilled, the balloon deflated), which then counts twice: the safe side
+     * for admission, and a figure too low by up to the domain's holes until it is destroyed. A host that admits guests by what the machine has available counts it
      * as taken, or two guests created in a row would both fit in room for one.
      */
     long unbackedKiB() {
