@@ -18,6 +18,7 @@ import org.xenpostcopy.migration.protocol.ServerLimits;
 import org.xenpostcopy.migration.protocol.SessionOwners;
 import org.xenpostcopy.migration.protocol.ThriftPeerConnector;
 import org.xenpostcopy.migration.report.MigrationReport;
+import org.xenpostcopy.migration.source.GuestThroughputHistory;
 import org.xenpostcopy.migration.source.LinkTurns;
 import org.xenpostcopy.migration.source.PageServer;
 import org.xenpostcopy.migration.source.OutgoingMigrations;
@@ -37,6 +38,8 @@ public final class HostAgent implements AutoCloseable {
     private final PeerConnector peers;
     private final IncomingMigrations receiver;
     private final OutgoingMigrations outgoing;
+    /** Each guest's recent operation counts, for the baselines of migrations from here. */
+    private final Optional<GuestThroughputHistory> history;
     /** Turns at this host's link for the groups of migrations that take them (evacuations). */
     private final LinkTurns linkTurns = new LinkTurns();
     private final HostControlService control;
@@ -92,8 +95,9 @@ public final class HostAgent implements AutoCloseable {
         this.dsb = new SelfBallooningController(host.store(), balloonPolicy);
         this.receiver = new IncomingMigrations(host, peers, IncomingMigrations.DEFAULT_PREPARED_IDLE_LIMIT, watcher,
                 journal.directory().map(LeaseJournal::in).orElse(LeaseJournal.none()));
+        this.history = host.guestProbe().map(p -> GuestThroughputHistory.start(p, host.domains()));
         this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
-                journal);
+                journal, history);
         // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
         this.control = new HostControlService(host, dsb, new Migrator() {
             @Override
@@ -190,5 +194,6 @@ public final class HostAgent implements AutoCloseable {
         receiver.close();
         control.close();
         dsb.close();
+        history.ifPresent(GuestThroughputHistory::close);
     }
 }

@@ -66,6 +66,7 @@ public final class OutgoingMigration {
     private volatile Reconnector reconnector;
     private final SessionJournal journal;
     private final LinkTurns.Turn turn;
+    private final Optional<GuestThroughputHistory> history;
     /** Set at the switch: the session the page server and the push share. */
     private volatile SourceSession session;
     /** Set when the migration failed after the handover: the copy kept paused here, for an ordered fail-back. */
@@ -95,6 +96,20 @@ public final class OutgoingMigration {
                              DomainId domain, InetSocketAddress destination, MigrationOptions options,
                              MigrationProgress progress, Optional<SelfBallooningController> dsb,
                              SessionJournal journal, LinkTurns.Turn turn) {
+        this(host, pageServer, peers, self, domain, destination, options, progress, dsb, journal, turn,
+                Optional.empty());
+    }
+
+    /**
+     * @param history the guests' recent operation counts, which the baseline is read from rather than waited for
+     *                (empty: the baseline is measured from the request on)
+     */
+    public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
+                             DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                             MigrationProgress progress, Optional<SelfBallooningController> dsb,
+                             SessionJournal journal, LinkTurns.Turn turn,
+                             Optional<GuestThroughputHistory> history) {
+        this.history = history;
         this.turn = turn;
         this.journal = journal;
         this.host = host;
@@ -489,20 +504,28 @@ public final class OutgoingMigration {
         }
     }
 
+    /**
+     * The guest's operations per second over the {@code baselineMs} before now: from the history when it holds the
+     * whole window (no wait), else waiting out what it lacks (all of it without a history).
+     */
     private double measureBaseline(Optional<GuestProbe> probe) {
         if (probe.isEmpty() || options.baselineMs() == 0) {
             return -1;
         }
-        progress.update("baseline", 0, 0, 0);
-        long ops0 = probe.get().operations(domain);
-        long t0 = System.nanoTime();
+        long window = TimeUnit.MILLISECONDS.toNanos(options.baselineMs());
+        long now = System.nanoTime();
+        GuestThroughputHistory.Sample start = history.flatMap(h -> h.windowStart(domain, window, now))
+                .orElseGet(() -> new GuestThroughputHistory.Sample(now, probe.get().operations(domain)));
+        long end = start.nanos() + window;
+        if (end - now > 0) {
+            progress.update("baseline", 0, 0, 0);
+        }
         // Measuring over a window is the point here, not waiting for a condition.
-        long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(options.baselineMs());
         long left;
-        while ((left = deadline - System.nanoTime()) > 0) {
+        while ((left = end - System.nanoTime()) > 0) {
             LockSupport.parkNanos(left);
         }
-        long ops1 = probe.get().operations(domain);
-        return (ops1 - ops0) / ((System.nanoTime() - t0) / 1e9);
+        long ops = probe.get().operations(domain);
+        return (ops - start.operations()) / ((System.nanoTime() - start.nanos()) / 1e9);
     }
 }

@@ -27,6 +27,7 @@ public final class OutgoingMigrations {
     private final Supplier<InetSocketAddress> self;
     private final Optional<SelfBallooningController> dsb;
     private final SessionJournal journal;
+    private final Optional<GuestThroughputHistory> history;
     private final Set<DomainId> inFlight = ConcurrentHashMap.newKeySet();
     /** The migration of each domain in flight, once it has been built. */
     private final Map<DomainId, OutgoingMigration> running = new ConcurrentHashMap<>();
@@ -47,6 +48,14 @@ public final class OutgoingMigrations {
     public OutgoingMigrations(XenHost host, PageServer pageServer, PeerConnector peers,
                               Supplier<InetSocketAddress> self, Optional<SelfBallooningController> dsb,
                               SessionJournal journal) {
+        this(host, pageServer, peers, self, dsb, journal, Optional.empty());
+    }
+
+    /** @param history the guests' recent operation counts: each migration's baseline is read from it, not waited for */
+    public OutgoingMigrations(XenHost host, PageServer pageServer, PeerConnector peers,
+                              Supplier<InetSocketAddress> self, Optional<SelfBallooningController> dsb,
+                              SessionJournal journal, Optional<GuestThroughputHistory> history) {
+        this.history = history;
         this.journal = journal;
         this.host = host;
         this.pageServer = pageServer;
@@ -71,7 +80,7 @@ public final class OutgoingMigrations {
         try {
             refuseIfHandedOver(domain);
             OutgoingMigration m = new OutgoingMigration(host, pageServer, peers, self.get(), domain, destination,
-                    options, progress, dsb, journal, turn);
+                    options, progress, dsb, journal, turn, history);
             running.put(domain, m);
             try {
                 return m.run();

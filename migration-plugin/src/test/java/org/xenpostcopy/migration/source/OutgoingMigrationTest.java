@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
@@ -19,6 +20,7 @@ import static org.mockito.Mockito.when;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +53,7 @@ import org.xenpostcopy.xen.Errno;
 import org.xenpostcopy.xen.Gfn;
 import org.xenpostcopy.xen.GfnBitmap;
 import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.GuestProbe;
 import org.xenpostcopy.xen.VcpuState;
 import org.xenpostcopy.xen.XenException;
 import org.xenpostcopy.xen.XenHost;
@@ -183,6 +186,53 @@ class OutgoingMigrationTest {
         });
         migration(MigrationMode.POSTCOPY, turn).run();
         verify(peer).complete(any());
+    }
+
+    @Test
+    void theBaselineIsTheRateOverTheWindowBeforeTheRequestReadFromTheHistoryWithoutWaiting() {
+        GuestProbe probe = mock(GuestProbe.class);
+        when(host.guestProbe()).thenReturn(Optional.of(probe));
+        DomainInfo vm = domains.info(DOM);
+        when(domains.list()).thenReturn(List.of(vm));
+        when(probe.operations(DOM)).thenReturn(1_000L, 61_000L);
+        GuestThroughputHistory history = new GuestThroughputHistory(probe, domains, null);
+        history.sample(System.nanoTime() - 60_000_000_000L);     // sampled a minute ago, at 1000 operations
+        List<String> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // A minute's window: waited for, this test would time out.
+        MigrationReport report = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> migrationWithHistory(60_000, history, phases).run());
+        assertFalse(phases.contains("baseline"), "no baseline waited for: " + phases);
+        assertEquals(1_000.0, report.appThroughputBaseline(), 10.0);   // 60 000 operations over a minute and a bit
+    }
+
+    @Test
+    void aGuestSampledForLessThanTheWindowHasTheRestOfItWaitedFor() {
+        GuestProbe probe = mock(GuestProbe.class);
+        when(host.guestProbe()).thenReturn(Optional.of(probe));
+        DomainInfo vm = domains.info(DOM);
+        when(domains.list()).thenReturn(List.of(vm));
+        when(probe.operations(DOM)).thenReturn(1_000L, 4_000L);
+        GuestThroughputHistory history = new GuestThroughputHistory(probe, domains, null);
+        long sampledAt = System.nanoTime();
+        history.sample(sampledAt);
+        List<String> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MigrationReport report = migrationWithHistory(300, history, phases).run();
+        assertTrue(phases.contains("baseline"), "the rest of the window waited for: " + phases);
+        // 3000 operations over at least the 300 ms window from the sample on, never over less.
+        assertTrue(report.appThroughputBaseline() > 0 && report.appThroughputBaseline() <= 10_000.0,
+                "baseline " + report.appThroughputBaseline());
+    }
+
+    private OutgoingMigration migrationWithHistory(long baselineMs, GuestThroughputHistory history,
+                                                   List<String> phases) {
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        when(peer.complete(any())).thenReturn(completion());
+        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY)
+                .withBaselineMs(baselineMs);
+        return new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1),
+                DOM, InetSocketAddress.createUnresolved("dest", 2), options,
+                (phase, done, total, faults) -> phases.add(phase), Optional.empty(), SessionJournal.none(),
+                LinkTurns.ANY_TIME, Optional.of(history));
     }
 
     @Test
