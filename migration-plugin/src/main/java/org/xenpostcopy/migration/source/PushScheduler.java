@@ -14,7 +14,8 @@ import org.xenpostcopy.xen.Gfn;
 /**
  * The active push: takes pages in the pre-paging policy's order, claims each (a page the page server already
  * sent is skipped), and streams them in batches on the push channel without waiting for an answer, so the
- * source never waits for a round trip between batches. The post-copy phase's send loop.
+ * source never waits for a round trip between batches; each batch as large as its connection drains in about
+ * 2 ms ({@link PushBatchSizer}). The post-copy phase's send loop.
  */
 final class PushScheduler {
     private static final Logger LOG = System.getLogger(PushScheduler.class.getName());
@@ -41,6 +42,7 @@ final class PushScheduler {
         long[] gfns = new long[batchPages];
         // Direct: guest pages are copied in once and the channel writes from here without another copy.
         ByteBuffer pages = ByteBuffer.allocateDirect(batchPages * Gfn.PAGE_SIZE);
+        PushBatchSizer sizer = new PushBatchSizer(batchPages, PreCopySender.WIRE_BYTES_PER_PAGE);
         long lastProgress = 0;
         while (!stopped && !sent.allClaimed()) {
             long notYet = session.policy.nanosUntilReady();
@@ -54,9 +56,10 @@ final class PushScheduler {
             }
             // Wait for the link first and claim pages only then: a page claimed while the batch waits for its
             // slot would make a fault on it wait too (the page server would answer "already sent").
-            session.link.transmit((long) batchPages * PreCopySender.WIRE_BYTES_PER_PAGE, false);
+            int size = sizer.next();
+            session.link.transmit((long) size * PreCopySender.WIRE_BYTES_PER_PAGE, false);
             int n = 0;
-            while (n < batchPages) {
+            while (n < size) {
                 long g = session.policy.next();
                 if (g < 0) {
                     break;
@@ -73,6 +76,7 @@ final class PushScheduler {
                 }
                 continue;
             }
+            long started = System.nanoTime();
             pages.clear();
             for (int i = 0; i < n; i++) {
                 session.readPage(gfns[i], pages);
@@ -89,6 +93,7 @@ final class PushScheduler {
                         + session.pagesSent() + " pages: " + e.getMessage(), e);
             }
             long now = System.nanoTime();
+            sizer.sent(n, now - started);
             if (now - lastProgress > 100_000_000L) {
                 lastProgress = now;
                 progress.update("post-copy", session.pagesSent(), sent.toSend(), session.demandRequests.get());

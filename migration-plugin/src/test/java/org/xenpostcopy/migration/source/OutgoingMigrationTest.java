@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
@@ -33,11 +34,13 @@ import org.xenpostcopy.migration.MigrationException;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
+import org.xenpostcopy.migration.PrePaging;
 import org.xenpostcopy.migration.RemoteError;
 import org.xenpostcopy.migration.peer.Complete;
 import org.xenpostcopy.migration.peer.Completion;
 import org.xenpostcopy.migration.peer.DestinationPeer;
 import org.xenpostcopy.migration.peer.LinkState;
+import org.xenpostcopy.migration.peer.PageBatch;
 import org.xenpostcopy.migration.peer.PeerConnector;
 import org.xenpostcopy.migration.peer.PeerException;
 import org.xenpostcopy.migration.peer.Prepare;
@@ -233,6 +236,37 @@ class OutgoingMigrationTest {
                 DOM, InetSocketAddress.createUnresolved("dest", 2), options,
                 (phase, done, total, faults) -> phases.add(phase), Optional.empty(), SessionJournal.none(),
                 LinkTurns.ANY_TIME, Optional.of(history));
+    }
+
+    @Test
+    void onASlowConnectionThePushSendsSmallerBatchesSoAFaultOnAPushedPageWaitsLess() {
+        long pages = 1024;
+        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", pages, pages, 0, 1, DomainInfo.State.RUNNING));
+        when(domains.config(DOM)).thenReturn(new DomainConfig("vm", pages, 1, "idle", 1));
+        when(domains.populated(DOM)).thenReturn(GfnBitmap.full(pages));
+        when(memory.gfnCount(DOM)).thenReturn(pages);
+        List<Integer> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+        doAnswer(inv -> {
+            PageBatch b = inv.getArgument(0);
+            batches.add(b.count());
+            // The connection takes 100 µs a page (41 MB/s): 2 ms of it is 20 pages.
+            long until = System.nanoTime() + b.count() * 100_000L;
+            while (System.nanoTime() < until) {
+                LockSupport.parkNanos(until - System.nanoTime());
+            }
+            return null;
+        }).when(peer).push(any());
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        when(peer.complete(any())).thenReturn(new Completion(pages, 0, 0, 0, new Completion.Latency(0, 0, 0), 1, -1,
+                -1, -1, true, 0, "", 9));
+        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY).withBaselineMs(0)
+                .withPrePaging(PrePaging.PUSH);
+        new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1), DOM,
+                InetSocketAddress.createUnresolved("dest", 2), options, MigrationProgress.NONE, Optional.empty()).run();
+        assertEquals(pages, batches.stream().mapToInt(Integer::intValue).sum(), "every page pushed once");
+        assertEquals(64, batches.get(0), "the first batch is a full one");
+        // Slower to take than it measured, never faster: later batches are at most 20 pages, at least the minimum.
+        assertTrue(batches.subList(3, batches.size() - 1).stream().allMatch(n -> n >= 4 && n <= 20), batches::toString);
     }
 
     @Test
