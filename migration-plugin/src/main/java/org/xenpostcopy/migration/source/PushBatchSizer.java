@@ -10,13 +10,15 @@ import java.util.concurrent.TimeUnit;
  * and its pages count as sent from the moment they are claimed, so a fault on any of them waits for all of it. A
  * fixed 64-page batch (256 KiB) is 2 ms of a 1 Gbit/s link to itself, but 21 ms of a 100 Mbit/s one and 60 ms of a
  * third of it, when three pushes share the link: a guest's p99 fault latency grew with every push that joined.
+ * Why 5 ms and not less: a push with half of 1 Gbit/s still sends full batches, as before (2 ms made them 26 pages
+ * there, and the evacuation's CPU-bound hosts measured no better for it).
  * The rate is each batch's bytes over the time it took to read its pages and hand them to the connection, which
  * blocks while the connection is full: the connection's drain rate when the link is the limit, and higher (so the
  * full batch) when it is not. It is the push's own rate, not the link's: it falls as more pushes share the link,
  * which is what a fault waiting on a pushed page waits behind.
  */
 final class PushBatchSizer {
-    static final long TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    static final long TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     static final int MIN_PAGES = 4;
     /**
      * Weight of the newest batch in the average: a few batches to follow a change in the link's share. The average

@@ -15,7 +15,7 @@ import org.xenpostcopy.xen.Gfn;
  * The active push: takes pages in the pre-paging policy's order, claims each (a page the page server already
  * sent is skipped), and streams them in batches on the push channel without waiting for an answer, so the
  * source never waits for a round trip between batches; each batch as large as its connection drains in about
- * 2 ms ({@link PushBatchSizer}). The post-copy phase's send loop.
+ * 5 ms ({@link PushBatchSizer}). The post-copy phase's send loop.
  */
 final class PushScheduler {
     private static final Logger LOG = System.getLogger(PushScheduler.class.getName());

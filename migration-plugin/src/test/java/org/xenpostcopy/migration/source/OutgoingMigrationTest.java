@@ -249,8 +249,8 @@ class OutgoingMigrationTest {
         doAnswer(inv -> {
             PageBatch b = inv.getArgument(0);
             batches.add(b.count());
-            // The connection takes 100 µs a page (41 MB/s): 2 ms of it is 20 pages.
-            long until = System.nanoTime() + b.count() * 100_000L;
+            // The connection takes 250 µs a page (16 MB/s): 5 ms of it is 20 pages.
+            long until = System.nanoTime() + b.count() * 250_000L;
             while (System.nanoTime() < until) {
                 LockSupport.parkNanos(until - System.nanoTime());
             }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** Batches as large as the push's connection drains in about 2 ms, on rates the test sets. */
+/** Batches as large as the push's connection drains in about 5 ms, on rates the test sets. */
 class PushBatchSizerTest {
     private static final int PAGE = 4104;
     private static final long MS = 1_000_000L;
@@ -19,18 +19,18 @@ class PushBatchSizerTest {
         PushBatchSizer s = new PushBatchSizer(64, PAGE);
         assertEquals(64, s.next());
         for (int i = 0; i < 10; i++) {
-            s.sent(64, nanos(64, 1e9));     // 1 GB/s: 2 ms is 487 pages, more than a batch
+            s.sent(64, nanos(64, 1e9));     // 1 GB/s: 5 ms is 1218 pages, more than a batch
         }
         assertEquals(64, s.next());
     }
 
     @Test
-    void aBatchTakesAbout2MsOfTheRateItsConnectionDrains() {
+    void aBatchTakesAbout5MsOfTheRateItsConnectionDrains() {
         PushBatchSizer s = new PushBatchSizer(64, PAGE);
         for (int i = 0; i < 30; i++) {
-            s.sent(s.next(), nanos(s.next(), 12.5e6));  // 100 Mbit/s: 2 ms is 25 000 bytes, 6 pages
+            s.sent(s.next(), nanos(s.next(), 12.5e6));  // 100 Mbit/s: 5 ms is 62 500 bytes, 15 pages
         }
-        assertEquals(6, s.next());
+        assertEquals(15, s.next());
     }
 
     @Test
@@ -49,7 +49,7 @@ class PushBatchSizerTest {
     void oneBatchTakenAtOnceDoesNotUndoWhatTheSlowOnesMeasured() {
         PushBatchSizer s = new PushBatchSizer(64, PAGE);
         for (int i = 0; i < 30; i++) {
-            s.sent(s.next(), nanos(s.next(), 4e6));     // a third of 100 Mbit/s: MIN_PAGES
+            s.sent(s.next(), nanos(s.next(), 2e6));     // a sixth of 100 Mbit/s: 2 pages in 5 ms, so MIN_PAGES
         }
         s.sent(4, 1_000);       // the connection had room: taken in a microsecond
         assertEquals(PushBatchSizer.MIN_PAGES, s.next());
@@ -59,11 +59,15 @@ class PushBatchSizerTest {
     void batchesGrowAgainWhenTheLinkFreesUp() {
         PushBatchSizer s = new PushBatchSizer(64, PAGE);
         for (int i = 0; i < 30; i++) {
-            s.sent(s.next(), nanos(s.next(), 4e6));
+            s.sent(s.next(), nanos(s.next(), 2e6));
         }
         for (int i = 0; i < 30; i++) {
-            s.sent(s.next(), nanos(s.next(), 125e6));   // alone on 1 Gbit/s: 2 ms is 60 pages
+            s.sent(s.next(), nanos(s.next(), 8e6));     // 5 ms is 9 pages
         }
-        assertEquals(60, s.next());
+        assertEquals(9, s.next());
+        for (int i = 0; i < 30; i++) {
+            s.sent(s.next(), nanos(s.next(), 60e6));    // half of 1 Gbit/s: 73 pages in 5 ms, so a full batch
+        }
+        assertEquals(64, s.next());
     }
 }
