@@ -96,35 +96,43 @@ public final class HostAgent implements AutoCloseable {
         this.receiver = new IncomingMigrations(host, peers, IncomingMigrations.DEFAULT_PREPARED_IDLE_LIMIT, watcher,
                 journal.directory().map(LeaseJournal::in).orElse(LeaseJournal.none()));
         this.history = host.guestProbe().map(p -> GuestThroughputHistory.start(p, host.domains()));
-        this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
-                journal, history);
-        // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
-        this.control = new HostControlService(host, dsb, new Migrator() {
-            @Override
-            public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
-                                           MigrationProgress progress, Optional<MigrateRequest.LinkTurn> turn) {
-                return HostAgent.this.migrate(domain, destination, options, progress, turn.map(
-                        t -> linkTurns.join(t.group(), t.places(), t.rank())).orElse(LinkTurns.ANY_TIME));
-            }
+        try {
+            this.outgoing = new OutgoingMigrations(host, pageServer, peers, this::advertisedAddress, Optional.of(dsb),
+                    journal, history);
+            // The control service gets the host, the controller and this agent's migrate, nothing else of the agent.
+            this.control = new HostControlService(host, dsb, new Migrator() {
+                @Override
+                public MigrationReport migrate(DomainId domain, InetSocketAddress destination, MigrationOptions options,
+                                               MigrationProgress progress, Optional<MigrateRequest.LinkTurn> turn) {
+                    return HostAgent.this.migrate(domain, destination, options, progress, turn.map(
+                            t -> linkTurns.join(t.group(), t.places(), t.rank())).orElse(LinkTurns.ANY_TIME));
+                }
 
-            @Override
-            public boolean retryNow(DomainId domain) {
-                return outgoing.retryNow(domain);
-            }
+                @Override
+                public boolean retryNow(DomainId domain) {
+                    return outgoing.retryNow(domain);
+                }
 
-            @Override
-            public String failBack(DomainId domain) {
-                return outgoing.failBack(domain);
-            }
+                @Override
+                public String failBack(DomainId domain) {
+                    return outgoing.failBack(domain);
+                }
 
-            @Override
-            public boolean holdsCopy(DomainId domain) {
-                return outgoing.holdsCopy(domain);
-            }
-        });
-        this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security,
-                fetchers, limits).start();
-        outgoing.resumeJournaled();
+                @Override
+                public boolean holdsCopy(DomainId domain) {
+                    return outgoing.holdsCopy(domain);
+                }
+            });
+            this.server = new MigrationServer(bind, receiver, pageServer, control, new SharedToken(token), security,
+                    fetchers, limits).start();
+            outgoing.resumeJournaled();
+        } catch (RuntimeException | Error e) {
+            // A daemon that cannot start (its port taken, say) leaves no thread behind holding the host.
+            history.ifPresent(GuestThroughputHistory::close);
+            receiver.close();
+            dsb.close();
+            throw e;
+        }
     }
 
     public XenHost host() {

@@ -30,6 +30,8 @@ public final class GuestThroughputHistory implements AutoCloseable {
     private static final Logger LOG = System.getLogger(GuestThroughputHistory.class.getName());
     static final long PERIOD_MS = 100;
     static final long KEEP_MS = 10_000;
+    /** A guest whose last sample is older than this is not being sampled: its history is not used. */
+    static final long STALE_MS = 1_000;
 
     /** The guest had completed {@code operations} at {@code nanos} ({@link System#nanoTime()}). */
     public record Sample(long nanos, long operations) {
@@ -59,19 +61,25 @@ public final class GuestThroughputHistory implements AutoCloseable {
             try {
                 h.sample(System.nanoTime());
             } catch (RuntimeException e) {
-                // A host that cannot list its domains now may later; a thrown exception would end the sampling.
+                // A host that cannot list its domains now may later; a thrown exception would end the sampling
+                // (and a history that stops is not used: windowStart's staleness check).
                 LOG.log(Level.DEBUG, "guest throughput sample skipped: {0}", e.toString());
             }
         }, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
         return h;
     }
 
-    /** Takes one sample of every guest (dom0 has no guest program) and forgets the guests that are gone. */
+    /**
+     * Takes one sample of every running guest (dom0 has no guest program) and forgets the guests that are gone or
+     * not running: a window covers only running time. A paused domain's count also jumps when it starts to run —
+     * an arrived guest's to what it carried over, a failed-back copy's to its checkpoint's — which a window spanning
+     * the jump would count as operations. Called on one thread only (the timer's, or a test's).
+     */
     void sample(long nowNanos) {
-        Set<DomainId> present = new HashSet<>();
+        Set<DomainId> running = new HashSet<>();
         for (DomainInfo info : domains.list()) {
             DomainId d = info.id();
-            if (d.value() == 0) {
+            if (d.value() == 0 || info.state() != DomainInfo.State.RUNNING) {
                 continue;
             }
             long ops;
@@ -80,25 +88,26 @@ public final class GuestThroughputHistory implements AutoCloseable {
             } catch (RuntimeException gone) {
                 continue;   // destroyed between the list and the read
             }
-            present.add(d);
+            running.add(d);
             ArrayDeque<Sample> q = samples.computeIfAbsent(d, k -> new ArrayDeque<>());
             synchronized (q) {
                 if (!q.isEmpty() && q.peekLast().operations() > ops) {
                     q.clear();      // a count that went back is another guest under a reused id
                 }
                 q.addLast(new Sample(nowNanos, ops));
-                long keepFrom = nowNanos - TimeUnit.MILLISECONDS.toNanos(KEEP_MS);
-                while (q.size() > 1 && q.peekFirst().nanos() < keepFrom) {
+                long keep = TimeUnit.MILLISECONDS.toNanos(KEEP_MS);
+                while (q.size() > 1 && nowNanos - q.peekFirst().nanos() > keep) {
                     q.removeFirst();
                 }
             }
         }
-        samples.keySet().retainAll(present);
+        samples.keySet().retainAll(running);
     }
 
     /**
      * Where a window of {@code windowNanos} ending now may start for {@code domain}: the latest sample at least
-     * that old, else (sampled for less than a window) the oldest, whose window ends later; empty if never sampled.
+     * that old, else (sampled for less than a window) the oldest, whose window ends later. Empty if it is not
+     * sampled, or not lately ({@link #STALE_MS}: the sampling stopped, and the samples left may be of any age).
      */
     public Optional<Sample> windowStart(DomainId domain, long windowNanos, long nowNanos) {
         ArrayDeque<Sample> q = samples.get(domain);
@@ -106,9 +115,12 @@ public final class GuestThroughputHistory implements AutoCloseable {
             return Optional.empty();
         }
         synchronized (q) {
+            if (q.isEmpty() || nowNanos - q.peekLast().nanos() > TimeUnit.MILLISECONDS.toNanos(STALE_MS)) {
+                return Optional.empty();
+            }
             Sample start = null;
             for (Sample s : q) {
-                if (start != null && s.nanos() > nowNanos - windowNanos) {
+                if (start != null && nowNanos - s.nanos() < windowNanos) {
                     break;
                 }
                 start = s;

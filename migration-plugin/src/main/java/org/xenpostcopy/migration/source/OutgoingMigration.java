@@ -516,6 +516,12 @@ public final class OutgoingMigration {
         long now = System.nanoTime();
         GuestThroughputHistory.Sample start = history.flatMap(h -> h.windowStart(domain, window, now))
                 .orElseGet(() -> new GuestThroughputHistory.Sample(now, probe.get().operations(domain)));
+        return rateSince(probe.get(), start, window);
+    }
+
+    /** The guest's operations per second from {@code start} to now, once at least {@code window} has passed. */
+    private double rateSince(GuestProbe probe, GuestThroughputHistory.Sample start, long window) {
+        long now = System.nanoTime();
         long end = start.nanos() + window;
         if (end - now > 0) {
             progress.update("baseline", 0, 0, 0);
@@ -525,7 +531,11 @@ public final class OutgoingMigration {
         while ((left = end - System.nanoTime()) > 0) {
             LockSupport.parkNanos(left);
         }
-        long ops = probe.get().operations(domain);
+        long ops = probe.operations(domain);
+        if (ops < start.operations()) {
+            // Another guest under the same id since the sample: measure this one afresh.
+            return rateSince(probe, new GuestThroughputHistory.Sample(System.nanoTime(), ops), window);
+        }
         return (ops - start.operations()) / ((System.nanoTime() - start.nanos()) / 1e9);
     }
 }

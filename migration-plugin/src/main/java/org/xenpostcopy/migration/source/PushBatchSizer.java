@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * fixed 64-page batch (256 KiB) is 2 ms of a 1 Gbit/s link to itself, but 21 ms of a 100 Mbit/s one and 60 ms of a
  * third of it, when three pushes share the link: a guest's p99 fault latency grew with every push that joined.
  * Why 5 ms and not less: a push with half of 1 Gbit/s still sends full batches, as before (2 ms made them 26 pages
- * there, and the evacuation's CPU-bound hosts measured no better for it).
+ * there, and the evacuation's CPU-bound hosts measured no better for it: RESULTS.md).
  * The rate is each batch's bytes over the time it took to read its pages and hand them to the connection, which
  * blocks while the connection is full: the connection's drain rate when the link is the limit, and higher (so the
  * full batch) when it is not. It is the push's own rate, not the link's: it falls as more pushes share the link,

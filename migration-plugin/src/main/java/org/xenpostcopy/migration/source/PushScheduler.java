@@ -93,7 +93,11 @@ final class PushScheduler {
                         + session.pagesSent() + " pages: " + e.getMessage(), e);
             }
             long now = System.nanoTime();
-            sizer.sent(n, now - started);
+            if (n == size) {
+                // A batch cut short (the policy had no more pages ready) spreads a frame's fixed cost over fewer
+                // bytes: it would make the connection look slower than it is.
+                sizer.sent(n, now - started);
+            }
             if (now - lastProgress > 100_000_000L) {
                 lastProgress = now;
                 progress.update("post-copy", session.pagesSent(), sent.toSend(), session.demandRequests.get());

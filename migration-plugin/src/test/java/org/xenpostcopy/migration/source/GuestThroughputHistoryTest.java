@@ -86,6 +86,30 @@ class GuestThroughputHistoryTest {
     }
 
     @Test
+    void aWindowCoversOnlyRunningTimeSoAPausedGuestsCountJumpingAsItResumesIsNotCounted() {
+        DomainInfo paused = new DomainInfo(VM, "vm", 1, 1, 0, 1, DomainInfo.State.PAUSED);
+        when(domains.list()).thenReturn(List.of(info(VM)), List.of(paused), List.of(info(VM)));
+        // Running at 100; paused (not read); running again with the 50 000 an arrived guest carried over.
+        when(probe.operations(VM)).thenReturn(100L, 50_000L);
+        history.sample(0);
+        history.sample(100 * MS);
+        assertEquals(Optional.empty(), history.windowStart(VM, 50 * MS, 150 * MS), "a paused guest has no history");
+        history.sample(200 * MS);
+        assertEquals(Optional.of(new GuestThroughputHistory.Sample(200 * MS, 50_000)),
+                history.windowStart(VM, 1_000 * MS, 250 * MS));
+    }
+
+    @Test
+    void aHistoryNoLongerSampledIsNotUsed() {
+        when(domains.list()).thenReturn(List.of(info(VM)));
+        when(probe.operations(VM)).thenReturn(100L);
+        history.sample(0);
+        assertTrue(history.windowStart(VM, 500 * MS, GuestThroughputHistory.STALE_MS * MS).isPresent());
+        assertEquals(Optional.empty(), history.windowStart(VM, 500 * MS, (GuestThroughputHistory.STALE_MS + 1) * MS),
+                "its samples may be of any age");
+    }
+
+    @Test
     void onlyTheLastTenSecondsAreKept() {
         when(domains.list()).thenReturn(List.of(info(VM)));
         when(probe.operations(VM)).thenReturn(1L, 2L, 3L);

@@ -3,7 +3,6 @@ package org.xenpostcopy.migration.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
@@ -20,7 +19,6 @@ import static org.mockito.Mockito.when;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -197,15 +195,19 @@ class OutgoingMigrationTest {
         when(host.guestProbe()).thenReturn(Optional.of(probe));
         DomainInfo vm = domains.info(DOM);
         when(domains.list()).thenReturn(List.of(vm));
-        when(probe.operations(DOM)).thenReturn(1_000L, 61_000L);
+        when(probe.operations(DOM)).thenReturn(1_000L, 5_000L, 7_000L);
         GuestThroughputHistory history = new GuestThroughputHistory(probe, domains, null);
-        history.sample(System.nanoTime() - 60_000_000_000L);     // sampled a minute ago, at 1000 operations
-        List<String> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // A minute's window: waited for, this test would time out.
-        MigrationReport report = assertTimeoutPreemptively(Duration.ofSeconds(30),
-                () -> migrationWithHistory(60_000, history, phases).run());
-        assertFalse(phases.contains("baseline"), "no baseline waited for: " + phases);
-        assertEquals(1_000.0, report.appThroughputBaseline(), 10.0);   // 60 000 operations over a minute and a bit
+        long now = System.nanoTime();
+        history.sample(now - 6_000_000_000L);     // 6 s ago, at 1000 operations
+        history.sample(now - 10_000_000L);        // and a moment ago
+        // A 5 s window, none of it waited for: the phase is announced before any wait, and fails the test.
+        MigrationReport report = migrationWithHistory(5_000, history, (phase, done, total, faults) -> {
+            if (phase.equals("baseline")) {
+                throw new AssertionError("the baseline was waited for");
+            }
+        }).run();
+        // 6000 operations from the sample 6 s old, the latest at least a window old, to now: 1000 a second.
+        assertEquals(1_000.0, report.appThroughputBaseline(), 20.0);
     }
 
     @Test
@@ -219,7 +221,7 @@ class OutgoingMigrationTest {
         long sampledAt = System.nanoTime();
         history.sample(sampledAt);
         List<String> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
-        MigrationReport report = migrationWithHistory(300, history, phases).run();
+        MigrationReport report = migrationWithHistory(300, history, (phase, d, t, f) -> phases.add(phase)).run();
         assertTrue(phases.contains("baseline"), "the rest of the window waited for: " + phases);
         // 3000 operations over at least the 300 ms window from the sample on, never over less.
         assertTrue(report.appThroughputBaseline() > 0 && report.appThroughputBaseline() <= 10_000.0,
@@ -227,14 +229,14 @@ class OutgoingMigrationTest {
     }
 
     private OutgoingMigration migrationWithHistory(long baselineMs, GuestThroughputHistory history,
-                                                   List<String> phases) {
+                                                   MigrationProgress progress) {
         when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
         when(peer.complete(any())).thenReturn(completion());
         MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY)
                 .withBaselineMs(baselineMs);
         return new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1),
                 DOM, InetSocketAddress.createUnresolved("dest", 2), options,
-                (phase, done, total, faults) -> phases.add(phase), Optional.empty(), SessionJournal.none(),
+                progress, Optional.empty(), SessionJournal.none(),
                 LinkTurns.ANY_TIME, Optional.of(history));
     }
 
