@@ -46,7 +46,9 @@ final class MigrationFlags {
     boolean noVerify;
 
     @Option(names = "--baseline-ms", paramLabel = "MS", defaultValue = "1000",
-            description = "Measure the guest's throughput this long before migrating (default: ${DEFAULT-VALUE}).")
+            description = "The guest's throughput over this long before the request, what its degradation is "
+                    + "measured against: read from the daemon's running count, waited for only where that is "
+                    + "shorter (default: ${DEFAULT-VALUE}; 0: none).")
     long baselineMs;
 
     @Option(names = "--stall-ms", paramLabel = "MS", defaultValue = "" + MigrationOptions.DEFAULT_STALL_MS,

@@ -12,10 +12,12 @@ import java.util.concurrent.TimeUnit;
  * third of it, when three pushes share the link: a guest's p99 fault latency grew with every push that joined.
  * Why 5 ms and not less: a push with half of 1 Gbit/s still sends full batches, as before (2 ms made them 26 pages
  * there, and the evacuation's CPU-bound hosts measured no better for it: RESULTS.md).
- * The rate is each batch's bytes over the time it took to read its pages and hand them to the connection, which
- * blocks while the connection is full: the connection's drain rate when the link is the limit, and higher (so the
- * full batch) when it is not. It is the push's own rate, not the link's: it falls as more pushes share the link,
- * which is what a fault waiting on a pushed page waits behind.
+ *
+ * <p>The rate is each batch's bytes over the time the connection took to take them: it blocks while full, so this
+ * is its drain rate when the link is the limit, and higher (so the full batch) when it is not. Reading the pages is
+ * left out: a slow host would otherwise shrink its batches, and pay a batch's fixed costs more often, for no
+ * fault's sake. It is the push's own rate, not the link's: it falls as more pushes share the link, and that share
+ * is what a fault on a pushed page waits behind.
  */
 final class PushBatchSizer {
     static final long TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
@@ -46,7 +48,7 @@ final class PushBatchSizer {
         return (int) Math.max(Math.min(MIN_PAGES, maxPages), Math.min(maxPages, pages));
     }
 
-    /** A batch of {@code pages} took {@code nanos} from its first page read to the connection taking its last. */
+    /** The connection took a batch of {@code pages} in {@code nanos}. */
     void sent(int pages, long nanos) {
         double sample = Math.max(1, nanos) / ((double) pages * pageBytes);
         nanosPerByte = nanosPerByte == 0 ? sample : nanosPerByte + WEIGHT * (sample - nanosPerByte);

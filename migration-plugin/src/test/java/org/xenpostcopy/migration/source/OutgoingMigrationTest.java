@@ -191,12 +191,7 @@ class OutgoingMigrationTest {
 
     @Test
     void theBaselineIsTheRateOverTheWindowBeforeTheRequestReadFromTheHistoryWithoutWaiting() {
-        GuestProbe probe = mock(GuestProbe.class);
-        when(host.guestProbe()).thenReturn(Optional.of(probe));
-        DomainInfo vm = domains.info(DOM);
-        when(domains.list()).thenReturn(List.of(vm));
-        when(probe.operations(DOM)).thenReturn(1_000L, 5_000L, 7_000L);
-        GuestThroughputHistory history = new GuestThroughputHistory(probe, domains, null);
+        GuestThroughputHistory history = historyOfAGuestCounting(1_000L, 5_000L, 7_000L);
         long now = System.nanoTime();
         history.sample(now - 6_000_000_000L);     // 6 s ago, at 1000 operations
         history.sample(now - 10_000_000L);        // and a moment ago
@@ -212,12 +207,7 @@ class OutgoingMigrationTest {
 
     @Test
     void aGuestSampledForLessThanTheWindowHasTheRestOfItWaitedFor() {
-        GuestProbe probe = mock(GuestProbe.class);
-        when(host.guestProbe()).thenReturn(Optional.of(probe));
-        DomainInfo vm = domains.info(DOM);
-        when(domains.list()).thenReturn(List.of(vm));
-        when(probe.operations(DOM)).thenReturn(1_000L, 4_000L);
-        GuestThroughputHistory history = new GuestThroughputHistory(probe, domains, null);
+        GuestThroughputHistory history = historyOfAGuestCounting(1_000L, 4_000L);
         long sampledAt = System.nanoTime();
         history.sample(sampledAt);
         List<String> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -226,6 +216,16 @@ class OutgoingMigrationTest {
         // 3000 operations over at least the 300 ms window from the sample on, never over less.
         assertTrue(report.appThroughputBaseline() > 0 && report.appThroughputBaseline() <= 10_000.0,
                 "baseline " + report.appThroughputBaseline());
+    }
+
+    /** A history (not yet sampled) of this host's guest, whose probe reads {@code first}, then each of {@code then}. */
+    private GuestThroughputHistory historyOfAGuestCounting(Long first, Long... then) {
+        GuestProbe probe = mock(GuestProbe.class);
+        when(host.guestProbe()).thenReturn(Optional.of(probe));
+        DomainInfo vm = domains.info(DOM);
+        when(domains.list()).thenReturn(List.of(vm));
+        when(probe.operations(DOM)).thenReturn(first, then);
+        return new GuestThroughputHistory(probe, domains, null);
     }
 
     private OutgoingMigration migrationWithHistory(long baselineMs, GuestThroughputHistory history,
