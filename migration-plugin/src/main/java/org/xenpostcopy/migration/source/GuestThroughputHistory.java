@@ -23,7 +23,7 @@ import org.xenpostcopy.xen.GuestProbe;
  * <p>A migration's baseline — the guest's throughput before it was asked to move, which its degradation is
  * measured against — is then the rate over the window <em>before</em> the request, read at once, rather than
  * measured in a window spent waiting after it: an evacuation's link idled for that second at its start. A guest
- * not sampled for a whole window yet (just created, or just arrived) has the rest of it waited for
+ * not running for a whole window yet (just created, arrived or unpaused) has the rest of it waited for
  * ({@link #windowStart}).
  */
 public final class GuestThroughputHistory implements AutoCloseable {
