@@ -317,7 +317,10 @@ daemon_pids=()
 
 on_exit() {
     local rc=$?
-    trap - EXIT INT TERM
+    # Ignored, not reset, while the lab comes down: a second Ctrl-C, or the signal timeout(1) sends its whole process
+    # group after its child, would otherwise kill the teardown half-way and leave namespaces and daemons behind.
+    trap - EXIT
+    trap '' INT TERM
     if [ "$rc" != 0 ] && [ "$mode" = scenario ]; then
         for log in "$work"/h*/daemon.log; do
             [ -f "$log" ] || continue

@@ -105,6 +105,25 @@ class ClusterLabTest {
     }
 
     @Test
+    void ctrlCPressedAgainWhileTheLabComesDownDoesNotStopTheTeardown() throws Exception {
+        Started lab = start(2);
+        List<Long> daemons = lab.daemons();
+        assertEquals(2, daemons.size(), lab.out());
+        // An impatient operator, or timeout(1), which signals its whole process group after its child: SIGINT
+        // again and again until the script ends. Before the teardown ignored it, the second one killed the script
+        // half-way through and left the namespaces and daemons behind.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (lab.process().isAlive() && System.nanoTime() < deadline) {
+            run(List.of("kill", "-INT", Long.toString(lab.process().pid())), 30);
+            lab.process().waitFor(50, TimeUnit.MILLISECONDS);
+        }
+        assertFalse(lab.process().isAlive(), "the lab did not end after SIGINT");
+        assertEquals(130, lab.process().exitValue(), lab.out());
+        assertTrue(lab.out().contains("torn down"), lab.out());
+        assertNothingLeft(daemons);
+    }
+
+    @Test
     void downRemovesWhatAKilledScriptLeftBehind() throws Exception {
         Started lab = start(2);
         List<Long> daemons = lab.daemons();
