@@ -64,6 +64,13 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     /** The gfns of network faults: every first touch of a post-copy page not among them was a minor fault. */
     private final AtomicGfnBitmap networkFaulted;
     private final LatencyRecorder faultLatency = new LatencyRecorder();
+    /**
+     * The same waits split by what ended them: a page fetched on demand, or one the push brought (the source had
+     * sent it already, or the push beat the fetch). A tail among the second is the push's queues, not the demand
+     * channel's.
+     */
+    private final LatencyRecorder waitsForFetched = new LatencyRecorder();
+    private final LatencyRecorder waitsForPushed = new LatencyRecorder();
     /** Told each fault's latency as it is recorded (the daemon's live histogram). */
     private final LongConsumer faultAnswered;
     private volatile long lastLoadedAt;
@@ -118,11 +125,20 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     }
 
     /**
-     * A page arrived (by push or by demand): loaded at once if it is expected and not loaded yet, and every
-     * request waiting for it answered; a duplicate is counted and dropped; a page for a hole or out of range is
-     * refused. Never loads anything twice.
+     * A page arrived on the push channel: loaded at once if it is expected and not loaded yet, and every request
+     * waiting for it answered; a duplicate is counted and dropped; a page for a hole or out of range is refused.
+     * Never loads anything twice.
      */
     void deliver(long gfn, ByteBuffer page) {
+        deliver(gfn, page, waitsForPushed);
+    }
+
+    /** A page arrived on the demand channel, in a fetch's reply: as {@link #deliver}. */
+    void deliverFetched(long gfn, ByteBuffer page) {
+        deliver(gfn, page, waitsForFetched);
+    }
+
+    private void deliver(long gfn, ByteBuffer page, LatencyRecorder waitsOfThisPath) {
         GfnBitmap exp = expected;
         if (exp == null || gfn < 0 || gfn >= gfnCount || !exp.get(gfn)) {
             rejected.incrementAndGet();
@@ -146,6 +162,7 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
             answer.accept(waiting.requests);
             long now = System.nanoTime();
             for (long t : waiting.since) {
+                waitsOfThisPath.record(now - t);
                 faultLatency.record(now - t);
                 faultAnswered.accept(now - t);
             }
@@ -361,6 +378,16 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
 
     LatencyRecorder.Percentiles faultLatency() {
         return faultLatency.percentiles();
+    }
+
+    /** The pager's waits for a page fetched on demand. */
+    LatencyRecorder waitsForFetched() {
+        return waitsForFetched;
+    }
+
+    /** The pager's waits for a page the push brought. */
+    LatencyRecorder waitsForPushed() {
+        return waitsForPushed;
     }
 
     long lastLoadedAt() {

@@ -137,7 +137,7 @@ final class IncomingMigration {
         this.source = source;
         // Wired directly to each other, so a fault's path runs pager loop -> ledger -> fetcher and back without
         // passing through the session.
-        fetcher = new DemandFetcher(domain.toString(), () -> connect.apply(this.source), ledger::deliver, link,
+        fetcher = new DemandFetcher(domain.toString(), () -> connect.apply(this.source), ledger::deliverFetched, link,
                 this::linkCut,
                 this::demandFailed, Math.max(20, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 5), this::leaseGranted,
                 this::takenBackBySource, this::releasedBySource);
@@ -631,6 +631,20 @@ final class IncomingMigration {
         long arrived = resumeArrivedAt;
         double firstRanMs = firstRan >= 0 && arrived >= 0 ? Math.max(0, firstRan - arrived) / 1e6 : -1;
         return new Completion.GuestTime(blocked, firstRanMs);
+    }
+
+    /**
+     * The pager's waits for pages, split by what brought the page, in one line: where a fault's tail came from (the
+     * demand channel, or the push's queues ahead of a page it had already sent).
+     */
+    String faultWaitsByArrival() {
+        return waits("a fetch's reply", ledger.waitsForFetched()) + "; " + waits("the push", ledger.waitsForPushed());
+    }
+
+    private static String waits(String how, LatencyRecorder r) {
+        LatencyRecorder.Percentiles p = r.percentiles();
+        return String.format(java.util.Locale.ROOT, "%d by %s (p50 %.1f ms, p99 %.1f ms, max %.1f ms)", r.count(),
+                how, p.p50() / 1e3, p.p99() / 1e3, p.max() / 1e3);
     }
 
     /** What the completion record is built from. */

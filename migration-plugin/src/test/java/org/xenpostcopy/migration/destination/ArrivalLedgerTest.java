@@ -75,6 +75,24 @@ class ArrivalLedgerTest {
     }
 
     @Test
+    void eachWaitIsCountedByWhatBroughtItsPageAndAPageAlreadyHereByNeither() {
+        expectAllBut();
+        long t0 = System.nanoTime();
+        ledger.onFault(fault(5), t0 - TimeUnit.MILLISECONDS.toNanos(50));     // held 50 ms, then its fetch's reply
+        ledger.onFault(fault(6), t0);
+        ledger.onFault(new PagingRequest(Gfn.of(6), 1, true, true, P2mType.PAGING_IN, 0), t0);   // a second vCPU
+        ledger.deliverFetched(5, ByteBuffer.allocate(4096));
+        ledger.deliver(6, ByteBuffer.allocate(4096));                          // the push brought it first
+        ledger.deliver(7, ByteBuffer.allocate(4096));
+        assertEquals(true, ledger.onFault(fault(7), System.nanoTime()), "here already: no wait to count");
+
+        assertEquals(1, ledger.waitsForFetched().count());
+        assertTrue(ledger.waitsForFetched().percentiles().p50() >= 50_000, "the 50 ms wait, in microseconds");
+        assertEquals(2, ledger.waitsForPushed().count(), "both requests on page 6");
+        assertEquals(3, answered.size(), "the three waits answered (page 7's fault is answered by its caller)");
+    }
+
+    @Test
     void firstTouchesOfPushedPagesAreMinorFaultsAndFetchedOnesAreNot() {
         expectAllBut(40);
         assertEquals(false, ledger.onFault(fault(3), System.nanoTime()));     // network fault: fetched
