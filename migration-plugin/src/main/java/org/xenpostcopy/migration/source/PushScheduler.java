@@ -44,6 +44,9 @@ final class PushScheduler {
         ByteBuffer pages = ByteBuffer.allocateDirect(batchPages * Gfn.PAGE_SIZE);
         PushBatchSizer sizer = new PushBatchSizer(batchPages, PreCopySender.WIRE_BYTES_PER_PAGE);
         long lastProgress = 0;
+        long batches = 0;
+        long batchedPages = 0;     // by this run of the push: a reconnect starts another
+        long fullBatches = 0;
         while (!stopped && !sent.allClaimed()) {
             long notYet = session.policy.nanosUntilReady();
             if (notYet > 0) {
@@ -95,7 +98,10 @@ final class PushScheduler {
                         + session.pagesSent() + " pages: " + e.getMessage(), e);
             }
             long now = System.nanoTime();
+            batches++;
+            batchedPages += n;
             if (n == size) {
+                fullBatches++;
                 // A batch cut short (the policy had no more pages ready) spreads a frame's fixed cost over fewer
                 // bytes: it would make the connection look slower than it is.
                 sizer.sent(n, now - started);
@@ -106,9 +112,12 @@ final class PushScheduler {
             }
         }
         // Where the network faults went: a fault on a page the push had already sent (in flight) no ordering could
-        // have spared; one on a page still unsent is the pre-paging policy's miss.
-        LOG.log(Level.DEBUG, "push done: {0} pages pushed; the page server sent {1} demanded pages and named {2} "
-                + "already sent", session.pushedPages.get(), session.demandPages.get(),
-                session.alreadySentAnswers.get());
+        // have spared; one on a page still unsent is the pre-paging policy's miss. And the batches' sizes: each
+        // costs the destination its fixed share of loading, so a push that fell to small ones shows here.
+        LOG.log(Level.INFO, "outgoing {0}: push done: {1} pages pushed in {2} batches (mean {3} pages, {4} full, the "
+                + "last sized {5}); the page server sent {6} demanded pages and named {7} already sent",
+                session.domain, batchedPages, batches, String.format(java.util.Locale.ROOT, "%.1f",
+                        batches == 0 ? 0.0 : (double) batchedPages / batches), fullBatches, sizer.next(),
+                session.demandPages.get(), session.alreadySentAnswers.get());
     }
 }
