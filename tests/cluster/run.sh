@@ -334,8 +334,9 @@ on_exit() {
     exit "$rc"
 }
 trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# Each ignores both at once: a second signal between this and on_exit's own trap must not cut the teardown short.
+trap 'trap "" INT TERM; exit 130' INT
+trap 'trap "" INT TERM; exit 143' TERM
 
 sw="$PREFIX-$run-sw"
 host_ns() { echo "$PREFIX-$run-h$1"; }

@@ -226,11 +226,11 @@ if has migrate-src; then
     cat /tmp/$FIRST.json
     if grep -q '"pagesTransferred"' /tmp/$FIRST.json && ! xl domid memcheck >/dev/null 2>&1; then
         result $FIRST PASS "$(tr -d '\n ' < /tmp/$FIRST.json | grep -o '"\(downtimeMs\|totalMigrationMs\|prepareMs\|pagesTransferred\|pagesSkippedBallooned\|networkFaults\|duplicatePages\|rounds\|cuts\|pausedMs\|pagesResent\)":[0-9.]*' | tr '\n' ' ')"
-        # The push's batches: their number and mean size say whether a slow run sent small ones (4 pages each
-        # costs the destination its paging calls 16 times as often as 64).
-        if grep -qa 'push done' /var/log/xlpc-daemon.log; then
-            log "push: $(grep -a 'push done' /var/log/xlpc-daemon.log | tail -1 | sed 's/.*push done: //')"
-        fi
+        # The push's batches, one line per run of it (a cut starts another): their number and mean size say
+        # whether a slow run sent small ones, each frame costing both ends a share that does not shrink with it.
+        grep -a 'outgoing .*: push ' /var/log/xlpc-daemon.log | sed 's/.*: push /push /' | while read -r line; do
+            log "$line"
+        done
         if [ -n "$(arg cut)" ]; then
             # run.sh cut: the report must say the session paused for the cut and was mended, not that none came.
             cuts=$(tr -d '\n ' < /tmp/$FIRST.json | grep -o '"cuts":[0-9]*' | cut -d: -f2)

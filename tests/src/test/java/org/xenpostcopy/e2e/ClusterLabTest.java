@@ -109,17 +109,17 @@ class ClusterLabTest {
         Started lab = start(2);
         List<Long> daemons = lab.daemons();
         assertEquals(2, daemons.size(), lab.out());
-        // An impatient operator, or timeout(1), which signals its whole process group after its child: SIGINT
-        // again and again until the script ends. Before the teardown ignored it, the second one killed the script
-        // half-way through and left the namespaces and daemons behind.
+        // An impatient operator: SIGINT again and again until the script ends. Before the teardown ignored it, the
+        // second one killed the script half-way through and left its namespaces, daemons or work directory behind.
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (lab.process().isAlive() && System.nanoTime() < deadline) {
             run(List.of("kill", "-INT", Long.toString(lab.process().pid())), 30);
             lab.process().waitFor(50, TimeUnit.MILLISECONDS);
         }
         assertFalse(lab.process().isAlive(), "the lab did not end after SIGINT");
-        assertEquals(130, lab.process().exitValue(), lab.out());
-        assertTrue(lab.out().contains("torn down"), lab.out());
+        String out = lab.outAfterExit();
+        assertEquals(130, lab.process().exitValue(), out);
+        assertTrue(out.contains("torn down"), "the teardown did not finish:\n" + out);
         assertNothingLeft(daemons);
     }
 
@@ -202,11 +202,17 @@ class ClusterLabTest {
     }
 
     /** A lab left up (no --scenario): the script's process and what it printed so far. */
-    private record Started(Process process, StringBuilder log) {
+    private record Started(Process process, StringBuilder log, Thread drain) {
         String out() {
             synchronized (log) {
                 return log.toString();
             }
+        }
+
+        /** Everything the script printed, once it has ended: its last lines may still be on their way. */
+        String outAfterExit() throws InterruptedException {
+            drain.join(30_000);
+            return out();
         }
 
         List<Long> daemons() {
@@ -219,7 +225,7 @@ class ClusterLabTest {
         Process p = builder(List.of(SCRIPT.toString(), "--hosts", Integer.toString(hosts), "--run-id", runId)).start();
         StringBuilder log = new StringBuilder();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        drain(p, line -> {
+        Thread drain = drain(p, line -> {
             synchronized (log) {
                 log.append(line).append('\n');
             }
@@ -229,7 +235,7 @@ class ClusterLabTest {
         while (true) {
             String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (line != null && line.contains("ready; Ctrl-C tears it down")) {
-                return new Started(p, log);
+                return new Started(p, log, drain);
             }
             if (line == null && (System.nanoTime() >= deadline || !p.isAlive())) {
                 p.destroy();

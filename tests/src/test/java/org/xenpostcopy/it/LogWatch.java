@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 
 /**
  * Whether a class's logger has said something since the watch was opened: for a test that must wait for a step it
@@ -13,6 +14,7 @@ final class LogWatch extends Handler implements AutoCloseable {
     private final Logger logger;
     private final String text;
     private final AtomicLong said = new AtomicLong();
+    private volatile String last;
 
     /** Watches the logger of {@code logging} for a message (its pattern, unformatted) containing {@code text}. */
     LogWatch(Class<?> logging, String text) {
@@ -30,6 +32,11 @@ final class LogWatch extends Handler implements AutoCloseable {
         return said.get() > 0;
     }
 
+    /** The last time it was said, its parameters filled in; null if never. */
+    String lastSaid() {
+        return last;
+    }
+
     /** How many times it has been said. */
     long count() {
         return said.get();
@@ -38,6 +45,7 @@ final class LogWatch extends Handler implements AutoCloseable {
     @Override
     public void publish(LogRecord r) {
         if (r.getMessage() != null && r.getMessage().contains(text)) {
+            last = new SimpleFormatter().formatMessage(r);
             said.incrementAndGet();
         }
     }

@@ -8,11 +8,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.xenpostcopy.migration.MigrationMode;
 import org.xenpostcopy.migration.MigrationOptions;
 import org.xenpostcopy.migration.MigrationProgress;
 import org.xenpostcopy.migration.PrePaging;
+import org.xenpostcopy.migration.destination.IncomingMigrations;
 import org.xenpostcopy.migration.report.MigrationReport;
 import org.xenpostcopy.xen.DomainId;
 import org.xenpostcopy.xen.Gfn;
@@ -62,7 +65,8 @@ class ReportFiguresTest {
      */
     @Test
     void faultLatencyIsHowLongTheVcpuWaited() {
-        try (TwoHosts hosts = new TwoHosts()) {
+        try (TwoHosts hosts = new TwoHosts();
+             LogWatch waits = new LogWatch(IncomingMigrations.class, "by what brought the page")) {
             DomainId d = hosts.bootGuest("vm", 128, "idle", 20);
             MigrationReport r = hosts.source.migrate(d, hosts.destination.address(), MigrationOptions.defaults()
                     .withPrePaging(PrePaging.DEMAND).withLink(0, 25).withBaselineMs(0).withDsb(false)
@@ -75,6 +79,13 @@ class ReportFiguresTest {
             assertTrue(r.faultLatencyUs().max() >= r.faultLatencyUs().p99()
                     && r.faultLatencyUs().p99() >= r.faultLatencyUs().p50());
             assertTrue(r.pagerLatencyUs().p50() >= 25_000, "the pager waits for the reply's crossing too");
+            // Every fault came in the demand-only span, so a fetch's reply brought each page: the destination's split
+            // of the pager's waits must put them there, with the reply's crossing in them.
+            Matcher fetched = Pattern.compile("(\\d+) requests by a fetch's reply \\(p50 ([0-9.]+) ms")
+                    .matcher(String.valueOf(waits.lastSaid()));
+            assertTrue(fetched.find(), "no split of the waits logged: " + waits.lastSaid());
+            assertTrue(Long.parseLong(fetched.group(1)) >= 8, waits.lastSaid());
+            assertTrue(Double.parseDouble(fetched.group(2)) >= 25, waits.lastSaid());
             assertTrue(r.bytesToSource() > 0, "the destination's demand connection is counted");
             assertTrue(r.totalMigrationMs() >= r.prepareMs() + r.postCopyMs(),
                     "one clock from start to completion covers prepare and post-copy");

@@ -66,8 +66,8 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     private final LatencyRecorder faultLatency = new LatencyRecorder();
     /**
      * The same waits split by what ended them: a page fetched on demand, or one the push brought (the source had
-     * sent it already, or the push beat the fetch). A tail among the second is the push's queues, not the demand
-     * channel's.
+     * sent it already, or the push beat the fetch). A tail among the second is the push's (its queues, its threads'
+     * turns), not the demand channel's.
      */
     private final LatencyRecorder waitsForFetched = new LatencyRecorder();
     private final LatencyRecorder waitsForPushed = new LatencyRecorder();

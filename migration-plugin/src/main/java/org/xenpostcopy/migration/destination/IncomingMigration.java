@@ -634,8 +634,9 @@ final class IncomingMigration {
     }
 
     /**
-     * The pager's waits for pages, split by what brought the page, in one line: where a fault's tail came from (the
-     * demand channel, or the push's queues ahead of a page it had already sent).
+     * The pager's waits for pages, split by what brought the page, in one line: where a fault's tail came from, the
+     * demand channel or the push (the source had sent the page already, or the push beat the fetch). Counted in
+     * requests off the ring, as the pager's latency is: two vCPUs on one page wait twice.
      */
     String faultWaitsByArrival() {
         return waits("a fetch's reply", ledger.waitsForFetched()) + "; " + waits("the push", ledger.waitsForPushed());
@@ -643,7 +644,7 @@ final class IncomingMigration {
 
     private static String waits(String how, LatencyRecorder r) {
         LatencyRecorder.Percentiles p = r.percentiles();
-        return String.format(java.util.Locale.ROOT, "%d by %s (p50 %.1f ms, p99 %.1f ms, max %.1f ms)", r.count(),
+        return String.format(java.util.Locale.ROOT, "%d requests by %s (p50 %.1f ms, p99 %.1f ms, max %.1f ms)", r.count(),
                 how, p.p50() / 1e3, p.p99() / 1e3, p.max() / 1e3);
     }
 

@@ -527,7 +527,8 @@ public final class IncomingMigrations implements AutoCloseable {
         CompletionRecord.Tally tally = m.tally();
         LOG.log(Level.INFO, "session {0}: complete; {1} pages loaded after the switch, {2} network faults", sessionId,
                 tally.loadedAfterSwitch(), tally.networkFaults());
-        LOG.log(Level.INFO, "session {0}: faults that waited, by what brought their page: {1}", sessionId, m.faultWaitsByArrival());
+        LOG.log(Level.INFO, "session {0}: the pager''s waits (a request off the ring until answered), by what "
+                + "brought the page: {1}", sessionId, m.faultWaitsByArrival());
         List<String> notes = new ArrayList<>();
         try {
             m.writeTarget(request.restoreTargetKiB());

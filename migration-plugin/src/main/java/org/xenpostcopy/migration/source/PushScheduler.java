@@ -36,17 +36,34 @@ final class PushScheduler {
         stopped = true;
     }
 
+    /** What one run of the push sent (a reconnect starts another run). */
+    private static final class RunTally {
+        long batches;
+        long pages;
+        /** Batches as large as the sizer asked: the rest were cut short, the policy having no more pages ready. */
+        long asSized;
+        int lastSize;
+    }
+
     /** Runs until every page is claimed (sent by push or by demand). */
     void run() {
+        RunTally tally = new RunTally();
+        boolean finished = false;
+        try {
+            pushUntilAllClaimed(tally);
+            finished = true;
+        } finally {
+            logEnd(tally, finished);
+        }
+    }
+
+    private void pushUntilAllClaimed(RunTally tally) {
         SentPages sent = session.sent;
         long[] gfns = new long[batchPages];
         // Direct: guest pages are copied in once and the channel writes from here without another copy.
         ByteBuffer pages = ByteBuffer.allocateDirect(batchPages * Gfn.PAGE_SIZE);
         PushBatchSizer sizer = new PushBatchSizer(batchPages, PreCopySender.WIRE_BYTES_PER_PAGE);
         long lastProgress = 0;
-        long batches = 0;
-        long batchedPages = 0;     // by this run of the push: a reconnect starts another
-        long fullBatches = 0;
         while (!stopped && !sent.allClaimed()) {
             long notYet = session.policy.nanosUntilReady();
             if (notYet > 0) {
@@ -98,10 +115,11 @@ final class PushScheduler {
                         + session.pagesSent() + " pages: " + e.getMessage(), e);
             }
             long now = System.nanoTime();
-            batches++;
-            batchedPages += n;
+            tally.batches++;
+            tally.pages += n;
+            tally.lastSize = size;
             if (n == size) {
-                fullBatches++;
+                tally.asSized++;
                 // A batch cut short (the policy had no more pages ready) spreads a frame's fixed cost over fewer
                 // bytes: it would make the connection look slower than it is.
                 sizer.sent(n, now - started);
@@ -111,13 +129,21 @@ final class PushScheduler {
                 progress.update("post-copy", session.pagesSent(), sent.toSend(), session.demandRequests.get());
             }
         }
-        // Where the network faults went: a fault on a page the push had already sent (in flight) no ordering could
-        // have spared; one on a page still unsent is the pre-paging policy's miss. And the batches' sizes: each
-        // costs the destination its fixed share of loading, so a push that fell to small ones shows here.
-        LOG.log(Level.INFO, "outgoing {0}: push done: {1} pages pushed in {2} batches (mean {3} pages, {4} full, the "
-                + "last sized {5}); the page server sent {6} demanded pages and named {7} already sent",
-                session.domain, batchedPages, batches, String.format(java.util.Locale.ROOT, "%.1f",
-                        batches == 0 ? 0.0 : (double) batchedPages / batches), fullBatches, sizer.next(),
-                session.demandPages.get(), session.alreadySentAnswers.get());
+    }
+
+    /**
+     * Where the network faults went: a fault on a page the push had already sent (in flight) no ordering could have
+     * spared; one on a page still unsent is the pre-paging policy's miss. And this run's batches: each frame costs
+     * both ends a share that does not shrink with it (a call, a TLS record, threads woken), so a push that fell to
+     * small batches shows here. Logged however the run ended: a cut's run counts too.
+     */
+    private void logEnd(RunTally t, boolean finished) {
+        LOG.log(Level.INFO, "outgoing {0}: push {1}: this run sent {2} pages in {3} batches (mean {4} pages, {5} as "
+                + "large as sized, the last sized {6}); in the session, {7} pages pushed, {8} sent on demand, {9} "
+                + "faulted pages named already sent", session.domain,
+                !finished ? "broken off" : stopped ? "stopped" : "done", t.pages, t.batches,
+                String.format(java.util.Locale.ROOT, "%.1f", t.batches == 0 ? 0.0 : (double) t.pages / t.batches),
+                t.asSized, t.lastSize, session.pushedPages.get(), session.demandPages.get(),
+                session.alreadySentAnswers.get());
     }
 }
