@@ -137,8 +137,8 @@ final class IncomingMigration {
         this.source = source;
         // Wired directly to each other, so a fault's path runs pager loop -> ledger -> fetcher and back without
         // passing through the session.
-        fetcher = new DemandFetcher(domain.toString(), () -> connect.apply(this.source), ledger::deliverFetched, link,
-                this::linkCut,
+        fetcher = new DemandFetcher(domain.toString(), () -> connect.apply(this.source), ledger::deliverFetched,
+                link, this::linkCut,
                 this::demandFailed, Math.max(20, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 5), this::leaseGranted,
                 this::takenBackBySource, this::releasedBySource);
         if (checkpointing.enabled()) {
@@ -644,8 +644,8 @@ final class IncomingMigration {
 
     private static String waits(String how, LatencyRecorder r) {
         LatencyRecorder.Percentiles p = r.percentiles();
-        return String.format(java.util.Locale.ROOT, "%d requests by %s (p50 %.1f ms, p99 %.1f ms, max %.1f ms)", r.count(),
-                how, p.p50() / 1e3, p.p99() / 1e3, p.max() / 1e3);
+        return String.format(java.util.Locale.ROOT, "%d requests by %s (p50 %.1f ms, p99 %.1f ms, max %.1f ms)",
+                r.count(), how, p.p50() / 1e3, p.p99() / 1e3, p.max() / 1e3);
     }
 
     /** What the completion record is built from. */
