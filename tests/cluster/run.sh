@@ -74,9 +74,10 @@ Everything is torn down on exit, Ctrl-C or SIGTERM.
                   on hosts h1..h3, --guests guests (h1, h2, h3, h1, ...), each stepping to the next host (h1->h2->h3->h1)
                   in four rounds: one at a time, then all at once, over a FIFO link queue; the same two over a link
                   queue with a first band for demand pages (IP TOS 0x10). Prints per migration pages, MB/s, fault
-                  latency p50/p99, verified; the p99 ratio all-at-once/alone; Jain's index. Exit 0 if every migration
-                  verified and every guest is on exactly its one host after each round. Defaults there: --rate
-                  100mbit, --memory 64, --workload kernel-compile
+                  latency p50/p99, the pager's p99 by what brought the page (a fetch or the push), verified; the
+                  p99 ratio all-at-once/alone; Jain's index. Exit 0 if every migration verified and every guest is
+                  on exactly its one host after each round. Defaults there: --rate 100mbit, --memory 64, --workload
+                  kernel-compile
   --scenario evacuate
                   on hosts h1..h3 (h1 8 GiB for guests, h2 and h3 4 GiB each): six guests on h1 (2048 MiB
                   kernel-compile, 1536 stress-write:512M, 1024 stress-read:512M, 1024 netperf, 768 idle,
@@ -547,11 +548,14 @@ if [ "$scenario" = concurrent ]; then
         local rows
         rows="$(jq -r '.migrations[] | [.guest, .from, .to, .outcome, (.report.pagesTransferred // 0), .rateMBps,
                 (.report.faultLatencyUs.p50 // -1), (.report.faultLatencyUs.p99 // -1), (.report.networkFaults // 0),
+                (.report.pagerWaitsByArrival.byFetch.p99 // -1), (.report.pagerWaitsByArrival.byPush.p99 // -1),
                 .verified] | @tsv' "$json")"
-        local g from to outcome pages mbps p50 p99v faults verified bad=0
-        while IFS=$'\t' read -r g from to outcome pages mbps p50 p99v faults verified; do
-            printf 'cluster: MIGRATION %-16s %-4s %s->%s %-6s pages=%-6s MB/s=%-6.1f faults=%-5s p50us=%-7.0f p99us=%-7.0f verified=%s\n' \
-                "$label" "$g" "$from" "$to" "$outcome" "$pages" "$mbps" "$faults" "$p50" "$p99v" "$verified"
+        # pagerP99us: the pager's p99 wait (off the ring until answered) for pages a fetch's reply brought, and for
+        # pages the push brought: which of the two holds a guest's tail.
+        local g from to outcome pages mbps p50 p99v faults byfetch bypush verified bad=0
+        while IFS=$'\t' read -r g from to outcome pages mbps p50 p99v faults byfetch bypush verified; do
+            printf 'cluster: MIGRATION %-16s %-4s %s->%s %-6s pages=%-6s MB/s=%-6.1f faults=%-5s p50us=%-7.0f p99us=%-7.0f pagerP99us=fetch:%.0f,push:%.0f verified=%s\n' \
+                "$label" "$g" "$from" "$to" "$outcome" "$pages" "$mbps" "$faults" "$p50" "$p99v" "$byfetch" "$bypush" "$verified"
             p99[$label/$g]="$p99v"
             rate[$label/$g]="$mbps"
             if [ "$outcome" = moved ]; then at[$g]="$to"; fi

@@ -166,6 +166,12 @@ struct TLatency {
   3: double maxUs,
 }
 
+/** Requests off the vm_event ring that waited for one kind of arrival, and how long (the pager's side). */
+struct TPagerWaits {
+  1: i64 requests,
+  2: TLatency latency,
+}
+
 struct TCompletion {
   1: i64 pagesReceived,
   2: i64 duplicatePages,
@@ -199,6 +205,9 @@ struct TCompletion {
   /** bytes through the sockets of the connections the destination opened (demand, checkpoints), each way */
   20: optional i64 wireBytesToSource,
   21: optional i64 wireBytesToDestination,
+  /** the pager's waits split by what brought the page: a fetch's reply, or the push (absent: not counted) */
+  22: optional TPagerWaits pagerWaitsByFetch,
+  23: optional TPagerWaits pagerWaitsByPush,
 }
 
 /** The destination's side of a post-copy session, as a heartbeat reports it. */

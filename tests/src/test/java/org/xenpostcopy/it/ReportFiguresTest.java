@@ -49,6 +49,8 @@ class ReportFiguresTest {
             assertTrue(r.bytesToDestination() >= r.pagesTransferred() * (long) Gfn.PAGE_SIZE,
                     r.bytesToDestination() + " bytes cannot carry " + r.pagesTransferred() + " pages");
             assertTrue(r.bytesToSource() > 0, "replies count too");
+            assertEquals(0, r.pagerWaitsByArrival().byFetch().requests() + r.pagerWaitsByArrival().byPush().requests(),
+                    "pre-copy pages nothing out, so nothing waits for the pager: " + r.pagerWaitsByArrival());
             long relayed = relay.bytesRelayed();
             assertTrue(r.bytesTransferred() <= relayed && r.bytesTransferred() >= relayed - 64 * 1024,
                     "report " + r.bytesTransferred() + " bytes, relay " + relayed);
@@ -86,6 +88,11 @@ class ReportFiguresTest {
             assertTrue(fetched.find(), "no split of the waits logged: " + waits.lastSaid());
             assertTrue(Long.parseLong(fetched.group(1)) >= 8, waits.lastSaid());
             assertTrue(Double.parseDouble(fetched.group(2)) >= 25, waits.lastSaid());
+            // The same split reaches the report, across the completion's Thrift.
+            MigrationReport.Waits byFetch = r.pagerWaitsByArrival().byFetch();
+            assertTrue(byFetch.requests() >= 8, "requests a fetch's reply answered: " + byFetch);
+            assertTrue(byFetch.p50() >= 25_000, "the reply's crossing is in them: " + byFetch);
+            assertTrue(r.pagerWaitsByArrival().byPush().requests() >= 0, "counted, though none may have come so");
             assertTrue(r.bytesToSource() > 0, "the destination's demand connection is counted");
             assertTrue(r.totalMigrationMs() >= r.prepareMs() + r.postCopyMs(),
                     "one clock from start to completion covers prepare and post-copy");

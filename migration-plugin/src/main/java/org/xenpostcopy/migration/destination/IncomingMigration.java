@@ -639,13 +639,24 @@ final class IncomingMigration {
      * requests off the ring, as the pager's latency is: two vCPUs on one page wait twice.
      */
     String faultWaitsByArrival() {
-        return waits("a fetch's reply", ledger.waitsForFetched()) + "; " + waits("the push", ledger.waitsForPushed());
+        Completion.PagerWaits w = pagerWaits();
+        return waits("a fetch's reply", w.byFetch()) + "; " + waits("the push", w.byPush());
     }
 
-    private static String waits(String how, LatencyRecorder r) {
-        LatencyRecorder.Percentiles p = r.percentiles();
+    private static String waits(String how, Completion.Waits w) {
+        Completion.Latency l = w.latency();
         return String.format(java.util.Locale.ROOT, "%d requests by %s (p50 %.1f ms, p99 %.1f ms, max %.1f ms)",
-                r.count(), how, p.p50() / 1e3, p.p99() / 1e3, p.max() / 1e3);
+                w.requests(), how, l.p50Us() / 1e3, l.p99Us() / 1e3, l.maxUs() / 1e3);
+    }
+
+    /** The same split for the completion record, and so for the report. */
+    Completion.PagerWaits pagerWaits() {
+        return new Completion.PagerWaits(waits(ledger.waitsForFetched()), waits(ledger.waitsForPushed()));
+    }
+
+    private static Completion.Waits waits(LatencyRecorder r) {
+        LatencyRecorder.Percentiles p = r.percentiles();
+        return new Completion.Waits(r.count(), new Completion.Latency(p.p50(), p.p99(), p.max()));
     }
 
     /** What the completion record is built from. */

@@ -537,7 +537,8 @@ public final class IncomingMigrations implements AutoCloseable {
         }
         return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes)
                 .withCheckpoints(m.checkpointsTaken(), m.checkpointPauseMs(), m.checkpointsDeferred())
-                .withMeasures(m.guestTime(), new Completion.Wire(m.wire().sent(), m.wire().received()));
+                .withMeasures(m.guestTime(), new Completion.Wire(m.wire().sent(), m.wire().received()))
+                .withPagerWaits(m.pagerWaits());
     }
 
     /** A heartbeat from a session's source: it is alive; here is this side's view. Never waits. */

@@ -15,12 +15,13 @@ package org.xenpostcopy.migration.peer;
  * @param faultLatency         the pager's side of a fault: from its request leaving the ring to its answer
  * @param guest                what the guest lived through here, where the host can tell
  * @param wire                 what the destination's own connections (demand, checkpoints) carried
+ * @param pagerWaits           the pager's side of its faults split by what brought the page
  */
 public record Completion(long pagesReceived, long duplicatePages, long networkFaults, long minorFaults,
                          Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
                          long guestPagesTouched, boolean verified, long mismatchedPages, String verificationNote,
                          int destinationDomid, long checkpoints, double checkpointPauseMs, long checkpointsDeferred,
-                         GuestTime guest, Wire wire) {
+                         GuestTime guest, Wire wire, PagerWaits pagerWaits) {
 
     public Completion(long pagesReceived, long duplicatePages, long networkFaults, long minorFaults,
                       Latency faultLatency, long postCopyNanos, long guestOpsAtResume, long guestOpsAtCompletion,
@@ -28,21 +29,29 @@ public record Completion(long pagesReceived, long duplicatePages, long networkFa
                       int destinationDomid) {
         this(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos, guestOpsAtResume,
                 guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote, destinationDomid,
-                0, 0, 0, GuestTime.UNKNOWN, Wire.NONE);
+                0, 0, 0, GuestTime.UNKNOWN, Wire.NONE, PagerWaits.UNKNOWN);
     }
 
     /** This record with the destination's checkpoint counts. */
     public Completion withCheckpoints(long taken, double pauseMs, long deferred) {
         return new Completion(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos,
                 guestOpsAtResume, guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote,
-                destinationDomid, taken, pauseMs, deferred, guest, wire);
+                destinationDomid, taken, pauseMs, deferred, guest, wire, pagerWaits);
     }
 
     /** This record with what the guest lived through and what the destination's connections carried. */
     public Completion withMeasures(GuestTime guestTime, Wire wireBytes) {
         return new Completion(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos,
                 guestOpsAtResume, guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote,
-                destinationDomid, checkpoints, checkpointPauseMs, checkpointsDeferred, guestTime, wireBytes);
+                destinationDomid, checkpoints, checkpointPauseMs, checkpointsDeferred, guestTime, wireBytes,
+                pagerWaits);
+    }
+
+    /** This record with the pager's waits split by what brought the page. */
+    public Completion withPagerWaits(PagerWaits waits) {
+        return new Completion(pagesReceived, duplicatePages, networkFaults, minorFaults, faultLatency, postCopyNanos,
+                guestOpsAtResume, guestOpsAtCompletion, guestPagesTouched, verified, mismatchedPages, verificationNote,
+                destinationDomid, checkpoints, checkpointPauseMs, checkpointsDeferred, guest, wire, waits);
     }
 
     /**
@@ -63,6 +72,26 @@ public record Completion(long pagesReceived, long duplicatePages, long networkFa
      */
     public record Wire(long toSource, long toDestination) {
         public static final Wire NONE = new Wire(0, 0);
+    }
+
+    /**
+     * The pager's waits (a request off the ring until answered) split by what brought the page: where a fault's tail
+     * comes from, the demand channel or the push (the source had sent the page already, or the push beat the fetch).
+     *
+     * @param byFetch the requests a fetch's reply answered
+     * @param byPush  the requests a pushed page answered
+     */
+    public record PagerWaits(Waits byFetch, Waits byPush) {
+        /** Not counted (an older destination). */
+        public static final PagerWaits UNKNOWN = new PagerWaits(Waits.UNKNOWN, Waits.UNKNOWN);
+    }
+
+    /**
+     * @param requests requests off the ring, -1 if not counted (two vCPUs on one page are two)
+     * @param latency  how long they waited
+     */
+    public record Waits(long requests, Latency latency) {
+        public static final Waits UNKNOWN = new Waits(-1, new Latency(-1, -1, -1));
     }
 
     /** Percentiles in microseconds. */

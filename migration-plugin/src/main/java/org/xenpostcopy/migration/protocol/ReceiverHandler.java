@@ -22,6 +22,7 @@ import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.TCompletion;
 import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
 import org.xenpostcopy.migration.protocol.thrift.TLatency;
+import org.xenpostcopy.migration.protocol.thrift.TPagerWaits;
 import org.xenpostcopy.migration.protocol.thrift.TLinkState;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
 import org.xenpostcopy.migration.protocol.thrift.TPages;
@@ -197,10 +198,21 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             }
             t.setWireBytesToSource(c.wire().toSource());
             t.setWireBytesToDestination(c.wire().toDestination());
+            if (c.pagerWaits().byFetch().requests() >= 0) {
+                t.setPagerWaitsByFetch(toWire(c.pagerWaits().byFetch()));
+            }
+            if (c.pagerWaits().byPush().requests() >= 0) {
+                t.setPagerWaitsByPush(toWire(c.pagerWaits().byPush()));
+            }
             return t;
         } catch (PeerException e) {
             throw ThriftErrors.toWire(e);
         }
+    }
+
+    private static TPagerWaits toWire(Completion.Waits w) {
+        Completion.Latency l = w.latency();
+        return new TPagerWaits(w.requests(), new TLatency(l.p50Us(), l.p99Us(), l.maxUs()));
     }
 
     @Override

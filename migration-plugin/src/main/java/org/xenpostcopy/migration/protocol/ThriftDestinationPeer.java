@@ -20,6 +20,7 @@ import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.TCompletion;
 import org.xenpostcopy.migration.protocol.thrift.TLatency;
+import org.xenpostcopy.migration.protocol.thrift.TPagerWaits;
 import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
 import org.xenpostcopy.migration.protocol.thrift.TLinkState;
 import org.xenpostcopy.migration.protocol.thrift.TReconnectReply;
@@ -151,7 +152,8 @@ final class ThriftDestinationPeer implements DestinationPeer {
                     c.getGuestOpsAtResume(), c.getGuestOpsAtCompletion(), c.getGuestPagesTouched(), c.isVerified(),
                     c.getMismatchedPages(), c.getVerificationNote(), c.getDestinationDomid(), c.getCheckpoints(),
                     c.getCheckpointPauseMs(), c.getCheckpointsDeferred(), guestTime(c),
-                    new Completion.Wire(c.getWireBytesToSource(), c.getWireBytesToDestination()));
+                    new Completion.Wire(c.getWireBytesToSource(), c.getWireBytesToDestination()),
+                    new Completion.PagerWaits(waits(c.getPagerWaitsByFetch()), waits(c.getPagerWaitsByPush())));
         } catch (TException e) {
             throw ThriftErrors.fromWire("complete", "the destination", address, e);
         }
@@ -162,6 +164,18 @@ final class ThriftDestinationPeer implements DestinationPeer {
         TLatency b = c.getVcpuBlockedLatency();
         return new Completion.GuestTime(b == null ? null : new Completion.Latency(b.getP50Us(), b.getP99Us(),
                 b.getMaxUs()), c.isSetFirstRanMs() ? c.getFirstRanMs() : -1);
+    }
+
+    /** Absent (an older destination) reads as not counted; a count without its latency is malformed. */
+    private static Completion.Waits waits(TPagerWaits w) {
+        if (w == null) {
+            return Completion.Waits.UNKNOWN;
+        }
+        TLatency l = w.getLatency();
+        if (l == null || w.getRequests() < 0) {
+            throw new PeerException(RemoteError.BAD_REQUEST, "the destination's completion carries malformed pager waits");
+        }
+        return new Completion.Waits(w.getRequests(), new Completion.Latency(l.getP50Us(), l.getP99Us(), l.getMaxUs()));
     }
 
     @Override

@@ -33,6 +33,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param faultLatencyUs  how long faulting vCPUs stayed blocked, as the guest lived it: from its access to a page not
  *                        there (waiting for a ring slot included) to running again; all -1 if the host cannot tell
  * @param pagerLatencyUs  the pager's side of the same faults: from the request leaving the ring to its answer
+ * @param pagerWaitsByArrival the pager's side split by what brought the page: a fetch's reply, or the push (the
+ *                        source had sent the page already, or the push beat the fetch); counted in requests, so two
+ *                        vCPUs on one page are two; all -1 where not counted (an older destination)
  * @param appThroughputBaseline guest operations per second before the migration (-1 if the host cannot tell)
  * @param appThroughputDuring   guest operations per second from resume to the last page loaded (-1 likewise)
  * @param verified        the destination's memory check passed (false if it failed or could not run)
@@ -44,7 +47,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 @JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "downtimeFrom",
         "pagesTransferred", "bytesTransferred", "bytesToDestination", "bytesToSource", "duplicatePages",
         "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "minorFaults", "guestPagesTouched",
-        "networkFaultRatio", "faultLatencyUs", "pagerLatencyUs", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
+        "networkFaultRatio", "faultLatencyUs", "pagerLatencyUs", "pagerWaitsByArrival", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
         "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds", "recovery"})
 public record MigrationReport(
         String mode,
@@ -77,9 +80,49 @@ public record MigrationReport(
         int sourceDomain,
         int destinationDomain,
         int rounds,
-        Recovery recovery) {
+        Recovery recovery,
+        PagerWaits pagerWaitsByArrival) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public MigrationReport {
+        if (pagerWaitsByArrival == null) {
+            pagerWaitsByArrival = PagerWaits.UNKNOWN;     // a report written before the field existed
+        }
+    }
+
+    /** A report without the pager's waits split (not counted). */
+    public MigrationReport(String mode, String prepaging, boolean dsb, long vmPages, double totalMigrationMs,
+                           double downtimeMs, String downtimeFrom, long pagesTransferred, long bytesTransferred,
+                           long bytesToDestination, long bytesToSource, long duplicatePages, long pagesSkippedBallooned,
+                           long pagesFreeAtStart, long networkFaults, long minorFaults, long guestPagesTouched,
+                           double networkFaultRatio, FaultLatency faultLatencyUs, FaultLatency pagerLatencyUs,
+                           double appThroughputBaseline, double appThroughputDuring, boolean verified,
+                           long mismatchedPages, String verificationNote, double prepareMs, double postCopyMs,
+                           int sourceDomain, int destinationDomain, int rounds, Recovery recovery) {
+        this(mode, prepaging, dsb, vmPages, totalMigrationMs, downtimeMs, downtimeFrom, pagesTransferred,
+                bytesTransferred, bytesToDestination, bytesToSource, duplicatePages, pagesSkippedBallooned,
+                pagesFreeAtStart, networkFaults, minorFaults, guestPagesTouched, networkFaultRatio, faultLatencyUs,
+                pagerLatencyUs, appThroughputBaseline, appThroughputDuring, verified, mismatchedPages,
+                verificationNote, prepareMs, postCopyMs, sourceDomain, destinationDomain, rounds, recovery,
+                PagerWaits.UNKNOWN);
+    }
+
+    /**
+     * The pager's waits by what brought the page.
+     *
+     * @param byFetch the requests a fetch's reply answered
+     * @param byPush  the requests a pushed page answered
+     */
+    public record PagerWaits(@JsonProperty("byFetch") Waits byFetch, @JsonProperty("byPush") Waits byPush) {
+        public static final PagerWaits UNKNOWN = new PagerWaits(Waits.UNKNOWN, Waits.UNKNOWN);
+    }
+
+    /** Requests off the ring (-1 if not counted) and their waits' percentiles in microseconds. */
+    public record Waits(@JsonProperty("requests") long requests, @JsonProperty("p50") double p50,
+                        @JsonProperty("p99") double p99, @JsonProperty("max") double max) {
+        public static final Waits UNKNOWN = new Waits(-1, -1, -1, -1);
+    }
 
     /** Fault latency percentiles in microseconds; all -1 if unknown. */
     public record FaultLatency(@JsonProperty("p50") double p50, @JsonProperty("p99") double p99,

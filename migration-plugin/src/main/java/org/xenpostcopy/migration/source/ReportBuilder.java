@@ -80,7 +80,13 @@ final class ReportBuilder {
                 pagesResent, checkpoints == null ? 0 : checkpoints.commits(),
                 checkpoints == null ? 0 : checkpoints.pagesReceived(),
                 checkpoints == null ? 0 : checkpoints.bytesReceived(), done.checkpointPauseMs(),
-                done.checkpointsDeferred()));
+                done.checkpointsDeferred()), new MigrationReport.PagerWaits(waits(done.pagerWaits().byFetch()),
+                waits(done.pagerWaits().byPush())));
+    }
+
+    private static MigrationReport.Waits waits(Completion.Waits w) {
+        Completion.Latency l = w.latency();
+        return new MigrationReport.Waits(w.requests(), l.p50Us(), l.p99Us(), l.maxUs());
     }
 
     private static MigrationReport.FaultLatency latency(Completion.Latency l) {

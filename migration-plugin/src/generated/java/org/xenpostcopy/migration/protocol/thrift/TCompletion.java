@@ -30,6 +30,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField FIRST_RAN_MS_FIELD_DESC = new org.apache.thrift.protocol.TField("firstRanMs", org.apache.thrift.protocol.TType.DOUBLE, (short)19);
   private static final org.apache.thrift.protocol.TField WIRE_BYTES_TO_SOURCE_FIELD_DESC = new org.apache.thrift.protocol.TField("wireBytesToSource", org.apache.thrift.protocol.TType.I64, (short)20);
   private static final org.apache.thrift.protocol.TField WIRE_BYTES_TO_DESTINATION_FIELD_DESC = new org.apache.thrift.protocol.TField("wireBytesToDestination", org.apache.thrift.protocol.TType.I64, (short)21);
+  private static final org.apache.thrift.protocol.TField PAGER_WAITS_BY_FETCH_FIELD_DESC = new org.apache.thrift.protocol.TField("pagerWaitsByFetch", org.apache.thrift.protocol.TType.STRUCT, (short)22);
+  private static final org.apache.thrift.protocol.TField PAGER_WAITS_BY_PUSH_FIELD_DESC = new org.apache.thrift.protocol.TField("pagerWaitsByPush", org.apache.thrift.protocol.TType.STRUCT, (short)23);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
@@ -85,6 +87,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
    */
   public long wireBytesToSource; // optional
   public long wireBytesToDestination; // optional
+  /**
+   * the pager's waits split by what brought the page: a fetch's reply, or the push (absent: not counted)
+   */
+  public @org.apache.thrift.annotation.Nullable TPagerWaits pagerWaitsByFetch; // optional
+  public @org.apache.thrift.annotation.Nullable TPagerWaits pagerWaitsByPush; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -138,7 +145,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
      * bytes through the sockets of the connections the destination opened (demand, checkpoints), each way
      */
     WIRE_BYTES_TO_SOURCE((short)20, "wireBytesToSource"),
-    WIRE_BYTES_TO_DESTINATION((short)21, "wireBytesToDestination");
+    WIRE_BYTES_TO_DESTINATION((short)21, "wireBytesToDestination"),
+    /**
+     * the pager's waits split by what brought the page: a fetch's reply, or the push (absent: not counted)
+     */
+    PAGER_WAITS_BY_FETCH((short)22, "pagerWaitsByFetch"),
+    PAGER_WAITS_BY_PUSH((short)23, "pagerWaitsByPush");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -194,6 +206,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return WIRE_BYTES_TO_SOURCE;
         case 21: // WIRE_BYTES_TO_DESTINATION
           return WIRE_BYTES_TO_DESTINATION;
+        case 22: // PAGER_WAITS_BY_FETCH
+          return PAGER_WAITS_BY_FETCH;
+        case 23: // PAGER_WAITS_BY_PUSH
+          return PAGER_WAITS_BY_PUSH;
         default:
           return null;
       }
@@ -255,7 +271,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __WIREBYTESTOSOURCE_ISSET_ID = 15;
   private static final int __WIREBYTESTODESTINATION_ISSET_ID = 16;
   private int __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS,_Fields.CHECKPOINTS_DEFERRED,_Fields.VCPU_BLOCKED_LATENCY,_Fields.FIRST_RAN_MS,_Fields.WIRE_BYTES_TO_SOURCE,_Fields.WIRE_BYTES_TO_DESTINATION};
+  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS,_Fields.CHECKPOINTS_DEFERRED,_Fields.VCPU_BLOCKED_LATENCY,_Fields.FIRST_RAN_MS,_Fields.WIRE_BYTES_TO_SOURCE,_Fields.WIRE_BYTES_TO_DESTINATION,_Fields.PAGER_WAITS_BY_FETCH,_Fields.PAGER_WAITS_BY_PUSH};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -299,6 +315,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
     tmpMap.put(_Fields.WIRE_BYTES_TO_DESTINATION, new org.apache.thrift.meta_data.FieldMetaData("wireBytesToDestination", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.FieldValueMetaData(org.apache.thrift.protocol.TType.I64)));
+    tmpMap.put(_Fields.PAGER_WAITS_BY_FETCH, new org.apache.thrift.meta_data.FieldMetaData("pagerWaitsByFetch", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TPagerWaits.class)));
+    tmpMap.put(_Fields.PAGER_WAITS_BY_PUSH, new org.apache.thrift.meta_data.FieldMetaData("pagerWaitsByPush", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TPagerWaits.class)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TCompletion.class, metaDataMap);
   }
@@ -381,6 +401,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.firstRanMs = other.firstRanMs;
     this.wireBytesToSource = other.wireBytesToSource;
     this.wireBytesToDestination = other.wireBytesToDestination;
+    if (other.isSetPagerWaitsByFetch()) {
+      this.pagerWaitsByFetch = new TPagerWaits(other.pagerWaitsByFetch);
+    }
+    if (other.isSetPagerWaitsByPush()) {
+      this.pagerWaitsByPush = new TPagerWaits(other.pagerWaitsByPush);
+    }
   }
 
   @Override
@@ -427,6 +453,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.wireBytesToSource = 0;
     setWireBytesToDestinationIsSet(false);
     this.wireBytesToDestination = 0;
+    this.pagerWaitsByFetch = null;
+    this.pagerWaitsByPush = null;
   }
 
   public long getPagesReceived() {
@@ -957,6 +985,62 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     __isset_bitfield = org.apache.thrift.EncodingUtils.setBit(__isset_bitfield, __WIREBYTESTODESTINATION_ISSET_ID, value);
   }
 
+  /**
+   * the pager's waits split by what brought the page: a fetch's reply, or the push (absent: not counted)
+   */
+  @org.apache.thrift.annotation.Nullable
+  public TPagerWaits getPagerWaitsByFetch() {
+    return this.pagerWaitsByFetch;
+  }
+
+  /**
+   * the pager's waits split by what brought the page: a fetch's reply, or the push (absent: not counted)
+   */
+  public TCompletion setPagerWaitsByFetch(@org.apache.thrift.annotation.Nullable TPagerWaits pagerWaitsByFetch) {
+    this.pagerWaitsByFetch = pagerWaitsByFetch;
+    return this;
+  }
+
+  public void unsetPagerWaitsByFetch() {
+    this.pagerWaitsByFetch = null;
+  }
+
+  /** Returns true if field pagerWaitsByFetch is set (has been assigned a value) and false otherwise */
+  public boolean isSetPagerWaitsByFetch() {
+    return this.pagerWaitsByFetch != null;
+  }
+
+  public void setPagerWaitsByFetchIsSet(boolean value) {
+    if (!value) {
+      this.pagerWaitsByFetch = null;
+    }
+  }
+
+  @org.apache.thrift.annotation.Nullable
+  public TPagerWaits getPagerWaitsByPush() {
+    return this.pagerWaitsByPush;
+  }
+
+  public TCompletion setPagerWaitsByPush(@org.apache.thrift.annotation.Nullable TPagerWaits pagerWaitsByPush) {
+    this.pagerWaitsByPush = pagerWaitsByPush;
+    return this;
+  }
+
+  public void unsetPagerWaitsByPush() {
+    this.pagerWaitsByPush = null;
+  }
+
+  /** Returns true if field pagerWaitsByPush is set (has been assigned a value) and false otherwise */
+  public boolean isSetPagerWaitsByPush() {
+    return this.pagerWaitsByPush != null;
+  }
+
+  public void setPagerWaitsByPushIsSet(boolean value) {
+    if (!value) {
+      this.pagerWaitsByPush = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -1120,6 +1204,22 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case PAGER_WAITS_BY_FETCH:
+      if (value == null) {
+        unsetPagerWaitsByFetch();
+      } else {
+        setPagerWaitsByFetch((TPagerWaits)value);
+      }
+      break;
+
+    case PAGER_WAITS_BY_PUSH:
+      if (value == null) {
+        unsetPagerWaitsByPush();
+      } else {
+        setPagerWaitsByPush((TPagerWaits)value);
+      }
+      break;
+
     }
   }
 
@@ -1187,6 +1287,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case WIRE_BYTES_TO_DESTINATION:
       return getWireBytesToDestination();
 
+    case PAGER_WAITS_BY_FETCH:
+      return getPagerWaitsByFetch();
+
+    case PAGER_WAITS_BY_PUSH:
+      return getPagerWaitsByPush();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -1239,6 +1345,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetWireBytesToSource();
     case WIRE_BYTES_TO_DESTINATION:
       return isSetWireBytesToDestination();
+    case PAGER_WAITS_BY_FETCH:
+      return isSetPagerWaitsByFetch();
+    case PAGER_WAITS_BY_PUSH:
+      return isSetPagerWaitsByPush();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -1436,6 +1546,24 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_pagerWaitsByFetch = true && this.isSetPagerWaitsByFetch();
+    boolean that_present_pagerWaitsByFetch = true && that.isSetPagerWaitsByFetch();
+    if (this_present_pagerWaitsByFetch || that_present_pagerWaitsByFetch) {
+      if (!(this_present_pagerWaitsByFetch && that_present_pagerWaitsByFetch))
+        return false;
+      if (!this.pagerWaitsByFetch.equals(that.pagerWaitsByFetch))
+        return false;
+    }
+
+    boolean this_present_pagerWaitsByPush = true && this.isSetPagerWaitsByPush();
+    boolean that_present_pagerWaitsByPush = true && that.isSetPagerWaitsByPush();
+    if (this_present_pagerWaitsByPush || that_present_pagerWaitsByPush) {
+      if (!(this_present_pagerWaitsByPush && that_present_pagerWaitsByPush))
+        return false;
+      if (!this.pagerWaitsByPush.equals(that.pagerWaitsByPush))
+        return false;
+    }
+
     return true;
   }
 
@@ -1500,6 +1628,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + ((isSetWireBytesToDestination()) ? 131071 : 524287);
     if (isSetWireBytesToDestination())
       hashCode = hashCode * 8191 + org.apache.thrift.TBaseHelper.hashCode(wireBytesToDestination);
+
+    hashCode = hashCode * 8191 + ((isSetPagerWaitsByFetch()) ? 131071 : 524287);
+    if (isSetPagerWaitsByFetch())
+      hashCode = hashCode * 8191 + pagerWaitsByFetch.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetPagerWaitsByPush()) ? 131071 : 524287);
+    if (isSetPagerWaitsByPush())
+      hashCode = hashCode * 8191 + pagerWaitsByPush.hashCode();
 
     return hashCode;
   }
@@ -1712,6 +1848,26 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetPagerWaitsByFetch(), other.isSetPagerWaitsByFetch());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetPagerWaitsByFetch()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pagerWaitsByFetch, other.pagerWaitsByFetch);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
+    lastComparison = java.lang.Boolean.compare(isSetPagerWaitsByPush(), other.isSetPagerWaitsByPush());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetPagerWaitsByPush()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pagerWaitsByPush, other.pagerWaitsByPush);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -1841,6 +1997,26 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       sb.append(this.wireBytesToDestination);
       first = false;
     }
+    if (isSetPagerWaitsByFetch()) {
+      if (!first) sb.append(", ");
+      sb.append("pagerWaitsByFetch:");
+      if (this.pagerWaitsByFetch == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.pagerWaitsByFetch);
+      }
+      first = false;
+    }
+    if (isSetPagerWaitsByPush()) {
+      if (!first) sb.append(", ");
+      sb.append("pagerWaitsByPush:");
+      if (this.pagerWaitsByPush == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.pagerWaitsByPush);
+      }
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -1853,6 +2029,12 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     }
     if (vcpuBlockedLatency != null) {
       vcpuBlockedLatency.validate();
+    }
+    if (pagerWaitsByFetch != null) {
+      pagerWaitsByFetch.validate();
+    }
+    if (pagerWaitsByPush != null) {
+      pagerWaitsByPush.validate();
     }
   }
 
@@ -2056,6 +2238,24 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 22: // PAGER_WAITS_BY_FETCH
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+              struct.pagerWaitsByFetch = new TPagerWaits();
+              struct.pagerWaitsByFetch.read(iprot);
+              struct.setPagerWaitsByFetchIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
+          case 23: // PAGER_WAITS_BY_PUSH
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+              struct.pagerWaitsByPush = new TPagerWaits();
+              struct.pagerWaitsByPush.read(iprot);
+              struct.setPagerWaitsByPushIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -2152,6 +2352,20 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         oprot.writeI64(struct.wireBytesToDestination);
         oprot.writeFieldEnd();
       }
+      if (struct.pagerWaitsByFetch != null) {
+        if (struct.isSetPagerWaitsByFetch()) {
+          oprot.writeFieldBegin(PAGER_WAITS_BY_FETCH_FIELD_DESC);
+          struct.pagerWaitsByFetch.write(oprot);
+          oprot.writeFieldEnd();
+        }
+      }
+      if (struct.pagerWaitsByPush != null) {
+        if (struct.isSetPagerWaitsByPush()) {
+          oprot.writeFieldBegin(PAGER_WAITS_BY_PUSH_FIELD_DESC);
+          struct.pagerWaitsByPush.write(oprot);
+          oprot.writeFieldEnd();
+        }
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -2231,7 +2445,13 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetWireBytesToDestination()) {
         optionals.set(19);
       }
-      oprot.writeBitSet(optionals, 20);
+      if (struct.isSetPagerWaitsByFetch()) {
+        optionals.set(20);
+      }
+      if (struct.isSetPagerWaitsByPush()) {
+        optionals.set(21);
+      }
+      oprot.writeBitSet(optionals, 22);
       if (struct.isSetPagesReceived()) {
         oprot.writeI64(struct.pagesReceived);
       }
@@ -2292,12 +2512,18 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetWireBytesToDestination()) {
         oprot.writeI64(struct.wireBytesToDestination);
       }
+      if (struct.isSetPagerWaitsByFetch()) {
+        struct.pagerWaitsByFetch.write(oprot);
+      }
+      if (struct.isSetPagerWaitsByPush()) {
+        struct.pagerWaitsByPush.write(oprot);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TCompletion struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(20);
+      java.util.BitSet incoming = iprot.readBitSet(22);
       if (incoming.get(0)) {
         struct.pagesReceived = iprot.readI64();
         struct.setPagesReceivedIsSet(true);
@@ -2379,6 +2605,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (incoming.get(19)) {
         struct.wireBytesToDestination = iprot.readI64();
         struct.setWireBytesToDestinationIsSet(true);
+      }
+      if (incoming.get(20)) {
+        struct.pagerWaitsByFetch = new TPagerWaits();
+        struct.pagerWaitsByFetch.read(iprot);
+        struct.setPagerWaitsByFetchIsSet(true);
+      }
+      if (incoming.get(21)) {
+        struct.pagerWaitsByPush = new TPagerWaits();
+        struct.pagerWaitsByPush.read(iprot);
+        struct.setPagerWaitsByPushIsSet(true);
       }
     }
   }
