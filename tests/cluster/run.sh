@@ -548,7 +548,7 @@ if [ "$scenario" = concurrent ]; then
         local rows
         rows="$(jq -r '.migrations[] | [.guest, .from, .to, .outcome, (.report.pagesTransferred // 0), .rateMBps,
                 (.report.faultLatencyUs.p50 // -1), (.report.faultLatencyUs.p99 // -1), (.report.networkFaults // 0),
-                (.report.pagerWaitsByArrival.byFetch.p99 // -1), (.report.pagerWaitsByArrival.byPush.p99 // -1),
+                (.report.pagerWaitsByArrival.byFetch.latencyUs.p99 // -1), (.report.pagerWaitsByArrival.byPush.latencyUs.p99 // -1),
                 .verified] | @tsv' "$json")"
         # pagerP99us: the pager's p99 wait (off the ring until answered) for pages a fetch's reply brought, and for
         # pages the push brought: which of the two holds a guest's tail.

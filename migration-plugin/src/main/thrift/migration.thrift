@@ -208,6 +208,8 @@ struct TCompletion {
   /** the pager's waits split by what brought the page: a fetch's reply, or the push (absent: not counted) */
   22: optional TPagerWaits pagerWaitsByFetch,
   23: optional TPagerWaits pagerWaitsByPush,
+  /** and the requests whose page was already here when they left the ring (absent: not counted) */
+  24: optional TPagerWaits pagerWaitsAlreadyHere,
 }
 
 /** The destination's side of a post-copy session, as a heartbeat reports it. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,8 +50,10 @@ class ReportFiguresTest {
             assertTrue(r.bytesToDestination() >= r.pagesTransferred() * (long) Gfn.PAGE_SIZE,
                     r.bytesToDestination() + " bytes cannot carry " + r.pagesTransferred() + " pages");
             assertTrue(r.bytesToSource() > 0, "replies count too");
-            assertEquals(0, r.pagerWaitsByArrival().byFetch().requests() + r.pagerWaitsByArrival().byPush().requests(),
-                    "pre-copy pages nothing out, so nothing waits for the pager: " + r.pagerWaitsByArrival());
+            MigrationReport.PagerWaits none = r.pagerWaitsByArrival();
+            for (MigrationReport.Waits w : List.of(none.byFetch(), none.byPush(), none.alreadyHere())) {
+                assertEquals(0, w.requests(), "pre-copy pages nothing out, so nothing waits for the pager: " + none);
+            }
             long relayed = relay.bytesRelayed();
             assertTrue(r.bytesTransferred() <= relayed && r.bytesTransferred() >= relayed - 64 * 1024,
                     "report " + r.bytesTransferred() + " bytes, relay " + relayed);
@@ -89,10 +92,18 @@ class ReportFiguresTest {
             assertTrue(Long.parseLong(fetched.group(1)) >= 8, waits.lastSaid());
             assertTrue(Double.parseDouble(fetched.group(2)) >= 25, waits.lastSaid());
             // The same split reaches the report, across the completion's Thrift.
-            MigrationReport.Waits byFetch = r.pagerWaitsByArrival().byFetch();
+            MigrationReport.PagerWaits split = r.pagerWaitsByArrival();
+            MigrationReport.Waits byFetch = split.byFetch();
             assertTrue(byFetch.requests() >= 8, "requests a fetch's reply answered: " + byFetch);
-            assertTrue(byFetch.p50() >= 25_000, "the reply's crossing is in them: " + byFetch);
-            assertTrue(r.pagerWaitsByArrival().byPush().requests() >= 0, "counted, though none may have come so");
+            assertTrue(byFetch.latencyUs().p50() >= 25_000, "the reply's crossing is in them: " + byFetch);
+            for (MigrationReport.Waits w : List.of(byFetch, split.byPush(), split.alreadyHere())) {
+                assertTrue(w.requests() >= 0, "every bucket is counted, though some may hold none: " + split);
+                MigrationReport.FaultLatency l = w.latencyUs();
+                assertTrue(l.p50() <= l.p99() && l.p99() <= l.max(), "percentiles in order: " + w);
+            }
+            // Each network fault is at least one request that waited for a fetch or the push.
+            assertTrue(byFetch.requests() + split.byPush().requests() >= r.networkFaults(), split + " vs "
+                    + r.networkFaults() + " network faults");
             assertTrue(r.bytesToSource() > 0, "the destination's demand connection is counted");
             assertTrue(r.totalMigrationMs() >= r.prepareMs() + r.postCopyMs(),
                     "one clock from start to completion covers prepare and post-copy");

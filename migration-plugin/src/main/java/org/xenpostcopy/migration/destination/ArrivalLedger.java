@@ -71,6 +71,8 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
      */
     private final LatencyRecorder waitsForFetched = new LatencyRecorder();
     private final LatencyRecorder waitsForPushed = new LatencyRecorder();
+    /** And those whose page had landed before the request left the ring: answered at once, nothing awaited. */
+    private final LatencyRecorder waitsForNothing = new LatencyRecorder();
     /** Told each fault's latency as it is recorded (the daemon's live histogram). */
     private final LongConsumer faultAnswered;
     private volatile long lastLoadedAt;
@@ -241,6 +243,7 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
             }
         }
         long waited = System.nanoTime() - takenAt;
+        waitsForNothing.record(waited);
         faultLatency.record(waited);
         faultAnswered.accept(waited);
         return true;
@@ -388,6 +391,11 @@ final class ArrivalLedger implements PagerLoop.FaultHandler {
     /** The pager's waits for a page the push brought. */
     LatencyRecorder waitsForPushed() {
         return waitsForPushed;
+    }
+
+    /** The pager's waits for a page already here when the request left the ring. */
+    LatencyRecorder waitsForNothing() {
+        return waitsForNothing;
     }
 
     long lastLoadedAt() {

@@ -634,29 +634,31 @@ final class IncomingMigration {
     }
 
     /**
-     * The pager's waits for pages, split by what brought the page, in one line: where a fault's tail came from, the
-     * demand channel or the push (the source had sent the page already, or the push beat the fetch). Counted in
-     * requests off the ring, as the pager's latency is: two vCPUs on one page wait twice.
+     * The pager's waits (a request off the ring until answered) split by what brought the page: where a fault's tail
+     * came from, the demand channel or the push (the source had sent the page already, or the push beat the fetch),
+     * or nowhere (the page had landed while the request sat on the ring). Counted in requests off the ring, as the
+     * pager's latency is: two vCPUs on one page wait twice.
      */
-    String faultWaitsByArrival() {
-        Completion.PagerWaits w = pagerWaits();
-        return waits("a fetch's reply", w.byFetch()) + "; " + waits("the push", w.byPush());
+    Completion.PagerWaits pagerWaits() {
+        return new Completion.PagerWaits(waitsOf(ledger.waitsForFetched()), waitsOf(ledger.waitsForPushed()),
+                waitsOf(ledger.waitsForNothing()));
     }
 
-    private static String waits(String how, Completion.Waits w) {
+    private static Completion.Waits waitsOf(LatencyRecorder r) {
+        LatencyRecorder.Percentiles p = r.percentiles();
+        return new Completion.Waits(r.count(), new Completion.Latency(p.p50(), p.p99(), p.max()));
+    }
+
+    /** The same split in one line, for the log. */
+    static String line(Completion.PagerWaits w) {
+        return line("a fetch's reply", w.byFetch()) + "; " + line("the push", w.byPush()) + "; "
+                + line("a page already here", w.alreadyHere());
+    }
+
+    private static String line(String how, Completion.Waits w) {
         Completion.Latency l = w.latency();
         return String.format(java.util.Locale.ROOT, "%d requests by %s (p50 %.1f ms, p99 %.1f ms, max %.1f ms)",
                 w.requests(), how, l.p50Us() / 1e3, l.p99Us() / 1e3, l.maxUs() / 1e3);
-    }
-
-    /** The same split for the completion record, and so for the report. */
-    Completion.PagerWaits pagerWaits() {
-        return new Completion.PagerWaits(waits(ledger.waitsForFetched()), waits(ledger.waitsForPushed()));
-    }
-
-    private static Completion.Waits waits(LatencyRecorder r) {
-        LatencyRecorder.Percentiles p = r.percentiles();
-        return new Completion.Waits(r.count(), new Completion.Latency(p.p50(), p.p99(), p.max()));
     }
 
     /** What the completion record is built from. */

@@ -527,8 +527,9 @@ public final class IncomingMigrations implements AutoCloseable {
         CompletionRecord.Tally tally = m.tally();
         LOG.log(Level.INFO, "session {0}: complete; {1} pages loaded after the switch, {2} network faults", sessionId,
                 tally.loadedAfterSwitch(), tally.networkFaults());
+        Completion.PagerWaits pagerWaits = m.pagerWaits();
         LOG.log(Level.INFO, "session {0}: the pager''s waits (a request off the ring until answered), by what "
-                + "brought the page: {1}", sessionId, m.faultWaitsByArrival());
+                + "brought the page: {1}", sessionId, IncomingMigration.line(pagerWaits));
         List<String> notes = new ArrayList<>();
         try {
             m.writeTarget(request.restoreTargetKiB());
@@ -538,7 +539,7 @@ public final class IncomingMigrations implements AutoCloseable {
         return CompletionRecord.build(tally, request, m.domain, host.guestProbe(), notes)
                 .withCheckpoints(m.checkpointsTaken(), m.checkpointPauseMs(), m.checkpointsDeferred())
                 .withMeasures(m.guestTime(), new Completion.Wire(m.wire().sent(), m.wire().received()))
-                .withPagerWaits(m.pagerWaits());
+                .withPagerWaits(pagerWaits);
     }
 
     /** A heartbeat from a session's source: it is alive; here is this side's view. Never waits. */

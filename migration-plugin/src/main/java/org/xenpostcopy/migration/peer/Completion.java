@@ -78,12 +78,13 @@ public record Completion(long pagesReceived, long duplicatePages, long networkFa
      * The pager's waits (a request off the ring until answered) split by what brought the page: where a fault's tail
      * comes from, the demand channel or the push (the source had sent the page already, or the push beat the fetch).
      *
-     * @param byFetch the requests a fetch's reply answered
-     * @param byPush  the requests a pushed page answered
+     * @param byFetch     the requests a fetch's reply answered
+     * @param byPush      the requests a pushed page answered
+     * @param alreadyHere the requests whose page had landed before they left the ring (answered at once)
      */
-    public record PagerWaits(Waits byFetch, Waits byPush) {
+    public record PagerWaits(Waits byFetch, Waits byPush, Waits alreadyHere) {
         /** Not counted (an older destination). */
-        public static final PagerWaits UNKNOWN = new PagerWaits(Waits.UNKNOWN, Waits.UNKNOWN);
+        public static final PagerWaits UNKNOWN = new PagerWaits(Waits.UNKNOWN, Waits.UNKNOWN, Waits.UNKNOWN);
     }
 
     /**

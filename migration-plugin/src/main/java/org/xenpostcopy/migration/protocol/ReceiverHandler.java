@@ -22,9 +22,9 @@ import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.TCompletion;
 import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
 import org.xenpostcopy.migration.protocol.thrift.TLatency;
-import org.xenpostcopy.migration.protocol.thrift.TPagerWaits;
 import org.xenpostcopy.migration.protocol.thrift.TLinkState;
 import org.xenpostcopy.migration.protocol.thrift.TMigrationError;
+import org.xenpostcopy.migration.protocol.thrift.TPagerWaits;
 import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.TPrepare;
 import org.xenpostcopy.migration.protocol.thrift.TPrepareReply;
@@ -198,11 +198,15 @@ final class ReceiverHandler implements MigrationReceiver.Iface {
             }
             t.setWireBytesToSource(c.wire().toSource());
             t.setWireBytesToDestination(c.wire().toDestination());
-            if (c.pagerWaits().byFetch().requests() >= 0) {
-                t.setPagerWaitsByFetch(toWire(c.pagerWaits().byFetch()));
+            Completion.PagerWaits waits = c.pagerWaits();
+            if (waits.byFetch().requests() >= 0) {
+                t.setPagerWaitsByFetch(toWire(waits.byFetch()));
             }
-            if (c.pagerWaits().byPush().requests() >= 0) {
-                t.setPagerWaitsByPush(toWire(c.pagerWaits().byPush()));
+            if (waits.byPush().requests() >= 0) {
+                t.setPagerWaitsByPush(toWire(waits.byPush()));
+            }
+            if (waits.alreadyHere().requests() >= 0) {
+                t.setPagerWaitsAlreadyHere(toWire(waits.alreadyHere()));
             }
             return t;
         } catch (PeerException e) {

@@ -1,5 +1,7 @@
 package org.xenpostcopy.migration.protocol;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -20,9 +22,9 @@ import org.xenpostcopy.migration.peer.WireBytes;
 import org.xenpostcopy.migration.protocol.thrift.MigrationReceiver;
 import org.xenpostcopy.migration.protocol.thrift.TCompletion;
 import org.xenpostcopy.migration.protocol.thrift.TLatency;
-import org.xenpostcopy.migration.protocol.thrift.TPagerWaits;
 import org.xenpostcopy.migration.protocol.thrift.TDomainSpec;
 import org.xenpostcopy.migration.protocol.thrift.TLinkState;
+import org.xenpostcopy.migration.protocol.thrift.TPagerWaits;
 import org.xenpostcopy.migration.protocol.thrift.TReconnectReply;
 import org.xenpostcopy.migration.protocol.thrift.TPages;
 import org.xenpostcopy.migration.protocol.thrift.TPrepare;
@@ -39,6 +41,7 @@ import org.xenpostcopy.xen.VcpuState;
  * window ever delays one.
  */
 final class ThriftDestinationPeer implements DestinationPeer {
+    private static final Logger LOG = System.getLogger(ThriftDestinationPeer.class.getName());
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     /** How much longer than the destination's own wait a completion may take to come back. */
     private static final int COMPLETE_SLACK_MS = 60_000;
@@ -153,7 +156,9 @@ final class ThriftDestinationPeer implements DestinationPeer {
                     c.getMismatchedPages(), c.getVerificationNote(), c.getDestinationDomid(), c.getCheckpoints(),
                     c.getCheckpointPauseMs(), c.getCheckpointsDeferred(), guestTime(c),
                     new Completion.Wire(c.getWireBytesToSource(), c.getWireBytesToDestination()),
-                    new Completion.PagerWaits(waits(c.getPagerWaitsByFetch()), waits(c.getPagerWaitsByPush())));
+                    new Completion.PagerWaits(waits(c.getPagerWaitsByFetch(), "by fetch"),
+                            waits(c.getPagerWaitsByPush(), "by push"),
+                            waits(c.getPagerWaitsAlreadyHere(), "for pages already here")));
         } catch (TException e) {
             throw ThriftErrors.fromWire("complete", "the destination", address, e);
         }
@@ -166,14 +171,20 @@ final class ThriftDestinationPeer implements DestinationPeer {
                 b.getMaxUs()), c.isSetFirstRanMs() ? c.getFirstRanMs() : -1);
     }
 
-    /** Absent (an older destination) reads as not counted; a count without its latency is malformed. */
-    private static Completion.Waits waits(TPagerWaits w) {
+    /**
+     * Absent (an older destination) reads as not counted. So does a malformed one (a count without its latency, or
+     * a negative count), with a warning: it comes after the handover, when the guest runs at the destination and
+     * every page has landed, and a figure of the report must not fail a migration that is done.
+     */
+    static Completion.Waits waits(TPagerWaits w, String what) {
         if (w == null) {
             return Completion.Waits.UNKNOWN;
         }
         TLatency l = w.getLatency();
         if (l == null || w.getRequests() < 0) {
-            throw new PeerException(RemoteError.BAD_REQUEST, "the destination's completion carries malformed pager waits");
+            LOG.log(Level.WARNING, "the destination''s completion carries malformed pager waits {0} ({1}); "
+                    + "reported as not counted", what, w);
+            return Completion.Waits.UNKNOWN;
         }
         return new Completion.Waits(w.getRequests(), new Completion.Latency(l.getP50Us(), l.getP99Us(), l.getMaxUs()));
     }

@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.report;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -33,9 +34,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param faultLatencyUs  how long faulting vCPUs stayed blocked, as the guest lived it: from its access to a page not
  *                        there (waiting for a ring slot included) to running again; all -1 if the host cannot tell
  * @param pagerLatencyUs  the pager's side of the same faults: from the request leaving the ring to its answer
- * @param pagerWaitsByArrival the pager's side split by what brought the page: a fetch's reply, or the push (the
- *                        source had sent the page already, or the push beat the fetch); counted in requests, so two
- *                        vCPUs on one page are two; all -1 where not counted (an older destination)
+ * @param pagerWaitsByArrival the pager's side split by what brought the page: a fetch's reply, the push (the source
+ *                        had sent the page already, or the push beat the fetch), or nothing (it was here when the
+ *                        request left the ring); counted in requests, so two vCPUs on one page are two; all -1 where
+ *                        not counted (an older destination)
  * @param appThroughputBaseline guest operations per second before the migration (-1 if the host cannot tell)
  * @param appThroughputDuring   guest operations per second from resume to the last page loaded (-1 likewise)
  * @param verified        the destination's memory check passed (false if it failed or could not run)
@@ -47,8 +49,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 @JsonPropertyOrder({"mode", "prepaging", "dsb", "vmPages", "totalMigrationMs", "downtimeMs", "downtimeFrom",
         "pagesTransferred", "bytesTransferred", "bytesToDestination", "bytesToSource", "duplicatePages",
         "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "minorFaults", "guestPagesTouched",
-        "networkFaultRatio", "faultLatencyUs", "pagerLatencyUs", "pagerWaitsByArrival", "appThroughputBaseline", "appThroughputDuring", "verified", "mismatchedPages",
-        "verificationNote", "prepareMs", "postCopyMs", "sourceDomain", "destinationDomain", "rounds", "recovery"})
+        "networkFaultRatio", "faultLatencyUs", "pagerLatencyUs", "pagerWaitsByArrival", "appThroughputBaseline",
+        "appThroughputDuring", "verified", "mismatchedPages", "verificationNote", "prepareMs", "postCopyMs",
+        "sourceDomain", "destinationDomain", "rounds", "recovery"})
 public record MigrationReport(
         String mode,
         String prepaging,
@@ -83,7 +86,9 @@ public record MigrationReport(
         Recovery recovery,
         PagerWaits pagerWaitsByArrival) {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Unknown fields are dropped on reading: a report from a newer daemon still reads in an older CLI. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public MigrationReport {
         if (pagerWaitsByArrival == null) {
@@ -109,19 +114,33 @@ public record MigrationReport(
     }
 
     /**
-     * The pager's waits by what brought the page.
+     * The pager's waits by what brought the page. Together they are every request {@code pagerLatencyUs} counts.
      *
-     * @param byFetch the requests a fetch's reply answered
-     * @param byPush  the requests a pushed page answered
+     * @param byFetch     the requests a fetch's reply answered
+     * @param byPush      the requests a pushed page answered
+     * @param alreadyHere the requests whose page had landed while they sat on the ring (answered at once)
      */
-    public record PagerWaits(@JsonProperty("byFetch") Waits byFetch, @JsonProperty("byPush") Waits byPush) {
-        public static final PagerWaits UNKNOWN = new PagerWaits(Waits.UNKNOWN, Waits.UNKNOWN);
+    public record PagerWaits(@JsonProperty("byFetch") Waits byFetch, @JsonProperty("byPush") Waits byPush,
+                             @JsonProperty("alreadyHere") Waits alreadyHere) {
+        public static final PagerWaits UNKNOWN = new PagerWaits(Waits.UNKNOWN, Waits.UNKNOWN, Waits.UNKNOWN);
+
+        public PagerWaits {
+            if (alreadyHere == null) {
+                alreadyHere = Waits.UNKNOWN;
+            }
+        }
     }
 
-    /** Requests off the ring (-1 if not counted) and their waits' percentiles in microseconds. */
-    public record Waits(@JsonProperty("requests") long requests, @JsonProperty("p50") double p50,
-                        @JsonProperty("p99") double p99, @JsonProperty("max") double max) {
-        public static final Waits UNKNOWN = new Waits(-1, -1, -1, -1);
+    /** Requests off the ring (-1 if not counted) and how long they waited. */
+    public record Waits(@JsonProperty("requests") long requests,
+                        @JsonProperty("latencyUs") FaultLatency latencyUs) {
+        public static final Waits UNKNOWN = new Waits(-1, FaultLatency.UNKNOWN);
+
+        public Waits {
+            if (latencyUs == null) {
+                latencyUs = FaultLatency.UNKNOWN;
+            }
+        }
     }
 
     /** Fault latency percentiles in microseconds; all -1 if unknown. */

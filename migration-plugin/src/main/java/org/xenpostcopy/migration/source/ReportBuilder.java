@@ -80,13 +80,16 @@ final class ReportBuilder {
                 pagesResent, checkpoints == null ? 0 : checkpoints.commits(),
                 checkpoints == null ? 0 : checkpoints.pagesReceived(),
                 checkpoints == null ? 0 : checkpoints.bytesReceived(), done.checkpointPauseMs(),
-                done.checkpointsDeferred()), new MigrationReport.PagerWaits(waits(done.pagerWaits().byFetch()),
-                waits(done.pagerWaits().byPush())));
+                done.checkpointsDeferred()),
+                pagerWaits(done.pagerWaits()));
+    }
+
+    private static MigrationReport.PagerWaits pagerWaits(Completion.PagerWaits w) {
+        return new MigrationReport.PagerWaits(waits(w.byFetch()), waits(w.byPush()), waits(w.alreadyHere()));
     }
 
     private static MigrationReport.Waits waits(Completion.Waits w) {
-        Completion.Latency l = w.latency();
-        return new MigrationReport.Waits(w.requests(), l.p50Us(), l.p99Us(), l.maxUs());
+        return new MigrationReport.Waits(w.requests(), latency(w.latency()));
     }
 
     private static MigrationReport.FaultLatency latency(Completion.Latency l) {

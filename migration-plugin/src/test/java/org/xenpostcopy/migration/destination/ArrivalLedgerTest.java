@@ -75,7 +75,7 @@ class ArrivalLedgerTest {
     }
 
     @Test
-    void eachWaitIsCountedByWhatBroughtItsPageAndAPageAlreadyHereByNeither() {
+    void eachWaitIsCountedByWhatBroughtItsPageAndAPageAlreadyHereApart() {
         expectAllBut();
         long t0 = System.nanoTime();
         ledger.onFault(fault(5), t0 - TimeUnit.MILLISECONDS.toNanos(50));     // held 50 ms, then its fetch's reply
@@ -84,11 +84,12 @@ class ArrivalLedgerTest {
         ledger.deliverFetched(5, ByteBuffer.allocate(4096));
         ledger.deliver(6, ByteBuffer.allocate(4096));                          // the push brought it first
         ledger.deliver(7, ByteBuffer.allocate(4096));
-        assertEquals(true, ledger.onFault(fault(7), System.nanoTime()), "here already: no wait to count");
+        assertEquals(true, ledger.onFault(fault(7), System.nanoTime()), "here already: answered at once");
 
         assertEquals(1, ledger.waitsForFetched().count());
         assertTrue(ledger.waitsForFetched().percentiles().p50() >= 50_000, "the 50 ms wait, in microseconds");
         assertEquals(2, ledger.waitsForPushed().count(), "both requests on page 6");
+        assertEquals(1, ledger.waitsForNothing().count(), "page 7's request, in a bucket of its own");
         assertEquals(3, answered.size(), "the three waits answered (page 7's fault is answered by its caller)");
     }
 

@@ -32,6 +32,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final org.apache.thrift.protocol.TField WIRE_BYTES_TO_DESTINATION_FIELD_DESC = new org.apache.thrift.protocol.TField("wireBytesToDestination", org.apache.thrift.protocol.TType.I64, (short)21);
   private static final org.apache.thrift.protocol.TField PAGER_WAITS_BY_FETCH_FIELD_DESC = new org.apache.thrift.protocol.TField("pagerWaitsByFetch", org.apache.thrift.protocol.TType.STRUCT, (short)22);
   private static final org.apache.thrift.protocol.TField PAGER_WAITS_BY_PUSH_FIELD_DESC = new org.apache.thrift.protocol.TField("pagerWaitsByPush", org.apache.thrift.protocol.TType.STRUCT, (short)23);
+  private static final org.apache.thrift.protocol.TField PAGER_WAITS_ALREADY_HERE_FIELD_DESC = new org.apache.thrift.protocol.TField("pagerWaitsAlreadyHere", org.apache.thrift.protocol.TType.STRUCT, (short)24);
 
   private static final org.apache.thrift.scheme.SchemeFactory STANDARD_SCHEME_FACTORY = new TCompletionStandardSchemeFactory();
   private static final org.apache.thrift.scheme.SchemeFactory TUPLE_SCHEME_FACTORY = new TCompletionTupleSchemeFactory();
@@ -92,6 +93,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
    */
   public @org.apache.thrift.annotation.Nullable TPagerWaits pagerWaitsByFetch; // optional
   public @org.apache.thrift.annotation.Nullable TPagerWaits pagerWaitsByPush; // optional
+  /**
+   * and the requests whose page was already here when they left the ring (absent: not counted)
+   */
+  public @org.apache.thrift.annotation.Nullable TPagerWaits pagerWaitsAlreadyHere; // optional
 
   /** The set of fields this struct contains, along with convenience methods for finding and manipulating them. */
   public enum _Fields implements org.apache.thrift.TFieldIdEnum {
@@ -150,7 +155,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
      * the pager's waits split by what brought the page: a fetch's reply, or the push (absent: not counted)
      */
     PAGER_WAITS_BY_FETCH((short)22, "pagerWaitsByFetch"),
-    PAGER_WAITS_BY_PUSH((short)23, "pagerWaitsByPush");
+    PAGER_WAITS_BY_PUSH((short)23, "pagerWaitsByPush"),
+    /**
+     * and the requests whose page was already here when they left the ring (absent: not counted)
+     */
+    PAGER_WAITS_ALREADY_HERE((short)24, "pagerWaitsAlreadyHere");
 
     private static final java.util.Map<java.lang.String, _Fields> byName = new java.util.HashMap<java.lang.String, _Fields>();
 
@@ -210,6 +219,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           return PAGER_WAITS_BY_FETCH;
         case 23: // PAGER_WAITS_BY_PUSH
           return PAGER_WAITS_BY_PUSH;
+        case 24: // PAGER_WAITS_ALREADY_HERE
+          return PAGER_WAITS_ALREADY_HERE;
         default:
           return null;
       }
@@ -271,7 +282,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
   private static final int __WIREBYTESTOSOURCE_ISSET_ID = 15;
   private static final int __WIREBYTESTODESTINATION_ISSET_ID = 16;
   private int __isset_bitfield = 0;
-  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS,_Fields.CHECKPOINTS_DEFERRED,_Fields.VCPU_BLOCKED_LATENCY,_Fields.FIRST_RAN_MS,_Fields.WIRE_BYTES_TO_SOURCE,_Fields.WIRE_BYTES_TO_DESTINATION,_Fields.PAGER_WAITS_BY_FETCH,_Fields.PAGER_WAITS_BY_PUSH};
+  private static final _Fields optionals[] = {_Fields.CHECKPOINTS,_Fields.CHECKPOINT_PAUSE_MS,_Fields.CHECKPOINTS_DEFERRED,_Fields.VCPU_BLOCKED_LATENCY,_Fields.FIRST_RAN_MS,_Fields.WIRE_BYTES_TO_SOURCE,_Fields.WIRE_BYTES_TO_DESTINATION,_Fields.PAGER_WAITS_BY_FETCH,_Fields.PAGER_WAITS_BY_PUSH,_Fields.PAGER_WAITS_ALREADY_HERE};
   public static final java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> metaDataMap;
   static {
     java.util.Map<_Fields, org.apache.thrift.meta_data.FieldMetaData> tmpMap = new java.util.EnumMap<_Fields, org.apache.thrift.meta_data.FieldMetaData>(_Fields.class);
@@ -318,6 +329,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     tmpMap.put(_Fields.PAGER_WAITS_BY_FETCH, new org.apache.thrift.meta_data.FieldMetaData("pagerWaitsByFetch", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TPagerWaits.class)));
     tmpMap.put(_Fields.PAGER_WAITS_BY_PUSH, new org.apache.thrift.meta_data.FieldMetaData("pagerWaitsByPush", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
+        new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TPagerWaits.class)));
+    tmpMap.put(_Fields.PAGER_WAITS_ALREADY_HERE, new org.apache.thrift.meta_data.FieldMetaData("pagerWaitsAlreadyHere", org.apache.thrift.TFieldRequirementType.OPTIONAL, 
         new org.apache.thrift.meta_data.StructMetaData(org.apache.thrift.protocol.TType.STRUCT, TPagerWaits.class)));
     metaDataMap = java.util.Collections.unmodifiableMap(tmpMap);
     org.apache.thrift.meta_data.FieldMetaData.addStructMetaDataMap(TCompletion.class, metaDataMap);
@@ -407,6 +420,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     if (other.isSetPagerWaitsByPush()) {
       this.pagerWaitsByPush = new TPagerWaits(other.pagerWaitsByPush);
     }
+    if (other.isSetPagerWaitsAlreadyHere()) {
+      this.pagerWaitsAlreadyHere = new TPagerWaits(other.pagerWaitsAlreadyHere);
+    }
   }
 
   @Override
@@ -455,6 +471,7 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     this.wireBytesToDestination = 0;
     this.pagerWaitsByFetch = null;
     this.pagerWaitsByPush = null;
+    this.pagerWaitsAlreadyHere = null;
   }
 
   public long getPagesReceived() {
@@ -1041,6 +1058,37 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     }
   }
 
+  /**
+   * and the requests whose page was already here when they left the ring (absent: not counted)
+   */
+  @org.apache.thrift.annotation.Nullable
+  public TPagerWaits getPagerWaitsAlreadyHere() {
+    return this.pagerWaitsAlreadyHere;
+  }
+
+  /**
+   * and the requests whose page was already here when they left the ring (absent: not counted)
+   */
+  public TCompletion setPagerWaitsAlreadyHere(@org.apache.thrift.annotation.Nullable TPagerWaits pagerWaitsAlreadyHere) {
+    this.pagerWaitsAlreadyHere = pagerWaitsAlreadyHere;
+    return this;
+  }
+
+  public void unsetPagerWaitsAlreadyHere() {
+    this.pagerWaitsAlreadyHere = null;
+  }
+
+  /** Returns true if field pagerWaitsAlreadyHere is set (has been assigned a value) and false otherwise */
+  public boolean isSetPagerWaitsAlreadyHere() {
+    return this.pagerWaitsAlreadyHere != null;
+  }
+
+  public void setPagerWaitsAlreadyHereIsSet(boolean value) {
+    if (!value) {
+      this.pagerWaitsAlreadyHere = null;
+    }
+  }
+
   @Override
   public void setFieldValue(_Fields field, @org.apache.thrift.annotation.Nullable java.lang.Object value) {
     switch (field) {
@@ -1220,6 +1268,14 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       break;
 
+    case PAGER_WAITS_ALREADY_HERE:
+      if (value == null) {
+        unsetPagerWaitsAlreadyHere();
+      } else {
+        setPagerWaitsAlreadyHere((TPagerWaits)value);
+      }
+      break;
+
     }
   }
 
@@ -1293,6 +1349,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     case PAGER_WAITS_BY_PUSH:
       return getPagerWaitsByPush();
 
+    case PAGER_WAITS_ALREADY_HERE:
+      return getPagerWaitsAlreadyHere();
+
     }
     throw new java.lang.IllegalStateException();
   }
@@ -1349,6 +1408,8 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       return isSetPagerWaitsByFetch();
     case PAGER_WAITS_BY_PUSH:
       return isSetPagerWaitsByPush();
+    case PAGER_WAITS_ALREADY_HERE:
+      return isSetPagerWaitsAlreadyHere();
     }
     throw new java.lang.IllegalStateException();
   }
@@ -1564,6 +1625,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return false;
     }
 
+    boolean this_present_pagerWaitsAlreadyHere = true && this.isSetPagerWaitsAlreadyHere();
+    boolean that_present_pagerWaitsAlreadyHere = true && that.isSetPagerWaitsAlreadyHere();
+    if (this_present_pagerWaitsAlreadyHere || that_present_pagerWaitsAlreadyHere) {
+      if (!(this_present_pagerWaitsAlreadyHere && that_present_pagerWaitsAlreadyHere))
+        return false;
+      if (!this.pagerWaitsAlreadyHere.equals(that.pagerWaitsAlreadyHere))
+        return false;
+    }
+
     return true;
   }
 
@@ -1636,6 +1706,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     hashCode = hashCode * 8191 + ((isSetPagerWaitsByPush()) ? 131071 : 524287);
     if (isSetPagerWaitsByPush())
       hashCode = hashCode * 8191 + pagerWaitsByPush.hashCode();
+
+    hashCode = hashCode * 8191 + ((isSetPagerWaitsAlreadyHere()) ? 131071 : 524287);
+    if (isSetPagerWaitsAlreadyHere())
+      hashCode = hashCode * 8191 + pagerWaitsAlreadyHere.hashCode();
 
     return hashCode;
   }
@@ -1868,6 +1942,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         return lastComparison;
       }
     }
+    lastComparison = java.lang.Boolean.compare(isSetPagerWaitsAlreadyHere(), other.isSetPagerWaitsAlreadyHere());
+    if (lastComparison != 0) {
+      return lastComparison;
+    }
+    if (isSetPagerWaitsAlreadyHere()) {
+      lastComparison = org.apache.thrift.TBaseHelper.compareTo(this.pagerWaitsAlreadyHere, other.pagerWaitsAlreadyHere);
+      if (lastComparison != 0) {
+        return lastComparison;
+      }
+    }
     return 0;
   }
 
@@ -2017,6 +2101,16 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       }
       first = false;
     }
+    if (isSetPagerWaitsAlreadyHere()) {
+      if (!first) sb.append(", ");
+      sb.append("pagerWaitsAlreadyHere:");
+      if (this.pagerWaitsAlreadyHere == null) {
+        sb.append("null");
+      } else {
+        sb.append(this.pagerWaitsAlreadyHere);
+      }
+      first = false;
+    }
     sb.append(")");
     return sb.toString();
   }
@@ -2035,6 +2129,9 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
     }
     if (pagerWaitsByPush != null) {
       pagerWaitsByPush.validate();
+    }
+    if (pagerWaitsAlreadyHere != null) {
+      pagerWaitsAlreadyHere.validate();
     }
   }
 
@@ -2256,6 +2353,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
               org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
             }
             break;
+          case 24: // PAGER_WAITS_ALREADY_HERE
+            if (schemeField.type == org.apache.thrift.protocol.TType.STRUCT) {
+              struct.pagerWaitsAlreadyHere = new TPagerWaits();
+              struct.pagerWaitsAlreadyHere.read(iprot);
+              struct.setPagerWaitsAlreadyHereIsSet(true);
+            } else { 
+              org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
+            }
+            break;
           default:
             org.apache.thrift.protocol.TProtocolUtil.skip(iprot, schemeField.type);
         }
@@ -2366,6 +2472,13 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
           oprot.writeFieldEnd();
         }
       }
+      if (struct.pagerWaitsAlreadyHere != null) {
+        if (struct.isSetPagerWaitsAlreadyHere()) {
+          oprot.writeFieldBegin(PAGER_WAITS_ALREADY_HERE_FIELD_DESC);
+          struct.pagerWaitsAlreadyHere.write(oprot);
+          oprot.writeFieldEnd();
+        }
+      }
       oprot.writeFieldStop();
       oprot.writeStructEnd();
     }
@@ -2451,7 +2564,10 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetPagerWaitsByPush()) {
         optionals.set(21);
       }
-      oprot.writeBitSet(optionals, 22);
+      if (struct.isSetPagerWaitsAlreadyHere()) {
+        optionals.set(22);
+      }
+      oprot.writeBitSet(optionals, 23);
       if (struct.isSetPagesReceived()) {
         oprot.writeI64(struct.pagesReceived);
       }
@@ -2518,12 +2634,15 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
       if (struct.isSetPagerWaitsByPush()) {
         struct.pagerWaitsByPush.write(oprot);
       }
+      if (struct.isSetPagerWaitsAlreadyHere()) {
+        struct.pagerWaitsAlreadyHere.write(oprot);
+      }
     }
 
     @Override
     public void read(org.apache.thrift.protocol.TProtocol prot, TCompletion struct) throws org.apache.thrift.TException {
       org.apache.thrift.protocol.TTupleProtocol iprot = (org.apache.thrift.protocol.TTupleProtocol) prot;
-      java.util.BitSet incoming = iprot.readBitSet(22);
+      java.util.BitSet incoming = iprot.readBitSet(23);
       if (incoming.get(0)) {
         struct.pagesReceived = iprot.readI64();
         struct.setPagesReceivedIsSet(true);
@@ -2615,6 +2734,11 @@ public class TCompletion implements org.apache.thrift.TBase<TCompletion, TComple
         struct.pagerWaitsByPush = new TPagerWaits();
         struct.pagerWaitsByPush.read(iprot);
         struct.setPagerWaitsByPushIsSet(true);
+      }
+      if (incoming.get(22)) {
+        struct.pagerWaitsAlreadyHere = new TPagerWaits();
+        struct.pagerWaitsAlreadyHere.read(iprot);
+        struct.setPagerWaitsAlreadyHereIsSet(true);
       }
     }
   }
