@@ -209,6 +209,7 @@ final class EmulatedDomain implements GuestPlatform {
             long waited = System.nanoTime() - t0;
             vcpuBlockedNanos.addAndGet(waited);
             faultWaits.record(waited);
+            vcpus.blockedOnPage(waited);
         }
     }
 

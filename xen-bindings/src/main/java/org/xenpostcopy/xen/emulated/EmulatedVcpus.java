@@ -34,14 +34,6 @@ final class EmulatedVcpus {
     private static final Logger LOG = System.getLogger(EmulatedDomain.class.getName());   // logs as its domain did
     private static final long PAUSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /**
-     * How far a paced vCPU may run ahead of its pace before it idles: it then works in bursts of a millisecond's
-     * operations and sleeps about as long, instead of sleeping before every one. At 20,000-50,000 operations a second
-     * the sleeps themselves (a timed wait on the domain's scheduling lock each) cost more than the work: six idle-ish
-     * guests took 1.3 of this machine's 2 CPUs, 40 % of it in the kernel, and left migrations the rest.
-     */
-    private static final long PACE_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
     private final DomainId id;
     private final DomainConfig config;
     private final GuestKernel kernel;
@@ -96,6 +88,8 @@ final class EmulatedVcpus {
         VcpuRegisters regs;                   // null until booted or given a context
         boolean parked = true;
         final AtomicLong opsCompleted = new AtomicLong();
+        /** Time this vCPU's thread spent blocked on paged-out gfns, in all (written by that thread alone). */
+        volatile long blockedOnPagesNanos;
         /** System.nanoTime() when this vCPU first left its park on this host, and when it last parked for a pause. */
         volatile long firstRanAt = -1;
         volatile long stoppedAt = -1;
@@ -113,7 +107,7 @@ final class EmulatedVcpus {
         }
 
         private void run() {
-            long nextOpAt = System.nanoTime();
+            VcpuPace pace = new VcpuPace(System.nanoTime());
             try {
                 while (awaitRunnable(this)) {
                     long now = System.nanoTime();
@@ -129,15 +123,15 @@ final class EmulatedVcpus {
                     }
                     long rate = workload.opsPerSecond();
                     if (rate > 0) {
-                        nextOpAt = Math.max(nextOpAt, now - TimeUnit.MILLISECONDS.toNanos(10));
-                        if (nextOpAt - now > PACE_AHEAD_NANOS) {
-                            idle(nextOpAt - now);
+                        long idleFor = pace.idleBeforeNext(now, rate);
+                        if (idleFor > 0) {
+                            idle(idleFor);
                             continue;
                         }
-                        nextOpAt += 1_000_000_000L / rate;
                     }
                     boolean progressed;
                     boolean done = false;
+                    long blockedBefore = blockedOnPagesNanos;
                     try {
                         progressed = workload.step(kernel, regs);
                         if (progressed) {
@@ -149,6 +143,7 @@ final class EmulatedVcpus {
                     } finally {
                         endOperation(done);
                     }
+                    pace.blocked(blockedOnPagesNanos - blockedBefore);
                     if (!progressed) {
                         balloon.onPressure();
                         if (index != 0) {
@@ -272,6 +267,17 @@ final class EmulatedVcpus {
     }
 
     /** The index of the vCPU the caller is, running the guest; -1 for anyone else (dom0, the boot). */
+    /** The calling vCPU thread was blocked on a paged-out gfn for {@code nanos}; other threads are not counted. */
+    void blockedOnPage(long nanos) {
+        Thread t = Thread.currentThread();
+        for (Vcpu v : vcpus) {
+            if (v.thread == t) {
+                v.blockedOnPagesNanos += nanos;
+                return;
+            }
+        }
+    }
+
     int currentVcpu() {
         Thread t = Thread.currentThread();
         for (Vcpu v : vcpus) {
