@@ -1,5 +1,6 @@
 package org.xenpostcopy.migration.report;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -124,22 +125,48 @@ public record MigrationReport(
                              @JsonProperty("alreadyHere") Waits alreadyHere) {
         public static final PagerWaits UNKNOWN = new PagerWaits(Waits.UNKNOWN, Waits.UNKNOWN, Waits.UNKNOWN);
 
+        /** A bucket a report does not carry (it was written before the bucket existed) reads as not counted. */
         public PagerWaits {
-            if (alreadyHere == null) {
-                alreadyHere = Waits.UNKNOWN;
-            }
+            byFetch = byFetch == null ? Waits.UNKNOWN : byFetch;
+            byPush = byPush == null ? Waits.UNKNOWN : byPush;
+            alreadyHere = alreadyHere == null ? Waits.UNKNOWN : alreadyHere;
         }
     }
 
     /** Requests off the ring (-1 if not counted) and how long they waited. */
-    public record Waits(@JsonProperty("requests") long requests,
-                        @JsonProperty("latencyUs") FaultLatency latencyUs) {
+    public record Waits(long requests, FaultLatency latencyUs) {
         public static final Waits UNKNOWN = new Waits(-1, FaultLatency.UNKNOWN);
 
         public Waits {
             if (latencyUs == null) {
                 latencyUs = FaultLatency.UNKNOWN;
             }
+        }
+
+        /**
+         * Read from JSON: absent parts read as not counted. The first form of this field (one landing, 2026-12-04)
+         * put the percentiles beside {@code requests}, without their unit in a name; they are read too.
+         */
+        @JsonCreator
+        static Waits fromJson(@JsonProperty("requests") Long requests,
+                              @JsonProperty("latencyUs") FaultLatency latencyUs, @JsonProperty("p50") Double p50,
+                              @JsonProperty("p99") Double p99, @JsonProperty("max") Double max) {
+            if (latencyUs == null && p50 != null && p99 != null && max != null) {
+                latencyUs = new FaultLatency(p50, p99, max);
+            }
+            return new Waits(requests == null ? -1 : requests, latencyUs);
+        }
+
+        @JsonProperty("requests")
+        @Override
+        public long requests() {
+            return requests;
+        }
+
+        @JsonProperty("latencyUs")
+        @Override
+        public FaultLatency latencyUs() {
+            return latencyUs;
         }
     }
 

@@ -93,6 +93,39 @@ class ArrivalLedgerTest {
         assertEquals(3, answered.size(), "the three waits answered (page 7's fault is answered by its caller)");
     }
 
+    /** The three buckets of the pager's waits are every wait it records, each once; what is no wait is in none. */
+    @Test
+    void theBucketsTogetherHoldEveryRecordedWaitOnceAndNothingElse() {
+        List<Long> recorded = new ArrayList<>();
+        ArrivalLedger counted = new ArrivalLedger("s", paging, PAGES, recorded::add);
+        counted.connect(fetched::add, answered::addAll);
+        GfnBitmap expected = GfnBitmap.full(PAGES);
+        expected.clear(40);
+        counted.expect(expected, () -> { });
+        long now = System.nanoTime();
+        counted.onFault(fault(5), now);                                              // fetched
+        counted.onFault(new PagingRequest(Gfn.of(5), 1, true, true, P2mType.PAGING_IN, 0), now);
+        counted.onFault(fault(6), now);                                              // pushed
+        counted.deliverFetched(5, ByteBuffer.allocate(4096));
+        counted.deliver(6, ByteBuffer.allocate(4096));
+        counted.deliver(6, ByteBuffer.allocate(4096));                               // a duplicate answers nobody
+        counted.deliver(7, ByteBuffer.allocate(4096));
+        counted.onFault(fault(7), now);                                              // already here
+        // Not waits: a gfn out of range, the guest giving a page back, a hole.
+        counted.onFault(fault(PAGES + 3), now);
+        counted.onFault(new PagingRequest(Gfn.of(9), 0, false, false, P2mType.PAGED,
+                PagingRequest.MEM_PAGING_DROP_PAGE), now);
+        counted.onFault(fault(40), now);
+
+        long inBuckets = counted.waitsForFetched().count() + counted.waitsForPushed().count()
+                + counted.waitsForNothing().count();
+        assertEquals(4, recorded.size(), "two on page 5, one on 6, one on 7");
+        assertEquals(recorded.size(), inBuckets);
+        assertEquals(2, counted.waitsForFetched().count());
+        assertEquals(1, counted.waitsForPushed().count());
+        assertEquals(1, counted.waitsForNothing().count());
+    }
+
     @Test
     void firstTouchesOfPushedPagesAreMinorFaultsAndFetchedOnesAreNot() {
         expectAllBut(40);

@@ -64,6 +64,27 @@ class MigrationReportTest {
     }
 
     @Test
+    void theSplitsFirstFormWithItsPercentilesBesideTheCountStillReads() throws Exception {
+        ObjectNode tree = (ObjectNode) TREE.readTree(report(WAITS).toJson());
+        ObjectNode byFetch = (ObjectNode) tree.get("pagerWaitsByArrival").get("byFetch");
+        byFetch.remove("latencyUs");
+        byFetch.put("p50", 3_000.0).put("p99", 8_000.0).put("max", 9_000.0);
+        assertEquals(WAITS.byFetch(), MigrationReport.fromJson(tree.toString()).pagerWaitsByArrival().byFetch());
+    }
+
+    @Test
+    void aBucketWithoutItsCountOrWithoutAnyPartReadsAsNotCounted() throws Exception {
+        ObjectNode tree = (ObjectNode) TREE.readTree(report(WAITS).toJson());
+        ObjectNode split = (ObjectNode) tree.get("pagerWaitsByArrival");
+        ((ObjectNode) split.get("byPush")).remove("requests");
+        split.remove("byFetch");
+        MigrationReport.PagerWaits read = MigrationReport.fromJson(tree.toString()).pagerWaitsByArrival();
+        assertEquals(-1, read.byPush().requests(), "a count not written is not a count of none");
+        assertEquals(WAITS.byPush().latencyUs(), read.byPush().latencyUs());
+        assertEquals(MigrationReport.Waits.UNKNOWN, read.byFetch());
+    }
+
+    @Test
     void aReportFromANewerDaemonReadsWithItsNewFieldsDropped() throws Exception {
         MigrationReport m = report(WAITS);
         ObjectNode tree = (ObjectNode) TREE.readTree(m.toJson());

@@ -120,7 +120,9 @@ final class EmulatedVcpus {
                         } finally {
                             endOperation(done);
                         }
+                        now = System.nanoTime();
                     }
+                    pace.blockedInAll(blockedOnPagesNanos);    // the last operation's faults, and the balloon's
                     long rate = workload.opsPerSecond();
                     if (rate > 0) {
                         long idleFor = pace.idleBeforeNext(now, rate);
@@ -131,7 +133,6 @@ final class EmulatedVcpus {
                     }
                     boolean progressed;
                     boolean done = false;
-                    long blockedBefore = blockedOnPagesNanos;
                     try {
                         progressed = workload.step(kernel, regs);
                         if (progressed) {
@@ -143,7 +144,6 @@ final class EmulatedVcpus {
                     } finally {
                         endOperation(done);
                     }
-                    pace.blocked(blockedOnPagesNanos - blockedBefore);
                     if (!progressed) {
                         balloon.onPressure();
                         if (index != 0) {
@@ -267,17 +267,6 @@ final class EmulatedVcpus {
     }
 
     /** The index of the vCPU the caller is, running the guest; -1 for anyone else (dom0, the boot). */
-    /** The calling vCPU thread was blocked on a paged-out gfn for {@code nanos}; other threads are not counted. */
-    void blockedOnPage(long nanos) {
-        Thread t = Thread.currentThread();
-        for (Vcpu v : vcpus) {
-            if (v.thread == t) {
-                v.blockedOnPagesNanos += nanos;
-                return;
-            }
-        }
-    }
-
     int currentVcpu() {
         Thread t = Thread.currentThread();
         for (Vcpu v : vcpus) {
@@ -286,6 +275,19 @@ final class EmulatedVcpus {
             }
         }
         return -1;
+    }
+
+    /** The calling vCPU thread was blocked on a paged-out gfn for {@code nanos}; other threads are not counted. */
+    void blockedOnPage(long nanos) {
+        int vcpu = currentVcpu();
+        if (vcpu >= 0) {
+            vcpus.get(vcpu).blockedOnPagesNanos += nanos;
+        }
+    }
+
+    /** A vCPU's time blocked on paged-out gfns, in all (for tests). */
+    long blockedOnPagesNanos(int vcpu) {
+        return vcpus.get(vcpu).blockedOnPagesNanos;
     }
 
     /** For the vCPUs' own waits: unwinds one once its domain is dying. */

@@ -202,6 +202,11 @@ public final class EmulatedXenHost implements XenHost {
         return domain("vcpuBlockedNanos", id).vcpuBlockedNanos();
     }
 
+    /** The same for one vCPU, as its pace counts it (time it does not make up). */
+    long vcpuBlockedOnPagesNanos(DomainId id, int vcpu) {
+        return domain("vcpuBlockedOnPagesNanos", id).vcpus.blockedOnPagesNanos(vcpu);
+    }
+
     /** The guest's memory-check console: mismatches its reads found. */
     public OracleLog guestConsole(DomainId id) {
         return domain("guestConsole", id).console();

@@ -24,6 +24,8 @@ final class VcpuPace {
     static final long CATCH_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private long nextOpAt;
+    /** The vCPU's time blocked on pages, in all, when last told. */
+    private long blockedSeen;
 
     VcpuPace(long now) {
         this.nextOpAt = now;
@@ -42,8 +44,13 @@ final class VcpuPace {
         return 0;
     }
 
-    /** The operation just run was blocked on paged-out gfns for {@code nanos}: lost, not to be caught up. */
-    void blocked(long nanos) {
-        nextOpAt += nanos;
+    /**
+     * The vCPU has been blocked on paged-out gfns for {@code totalNanos} in all, since it started: what is new since
+     * the last call is lost, not to be caught up, whatever blocked (the program's operation, or the balloon driver
+     * vCPU 0 runs between them).
+     */
+    void blockedInAll(long totalNanos) {
+        nextOpAt += totalNanos - blockedSeen;
+        blockedSeen = totalNanos;
     }
 }

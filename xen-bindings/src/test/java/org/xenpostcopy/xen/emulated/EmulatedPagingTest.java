@@ -214,6 +214,12 @@ class EmulatedPagingTest {
                     () -> "the vCPU running again");
             long[] waits = host.guestProbe().orElseThrow().faultWaitNanos(d).orElseThrow();
             assertTrue(waits[0] >= TimeUnit.MILLISECONDS.toNanos(50), "waited " + waits[0] + " ns");
+            // The faulting vCPU's pace is told the same wait, so it does not run faster to make it up (VcpuPace).
+            int vcpu = r.vcpu();
+            Await.until(() -> host.vcpuBlockedOnPagesNanos(d, vcpu) == host.vcpuBlockedNanos(d), WAIT,
+                    () -> "vcpu" + vcpu + "'s pace told of its wait: " + host.vcpuBlockedOnPagesNanos(d, vcpu)
+                            + " ns of " + host.vcpuBlockedNanos(d));
+            assertTrue(host.vcpuBlockedOnPagesNanos(d, vcpu) >= TimeUnit.MILLISECONDS.toNanos(50));
             host.domains().destroy(d);
         }
     }

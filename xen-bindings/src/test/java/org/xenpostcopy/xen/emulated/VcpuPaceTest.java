@@ -33,12 +33,25 @@ class VcpuPaceTest {
     void timeBlockedOnAPagedOutGfnIsLostNotCaughtUp() {
         VcpuPace pace = new VcpuPace(0);
         runnableAt(pace, 0);
-        pace.blocked(50 * MS);                   // the last operation waited 50 ms for its page
+        pace.blockedInAll(50 * MS);              // the last operation waited 50 ms for its page
         int ran = 0;
         for (long t = 50; t <= 60; t++) {
             ran += runnableAt(pace, t * MS);
         }
         assertEquals(10, ran, "over the 10 ms after the fault the vCPU runs its pace, and no burst to catch up");
+    }
+
+    @Test
+    void eachBlockIsLostOnceHoweverOftenTheTotalIsTold() {
+        VcpuPace pace = new VcpuPace(0);
+        runnableAt(pace, 0);
+        pace.blockedInAll(50 * MS);
+        pace.blockedInAll(50 * MS);              // told again, nothing new: not lost twice
+        int ran = 0;
+        for (long t = 50; t <= 60; t++) {
+            ran += runnableAt(pace, t * MS);
+        }
+        assertEquals(10, ran);
     }
 
     @Test
