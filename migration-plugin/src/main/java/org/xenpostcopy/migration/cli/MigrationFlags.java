@@ -31,7 +31,8 @@ final class MigrationFlags {
     boolean dsb;
 
     @Option(names = "--link-mbps", paramLabel = "N", defaultValue = "0",
-            description = "Cap the sending side at N Mbit/s, e.g. 1000 for the paper's LAN (default: unshaped).")
+            description = "Shape the sending side as an Ethernet of N Mbit/s, TCP/IP framing counted, e.g. 1000 for "
+                    + "the paper's LAN (default: unshaped).")
     long linkMbps;
 
     @Option(names = "--link-latency-ms", paramLabel = "MS", defaultValue = "0",
