@@ -8,7 +8,7 @@ import java.util.Objects;
  * @param batchPages     pages per push batch (and most pages per demand fetch)
  * @param pivots         bubbles kept at once by {@link PrePaging#MULTIBUBBLE}
  * @param demandOnlyMs   with {@link PrePaging#DEMAND}: how long only demanded pages move before the rest is flushed
- * @param linkMbps       sending-side bandwidth cap in megabits per second; 0 = unshaped
+ * @param linkMbps       the sending side shaped as an Ethernet of this many Mbit/s, framing counted; 0 = unshaped
  * @param linkLatencyMs  one-way latency added on the sending side; 0 = none
  * @param verify         run the guest's memory check on the destination when done (where the host can)
  * @param baselineMs     how long to measure the guest's throughput before the migration starts (0 = skip)
