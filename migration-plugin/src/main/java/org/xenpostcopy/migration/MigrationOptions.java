@@ -1,6 +1,7 @@
 package org.xenpostcopy.migration;
 
 import java.util.Objects;
+import org.xenpostcopy.migration.link.LinkShaper;
 
 /**
  * Everything a migration is asked to do, fixed at its start.
@@ -41,6 +42,10 @@ public record MigrationOptions(MigrationMode mode, PrePaging prepaging, boolean 
         }
         if (linkMbps < 0 || linkLatencyMs < 0 || demandOnlyMs < 0 || baselineMs < 0 || timeoutMs <= 0) {
             throw new IllegalArgumentException("link rate, latency, windows and timeouts cannot be negative");
+        }
+        if (linkMbps > LinkShaper.MAX_MBPS) {
+            throw new IllegalArgumentException("a link of " + linkMbps + " Mbit/s is more than any network carries (at"
+                    + " most " + LinkShaper.MAX_MBPS + ")");
         }
         if (precopyRounds < 0 || precopyRounds > 29) {
             throw new IllegalArgumentException("pre-copy rounds must be 0..29, not " + precopyRounds);

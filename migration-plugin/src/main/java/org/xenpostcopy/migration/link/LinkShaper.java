@@ -31,7 +31,7 @@ public final class LinkShaper {
      */
     static final int SEGMENT_OVERHEAD = 90;
     /** 10 Tbit/s: more than any link, and small enough that no figure below overflows. */
-    private static final long MAX_MBPS = 10_000_000L;
+    public static final long MAX_MBPS = 10_000_000L;
 
     private final long mbps;
     private final long latencyNanos;
