@@ -43,10 +43,7 @@ public record MigrationOptions(MigrationMode mode, PrePaging prepaging, boolean 
         if (linkMbps < 0 || linkLatencyMs < 0 || demandOnlyMs < 0 || baselineMs < 0 || timeoutMs <= 0) {
             throw new IllegalArgumentException("link rate, latency, windows and timeouts cannot be negative");
         }
-        if (linkMbps > LinkShaper.MAX_MBPS) {
-            throw new IllegalArgumentException("a link of " + linkMbps + " Mbit/s is more than any network carries (at"
-                    + " most " + LinkShaper.MAX_MBPS + ")");
-        }
+        LinkShaper.requireCarriable(linkMbps);
         if (precopyRounds < 0 || precopyRounds > 29) {
             throw new IllegalArgumentException("pre-copy rounds must be 0..29, not " + precopyRounds);
         }

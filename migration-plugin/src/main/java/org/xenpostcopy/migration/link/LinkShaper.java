@@ -41,12 +41,17 @@ public final class LinkShaper {
         if (mbps < 0 || latencyMs < 0) {
             throw new IllegalArgumentException("link rate and latency cannot be negative");
         }
+        requireCarriable(mbps);
+        this.mbps = mbps;
+        this.latencyNanos = TimeUnit.MILLISECONDS.toNanos(latencyMs);
+    }
+
+    /** Refuses a rate no network carries (a peer's or a user's typo), before it can overflow a schedule. */
+    public static void requireCarriable(long mbps) {
         if (mbps > MAX_MBPS) {
             throw new IllegalArgumentException("a link of " + mbps + " Mbit/s is more than any network carries (at most "
                     + MAX_MBPS + ")");
         }
-        this.mbps = mbps;
-        this.latencyNanos = TimeUnit.MILLISECONDS.toNanos(latencyMs);
     }
 
     public static LinkShaper unshaped() {
