@@ -94,10 +94,11 @@ public final class Xlpc implements Runnable {
 
     /**
      * One line per log record on stderr. Commands show warnings only (their output is the report); the daemon logs
-     * what it does; --verbose shows everything.
+     * what it does; --verbose shows everything. Times carry milliseconds: a migration's phases follow one another
+     * within a second, and its log is where an administrator reads their order.
      */
     static void configureLogging(boolean verbose, boolean daemon) {
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         java.util.logging.Level level = verbose ? java.util.logging.Level.FINE
                 : daemon ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING;
