@@ -622,18 +622,19 @@ if [ "$scenario" = evacuate ]; then
     sent=$(( $(sent_bytes 1) - before ))
     jq -e . "$json" >/dev/null 2>&1 || { cat "$work/evacuate.err" >&2; die "xlpc evacuate wrote no report"; }
 
-    printf 'cluster: %-4s %6s %-4s %-9s %11s %9s %9s %10s %12s %11s %s\n' guest MiB to outcome "to send MB" "sent MB" "total s" \
-        "downtime" "degradation" "verified" reason
+    printf 'cluster: %-4s %6s %-4s %-9s %11s %9s %9s %9s %10s %12s %11s %s\n' guest MiB to outcome "to send MB" "sent MB" "total s" \
+        "waited s" "downtime" "degradation" "verified" reason
     jq -r '.guests[] | [.guest, .sizeMiB, (if .destination == "" then "-" else .destination end), .outcome,
             (if .report then (.report.vmPages - .report.pagesSkippedBallooned) * 4096 / 1e6 else 0 end),
-            (if .report then .report.bytesTransferred / 1e6 else 0 end), .totalMigrationMs / 1e3, .downtimeMs,
+            (if .report then .report.bytesTransferred / 1e6 else 0 end), .totalMigrationMs / 1e3,
+            (if .report then (.report.linkWaitMs // 0) / 1e3 else 0 end), .downtimeMs,
             (if .report and .report.mode == "postcopy" and .report.appThroughputBaseline > 0
                 and .report.appThroughputDuring >= 0
              then "\((1 - .report.appThroughputDuring / .report.appThroughputBaseline) * 100 | round) %" else "-" end),
             .verified, (.reason // "")] | @tsv' "$json" |
-    while IFS=$'\t' read -r g mib to outcome tosend sentmb total down degr verified reason; do
-        printf 'cluster: %-4s %6s %-4s %-9s %11.0f %9.0f %9.1f %7.0f ms %12s %11s %s\n' "$g" "$mib" "$to" "$outcome" \
-            "$tosend" "$sentmb" "$total" "$down" "$degr" "$verified" "$reason"
+    while IFS=$'\t' read -r g mib to outcome tosend sentmb total waited down degr verified reason; do
+        printf 'cluster: %-4s %6s %-4s %-9s %11.0f %9.0f %9.1f %9.1f %7.0f ms %12s %11s %s\n' "$g" "$mib" "$to" "$outcome" \
+            "$tosend" "$sentmb" "$total" "$waited" "$down" "$degr" "$verified" "$reason"
     done
 
     total_ms="$(jq -r .totalMs "$json")"

@@ -44,6 +44,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param verified        the destination's memory check passed (false if it failed or could not run)
  * @param prepareMs       the destination creating the domain (post-copy: with every page paged out), as the
  *                        source's prepare call took
+ * @param linkWaitMs      of {@code totalMigrationMs}, the time it waited for a turn at the source's link, taken in
+ *                        turns by a group of migrations (an evacuation's); 0 for one that did not wait, and from a
+ *                        daemon older than this field
  * @param postCopyMs      destination unpause to the last page loaded
  * @param recovery        cuts of the link after the switch and what mending them cost
  */
@@ -51,7 +54,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
         "pagesTransferred", "bytesTransferred", "bytesToDestination", "bytesToSource", "duplicatePages",
         "pagesSkippedBallooned", "pagesFreeAtStart", "networkFaults", "minorFaults", "guestPagesTouched",
         "networkFaultRatio", "faultLatencyUs", "pagerLatencyUs", "pagerWaitsByArrival", "appThroughputBaseline",
-        "appThroughputDuring", "verified", "mismatchedPages", "verificationNote", "prepareMs", "postCopyMs",
+        "appThroughputDuring", "verified", "mismatchedPages", "verificationNote", "linkWaitMs", "prepareMs", "postCopyMs",
         "sourceDomain", "destinationDomain", "rounds", "recovery"})
 public record MigrationReport(
         String mode,
@@ -85,7 +88,8 @@ public record MigrationReport(
         int destinationDomain,
         int rounds,
         Recovery recovery,
-        PagerWaits pagerWaitsByArrival) {
+        PagerWaits pagerWaitsByArrival,
+        double linkWaitMs) {
 
     /** Unknown fields are dropped on reading: a report from a newer daemon still reads in an older CLI. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -111,7 +115,25 @@ public record MigrationReport(
                 pagesFreeAtStart, networkFaults, minorFaults, guestPagesTouched, networkFaultRatio, faultLatencyUs,
                 pagerLatencyUs, appThroughputBaseline, appThroughputDuring, verified, mismatchedPages,
                 verificationNote, prepareMs, postCopyMs, sourceDomain, destinationDomain, rounds, recovery,
-                PagerWaits.UNKNOWN);
+                PagerWaits.UNKNOWN, 0);
+    }
+
+    /** A report of a migration that did not wait for a turn at the link. */
+    public MigrationReport(String mode, String prepaging, boolean dsb, long vmPages, double totalMigrationMs,
+                           double downtimeMs, String downtimeFrom, long pagesTransferred, long bytesTransferred,
+                           long bytesToDestination, long bytesToSource, long duplicatePages, long pagesSkippedBallooned,
+                           long pagesFreeAtStart, long networkFaults, long minorFaults, long guestPagesTouched,
+                           double networkFaultRatio, FaultLatency faultLatencyUs, FaultLatency pagerLatencyUs,
+                           double appThroughputBaseline, double appThroughputDuring, boolean verified,
+                           long mismatchedPages, String verificationNote, double prepareMs, double postCopyMs,
+                           int sourceDomain, int destinationDomain, int rounds, Recovery recovery,
+                           PagerWaits pagerWaitsByArrival) {
+        this(mode, prepaging, dsb, vmPages, totalMigrationMs, downtimeMs, downtimeFrom, pagesTransferred,
+                bytesTransferred, bytesToDestination, bytesToSource, duplicatePages, pagesSkippedBallooned,
+                pagesFreeAtStart, networkFaults, minorFaults, guestPagesTouched, networkFaultRatio, faultLatencyUs,
+                pagerLatencyUs, appThroughputBaseline, appThroughputDuring, verified, mismatchedPages,
+                verificationNote, prepareMs, postCopyMs, sourceDomain, destinationDomain, rounds, recovery,
+                pagerWaitsByArrival, 0);
     }
 
     /**

@@ -212,7 +212,7 @@ public final class OutgoingMigration {
         boolean dsbStartedHere = options.dsb() && startBalloon(report);
         try {
             turn.toSend(holes.gfnCount() - holes.now().cardinality());
-            awaitTurn();
+            report.waitedForLink(awaitTurn());
         } catch (RuntimeException e) {
             if (dsbStartedHere && dsb.get().isManaging(domain)) {
                 dsb.get().stop(domain, true);
@@ -433,15 +433,18 @@ public final class OutgoingMigration {
      * a migration that waits holds no connection a server could find idle and no destination memory, and an
      * interrupted one leaves nothing behind. (Its destination's prepare, a fraction of a second, is then on the path.)
      */
-    private void awaitTurn() {
+    /** Waits for this migration's turn at the link; returns how long it waited, in nanoseconds. */
+    private long awaitTurn() {
         try {
             if (turn.await(0)) {
-                return;
+                return 0;
             }
+            long queued = System.nanoTime();
             progress.update(MigrationProgress.WAITING_FOR_LINK, 0, 0, 0);
             while (!turn.await(TimeUnit.MINUTES.toMillis(1))) {
                 // still queued, in its place
             }
+            return System.nanoTime() - queued;
         } catch (InterruptedException e) {
             // The flag is set again by the caller, once it has let the balloon go (which waits on another thread).
             throw new MigrationException("interrupted while waiting for its turn at the link; " + domain

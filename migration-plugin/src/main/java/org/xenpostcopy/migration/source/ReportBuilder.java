@@ -19,6 +19,7 @@ final class ReportBuilder {
     private double baseline = -1;
     private long freeAtStart = -1;
     private long prepareNanos;
+    private long linkWaitNanos;
 
     /**
      * @param vmPages the guest's memory, not its physmap span: on real Xen the span also covers the MMIO hole and
@@ -42,6 +43,11 @@ final class ReportBuilder {
     /** Pages free inside the guest at the start, as its balloon driver reported (-1 unknown). */
     void freeAtStart(long pages) {
         freeAtStart = pages;
+    }
+
+    /** The migration waited this long for its turn at the link (part of the total, before the prepare). */
+    void waitedForLink(long nanos) {
+        linkWaitNanos = nanos;
     }
 
     /** The prepare call took this long: the destination creating the domain. */
@@ -81,7 +87,7 @@ final class ReportBuilder {
                 checkpoints == null ? 0 : checkpoints.pagesReceived(),
                 checkpoints == null ? 0 : checkpoints.bytesReceived(), done.checkpointPauseMs(),
                 done.checkpointsDeferred()),
-                pagerWaits(done.pagerWaits()));
+                pagerWaits(done.pagerWaits()), linkWaitNanos / 1e6);
     }
 
     private static MigrationReport.PagerWaits pagerWaits(Completion.PagerWaits w) {

@@ -21,6 +21,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
@@ -185,8 +188,41 @@ class OutgoingMigrationTest {
             verify(turn).release();     // the destination's completion and memory check need no link
             return completion();
         });
-        migration(MigrationMode.POSTCOPY, turn).run();
+        MigrationReport report = migration(MigrationMode.POSTCOPY, turn).run();
         verify(peer).complete(any());
+        assertEquals(0, report.linkWaitMs(), "its turn was there at once");
+    }
+
+    @Test
+    void theReportSaysHowLongTheMigrationWaitedForItsTurnWithinItsTotal() throws Exception {
+        CountDownLatch queued = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
+        when(turn.await(0)).thenReturn(false);
+        when(turn.await(60_000)).thenAnswer(inv -> go.await(10, TimeUnit.SECONDS));
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        when(peer.complete(any())).thenReturn(completion());
+        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY).withBaselineMs(0);
+        OutgoingMigration m = new OutgoingMigration(host, new PageServer(), peers,
+                InetSocketAddress.createUnresolved("self", 1), DOM, InetSocketAddress.createUnresolved("dest", 2),
+                options, (phase, done, total, faults) -> {
+                    if (phase.equals(MigrationProgress.WAITING_FOR_LINK)) {
+                        queued.countDown();
+                    }
+                }, Optional.empty(), SessionJournal.none(), turn);
+        CompletableFuture<MigrationReport> run = CompletableFuture.supplyAsync(m::run);
+        assertTrue(queued.await(10, TimeUnit.SECONDS), "the migration said it waits for the link");
+        long heldFrom = System.nanoTime();
+        // The turn is held for a known time: what the report must show, not a wait for something to happen.
+        while (System.nanoTime() - heldFrom < TimeUnit.MILLISECONDS.toNanos(40)) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        double heldMs = (System.nanoTime() - heldFrom) / 1e6;
+        go.countDown();
+        MigrationReport report = run.get(30, TimeUnit.SECONDS);
+        assertTrue(report.linkWaitMs() >= heldMs, report.linkWaitMs() + " ms waited, held " + heldMs + " ms");
+        assertTrue(report.linkWaitMs() <= report.totalMigrationMs(), "the wait is part of the total");
+        assertTrue(MigrationReport.fromJson(report.toJson()).linkWaitMs() == report.linkWaitMs(), "and in the JSON");
     }
 
     @Test
