@@ -102,7 +102,8 @@ Everything is torn down on exit, Ctrl-C or SIGTERM.
 
 Environment: XLPC_JAR=path/to/xlpc.jar runs that jar with this JDK instead of ./xlpc (which builds if needed).
 XLPC_JAVA_OPTS replaces the daemons' JVM options (default: -Xmx512m -XX:MaxDirectMemorySize=2g; keep a direct-memory
-limit as large: busy guests' checkpoints are held there).
+limit as large: busy guests' checkpoints are held there). Other commands (create, migrate, evacuate, list ...) run
+on the JVM ./xlpc gives them: C1 alone and the serial collector.
 Without a netem qdisc in the kernel (CONFIG_NET_SCH_NETEM), only the rate is applied: an explicit --delay or
 --loss is then an error, the defaults are dropped with a warning.
 EOF
@@ -295,16 +296,20 @@ burst=$(( rate_bits / 8 / 1000 ))
 if [ "$burst" -lt 65536 ]; then burst=65536; fi
 if [ "$burst" -gt 16777216 ]; then burst=16777216; fi
 
-# The xlpc command: the jar a caller names, else the repository's wrapper, which builds on first use. A small heap,
-# but the direct memory of an installed daemon (its -Xmx2g allows 2 GiB): a busy guest's checkpoints are copies of
-# what it dirtied, held there, and at 512 MiB two busy guests arriving at one host exhausted it.
+# The xlpc command: the jar a caller names, else the repository's wrapper, which builds on first use. The daemons: a
+# small heap, but the direct memory of an installed daemon (its -Xmx2g allows 2 GiB): a busy guest's checkpoints are
+# copies of what it dirtied, held there, and at 512 MiB two busy guests arriving at one host exhausted it. Every
+# other command (xlpc_cli) runs as the wrapper runs it: C1 alone and the serial collector, as it only talks to a
+# daemon (see ./xlpc).
 java_opts="${XLPC_JAVA_OPTS:--Xmx512m -XX:MaxDirectMemorySize=2g}"
 if [ -n "${XLPC_JAR:-}" ]; then
     [ -f "$XLPC_JAR" ] || die "XLPC_JAR=$XLPC_JAR does not exist"
     read -ra java_words <<<"$java_opts"
     xlpc=(java "${java_words[@]}" -jar "$(readlink -f "$XLPC_JAR")")
+    xlpc_cli=(java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$(readlink -f "$XLPC_JAR")")
 else
     xlpc=(env "XLPC_JAVA_OPTS=$java_opts" "$repo/xlpc")
+    xlpc_cli=("$repo/xlpc")
     "$repo/xlpc" --version >/dev/null   # build now, once, not in N namespaces at the same time
 fi
 
@@ -383,7 +388,7 @@ for i in $(seq 1 "$hosts"); do
     fi
 done
 
-"${xlpc[@]}" tls init "$work/tls" --hosts "$host_names" >/dev/null
+"${xlpc_cli[@]}" tls init "$work/tls" --hosts "$host_names" >/dev/null
 
 mkdir -p "$work/bin"
 for i in $(seq 1 "$hosts"); do
@@ -400,7 +405,7 @@ for i in $(seq 1 "$hosts"); do
     {
         echo '#!/bin/sh'
         printf 'exec ip netns exec %q' "$(host_ns "$i")"
-        printf ' %q' "${xlpc[@]}" --config "$work/h$i/xlpc.conf"
+        printf ' %q' "${xlpc_cli[@]}" --config "$work/h$i/xlpc.conf"
         echo ' "$@"'
     } >"$work/bin/h$i"
     chmod +x "$work/bin/h$i"
