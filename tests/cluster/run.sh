@@ -306,10 +306,11 @@ if [ -n "${XLPC_JAR:-}" ]; then
     [ -f "$XLPC_JAR" ] || die "XLPC_JAR=$XLPC_JAR does not exist"
     read -ra java_words <<<"$java_opts"
     xlpc=(java "${java_words[@]}" -jar "$(readlink -f "$XLPC_JAR")")
+    # The options ./xlpc and packaging/bin/xlpc give a command that is not daemon, lab or bench.
     xlpc_cli=(java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$(readlink -f "$XLPC_JAR")")
 else
     xlpc=(env "XLPC_JAVA_OPTS=$java_opts" "$repo/xlpc")
-    xlpc_cli=("$repo/xlpc")
+    xlpc_cli=(env -u XLPC_JAVA_OPTS "$repo/xlpc")   # the daemons' options are not the commands
     "$repo/xlpc" --version >/dev/null   # build now, once, not in N namespaces at the same time
 fi
 

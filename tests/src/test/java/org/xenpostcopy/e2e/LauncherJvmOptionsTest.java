@@ -107,6 +107,12 @@ class LauncherJvmOptionsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"repository", "installed"})
+    void argumentsReadFromAFileMayNameTheDaemonSoTheyGetTheFullJit(String which) throws Exception {
+        assertEquals(ENGINE, jvmOptions(which, Map.of(), "@/etc/xlpc/daemon.args"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"repository", "installed"})
     void xlpcJavaOptsIsUsedAsGivenForEveryCommand(String which) throws Exception {
         Map<String, String> env = Map.of("XLPC_JAVA_OPTS", "-Xmx1g -Dx=y");
         assertEquals(List.of("-Xmx1g", "-Dx=y"), jvmOptions(which, env, "list"));

@@ -39,8 +39,9 @@ public record EvacuationReport(String host, int parallel, List<GuestOutcome> out
     /**
      * {@code host}, {@code parallel}, {@code totalMs}, {@code bytesTransferred} and {@code guests}: per guest
      * {@code guest}, {@code sizeMiB}, {@code destination} (empty if not placed), {@code outcome}
-     * (moved|failed|not-moved), {@code reason}, {@code totalMigrationMs}, {@code downtimeMs}, {@code pagesTransferred},
-     * {@code verified}, {@code elapsedMs} and the whole migration {@code report} (null unless moved).
+     * (moved|failed|not-moved), {@code reason}, {@code totalMigrationMs}, {@code linkWaitMs} (of that total, the wait
+     * for a turn at the link), {@code downtimeMs}, {@code pagesTransferred}, {@code verified}, {@code elapsedMs} and
+     * the whole migration {@code report} (null unless moved).
      */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -57,6 +58,7 @@ public record EvacuationReport(String host, int parallel, List<GuestOutcome> out
             g.put("outcome", o.result().wireName());
             g.put("reason", o.reason());
             g.put("totalMigrationMs", o.report().map(r -> r.totalMigrationMs()).orElse(0.0));
+            g.put("linkWaitMs", o.report().map(r -> r.linkWaitMs()).orElse(0.0));
             g.put("downtimeMs", o.report().map(r -> r.downtimeMs()).orElse(0.0));
             g.put("pagesTransferred", o.report().map(r -> r.pagesTransferred()).orElse(0L));
             g.put("verified", o.verified());

@@ -432,8 +432,8 @@ public final class OutgoingMigration {
      * Waits for this migration's turn at the link, measured and ballooned but not yet connected to its destination:
      * a migration that waits holds no connection a server could find idle and no destination memory, and an
      * interrupted one leaves nothing behind. (Its destination's prepare, a fraction of a second, is then on the path.)
+     * Returns how long it waited, in nanoseconds (0 if its turn was there at once).
      */
-    /** Waits for this migration's turn at the link; returns how long it waited, in nanoseconds. */
     private long awaitTurn() {
         try {
             if (turn.await(0)) {

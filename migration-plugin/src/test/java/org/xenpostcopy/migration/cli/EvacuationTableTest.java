@@ -3,6 +3,7 @@ package org.xenpostcopy.migration.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ import org.xenpostcopy.migration.report.MigrationReport;
 class EvacuationTableTest {
 
     @Test
-    void aGuestThatWentLastShowsHowMuchOfItsTotalWasItsWaitForTheLink() {
+    void aGuestThatWentLastShowsHowMuchOfItsTotalWasItsWaitForTheLink() throws Exception {
         MigrationReport last = MigrationReport.fromJson("{\"totalMigrationMs\": 14300, \"linkWaitMs\": 12300,"
                 + " \"downtimeMs\": 12.5, \"pagesTransferred\": 16384, \"verified\": true}");
         EvacuationReport report = new EvacuationReport("h1", 2, List.of(
@@ -32,5 +33,7 @@ class EvacuationTableTest {
         assertEquals(List.of("big", "65536", "MiB", "-", "not-moved", "-", "-", "-", "-", "-"),
                 List.of(lines.get(2).split("\\s+")));
         assertTrue(lines.contains("big: not-moved: no host has 64 GiB free"), String.join("\n", lines));
+        assertEquals(12_300, new ObjectMapper().readTree(report.toJson()).get("guests").get(0).get("linkWaitMs")
+                .asDouble(), "and beside the total in --json");
     }
 }

@@ -20,7 +20,7 @@ class MigrationReportTest {
         return new MigrationReport("postcopy", "bubble", true, 10, 1.5, 0.5, "guest", 9, 36_936, 36_000, 936, 0, 1,
                 3, 2, 1, 5, 0.4, new MigrationReport.FaultLatency(10, 20, 30),
                 new MigrationReport.FaultLatency(8, 18, 28), 100, 90, true, 0, "ok", 1, 2, 3, 4, 0,
-                MigrationReport.Recovery.NONE, waits);
+                MigrationReport.Recovery.NONE, waits, 1234.5);
     }
 
     @Test
@@ -32,7 +32,7 @@ class MigrationReportTest {
                 "pagerLatencyUs", "pagesSkippedBallooned", "networkFaults", "minorFaults", "guestPagesTouched",
                 "networkFaultRatio", "faultLatencyUs", "p50", "p99", "max", "appThroughputBaseline",
                 "appThroughputDuring", "verified", "mismatchedPages", "pagerWaitsByArrival", "byFetch", "byPush",
-                "alreadyHere", "requests", "latencyUs"}) {
+                "alreadyHere", "requests", "latencyUs", "linkWaitMs"}) {
             assertTrue(json.contains("\"" + field + "\""), field);
         }
         assertEquals(m, MigrationReport.fromJson(json));
@@ -44,6 +44,14 @@ class MigrationReportTest {
                 .get("byFetch");
         assertEquals(12, byFetch.get("requests").asLong());
         assertEquals(8_000, byFetch.get("latencyUs").get("p99").asDouble());
+    }
+
+    @Test
+    void aReportWrittenBeforeLinkWaitMsReadsItAsNoWait() throws Exception {
+        ObjectNode tree = (ObjectNode) TREE.readTree(report(WAITS).toJson());
+        assertEquals(1234.5, tree.get("linkWaitMs").asDouble());
+        tree.remove("linkWaitMs");
+        assertEquals(0, MigrationReport.fromJson(tree.toString()).linkWaitMs());
     }
 
     @Test
