@@ -101,7 +101,7 @@ public record MigrationReport(
         }
     }
 
-    /** A report without the pager's waits split (not counted). */
+    /** A report without the pager's waits split (not counted) and without a wait for the link. */
     public MigrationReport(String mode, String prepaging, boolean dsb, long vmPages, double totalMigrationMs,
                            double downtimeMs, String downtimeFrom, long pagesTransferred, long bytesTransferred,
                            long bytesToDestination, long bytesToSource, long duplicatePages, long pagesSkippedBallooned,
@@ -116,24 +116,6 @@ public record MigrationReport(
                 pagerLatencyUs, appThroughputBaseline, appThroughputDuring, verified, mismatchedPages,
                 verificationNote, prepareMs, postCopyMs, sourceDomain, destinationDomain, rounds, recovery,
                 PagerWaits.UNKNOWN, 0);
-    }
-
-    /** A report of a migration that did not wait for a turn at the link. */
-    public MigrationReport(String mode, String prepaging, boolean dsb, long vmPages, double totalMigrationMs,
-                           double downtimeMs, String downtimeFrom, long pagesTransferred, long bytesTransferred,
-                           long bytesToDestination, long bytesToSource, long duplicatePages, long pagesSkippedBallooned,
-                           long pagesFreeAtStart, long networkFaults, long minorFaults, long guestPagesTouched,
-                           double networkFaultRatio, FaultLatency faultLatencyUs, FaultLatency pagerLatencyUs,
-                           double appThroughputBaseline, double appThroughputDuring, boolean verified,
-                           long mismatchedPages, String verificationNote, double prepareMs, double postCopyMs,
-                           int sourceDomain, int destinationDomain, int rounds, Recovery recovery,
-                           PagerWaits pagerWaitsByArrival) {
-        this(mode, prepaging, dsb, vmPages, totalMigrationMs, downtimeMs, downtimeFrom, pagesTransferred,
-                bytesTransferred, bytesToDestination, bytesToSource, duplicatePages, pagesSkippedBallooned,
-                pagesFreeAtStart, networkFaults, minorFaults, guestPagesTouched, networkFaultRatio, faultLatencyUs,
-                pagerLatencyUs, appThroughputBaseline, appThroughputDuring, verified, mismatchedPages,
-                verificationNote, prepareMs, postCopyMs, sourceDomain, destinationDomain, rounds, recovery,
-                pagerWaitsByArrival, 0);
     }
 
     /**
