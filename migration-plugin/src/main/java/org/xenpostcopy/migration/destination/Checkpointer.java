@@ -186,7 +186,8 @@ final class Checkpointer {
 
     /**
      * Builds the next checkpoint into {@link #built}: live rounds while what the guest dirtied during the last one
-     * keeps shrinking (as pre-copy converges), then the pause for the rest.
+     * keeps shrinking (as pre-copy converges) fast enough that the pause can fit, then the pause for the rest. Null
+     * when it is put off or the checkpointer was stopped meanwhile.
      */
     Checkpoint take() {
         long tStart = System.nanoTime();
@@ -199,7 +200,8 @@ final class Checkpointer {
         owed = live;       // owed from here until the source commits it, whatever fails on the way
         timedCopy(live);
         long previous = live.cardinality();
-        for (int round = 1; round < MAX_LIVE_ROUNDS && previous > PAUSE_AT_PAGES; round++) {
+        boolean hopeless = false;
+        for (int round = 1; round < MAX_LIVE_ROUNDS && previous > PAUSE_AT_PAGES && !stop; round++) {
             GfnBitmap again = host.dirtyLog().readAndClear(domain);
             owed.or(again);
             timedCopy(again);
@@ -207,10 +209,24 @@ final class Checkpointer {
             if (n >= previous) {
                 break;        // the guest dirties as fast as it is copied: more rounds would not shorten the pause
             }
+            // Shrinking as this one did, the rounds left would leave this much for the pause at best: when even
+            // that is too long, copying them would only spend dom0's CPU on a checkpoint that is put off anyway.
+            double shrink = (double) n / previous;
+            long leftAtBest = (long) (n * Math.pow(shrink, MAX_LIVE_ROUNDS - 1 - round));
             previous = n;
+            if (!pacing.mayPause(leftAtBest * nanosPerPage, System.nanoTime(), lastCommitAt)) {
+                hopeless = true;
+                break;
+            }
+        }
+        if (stop) {
+            // Stopped while copying (the last page arrived, the session ends): what was copied is of no use now, and
+            // the session's end must not wait for the rest.
+            dropBuilt();
+            return null;
         }
         long pauseEstimate = previous * nanosPerPage;
-        if (!pacing.mayPause(pauseEstimate, System.nanoTime(), lastCommitAt)) {
+        if (hopeless || !pacing.mayPause(pauseEstimate, System.nanoTime(), lastCommitAt)) {
             // Its pages stay owed and go with the next one.
             if (deferred.getAndIncrement() == 0) {
                 LOG.log(Level.INFO, "session {0}: checkpoint put off: the guest dirtied {1} pages during the last"
@@ -235,6 +251,10 @@ final class Checkpointer {
             GfnBitmap meanwhile = host.dirtyLog().readAndClear(domain);
             owed.or(meanwhile);
             copy(meanwhile);
+            if (stop) {
+                dropBuilt();
+                return null;      // a copy broken off is not a checkpoint; the guest runs on at once (finally)
+            }
             LOG.log(Level.DEBUG, "session {0}: checkpoint {1}: {2} pages copied with the guest paused ({3} ms to pause"
                     + " it), {4} dirtied in the last live round", session, nextSeq, meanwhile.cardinality(),
                     (tPaused - t0) / 1_000_000, previous);
@@ -288,9 +308,12 @@ final class Checkpointer {
         }
     }
 
-    /** Copies every populated gfn of {@code dirty} into the checkpoint (again, if it is in it already). */
+    /**
+     * Copies every populated gfn of {@code dirty} into the checkpoint (again, if it is in it already); breaks off
+     * when the checkpointer is stopped, leaving the checkpoint incomplete (the caller drops it).
+     */
     private void copy(GfnBitmap dirty) {
-        for (long g = dirty.nextSet(0); g >= 0; g = dirty.nextSet(g + 1)) {
+        for (long g = dirty.nextSet(0); g >= 0 && !stop; g = dirty.nextSet(g + 1)) {
             try {
                 built.copyIn(g, (gfn, page) -> host.memory().read(domain, Gfn.of(gfn), page));
             } catch (XenException unpopulated) {

@@ -143,8 +143,7 @@ final class IncomingMigration {
                 this::takenBackBySource, this::releasedBySource);
         if (checkpointing.enabled()) {
             checkpointer = new Checkpointer(id, host, domain, gfnCount, () -> connect.apply(this.source),
-                    checkpointing.intervalMs(), () -> phase.phase() == DestinationPhase.RUNNING && !fenced, link,
-                    ledger::stillPagedOut);
+                    checkpointing.intervalMs(), this::mayCheckpoint, link, ledger::stillPagedOut);
         }
         loop = new PagerLoop(prepared.paging(), ledger, this::watchGuest, WATCH_NANOS);
         ledger.connect(fetcher::request, loop::answer);
@@ -154,6 +153,15 @@ final class IncomingMigration {
 
     DestinationPhase phase() {
         return phase.phase();
+    }
+
+    /**
+     * Whether a reverse checkpoint may start: the guest runs here and is not fenced, and some page is still to come.
+     * Once every page is here this host holds the whole guest and the completion follows; a checkpoint started then
+     * would only spend dom0's CPU, and the completion would wait for it.
+     */
+    private boolean mayCheckpoint() {
+        return phase.phase() == DestinationPhase.RUNNING && !fenced && !ledger.allLoaded();
     }
 
     /** The guest runs here and the session has not ended (whether or not the link is up). */

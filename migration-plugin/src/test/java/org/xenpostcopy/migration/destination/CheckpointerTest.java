@@ -1,0 +1,139 @@
+package org.xenpostcopy.migration.destination;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.xenpostcopy.migration.link.LinkShaper;
+import org.xenpostcopy.xen.DirtyLog;
+import org.xenpostcopy.xen.DomainControl;
+import org.xenpostcopy.xen.DomainId;
+import org.xenpostcopy.xen.Gfn;
+import org.xenpostcopy.xen.GfnBitmap;
+import org.xenpostcopy.xen.GuestMemory;
+import org.xenpostcopy.xen.XenHost;
+
+/**
+ * A reverse checkpoint's taking, against a mocked host: a checkpointer stopped mid-copy (the last page arrived, the
+ * session completes) breaks off at once without pausing the guest, and live rounds that cannot shrink what the
+ * guest dirties enough for the pause to fit are not copied at all.
+ */
+class CheckpointerTest {
+    private static final DomainId DOM = new DomainId(9);
+    private static final long PAGES = 4096;
+    /** What the mocked host takes to read a page: a copy's cost, spun rather than slept so the copy is timed. */
+    private static final long READ_NANOS = 20_000;
+
+    private final XenHost host = mock(XenHost.class);
+    private final DirtyLog dirtyLog = mock(DirtyLog.class);
+    private final GuestMemory memory = mock(GuestMemory.class);
+    private final DomainControl domains = mock(DomainControl.class);
+    private final AtomicLong reads = new AtomicLong();
+    private Checkpointer checkpointer;
+
+    CheckpointerTest() {
+        when(host.dirtyLog()).thenReturn(dirtyLog);
+        when(host.memory()).thenReturn(memory);
+        when(host.domains()).thenReturn(domains);
+        when(domains.populatedAmong(eq(DOM), any())).thenAnswer(call -> ((GfnBitmap) call.getArgument(1)).copy());
+    }
+
+    /** A checkpointer every 100 ms: its pause may take 5 ms, and none is overdue for 6 s. */
+    private Checkpointer checkpointer() {
+        checkpointer = new Checkpointer("s", host, DOM, PAGES, () -> fail("nothing is sent in these tests"), 100,
+                () -> true, LinkShaper.unshaped(), () -> new GfnBitmap(PAGES));
+        return checkpointer;
+    }
+
+    @AfterEach
+    void freeTheCopies() {
+        if (checkpointer != null) {
+            checkpointer.stop();
+        }
+    }
+
+    /** The dirty log answers these sets, one per read, the first {@code sizes[0]} gfns each. */
+    private void dirtyRounds(long... sizes) {
+        Deque<GfnBitmap> rounds = new ArrayDeque<>();
+        for (long n : sizes) {
+            GfnBitmap b = new GfnBitmap(PAGES);
+            b.setRange(0, n);
+            rounds.add(b);
+        }
+        when(dirtyLog.readAndClear(DOM)).thenAnswer(call -> rounds.isEmpty() ? new GfnBitmap(PAGES) : rounds.poll());
+    }
+
+    private void readsCost(long nanos, Runnable atRead100) {
+        doAnswer(call -> {
+            long until = System.nanoTime() + nanos;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            if (reads.incrementAndGet() == 100) {
+                atRead100.run();
+            }
+            return null;
+        }).when(memory).read(eq(DOM), any(Gfn.class), any(ByteBuffer.class));
+    }
+
+    @Test
+    void aStopWhileCopyingBreaksOffAtOnceAndNeverPausesTheGuest() {
+        Checkpointer c = checkpointer();
+        dirtyRounds(PAGES);
+        readsCost(0, c::stop);
+
+        assertNull(c.take(), "a checkpoint broken off is not one");
+
+        assertEquals(100, reads.get(), "pages read after the stop");
+        verify(domains, never()).pause(DOM);
+        assertEquals(0, c.deferred(), "stopped, not put off");
+    }
+
+    @Test
+    void roundsThatCannotShrinkTheDirtySetEnoughForThePauseAreNotCopied() {
+        Checkpointer c = checkpointer();
+        // A guest that dirties nearly as fast as its pages are copied: 2 000 pages are 40 ms of copying at least,
+        // eight times the pause allowed, and a round that shrinks them by 2.5 % leaves ~1 800 after three more.
+        dirtyRounds(2000, 1950, 1900, 1850, 1800);
+        readsCost(READ_NANOS, () -> { });
+
+        assertNull(c.take(), "put off");
+
+        verify(dirtyLog, times(2)).readAndClear(DOM);
+        assertEquals(3950, reads.get(), "pages copied: two rounds, not five");
+        verify(domains, never()).pause(DOM);
+        assertEquals(1, c.deferred());
+    }
+
+    @Test
+    void roundsThatShrinkFastEnoughGoOnToThePause() {
+        Checkpointer c = checkpointer();
+        // 2 000, then 500 (a quarter), then 10: under 256 pages a round goes straight to the pause, which is about
+        // 10 pages' copying (0.2 ms) of the 5 ms allowed, and copies the 5 dirtied meanwhile.
+        dirtyRounds(2000, 500, 10, 5);
+        readsCost(READ_NANOS, () -> { });
+
+        assertNotNull(c.take());
+
+        verify(dirtyLog, times(4)).readAndClear(DOM);
+        verify(domains).pause(DOM);
+        verify(domains).unpause(DOM);
+        assertEquals(2515, reads.get());
+        assertEquals(0, c.deferred());
+    }
+}
