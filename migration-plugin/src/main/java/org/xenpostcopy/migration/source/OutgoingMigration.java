@@ -290,7 +290,7 @@ public final class OutgoingMigration {
                 s.grants.handedOver();
                 PostCopyDriver driver = new PostCopyDriver(s, phase, reconnector = new Reconnector(peers, destination,
                         self, s, phase, progress, options.timeoutMs(), options.stallMs(), options.giveUpMs(), false,
-                        checkpointing.leaseMs()), progress, batch, options.stallMs());
+                        checkpointing.leaseMs()), progress, batch, options.stallMs(), turn::release);
                 Completion done;
                 java.util.function.LongFunction<Complete> completeRequest = resent -> new Complete(sender.pagesSent()
                         + s.pagesSent(), options.verify(), (int) Math.min(Integer.MAX_VALUE, options.timeoutMs()),

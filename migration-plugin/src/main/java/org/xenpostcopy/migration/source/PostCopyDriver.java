@@ -26,11 +26,14 @@ final class PostCopyDriver {
     private final MigrationProgress progress;
     private final int batchPages;
     private final int stallMs;
+    private final Runnable handOff;
     private int cuts;
     private long pausedNanos;
 
+    /** @param handOff called when the push is about to end (see {@link PushScheduler}): its place at the link goes */
     PostCopyDriver(SourceSession session, PhaseMachine<SourcePhase> phase, Reconnector reconnector,
-                   MigrationProgress progress, int batchPages, int stallMs) {
+                   MigrationProgress progress, int batchPages, int stallMs, Runnable handOff) {
+        this.handOff = handOff;
         this.session = session;
         this.phase = phase;
         this.reconnector = reconnector;
@@ -69,7 +72,7 @@ final class PostCopyDriver {
                     try {
                         if (!session.sent.allClaimed()) {
                             phase.tryAdvance(SourcePhase.SWITCHING, SourcePhase.POSTCOPY);
-                            new PushScheduler(session, peer, batchPages, progress).run();
+                            new PushScheduler(session, peer, batchPages, progress, handOff).run();
                         }
                         progress.update(MigrationProgress.LAST_PAGE_SENT, session.pagesSent(), session.sent.toSend(),
                                 session.demandRequests.get());

@@ -16,20 +16,36 @@ import org.xenpostcopy.xen.Gfn;
  * sent is skipped), and streams them in batches on the push channel without waiting for an answer, so the
  * source never waits for a round trip between batches; each batch as large as its connection drains in about
  * 5 ms ({@link PushBatchSizer}). The post-copy phase's send loop.
+ *
+ * <p>A push that shares the link by turns ({@link LinkTurns}) gives its place up {@link #HANDOFF_NANOS} before its
+ * last page, at its own rate: the migration waiting next spends about that from its turn to its first page
+ * (connecting, the destination's prepare, the switch), and without the overlap the link carried one push fewer for
+ * that long at every handover (RESULTS.md, "Evacuating a host").
  */
 final class PushScheduler {
     private static final Logger LOG = System.getLogger(PushScheduler.class.getName());
+    /**
+     * How long before its last page a push hands its place at the link over: what a migration took from its turn to
+     * its first page in the cluster lab's evacuation (0.2–0.3 s). Longer would let three pushes share the link for a
+     * while, shorter would leave it to one.
+     */
+    static final long HANDOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
     private final SourceSession session;
     private final DestinationPeer destination;
     private final int batchPages;
     private final MigrationProgress progress;
+    private final Runnable handOff;
+    private boolean handedOff;
     private volatile boolean stopped;
 
-    PushScheduler(SourceSession session, DestinationPeer destination, int batchPages, MigrationProgress progress) {
+    /** @param handOff called once, when what is left to push takes about {@link #HANDOFF_NANOS} at its rate */
+    PushScheduler(SourceSession session, DestinationPeer destination, int batchPages, MigrationProgress progress,
+                  Runnable handOff) {
         this.session = session;
         this.destination = destination;
         this.batchPages = batchPages;
         this.progress = progress;
+        this.handOff = handOff;
     }
 
     void stop() {
@@ -123,6 +139,11 @@ final class PushScheduler {
                 // A batch cut short (the policy had no more pages ready) spreads a frame's fixed cost over fewer
                 // bytes: it would make the connection look slower than it is.
                 sizer.sent(n, now - started);
+            }
+            if (!handedOff && sizer.nanosToDrain((sent.toSend() - sent.claimed()) * PreCopySender.WIRE_BYTES_PER_PAGE)
+                    <= HANDOFF_NANOS) {
+                handedOff = true;
+                handOff.run();
             }
             if (now - lastProgress > 100_000_000L) {
                 lastProgress = now;

@@ -164,7 +164,8 @@ final class ResumedMigration {
             Reconnector reconnector = new Reconnector(peers, destination, self, session, phase, MigrationProgress.NONE,
                     entry.timeoutMs(), entry.stallMs(), entry.giveUpMs(), true, checkpointing.leaseMs());
             PostCopyDriver driver = new PostCopyDriver(session, phase, reconnector, MigrationProgress.NONE,
-                    link.batchPages(entry.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE), entry.stallMs());
+                    link.batchPages(entry.batchPages(), PreCopySender.WIRE_BYTES_PER_PAGE), entry.stallMs(),
+                    () -> { });     // a resumed migration shares the link with no one by turns
             try {
                 DestinationPeer peer = reconnector.reconnect("the source daemon restarted");
                 try {

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -191,6 +192,44 @@ class OutgoingMigrationTest {
         MigrationReport report = migration(MigrationMode.POSTCOPY, turn).run();
         verify(peer).complete(any());
         assertEquals(0, report.linkWaitMs(), "its turn was there at once");
+    }
+
+    @Test
+    void aPushHandsItsTurnOverAboutTheHandoffTimeBeforeItsLastPage() throws Exception {
+        long pages = 4096;
+        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", pages, pages, 0, 1, DomainInfo.State.RUNNING));
+        when(domains.config(DOM)).thenReturn(new DomainConfig("vm", pages, 1, "idle", 1));
+        when(domains.populated(DOM)).thenReturn(GfnBitmap.full(pages));
+        when(memory.gfnCount(DOM)).thenReturn(pages);
+        AtomicLong pushed = new AtomicLong();
+        doAnswer(inv -> {
+            PageBatch b = inv.getArgument(0);
+            // The connection takes at least 250 µs a page: 300 ms of it is 1 200 pages, the whole push about 1 s.
+            long until = System.nanoTime() + b.count() * 250_000L;
+            while (System.nanoTime() < until) {
+                LockSupport.parkNanos(until - System.nanoTime());
+            }
+            pushed.addAndGet(b.count());
+            return null;
+        }).when(peer).push(any());
+        AtomicLong pushedAtHandOff = new AtomicLong(-1);
+        LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
+        when(turn.await(anyLong())).thenReturn(true);
+        doAnswer(inv -> pushedAtHandOff.compareAndSet(-1, pushed.get())).when(turn).release();
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        when(peer.complete(any())).thenReturn(new Completion(pages, 0, 0, 0, new Completion.Latency(0, 0, 0), 1, -1,
+                -1, -1, true, 0, "", 9));
+        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY).withBaselineMs(0)
+                .withPrePaging(PrePaging.PUSH);
+        new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1), DOM,
+                InetSocketAddress.createUnresolved("dest", 2), options, MigrationProgress.NONE, Optional.empty(),
+                SessionJournal.none(), turn).run();
+
+        assertEquals(pages, pushed.get(), "every page pushed");
+        long left = pages - pushedAtHandOff.get();
+        // Handed over before the last page, and no sooner than 300 ms of this connection (plus a batch) before it:
+        // a slower connection than its 250 µs a page only hands over later.
+        assertTrue(left > 0 && left <= 1200 + 64, left + " pages left to push when the turn was handed over");
     }
 
     @Test
