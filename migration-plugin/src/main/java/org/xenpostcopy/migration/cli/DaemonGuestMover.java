@@ -33,6 +33,7 @@ final class DaemonGuestMover implements GuestMover {
     private static final long RECONNECT_PAUSE_MS = 1000;
 
     private final XlpcConfig config;
+    private final CommandSecurity security;
     private final InetSocketAddress source;
     private final Map<String, InetSocketAddress> destinations;
     private final MigrationOptions options;
@@ -40,17 +41,18 @@ final class DaemonGuestMover implements GuestMover {
     private final Function<Placement.Assignment, Optional<MigrateRequest.LinkTurn>> turns;
 
     /** @param destinations every candidate host by the name the plan uses */
-    DaemonGuestMover(XlpcConfig config, InetSocketAddress source, Map<String, InetSocketAddress> destinations,
-                     MigrationOptions options, EvacuationView view) {
-        this(config, source, destinations, options, view, a -> Optional.empty());
+    DaemonGuestMover(XlpcConfig config, CommandSecurity security, InetSocketAddress source,
+                     Map<String, InetSocketAddress> destinations, MigrationOptions options, EvacuationView view) {
+        this(config, security, source, destinations, options, view, a -> Optional.empty());
     }
 
     /** @param turns each guest's turn at the source's link, if the migrations take turns there */
-    DaemonGuestMover(XlpcConfig config, InetSocketAddress source, Map<String, InetSocketAddress> destinations,
-                     MigrationOptions options, EvacuationView view,
+    DaemonGuestMover(XlpcConfig config, CommandSecurity security, InetSocketAddress source,
+                     Map<String, InetSocketAddress> destinations, MigrationOptions options, EvacuationView view,
                      Function<Placement.Assignment, Optional<MigrateRequest.LinkTurn>> turns) {
         this.turns = turns;
         this.config = config;
+        this.security = security;
         this.source = source;
         this.destinations = Map.copyOf(destinations);
         this.options = options;
@@ -84,7 +86,7 @@ final class DaemonGuestMover implements GuestMover {
         while (true) {
             DaemonConnection daemon = null;
             try {
-                daemon = DaemonClient.connect(config, source);
+                daemon = DaemonClient.connect(config, source, security);
                 if (id == null) {
                     id = daemon.startMigration(new MigrateRequest(guest, destinations.get(host), options, turn));
                 }

@@ -102,6 +102,7 @@ final class MigrateManyCommand implements Callable<Integer> {
             }
         }
         Map<String, InetSocketAddress> hosts = new LinkedHashMap<>();
+        CommandSecurity security = new CommandSecurity(config);
         byGuest.values().forEach(m -> {
             hosts.put(m.from(), config.target(m.from()));
             hosts.put(m.to(), config.target(m.to()));
@@ -109,7 +110,7 @@ final class MigrateManyCommand implements Callable<Integer> {
 
         List<Placement.Assignment> assignments = new ArrayList<>();
         for (Move m : byGuest.values()) {
-            assignments.add(new Placement.Assignment(new GuestToMove(m.guest(), sizeKiB(config, hosts, m)), m.to()));
+            assignments.add(new Placement.Assignment(new GuestToMove(m.guest(), sizeKiB(config, security, hosts, m)), m.to()));
         }
         PrintWriter out = spec.commandLine().getOut();
         int k = parallel == 0 ? assignments.size() : parallel;
@@ -120,7 +121,8 @@ final class MigrateManyCommand implements Callable<Integer> {
         EvacuationView view = new EvacuationView(out, assignments, ProgressLine.terminal(), !json);
         Map<String, DaemonGuestMover> moverOfSource = new HashMap<>();
         for (Move m : byGuest.values()) {
-            moverOfSource.computeIfAbsent(m.from(), f -> new DaemonGuestMover(config, hosts.get(f), hosts, options, view));
+            moverOfSource.computeIfAbsent(m.from(), f -> new DaemonGuestMover(config, security, hosts.get(f), hosts,
+                    options, view));
         }
         // Each holds its place to the end, not only to its last page as an evacuation's do: --parallel 1 is how a
         // migration is measured alone, and the next one's start must not overlap even its completion.
@@ -153,8 +155,9 @@ final class MigrateManyCommand implements Callable<Integer> {
     }
 
     /** The guest's size as its host's daemon lists it; refuses a guest that is not there. */
-    private static long sizeKiB(XlpcConfig config, Map<String, InetSocketAddress> hosts, Move m) {
-        try (DaemonConnection daemon = DaemonClient.connect(config, hosts.get(m.from()))) {
+    private static long sizeKiB(XlpcConfig config, CommandSecurity security, Map<String, InetSocketAddress> hosts,
+                                Move m) {
+        try (DaemonConnection daemon = DaemonClient.connect(config, hosts.get(m.from()), security)) {
             for (DomainSummary d : daemon.listDomains()) {
                 if (d.name().equals(m.guest()) && d.id().value() != 0) {
                     return d.sizeKiB();

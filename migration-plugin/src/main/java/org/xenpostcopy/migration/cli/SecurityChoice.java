@@ -50,7 +50,7 @@ final class SecurityChoice {
     /** For a command that talks to the daemon at {@code daemon}. */
     static ChannelSecurity forClient(XlpcConfig config, InetSocketAddress daemon) {
         if (config.tlsDir().isPresent()) {
-            return ChannelSecurity.tls(TlsCredentials.load(config.tlsDir().get()), config.tlsAllow(),
+            return ChannelSecurity.tlsClient(TlsCredentials.load(config.tlsDir().get()), config.tlsAllow(),
                     TlsProvider.parse(config.tlsProvider()));
         }
         if (isLoopback(daemon)) {
