@@ -17,6 +17,10 @@ final class CommandSecurity {
         this.config = config;
     }
 
+    XlpcConfig config() {
+        return config;
+    }
+
     /** The security for a connection to {@code daemon}. */
     synchronized ChannelSecurity toward(InetSocketAddress daemon) {
         if (config.tlsDir().isEmpty()) {

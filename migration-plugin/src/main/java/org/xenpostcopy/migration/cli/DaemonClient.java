@@ -20,11 +20,12 @@ final class DaemonClient {
 
     /** The daemon at {@code a} (a command that talks to several, as {@code evacuate}), as {@link #connect(XlpcConfig)}. */
     static DaemonConnection connect(XlpcConfig config, InetSocketAddress a) {
-        return connect(config, a, new CommandSecurity(config));
+        return connect(a, new CommandSecurity(config));
     }
 
     /** As {@link #connect(XlpcConfig, InetSocketAddress)}, for a command that opens several: security built once. */
-    static DaemonConnection connect(XlpcConfig config, InetSocketAddress a, CommandSecurity security) {
+    static DaemonConnection connect(InetSocketAddress a, CommandSecurity security) {
+        XlpcConfig config = security.config();     // the token and the TLS settings from one config
         try {
             // The daemon's own handshake deadline (limits.handshake-s) is how long this host's TLS may take.
             return DaemonConnection.open(a, config.token(), security.toward(a), config.limits().handshake());

@@ -32,7 +32,6 @@ final class DaemonGuestMover implements GuestMover {
     private static final long RECONNECT_FOR_NANOS = TimeUnit.MINUTES.toNanos(2);
     private static final long RECONNECT_PAUSE_MS = 1000;
 
-    private final XlpcConfig config;
     private final CommandSecurity security;
     private final InetSocketAddress source;
     private final Map<String, InetSocketAddress> destinations;
@@ -41,17 +40,16 @@ final class DaemonGuestMover implements GuestMover {
     private final Function<Placement.Assignment, Optional<MigrateRequest.LinkTurn>> turns;
 
     /** @param destinations every candidate host by the name the plan uses */
-    DaemonGuestMover(XlpcConfig config, CommandSecurity security, InetSocketAddress source,
-                     Map<String, InetSocketAddress> destinations, MigrationOptions options, EvacuationView view) {
-        this(config, security, source, destinations, options, view, a -> Optional.empty());
+    DaemonGuestMover(CommandSecurity security, InetSocketAddress source, Map<String, InetSocketAddress> destinations,
+                     MigrationOptions options, EvacuationView view) {
+        this(security, source, destinations, options, view, a -> Optional.empty());
     }
 
     /** @param turns each guest's turn at the source's link, if the migrations take turns there */
-    DaemonGuestMover(XlpcConfig config, CommandSecurity security, InetSocketAddress source,
-                     Map<String, InetSocketAddress> destinations, MigrationOptions options, EvacuationView view,
+    DaemonGuestMover(CommandSecurity security, InetSocketAddress source, Map<String, InetSocketAddress> destinations,
+                     MigrationOptions options, EvacuationView view,
                      Function<Placement.Assignment, Optional<MigrateRequest.LinkTurn>> turns) {
         this.turns = turns;
-        this.config = config;
         this.security = security;
         this.source = source;
         this.destinations = Map.copyOf(destinations);
@@ -86,7 +84,7 @@ final class DaemonGuestMover implements GuestMover {
         while (true) {
             DaemonConnection daemon = null;
             try {
-                daemon = DaemonClient.connect(config, source, security);
+                daemon = DaemonClient.connect(source, security);
                 if (id == null) {
                     id = daemon.startMigration(new MigrateRequest(guest, destinations.get(host), options, turn));
                 }

@@ -87,7 +87,7 @@ final class EvacuateCommand implements Callable<Integer> {
         List<GuestToMove> guests = new ArrayList<>();
         List<GuestOutcome> outcomes = new ArrayList<>();
         CommandSecurity security = new CommandSecurity(config);
-        try (DaemonConnection daemon = DaemonClient.connect(config, source, security)) {
+        try (DaemonConnection daemon = DaemonClient.connect(source, security)) {
             for (DomainSummary d : daemon.listDomains()) {
                 if (d.id().value() == 0) {
                     continue;   // dom0 is the host itself
@@ -104,7 +104,7 @@ final class EvacuateCommand implements Callable<Integer> {
         }
         List<CandidateHost> candidates = new ArrayList<>();
         for (Map.Entry<String, InetSocketAddress> d : destinations.entrySet()) {
-            freeMemory(config, security, d.getValue(), d.getKey(), err).ifPresent(kib -> candidates.add(new CandidateHost(d.getKey(), kib)));
+            freeMemory(security, d.getValue(), d.getKey(), err).ifPresent(kib -> candidates.add(new CandidateHost(d.getKey(), kib)));
         }
         Placement plan = PlacementPlanner.plan(guests, candidates);
         plan.unplaced().forEach(u -> outcomes.add(GuestOutcome.notMoved(u)));
@@ -118,12 +118,12 @@ final class EvacuateCommand implements Callable<Integer> {
         EvacuationView view = new EvacuationView(out, plan.assignments(), ProgressLine.terminal(), !json);
         long start = System.nanoTime();
         // The source's daemon lets K of them send at a time; as many more get ready meanwhile (baseline, ballooning),
-        // so a place freed at a last page is taken at once, not seconds later.
+        // so a place freed near a last page is taken at once, not seconds later.
         String group = "evacuation of " + host + " " + UUID.randomUUID();
         Map<String, Integer> rank = new HashMap<>();
         plan.assignments().forEach(a -> rank.put(a.guest().name(), rank.size()));
         outcomes.addAll(new EvacuationScheduler(2 * parallel).run(plan.assignments(),
-                new DaemonGuestMover(config, security, source, destinations, options, view, a -> Optional.of(
+                new DaemonGuestMover(security, source, destinations, options, view, a -> Optional.of(
                         new MigrateRequest.LinkTurn(group, parallel, rank.get(a.guest().name()))))));
         double totalMs = (System.nanoTime() - start) / 1e6;
         view.finish();
@@ -158,9 +158,8 @@ final class EvacuateCommand implements Callable<Integer> {
     }
 
     /** What {@code name} can take; empty, with a warning, where its daemon is unreachable or cannot tell. */
-    private static OptionalLong freeMemory(XlpcConfig config, CommandSecurity security, InetSocketAddress a, String name,
-                                           PrintWriter err) {
-        try (DaemonConnection daemon = DaemonClient.connect(config, a, security)) {
+    private static OptionalLong freeMemory(CommandSecurity security, InetSocketAddress a, String name, PrintWriter err) {
+        try (DaemonConnection daemon = DaemonClient.connect(a, security)) {
             OptionalLong free = daemon.freeMemoryKiB();
             if (free.isEmpty()) {
                 err.println("xlpc: " + name + " cannot tell its free memory; nothing goes there");

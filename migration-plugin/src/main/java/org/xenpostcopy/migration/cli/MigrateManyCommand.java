@@ -110,7 +110,7 @@ final class MigrateManyCommand implements Callable<Integer> {
 
         List<Placement.Assignment> assignments = new ArrayList<>();
         for (Move m : byGuest.values()) {
-            assignments.add(new Placement.Assignment(new GuestToMove(m.guest(), sizeKiB(config, security, hosts, m)), m.to()));
+            assignments.add(new Placement.Assignment(new GuestToMove(m.guest(), sizeKiB(security, hosts, m)), m.to()));
         }
         PrintWriter out = spec.commandLine().getOut();
         int k = parallel == 0 ? assignments.size() : parallel;
@@ -121,11 +121,11 @@ final class MigrateManyCommand implements Callable<Integer> {
         EvacuationView view = new EvacuationView(out, assignments, ProgressLine.terminal(), !json);
         Map<String, DaemonGuestMover> moverOfSource = new HashMap<>();
         for (Move m : byGuest.values()) {
-            moverOfSource.computeIfAbsent(m.from(), f -> new DaemonGuestMover(config, security, hosts.get(f), hosts,
+            moverOfSource.computeIfAbsent(m.from(), f -> new DaemonGuestMover(security, hosts.get(f), hosts,
                     options, view));
         }
-        // Each holds its place to the end, not only to its last page as an evacuation's do: --parallel 1 is how a
-        // migration is measured alone, and the next one's start must not overlap even its completion.
+        // Each holds its place to the end, not only to about its last page as an evacuation's do: --parallel 1 is how
+        // a migration is measured alone, and the next one's start must not overlap even its completion.
         GuestMover mover = (a, linkDone) -> moverOfSource.get(byGuest.get(a.guest().name()).from()).move(a, () -> { });
         long start = System.nanoTime();
         List<GuestOutcome> outcomes = new EvacuationScheduler(k).run(assignments, mover);
@@ -155,9 +155,8 @@ final class MigrateManyCommand implements Callable<Integer> {
     }
 
     /** The guest's size as its host's daemon lists it; refuses a guest that is not there. */
-    private static long sizeKiB(XlpcConfig config, CommandSecurity security, Map<String, InetSocketAddress> hosts,
-                                Move m) {
-        try (DaemonConnection daemon = DaemonClient.connect(config, hosts.get(m.from()), security)) {
+    private static long sizeKiB(CommandSecurity security, Map<String, InetSocketAddress> hosts, Move m) {
+        try (DaemonConnection daemon = DaemonClient.connect(hosts.get(m.from()), security)) {
             for (DomainSummary d : daemon.listDomains()) {
                 if (d.name().equals(m.guest()) && d.id().value() != 0) {
                     return d.sizeKiB();

@@ -82,12 +82,19 @@ final class Checkpointer {
     private long liveNanos;
     private long holeMapNanos;
     private long lastPauseNanos;
+    /**
+     * The live copying a checkpoint put off early spared (the rounds it did not copy, at the pace of those it did),
+     * counted as if spent when the next is spaced: otherwise the cheaper try would bring the next one sooner, and
+     * every try re-arms log-dirty over the guest's memory, a cost the pacing does not see.
+     */
+    private long sparedNanos;
     private long slowLoggedAt = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
     /** Gfns of the checkpoint being built whose read failed: each must be a hole by the pause, or it fails. */
     private GfnBitmap unread;
 
     /**
-     * @param mayTake       whether a checkpoint may be taken now (the guest runs here, the link is up, the lease holds)
+     * @param mayTake       whether a checkpoint may be taken now (the guest runs here, unfenced, with pages still to
+     *                      come)
      * @param stillPagedOut the gfns the pager may still hold out (see {@link PostCopyHoleMap})
      */
     Checkpointer(String session, XenHost host, DomainId domain, long gfnCount, Supplier<SourcePeer> connect,
@@ -153,7 +160,7 @@ final class Checkpointer {
                             session, c.seq(), c.pageCount(), (t1 - t0) / 1_000_000,
                             (System.nanoTime() - t1) / 1_000_000);
                 }
-                next = pacing.afterTry(next, t0, t1, holeMapNanos, System.nanoTime(), lastCommitAt);
+                next = pacing.afterTry(next, t0, t1 + sparedNanos, holeMapNanos, System.nanoTime(), lastCommitAt);
                 if (c != null && !stop) {
                     reportSpacing(c, t1 - t0, next - System.nanoTime());
                 }
@@ -193,6 +200,7 @@ final class Checkpointer {
         long tStart = System.nanoTime();
         holeMapNanos = 0;
         lastPauseNanos = 0;
+        sparedNanos = 0;
         dropBuilt();
         unread = new GfnBitmap(gfnCount);
         GfnBitmap live = host.dirtyLog().readAndClear(domain);
@@ -201,7 +209,9 @@ final class Checkpointer {
         timedCopy(live);
         long previous = live.cardinality();
         boolean hopeless = false;
+        int rounds = 1;
         for (int round = 1; round < MAX_LIVE_ROUNDS && previous > PAUSE_AT_PAGES && !stop; round++) {
+            rounds++;
             GfnBitmap again = host.dirtyLog().readAndClear(domain);
             owed.or(again);
             timedCopy(again);
@@ -216,6 +226,7 @@ final class Checkpointer {
             previous = n;
             if (!pacing.mayPause(leftAtBest * nanosPerPage, System.nanoTime(), lastCommitAt)) {
                 hopeless = true;
+                sparedNanos = (System.nanoTime() - tStart) / rounds * (MAX_LIVE_ROUNDS - rounds);
                 break;
             }
         }
@@ -242,6 +253,10 @@ final class Checkpointer {
         holeMap.readWhileRunning();
         long t0 = System.nanoTime();
         holeMapNanos = t0 - tLive;
+        if (stop) {
+            dropBuilt();
+            return null;      // stopped while the map was read (seconds on a slow dom0): no pause for nothing
+        }
         host.domains().pause(domain);
         long tPaused = System.nanoTime();
         List<VcpuState> vcpus;

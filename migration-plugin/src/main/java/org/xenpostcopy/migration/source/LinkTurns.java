@@ -20,7 +20,10 @@ import java.util.concurrent.TimeUnit;
  * its number of places is the one its first member brought.
  */
 public final class LinkTurns {
-    /** A migration's place in a group: {@link #await} before its first page, {@link #release} after its last. */
+    /**
+     * A migration's place in a group: {@link #await} before its first page, {@link #release} about 0.3 s before its
+     * last ({@link PushScheduler#HANDOFF_NANOS}), or at its last if it cannot tell.
+     */
     public interface Turn {
         /**
          * Waits at most {@code timeoutMs} for this migration's turn: true once it has it (at once while it holds it);

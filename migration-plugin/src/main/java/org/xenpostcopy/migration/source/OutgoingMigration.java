@@ -90,7 +90,7 @@ public final class OutgoingMigration {
 
     /**
      * @param turn when this migration may send: it waits for it, ready, before its first page, and gives it back
-     *             after its last (or when it ends)
+     *             about 0.3 s before its last (see {@link PushScheduler}), at its last, or when it ends
      */
     public OutgoingMigration(XenHost host, PageServer pageServer, PeerConnector peers, InetSocketAddress self,
                              DomainId domain, InetSocketAddress destination, MigrationOptions options,

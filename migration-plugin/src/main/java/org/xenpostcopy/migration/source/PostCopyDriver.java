@@ -30,7 +30,7 @@ final class PostCopyDriver {
     private int cuts;
     private long pausedNanos;
 
-    /** @param handOff called when the push is about to end (see {@link PushScheduler}): its place at the link goes */
+    /** @param handOff called when the push is about to end (see {@link PushScheduler}), to give its link turn up */
     PostCopyDriver(SourceSession session, PhaseMachine<SourcePhase> phase, Reconnector reconnector,
                    MigrationProgress progress, int batchPages, int stallMs, Runnable handOff) {
         this.handOff = handOff;

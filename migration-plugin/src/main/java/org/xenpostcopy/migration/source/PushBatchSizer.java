@@ -48,11 +48,6 @@ final class PushBatchSizer {
         return (int) Math.max(Math.min(MIN_PAGES, maxPages), Math.min(maxPages, pages));
     }
 
-    /** About how long the connection takes to drain {@code bytes} at its recent rate; unknown before a batch: max. */
-    long nanosToDrain(long bytes) {
-        return nanosPerByte == 0 ? Long.MAX_VALUE : (long) Math.min(Long.MAX_VALUE / 2.0, bytes * nanosPerByte);
-    }
-
     /** The connection took a batch of {@code pages} in {@code nanos}. */
     void sent(int pages, long nanos) {
         double sample = Math.max(1, nanos) / ((double) pages * pageBytes);

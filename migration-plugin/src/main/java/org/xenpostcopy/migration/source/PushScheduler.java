@@ -18,9 +18,9 @@ import org.xenpostcopy.xen.Gfn;
  * 5 ms ({@link PushBatchSizer}). The post-copy phase's send loop.
  *
  * <p>A push that shares the link by turns ({@link LinkTurns}) gives its place up {@link #HANDOFF_NANOS} before its
- * last page, at its own rate: the migration waiting next spends about that from its turn to its first page
- * (connecting, the destination's prepare, the switch), and without the overlap the link carried one push fewer for
- * that long at every handover (RESULTS.md, "Evacuating a host").
+ * last page, at its own pace ({@link PushPace}, measured for twice that first): the migration waiting next spends
+ * about that from its turn to its first page (connecting, the destination's prepare, the switch), and without the
+ * overlap the link carried one push fewer for that long at every handover (RESULTS.md, "Evacuating a host").
  */
 final class PushScheduler {
     private static final Logger LOG = System.getLogger(PushScheduler.class.getName());
@@ -38,7 +38,7 @@ final class PushScheduler {
     private boolean handedOff;
     private volatile boolean stopped;
 
-    /** @param handOff called once, when what is left to push takes about {@link #HANDOFF_NANOS} at its rate */
+    /** @param handOff called once, when what is left to push takes about {@link #HANDOFF_NANOS} at its pace */
     PushScheduler(SourceSession session, DestinationPeer destination, int batchPages, MigrationProgress progress,
                   Runnable handOff) {
         this.session = session;
@@ -79,6 +79,7 @@ final class PushScheduler {
         // Direct: guest pages are copied in once and the channel writes from here without another copy.
         ByteBuffer pages = ByteBuffer.allocateDirect(batchPages * Gfn.PAGE_SIZE);
         PushBatchSizer sizer = new PushBatchSizer(batchPages, PreCopySender.WIRE_BYTES_PER_PAGE);
+        PushPace pace = new PushPace();
         long lastProgress = 0;
         while (!stopped && !sent.allClaimed()) {
             long notYet = session.policy.nanosUntilReady();
@@ -140,8 +141,9 @@ final class PushScheduler {
                 // bytes: it would make the connection look slower than it is.
                 sizer.sent(n, now - started);
             }
-            if (!handedOff && sizer.nanosToDrain((sent.toSend() - sent.claimed()) * PreCopySender.WIRE_BYTES_PER_PAGE)
-                    <= HANDOFF_NANOS) {
+            pace.batchEnded(n, now);
+            if (!handedOff && pace.measuredNanos() >= 2 * HANDOFF_NANOS
+                    && pace.nanosFor(sent.toSend() - sent.claimed()) <= HANDOFF_NANOS) {
                 handedOff = true;
                 handOff.run();
             }

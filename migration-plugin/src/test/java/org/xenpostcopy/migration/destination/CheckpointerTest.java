@@ -53,15 +53,15 @@ class CheckpointerTest {
         when(domains.populatedAmong(eq(DOM), any())).thenAnswer(call -> ((GfnBitmap) call.getArgument(1)).copy());
     }
 
-    /** A checkpointer every 100 ms: its pause may take 5 ms, and none is overdue for 6 s. */
-    private Checkpointer checkpointer() {
-        checkpointer = new Checkpointer("s", host, DOM, PAGES, () -> fail("nothing is sent in these tests"), 100,
-                () -> true, LinkShaper.unshaped(), () -> new GfnBitmap(PAGES));
+    /** A checkpointer every {@code intervalMs}: its pause may take a twentieth of it; none is overdue for 60 of them. */
+    private Checkpointer checkpointer(long intervalMs) {
+        checkpointer = new Checkpointer("s", host, DOM, PAGES, () -> fail("nothing is sent in these tests"),
+                intervalMs, () -> true, LinkShaper.unshaped(), () -> new GfnBitmap(PAGES));
         return checkpointer;
     }
 
     @AfterEach
-    void freeTheCopies() {
+    void stopTheCheckpointer() {
         if (checkpointer != null) {
             checkpointer.stop();
         }
@@ -78,14 +78,14 @@ class CheckpointerTest {
         when(dirtyLog.readAndClear(DOM)).thenAnswer(call -> rounds.isEmpty() ? new GfnBitmap(PAGES) : rounds.poll());
     }
 
-    private void readsCost(long nanos, Runnable atRead100) {
+    private void readsCost(long nanos, long atRead, Runnable action) {
         doAnswer(call -> {
             long until = System.nanoTime() + nanos;
             while (System.nanoTime() < until) {
                 Thread.onSpinWait();
             }
-            if (reads.incrementAndGet() == 100) {
-                atRead100.run();
+            if (reads.incrementAndGet() == atRead) {
+                action.run();
             }
             return null;
         }).when(memory).read(eq(DOM), any(Gfn.class), any(ByteBuffer.class));
@@ -93,9 +93,9 @@ class CheckpointerTest {
 
     @Test
     void aStopWhileCopyingBreaksOffAtOnceAndNeverPausesTheGuest() {
-        Checkpointer c = checkpointer();
+        Checkpointer c = checkpointer(100);
         dirtyRounds(PAGES);
-        readsCost(0, c::stop);
+        readsCost(0, 100, c::stop);
 
         assertNull(c.take(), "a checkpoint broken off is not one");
 
@@ -106,11 +106,12 @@ class CheckpointerTest {
 
     @Test
     void roundsThatCannotShrinkTheDirtySetEnoughForThePauseAreNotCopied() {
-        Checkpointer c = checkpointer();
-        // A guest that dirties nearly as fast as its pages are copied: 2 000 pages are 40 ms of copying at least,
-        // eight times the pause allowed, and a round that shrinks them by 2.5 % leaves ~1 800 after three more.
+        // Every 100 ms: a pause of 5 ms at most. A guest that dirties nearly as fast as its pages are copied: 2 000
+        // pages are 40 ms of copying at least, eight times the pause allowed, and a round that shrinks them by 2.5 %
+        // leaves ~1 800 after three more. (Slower copies only make that surer.)
+        Checkpointer c = checkpointer(100);
         dirtyRounds(2000, 1950, 1900, 1850, 1800);
-        readsCost(READ_NANOS, () -> { });
+        readsCost(READ_NANOS, 0, () -> { });
 
         assertNull(c.take(), "put off");
 
@@ -122,11 +123,12 @@ class CheckpointerTest {
 
     @Test
     void roundsThatShrinkFastEnoughGoOnToThePause() {
-        Checkpointer c = checkpointer();
-        // 2 000, then 500 (a quarter), then 10: under 256 pages a round goes straight to the pause, which is about
-        // 10 pages' copying (0.2 ms) of the 5 ms allowed, and copies the 5 dirtied meanwhile.
+        // Every 60 s: a pause of 3 s may be taken, so however slow this machine copies, 10 pages fit. 2 000, then 500
+        // (a quarter), then 10: under 256 pages a round goes straight to the pause, which copies the 5 dirtied
+        // meanwhile.
+        Checkpointer c = checkpointer(60_000);
         dirtyRounds(2000, 500, 10, 5);
-        readsCost(READ_NANOS, () -> { });
+        readsCost(READ_NANOS, 0, () -> { });
 
         assertNotNull(c.take());
 
@@ -135,5 +137,20 @@ class CheckpointerTest {
         verify(domains).unpause(DOM);
         assertEquals(2515, reads.get());
         assertEquals(0, c.deferred());
+    }
+
+    @Test
+    void aStopDuringThePausedCopyUnpausesTheGuestAndGivesNoCheckpoint() {
+        Checkpointer c = checkpointer(60_000);
+        // 2 000 live, then 10 (straight to the pause), then 50 dirtied meanwhile: stopped at the 20th of those.
+        dirtyRounds(2000, 10, 50);
+        readsCost(0, 2000 + 10 + 20, c::stop);
+
+        assertNull(c.take(), "a copy broken off is not a checkpoint");
+
+        assertEquals(2030, reads.get());
+        verify(domains).pause(DOM);
+        verify(domains).unpause(DOM);
+        verify(domains, never()).vcpuStates(DOM);
     }
 }

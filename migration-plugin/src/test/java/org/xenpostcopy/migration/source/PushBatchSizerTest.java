@@ -25,15 +25,6 @@ class PushBatchSizerTest {
     }
 
     @Test
-    void whatIsLeftTakesItsBytesAtTheRateDrainedAndIsUnknownBeforeABatch() {
-        PushBatchSizer s = new PushBatchSizer(64, PAGE);
-        assertEquals(Long.MAX_VALUE, s.nanosToDrain(PAGE));
-        s.sent(64, nanos(64, 12.5e6));
-        // 1 000 pages at 12.5 MB/s: 328 ms.
-        assertEquals(nanos(1000, 12.5e6), s.nanosToDrain(1000L * PAGE), 0.001 * MS);
-    }
-
-    @Test
     void aBatchTakesAbout5MsOfTheRateItsConnectionDrains() {
         PushBatchSizer s = new PushBatchSizer(64, PAGE);
         for (int i = 0; i < 30; i++) {
