@@ -82,12 +82,6 @@ final class Checkpointer {
     private long liveNanos;
     private long holeMapNanos;
     private long lastPauseNanos;
-    /**
-     * The live copying a checkpoint put off early spared (the rounds it did not copy, at the pace of those it did),
-     * counted as if spent when the next is spaced: otherwise the cheaper try would bring the next one sooner, and
-     * every try re-arms log-dirty over the guest's memory, a cost the pacing does not see.
-     */
-    private long sparedNanos;
     private long slowLoggedAt = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
     /** Gfns of the checkpoint being built whose read failed: each must be a hole by the pause, or it fails. */
     private GfnBitmap unread;
@@ -160,7 +154,7 @@ final class Checkpointer {
                             session, c.seq(), c.pageCount(), (t1 - t0) / 1_000_000,
                             (System.nanoTime() - t1) / 1_000_000);
                 }
-                next = pacing.afterTry(next, t0, t1 + sparedNanos, holeMapNanos, System.nanoTime(), lastCommitAt);
+                next = pacing.afterTry(next, t0, t1, holeMapNanos, System.nanoTime(), lastCommitAt);
                 if (c != null && !stop) {
                     reportSpacing(c, t1 - t0, next - System.nanoTime());
                 }
@@ -193,14 +187,13 @@ final class Checkpointer {
 
     /**
      * Builds the next checkpoint into {@link #built}: live rounds while what the guest dirtied during the last one
-     * keeps shrinking (as pre-copy converges) fast enough that the pause can fit, then the pause for the rest. Null
-     * when it is put off or the checkpointer was stopped meanwhile.
+     * keeps shrinking (as pre-copy converges), then the pause for the rest. Null when it is put off or the
+     * checkpointer was stopped meanwhile.
      */
     Checkpoint take() {
         long tStart = System.nanoTime();
         holeMapNanos = 0;
         lastPauseNanos = 0;
-        sparedNanos = 0;
         dropBuilt();
         unread = new GfnBitmap(gfnCount);
         GfnBitmap live = host.dirtyLog().readAndClear(domain);
@@ -208,10 +201,7 @@ final class Checkpointer {
         owed = live;       // owed from here until the source commits it, whatever fails on the way
         timedCopy(live);
         long previous = live.cardinality();
-        boolean hopeless = false;
-        int rounds = 1;
         for (int round = 1; round < MAX_LIVE_ROUNDS && previous > PAUSE_AT_PAGES && !stop; round++) {
-            rounds++;
             GfnBitmap again = host.dirtyLog().readAndClear(domain);
             owed.or(again);
             timedCopy(again);
@@ -219,16 +209,7 @@ final class Checkpointer {
             if (n >= previous) {
                 break;        // the guest dirties as fast as it is copied: more rounds would not shorten the pause
             }
-            // Shrinking as this one did, the rounds left would leave this much for the pause at best: when even
-            // that is too long, copying them would only spend dom0's CPU on a checkpoint that is put off anyway.
-            double shrink = (double) n / previous;
-            long leftAtBest = (long) (n * Math.pow(shrink, MAX_LIVE_ROUNDS - 1 - round));
             previous = n;
-            if (!pacing.mayPause(leftAtBest * nanosPerPage, System.nanoTime(), lastCommitAt)) {
-                hopeless = true;
-                sparedNanos = (System.nanoTime() - tStart) / rounds * (MAX_LIVE_ROUNDS - rounds);
-                break;
-            }
         }
         if (stop) {
             // Stopped while copying (the last page arrived, the session ends): what was copied is of no use now, and
@@ -237,7 +218,7 @@ final class Checkpointer {
             return null;
         }
         long pauseEstimate = previous * nanosPerPage;
-        if (hopeless || !pacing.mayPause(pauseEstimate, System.nanoTime(), lastCommitAt)) {
+        if (!pacing.mayPause(pauseEstimate, System.nanoTime(), lastCommitAt)) {
             // Its pages stay owed and go with the next one.
             if (deferred.getAndIncrement() == 0) {
                 LOG.log(Level.INFO, "session {0}: checkpoint put off: the guest dirtied {1} pages during the last"

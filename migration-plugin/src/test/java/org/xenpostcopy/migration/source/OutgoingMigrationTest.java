@@ -194,36 +194,49 @@ class OutgoingMigrationTest {
         assertEquals(0, report.linkWaitMs(), "its turn was there at once");
     }
 
-    @Test
-    void aPushHandsItsTurnOverAboutTheHandoffTimeBeforeItsLastPage() throws Exception {
-        long pages = 4096;
+    /** A guest of {@code pages}, all populated, that completes at the destination. */
+    private void aGuestOf(long pages) {
         when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", pages, pages, 0, 1, DomainInfo.State.RUNNING));
         when(domains.config(DOM)).thenReturn(new DomainConfig("vm", pages, 1, "idle", 1));
         when(domains.populated(DOM)).thenReturn(GfnBitmap.full(pages));
         when(memory.gfnCount(DOM)).thenReturn(pages);
-        AtomicLong pushed = new AtomicLong();
+        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
+        when(peer.complete(any())).thenReturn(new Completion(pages, 0, 0, 0, new Completion.Latency(0, 0, 0), 1, -1,
+                -1, -1, true, 0, "", 9));
+    }
+
+    /** The push connection takes {@code nanosPerPage} a page at least, then tells {@code taken}. */
+    private void pushTakes(long nanosPerPage, java.util.function.Consumer<PageBatch> taken) {
         doAnswer(inv -> {
             PageBatch b = inv.getArgument(0);
-            // The connection takes at least 250 µs a page: 300 ms of it is 1 200 pages, the whole push about 1 s.
-            long until = System.nanoTime() + b.count() * 250_000L;
+            long until = System.nanoTime() + b.count() * nanosPerPage;
             while (System.nanoTime() < until) {
                 LockSupport.parkNanos(until - System.nanoTime());
             }
-            pushed.addAndGet(b.count());
+            taken.accept(b);
             return null;
         }).when(peer).push(any());
+    }
+
+    private static MigrationOptions linearPostCopy() {
+        return MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY).withBaselineMs(0)
+                .withPrePaging(PrePaging.PUSH);
+    }
+
+    @Test
+    void aPushHandsItsTurnOverAboutTheHandoffTimeBeforeItsLastPage() throws Exception {
+        long pages = 4096;
+        aGuestOf(pages);
+        AtomicLong pushed = new AtomicLong();
+        // At least 250 µs a page: 300 ms of it is 1 200 pages, the whole push about 1 s.
+        pushTakes(250_000L, b -> pushed.addAndGet(b.count()));
         AtomicLong pushedAtHandOff = new AtomicLong(-1);
         LinkTurns.Turn turn = mock(LinkTurns.Turn.class);
         when(turn.await(anyLong())).thenReturn(true);
         doAnswer(inv -> pushedAtHandOff.compareAndSet(-1, pushed.get())).when(turn).release();
-        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
-        when(peer.complete(any())).thenReturn(new Completion(pages, 0, 0, 0, new Completion.Latency(0, 0, 0), 1, -1,
-                -1, -1, true, 0, "", 9));
-        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY).withBaselineMs(0)
-                .withPrePaging(PrePaging.PUSH);
         new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1), DOM,
-                InetSocketAddress.createUnresolved("dest", 2), options, MigrationProgress.NONE, Optional.empty(),
-                SessionJournal.none(), turn).run();
+                InetSocketAddress.createUnresolved("dest", 2), linearPostCopy(), MigrationProgress.NONE,
+                Optional.empty(), SessionJournal.none(), turn).run();
 
         assertEquals(pages, pushed.get(), "every page pushed");
         long left = pages - pushedAtHandOff.get();
@@ -318,28 +331,13 @@ class OutgoingMigrationTest {
     @Test
     void onASlowConnectionThePushSendsSmallerBatchesSoAFaultOnAPushedPageWaitsLess() {
         long pages = 1024;
-        when(domains.info(DOM)).thenReturn(new DomainInfo(DOM, "vm", pages, pages, 0, 1, DomainInfo.State.RUNNING));
-        when(domains.config(DOM)).thenReturn(new DomainConfig("vm", pages, 1, "idle", 1));
-        when(domains.populated(DOM)).thenReturn(GfnBitmap.full(pages));
-        when(memory.gfnCount(DOM)).thenReturn(pages);
+        aGuestOf(pages);
         List<Integer> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
-        doAnswer(inv -> {
-            PageBatch b = inv.getArgument(0);
-            batches.add(b.count());
-            // The connection takes 250 µs a page (16 MB/s): 5 ms of it is 20 pages.
-            long until = System.nanoTime() + b.count() * 250_000L;
-            while (System.nanoTime() < until) {
-                LockSupport.parkNanos(until - System.nanoTime());
-            }
-            return null;
-        }).when(peer).push(any());
-        when(peer.resume(any())).thenReturn(new Resume.Reply(1, 1));
-        when(peer.complete(any())).thenReturn(new Completion(pages, 0, 0, 0, new Completion.Latency(0, 0, 0), 1, -1,
-                -1, -1, true, 0, "", 9));
-        MigrationOptions options = MigrationOptions.defaults().withMode(MigrationMode.POSTCOPY).withBaselineMs(0)
-                .withPrePaging(PrePaging.PUSH);
+        // The connection takes 250 µs a page (16 MB/s): 5 ms of it is 20 pages.
+        pushTakes(250_000L, b -> batches.add(b.count()));
         new OutgoingMigration(host, new PageServer(), peers, InetSocketAddress.createUnresolved("self", 1), DOM,
-                InetSocketAddress.createUnresolved("dest", 2), options, MigrationProgress.NONE, Optional.empty()).run();
+                InetSocketAddress.createUnresolved("dest", 2), linearPostCopy(), MigrationProgress.NONE,
+                Optional.empty()).run();
         assertEquals(pages, batches.stream().mapToInt(Integer::intValue).sum(), "every page pushed once");
         assertEquals(64, batches.get(0), "the first batch is a full one");
         // Slower to take than it measured, never faster: later batches are at most 20 pages, at least the minimum.
